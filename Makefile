@@ -1,0 +1,116 @@
+# embargo-milter - see README.md
+#
+#   make          build build/embargo-milter and build/embargoctl
+#   make check    every test (unit, end-to-end, fuzz smoke); last line "N passed, N failed"
+#   make demo     a throwaway Postfix on loopback with the milter at work
+#   make install  DESTDIR=... PREFIX=/usr/local
+#   make bench    benchmarks (never part of check)
+#   make deps     install missing Debian packages (run by all, check, demo)
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR	?= /lib/systemd/system
+
+CC	?= cc
+PKGS	= milter gmime-3.0 gpgme lmdb libconfuse
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN	= -Wall -Wextra -Werror
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -g $(PKG_CFLAGS)
+CFLAGS	?= -O2
+LIBS	= $(PKG_LIBS) -pthread
+
+SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# Modules: each folder is one module (DESIGN.md).
+UTIL_SRC   = util/em.c util/emtime.c
+CONF_SRC   = conf/conf.c
+POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c
+CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC)
+MILTER_SRC = milter/main.c milter/log.c milter/state.c milter/ctx.c \
+	     milter/callbacks.c milter/verdict.c milter/eom.c
+CLI_SRC    = cli/embargoctl.c
+HDRS	   = $(wildcard */*.h)
+
+UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide
+UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
+
+B  = build
+BA = build/asan
+
+obj   = $(1:%.c=$(B)/%.o)
+aobj  = $(1:%.c=$(BA)/%.o)
+
+.PHONY: all deps check unit e2e fuzz demo install clean bench asan
+
+all: deps $(B)/embargo-milter $(B)/embargoctl
+
+deps:
+	@sh mk/deps.sh
+
+$(B)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BA)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -c $< -o $@
+
+$(B)/embargo-milter: $(call obj,$(CORE_SRC) $(MILTER_SRC))
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/embargoctl: $(call obj,$(CORE_SRC) $(CLI_SRC))
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# The test build: the same sources under ASan and UBSan.
+$(BA)/embargo-milter: $(call aobj,$(CORE_SRC) $(MILTER_SRC))
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+$(BA)/embargoctl: $(call aobj,$(CORE_SRC) $(CLI_SRC))
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+$(BA)/tests/%: $(BA)/tests/unit/%.o $(call aobj,$(CORE_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
+
+$(BA)/tests/fuzz_mime: $(BA)/tests/fuzz/fuzz_mime.o $(call aobj,$(CORE_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(UNIT_BINS) $(BA)/tests/fuzz_mime
+
+check: asan
+	@sh tests/run-all.sh
+
+unit: asan
+	@SUITES=unit sh tests/run-all.sh
+
+e2e: asan
+	@SUITES=e2e sh tests/run-all.sh
+
+fuzz: asan
+	@SUITES=fuzz sh tests/run-all.sh
+
+demo: all
+	@bash tests/e2e/demo.sh
+
+bench: all
+	@bash tests/bench/run.sh
+
+install: $(B)/embargo-milter $(B)/embargoctl
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/embargo-milter \
+		$(DESTDIR)$(UNITDIR)
+	install -m 0755 $(B)/embargo-milter $(B)/embargoctl $(DESTDIR)$(SBINDIR)
+	install -m 0644 man/embargo-milter.8 man/embargoctl.8 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/embargo-milter.conf.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 0640 conf/embargo-milter.conf \
+		$(DESTDIR)$(SYSCONFDIR)/embargo-milter/embargo-milter.conf.example
+	sed 's|@SBINDIR@|$(SBINDIR)|g' conf/embargo-milter.service > \
+		$(DESTDIR)$(UNITDIR)/embargo-milter.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/embargo-milter.service
+
+clean:
+	rm -rf build

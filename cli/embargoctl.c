@@ -1,0 +1,316 @@
+/*
+ * embargoctl - the administrator's tool (SPEC section 7)
+ *
+ * SYNOPSIS
+ *	embargoctl [-c FILE] [--json] COMMAND [ARGS]
+ *
+ * Exit status: 0 ok, 1 a finding (check failed, chain broken; for
+ * dry-run: reject), 2 usage or config error; dry-run also 3 hold, 4
+ * fan-out.  embargoctl never talks to the milter socket: it reads the
+ * config, the keyring and the store directly.
+ */
+
+/* System library. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Utility library. */
+#include <gmime/gmime.h>
+
+/* Application-specific. */
+#include "../util/em.h"
+#include "../util/emtime.h"
+#include "../conf/conf.h"
+#include "../policy/policy.h"
+
+#define DEFAULT_CONF	"/etc/embargo-milter/embargo-milter.conf"
+
+#define EXIT_OK		0
+#define EXIT_FINDING	1
+#define EXIT_USAGE	2
+#define EXIT_HOLD	3
+#define EXIT_FANOUT	4
+
+struct opts {
+	const char *conf;
+	bool	json;
+};
+
+/* usage - the --help text */
+
+static void
+usage(FILE *fp)
+{
+	(void)fprintf(fp,
+	    "usage: embargoctl [-c FILE] [--json] COMMAND [ARGS]\n"
+	    "  -c FILE   config file (default " DEFAULT_CONF ")\n"
+	    "  --json    one JSON object (JSON lines for lists)\n"
+	    "commands:\n"
+	    "  check                       validate the config; list every problem\n"
+	    "  dry-run --from A --to B [--to C ...] [FILE]\n"
+	    "                              what the milter would do with this message\n"
+	    "                              (exit 0 pass, 1 reject, 3 hold, 4 fan-out)\n"
+	    "See embargoctl(8).\n");
+}
+
+/* json_str - print a JSON string */
+
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* load - the config, with every problem printed */
+
+static struct config *
+load(const struct opts *o, struct conf_report *rep)
+{
+	struct config *cfg = NULL;
+
+	(void)conf_load(o->conf, &cfg, rep);
+	return cfg;
+}
+
+/* cmd_check - validate and list every problem */
+
+static int
+cmd_check(const struct opts *o)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = load(o, &rep);
+	int rc = cfg ? EXIT_OK : EXIT_USAGE;
+
+	if (o->json) {
+		printf("{\"config\":");
+		json_str(o->conf);
+		printf(",\"ok\":%s,\"errors\":%zu,\"warnings\":%zu,\"problems\":[",
+		    cfg ? "true" : "false", rep.errors, rep.warnings);
+		for (size_t i = 0; i < rep.n; i++) {
+			printf("%s{\"severity\":\"%s\",\"text\":", i ? "," : "",
+			    rep.v[i].warning ? "warning" : "error");
+			json_str(rep.v[i].text);
+			printf("}");
+		}
+		printf("]}\n");
+	} else {
+		for (size_t i = 0; i < rep.n; i++)
+			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
+		if (cfg)
+			printf("%s: configuration ok (%zu members, %zu "
+			    "warnings)\n", o->conf, cfg->n_members, rep.warnings);
+		else
+			fprintf(stderr, "embargoctl: %s: %zu error(s)\n",
+			    o->conf, rep.errors);
+	}
+	conf_report_free(&rep);
+	conf_free(cfg);
+	return rc;
+}
+
+/* read_all - a whole file (or stdin) into a buffer */
+
+static int
+read_all(const char *path, struct buf *b)
+{
+	FILE *fp = path ? fopen(path, "rb") : stdin;
+	char chunk[65536];
+	size_t n;
+
+	if (fp == NULL)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(b, chunk, n);
+	if (fp != stdin)
+		(void)fclose(fp);
+	return 0;
+}
+
+/* dry_run_exit - the exit status of a verdict */
+
+static int
+dry_run_exit(enum policy_verdict v)
+{
+	switch (v) {
+	case POLICY_PASS:	return EXIT_OK;
+	case POLICY_REJECT:	return EXIT_FINDING;
+	case POLICY_HOLD:	return EXIT_HOLD;
+	case POLICY_FANOUT:	return EXIT_FANOUT;
+	case POLICY_TEMPFAIL:	break;
+	}
+	return EXIT_USAGE;
+}
+
+/* cmd_dry_run - decide on a message without changing anything */
+
+static int
+cmd_dry_run(const struct opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf_report rep = { 0 };
+	struct strv rcpts = { 0 };
+	const char *from = NULL, *file = NULL;
+	struct policy_decision d;
+	struct policy_limits lim;
+	struct policy_envelope env;
+	struct config *cfg;
+	struct em_err err;
+	struct facts f;
+	struct buf msg;
+	char t[EM_TIME_BUFSZ];
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch == 'f')
+			from = optarg;
+		else if (ch == 't')
+			strv_push(&rcpts, optarg);
+		else
+			return EXIT_USAGE;
+	}
+	if (optind < argc)
+		file = argv[optind];
+	if (from == NULL || rcpts.n == 0) {
+		fprintf(stderr, "embargoctl: dry-run needs --from ADDR and at "
+		    "least one --to ADDR\n");
+		strv_free(&rcpts);
+		return EXIT_USAGE;
+	}
+	if ((cfg = load(o, &rep)) == NULL) {
+		for (size_t i = 0; i < rep.n; i++)
+			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
+		conf_report_free(&rep);
+		strv_free(&rcpts);
+		return EXIT_USAGE;
+	}
+	conf_report_free(&rep);
+	buf_init(&msg);
+	if (read_all(file, &msg) < 0) {
+		fprintf(stderr, "embargoctl: cannot read %s\n", file);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	g_mime_init();
+	lim.max_depth = cfg->mime_max_depth;
+	lim.max_parts = cfg->mime_max_parts;
+	lim.max_header = cfg->max_header_size;
+	facts_init(&f);
+	em_err_clear(&err);
+	if ((rc = policy_read(msg.data ? msg.data : "", msg.len, &lim, &f,
+	    &err)) < 0) {
+		memset(&d, 0, sizeof(d));
+		d.verdict = POLICY_REJECT;
+		memcpy(d.rcode, "554", 4);
+		memcpy(d.xcode, "5.6.0", 6);
+		(void)snprintf(d.reply, sizeof(d.reply), "%s", err.msg);
+		(void)snprintf(d.reason, sizeof(d.reason), "%s", err.msg);
+	} else {
+		env.sender = from;
+		env.rcpts = (const char *const *)rcpts.v;
+		env.n_rcpts = rcpts.n;
+		policy_classify(cfg, &f);
+		policy_decide(cfg, &f, &env, NULL, time(NULL), &d);
+	}
+	if (o->json) {
+		printf("{\"decision\":\"%s\",\"reply\":",
+		    policy_verdict_name(d.verdict));
+		json_str(d.verdict == POLICY_REJECT || d.verdict == POLICY_TEMPFAIL ?
+		    d.reply : "");
+		printf(",\"code\":\"%s %s\",\"advisory\":", d.rcode, d.xcode);
+		json_str(d.advisory_id);
+		printf(",\"embargo\":");
+		if (d.embargo)
+			json_str(em_time_format_iso(d.embargo, t));
+		else
+			printf("null");
+		printf(",\"reason\":");
+		json_str(d.reason);
+		printf("}\n");
+	} else {
+		printf("decision: %s\n", policy_verdict_name(d.verdict));
+		if (d.verdict == POLICY_REJECT || d.verdict == POLICY_TEMPFAIL)
+			printf("reply:    %s %s %s\n", d.rcode, d.xcode, d.reply);
+		printf("advisory: %s\n", d.advisory_id[0] ? d.advisory_id : "-");
+		if (d.embargo)
+			printf("embargo:  %s\n", em_time_format(d.embargo, t));
+		printf("why:      %s\n", d.reason);
+	}
+	rc = dry_run_exit(d.verdict);
+	facts_free(&f);
+out:
+	buf_free(&msg);
+	strv_free(&rcpts);
+	conf_free(cfg);
+	return rc;
+}
+
+/* main - global options, then the command */
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct opts o = { DEFAULT_CONF, false };
+	const char *cmd;
+	int ch;
+
+	/* "+": stop at the command, whose own options follow it. */
+	while ((ch = getopt_long(argc, argv, "+c:h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o.conf = optarg; break;
+		case 'j': o.json = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	/* --json may also follow the command. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0) {
+			o.json = true;
+			memmove(&argv[i], &argv[i + 1],
+			    (size_t)(argc - i) * sizeof(*argv));
+			argc--;
+			i--;
+		}
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(&o);
+	if (strcmp(cmd, "dry-run") == 0)
+		return cmd_dry_run(&o, argc, argv);
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "embargoctl: unknown command \"%s\"; see "
+	    "embargoctl --help\n", cmd);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,118 @@
+/*
+ * conf.h - the configuration: libconfuse schema, loading, validation
+ *
+ * What it is for: conf_load() reads embargo-milter.conf (SPEC section 3),
+ * applies every loading rule that needs no keyring, and yields one
+ * immutable struct config that the milter, policy/ and embargoctl share.
+ * Every problem found is reported with file, line and the fix, all of
+ * them at once, so an administrator fixes a file in one pass.
+ *
+ * Ownership: conf_load() allocates *out; conf_free() releases it.  A
+ * struct config is never changed after loading: a reload builds a new one.
+ *
+ * How it fails: EM_ECONFIG when any rule is broken (the report lists
+ * each); warnings alone load fine.
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../util/em.h"
+
+enum conf_on_error {
+	CONF_ON_ERROR_TEMPFAIL = 0,
+	CONF_ON_ERROR_ACCEPT = 1,
+};
+
+/* What an address is to the policy. */
+enum conf_role {
+	CONF_ROLE_NONE = 0,
+	CONF_ROLE_MEMBER,
+	CONF_ROLE_TEAM,
+	CONF_ROLE_LIST,
+	CONF_ROLE_PUBLIC,
+};
+
+struct conf_member {
+	char   *name;		/* organisation, e.g. "Example Cloud" */
+	char   *address;	/* lower-case role address */
+	char   *key;		/* 40 upper-case hex digits */
+	char   *role_attested;	/* NULL unless given */
+	int	line;		/* where its address was written */
+};
+
+struct config {
+	char   *path;
+	char   *socket;
+	char   *state_dir;
+	char   *gnupg_home;
+	char   *user;
+	enum conf_on_error on_error;
+	size_t	max_message_size;
+	long	max_embargo;		/* seconds */
+	long	remind_before;		/* seconds, 0 = never */
+	char   *reinject_host;
+	int	reinject_port;
+
+	size_t	mime_max_depth;
+	size_t	mime_max_parts;
+	size_t	max_header_size;
+
+	regex_t *advisory_re;		/* compiled advisory_id, in order */
+	struct strv advisory_src;
+	struct strv embargo_phrases;
+	struct strv role_localparts;	/* lower case */
+
+	struct strv team_addresses;	/* lower case */
+	struct strv team_keys;		/* upper-case hex */
+
+	char   *list_name;
+	char   *list_address;
+	char   *list_key;
+	char   *list_outer_subject;
+	bool	require_signed;
+
+	struct conf_member *members;
+	size_t	n_members;
+
+	struct strv public_lists;	/* lower case */
+};
+
+/* One finding of conf_load(). */
+struct conf_problem {
+	bool	warning;		/* false: an error */
+	char   *text;			/* "FILE:LINE: what; fix" */
+};
+
+struct conf_report {
+	struct conf_problem *v;
+	size_t	n;
+	size_t	errors;
+	size_t	warnings;
+};
+
+int	conf_load(const char *path, struct config **out, struct conf_report *rep);
+void	conf_free(struct config *cfg);
+void	conf_report_add(struct conf_report *rep, bool warning,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void	conf_report_free(struct conf_report *rep);
+
+/* What addr (any case, <> allowed) is under cfg. */
+enum conf_role conf_addr_role(const struct config *cfg, const char *addr);
+const struct conf_member *conf_member_by_addr(const struct config *cfg,
+	    const char *addr);
+bool	conf_is_team_key(const struct config *cfg, const char *fpr);
+
+/* True when the local part of addr is a role name under role_localparts. */
+bool	conf_is_role_address(const struct strv *role_localparts,
+	    const char *addr);
+/* True when s is exactly 40 hex digits. */
+bool	conf_fpr_valid(const char *s);
+
+/* The names of every config key, for the documentation test. */
+extern const char *const conf_key_names[];
+
+#endif

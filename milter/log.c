@@ -1,0 +1,48 @@
+/*
+ * log.c - syslog or stderr, every line prefixed by the queue id
+ */
+
+/* System library. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+/* Application-specific. */
+#include "log.h"
+
+static bool to_stderr;
+
+/* log_init - choose the sink once, at start-up */
+
+void
+log_init(const char *ident, bool foreground)
+{
+	to_stderr = foreground;
+	if (!foreground)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+/* log_msg - one line: "QUEUEID: text" (or "-: text" outside a message) */
+
+void
+log_msg(int prio, const char *qid, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (to_stderr) {
+		char ts[32];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		(void)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ",
+		    gmtime_r(&now, &tm));
+		(void)fprintf(stderr, "%s embargo-milter: %s: %s\n", ts,
+		    qid && *qid ? qid : "-", line);
+		return;
+	}
+	syslog(prio, "%s: %s", qid && *qid ? qid : "-", line);
+}

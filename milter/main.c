@@ -1,0 +1,319 @@
+/*
+ * main.c - embargo-milter: start-up, privileges, signals
+ *
+ * SYNOPSIS
+ *	embargo-milter [-c FILE] [-f] [-t]
+ *
+ * Start-up errors are loud and final (exit 2); once running, a message's
+ * errors become replies.  libmilter's own signal thread treats SIGHUP as
+ * "stop", so smfi_main() runs in a thread of its own (whose signals
+ * libmilter blocks) and the main thread keeps SIGHUP, SIGTERM and SIGINT
+ * with ordinary handlers: Linux gives a process signal to the main thread
+ * when it does not block it.  SIGHUP reloads (a bad file keeps the old
+ * config); SIGTERM stops accepting, finishes the messages in hand, exits.
+ */
+
+/* System library. */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Utility library. */
+#include <gmime/gmime.h>
+
+/* Application-specific. */
+#include "milter.h"
+#include "log.h"
+
+#define DEFAULT_CONF	"/etc/embargo-milter/embargo-milter.conf"
+#define STOP_GRACE	30	/* seconds to finish messages in hand */
+
+static int sig_pipe[2] = { -1, -1 };
+
+/* usage - the --help text */
+
+static void
+usage(FILE *fp)
+{
+	(void)fprintf(fp,
+	    "usage: embargo-milter [-c FILE] [-f] [-t]\n"
+	    "  -c FILE  config file (default " DEFAULT_CONF ")\n"
+	    "  -f       stay in the foreground, log to stderr\n"
+	    "  -t       check the config and exit (0 ok, 2 problems)\n"
+	    "  -h       this help\n"
+	    "Signals: SIGHUP reloads the config, SIGTERM finishes the "
+	    "messages in hand and exits.\n"
+	    "See embargo-milter(8) and embargo-milter.conf(5).\n");
+}
+
+/* print_report - every problem on stderr */
+
+static void
+print_report(const struct conf_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++)
+		(void)fprintf(stderr, "embargo-milter: %s\n", rep->v[i].text);
+}
+
+/* log_report - every problem into the log (for a reload) */
+
+static void
+log_report(const struct conf_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++)
+		log_msg(rep->v[i].warning ? LOG_WARNING : LOG_ERR, NULL, "%s",
+		    rep->v[i].text);
+}
+
+/* check_file_mode - refuse a config anyone may read */
+
+static int
+check_file_mode(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		(void)fprintf(stderr, "embargo-milter: %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (st.st_mode & S_IROTH) {
+		(void)fprintf(stderr, "embargo-milter: %s is readable by "
+		    "everyone; run chmod o-rwx %s\n", path, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* socket_path - the file of a unix socket spec, or NULL */
+
+static const char *
+socket_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	if (spec[0] == '/')
+		return spec;
+	return NULL;
+}
+
+/* drop_privileges - become cfg->user when started as root */
+
+static int
+drop_privileges(const struct config *cfg)
+{
+	struct passwd *pw;
+	const char *sock = socket_path(cfg->socket);
+
+	if (geteuid() != 0)
+		return 0;
+	if ((pw = getpwnam(cfg->user)) == NULL) {
+		(void)fprintf(stderr, "embargo-milter: user \"%s\" does not "
+		    "exist; create it (useradd --system %s) or set user in "
+		    "%s\n", cfg->user, cfg->user, cfg->path);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		(void)fprintf(stderr, "embargo-milter: user \"%s\" is root; "
+		    "set user to an unprivileged account\n", cfg->user);
+		return -1;
+	}
+	/* The MTA reaches the socket through the group (mode 0660). */
+	if (sock != NULL && (chown(sock, pw->pw_uid, pw->pw_gid) < 0 ||
+	    chmod(sock, 0660) < 0)) {
+		(void)fprintf(stderr, "embargo-milter: %s: %s\n", sock,
+		    strerror(errno));
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		(void)fprintf(stderr, "embargo-milter: cannot become %s: %s\n",
+		    cfg->user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		(void)fprintf(stderr, "embargo-milter: privileges not dropped\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* on_signal - tell the main loop, nothing else (async-signal-safe) */
+
+static void
+on_signal(int sig)
+{
+	unsigned char c = (unsigned char)sig;
+	int saved = errno;
+
+	(void)write(sig_pipe[1], &c, 1);
+	errno = saved;
+}
+
+/* install_signals - handlers on the main thread */
+
+static int
+install_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe(sig_pipe) < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGHUP, &sa, NULL) < 0 ||
+	    sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGINT, &sa, NULL) < 0)
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+static volatile int milter_done;
+
+/* milter_thread - libmilter's accept loop */
+
+static void *
+milter_thread(void *arg)
+{
+	int *rc = arg;
+
+	*rc = smfi_main();
+	milter_done = 1;
+	(void)write(sig_pipe[1], "", 1);
+	return NULL;
+}
+
+/* reload - SIGHUP: a new config, or the old one and the reasons */
+
+static void
+reload(const char *path)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg;
+
+	if (conf_load(path, &cfg, &rep) == EM_OK) {
+		state_set_config(cfg);
+		log_report(&rep);
+		log_msg(LOG_INFO, NULL, "config reloaded from %s", path);
+	} else {
+		log_report(&rep);
+		log_msg(LOG_ERR, NULL, "reload of %s failed; the previous "
+		    "config stays in force", path);
+	}
+	conf_report_free(&rep);
+}
+
+/* main_loop - wait for signals until stopped */
+
+static void
+main_loop(const char *path)
+{
+	for (;;) {
+		struct pollfd pfd = { sig_pipe[0], POLLIN, 0 };
+		unsigned char c;
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return;
+		if (read(sig_pipe[0], &c, 1) != 1)
+			continue;
+		if (milter_done)
+			return;
+		if (c == SIGHUP) {
+			reload(path);
+		} else if (c == SIGTERM || c == SIGINT) {
+			log_msg(LOG_INFO, NULL, "stopping: finishing the "
+			    "messages in hand");
+			(void)smfi_stop();
+			return;
+		}
+	}
+}
+
+/* main - start-up */
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path = DEFAULT_CONF;
+	bool fg = false, test = false;
+	struct conf_report rep = { 0 };
+	struct config *cfg;
+	pthread_t tid;
+	int ch, rc = 0;
+
+	while ((ch = getopt_long(argc, argv, "c:fth", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'f': fg = true; break;
+		case 't': test = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (conf_load(path, &cfg, &rep) != EM_OK || test) {
+		print_report(&rep);
+		if (test && cfg != NULL)
+			(void)printf("%s: configuration ok (%zu members, %zu "
+			    "warnings)\n", path, cfg->n_members, rep.warnings);
+		rc = cfg != NULL ? 0 : 2;
+		conf_report_free(&rep);
+		conf_free(cfg);
+		return rc;
+	}
+	if (check_file_mode(path) < 0)
+		return 2;
+	log_init("embargo-milter", fg);
+	print_report(&rep);
+	conf_report_free(&rep);
+	g_mime_init();
+
+	if (smfi_setconn(cfg->socket) != MI_SUCCESS ||
+	    smfi_register(milter_desc) != MI_SUCCESS ||
+	    smfi_opensocket(1) != MI_SUCCESS) {
+		(void)fprintf(stderr, "embargo-milter: cannot open the milter "
+		    "socket %s; check that its folder exists and is writable\n",
+		    cfg->socket);
+		return 2;
+	}
+	if (drop_privileges(cfg) < 0 || install_signals() < 0)
+		return 2;
+	state_set_config(cfg);
+	if (!fg && daemon(0, 0) < 0) {
+		(void)fprintf(stderr, "embargo-milter: daemon: %s\n",
+		    strerror(errno));
+		return 2;
+	}
+	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);
+	if (pthread_create(&tid, NULL, milter_thread, &rc) != 0)
+		return 2;
+	main_loop(path);
+	(void)pthread_join(tid, NULL);
+	if (!state_wait_idle(STOP_GRACE))
+		log_msg(LOG_WARNING, NULL, "messages still in hand after %d s; "
+		    "the MTA will retry them", STOP_GRACE);
+	log_msg(LOG_INFO, NULL, "stopped");
+	g_mime_shutdown();
+	return rc == MI_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,127 @@
+/*
+ * state.c - the running configuration and the count of messages in hand
+ *
+ * A reload builds a whole new struct config and swaps the pointer; a
+ * message keeps a reference to the one it started with, so a config never
+ * changes under a message.  The old one is freed when its last message
+ * ends.
+ */
+
+/* System library. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Application-specific. */
+#include "milter.h"
+
+struct held_config {
+	struct config *cfg;
+	unsigned refs;			/* messages using it, +1 while current */
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct held_config *held;	/* every config still referenced */
+static size_t n_held;
+static struct config *current;
+static unsigned busy;
+
+/* drop_ref - release one reference; free the config at zero */
+
+static void
+drop_ref(const struct config *cfg)
+{
+	for (size_t i = 0; i < n_held; i++) {
+		if (held[i].cfg != cfg)
+			continue;
+		if (--held[i].refs == 0) {
+			conf_free(held[i].cfg);
+			held[i] = held[--n_held];
+		}
+		return;
+	}
+}
+
+/* state_set_config - make cfg current (the state takes ownership) */
+
+void
+state_set_config(struct config *cfg)
+{
+	pthread_mutex_lock(&lock);
+	held = xrealloc(held, (n_held + 1) * sizeof(*held));
+	held[n_held].cfg = cfg;
+	held[n_held].refs = 1;
+	n_held++;
+	if (current != NULL)
+		drop_ref(current);
+	current = cfg;
+	pthread_mutex_unlock(&lock);
+}
+
+/* state_config_acquire - the current config, referenced for one message */
+
+const struct config *
+state_config_acquire(void)
+{
+	const struct config *c;
+
+	pthread_mutex_lock(&lock);
+	c = current;
+	for (size_t i = 0; i < n_held; i++)
+		if (held[i].cfg == current)
+			held[i].refs++;
+	pthread_mutex_unlock(&lock);
+	return c;
+}
+
+/* state_config_release - a message is done with its config */
+
+void
+state_config_release(const struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	pthread_mutex_lock(&lock);
+	drop_ref(cfg);
+	pthread_mutex_unlock(&lock);
+}
+
+/* state_busy_inc - a message is in hand */
+
+void
+state_busy_inc(void)
+{
+	pthread_mutex_lock(&lock);
+	busy++;
+	pthread_mutex_unlock(&lock);
+}
+
+/* state_busy_dec - a message is finished */
+
+void
+state_busy_dec(void)
+{
+	pthread_mutex_lock(&lock);
+	if (busy > 0)
+		busy--;
+	pthread_mutex_unlock(&lock);
+}
+
+/* state_wait_idle - wait until no message is in hand, at most seconds */
+
+bool
+state_wait_idle(int seconds)
+{
+	for (int i = 0; i < seconds * 10; i++) {
+		unsigned b;
+
+		pthread_mutex_lock(&lock);
+		b = busy;
+		pthread_mutex_unlock(&lock);
+		if (b == 0)
+			return true;
+		(void)usleep(100000);
+	}
+	return false;
+}

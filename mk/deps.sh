@@ -1,0 +1,32 @@
+#!/bin/sh
+# deps.sh - install the Debian packages embargo-milter needs, if any is missing.
+# Idempotent and quick when nothing is missing (one dpkg-query call).
+set -eu
+
+PKGS="build-essential pkg-config libmilter-dev libgpgme-dev libgmime-3.0-dev
+liblmdb-dev libconfuse-dev libcmocka-dev gnupg gpg-agent swaks postfix
+miltertest lmdb-utils mutt ca-certificates"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing Debian packages:$missing" >&2
+	echo "deps: run 'make deps' as root, or: apt-get install$missing" >&2
+	exit 1
+fi
+echo "deps: installing:$missing"
+# postfix asks two questions at install time; answer them up front.
+printf '%s\n' "postfix postfix/main_mailer_type select Local only" \
+	"postfix postfix/mailname string localhost" | debconf-set-selections
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,213 @@
+/*
+ * classify.c - advisory id, embargo marker and revision (SPEC section 4)
+ *
+ * The marker is a line (or the Subject) holding one of embargo_phrases,
+ * case-insensitive, followed by a date in one of the forms emtime.c
+ * parses.  A phrase with no readable date is recorded as a bad marker,
+ * never a guess: policy_decide() says what it means for whom.
+ */
+
+/* System library. */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+/* Application-specific. */
+#include "policy.h"
+#include "../util/emtime.h"
+
+/* copy_line - keep a printable, trimmed copy of the line for replies */
+
+static void
+copy_line(char *dst, size_t dstsz, const char *line, size_t len)
+{
+	size_t n = 0;
+
+	while (len > 0 && isspace((unsigned char)*line)) {
+		line++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)line[len - 1]))
+		len--;
+	for (size_t i = 0; i < len && n + 1 < dstsz; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		dst[n++] = (c >= 0x20 && c < 0x7f && c != '%') ? (char)c : '?';
+	}
+	dst[n] = '\0';
+}
+
+/* find_ci - case-insensitive search of needle in (hay, len) */
+
+static const char *
+find_ci(const char *hay, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; n <= len && i <= len - n; i++)
+		if (strncasecmp(hay + i, needle, n) == 0)
+			return hay + i;
+	return NULL;
+}
+
+/* policy_marker_scan - one line: none, a valid marker or a bad one */
+
+int
+policy_marker_scan(const struct strv *phrases, const char *line, size_t len,
+    struct policy_marker *m)
+{
+	for (size_t i = 0; i < phrases->n; i++) {
+		const char *hit = find_ci(line, len, phrases->v[i]);
+		const char *p, *end = line + len;
+		size_t used;
+		time_t when;
+
+		if (hit == NULL)
+			continue;
+		p = hit + strlen(phrases->v[i]);
+		while (p < end && (*p == ' ' || *p == '\t' || *p == ':' ||
+		    *p == '*'))
+			p++;
+		copy_line(m->line, sizeof(m->line), line, len);
+		if (em_time_parse(p, (size_t)(end - p), &when, &used) == EM_OK) {
+			m->kind = POLICY_MARKER_VALID;
+			m->when = when;
+		} else {
+			m->kind = POLICY_MARKER_BAD;
+			m->when = 0;
+		}
+		return m->kind;
+	}
+	m->kind = POLICY_MARKER_NONE;
+	return m->kind;
+}
+
+/* scan_text - first valid and first bad marker in subject and text */
+
+static void
+scan_text(const struct strv *phrases, struct facts *f)
+{
+	const char *p = f->text.data ? f->text.data : "";
+	const char *end = p + f->text.len;
+	struct policy_marker m;
+	bool subject = true;
+
+	f->marker.kind = POLICY_MARKER_NONE;
+	f->bad_marker.kind = POLICY_MARKER_NONE;
+	while (f->marker.kind == POLICY_MARKER_NONE) {
+		const char *line, *nl;
+		size_t n;
+
+		if (subject) {
+			line = f->subject;
+			n = strlen(line);
+			subject = false;
+		} else {
+			if (p >= end)
+				break;
+			nl = memchr(p, '\n', (size_t)(end - p));
+			line = p;
+			n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			p = nl ? nl + 1 : end;
+		}
+		if (policy_marker_scan(phrases, line, n, &m) == POLICY_MARKER_VALID)
+			f->marker = m;
+		else if (m.kind == POLICY_MARKER_BAD &&
+		    f->bad_marker.kind == POLICY_MARKER_NONE)
+			f->bad_marker = m;
+	}
+}
+
+/* match - first match of re in s, copied into out */
+
+static bool
+match(const regex_t *re, const char *s, char *out, size_t outsz)
+{
+	regmatch_t rm;
+	size_t n;
+
+	if (s == NULL || regexec(re, s, 1, &rm, 0) != 0 || rm.rm_so < 0)
+		return false;
+	n = (size_t)(rm.rm_eo - rm.rm_so);
+	if (n == 0)
+		return false;
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, s + rm.rm_so, n);
+	out[n] = '\0';
+	return true;
+}
+
+/* policy_advisory_find - patterns in order; for each, Subject then text */
+
+bool
+policy_advisory_find(const struct config *cfg, const char *subject,
+    const char *text, char *out, size_t outsz)
+{
+	for (size_t i = 0; i < cfg->advisory_src.n; i++)
+		if (match(&cfg->advisory_re[i], subject, out, outsz) ||
+		    match(&cfg->advisory_re[i], text, out, outsz))
+			return true;
+	out[0] = '\0';
+	return false;
+}
+
+/* version_line - "version N" or "Version: N" alone on a line */
+
+static int
+version_line(const char *p, size_t n)
+{
+	size_t i = 0;
+	long v = 0;
+
+	while (i < n && isspace((unsigned char)p[i]))
+		i++;
+	if (n - i < 8 || strncasecmp(p + i, "version", 7) != 0)
+		return 0;
+	i += 7;
+	if (i < n && p[i] == ':')
+		i++;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i >= n || !isdigit((unsigned char)p[i]))
+		return 0;
+	while (i < n && isdigit((unsigned char)p[i]) && v < 100000)
+		v = v * 10 + (p[i++] - '0');
+	while (i < n && isspace((unsigned char)p[i]))
+		i++;
+	return i == n && v > 0 ? (int)v : 0;
+}
+
+/* policy_revision_find - the revision in the header block (first lines) */
+
+int
+policy_revision_find(const char *text)
+{
+	const char *p = text;
+	int lines = 0;
+
+	while (p != NULL && *p != '\0' && lines < 30) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		int v = version_line(p, n);
+
+		if (v > 0)
+			return v;
+		lines++;
+		p = nl ? nl + 1 : NULL;
+	}
+	return 1;
+}
+
+/* policy_classify - fill id, markers and revision */
+
+void
+policy_classify(const struct config *cfg, struct facts *f)
+{
+	const char *text = f->text.data ? f->text.data : "";
+
+	(void)policy_advisory_find(cfg, f->subject, text, f->advisory_id,
+	    sizeof(f->advisory_id));
+	scan_text(&cfg->embargo_phrases, f);
+	f->revision = policy_revision_find(text);
+}

@@ -1,0 +1,326 @@
+/*
+ * decide.c - SPEC section 5: one message, one decision
+ *
+ * The rules are tried in the order of the SPEC; the first that applies
+ * wins.  Every branch sets the verdict, the SMTP reply (RFC 3463 code) and
+ * the reason for the audit.  policy_decide() reads no clock, no store and
+ * no key: the caller passes now, the registry view and the signer.
+ */
+
+/* System library. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Application-specific. */
+#include "policy.h"
+#include "../util/emtime.h"
+
+/* set - fill a decision */
+
+static void
+set(struct policy_decision *d, enum policy_verdict v, const char *rcode,
+    const char *xcode, const char *event)
+{
+	d->verdict = v;
+	(void)snprintf(d->rcode, sizeof(d->rcode), "%s", rcode);
+	(void)snprintf(d->xcode, sizeof(d->xcode), "%s", xcode);
+	(void)snprintf(d->event, sizeof(d->event), "%s", event);
+}
+
+/* policy_verdict_name - for logs and dry-run */
+
+const char *
+policy_verdict_name(enum policy_verdict v)
+{
+	switch (v) {
+	case POLICY_PASS:	return "pass";
+	case POLICY_REJECT:	return "reject";
+	case POLICY_TEMPFAIL:	return "tempfail";
+	case POLICY_FANOUT:	return "fan-out";
+	case POLICY_HOLD:	return "hold";
+	}
+	return "tempfail";
+}
+
+/* is_team - a valid team signature, or the envelope when unsigned is allowed */
+
+static bool
+is_team(const struct config *cfg, const struct facts *f,
+    const struct policy_envelope *env)
+{
+	if (f->signer[0] != '\0' && conf_is_team_key(cfg, f->signer))
+		return true;
+	return !cfg->require_signed && env->sender != NULL &&
+	    conf_addr_role(cfg, env->sender) == CONF_ROLE_TEAM;
+}
+
+/* sender_is_team_address - the envelope names a team address */
+
+static bool
+sender_is_team_address(const struct config *cfg,
+    const struct policy_envelope *env)
+{
+	return env->sender != NULL &&
+	    conf_addr_role(cfg, env->sender) == CONF_ROLE_TEAM;
+}
+
+/* has_role - does any recipient have this role */
+
+static bool
+has_role(const struct config *cfg, const struct policy_envelope *env,
+    enum conf_role role)
+{
+	for (size_t i = 0; i < env->n_rcpts; i++)
+		if (conf_addr_role(cfg, env->rcpts[i]) == role)
+			return true;
+	return false;
+}
+
+/*
+ * outsiders - list the recipients that may not see embargoed text
+ * (anyone not a member, a team address or the list) into out; returns
+ * how many there are.  The list is cut, with a count, to fit a reply.
+ */
+static size_t
+outsiders(const struct config *cfg, const struct policy_envelope *env,
+    char *out, size_t outsz)
+{
+	size_t n = 0, shown = 0, used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < env->n_rcpts; i++) {
+		enum conf_role r = conf_addr_role(cfg, env->rcpts[i]);
+		char *a;
+		int w;
+
+		if (r == CONF_ROLE_MEMBER || r == CONF_ROLE_TEAM ||
+		    r == CONF_ROLE_LIST)
+			continue;
+		n++;
+		a = em_addr_norm(env->rcpts[i]);
+		w = snprintf(out + used, outsz - used, "%s<%s>",
+		    shown ? ", " : "", a);
+		free(a);
+		if (w > 0 && (size_t)w < outsz - used - 24) {
+			used += (size_t)w;
+			shown++;
+		}
+	}
+	if (n > shown && used < outsz)
+		(void)snprintf(out + used, outsz - used, " and %zu more",
+		    n - shown);
+	return n;
+}
+
+/* reply_embargo - the leak refusal of rule 3 */
+
+static void
+reply_embargo(struct policy_decision *d, const char *id, time_t when,
+    const char *who)
+{
+	char t[EM_TIME_BUFSZ];
+
+	set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
+	(void)snprintf(d->reply, sizeof(d->reply),
+	    "%s is under embargo until %s; not sent to %s",
+	    id[0] ? id : "this message", em_time_format(when, t), who);
+	(void)snprintf(d->reason, sizeof(d->reason), "leak: %s", d->reply);
+}
+
+/* embargoed_id - an advisory the view says is under embargo */
+
+static const struct policy_advisory *
+embargoed(const struct policy_view *view, const char *id, time_t now)
+{
+	const struct policy_advisory *a;
+
+	if (view == NULL || view->lookup == NULL || id == NULL || id[0] == '\0')
+		return NULL;
+	a = view->lookup(view->ctx, id);
+	return a != NULL && a->embargo > now ? a : NULL;
+}
+
+/* rule_list_post - rule 1: a post to the pre-disclosure list */
+
+static void
+rule_list_post(const struct config *cfg, const struct facts *f,
+    const struct policy_envelope *env, time_t now, struct policy_decision *d)
+{
+	char who[256], t[EM_TIME_BUFSZ];
+
+	if (!d->is_team) {
+		set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
+		if (f->unreadable > 0)
+			(void)snprintf(d->reply, sizeof(d->reply), "posts to %s "
+			    "must be encrypted to the list key %s or sent in "
+			    "clear; this one is encrypted to a key the list "
+			    "does not hold", cfg->list_address, cfg->list_key);
+		else if (cfg->require_signed)
+			(void)snprintf(d->reply, sizeof(d->reply), "posts to %s "
+			    "must carry a valid OpenPGP signature by a team key; "
+			    "%s", cfg->list_address, f->n_crypt > 0 ?
+			    "no valid team signature was found" :
+			    "this one is not signed: sign it (PGP/MIME) with "
+			    "your team key");
+		else
+			(void)snprintf(d->reply, sizeof(d->reply), "only the "
+			    "team (%s) may post to %s", cfg->team_addresses.n ?
+			    cfg->team_addresses.v[0] : "team.addresses",
+			    cfg->list_address);
+		(void)snprintf(d->reason, sizeof(d->reason), "list post not "
+		    "from the team: %s", d->reply);
+		return;
+	}
+	if (f->advisory_id[0] == '\0') {
+		set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
+		(void)snprintf(d->reply, sizeof(d->reply), "a post to %s must "
+		    "name its advisory id (e.g. XSA-123 or CVE-YYYY-NNNN) in "
+		    "the Subject or text", cfg->list_address);
+		(void)snprintf(d->reason, sizeof(d->reason), "list post "
+		    "without an advisory id");
+		return;
+	}
+	(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s",
+	    f->advisory_id);
+	if (f->marker.kind == POLICY_MARKER_VALID && f->marker.when > now) {
+		d->embargoed = true;
+		d->embargo = f->marker.when;
+		if (f->marker.when - now > cfg->max_embargo) {
+			set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
+			(void)snprintf(d->reply, sizeof(d->reply), "%s: embargo "
+			    "date %s is more than max_embargo (%ld days) ahead; "
+			    "choose an earlier date, or set it on purpose with "
+			    "embargoctl embargo %s --until", f->advisory_id,
+			    em_time_format(f->marker.when, t),
+			    cfg->max_embargo / 86400, f->advisory_id);
+			(void)snprintf(d->reason, sizeof(d->reason), "%s",
+			    d->reply);
+			return;
+		}
+		if (outsiders(cfg, env, who, sizeof(who)) > 0) {
+			set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
+			(void)snprintf(d->reply, sizeof(d->reply), "%s is under "
+			    "embargo until %s; not sent to %s: an embargoed "
+			    "advisory goes to the list and team only; remove "
+			    "those recipients", f->advisory_id,
+			    em_time_format(f->marker.when, t), who);
+			(void)snprintf(d->reason, sizeof(d->reason), "%s",
+			    d->reply);
+			return;
+		}
+	}
+	set(d, POLICY_FANOUT, "250", "2.0.0", "received");
+	(void)snprintf(d->reply, sizeof(d->reply), "%s revision %d %s",
+	    f->advisory_id, f->revision, d->embargoed ? "embargoed" : "public");
+	(void)snprintf(d->reason, sizeof(d->reason), "list post by the team: "
+	    "%s revision %d, %s", f->advisory_id, f->revision,
+	    d->embargoed ? "embargoed" : "public");
+}
+
+/* rule_hold - rule 2: the team's public posting about an embargoed advisory */
+
+static bool
+rule_hold(const struct config *cfg, const struct facts *f,
+    const struct policy_envelope *env, const struct policy_view *view,
+    time_t now, struct policy_decision *d)
+{
+	const struct policy_advisory *a = embargoed(view, f->advisory_id, now);
+	const char *quoted = NULL;
+
+	if (!d->is_team || !has_role(cfg, env, CONF_ROLE_PUBLIC))
+		return false;
+	if (a == NULL && view != NULL && view->quoted != NULL && f->text.len)
+		quoted = view->quoted(view->ctx, f->text.data, f->text.len);
+	if (a == NULL && quoted != NULL)
+		a = embargoed(view, quoted, now);
+	if (a != NULL) {
+		d->embargo = a->embargo;
+		(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s",
+		    a->id);
+	} else if (f->marker.kind == POLICY_MARKER_VALID &&
+	    f->marker.when > now) {
+		d->embargo = f->marker.when;
+	} else {
+		return false;
+	}
+	set(d, POLICY_HOLD, "250", "2.0.0", "held");
+	(void)snprintf(d->reply, sizeof(d->reply), "held until the embargo "
+	    "date");
+	(void)snprintf(d->reason, sizeof(d->reason), "team posting to a "
+	    "public list about %s, held until its embargo date",
+	    d->advisory_id[0] ? d->advisory_id : "an embargoed advisory");
+	return true;
+}
+
+/* rule_leak - rule 3: embargoed text to someone who may not see it */
+
+static bool
+rule_leak(const struct config *cfg, const struct facts *f,
+    const struct policy_envelope *env, const struct policy_view *view,
+    time_t now, struct policy_decision *d)
+{
+	char who[256];
+	const char *id = NULL;
+	const struct policy_advisory *a = NULL;
+	time_t when = 0;
+
+	if (view != NULL && view->quoted != NULL && f->text.len > 0 &&
+	    (id = view->quoted(view->ctx, f->text.data, f->text.len)) != NULL &&
+	    (a = embargoed(view, id, now)) != NULL) {
+		when = a->embargo;
+	} else if (f->marker.kind == POLICY_MARKER_VALID && f->marker.when > now) {
+		when = f->marker.when;
+		id = f->advisory_id;
+	} else {
+		return false;
+	}
+	if (outsiders(cfg, env, who, sizeof(who)) == 0)
+		return false;
+	(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s", id);
+	d->embargo = when;
+	reply_embargo(d, id, when, who);
+	return true;
+}
+
+/* policy_decide - SPEC section 5, rules in order */
+
+void
+policy_decide(const struct config *cfg, const struct facts *f,
+    const struct policy_envelope *env, const struct policy_view *view,
+    time_t now, struct policy_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->is_team = is_team(cfg, f, env);
+	(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s",
+	    f->advisory_id);
+
+	/* SPEC 4: an unreadable date is an error for the team and the list. */
+	if (f->bad_marker.kind == POLICY_MARKER_BAD &&
+	    (d->is_team || sender_is_team_address(cfg, env) ||
+	    has_role(cfg, env, CONF_ROLE_LIST))) {
+		set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
+		(void)snprintf(d->reply, sizeof(d->reply), "cannot read the "
+		    "embargo date in \"%s\"; write it as YYYY-MM-DD HH:MM UTC, "
+		    "YYYY-MM-DDTHH:MMZ or with a numeric offset",
+		    f->bad_marker.line);
+		(void)snprintf(d->reason, sizeof(d->reason), "unreadable "
+		    "embargo marker");
+		return;
+	}
+	/* Rule 1: a post to the list, no public list among the recipients. */
+	if (has_role(cfg, env, CONF_ROLE_LIST) &&
+	    !has_role(cfg, env, CONF_ROLE_PUBLIC)) {
+		rule_list_post(cfg, f, env, now, d);
+		return;
+	}
+	if (rule_hold(cfg, f, env, view, now, d))
+		return;
+	if (rule_leak(cfg, f, env, view, now, d))
+		return;
+	set(d, POLICY_PASS, "250", "2.0.0", "received");
+	(void)snprintf(d->reason, sizeof(d->reason), "%s",
+	    f->bad_marker.kind == POLICY_MARKER_BAD ?
+	    "pass; an embargo phrase without a readable date is not a marker "
+	    "in this sender's mail" : "pass");
+}

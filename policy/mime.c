@@ -1,0 +1,340 @@
+/*
+ * mime.c - read a message with GMime into struct facts
+ *
+ * Every text part is decoded (transfer encoding and charset, through
+ * GMimeTextPart) and appended to facts.text; text/html is read as text;
+ * patch attachments are read too, since a pasted or attached patch is
+ * advisory text.  Forwarded messages (message/rfc822) are walked like any
+ * other part: a forward is the commonest leak.  Encrypted and signed
+ * entities are kept whole for keys/, which policy/ never calls.
+ *
+ * Every input is bounded: nesting depth, part count, header block size.
+ */
+
+/* System library. */
+#include <string.h>
+#include <strings.h>
+
+/* Utility library. */
+#include <gmime/gmime.h>
+
+/* Application-specific. */
+#include "policy.h"
+
+struct walk {
+	const struct policy_limits *lim;
+	struct facts *f;
+	struct em_err *err;
+};
+
+/* facts_init - an empty set of facts */
+
+void
+facts_init(struct facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	buf_init(&f->text);
+	f->subject = xstrdup("");
+	f->revision = 1;
+}
+
+/* facts_free - release what the facts hold */
+
+void
+facts_free(struct facts *f)
+{
+	free(f->subject);
+	free(f->message_id);
+	buf_free(&f->text);
+	for (size_t i = 0; i < f->n_crypt; i++)
+		buf_free(&f->crypt[i].data);
+	free(f->crypt);
+	memset(f, 0, sizeof(*f));
+}
+
+/* crypt_add - keep an entity for keys/ */
+
+static void
+crypt_add(struct facts *f, enum policy_crypt_kind kind, const char *p, size_t n)
+{
+	struct policy_crypt *c;
+
+	f->crypt = xrealloc(f->crypt, (f->n_crypt + 1) * sizeof(*f->crypt));
+	c = &f->crypt[f->n_crypt++];
+	c->kind = kind;
+	buf_init(&c->data);
+	buf_append(&c->data, p, n);
+}
+
+/* text_add - append text, without carriage returns, ending in a newline */
+
+static void
+text_add(struct facts *f, const char *p, size_t n)
+{
+	const char *end = p + n;
+
+	while (p < end) {
+		const char *cr = memchr(p, '\r', (size_t)(end - p));
+
+		if (cr == NULL) {
+			buf_append(&f->text, p, (size_t)(end - p));
+			break;
+		}
+		buf_append(&f->text, p, (size_t)(cr - p));
+		p = cr + 1;
+	}
+	if (f->text.len > 0 && f->text.data[f->text.len - 1] != '\n')
+		buf_append(&f->text, "\n", 1);
+}
+
+/* armor_block - find an armored block "-----BEGIN what-----" .. END line */
+
+static void
+armor_scan(struct facts *f, const char *text, size_t len)
+{
+	static const struct {
+		const char *begin, *end;
+		enum policy_crypt_kind kind;
+	} armors[] = {
+		{ "-----BEGIN PGP MESSAGE-----", "-----END PGP MESSAGE-----",
+		  POLICY_CRYPT_INLINE_ENCRYPTED },
+		{ "-----BEGIN PGP SIGNED MESSAGE-----",
+		  "-----END PGP SIGNATURE-----", POLICY_CRYPT_INLINE_SIGNED },
+	};
+
+	for (size_t i = 0; i < sizeof(armors) / sizeof(armors[0]); i++) {
+		const char *b = memmem(text, len, armors[i].begin,
+		    strlen(armors[i].begin));
+		const char *e;
+
+		if (b == NULL)
+			continue;
+		e = memmem(b, len - (size_t)(b - text), armors[i].end,
+		    strlen(armors[i].end));
+		if (e == NULL)
+			continue;
+		e += strlen(armors[i].end);
+		crypt_add(f, armors[i].kind, b, (size_t)(e - b));
+	}
+}
+
+/* is_patch - an attachment whose bytes are a patch */
+
+static bool
+is_patch(GMimePart *part)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+	const char *fn = g_mime_part_get_filename(part);
+	size_t n;
+
+	if (ct != NULL && (g_mime_content_type_is_type(ct, "application", "x-patch") ||
+	    g_mime_content_type_is_type(ct, "application", "x-diff")))
+		return true;
+	if (fn == NULL)
+		return false;
+	n = strlen(fn);
+	return (n > 6 && strcasecmp(fn + n - 6, ".patch") == 0) ||
+	    (n > 5 && strcasecmp(fn + n - 5, ".diff") == 0) ||
+	    (n > 4 && strcasecmp(fn + n - 4, ".txt") == 0);
+}
+
+/* read_leaf - decode one leaf part's text into the facts */
+
+static void
+read_leaf(GMimePart *part, struct facts *f)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+
+	if (GMIME_IS_TEXT_PART(part)) {
+		char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+
+		if (t == NULL)
+			return;
+		armor_scan(f, t, strlen(t));
+		if (ct != NULL && g_mime_content_type_is_type(ct, "text", "html")) {
+			struct buf plain;
+
+			buf_init(&plain);
+			policy_html_to_text(t, strlen(t), &plain);
+			text_add(f, plain.data ? plain.data : "", plain.len);
+			buf_free(&plain);
+		} else {
+			text_add(f, t, strlen(t));
+		}
+		g_free(t);
+	} else if (is_patch(part) && g_mime_part_get_content(part) != NULL) {
+		GMimeStream *s = g_mime_stream_mem_new();
+		GByteArray *ba;
+
+		(void)g_mime_data_wrapper_write_to_stream(
+		    g_mime_part_get_content(part), s);
+		ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+		text_add(f, (const char *)ba->data, ba->len);
+		g_object_unref(s);
+	}
+}
+
+static int walk(GMimeObject *obj, size_t depth, struct walk *w);
+
+/* keep_entity - serialise an entity whole for keys/ */
+
+static void
+keep_entity(GMimeObject *obj, enum policy_crypt_kind kind, struct facts *f)
+{
+	char *s = g_mime_object_to_string(obj, NULL);
+
+	crypt_add(f, kind, s, strlen(s));
+	g_free(s);
+}
+
+/* walk_children - every part of a multipart */
+
+static int
+walk_children(GMimeMultipart *mp, size_t depth, struct walk *w)
+{
+	int n = g_mime_multipart_get_count(mp);
+
+	for (int i = 0; i < n; i++) {
+		int rc = walk(g_mime_multipart_get_part(mp, i), depth + 1, w);
+
+		if (rc < 0)
+			return rc;
+	}
+	return EM_OK;
+}
+
+/* walk - one entity, bounded by depth and part count */
+
+static int
+walk(GMimeObject *obj, size_t depth, struct walk *w)
+{
+	struct facts *f = w->f;
+
+	if (obj == NULL)
+		return EM_OK;
+	if (depth > w->lim->max_depth)
+		return em_fail(w->err, EM_ELIMIT, "MIME structure nested deeper "
+		    "than %zu levels", w->lim->max_depth);
+	if (++f->parts > w->lim->max_parts)
+		return em_fail(w->err, EM_ELIMIT, "more than %zu MIME parts",
+		    w->lim->max_parts);
+	if (depth > f->depth)
+		f->depth = depth;
+
+	if (GMIME_IS_MULTIPART_ENCRYPTED(obj)) {
+		keep_entity(obj, POLICY_CRYPT_PGPMIME_ENCRYPTED, f);
+		return EM_OK;
+	}
+	if (GMIME_IS_MULTIPART_SIGNED(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+
+		keep_entity(obj, POLICY_CRYPT_PGPMIME_SIGNED, f);
+		/* The signed content is readable: classify it too. */
+		return walk(g_mime_multipart_get_part(mp, GMIME_MULTIPART_SIGNED_CONTENT),
+		    depth + 1, w);
+	}
+	if (GMIME_IS_MULTIPART(obj))
+		return walk_children(GMIME_MULTIPART(obj), depth, w);
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj));
+		const char *subj;
+
+		if (m == NULL)
+			return EM_OK;
+		/* A forwarded message's Subject is part of what it says. */
+		if ((subj = g_mime_message_get_subject(m)) != NULL) {
+			buf_appends(&f->text, "Subject: ");
+			text_add(f, subj, strlen(subj));
+		}
+		return walk(g_mime_message_get_mime_part(m), depth + 1, w);
+	}
+	if (GMIME_IS_PART(obj))
+		read_leaf(GMIME_PART(obj), f);
+	return EM_OK;
+}
+
+/* header_len - bytes before the blank line that ends the header block */
+
+static size_t
+header_len(const char *msg, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (msg[i] != '\n')
+			continue;
+		if (msg[i + 1] == '\n')
+			return i + 1;
+		if (msg[i + 1] == '\r' && i + 2 < len && msg[i + 2] == '\n')
+			return i + 1;
+	}
+	return len;
+}
+
+/* policy_read - parse a whole message */
+
+int
+policy_read(const char *msg, size_t len, const struct policy_limits *lim,
+    struct facts *f, struct em_err *err)
+{
+	struct walk w = { lim, f, err };
+	GMimeStream *s;
+	GMimeParser *p;
+	GMimeMessage *m;
+	const char *v;
+	int rc;
+
+	if (header_len(msg, len) > lim->max_header)
+		return em_fail(err, EM_ELIMIT, "header block larger than %zu "
+		    "bytes", lim->max_header);
+	s = g_mime_stream_mem_new_with_buffer(msg, len);
+	p = g_mime_parser_new_with_stream(s);
+	m = g_mime_parser_construct_message(p, NULL);
+	g_object_unref(p);
+	g_object_unref(s);
+	if (m == NULL)
+		return em_fail(err, EM_EPARSE, "the message cannot be parsed "
+		    "as RFC 5322");
+	if ((v = g_mime_message_get_subject(m)) != NULL) {
+		free(f->subject);
+		f->subject = xstrdup(v);
+	}
+	if ((v = g_mime_message_get_message_id(m)) != NULL)
+		f->message_id = xstrdup(v);
+	rc = walk(g_mime_message_get_mime_part(m), 1, &w);
+	g_object_unref(m);
+	return rc;
+}
+
+/* policy_read_more - parse one decrypted entity into the same facts */
+
+int
+policy_read_more(const char *entity, size_t len, const struct policy_limits *lim,
+    struct facts *f, struct em_err *err)
+{
+	struct walk w = { lim, f, err };
+	GMimeStream *s;
+	GMimeParser *p;
+	GMimeObject *o;
+	int rc;
+
+	s = g_mime_stream_mem_new_with_buffer(entity, len);
+	p = g_mime_parser_new_with_stream(s);
+	o = g_mime_parser_construct_part(p, NULL);
+	g_object_unref(p);
+	g_object_unref(s);
+	if (o == NULL)
+		return em_fail(err, EM_EPARSE, "the decrypted part cannot be "
+		    "parsed as MIME");
+	/* A protected Subject header (RFC "protected-headers") counts. */
+	{
+		const char *subj = g_mime_object_get_header(o, "Subject");
+
+		if (subj != NULL) {
+			buf_appends(&f->text, "Subject: ");
+			text_add(f, subj, strlen(subj));
+		}
+	}
+	rc = walk(o, f->depth + 1, &w);
+	g_object_unref(o);
+	return rc;
+}

@@ -1,0 +1,155 @@
+/*
+ * policy.h - the product's brain: what a message is, and what to do with it
+ *
+ * What it is for: policy_read() turns the raw message into struct facts
+ * (GMime: every text part decoded, whatever its transfer encoding and
+ * charset; HTML read as text; forwarded messages read too), within the
+ * configured ceilings.  policy_classify() finds the advisory id, the
+ * embargo marker and the revision in those facts.  policy_decide() applies
+ * SPEC section 5 and returns one decision with its SMTP reply.
+ *
+ * Purity: no libmilter, gpgme, LMDB, clock, sockets or files.  The time is
+ * an argument; the registry of advisories comes in as a read-only view.
+ * The milter and "embargoctl dry-run" call the same functions.
+ *
+ * Ownership: facts_init() then policy_read() fill a caller-owned struct
+ * facts; facts_free() releases what it holds.
+ *
+ * How it fails: policy_read() returns EM_ELIMIT when a ceiling is hit and
+ * EM_EPARSE when the input is not a message; the reason is in *err.
+ * policy_decide() cannot fail: an unknown case is a tempfail.
+ */
+#ifndef POLICY_H
+#define POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "../util/em.h"
+#include "../conf/conf.h"
+
+#define POLICY_ID_MAX	64
+#define POLICY_LINE_MAX	200
+
+/* A part that policy/ cannot read itself: keys/ may decrypt or verify it. */
+enum policy_crypt_kind {
+	POLICY_CRYPT_PGPMIME_ENCRYPTED,	/* multipart/encrypted entity */
+	POLICY_CRYPT_INLINE_ENCRYPTED,	/* -----BEGIN PGP MESSAGE----- text */
+	POLICY_CRYPT_PGPMIME_SIGNED,	/* multipart/signed entity */
+	POLICY_CRYPT_INLINE_SIGNED,	/* -----BEGIN PGP SIGNED MESSAGE----- */
+};
+
+struct policy_crypt {
+	enum policy_crypt_kind kind;
+	struct buf data;		/* the entity or armored text, as is */
+};
+
+enum policy_marker_kind {
+	POLICY_MARKER_NONE = 0,
+	POLICY_MARKER_VALID,
+	POLICY_MARKER_BAD,		/* a phrase, but no date we can read */
+};
+
+struct policy_marker {
+	enum policy_marker_kind kind;
+	time_t	when;			/* VALID: the embargo date, UTC */
+	char	line[POLICY_LINE_MAX];	/* the line it was found on */
+};
+
+struct facts {
+	char   *subject;		/* decoded UTF-8, "" when none */
+	char   *message_id;		/* as in the header, NULL when none */
+	struct buf text;		/* every readable line, '\n'-separated */
+	size_t	parts;			/* MIME parts seen */
+	size_t	depth;			/* deepest nesting seen */
+	struct policy_crypt *crypt;	/* parts for keys/ */
+	size_t	n_crypt;
+	unsigned unreadable;		/* encrypted parts no key of ours reads */
+
+	/* Filled by policy_classify(). */
+	char	advisory_id[POLICY_ID_MAX];	/* "" when none */
+	struct policy_marker marker;	/* first valid marker, else NONE */
+	struct policy_marker bad_marker; /* first unreadable marker */
+	int	revision;		/* 1 unless the header block says */
+
+	/* Filled by keys/ when a signature verifies. */
+	char	signer[41];		/* fingerprint, "" when none valid */
+};
+
+struct policy_limits {
+	size_t	max_depth;
+	size_t	max_parts;
+	size_t	max_header;
+};
+
+void	facts_init(struct facts *f);
+void	facts_free(struct facts *f);
+
+/* Read a raw RFC 5322 message into *f (text, subject, crypt parts). */
+int	policy_read(const char *msg, size_t len, const struct policy_limits *lim,
+	    struct facts *f, struct em_err *err);
+/* Read one more entity (a decrypted part) into the same facts. */
+int	policy_read_more(const char *entity, size_t len,
+	    const struct policy_limits *lim, struct facts *f,
+	    struct em_err *err);
+/* Set advisory id, markers and revision from subject and text. */
+void	policy_classify(const struct config *cfg, struct facts *f);
+
+/* Lower-level pieces, exposed for the unit tests. */
+void	policy_html_to_text(const char *html, size_t len, struct buf *out);
+int	policy_marker_scan(const struct strv *phrases, const char *line,
+	    size_t len, struct policy_marker *m);
+bool	policy_advisory_find(const struct config *cfg, const char *subject,
+	    const char *text, char *out, size_t outsz);
+int	policy_revision_find(const char *text);
+
+/* What the milter must do. */
+enum policy_verdict {
+	POLICY_PASS = 0,	/* accept untouched */
+	POLICY_REJECT,		/* 5xx with reply */
+	POLICY_TEMPFAIL,	/* 4xx with reply */
+	POLICY_FANOUT,		/* rule 1: register, queue copies, edit envelope */
+	POLICY_HOLD,		/* rule 2: store and discard */
+};
+
+struct policy_envelope {
+	const char *sender;
+	const char *const *rcpts;
+	size_t	n_rcpts;
+};
+
+/* Read-only view of the advisory registry (NULL: none registered). */
+struct policy_advisory {
+	const char *id;
+	time_t	embargo;		/* 0 when public */
+	int	revision;
+};
+
+struct policy_view {
+	const struct policy_advisory *(*lookup)(void *ctx, const char *id);
+	/* Id of an embargoed advisory at least 3 of whose lines the text
+	 * quotes, or NULL. */
+	const char *(*quoted)(void *ctx, const char *text, size_t len);
+	void   *ctx;
+};
+
+struct policy_decision {
+	enum policy_verdict verdict;
+	char	rcode[4];		/* "550", "451", ... */
+	char	xcode[8];		/* "5.7.1", ... */
+	char	reply[512];		/* SMTP reply text, printable ASCII */
+	char	event[24];		/* audit event: received, rejected, ... */
+	char	reason[640];		/* why, for the log and the audit */
+	char	advisory_id[POLICY_ID_MAX];
+	time_t	embargo;		/* 0 when none */
+	bool	embargoed;		/* FANOUT: the advisory is under embargo */
+	bool	is_team;		/* the sender is the team */
+};
+
+void	policy_decide(const struct config *cfg, const struct facts *f,
+	    const struct policy_envelope *env, const struct policy_view *view,
+	    time_t now, struct policy_decision *d);
+const char *policy_verdict_name(enum policy_verdict v);
+
+#endif

@@ -1,0 +1,250 @@
+/*
+ * em.c - house helpers: error codes and reasons, allocation that cannot
+ * fail, byte buffers, string vectors.
+ */
+
+/* System library. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Utility library. */
+#include "em.h"
+
+/* em_strerror - turn an EM_E* code into text */
+
+const char *
+em_strerror(int code)
+{
+	switch (code) {
+	case EM_OK:		return "success";
+	case EM_ENOMEM:		return "out of memory";
+	case EM_ECONFIG:	return "configuration invalid";
+	case EM_EPARSE:		return "cannot parse input";
+	case EM_ELIMIT:		return "limit exceeded";
+	case EM_ESTORE:		return "state store failure";
+	case EM_EKEY:		return "key unusable";
+	case EM_ECRYPTO:	return "cryptographic operation failed";
+	case EM_EIO:		return "system error";
+	case EM_ENOTFOUND:	return "not found";
+	case EM_EDELIVER:	return "delivery failed";
+	case EM_EUSAGE:		return "usage error";
+	default:		return "unknown error";
+	}
+}
+
+/* em_fail - record a reason and return the code, for "return em_fail(...)" */
+
+int
+em_fail(struct em_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL) {
+		va_start(ap, fmt);
+		/* Truncation is acceptable: the reason is for people. */
+		(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+/* em_err_clear - empty a reason buffer */
+
+void
+em_err_clear(struct em_err *err)
+{
+	if (err != NULL)
+		err->msg[0] = '\0';
+}
+
+/* xmalloc - allocate or abort */
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+/* xcalloc - allocate zeroed memory or abort */
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+/* xrealloc - resize or abort */
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		abort();
+	return q;
+}
+
+/* xstrdup - copy a string or abort */
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+/* xstrndup - copy at most n bytes of a string or abort */
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *p = xmalloc(len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* xasprintf - format into a new string or abort */
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return p;
+}
+
+/* buf_init - make an empty buffer */
+
+void
+buf_init(struct buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+/* buf_free - release a buffer's memory */
+
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	buf_init(b);
+}
+
+/* buf_reset - empty a buffer, keeping its memory */
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+/* buf_append - append n bytes */
+
+void
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+/* buf_appends - append a C string */
+
+void
+buf_appends(struct buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+/* buf_appendf - append formatted text */
+
+void
+buf_appendf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	buf_append(b, p, (size_t)n);
+	free(p);
+}
+
+/* strv_push - append a copy of s */
+
+void
+strv_push(struct strv *sv, const char *s)
+{
+	sv->v = xrealloc(sv->v, (sv->n + 2) * sizeof(*sv->v));
+	sv->v[sv->n++] = xstrdup(s);
+	sv->v[sv->n] = NULL;
+}
+
+/* strv_free - release every string and the vector */
+
+void
+strv_free(struct strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+/* em_addr_norm - lower-case an address and strip surrounding <> */
+
+char *
+em_addr_norm(const char *addr)
+{
+	size_t len;
+	char *p;
+
+	while (isspace((unsigned char)*addr))
+		addr++;
+	if (*addr == '<')
+		addr++;
+	len = strlen(addr);
+	while (len > 0 && (isspace((unsigned char)addr[len - 1]) ||
+	    addr[len - 1] == '>'))
+		len--;
+	p = xstrndup(addr, len);
+	for (char *q = p; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	return p;
+}

@@ -1,0 +1,77 @@
+/*
+ * em.h - house helpers shared by every module of embargo-milter
+ *
+ * What it is for: the error codes every function returns (0 or a negative
+ * EM_E* code), the caller-provided reason buffer that travels with them,
+ * allocation that cannot fail, growable byte buffers with a ceiling, and
+ * string vectors.  Nothing here logs, touches the clock or does I/O.
+ *
+ * How it fails: xmalloc() and friends abort() on out-of-memory, so call
+ * sites stay free of NULL checks; with milter_default_action = tempfail the
+ * MTA keeps the message.  Everything else returns an EM_E* code.
+ */
+#ifndef EM_H
+#define EM_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Error codes: every function returns 0 or one of these. */
+#define EM_OK		0
+#define EM_ENOMEM	(-1)	/* out of memory (only where not aborting) */
+#define EM_ECONFIG	(-2)	/* configuration invalid */
+#define EM_EPARSE	(-3)	/* input could not be parsed */
+#define EM_ELIMIT	(-4)	/* a configured ceiling was hit */
+#define EM_ESTORE	(-5)	/* the LMDB store failed */
+#define EM_EKEY		(-6)	/* a key is missing, expired, revoked or unusable */
+#define EM_ECRYPTO	(-7)	/* decryption, verification or encryption failed */
+#define EM_EIO		(-8)	/* a system call failed */
+#define EM_ENOTFOUND	(-9)	/* no such item */
+#define EM_EDELIVER	(-10)	/* the reinjection listener refused or failed */
+#define EM_EUSAGE	(-11)	/* bad arguments */
+
+/* A human-readable reason, filled by the function that failed. */
+struct em_err {
+	char	msg[512];
+};
+
+const char *em_strerror(int code);
+int	em_fail(struct em_err *err, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	em_err_clear(struct em_err *err);
+
+void   *xmalloc(size_t n);
+void   *xcalloc(size_t nmemb, size_t size);
+void   *xrealloc(void *p, size_t n);
+char   *xstrdup(const char *s);
+char   *xstrndup(const char *s, size_t n);
+char   *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer; always NUL-terminated after the data. */
+struct buf {
+	char   *data;
+	size_t	len;
+	size_t	cap;
+};
+
+void	buf_init(struct buf *b);
+void	buf_free(struct buf *b);
+void	buf_reset(struct buf *b);
+void	buf_append(struct buf *b, const void *p, size_t n);
+void	buf_appends(struct buf *b, const char *s);
+void	buf_appendf(struct buf *b, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* A vector of owned strings. */
+struct strv {
+	char  **v;
+	size_t	n;
+};
+
+void	strv_push(struct strv *sv, const char *s);
+void	strv_free(struct strv *sv);
+
+/* Lower-case copy of an address with any surrounding <> removed. */
+char   *em_addr_norm(const char *addr);
+
+#endif
