@@ -1,0 +1,59 @@
+#!/bin/sh
+# run-all.sh - every test suite; the last line sums them: "N passed, N failed".
+# SUITES="unit e2e fuzz" by default. Runs from the top of the source tree.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+SUITES=${SUITES:-"unit e2e fuzz"}
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+count() {	# add the "ok"/"not ok" lines (TAP) of $log
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+for suite in $SUITES; do
+	case $suite in
+	unit)
+		for t in build/asan/tests/test_*; do
+			[ -x "$t" ] || continue
+			"$t" >"$log" 2>&1
+			rc=$?
+			cat "$log"
+			p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+			f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+			p=${p:-0}
+			f=${f:-0}
+			# A crash or sanitizer abort counts as a failure.
+			if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+			passed=$((passed + p))
+			failed=$((failed + f))
+		done
+		;;
+	e2e)
+		for t in tests/e2e/t_*.sh; do
+			bash "$t" 2>&1 | tee "$log"
+			count
+			# A harness that died before reporting counts as one failure.
+			grep -q '^# done' "$log" || failed=$((failed + 1))
+		done
+		;;
+	fuzz)
+		if ASAN_OPTIONS=detect_leaks=1 build/asan/tests/fuzz_mime 400 \
+		    conf/embargo-milter.conf tests/data/*.eml >"$log" 2>&1; then
+			echo "ok fuzz smoke: $(tail -n 1 "$log")"
+			passed=$((passed + 1))
+		else
+			cat "$log"
+			echo "not ok fuzz smoke"
+			failed=$((failed + 1))
+		fi
+		;;
+	esac
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

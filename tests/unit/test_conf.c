@@ -1,0 +1,261 @@
+/* test_conf - config loading and the rules of SPEC section 3 */
+#include "testutil.h"
+
+static void
+t_example_valid(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = NULL;
+
+	(void)st;
+	assert_int_equal(conf_load("conf/embargo-milter.conf", &cfg, &rep), EM_OK);
+	assert_non_null(cfg);
+	assert_int_equal(rep.errors, 0);
+	assert_int_equal(cfg->n_members, 2);
+	assert_int_equal(cfg->max_embargo, 21 * 86400);
+	assert_int_equal(cfg->remind_before, 24 * 3600);
+	assert_int_equal(cfg->reinject_port, 10026);
+	assert_string_equal(cfg->list_address, "predisclosure@lists.example.org");
+	assert_true(cfg->require_signed);
+	conf_free(cfg);
+	conf_report_free(&rep);
+}
+
+static void
+t_person_refused_with_line(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "member \"Vendor\" {\n  address = \"jane.doe@vendor.example\"\n"
+	    "  key = \"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\"\n}\n", &rep);
+
+	(void)st;
+	assert_null(cfg);
+	assert_int_equal(rep.errors, 1);
+	assert_true(test_report_has(&rep, ":5: member \"Vendor\": address "
+	    "jane.doe@vendor.example is not a role address"));
+	assert_true(test_report_has(&rep, "role_attested"));
+	conf_report_free(&rep);
+}
+
+static void
+t_role_forms(void **st)
+{
+	struct strv roles = { 0 };
+
+	(void)st;
+	strv_push(&roles, "security");
+	strv_push(&roles, "psirt");
+	strv_push(&roles, "security-team");
+	assert_true(conf_is_role_address(&roles, "security@x.example"));
+	assert_true(conf_is_role_address(&roles, "Security@X.example"));
+	assert_true(conf_is_role_address(&roles, "psirt+xen@x.example"));
+	assert_true(conf_is_role_address(&roles, "security-team@x.example"));
+	assert_true(conf_is_role_address(&roles, "psirt-emea@x.example"));
+	assert_true(conf_is_role_address(&roles, "<security@x.example>"));
+	assert_false(conf_is_role_address(&roles, "jane.doe@x.example"));
+	assert_false(conf_is_role_address(&roles, "jdoe@x.example"));
+	assert_false(conf_is_role_address(&roles, "securityjane@x.example"));
+	assert_false(conf_is_role_address(&roles, "psirt-@x.example"));
+	assert_false(conf_is_role_address(&roles, "jane+security@x.example"));
+	assert_false(conf_is_role_address(&roles, "security"));
+	strv_free(&roles);
+}
+
+static void
+t_role_attested_allows(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "member \"Odd\" {\n  address = \"incident@odd.example\"\n"
+	    "  key = \"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\"\n"
+	    "  role_attested = \"2026-03-01 checked by phone\"\n}\n", &rep);
+
+	(void)st;
+	assert_non_null(cfg);
+	assert_int_equal(conf_addr_role(cfg, "INCIDENT@odd.example"), CONF_ROLE_MEMBER);
+	conf_free(cfg);
+	conf_report_free(&rep);
+}
+
+static void
+t_bad_fingerprint(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "member \"Short\" {\n  address = \"psirt@short.example\"\n"
+	    "  key = \"0123 4567\"\n}\n", &rep);
+
+	(void)st;
+	assert_null(cfg);
+	assert_true(test_report_has(&rep, ":6: member \"Short\": key \"0123 4567\" "
+	    "is not a fingerprint; write all 40 hex digits"));
+	conf_report_free(&rep);
+}
+
+static void
+t_fpr_syntax(void **st)
+{
+	(void)st;
+	assert_true(conf_fpr_valid(TEST_FPR_A));
+	assert_true(conf_fpr_valid("abcdef0123456789abcdef0123456789abcdef01"));
+	assert_false(conf_fpr_valid("abcdef0123456789abcdef0123456789abcdef0"));
+	assert_false(conf_fpr_valid("abcdef0123456789abcdef0123456789abcdef012"));
+	assert_false(conf_fpr_valid("gbcdef0123456789abcdef0123456789abcdef01"));
+	assert_false(conf_fpr_valid(""));
+}
+
+static void
+t_address_in_two_roles(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "member \"Clash\" {\n  address = \"announce@lists.example.org\"\n"
+	    "  key = \"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\"\n"
+	    "  role_attested = \"x\"\n}\n", &rep);
+
+	(void)st;
+	assert_null(cfg);
+	assert_true(test_report_has(&rep, "announce@lists.example.org is a public "
+	    "list and also a member address"));
+	conf_report_free(&rep);
+}
+
+static void
+t_list_address_is_member(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "member \"Loop\" {\n  address = \"Predisclosure@lists.example.org\"\n"
+	    "  key = \"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\"\n"
+	    "  role_attested = \"x\"\n}\n", &rep);
+
+	(void)st;
+	assert_null(cfg);
+	assert_true(test_report_has(&rep, "is a member address and also the list address"));
+	conf_report_free(&rep);
+}
+
+static void
+t_unknown_key(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with("# a comment\nmax_embargoo = \"3d\"", &rep);
+
+	(void)st;
+	assert_null(cfg);
+	assert_true(test_report_has(&rep, ":5: no such option 'max_embargoo'"));
+	conf_report_free(&rep);
+}
+
+static void
+t_bad_regex_and_duration(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "advisory_id = { \"XSA-[0-9\" }\nmax_embargo = \"three weeks\"\n"
+	    "on_error = maybe\n", &rep);
+
+	(void)st;
+	assert_null(cfg);
+	assert_int_equal(rep.errors, 3);
+	assert_true(test_report_has(&rep, ":4: advisory_id \"XSA-[0-9\" is not a valid"));
+	assert_true(test_report_has(&rep, ":5: max_embargo = \"three weeks\""));
+	assert_true(test_report_has(&rep, ":6: on_error = maybe is unknown"));
+	conf_report_free(&rep);
+}
+
+static void
+t_every_problem_listed(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "member \"P1\" {\n  address = \"jdoe@a.example\"\n  key = \"x\"\n}\n"
+	    "member \"P2\" {\n  address = \"bob@b.example\"\n"
+	    "  key = \"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\"\n}\n", &rep);
+
+	(void)st;
+	assert_null(cfg);
+	assert_int_equal(rep.errors, 3);
+	conf_report_free(&rep);
+}
+
+static void
+t_roles_lookup(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with("", &rep);
+
+	(void)st;
+	assert_non_null(cfg);
+	assert_int_equal(conf_addr_role(cfg, "<predisclosure@LISTS.example.org>"), CONF_ROLE_LIST);
+	assert_int_equal(conf_addr_role(cfg, "security@example.org"), CONF_ROLE_TEAM);
+	assert_int_equal(conf_addr_role(cfg, "secalert@linux.example"), CONF_ROLE_MEMBER);
+	assert_int_equal(conf_addr_role(cfg, "announce@lists.example.org"), CONF_ROLE_PUBLIC);
+	assert_int_equal(conf_addr_role(cfg, "someone@outsider.example"), CONF_ROLE_NONE);
+	assert_true(conf_is_team_key(cfg, "1111111111111111111111111111111111111111"));
+	assert_false(conf_is_team_key(cfg, TEST_FPR_A));
+	conf_free(cfg);
+	conf_report_free(&rep);
+}
+
+static void
+t_missing_file(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = NULL;
+
+	(void)st;
+	assert_int_equal(conf_load("/nonexistent/em.conf", &cfg, &rep), EM_ECONFIG);
+	assert_true(test_report_has(&rep, "cannot read the file"));
+	conf_report_free(&rep);
+}
+
+/* Every key of the schema is documented in embargo-milter.conf(5). */
+static void
+t_every_key_documented(void **st)
+{
+	FILE *fp = fopen("man/embargo-milter.conf.5", "r");
+	struct buf man;
+	char chunk[4096];
+	size_t n;
+
+	(void)st;
+	assert_non_null(fp);
+	buf_init(&man);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&man, chunk, n);
+	fclose(fp);
+	for (size_t i = 0; conf_key_names[i] != NULL; i++) {
+		char *needle = xasprintf(".B %s\n", conf_key_names[i]);
+
+		if (strstr(man.data, needle) == NULL)
+			fail_msg("key %s is not documented in "
+			    "man/embargo-milter.conf.5", conf_key_names[i]);
+		free(needle);
+	}
+	buf_free(&man);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_example_valid),
+		cmocka_unit_test(t_person_refused_with_line),
+		cmocka_unit_test(t_role_forms),
+		cmocka_unit_test(t_role_attested_allows),
+		cmocka_unit_test(t_bad_fingerprint),
+		cmocka_unit_test(t_fpr_syntax),
+		cmocka_unit_test(t_address_in_two_roles),
+		cmocka_unit_test(t_list_address_is_member),
+		cmocka_unit_test(t_unknown_key),
+		cmocka_unit_test(t_bad_regex_and_duration),
+		cmocka_unit_test(t_every_problem_listed),
+		cmocka_unit_test(t_roles_lookup),
+		cmocka_unit_test(t_missing_file),
+		cmocka_unit_test(t_every_key_documented),
+	};
+
+	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+}

@@ -1,0 +1,310 @@
+/* test_decide - SPEC section 5 as a table of cases */
+#include "testutil.h"
+#include "../../policy/policy.h"
+
+#define NOW	((time_t)1795000000)	/* 2026-11-18 */
+#define FUTURE	"2026-12-01 12:00 UTC"	/* NOW + ~13 days */
+#define FAR	"2027-03-01 12:00 UTC"	/* beyond 21 days */
+#define PAST	"2026-11-01 12:00 UTC"
+
+static struct config *cfg;
+
+static int
+setup(void **st)
+{
+	struct conf_report rep = { 0 };
+
+	(void)st;
+	cfg = test_conf_with("", &rep);
+	conf_report_free(&rep);
+	return cfg == NULL;
+}
+
+static int
+teardown(void **st)
+{
+	(void)st;
+	conf_free(cfg);
+	return 0;
+}
+
+struct dcase {
+	const char *subject;
+	const char *text;
+	const char *signer;
+	const char *from;
+	const char *to[4];
+	enum policy_verdict want;
+	const char *reply_has;		/* NULL: not checked */
+};
+
+static void
+run(const struct dcase *c, struct policy_decision *d)
+{
+	struct policy_envelope env;
+	struct facts f;
+	size_t n = 0;
+
+	while (n < 4 && c->to[n] != NULL)
+		n++;
+	facts_init(&f);
+	free(f.subject);
+	f.subject = xstrdup(c->subject);
+	buf_appends(&f.text, c->text);
+	if (c->signer)
+		(void)snprintf(f.signer, sizeof(f.signer), "%s", c->signer);
+	policy_classify(cfg, &f);
+	env.sender = c->from;
+	env.rcpts = c->to;
+	env.n_rcpts = n;
+	policy_decide(cfg, &f, &env, NULL, NOW, d);
+	facts_free(&f);
+}
+
+static void
+check(const struct dcase *c)
+{
+	struct policy_decision d;
+
+	run(c, &d);
+	if (d.verdict != c->want)
+		fail_msg("%s: got %s (%s), want %s", c->subject,
+		    policy_verdict_name(d.verdict), d.reply,
+		    policy_verdict_name(c->want));
+	if (c->reply_has != NULL && strstr(d.reply, c->reply_has) == NULL)
+		fail_msg("%s: reply \"%s\" lacks \"%s\"", c->subject, d.reply,
+		    c->reply_has);
+	if (d.verdict == POLICY_REJECT) {
+		assert_string_equal(d.rcode, "550");
+		assert_string_equal(d.xcode, "5.7.1");
+	}
+}
+
+#define MARK(w) "*** EMBARGOED UNTIL " w " ***\n"
+
+static void
+t_plain_passes(void **st)
+{
+	const struct dcase c = { "hello", "just a note\n", NULL,
+	    "a@b.example", { "c@d.example" }, POLICY_PASS, NULL };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_future_marker_to_outsider(void **st)
+{
+	const struct dcase c = { "XSA-400 draft", MARK(FUTURE) "text\n", NULL,
+	    "x@vendor.example", { "security@cloud.example", "Friend@Outsider.example" },
+	    POLICY_REJECT, "XSA-400 is under embargo until 2026-12-01 12:00:00 UTC; "
+	    "not sent to <friend@outsider.example>" };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_future_marker_names_all_outsiders(void **st)
+{
+	const struct dcase c = { "fwd", MARK(FUTURE), NULL, "x@vendor.example",
+	    { "a@one.example", "security@cloud.example", "b@two.example" },
+	    POLICY_REJECT, "this message is under embargo until 2026-12-01 "
+	    "12:00:00 UTC; not sent to <a@one.example>, <b@two.example>" };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_future_marker_to_member_passes(void **st)
+{
+	const struct dcase c = { "XSA-400", MARK(FUTURE), NULL, "x@vendor.example",
+	    { "security@cloud.example", "security@example.org" }, POLICY_PASS, NULL };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_past_marker_passes(void **st)
+{
+	const struct dcase c = { "XSA-300", MARK(PAST), NULL, "x@vendor.example",
+	    { "someone@outsider.example" }, POLICY_PASS, NULL };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_bad_marker_from_team_address(void **st)
+{
+	const struct dcase c = { "XSA-400", "*** EMBARGOED UNTIL next Tuesday ***\n",
+	    NULL, "security@example.org", { "announce@lists.example.org" },
+	    POLICY_REJECT, "cannot read the embargo date in \"*** EMBARGOED "
+	    "UNTIL next Tuesday ***\"" };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_bad_marker_from_others_passes(void **st)
+{
+	struct policy_decision d;
+	const struct dcase c = { "changelog", "fix embargoed until 16 April, 1pm PT\n",
+	    NULL, "dev@vendor.example", { "someone@outsider.example" },
+	    POLICY_PASS, NULL };
+
+	(void)st;
+	check(&c);
+	run(&c, &d);
+	assert_non_null(strstr(d.reason, "not a marker"));
+}
+
+static void
+t_bad_marker_to_list(void **st)
+{
+	const struct dcase c = { "XSA-400", "Embargo date: soon\n", TEST_FPR_TEAM,
+	    "security@example.org", { "predisclosure@lists.example.org" },
+	    POLICY_REJECT, "cannot read the embargo date" };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_list_post_unsigned_refused(void **st)
+{
+	const struct dcase c = { "XSA-400", MARK(FUTURE), NULL,
+	    "security@example.org", { "predisclosure@lists.example.org" },
+	    POLICY_REJECT, "must carry a valid OpenPGP signature by a team key" };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_list_post_wrong_signer_refused(void **st)
+{
+	const struct dcase c = { "XSA-400", MARK(FUTURE), TEST_FPR_A,
+	    "security@example.org", { "predisclosure@lists.example.org" },
+	    POLICY_REJECT, "team key" };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_list_post_without_id(void **st)
+{
+	const struct dcase c = { "advisory", MARK(FUTURE), TEST_FPR_TEAM,
+	    "security@example.org", { "predisclosure@lists.example.org" },
+	    POLICY_REJECT, "must name its advisory id" };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_list_post_embargoed_fans_out(void **st)
+{
+	struct policy_decision d;
+	const struct dcase c = { "XSA-400 v2", MARK(FUTURE) "version 2\n",
+	    TEST_FPR_TEAM, "security@example.org",
+	    { "predisclosure@lists.example.org", "security@cloud.example" },
+	    POLICY_FANOUT, NULL };
+
+	(void)st;
+	check(&c);
+	run(&c, &d);
+	assert_true(d.embargoed);
+	assert_string_equal(d.advisory_id, "XSA-400");
+	assert_int_equal(d.embargo, (time_t)1796126400);
+}
+
+static void
+t_list_post_embargoed_with_outsider(void **st)
+{
+	const struct dcase c = { "XSA-400", MARK(FUTURE), TEST_FPR_TEAM,
+	    "security@example.org",
+	    { "predisclosure@lists.example.org", "journalist@news.example" },
+	    POLICY_REJECT, "not sent to <journalist@news.example>" };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_list_post_beyond_max_embargo(void **st)
+{
+	const struct dcase c = { "XSA-400", MARK(FAR), TEST_FPR_TEAM,
+	    "security@example.org", { "predisclosure@lists.example.org" },
+	    POLICY_REJECT, "more than max_embargo (21 days)" };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_list_post_public_fans_out(void **st)
+{
+	struct policy_decision d;
+	const struct dcase c = { "XSA-300 (public)", "no marker here\n",
+	    TEST_FPR_TEAM, "security@example.org",
+	    { "predisclosure@lists.example.org", "other@outsider.example" },
+	    POLICY_FANOUT, NULL };
+
+	(void)st;
+	check(&c);
+	run(&c, &d);
+	assert_false(d.embargoed);
+}
+
+static void
+t_team_public_post_future_marker_held(void **st)
+{
+	const struct dcase c = { "XSA-400", MARK(FUTURE), TEST_FPR_TEAM,
+	    "security@example.org", { "announce@lists.example.org" },
+	    POLICY_HOLD, NULL };
+
+	(void)st;
+	check(&c);
+}
+
+static void
+t_non_team_public_post_future_marker_refused(void **st)
+{
+	const struct dcase c = { "XSA-400", MARK(FUTURE), NULL,
+	    "security@example.org", { "announce@lists.example.org" },
+	    POLICY_REJECT, "not sent to <announce@lists.example.org>" };
+
+	(void)st;
+	check(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_plain_passes),
+		cmocka_unit_test(t_future_marker_to_outsider),
+		cmocka_unit_test(t_future_marker_names_all_outsiders),
+		cmocka_unit_test(t_future_marker_to_member_passes),
+		cmocka_unit_test(t_past_marker_passes),
+		cmocka_unit_test(t_bad_marker_from_team_address),
+		cmocka_unit_test(t_bad_marker_from_others_passes),
+		cmocka_unit_test(t_bad_marker_to_list),
+		cmocka_unit_test(t_list_post_unsigned_refused),
+		cmocka_unit_test(t_list_post_wrong_signer_refused),
+		cmocka_unit_test(t_list_post_without_id),
+		cmocka_unit_test(t_list_post_embargoed_fans_out),
+		cmocka_unit_test(t_list_post_embargoed_with_outsider),
+		cmocka_unit_test(t_list_post_beyond_max_embargo),
+		cmocka_unit_test(t_list_post_public_fans_out),
+		cmocka_unit_test(t_team_public_post_future_marker_held),
+		cmocka_unit_test(t_non_team_public_post_future_marker_refused),
+	};
+
+	return cmocka_run_group_tests_name("decide", tests, setup, teardown);
+}

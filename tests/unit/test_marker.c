@@ -1,0 +1,197 @@
+/* test_marker - embargo markers, advisory ids, revisions (SPEC section 4) */
+#include "testutil.h"
+#include "../../policy/policy.h"
+
+#define T0 ((time_t)1796126400)	/* 2026-12-01 12:00:00 UTC */
+
+static struct strv phrases;
+
+static int
+setup(void **st)
+{
+	(void)st;
+	strv_push(&phrases, "EMBARGOED UNTIL");
+	strv_push(&phrases, "EMBARGO DATE:");
+	return 0;
+}
+
+static int
+teardown(void **st)
+{
+	(void)st;
+	strv_free(&phrases);
+	return 0;
+}
+
+static struct policy_marker
+scan(const char *line)
+{
+	struct policy_marker m;
+
+	memset(&m, 0, sizeof(m));
+	(void)policy_marker_scan(&phrases, line, strlen(line), &m);
+	return m;
+}
+
+static void
+t_xen_form(void **st)
+{
+	struct policy_marker m = scan("*** EMBARGOED UNTIL 2026-12-01 12:00 UTC ***");
+
+	(void)st;
+	assert_int_equal(m.kind, POLICY_MARKER_VALID);
+	assert_int_equal(m.when, T0);
+}
+
+static void
+t_case_insensitive(void **st)
+{
+	struct policy_marker m = scan("  embargoed until 2026-12-01T12:00:00Z");
+
+	(void)st;
+	assert_int_equal(m.kind, POLICY_MARKER_VALID);
+	assert_int_equal(m.when, T0);
+}
+
+static void
+t_embargo_date_colon_offset(void **st)
+{
+	struct policy_marker m = scan("Embargo date: 2026-12-01T14:00+02:00");
+
+	(void)st;
+	assert_int_equal(m.kind, POLICY_MARKER_VALID);
+	assert_int_equal(m.when, T0);
+}
+
+static void
+t_unparseable(void **st)
+{
+	struct policy_marker m = scan("This was embargoed until 16 April, 1pm PT.");
+
+	(void)st;
+	assert_int_equal(m.kind, POLICY_MARKER_BAD);
+	assert_string_equal(m.line, "This was embargoed until 16 April, 1pm PT.");
+}
+
+static void
+t_no_phrase(void **st)
+{
+	struct policy_marker m = scan("Public release: 2026-12-01 12:00 UTC");
+
+	(void)st;
+	assert_int_equal(m.kind, POLICY_MARKER_NONE);
+}
+
+static void
+t_quoted_marker_still_found(void **st)
+{
+	struct policy_marker m = scan("> > *** EMBARGOED UNTIL 2026-12-01 12:00 UTC ***");
+
+	(void)st;
+	assert_int_equal(m.kind, POLICY_MARKER_VALID);
+}
+
+static struct config *
+cfg_load(void)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with("", &rep);
+
+	assert_non_null(cfg);
+	conf_report_free(&rep);
+	return cfg;
+}
+
+static void
+classify_text(const struct config *cfg, const char *subject, const char *text,
+    struct facts *f)
+{
+	facts_init(f);
+	free(f->subject);
+	f->subject = xstrdup(subject);
+	buf_appends(&f->text, text);
+	policy_classify(cfg, f);
+}
+
+static void
+t_id_order_subject_then_text(void **st)
+{
+	struct config *cfg = cfg_load();
+	struct facts f;
+
+	(void)st;
+	classify_text(cfg, "Xen Security Advisory 390 v1 (CVE-2021-28710)",
+	    "See XSA-390 for details.\n", &f);
+	assert_string_equal(f.advisory_id, "XSA-390");
+	facts_free(&f);
+	classify_text(cfg, "Xen Security Advisory XSA-391", "CVE-2021-28711\n", &f);
+	assert_string_equal(f.advisory_id, "XSA-391");
+	facts_free(&f);
+	classify_text(cfg, "an advisory", "only CVE-2021-28712 here\n", &f);
+	assert_string_equal(f.advisory_id, "CVE-2021-28712");
+	facts_free(&f);
+	classify_text(cfg, "hello", "no ids at all\n", &f);
+	assert_string_equal(f.advisory_id, "");
+	facts_free(&f);
+	conf_free(cfg);
+}
+
+static void
+t_marker_in_subject(void **st)
+{
+	struct config *cfg = cfg_load();
+	struct facts f;
+
+	(void)st;
+	classify_text(cfg, "[EMBARGOED UNTIL 2026-12-01 12:00 UTC] XSA-1", "body\n", &f);
+	assert_int_equal(f.marker.kind, POLICY_MARKER_VALID);
+	assert_int_equal(f.marker.when, T0);
+	facts_free(&f);
+	conf_free(cfg);
+}
+
+static void
+t_valid_after_bad(void **st)
+{
+	struct config *cfg = cfg_load();
+	struct facts f;
+
+	(void)st;
+	classify_text(cfg, "XSA-1", "embargoed until further notice\n"
+	    "*** EMBARGOED UNTIL 2026-12-01 12:00 UTC ***\n", &f);
+	assert_int_equal(f.marker.kind, POLICY_MARKER_VALID);
+	assert_int_equal(f.bad_marker.kind, POLICY_MARKER_BAD);
+	facts_free(&f);
+	conf_free(cfg);
+}
+
+static void
+t_revision(void **st)
+{
+	(void)st;
+	assert_int_equal(policy_revision_find(
+	    "            Xen Security Advisory CVE-2021-28710 / XSA-390\n"
+	    "                               version 3\n\n text\n"), 3);
+	assert_int_equal(policy_revision_find("Advisory\nVersion: 12\n"), 12);
+	assert_int_equal(policy_revision_find("no version here\n"), 1);
+	assert_int_equal(policy_revision_find("this version 2 is in a sentence\n"), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_xen_form),
+		cmocka_unit_test(t_case_insensitive),
+		cmocka_unit_test(t_embargo_date_colon_offset),
+		cmocka_unit_test(t_unparseable),
+		cmocka_unit_test(t_no_phrase),
+		cmocka_unit_test(t_quoted_marker_still_found),
+		cmocka_unit_test(t_id_order_subject_then_text),
+		cmocka_unit_test(t_marker_in_subject),
+		cmocka_unit_test(t_valid_after_bad),
+		cmocka_unit_test(t_revision),
+	};
+
+	return cmocka_run_group_tests_name("marker", tests, setup, teardown);
+}

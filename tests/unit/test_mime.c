@@ -1,0 +1,277 @@
+/* test_mime - reading messages: encodings, charsets, nesting, HTML, limits */
+#include "testutil.h"
+#include <gmime/gmime.h>
+#include "../../policy/policy.h"
+
+static const struct policy_limits lim = { 20, 500, 65536 };
+
+static int
+read_msg(const char *msg, struct facts *f, struct em_err *err)
+{
+	facts_init(f);
+	em_err_clear(err);
+	return policy_read(msg, strlen(msg), &lim, f, err);
+}
+
+static int
+has(const struct facts *f, const char *needle)
+{
+	return f->text.data != NULL && strstr(f->text.data, needle) != NULL;
+}
+
+static void
+t_plain(void **st)
+{
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	assert_int_equal(read_msg("Subject: hi\r\nMessage-ID: <a@b>\r\n\r\n"
+	    "Hello\r\nworld\r\n", &f, &e), EM_OK);
+	assert_string_equal(f.subject, "hi");
+	assert_string_equal(f.message_id, "a@b");
+	assert_true(has(&f, "Hello\nworld\n"));
+	assert_false(has(&f, "\r"));
+	facts_free(&f);
+}
+
+static void
+t_base64_body(void **st)
+{
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	assert_int_equal(read_msg("Subject: b64\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"
+	    "TGluZSBvbmUKKioqIEVNQkFSR09FRCBVTlRJTCAyMDI2LTEyLTAxIDEyOjAwIFVUQyAqKioKWFNBLTQwMCBkZXRhaWxzCg==\r\n",
+	    &f, &e), EM_OK);
+	assert_true(has(&f, "*** EMBARGOED UNTIL 2026-12-01 12:00 UTC ***\n"));
+	facts_free(&f);
+}
+
+static void
+t_quoted_printable_body(void **st)
+{
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	assert_int_equal(read_msg("Subject: qp\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=us-ascii\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+	    "=2A=2A=2A EMBARGOED UNTIL 2026-12-01 12:00=\r\n UTC =2A=2A=2A\r\n",
+	    &f, &e), EM_OK);
+	assert_true(has(&f, "*** EMBARGOED UNTIL 2026-12-01 12:00 UTC ***"));
+	facts_free(&f);
+}
+
+static void
+t_rfc2047_subject(void **st)
+{
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	assert_int_equal(read_msg("Subject: =?UTF-8?B?WGVuIFNlY3VyaXR5IEFkdmlzb3J5IFhTQS00MDAg4oCTIG5hw692ZQ==?=\r\n"
+	    "\r\nbody\r\n", &f, &e), EM_OK);
+	assert_string_equal(f.subject, "Xen Security Advisory XSA-400 \xe2\x80\x93 na\xc3\xafve");
+	facts_free(&f);
+}
+
+static void
+t_latin1_charset(void **st)
+{
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	assert_int_equal(read_msg("Subject: l1\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=iso-8859-1\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\ncaf\xe9 cr\xe8me\r\n",
+	    &f, &e), EM_OK);
+	assert_true(has(&f, "caf\xc3\xa9 cr\xc3\xa8me"));
+	facts_free(&f);
+}
+
+static const char nested[] =
+	"Subject: nested\r\nMIME-Version: 1.0\r\n"
+	"Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n"
+	"--outer\r\nContent-Type: multipart/alternative; boundary=\"inner\"\r\n\r\n"
+	"--inner\r\nContent-Type: text/plain\r\n\r\nplain words here\r\n"
+	"--inner\r\nContent-Type: text/html\r\n\r\n"
+	"<html><body><p>html <b>bold</b> &amp; words</p><script>var x=1;</script>"
+	"<div>*** EMBARGOED UNTIL 2026-12-01 12:00 UTC ***</div></body></html>\r\n"
+	"--inner--\r\n"
+	"--outer\r\nContent-Type: application/octet-stream\r\n"
+	"Content-Disposition: attachment; filename=\"xsa400.patch\"\r\n"
+	"Content-Transfer-Encoding: base64\r\n\r\n"
+	"LS0tIGEvZm9vLmMKKysrIGIvZm9vLmMK\r\n"
+	"--outer\r\nContent-Type: message/rfc822\r\n\r\n"
+	"Subject: inner forwarded XSA-401\r\n\r\nforwarded body line\r\n"
+	"--outer\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+	"iVBORw0KGgo=\r\n"
+	"--outer--\r\n";
+
+static void
+t_nested_multipart(void **st)
+{
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	assert_int_equal(read_msg(nested, &f, &e), EM_OK);
+	assert_true(has(&f, "plain words here"));
+	assert_true(has(&f, "html bold & words"));
+	assert_false(has(&f, "var x"));
+	assert_false(has(&f, "<b>"));
+	assert_true(has(&f, "\n*** EMBARGOED UNTIL 2026-12-01 12:00 UTC ***\n"));
+	assert_true(has(&f, "--- a/foo.c\n+++ b/foo.c\n"));
+	assert_true(has(&f, "Subject: inner forwarded XSA-401\n"));
+	assert_true(has(&f, "forwarded body line"));
+	assert_true(f.depth >= 3);
+	assert_int_equal(f.parts, 8);
+	facts_free(&f);
+}
+
+static void
+t_html_entities(void **st)
+{
+	struct buf out;
+	const char *h = "a&lt;b&gt;&#65;&#x42;&nbsp;<br>line2<p>x</p>&bogus;";
+
+	(void)st;
+	buf_init(&out);
+	policy_html_to_text(h, strlen(h), &out);
+	assert_string_equal(out.data, "a<b>AB \nline2\nx\n&bogus;");
+	buf_free(&out);
+}
+
+static void
+t_depth_limit(void **st)
+{
+	struct buf m;
+	struct facts f;
+	struct em_err e;
+	int rc;
+
+	(void)st;
+	buf_init(&m);
+	buf_appends(&m, "Subject: deep\r\nMIME-Version: 1.0\r\n");
+	for (int i = 0; i < 30; i++)
+		buf_appendf(&m, "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i);
+	buf_appends(&m, "Content-Type: text/plain\r\n\r\ndeep\r\n");
+	for (int i = 29; i >= 0; i--)
+		buf_appendf(&m, "--b%d--\r\n", i);
+	rc = read_msg(m.data, &f, &e);
+	assert_int_equal(rc, EM_ELIMIT);
+	assert_non_null(strstr(e.msg, "nested deeper than 20"));
+	facts_free(&f);
+	buf_free(&m);
+}
+
+static void
+t_parts_limit(void **st)
+{
+	struct policy_limits small = { 20, 5, 65536 };
+	struct buf m;
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	buf_init(&m);
+	buf_appends(&m, "Subject: many\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n");
+	for (int i = 0; i < 10; i++)
+		buf_appendf(&m, "--b\r\nContent-Type: text/plain\r\n\r\npart %d\r\n", i);
+	buf_appends(&m, "--b--\r\n");
+	facts_init(&f);
+	assert_int_equal(policy_read(m.data, m.len, &small, &f, &e), EM_ELIMIT);
+	assert_non_null(strstr(e.msg, "more than 5 MIME parts"));
+	facts_free(&f);
+	buf_free(&m);
+}
+
+static void
+t_header_limit(void **st)
+{
+	struct policy_limits small = { 20, 500, 1024 };
+	struct buf m;
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	buf_init(&m);
+	for (int i = 0; i < 100; i++)
+		buf_appendf(&m, "X-Filler-%d: some value to fill\r\n", i);
+	buf_appends(&m, "\r\nbody\r\n");
+	facts_init(&f);
+	assert_int_equal(policy_read(m.data, m.len, &small, &f, &e), EM_ELIMIT);
+	assert_non_null(strstr(e.msg, "header block larger than 1024"));
+	facts_free(&f);
+	buf_free(&m);
+}
+
+static void
+t_encrypted_kept_for_keys(void **st)
+{
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	assert_int_equal(read_msg("Subject: ...\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"e\"\r\n\r\n"
+	    "--e\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n"
+	    "--e\r\nContent-Type: application/octet-stream\r\n\r\n"
+	    "-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA\r\n-----END PGP MESSAGE-----\r\n"
+	    "--e--\r\n", &f, &e), EM_OK);
+	assert_int_equal(f.n_crypt, 1);
+	assert_int_equal(f.crypt[0].kind, POLICY_CRYPT_PGPMIME_ENCRYPTED);
+	assert_non_null(strstr(f.crypt[0].data.data, "multipart/encrypted"));
+	facts_free(&f);
+}
+
+static void
+t_inline_pgp_found(void **st)
+{
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	assert_int_equal(read_msg("Subject: inline\r\n\r\nhello\r\n"
+	    "-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA\r\n-----END PGP MESSAGE-----\r\n",
+	    &f, &e), EM_OK);
+	assert_int_equal(f.n_crypt, 1);
+	assert_int_equal(f.crypt[0].kind, POLICY_CRYPT_INLINE_ENCRYPTED);
+	facts_free(&f);
+}
+
+static int
+setup(void **st)
+{
+	(void)st;
+	g_mime_init();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_plain),
+		cmocka_unit_test(t_base64_body),
+		cmocka_unit_test(t_quoted_printable_body),
+		cmocka_unit_test(t_rfc2047_subject),
+		cmocka_unit_test(t_latin1_charset),
+		cmocka_unit_test(t_nested_multipart),
+		cmocka_unit_test(t_html_entities),
+		cmocka_unit_test(t_depth_limit),
+		cmocka_unit_test(t_parts_limit),
+		cmocka_unit_test(t_header_limit),
+		cmocka_unit_test(t_encrypted_kept_for_keys),
+		cmocka_unit_test(t_inline_pgp_found),
+	};
+
+	return cmocka_run_group_tests_name("mime", tests, setup, NULL);
+}

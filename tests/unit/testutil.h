@@ -1,0 +1,99 @@
+/*
+ * testutil.h - helpers shared by the unit tests: a config written to a
+ * temporary file and loaded, and the example config's text.
+ */
+#ifndef TESTUTIL_H
+#define TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../util/em.h"
+#include "../../conf/conf.h"
+
+#define TEST_FPR_TEAM	"1111111111111111111111111111111111111111"
+#define TEST_FPR_LIST	"2222222222222222222222222222222222222222"
+#define TEST_FPR_A	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+#define TEST_FPR_B	"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+
+/* A valid config; %s is inserted before the members (extra settings). */
+#define TEST_CONF_FMT \
+	"socket = \"inet:8894@127.0.0.1\"\n" \
+	"state_dir = \"/tmp/em-state\"\n" \
+	"gnupg_home = \"/tmp/em-state/gnupg\"\n" \
+	"%s\n" \
+	"team {\n" \
+	"  addresses = { \"security@example.org\" }\n" \
+	"  keys = { \"" TEST_FPR_TEAM "\" }\n" \
+	"}\n" \
+	"list predisclosure {\n" \
+	"  address = \"predisclosure@lists.example.org\"\n" \
+	"  key = \"" TEST_FPR_LIST "\"\n" \
+	"}\n" \
+	"member \"Example Cloud\" {\n" \
+	"  address = \"security@cloud.example\"\n" \
+	"  key = \"" TEST_FPR_A "\"\n" \
+	"}\n" \
+	"member \"Example Linux\" {\n" \
+	"  address = \"secalert@linux.example\"\n" \
+	"  key = \"" TEST_FPR_B "\"\n" \
+	"}\n" \
+	"public_lists = { \"announce@lists.example.org\", \"oss-security@lists.example.net\" }\n"
+
+/* test_conf_write - write text to a fresh temp file; caller unlinks */
+static inline char *
+test_conf_write(const char *text)
+{
+	char tmpl[] = "/tmp/em-test-XXXXXX";
+	int fd = mkstemp(tmpl);
+	FILE *fp;
+
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	return xstrdup(tmpl);
+}
+
+/* test_conf_load - load text; returns the config (NULL on errors) */
+static inline struct config *
+test_conf_load(const char *text, struct conf_report *rep)
+{
+	char *path = test_conf_write(text);
+	struct config *cfg = NULL;
+
+	(void)conf_load(path, &cfg, rep);
+	unlink(path);
+	free(path);
+	return cfg;
+}
+
+/* test_conf_with - the standard test config plus extra settings */
+static inline struct config *
+test_conf_with(const char *extra, struct conf_report *rep)
+{
+	char *text = xasprintf(TEST_CONF_FMT, extra);
+	struct config *cfg = test_conf_load(text, rep);
+
+	free(text);
+	return cfg;
+}
+
+/* test_report_has - does any problem text contain needle */
+static inline int
+test_report_has(const struct conf_report *rep, const char *needle)
+{
+	for (size_t i = 0; i < rep->n; i++)
+		if (strstr(rep->v[i].text, needle) != NULL)
+			return 1;
+	return 0;
+}
+
+#endif
