@@ -83,7 +83,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	msg_reset(&c->msg);
 	c->msg.cfg = state_config_acquire();
 	state_busy_inc();
-	c->msg.sender = xstrdup(argv[0] ? argv[0] : "");
+	c->msg.sender = em_addr_norm(argv[0] ? argv[0] : "");
 	return noreply(ctx, SMFIP_NR_MAIL);
 }
 

@@ -1,0 +1,239 @@
+#!/bin/bash
+# lib.sh - end-to-end harness: a private Postfix on 127.0.0.1 and the milter.
+#
+# e2e_start       make $W (work folder), start Postfix (two smtpd: $SMTP_PORT
+#                 with the milter, $REINJECT_PORT without) and the milter.
+# milter_start / milter_stop    by PID, from $W/milter.pid
+# send FROM TO... [-- swaks args]   sends $W/msg; sets $SWAKS_RC and $W/swaks.log
+# delivered ADDR  the number of messages in ADDR's maildir
+# ok / not_ok / check   TAP lines; "# done" at the end (e2e_finish).
+# Everything started is stopped by PID on exit, pass or fail.
+
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MILTER_BIN=${MILTER_BIN:-$TOP/build/asan/embargo-milter}
+CTL_BIN=${CTL_BIN:-$TOP/build/asan/embargoctl}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+TESTS_RUN=0
+
+ok()     { TESTS_RUN=$((TESTS_RUN + 1)); echo "ok $TESTS_RUN - $*"; }
+not_ok() { TESTS_RUN=$((TESTS_RUN + 1)); echo "not ok $TESTS_RUN - $*"; }
+# check NAME COMMAND... : ok when the command succeeds
+check()  { local n=$1; shift; if "$@"; then ok "$n"; else not_ok "$n"; fi; }
+
+# free_port - a TCP port nothing listens on, from a range keyed by our PID
+free_port() {
+	local p=$(( 20000 + ($$ * 7 + RANDOM) % 30000 ))
+	while ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; do p=$((p + 1)); done
+	echo "$p"
+}
+
+e2e_cleanup() {
+	set +e
+	milter_stop
+	if [ -n "${W:-}" ] && [ -f "$W/pf/main.cf" ]; then
+		postfix -c "$W/pf" stop >/dev/null 2>&1
+		local pidf="$W/pf/queue/pid/master.pid" pid
+		pid=$(tr -dc 0-9 < "$pidf" 2>/dev/null)
+		for _ in $(seq 1 50); do
+			[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+	fi
+	for h in "${GNUPG_HOMES[@]:-}"; do
+		[ -n "$h" ] && gpgconf --homedir "$h" --kill gpg-agent >/dev/null 2>&1
+	done
+	if [ -n "${W:-}" ] && [ -z "${E2E_KEEP:-}" ]; then rm -rf "$W"; fi
+}
+GNUPG_HOMES=()
+
+# write_postfix - main.cf and master.cf of the private instance
+write_postfix() {
+	local pf=$W/pf
+	mkdir -p "$pf/queue" "$W/mail"
+	chown nobody "$W/mail"
+	# The delivery agent: one file per message under mail/RECIPIENT/new/.
+	cat > "$W/deliver.sh" <<'DELIVER'
+#!/bin/sh
+d="$1/$(printf '%s' "$2" | tr 'A-Z/' 'a-z_')/new"
+mkdir -p "$d" && cat > "$d/$(date +%s.%N).$$"
+DELIVER
+	chmod 0755 "$W/deliver.sh"
+	cat > "$pf/main.cf" <<MAIN
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.test.example
+mydomain = test.example
+myorigin = test.example
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_recipient_restrictions = permit_mynetworks, reject
+relay_domains =
+alias_maps =
+alias_database =
+local_transport = error:no local delivery in tests
+# Every recipient is delivered by the test's own agent; nothing leaves.
+default_transport = deliver
+relay_transport = deliver
+deliver_destination_recipient_limit = 1
+smtp_dns_support_level = disabled
+smtpd_milters = inet:127.0.0.1:$MILTER_PORT
+non_smtpd_milters =
+milter_default_action = tempfail
+milter_protocol = 6
+milter_connect_timeout = 5s
+milter_content_timeout = 60s
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+maillog_file = $pf/maillog
+maillog_file_prefixes = $W
+biff = no
+smtputf8_enable = no
+message_size_limit = 52428800
+MAIN
+	cat > "$pf/master.cf" <<MASTER
+127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+127.0.0.1:$REINJECT_PORT inet n - n - - smtpd -o smtpd_milters= -o non_smtpd_milters=
+pickup    unix  n - n 60 1 pickup
+cleanup   unix  n - n -  0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n -  - trivial-rewrite
+bounce    unix  - - n -  0 bounce
+defer     unix  - - n -  0 bounce
+trace     unix  - - n -  0 bounce
+verify    unix  - - n -  1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n -  - proxymap
+smtp      unix  - - n -  - smtp
+relay     unix  - - n -  - smtp
+showq     unix  n - n -  - showq
+error     unix  - - n -  - error
+retry     unix  - - n -  - error
+discard   unix  - - n -  - discard
+local     unix  - n n -  - local
+virtual   unix  - n n -  - virtual
+lmtp      unix  - - n -  - lmtp
+anvil     unix  - - n -  1 anvil
+scache    unix  - - n -  1 scache
+postlog   unix-dgram n - n - 1 postlogd
+deliver   unix  - n n -  - pipe flags= user=nobody argv=/bin/sh $W/deliver.sh $W/mail \${recipient}
+MASTER
+}
+
+# write_milter_conf - the milter's config: the example policy, test ports
+write_milter_conf() {
+	sed -e "s|^socket .*|socket = \"inet:$MILTER_PORT@127.0.0.1\"|" \
+	    -e "s|^state_dir .*|state_dir = \"$W/state\"|" \
+	    -e "s|^gnupg_home .*|gnupg_home = \"$W/state/gnupg\"|" \
+	    -e "s|^user .*|user = \"nobody\"|" \
+	    -e "s|  port = 10026|  port = $REINJECT_PORT|" \
+	    "$TOP/conf/embargo-milter.conf" > "$W/milter.conf"
+	# Readable by the daemon's group after it drops privileges (reload).
+	chgrp "$(id -gn nobody)" "$W/milter.conf"
+	chmod 0640 "$W/milter.conf"
+	mkdir -p "$W/state"
+	chown nobody "$W/state"
+}
+
+wait_port() {	# wait_port PORT SECONDS
+	local i
+	for i in $(seq 1 $(( $2 * 20 ))); do
+		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+milter_start() {
+	"$MILTER_BIN" -f -c "$W/milter.conf" >>"$W/milter.log" 2>&1 &
+	echo $! > "$W/milter.pid"
+	wait_port "$MILTER_PORT" 10 || { echo "# milter did not start:"; sed 's/^/#   /' "$W/milter.log"; return 1; }
+}
+
+milter_stop() {
+	local pid
+	[ -n "${W:-}" ] && [ -f "$W/milter.pid" ] || return 0
+	pid=$(cat "$W/milter.pid")
+	rm -f "$W/milter.pid"
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+	kill -9 "$pid" 2>/dev/null
+}
+
+e2e_start() {
+	W=$(mktemp -d /tmp/em-e2e.XXXXXX)
+	chmod 0755 "$W"
+	trap e2e_cleanup EXIT
+	SMTP_PORT=$(free_port)
+	REINJECT_PORT=$((SMTP_PORT + 1))
+	MILTER_PORT=$((SMTP_PORT + 2))
+	for p in $REINJECT_PORT $MILTER_PORT; do
+		ss -Hltn "sport = :$p" | grep -q . && { echo "# port $p busy"; exit 1; }
+	done
+	write_postfix
+	write_milter_conf
+	if ! postfix -c "$W/pf" check >"$W/check.log" 2>&1; then
+		echo "# postfix check failed:"; sed 's/^/#   /' "$W/check.log" "$W/pf/maillog" 2>/dev/null
+		exit 1
+	fi
+	milter_start || exit 1
+	postfix -c "$W/pf" start >/dev/null 2>&1
+	wait_port "$SMTP_PORT" 10 && wait_port "$REINJECT_PORT" 10 || {
+		echo "# postfix did not start:"; sed 's/^/#   /' "$W/pf/maillog"; exit 1; }
+}
+
+e2e_finish() { echo "# done ($TESTS_RUN tests)"; }
+
+# send [--port P] FROM TO... : send $W/msg; SWAKS_RC, $W/swaks.log
+send() {
+	local port=$SMTP_PORT from to
+	if [ "$1" = --port ]; then port=$2; shift 2; fi
+	from=$1; shift
+	to=$(IFS=,; echo "$*")
+	timeout 60 swaks --server 127.0.0.1 --port "$port" --from "$from" --to "$to" \
+	    --data "$W/msg" --helo client.test.example >"$W/swaks.log" 2>&1
+	SWAKS_RC=$?
+}
+
+# reply - the server's last error reply, as swaks printed it
+reply() { grep -E '^ *<\*\* ' "$W/swaks.log" | tail -n 1 | sed 's/^ *<\*\* //'; }
+
+maildir() { echo "$W/mail/$(printf '%s' "$1" | tr 'A-Z/' 'a-z_')"; }
+
+delivered() {	# delivered ADDR: messages in that maildir now
+	local d; d=$(maildir "$1")
+	find "$d/new" "$d/cur" -type f 2>/dev/null | wc -l
+}
+
+# wait_delivered ADDR N SECONDS: wait until ADDR holds N messages
+wait_delivered() {
+	local i
+	for i in $(seq 1 $(( $3 * 10 ))); do
+		[ "$(delivered "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# queue_empty: nothing waiting in the private Postfix
+queue_settled() {
+	local i
+	for i in $(seq 1 100); do
+		[ -z "$(find "$W/pf/queue/incoming" "$W/pf/queue/active" "$W/pf/queue/maildrop" -type f 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# body_of FILE: the body (after the first empty line), carriage returns removed
+body_of() { tr -d '\r' < "$1" | sed '1,/^$/d'; }
+
+utc_in() { date -u -d "@$(( $(date +%s) + $1 ))" '+%Y-%m-%d %H:%M:%S UTC'; }

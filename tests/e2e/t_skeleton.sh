@@ -1,0 +1,135 @@
+#!/bin/bash
+# t_skeleton - the walking skeleton through a real Postfix:
+# plain mail, future/past markers, unreadable markers, limits, reload,
+# dry-run agreeing with the milter, and the milter down.
+. "$(dirname "$0")/lib.sh"
+e2e_start
+
+# 1. Plain mail passes, its body byte-identical.
+cat > "$W/msg" <<MSG
+From: alice@vendor.example
+To: bob@outsider.example
+Subject: lunch
+Message-ID: <plain-1@vendor.example>
+
+Plain text, nothing embargoed.
+  Indented line; trailing spaces   
+Last line.
+MSG
+send alice@vendor.example bob@outsider.example
+check "plain mail accepted (swaks rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+# The reference: the same message through the listener that runs no milter.
+send --port "$REINJECT_PORT" alice@vendor.example ref@outsider.example
+if wait_delivered bob@outsider.example 1 10 && wait_delivered ref@outsider.example 1 10; then
+	f=$(find "$(maildir bob@outsider.example)/new" -type f | head -n 1)
+	g=$(find "$(maildir ref@outsider.example)/new" -type f | head -n 1)
+	check "plain mail body byte-identical to the no-milter path" cmp -s <(body_of "$g") <(body_of "$f")
+	check "plain mail body holds the text as written" cmp -s <(body_of "$W/msg") <(body_of "$f" | head -n 3)
+else
+	not_ok "plain mail delivered"
+fi
+
+# 2. A future marker to an outsider: refused with the 5.7.1 text, nothing delivered.
+when=$(utc_in 86400)
+cat > "$W/msg" <<MSG
+From: dev@vendor.example
+To: friend@outsider.example
+Subject: Fwd: Xen Security Advisory 400
+
+*** EMBARGOED UNTIL $when ***
+XSA-400: a guest can crash the host.
+MSG
+send dev@vendor.example friend@outsider.example security@cloud.example
+r=$(reply)
+check "future marker to outsider refused at end of data (rc $SWAKS_RC)" test "$SWAKS_RC" = 26
+check "refusal text: $r" test "$r" = "550 5.7.1 XSA-400 is under embargo until $when; not sent to <friend@outsider.example>"
+queue_settled
+check "nothing delivered to the outsider" test "$(delivered friend@outsider.example)" = 0
+check "nothing delivered to the member either" test "$(delivered security@cloud.example)" = 0
+
+# 3. The same text with a past date passes.
+sed -i "s/$when/$(utc_in -3600)/" "$W/msg"
+send dev@vendor.example friend@outsider.example
+check "past marker accepted (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+check "past marker delivered" wait_delivered friend@outsider.example 1 10
+
+# 4. An unreadable marker: an error for the team, no marker for others.
+cat > "$W/msg" <<MSG
+From: security@example.org
+To: announce@lists.example.org
+Subject: Xen Security Advisory 401
+
+*** EMBARGOED UNTIL next Tuesday noon ***
+MSG
+send security@example.org announce@lists.example.org
+r=$(reply)
+check "unreadable marker from team refused (rc $SWAKS_RC)" test "$SWAKS_RC" = 26
+check "refusal quotes the line: $r" grep -q 'cannot read the embargo date in "\*\*\* EMBARGOED UNTIL next Tuesday noon \*\*\*"' <<<"$r"
+check "refusal is 550 5.7.1" grep -q '^550 5.7.1 ' <<<"$r"
+send dev@vendor.example someone@outsider.example
+check "same text from someone else passes (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+check "and is delivered" wait_delivered someone@outsider.example 1 10
+
+# 5. A post to the list that is not signed is refused (fail closed).
+cat > "$W/msg" <<MSG
+From: security@example.org
+To: predisclosure@lists.example.org
+Subject: Xen Security Advisory 402
+
+*** EMBARGOED UNTIL $when ***
+MSG
+send security@example.org predisclosure@lists.example.org
+r=$(reply)
+check "unsigned list post refused: $r" grep -q '^550 5.7.1 .*must carry a valid OpenPGP signature' <<<"$r"
+
+# 6. MIME nested deeper than mime_max_depth: a clear 5xx, the milter lives on.
+{ echo "Subject: deep"; echo "MIME-Version: 1.0"
+  for i in $(seq 1 30); do printf 'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' "$i" "$i"; done
+  printf 'Content-Type: text/plain\n\ndeep\n'
+  for i in $(seq 30 -1 1); do printf -- '--b%d--\n' "$i"; done; } > "$W/msg"
+send dev@vendor.example someone@outsider.example
+r=$(reply)
+check "too deep refused with 554 5.6.0: $r" grep -q '^554 5.6.0 message structure too complex' <<<"$r"
+
+# 7. Larger than max_message_size: 552 5.3.4.
+sed -i 's/^max_message_size.*/max_message_size = 2048/' "$W/milter.conf"
+kill -HUP "$(cat "$W/milter.pid")"; sleep 0.5
+{ printf 'Subject: big\n\n'; for i in $(seq 1 100); do echo "line $i of a long message body"; done; } > "$W/msg"
+send dev@vendor.example someone@outsider.example
+r=$(reply)
+check "after SIGHUP reload, oversize refused with 552 5.3.4: $r" grep -q '^552 5.3.4 ' <<<"$r"
+
+# 8. A reload of a broken file keeps the running config.
+echo 'bogus_key = 1' >> "$W/milter.conf"
+kill -HUP "$(cat "$W/milter.pid")"; sleep 0.5
+check "broken reload is logged" grep -q 'reload of .* failed; the previous config stays in force' "$W/milter.log"
+send dev@vendor.example someone@outsider.example
+check "old config still in force (552 again)" grep -q '^552 5.3.4 ' <<<"$(reply)"
+sed -i '/^bogus_key/d; s/^max_message_size.*/max_message_size = 26214400/' "$W/milter.conf"
+kill -HUP "$(cat "$W/milter.pid")"; sleep 0.5
+
+# 9. embargoctl dry-run agrees with the milter on the refused forward.
+cat > "$W/msg" <<MSG
+Subject: Fwd: XSA-400
+
+*** EMBARGOED UNTIL $when ***
+MSG
+"$CTL_BIN" -c "$W/milter.conf" dry-run --from dev@vendor.example --to friend@outsider.example "$W/msg" > "$W/dry.out"
+check "dry-run exit 1 (reject)" test $? = 1
+check "dry-run reply equals the milter's" grep -qF "reply:    550 5.7.1 XSA-400 is under embargo until $when; not sent to <friend@outsider.example>" "$W/dry.out"
+send dev@vendor.example friend@outsider.example
+check "milter gives the same reply" test "$(reply)" = "550 5.7.1 XSA-400 is under embargo until $when; not sent to <friend@outsider.example>"
+
+# 10. With the milter stopped, Postfix tempfails and nothing is delivered.
+before=$(delivered someone@outsider.example)
+milter_stop
+printf 'Subject: while down\n\nhello\n' > "$W/msg"
+send dev@vendor.example someone@outsider.example
+r=$(reply)
+check "milter down: tempfail at MAIL FROM (rc $SWAKS_RC: $r)" test "$SWAKS_RC" = 23
+check "milter down: 451 4.7.1" grep -q '^451 4.7.1' <<<"$r"
+queue_settled
+check "milter down: nothing delivered" test "$(delivered someone@outsider.example)" = "$before"
+
+check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
+e2e_finish
