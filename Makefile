@@ -43,6 +43,8 @@ BA = build/asan
 obj   = $(1:%.c=$(B)/%.o)
 aobj  = $(1:%.c=$(BA)/%.o)
 
+.SECONDARY:
+
 .PHONY: all deps check unit e2e fuzz demo install clean bench asan
 
 all: deps $(B)/embargo-milter $(B)/embargoctl
