@@ -12,6 +12,9 @@
 
 /* System library. */
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,19 +28,12 @@
 #include "../util/emtime.h"
 #include "../conf/conf.h"
 #include "../policy/policy.h"
+#include "../keys/keys.h"
+#include "../store/store.h"
+#include "cli.h"
 
 #define DEFAULT_CONF	"/etc/embargo-milter/embargo-milter.conf"
 
-#define EXIT_OK		0
-#define EXIT_FINDING	1
-#define EXIT_USAGE	2
-#define EXIT_HOLD	3
-#define EXIT_FANOUT	4
-
-struct opts {
-	const char *conf;
-	bool	json;
-};
 
 /* usage - the --help text */
 
@@ -49,7 +45,14 @@ usage(FILE *fp)
 	    "  -c FILE   config file (default " DEFAULT_CONF ")\n"
 	    "  --json    one JSON object (JSON lines for lists)\n"
 	    "commands:\n"
-	    "  check                       validate the config; list every problem\n"
+	    "  check                       validate the config and keys; list every problem\n"
+	    "  advisories                  id, state, embargo date, revision, copies sent/waiting\n"
+	    "  advisory ID                 one advisory and its distribution report\n"
+	    "  outbox [retry]              copies and notices not yet delivered, and why;\n"
+	    "                              retry: make them due now (after importing a key)\n"
+	    "  keys                        each member's key: usable, expiry, days left\n"
+	    "  audit [--since WHEN] [--advisory ID]   the audit log, oldest first (JSON lines)\n"
+	    "  audit verify                check the audit log's hash chain end to end\n"
 	    "  dry-run --from A --to B [--to C ...] [FILE]\n"
 	    "                              what the milter would do with this message\n"
 	    "                              (exit 0 pass, 1 reject, 3 hold, 4 fan-out)\n"
@@ -58,7 +61,7 @@ usage(FILE *fp)
 
 /* json_str - print a JSON string */
 
-static void
+void
 json_str(const char *s)
 {
 	putchar('"');
@@ -77,12 +80,65 @@ json_str(const char *s)
 
 /* load - the config, with every problem printed */
 
+/*
+ * become_user - as root, act as the daemon's user: the keyring's
+ * gpg-agent and the state's files must stay that user's
+ */
+static int
+become_user(const struct config *cfg, struct conf_report *rep)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return 0;
+	if ((pw = getpwnam(cfg->user)) == NULL) {
+		conf_report_add(rep, false, "user \"%s\" does not exist; create "
+		    "it or run embargoctl as the daemon's user", cfg->user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		conf_report_add(rep, false, "cannot become %s", cfg->user);
+		return -1;
+	}
+	return 0;
+}
+
 static struct config *
-load(const struct opts *o, struct conf_report *rep)
+load_report(const struct opts *o, struct conf_report *rep)
 {
 	struct config *cfg = NULL;
+	struct em_err err;
 
-	(void)conf_load(o->conf, &cfg, rep);
+	if (conf_load(o->conf, &cfg, rep) != EM_OK)
+		return NULL;
+	if (become_user(cfg, rep) < 0) {
+		conf_free(cfg);
+		return NULL;
+	}
+	if (keys_init(cfg->gnupg_home, &err) < 0)
+		conf_report_add(rep, false, "%s", err.msg);
+	else
+		keys_check_config(cfg, rep, time(NULL));
+	if (rep->errors > 0) {
+		conf_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* cli_load - the config for a command, problems on stderr */
+
+struct config *
+cli_load(const struct opts *o)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = load_report(o, &rep);
+
+	for (size_t i = 0; i < rep.n; i++)
+		if (cfg == NULL || !rep.v[i].warning)
+			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
+	conf_report_free(&rep);
 	return cfg;
 }
 
@@ -92,7 +148,7 @@ static int
 cmd_check(const struct opts *o)
 {
 	struct conf_report rep = { 0 };
-	struct config *cfg = load(o, &rep);
+	struct config *cfg = load_report(o, &rep);
 	int rc = cfg ? EXIT_OK : EXIT_USAGE;
 
 	if (o->json) {
@@ -195,7 +251,7 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 		strv_free(&rcpts);
 		return EXIT_USAGE;
 	}
-	if ((cfg = load(o, &rep)) == NULL) {
+	if ((cfg = load_report(o, &rep)) == NULL) {
 		for (size_t i = 0; i < rep.n; i++)
 			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
 		conf_report_free(&rep);
@@ -215,8 +271,10 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 	lim.max_header = cfg->max_header_size;
 	facts_init(&f);
 	em_err_clear(&err);
-	if ((rc = policy_read(msg.data ? msg.data : "", msg.len, &lim, &f,
-	    &err)) < 0) {
+	rc = policy_read(msg.data ? msg.data : "", msg.len, &lim, &f, &err);
+	if (rc == EM_OK && f.n_crypt > 0)
+		rc = keys_read_crypt(cfg, &lim, &f, &err);
+	if (rc < 0) {
 		memset(&d, 0, sizeof(d));
 		d.verdict = POLICY_REJECT;
 		memcpy(d.rcode, "554", 4);
@@ -306,6 +364,17 @@ main(int argc, char **argv)
 		return cmd_check(&o);
 	if (strcmp(cmd, "dry-run") == 0)
 		return cmd_dry_run(&o, argc, argv);
+	if (strcmp(cmd, "advisories") == 0)
+		return cmd_advisories(&o);
+	if (strcmp(cmd, "advisory") == 0 && argc == 2)
+		return cmd_advisory(&o, argv[1]);
+	if (strcmp(cmd, "outbox") == 0 && argc <= 2)
+		return argc == 1 ? cmd_outbox(&o, false) :
+		    strcmp(argv[1], "retry") == 0 ? cmd_outbox(&o, true) : EXIT_USAGE;
+	if (strcmp(cmd, "keys") == 0)
+		return cmd_keys(&o);
+	if (strcmp(cmd, "audit") == 0)
+		return cmd_audit(&o, argc, argv);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return EXIT_OK;

@@ -1,14 +1,114 @@
 /*
- * eom.c - end of message: read, classify, decide, answer
+ * eom.c - end of message: read, decrypt and verify, classify, decide,
+ * commit, answer
+ *
+ * The order is the contract: whatever the decision changes (the audit
+ * record at least) is committed before the MTA is answered; a failure to
+ * commit is a failure (451 4.3.0 under on_error = tempfail).
  */
 
 /* System library. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 /* Application-specific. */
 #include "milter.h"
 #include "log.h"
+#include "../keys/keys.h"
+#include "../util/sha256.h"
+
+/* The registry, seen by policy_decide() through a read transaction. */
+struct view_ctx {
+	struct store_txn *t;
+	struct store_advisory a;
+	struct policy_advisory pa;
+};
+
+/* view_lookup - one advisory, or NULL */
+
+static const struct policy_advisory *
+view_lookup(void *ctx, const char *id)
+{
+	struct view_ctx *v = ctx;
+
+	if (v->t == NULL || store_adv_get(v->t, id, &v->a) != EM_OK)
+		return NULL;
+	v->pa.id = v->a.id;
+	v->pa.embargo = v->a.state == STORE_ADV_EMBARGOED ? v->a.embargo : 0;
+	v->pa.revision = v->a.revision;
+	return &v->pa;
+}
+
+/* read_message - parse, decrypt, verify, classify */
+
+static sfsistat
+read_message(SMFICTX *ctx, struct msg_ctx *m, struct facts *f)
+{
+	const struct config *cfg = m->cfg;
+	struct policy_limits lim = { cfg->mime_max_depth, cfg->mime_max_parts,
+	    cfg->max_header_size };
+	struct em_err err;
+	char why[600];
+	int rc;
+
+	em_err_clear(&err);
+	rc = policy_read(m->raw.data ? m->raw.data : "", m->raw.len, &lim, f,
+	    &err);
+	if (rc == EM_OK && f->n_crypt > 0)
+		rc = keys_read_crypt(cfg, &lim, f, &err);
+	if (rc == EM_ELIMIT) {
+		(void)snprintf(why, sizeof(why), "message structure too complex "
+		    "to check: %s", err.msg);
+		return verdict_fail(ctx, m, rc, "554", "5.6.0", why);
+	}
+	if (rc < 0)
+		return verdict_internal(ctx, m, err.msg);
+	policy_classify(cfg, f);
+	return SMFIS_CONTINUE;
+}
+
+/* edit_envelope - rule 1: the list and members leave the envelope */
+
+static sfsistat
+edit_envelope(SMFICTX *ctx, const struct msg_ctx *m)
+{
+	size_t remaining = 0;
+
+	for (size_t i = 0; i < m->rcpts.n; i++) {
+		enum conf_role r = conf_addr_role(m->cfg, m->rcpts.v[i]);
+
+		if (r != CONF_ROLE_LIST && r != CONF_ROLE_MEMBER) {
+			remaining++;
+			continue;
+		}
+		if (smfi_delrcpt(ctx, m->rcpts.v[i]) != MI_SUCCESS) {
+			/* Committed already: the copies go out; the plain
+			 * original must not reach a member. */
+			return verdict_internal(ctx, m, "cannot remove a "
+			    "recipient from the envelope");
+		}
+	}
+	return remaining > 0 ? SMFIS_ACCEPT : SMFIS_DISCARD;
+}
+
+/* audit_only - commit the audit record of a pass or a refusal */
+
+static int
+audit_only(const struct msg_ctx *m, const struct facts *f,
+    const struct policy_decision *d, const char *sha, struct em_err *err)
+{
+	struct store_txn *t;
+	int rc;
+
+	if ((rc = store_begin(state_store(), true, &t, err)) < 0)
+		return rc;
+	if ((rc = audit_decision(t, m, f, d, sha, err)) < 0) {
+		store_abort(t);
+		return rc;
+	}
+	return store_commit(t, err);
+}
 
 /* eom_process - the whole pipeline for one collected message */
 
@@ -16,44 +116,56 @@ sfsistat
 eom_process(SMFICTX *ctx, struct msg_ctx *m)
 {
 	const struct config *cfg = m->cfg;
-	struct policy_limits lim = { cfg->mime_max_depth, cfg->mime_max_parts,
-	    cfg->max_header_size };
 	struct policy_envelope env = { m->sender,
 	    (const char *const *)m->rcpts.v, m->rcpts.n };
+	struct view_ctx vc = { NULL, { 0 }, { 0 } };
+	struct policy_view view = { view_lookup, NULL, &vc };
 	struct policy_decision d;
 	struct em_err err;
 	struct facts f;
-	char why[600];
+	char why[600], sha[SHA256_HEX];
 	sfsistat r;
-	int rc;
 
 	em_err_clear(&err);
-	if (m->header_too_big) {
-		(void)snprintf(why, sizeof(why), "message header larger than "
-		    "max_header_size (%zu bytes)", cfg->max_header_size);
-		return verdict_fail(ctx, m, EM_ELIMIT, "552", "5.3.4", why);
-	}
-	if (m->too_big) {
-		(void)snprintf(why, sizeof(why), "message larger than "
-		    "max_message_size (%zu bytes)", cfg->max_message_size);
+	if (m->header_too_big || m->too_big) {
+		(void)snprintf(why, sizeof(why), "message %s larger than %s (%zu "
+		    "bytes)", m->header_too_big ? "header" : "",
+		    m->header_too_big ? "max_header_size" : "max_message_size",
+		    m->header_too_big ? cfg->max_header_size :
+		    cfg->max_message_size);
 		return verdict_fail(ctx, m, EM_ELIMIT, "552", "5.3.4", why);
 	}
 	facts_init(&f);
-	rc = policy_read(m->raw.data ? m->raw.data : "", m->raw.len, &lim, &f,
-	    &err);
-	if (rc == EM_ELIMIT) {
+	if ((r = read_message(ctx, m, &f)) != SMFIS_CONTINUE) {
 		facts_free(&f);
-		(void)snprintf(why, sizeof(why), "message structure too complex "
-		    "to check: %s", err.msg);
-		return verdict_fail(ctx, m, rc, "554", "5.6.0", why);
+		return r;
 	}
-	if (rc < 0) {
+	if (store_begin(state_store(), false, &vc.t, &err) < 0) {
 		facts_free(&f);
 		return verdict_internal(ctx, m, err.msg);
 	}
-	policy_classify(cfg, &f);
-	policy_decide(cfg, &f, &env, NULL, time(NULL), &d);
-	r = verdict_apply(ctx, m, &d);
+	policy_decide(cfg, &f, &env, &view, time(NULL), &d);
+	store_abort(vc.t);
+	sha256_hex(m->raw.data ? m->raw.data : "", m->raw.len, sha);
+
+	switch (d.verdict) {
+	case POLICY_FANOUT:
+		if (fanout_commit(m, &f, &d, sha, &err) < 0)
+			r = verdict_internal(ctx, m, err.msg);
+		else
+			r = edit_envelope(ctx, m);
+		break;
+	case POLICY_PASS:
+	case POLICY_REJECT:
+		if (audit_only(m, &f, &d, sha, &err) < 0)
+			r = verdict_internal(ctx, m, err.msg);
+		else
+			r = verdict_apply(ctx, m, &d);
+		break;
+	default:
+		r = verdict_apply(ctx, m, &d);
+		break;
+	}
 	facts_free(&f);
 	return r;
 }

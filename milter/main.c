@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Utility library. */
@@ -33,9 +34,11 @@
 /* Application-specific. */
 #include "milter.h"
 #include "log.h"
+#include "../keys/keys.h"
 
 #define DEFAULT_CONF	"/etc/embargo-milter/embargo-milter.conf"
 #define STOP_GRACE	30	/* seconds to finish messages in hand */
+#define WORKERS		2	/* delivery workers: one per core here */
 
 static int sig_pipe[2] = { -1, -1 };
 
@@ -136,6 +139,25 @@ drop_privileges(const struct config *cfg)
 		    strerror(errno));
 		return -1;
 	}
+	/* The state was opened as root: hand its files to the user. */
+	{
+		static const char *const files[] = { "data.mdb", "lock.mdb", NULL };
+
+		if (chown(cfg->state_dir, pw->pw_uid, pw->pw_gid) < 0)
+			return -1;
+		for (int i = 0; files[i] != NULL; i++) {
+			char *p = xasprintf("%s/%s", cfg->state_dir, files[i]);
+			int rc = chown(p, pw->pw_uid, pw->pw_gid);
+
+			free(p);
+			if (rc < 0) {
+				(void)fprintf(stderr, "embargo-milter: cannot "
+				    "hand %s to %s: %s\n", files[i], cfg->user,
+				    strerror(errno));
+				return -1;
+			}
+		}
+	}
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
 	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		(void)fprintf(stderr, "embargo-milter: cannot become %s: %s\n",
@@ -206,6 +228,13 @@ reload(const char *path)
 	struct config *cfg;
 
 	if (conf_load(path, &cfg, &rep) == EM_OK) {
+		keys_check_config(cfg, &rep, time(NULL));
+		if (rep.errors > 0) {
+			conf_free(cfg);
+			cfg = NULL;
+		}
+	}
+	if (cfg != NULL) {
 		state_set_config(cfg);
 		log_report(&rep);
 		log_msg(LOG_INFO, NULL, "config reloaded from %s", path);
@@ -272,7 +301,19 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (conf_load(path, &cfg, &rep) != EM_OK || test) {
+	if (conf_load(path, &cfg, &rep) == EM_OK) {
+		struct em_err kerr;
+
+		if (keys_init(cfg->gnupg_home, &kerr) < 0)
+			conf_report_add(&rep, false, "%s", kerr.msg);
+		else
+			keys_check_config(cfg, &rep, time(NULL));
+		if (rep.errors > 0) {
+			conf_free(cfg);
+			cfg = NULL;
+		}
+	}
+	if (cfg == NULL || test) {
 		print_report(&rep);
 		if (test && cfg != NULL)
 			(void)printf("%s: configuration ok (%zu members, %zu "
@@ -288,6 +329,16 @@ main(int argc, char **argv)
 	print_report(&rep);
 	conf_report_free(&rep);
 	g_mime_init();
+	{
+		struct em_err err;
+		struct store *st;
+
+		if (store_open(cfg->state_dir, &st, &err) < 0) {
+			(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
+			return 2;
+		}
+		state_set_store(st);
+	}
 
 	if (smfi_setconn(cfg->socket) != MI_SUCCESS ||
 	    smfi_register(milter_desc) != MI_SUCCESS ||
@@ -306,13 +357,16 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);
-	if (pthread_create(&tid, NULL, milter_thread, &rc) != 0)
+	if (deliver_start(WORKERS) < 0 ||
+	    pthread_create(&tid, NULL, milter_thread, &rc) != 0)
 		return 2;
 	main_loop(path);
 	(void)pthread_join(tid, NULL);
 	if (!state_wait_idle(STOP_GRACE))
 		log_msg(LOG_WARNING, NULL, "messages still in hand after %d s; "
 		    "the MTA will retry them", STOP_GRACE);
+	deliver_stop();
+	store_close(state_store());
 	log_msg(LOG_INFO, NULL, "stopped");
 	g_mime_shutdown();
 	return rc == MI_SUCCESS ? 0 : 1;

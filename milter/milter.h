@@ -17,6 +17,7 @@
 #include "../util/em.h"
 #include "../conf/conf.h"
 #include "../policy/policy.h"
+#include "../store/store.h"
 
 /* The message context: everything one SMTP transaction collects. */
 struct msg_ctx {
@@ -36,7 +37,11 @@ struct conn_ctx {
 	struct msg_ctx msg;
 };
 
-/* state.c: the running config and the messages in hand. */
+struct store;
+
+/* state.c: the running config, the store, and the messages in hand. */
+void	state_set_store(struct store *s);
+struct store *state_store(void);
 void	state_set_config(struct config *cfg);
 const struct config *state_config_acquire(void);
 void	state_config_release(const struct config *cfg);
@@ -60,5 +65,29 @@ sfsistat verdict_internal(SMFICTX *ctx, const struct msg_ctx *m,
 
 /* eom.c: classify and decide one collected message. */
 sfsistat eom_process(SMFICTX *ctx, struct msg_ctx *m);
+
+/* audit.c: one audit record (and log line) for a decision. */
+int	audit_decision(struct store_txn *t, const struct msg_ctx *m,
+	    const struct facts *f, const struct policy_decision *d,
+	    const char *msg_sha, struct em_err *err);
+
+/* fanout.c: rule 1, committed before the MTA is answered. */
+int	fanout_commit(const struct msg_ctx *m, const struct facts *f,
+	    const struct policy_decision *d, const char *msg_sha,
+	    struct em_err *err);
+
+/* deliver.c: the workers that build and send the outbox. */
+int	deliver_start(int nthreads);
+void	deliver_stop(void);
+void	deliver_kick(void);
+
+/* notice.c: queue a notice mail to the team in an open transaction. */
+int	notice_queue(struct store_txn *t, const struct config *cfg,
+	    const char *to, const char *advisory, int revision,
+	    const char *subject, const char *body, time_t now,
+	    struct em_err *err);
+/* A Message-ID for something the list sends, without <>. */
+void	msgid_make(const struct config *cfg, const char *what, uint64_t id,
+	    char *out, size_t outsz);
 
 #endif

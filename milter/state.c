@@ -26,6 +26,23 @@ static struct held_config *held;	/* every config still referenced */
 static size_t n_held;
 static struct config *current;
 static unsigned busy;
+static struct store *the_store;
+
+/* state_set_store - the store, opened once at start-up */
+
+void
+state_set_store(struct store *s)
+{
+	the_store = s;
+}
+
+/* state_store - the store (never NULL once running) */
+
+struct store *
+state_store(void)
+{
+	return the_store;
+}
 
 /* drop_ref - release one reference; free the config at zero */
 

@@ -34,6 +34,7 @@ facts_init(struct facts *f)
 {
 	memset(f, 0, sizeof(*f));
 	buf_init(&f->text);
+	buf_init(&f->forward);
 	f->subject = xstrdup("");
 	f->revision = 1;
 }
@@ -45,6 +46,9 @@ facts_free(struct facts *f)
 {
 	free(f->subject);
 	free(f->message_id);
+	free(f->from);
+	free(f->date);
+	buf_free(&f->forward);
 	buf_free(&f->text);
 	for (size_t i = 0; i < f->n_crypt; i++)
 		buf_free(&f->crypt[i].data);
@@ -280,6 +284,7 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 	GMimeStream *s;
 	GMimeParser *p;
 	GMimeMessage *m;
+	GMimeObject *body;
 	const char *v;
 	int rc;
 
@@ -300,7 +305,20 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 	}
 	if ((v = g_mime_message_get_message_id(m)) != NULL)
 		f->message_id = xstrdup(v);
-	rc = walk(g_mime_message_get_mime_part(m), 1, &w);
+	if ((v = g_mime_object_get_header(GMIME_OBJECT(m), "From")) != NULL)
+		f->from = xstrdup(v);
+	if ((v = g_mime_object_get_header(GMIME_OBJECT(m), "Date")) != NULL)
+		f->date = xstrdup(v);
+	body = g_mime_message_get_mime_part(m);
+	if (body != NULL) {
+		/* What a member's copy carries, unless keys/ decrypts it. */
+		char *s = g_mime_object_to_string(body, NULL);
+
+		buf_append(&f->forward, s, strlen(s));
+		g_free(s);
+		f->top_encrypted = GMIME_IS_MULTIPART_ENCRYPTED(body);
+	}
+	rc = walk(body, 1, &w);
 	g_object_unref(m);
 	return rc;
 }

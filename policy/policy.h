@@ -60,6 +60,10 @@ struct policy_marker {
 struct facts {
 	char   *subject;		/* decoded UTF-8, "" when none */
 	char   *message_id;		/* as in the header, NULL when none */
+	char   *from;			/* From: as written, NULL when none */
+	char   *date;			/* Date: as written, NULL when none */
+	struct buf forward;		/* the entity a member's copy carries */
+	bool	top_encrypted;		/* the whole body is multipart/encrypted */
 	struct buf text;		/* every readable line, '\n'-separated */
 	size_t	parts;			/* MIME parts seen */
 	size_t	depth;			/* deepest nesting seen */
@@ -146,6 +150,18 @@ struct policy_decision {
 	bool	embargoed;		/* FANOUT: the advisory is under embargo */
 	bool	is_team;		/* the sender is the team */
 };
+
+/* A notice from the list to the team: ids, dates, counts, never text. */
+struct policy_notice {
+	const char *from;
+	const char *to;
+	const char *subject;
+	const char *message_id;		/* without <> */
+	time_t	date;
+	const char *body;		/* UTF-8 text */
+};
+
+void	policy_build_notice(const struct policy_notice *n, struct buf *out);
 
 void	policy_decide(const struct config *cfg, const struct facts *f,
 	    const struct policy_envelope *env, const struct policy_view *view,

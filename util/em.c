@@ -205,6 +205,29 @@ buf_appendf(struct buf *b, const char *fmt, ...)
 	free(p);
 }
 
+/* buf_json_str - a JSON string value */
+
+void
+buf_json_str(struct buf *b, const char *s)
+{
+	if (s == NULL) {
+		buf_appends(b, "null");
+		return;
+	}
+	buf_append(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			buf_appendf(b, "\\%c", c);
+		else if (c < 0x20)
+			buf_appendf(b, "\\u%04x", c);
+		else
+			buf_append(b, s, 1);
+	}
+	buf_append(b, "\"", 1);
+}
+
 /* strv_push - append a copy of s */
 
 void

@@ -62,6 +62,9 @@ void	buf_appends(struct buf *b, const char *s);
 void	buf_appendf(struct buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* Append s as a JSON string (quoted, escaped); NULL gives null. */
+void	buf_json_str(struct buf *b, const char *s);
+
 /* A vector of owned strings. */
 struct strv {
 	char  **v;

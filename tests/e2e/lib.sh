@@ -180,6 +180,10 @@ e2e_start() {
 	done
 	write_postfix
 	write_milter_conf
+	if [ "${1:-}" = --keys ]; then
+		. "$TOP/tests/e2e/keys.sh"
+		setup_keys "$2"
+	fi
 	if ! postfix -c "$W/pf" check >"$W/check.log" 2>&1; then
 		echo "# postfix check failed:"; sed 's/^/#   /' "$W/check.log" "$W/pf/maillog" 2>/dev/null
 		exit 1

@@ -1,0 +1,37 @@
+/*
+ * cli.h - what embargoctl's command files share
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../util/em.h"
+#include "../conf/conf.h"
+#include "../store/store.h"
+
+#define EXIT_OK		0
+#define EXIT_FINDING	1
+#define EXIT_USAGE	2
+#define EXIT_HOLD	3
+#define EXIT_FANOUT	4
+
+struct opts {
+	const char *conf;
+	bool	json;
+};
+
+void	json_str(const char *s);
+/* The config (keys checked), as the daemon's user; NULL after printing why. */
+struct config *cli_load(const struct opts *o);
+/* The store of cfg, or NULL after printing why. */
+struct store *cli_store(const struct config *cfg);
+
+int	cmd_advisories(const struct opts *o);
+int	cmd_advisory(const struct opts *o, const char *id);
+int	cmd_outbox(const struct opts *o, bool retry);
+int	cmd_keys(const struct opts *o);
+int	cmd_audit(const struct opts *o, int argc, char **argv);
+
+#endif

@@ -1,0 +1,447 @@
+/*
+ * cmd_state.c - embargoctl's views of the state: advisories, the outbox,
+ * the keys, the audit log
+ */
+
+/* System library. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Application-specific. */
+#include "cli.h"
+#include "../keys/keys.h"
+#include "../util/emtime.h"
+
+/* cli_store - open the state, or say why not */
+
+struct store *
+cli_store(const struct config *cfg)
+{
+	struct store *s;
+	struct em_err err;
+
+	if (store_open(cfg->state_dir, &s, &err) < 0) {
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		return NULL;
+	}
+	return s;
+}
+
+static const char *
+ob_state(int st)
+{
+	switch (st) {
+	case STORE_OB_QUEUED:		return "queued";
+	case STORE_OB_BUILT:		return "built";
+	case STORE_OB_SENT:		return "sent";
+	case STORE_OB_FAILED:		return "failed";
+	case STORE_OB_WAITING_KEY:	return "waiting-key";
+	}
+	return "unknown";
+}
+
+/* ts - a time for tables ("-" for none) */
+
+static const char *
+ts(time_t t, char *buf)
+{
+	if (t == 0) {
+		(void)snprintf(buf, EM_TIME_BUFSZ, "-");
+		return buf;
+	}
+	return em_time_format(t, buf);
+}
+
+struct counts { const char *id; unsigned sent, waiting; };
+
+static int
+count_cb(const struct store_outbox *ob, void *ctx)
+{
+	struct counts *c = ctx;
+
+	if (ob->kind != STORE_OB_COPY || strcmp(ob->advisory, c->id) != 0)
+		return 0;
+	if (ob->state == STORE_OB_SENT)
+		c->sent++;
+	else
+		c->waiting++;
+	return 0;
+}
+
+struct adv_list { const struct opts *o; struct store_txn *t; };
+
+static int
+adv_cb(const struct store_advisory *a, void *ctx)
+{
+	struct adv_list *l = ctx;
+	struct counts c = { a->id, 0, 0 };
+	char t[EM_TIME_BUFSZ];
+	const char *state = a->state == STORE_ADV_EMBARGOED &&
+	    a->embargo > time(NULL) ? "embargoed" : "public";
+
+	(void)store_ob_each(l->t, count_cb, &c);
+	if (l->o->json) {
+		printf("{\"id\":");
+		json_str(a->id);
+		printf(",\"state\":\"%s\",\"embargo\":", state);
+		if (a->embargo)
+			json_str(em_time_format_iso(a->embargo, t));
+		else
+			printf("null");
+		printf(",\"revision\":%d,\"copies_sent\":%u,\"copies_waiting\":%u}\n",
+		    a->revision, c.sent, c.waiting);
+	} else {
+		printf("%-20s %-10s %-24s %8d %5u %7u\n", a->id, state,
+		    ts(a->embargo, t), a->revision, c.sent, c.waiting);
+	}
+	return 0;
+}
+
+/* cmd_advisories - the registry */
+
+int
+cmd_advisories(const struct opts *o)
+{
+	struct config *cfg = cli_load(o);
+	struct store *s = cfg ? cli_store(cfg) : NULL;
+	struct store_txn *t;
+	struct em_err err;
+	struct adv_list l = { o, NULL };
+
+	if (s == NULL) {
+		conf_free(cfg);
+		return EXIT_USAGE;
+	}
+	if (store_begin(s, false, &t, &err) == EM_OK) {
+		l.t = t;
+		if (!o->json)
+			printf("%-20s %-10s %-24s %8s %5s %7s\n", "ID", "STATE",
+			    "EMBARGO", "REVISION", "SENT", "WAITING");
+		(void)store_adv_each(t, adv_cb, &l);
+		store_abort(t);
+	}
+	store_close(s);
+	conf_free(cfg);
+	return EXIT_OK;
+}
+
+struct ob_list { const struct opts *o; const char *advisory; bool all; };
+
+/* ob_print - one outbox entry as a table row or a JSON line */
+
+static int
+ob_print(const struct store_outbox *ob, void *ctx)
+{
+	struct ob_list *l = ctx;
+	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
+
+	if ((!l->all && ob->state == STORE_OB_SENT) ||
+	    (l->advisory && strcmp(ob->advisory, l->advisory) != 0) ||
+	    (l->advisory && ob->kind != STORE_OB_COPY))
+		return 0;
+	if (l->o->json) {
+		printf("{\"id\":%llu,\"kind\":\"%s\",\"advisory\":",
+		    (unsigned long long)ob->id,
+		    ob->kind == STORE_OB_COPY ? "copy" : "notice");
+		json_str(ob->advisory);
+		printf(",\"revision\":%d,\"member\":", ob->revision);
+		json_str(ob->member);
+		printf(",\"rcpt\":");
+		json_str(ob->rcpt);
+		printf(",\"key\":");
+		json_str(ob->key);
+		printf(",\"state\":\"%s\",\"attempts\":%u,\"sent_at\":",
+		    ob_state(ob->state), ob->attempts);
+		if (ob->sent_at)
+			json_str(em_time_format_iso(ob->sent_at, t1));
+		else
+			printf("null");
+		printf(",\"message_id\":");
+		json_str(ob->message_id);
+		printf(",\"queue_id\":");
+		json_str(ob->queue_id);
+		printf(",\"last_error\":");
+		json_str(ob->last_error);
+		printf("}\n");
+	} else if (l->advisory) {
+		printf("%-24s %-32s r%-3d %-11s %-24s %-40s %s\n", ob->member,
+		    ob->rcpt, ob->revision, ob_state(ob->state),
+		    ts(ob->sent_at, t1), ob->key, ob->queue_id[0] ? ob->queue_id : "-");
+	} else {
+		printf("%-6llu %-7s %-16s r%-3d %-32s %-11s %3u %-24s %s\n",
+		    (unsigned long long)ob->id,
+		    ob->kind == STORE_OB_COPY ? "copy" : "notice", ob->advisory,
+		    ob->revision, ob->rcpt, ob_state(ob->state), ob->attempts,
+		    ts(ob->state == STORE_OB_SENT ? ob->sent_at : ob->next_try, t2),
+		    ob->last_error);
+	}
+	return 0;
+}
+
+/* cmd_advisory - one advisory and its distribution report */
+
+int
+cmd_advisory(const struct opts *o, const char *id)
+{
+	struct config *cfg = cli_load(o);
+	struct store *s = cfg ? cli_store(cfg) : NULL;
+	struct ob_list l = { o, id, true };
+	struct store_advisory a;
+	struct store_txn *t;
+	struct em_err err;
+	char tb[EM_TIME_BUFSZ];
+	int rc = EXIT_OK;
+
+	if (s == NULL) {
+		conf_free(cfg);
+		return EXIT_USAGE;
+	}
+	if (store_begin(s, false, &t, &err) < 0) {
+		rc = EXIT_USAGE;
+	} else if (store_adv_get(t, id, &a) != EM_OK) {
+		fprintf(stderr, "embargoctl: no advisory %s\n", id);
+		rc = EXIT_FINDING;
+		store_abort(t);
+	} else {
+		if (!o->json)
+			printf("advisory %s: revision %d, %s, embargo %s (set by "
+			    "%s)\n\n%-24s %-32s %-4s %-11s %-24s %-40s %s\n", a.id,
+			    a.revision, a.state == STORE_ADV_EMBARGOED ?
+			    "embargoed" : "public", ts(a.embargo, tb),
+			    a.embargo_set_by, "MEMBER", "ADDRESS", "REV", "STATE",
+			    "SENT", "KEY", "QUEUE ID");
+		(void)store_ob_each(t, ob_print, &l);
+		store_abort(t);
+	}
+	store_close(s);
+	conf_free(cfg);
+	return rc;
+}
+
+struct retry { const struct config *cfg; struct store_txn *t; unsigned n; int rc; };
+
+/* retry_cb - put a waiting or failed entry back, with the member's key now */
+
+static int
+retry_cb(const struct store_outbox *ob, void *ctx)
+{
+	struct retry *r = ctx;
+	struct store_outbox copy = *ob;
+	struct em_err err;
+
+	if (ob->state == STORE_OB_SENT)
+		return 0;
+	if (ob->kind == STORE_OB_COPY) {
+		const struct conf_member *m = conf_member_by_addr(r->cfg, ob->rcpt);
+
+		if (m == NULL)
+			return 0;	/* no longer a member: stays as it is */
+		(void)snprintf(copy.key, sizeof(copy.key), "%s", m->key);
+		if (ob->state == STORE_OB_WAITING_KEY || ob->state == STORE_OB_FAILED)
+			copy.state = STORE_OB_QUEUED;
+	} else if (ob->state == STORE_OB_FAILED) {
+		copy.state = STORE_OB_BUILT;
+	}
+	copy.next_try = time(NULL);
+	copy.last_error[0] = '\0';
+	if ((r->rc = store_ob_put(r->t, &copy, &err)) < 0)
+		return 1;
+	r->n++;
+	return 0;
+}
+
+/* outbox_retry - everything not sent becomes due now */
+
+static int
+outbox_retry(const struct config *cfg, struct store *s)
+{
+	struct retry r = { cfg, NULL, 0, 0 };
+	struct store_audit a = { 0 };
+	struct em_err err;
+	char why[64];
+
+	if (store_begin(s, true, &r.t, &err) < 0)
+		return EXIT_USAGE;
+	(void)store_ob_each(r.t, retry_cb, &r);
+	(void)snprintf(why, sizeof(why), "%u entries due again", r.n);
+	a.time = time(NULL);
+	a.event = "outbox-retry";
+	a.decision = "retry";
+	a.reason = why;
+	if (r.rc < 0 || store_audit_append(r.t, &a, &err) < 0 ||
+	    store_commit(r.t, &err) < 0) {
+		if (r.rc < 0)
+			store_abort(r.t);
+		fprintf(stderr, "embargoctl: outbox retry failed\n");
+		return EXIT_USAGE;
+	}
+	printf("%u outbox entries are due again; the daemon sends them within "
+	    "seconds\n", r.n);
+	return EXIT_OK;
+}
+
+/* cmd_outbox - what has not left yet, and why; or retry it */
+
+int
+cmd_outbox(const struct opts *o, bool retry)
+{
+	struct config *cfg = cli_load(o);
+	struct store *s = cfg ? cli_store(cfg) : NULL;
+	struct ob_list l = { o, NULL, false };
+	struct store_txn *t;
+	struct em_err err;
+	int rc = EXIT_OK;
+
+	if (s == NULL) {
+		conf_free(cfg);
+		return EXIT_USAGE;
+	}
+	if (retry) {
+		rc = outbox_retry(cfg, s);
+	} else if (store_begin(s, false, &t, &err) == EM_OK) {
+		if (!o->json)
+			printf("%-6s %-7s %-16s %-4s %-32s %-11s %3s %-24s %s\n",
+			    "ID", "KIND", "ADVISORY", "REV", "RECIPIENT", "STATE",
+			    "TRY", "NEXT TRY", "LAST ERROR");
+		(void)store_ob_each(t, ob_print, &l);
+		store_abort(t);
+	}
+	store_close(s);
+	conf_free(cfg);
+	return rc;
+}
+
+/* cmd_keys - each member's key: fingerprint, expiry, usable, days left */
+
+int
+cmd_keys(const struct opts *o)
+{
+	struct config *cfg = cli_load(o);
+	int rc = EXIT_OK;
+
+	if (cfg == NULL)
+		return EXIT_USAGE;
+	if (!o->json)
+		printf("%-24s %-40s %-6s %-24s %s\n", "MEMBER", "KEY", "USABLE",
+		    "EXPIRES", "DAYS LEFT");
+	for (size_t i = 0; i < cfg->n_members; i++) {
+		const struct conf_member *m = &cfg->members[i];
+		struct keys_health h;
+		char t[EM_TIME_BUFSZ];
+
+		(void)keys_health(m->key, KEYS_USE_ENCRYPT, time(NULL), &h);
+		if (!h.usable)
+			rc = EXIT_FINDING;
+		if (o->json) {
+			printf("{\"member\":");
+			json_str(m->name);
+			printf(",\"key\":\"%s\",\"usable\":%s,\"expires\":", m->key,
+			    h.usable ? "true" : "false");
+			if (h.expires)
+				json_str(em_time_format_iso(h.expires, t));
+			else
+				printf("null");
+			printf(",\"days_left\":%ld,\"problem\":", h.days_left);
+			json_str(h.problem[0] ? h.problem : NULL);
+			printf("}\n");
+		} else {
+			printf("%-24s %-40s %-6s %-24s %s\n", m->name, m->key,
+			    h.usable ? "yes" : "NO", h.expires ? ts(h.expires, t) :
+			    "never", h.usable ? (h.days_left < 0 ? "-" : "") :
+			    h.problem);
+			if (h.usable && h.days_left >= 0)
+				printf("%*s%ld\n", 98, "", h.days_left);
+		}
+	}
+	conf_free(cfg);
+	return rc;
+}
+
+struct audit_list { const struct opts *o; time_t since; const char *adv; };
+
+/* audit_cb - print one record if it matches the filters */
+
+static int
+audit_cb(uint64_t seq, const char *json, size_t n, void *ctx)
+{
+	struct audit_list *l = ctx;
+	char needle[96];
+
+	(void)seq;
+	if (l->adv != NULL) {
+		(void)snprintf(needle, sizeof(needle), "\"advisory\":\"%s\"", l->adv);
+		if (memmem(json, n, needle, strlen(needle)) == NULL)
+			return 0;
+	}
+	if (l->since != 0 && n > 40) {
+		const char *tp = memmem(json, n, "\"time\":\"", 8);
+		time_t t;
+		size_t used;
+
+		if (tp && em_time_parse(tp + 8, 20, &t, &used) == EM_OK &&
+		    t < l->since)
+			return 0;
+	}
+	printf("%.*s\n", (int)n, json);
+	return 0;
+}
+
+/* cmd_audit - the log, oldest first; or "verify" the chain */
+
+int
+cmd_audit(const struct opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "advisory", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct audit_list l = { o, 0, NULL };
+	struct config *cfg;
+	struct store *s;
+	struct store_txn *t;
+	struct em_err err;
+	bool verify = argc > 1 && strcmp(argv[1], "verify") == 0;
+	int ch, rc = EXIT_OK;
+
+	optind = verify ? 2 : 1;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		size_t used;
+
+		if (ch == 'a')
+			l.adv = optarg;
+		else if (ch == 's' && em_time_parse(optarg, strlen(optarg),
+		    &l.since, &used) == EM_OK)
+			continue;
+		else
+			return EXIT_USAGE;
+	}
+	if ((cfg = cli_load(o)) == NULL || (s = cli_store(cfg)) == NULL) {
+		conf_free(cfg);
+		return EXIT_USAGE;
+	}
+	if (store_begin(s, false, &t, &err) < 0) {
+		rc = EXIT_USAGE;
+	} else if (verify) {
+		uint64_t bad, count;
+
+		if (store_audit_verify(t, &bad, &count) == EM_OK) {
+			printf("audit chain ok: %llu records\n",
+			    (unsigned long long)count);
+		} else {
+			printf("audit chain BROKEN at record %llu\n",
+			    (unsigned long long)bad);
+			rc = EXIT_FINDING;
+		}
+		store_abort(t);
+	} else {
+		(void)store_audit_each(t, audit_cb, &l);
+		store_abort(t);
+	}
+	store_close(s);
+	conf_free(cfg);
+	return rc;
+}

@@ -1,0 +1,84 @@
+/*
+ * keys.h - the keyring: key health, decrypt and verify, one copy per member
+ *
+ * What it is for: everything OpenPGP.  Keys are found by pinned
+ * fingerprint only, never by user id.  keys_read_crypt() decrypts the
+ * parts policy_read() kept (PGP/MIME or inline, to the list key) and
+ * verifies signatures, filling facts->signer only for a valid one.
+ * keys_build_copy() makes one RFC 3156 copy: the original entity with its
+ * real Subject as a protected header, signed by the list key, encrypted to
+ * one member's key alone.  keys_seal()/keys_unseal() encrypt what is kept
+ * at rest to the list key.
+ *
+ * The keyring is the GnuPG home given to keys_init(), once per process
+ * (gpgme and GMime's gpg context both read GNUPGHOME).
+ *
+ * How it fails: EM_EKEY (missing, expired, revoked, unusable key),
+ * EM_ECRYPTO (an operation failed), EM_EPARSE; the reason is in *err.
+ */
+#ifndef KEYS_H
+#define KEYS_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "../util/em.h"
+#include "../policy/policy.h"
+
+enum keys_use {
+	KEYS_USE_ENCRYPT,	/* a member: we encrypt to it */
+	KEYS_USE_SIGN,		/* the list: we sign with it (secret needed) */
+	KEYS_USE_VERIFY,	/* the team: we verify its signatures */
+};
+
+struct keys_health {
+	bool	present;
+	bool	revoked;
+	bool	expired;
+	bool	disabled;
+	bool	usable;		/* present, valid, capable for the use */
+	bool	has_secret;
+	time_t	expires;	/* 0: never */
+	long	days_left;	/* -1: never expires */
+	char	problem[160];	/* why not usable, "" when usable */
+	char	uids[256];	/* the user ids' addresses, for display */
+};
+
+int	keys_init(const char *gnupg_home, struct em_err *err);
+int	keys_health(const char *fpr, enum keys_use use, time_t now,
+	    struct keys_health *h);
+bool	keys_uid_has_address(const char *fpr, const char *addr);
+/* The primary key's fingerprint for any of its (sub)key fingerprints. */
+int	keys_primary_fpr(const char *fpr, char out[41]);
+
+/* The keyring rules of SPEC section 3, added to rep. */
+void	keys_check_config(const struct config *cfg, struct conf_report *rep,
+	    time_t now);
+
+/* Decrypt and verify f->crypt[] into f (text, signer, forward entity). */
+int	keys_read_crypt(const struct config *cfg, const struct policy_limits *lim,
+	    struct facts *f, struct em_err *err);
+
+/* Encrypt bytes to the list key (binary OpenPGP), and back. */
+int	keys_seal(const char *list_fpr, const char *p, size_t n, struct buf *out,
+	    struct em_err *err);
+int	keys_unseal(const char *p, size_t n, struct buf *out, struct em_err *err);
+
+struct keys_copy_spec {
+	const char *entity;		/* the original MIME entity */
+	size_t	entity_len;
+	const char *subject;		/* the real Subject (protected header) */
+	const char *orig_from;
+	const char *orig_date;
+	const char *list_fpr;		/* signer */
+	const char *list_address;	/* outer From */
+	const char *member_fpr;		/* the one recipient key */
+	const char *member_address;	/* outer To */
+	const char *outer_subject;	/* outer_subject + " " + advisory id */
+	const char *message_id;		/* fixed when built, without <> */
+};
+
+int	keys_build_copy(const struct keys_copy_spec *spec, struct buf *out,
+	    struct em_err *err);
+
+#endif

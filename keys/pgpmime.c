@@ -1,0 +1,308 @@
+/*
+ * pgpmime.c - RFC 3156 through GMime's gpg context: read the parts a post
+ * carries, and build one member's copy
+ *
+ * GMime knows the canonical form a PGP/MIME signature covers, so
+ * verification and building go through it rather than through bytes we
+ * would have to canonicalise ourselves.  Inline PGP goes to gpgme directly.
+ */
+
+/* System library. */
+#include <string.h>
+#include <strings.h>
+
+/* Utility library. */
+#include <gmime/gmime.h>
+#include <gpgme.h>
+
+/* Application-specific. */
+#include "keys.h"
+
+/* take_signer - keep a valid signer; a team key wins over any other */
+
+static void
+take_signer(const struct config *cfg, const char *fpr, struct facts *f)
+{
+	char primary[41];
+
+	if (fpr == NULL || keys_primary_fpr(fpr, primary) != EM_OK)
+		return;
+	if (f->signer[0] == '\0' || (conf_is_team_key(cfg, primary) &&
+	    !conf_is_team_key(cfg, f->signer)))
+		(void)snprintf(f->signer, sizeof(f->signer), "%s", primary);
+}
+
+/* take_gmime_sigs - the valid signatures of a GMime list */
+
+static void
+take_gmime_sigs(const struct config *cfg, GMimeSignatureList *sl,
+    struct facts *f)
+{
+	int n = sl ? g_mime_signature_list_length(sl) : 0;
+
+	for (int i = 0; i < n; i++) {
+		GMimeSignature *sig = g_mime_signature_list_get_signature(sl, i);
+		GMimeSignatureStatus st = g_mime_signature_get_status(sig);
+		GMimeCertificate *cert = g_mime_signature_get_certificate(sig);
+
+		/*
+		 * A good signature by a key whose owner trust gpg does not
+		 * know has neither GREEN nor VALID: the trust here is the
+		 * fingerprint pinned in the config, checked by the caller.
+		 * Bad (RED) or any error bit (key missing, revoked,
+		 * expired, ...) never counts.
+		 */
+		if ((st & GMIME_SIGNATURE_STATUS_RED) ||
+		    (st & GMIME_SIGNATURE_STATUS_ERROR_MASK) || cert == NULL)
+			continue;
+		take_signer(cfg, g_mime_certificate_get_fingerprint(cert), f);
+	}
+}
+
+/* parse_entity - a MIME entity from bytes */
+
+static GMimeObject *
+parse_entity(const char *p, size_t n)
+{
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(p, n);
+	GMimeParser *parser = g_mime_parser_new_with_stream(s);
+	GMimeObject *o = g_mime_parser_construct_part(parser, NULL);
+
+	g_object_unref(parser);
+	g_object_unref(s);
+	return o;
+}
+
+/* read_pgpmime_encrypted - decrypt with the list key; read what is inside */
+
+static int
+read_pgpmime_encrypted(const struct config *cfg, const struct policy_limits *lim,
+    const struct buf *data, bool first, struct facts *f, struct em_err *err)
+{
+	GMimeObject *o = parse_entity(data->data, data->len), *plain;
+	GMimeDecryptResult *res = NULL;
+	GError *gerr = NULL;
+	char *s;
+	int rc;
+
+	if (o == NULL || !GMIME_IS_MULTIPART_ENCRYPTED(o)) {
+		if (o)
+			g_object_unref(o);
+		f->unreadable++;
+		return EM_OK;
+	}
+	plain = g_mime_multipart_encrypted_decrypt(GMIME_MULTIPART_ENCRYPTED(o),
+	    GMIME_DECRYPT_NONE, NULL, &res, &gerr);
+	g_object_unref(o);
+	if (plain == NULL) {
+		/* Not to a key we hold: classified on its headers alone. */
+		f->unreadable++;
+		if (gerr)
+			g_error_free(gerr);
+		if (res)
+			g_object_unref(res);
+		return EM_OK;
+	}
+	if (res != NULL) {
+		take_gmime_sigs(cfg, g_mime_decrypt_result_get_signatures(res), f);
+		g_object_unref(res);
+	}
+	s = g_mime_object_to_string(plain, NULL);
+	g_object_unref(plain);
+	if (first && f->top_encrypted) {
+		buf_reset(&f->forward);
+		buf_append(&f->forward, s, strlen(s));
+	}
+	rc = policy_read_more(s, strlen(s), lim, f, err);
+	g_free(s);
+	return rc;
+}
+
+/* read_pgpmime_signed - verify a multipart/signed entity */
+
+static void
+read_pgpmime_signed(const struct config *cfg, const struct buf *data,
+    struct facts *f)
+{
+	GMimeObject *o = parse_entity(data->data, data->len);
+	GMimeSignatureList *sl;
+	GError *gerr = NULL;
+
+	if (o == NULL)
+		return;
+	if (GMIME_IS_MULTIPART_SIGNED(o)) {
+		sl = g_mime_multipart_signed_verify(GMIME_MULTIPART_SIGNED(o),
+		    GMIME_VERIFY_NONE, &gerr);
+		if (sl != NULL) {
+			take_gmime_sigs(cfg, sl, f);
+			g_object_unref(sl);
+		}
+		if (gerr)
+			g_error_free(gerr);
+	}
+	g_object_unref(o);
+}
+
+/* take_gpgme_sigs - the valid signatures of a gpgme verify result */
+
+static void
+take_gpgme_sigs(const struct config *cfg, gpgme_ctx_t ctx, struct facts *f)
+{
+	gpgme_verify_result_t vr = gpgme_op_verify_result(ctx);
+
+	for (gpgme_signature_t s = vr ? vr->signatures : NULL; s; s = s->next)
+		if (gpg_err_code(s->status) == GPG_ERR_NO_ERROR &&
+		    !(s->summary & (GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED |
+		    GPGME_SIGSUM_KEY_EXPIRED | GPGME_SIGSUM_SIG_EXPIRED)))
+			take_signer(cfg, s->fpr, f);
+}
+
+/* read_inline - inline PGP: decrypt and/or verify with gpgme */
+
+static int
+read_inline(const struct config *cfg, const struct policy_limits *lim,
+    const struct policy_crypt *c, struct facts *f, struct em_err *err)
+{
+	static const char hdr[] = "Content-Type: text/plain; charset=utf-8\r\n\r\n";
+	gpgme_ctx_t ctx;
+	gpgme_data_t in = NULL, out = NULL;
+	gpgme_error_t e;
+	struct buf plain;
+	int rc = EM_OK;
+
+	if (gpgme_new(&ctx) != 0)
+		return em_fail(err, EM_ECRYPTO, "gpgme: no context");
+	gpgme_set_offline(ctx, 1);
+	e = gpgme_data_new_from_mem(&in, c->data.data, c->data.len, 0);
+	if (e == 0)
+		e = gpgme_data_new(&out);
+	if (e == 0)
+		e = c->kind == POLICY_CRYPT_INLINE_ENCRYPTED ?
+		    gpgme_op_decrypt_verify(ctx, in, out) :
+		    gpgme_op_verify(ctx, in, NULL, out);
+	if (e != 0 && c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
+		f->unreadable++;
+	} else if (e == 0) {
+		take_gpgme_sigs(cfg, ctx, f);
+		if (c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
+			buf_init(&plain);
+			buf_appends(&plain, hdr);
+			(void)gpgme_data_seek(out, 0, SEEK_SET);
+			{
+				char chunk[8192];
+				ssize_t n;
+
+				while ((n = gpgme_data_read(out, chunk,
+				    sizeof(chunk))) > 0)
+					buf_append(&plain, chunk, (size_t)n);
+			}
+			/* A single inline-encrypted text: members get it clear. */
+			if (f->parts == 1) {
+				buf_reset(&f->forward);
+				buf_append(&f->forward, plain.data, plain.len);
+			}
+			rc = policy_read_more(plain.data, plain.len, lim, f, err);
+			buf_free(&plain);
+		}
+	}
+	gpgme_data_release(in);
+	gpgme_data_release(out);
+	gpgme_release(ctx);
+	return rc;
+}
+
+/* keys_read_crypt - every part policy_read() could not read itself */
+
+int
+keys_read_crypt(const struct config *cfg, const struct policy_limits *lim,
+    struct facts *f, struct em_err *err)
+{
+	bool first_encrypted = true;
+
+	/* Reading a decrypted part may add entries: f->n_crypt grows. */
+	for (size_t i = 0; i < f->n_crypt; i++) {
+		struct policy_crypt c = f->crypt[i];	/* f->crypt may move */
+		int rc = EM_OK;
+
+		switch (c.kind) {
+		case POLICY_CRYPT_PGPMIME_ENCRYPTED:
+			rc = read_pgpmime_encrypted(cfg, lim, &f->crypt[i].data,
+			    first_encrypted, f, err);
+			first_encrypted = false;
+			break;
+		case POLICY_CRYPT_PGPMIME_SIGNED:
+			read_pgpmime_signed(cfg, &c.data, f);
+			break;
+		case POLICY_CRYPT_INLINE_ENCRYPTED:
+		case POLICY_CRYPT_INLINE_SIGNED:
+			rc = read_inline(cfg, lim, &c, f, err);
+			break;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return EM_OK;
+}
+
+/* keys_build_copy - one member's copy, RFC 3156, protected Subject */
+
+int
+keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
+    struct em_err *err)
+{
+	GMimeObject *inner = parse_entity(sp->entity, sp->entity_len);
+	GMimeCryptoContext *ctx;
+	GMimeMultipartEncrypted *enc;
+	GMimeMessage *msg;
+	GPtrArray *rcpts;
+	GError *gerr = NULL;
+	char *s;
+
+	if (inner == NULL)
+		return em_fail(err, EM_EPARSE, "the stored post is not MIME");
+	/* Protected headers (v1): the real Subject travels inside. */
+	g_mime_object_set_content_type_parameter(inner, "protected-headers", "v1");
+	g_mime_object_set_header(inner, "Subject", sp->subject, NULL);
+	if (sp->orig_from)
+		g_mime_object_set_header(inner, "From", sp->orig_from, NULL);
+	if (sp->orig_date)
+		g_mime_object_set_header(inner, "Date", sp->orig_date, NULL);
+	g_mime_object_set_header(inner, "To", sp->member_address, NULL);
+
+	ctx = g_mime_gpg_context_new();
+	rcpts = g_ptr_array_new();
+	g_ptr_array_add(rcpts, (gpointer)sp->member_fpr);
+	enc = g_mime_multipart_encrypted_encrypt(ctx, inner, TRUE, sp->list_fpr,
+	    GMIME_ENCRYPT_ALWAYS_TRUST, rcpts, &gerr);
+	g_ptr_array_free(rcpts, TRUE);
+	g_object_unref(ctx);
+	g_object_unref(inner);
+	if (enc == NULL) {
+		int rc = em_fail(err, EM_ECRYPTO, "sign+encrypt for %s failed: %s",
+		    sp->member_address, gerr ? gerr->message : "unknown");
+
+		if (gerr)
+			g_error_free(gerr);
+		return rc;
+	}
+	msg = g_mime_message_new(TRUE);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, NULL,
+	    sp->list_address);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL,
+	    sp->member_address);
+	g_mime_message_set_subject(msg, sp->outer_subject, NULL);
+	g_mime_message_set_message_id(msg, sp->message_id);
+	{
+		GDateTime *now = g_date_time_new_now_utc();
+
+		g_mime_message_set_date(msg, now);
+		g_date_time_unref(now);
+	}
+	g_mime_message_set_mime_part(msg, GMIME_OBJECT(enc));
+	g_object_unref(enc);
+	s = g_mime_object_to_string(GMIME_OBJECT(msg), NULL);
+	buf_append(out, s, strlen(s));
+	g_free(s);
+	g_object_unref(msg);
+	return EM_OK;
+}

@@ -1,0 +1,51 @@
+/*
+ * audit.c - one audit record for one decision
+ */
+
+/* System library. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* Application-specific. */
+#include "milter.h"
+
+/* audit_decision - the record of SPEC section 8 for a message's decision */
+
+int
+audit_decision(struct store_txn *t, const struct msg_ctx *m,
+    const struct facts *f, const struct policy_decision *d,
+    const char *msg_sha, struct em_err *err)
+{
+	struct store_audit a = { 0 };
+	struct buf rcpts;
+	char keys[128];
+	int rc;
+
+	buf_init(&rcpts);
+	for (size_t i = 0; i < m->rcpts.n; i++) {
+		char *r = em_addr_norm(m->rcpts.v[i]);
+
+		buf_appendf(&rcpts, "%s%s", i ? "," : "", r);
+		free(r);
+	}
+	(void)snprintf(keys, sizeof(keys), "%s%s", f->signer[0] ? "signer=" : "",
+	    f->signer);
+	a.time = time(NULL);
+	a.event = d->event;
+	a.queue_id = m->qid;
+	a.message_id = f->message_id;
+	a.sender = m->sender;
+	a.rcpts = rcpts.data;
+	a.advisory = d->advisory_id;
+	a.revision = f->advisory_id[0] ? f->revision : 0;
+	a.embargo = d->embargo;
+	a.decision = policy_verdict_name(d->verdict);
+	a.reason = f->unreadable ? "encrypted to a key the list does not hold: "
+	    "classified on its headers alone" : d->reason;
+	a.keys = keys;
+	a.msg_sha256 = msg_sha;
+	rc = store_audit_append(t, &a, err);
+	buf_free(&rcpts);
+	return rc;
+}

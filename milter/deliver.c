@@ -1,0 +1,483 @@
+/*
+ * deliver.c - the delivery workers: build due copies, send them and the
+ * notices to the reinjection listener, record what became of each
+ *
+ * Exactly once, but for one window: an entry's attempt is committed
+ * before it is sent, and its 250 after.  A crash between the two leaves
+ * an entry whose next send is a resend; it carries the same Message-ID
+ * (fixed when queued) and the audit says "resend".  A crash anywhere else
+ * loses nothing and doubles nothing: an entry is QUEUED (built again
+ * after a restart), BUILT (sent again) or SENT.
+ *
+ * Workers claim entries in memory, so two never take the same one.  With
+ * nothing due they sleep until kicked, or two seconds (so that entries
+ * put back by "embargoctl outbox retry" are seen).
+ */
+
+/* System library. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Application-specific. */
+#include "milter.h"
+#include "log.h"
+#include "smtp.h"
+#include "../keys/keys.h"
+
+#define BATCH		8	/* entries a worker claims at once */
+#define IDLE_WAIT	2	/* seconds between scans when idle */
+#define MAX_BACKOFF	300	/* seconds */
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static bool stopping, kicked;
+static pthread_t *threads;
+static int nthreads;
+static uint64_t *claimed;
+static size_t n_claimed;
+
+/* is_claimed - under lock */
+
+static bool
+is_claimed(uint64_t id)
+{
+	for (size_t i = 0; i < n_claimed; i++)
+		if (claimed[i] == id)
+			return true;
+	return false;
+}
+
+/* unclaim - give an entry back */
+
+static void
+unclaim(uint64_t id)
+{
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < n_claimed; i++)
+		if (claimed[i] == id) {
+			claimed[i] = claimed[--n_claimed];
+			break;
+		}
+	pthread_mutex_unlock(&lock);
+}
+
+struct due {
+	time_t	now;
+	uint64_t ids[BATCH];
+	size_t	n;
+};
+
+/* due_cb - collect due, unclaimed entries (called under lock) */
+
+static int
+due_cb(const struct store_outbox *ob, void *ctx)
+{
+	struct due *d = ctx;
+
+	if ((ob->state != STORE_OB_QUEUED && ob->state != STORE_OB_BUILT) ||
+	    ob->next_try > d->now || is_claimed(ob->id))
+		return 0;
+	d->ids[d->n++] = ob->id;
+	return d->n == BATCH;
+}
+
+/* claim_due - up to BATCH due entries, claimed */
+
+static size_t
+claim_due(struct due *d)
+{
+	struct store_txn *t;
+	struct em_err err;
+
+	d->now = time(NULL);
+	d->n = 0;
+	if (store_begin(state_store(), false, &t, &err) < 0)
+		return 0;
+	pthread_mutex_lock(&lock);
+	(void)store_ob_each(t, due_cb, d);
+	claimed = xrealloc(claimed, (n_claimed + d->n + 1) * sizeof(*claimed));
+	for (size_t i = 0; i < d->n; i++)
+		claimed[n_claimed++] = d->ids[i];
+	pthread_mutex_unlock(&lock);
+	store_abort(t);
+	return d->n;
+}
+
+/* audit_entry - an audit record about one outbox entry */
+
+static void
+audit_entry(struct store_txn *t, const struct config *cfg,
+    const struct store_outbox *ob, const char *event, const char *reason)
+{
+	struct store_audit a = { 0 };
+	struct em_err err;
+
+	a.time = time(NULL);
+	a.event = event;
+	a.queue_id = ob->queue_id;
+	a.message_id = ob->message_id;
+	a.sender = cfg->list_address;
+	a.rcpts = ob->rcpt;
+	a.advisory = ob->advisory;
+	a.revision = ob->revision;
+	a.decision = event;
+	a.reason = reason;
+	a.keys = ob->key;
+	if (store_audit_append(t, &a, &err) < 0)
+		log_msg(LOG_ERR, NULL, "audit: %s", err.msg);
+}
+
+/* update - re-read an entry, apply fn, write it back, in one transaction */
+
+static int
+update(uint64_t id, const struct config *cfg,
+    void (*fn)(struct store_txn *, const struct config *, struct store_outbox *,
+    void *), void *arg, struct em_err *err)
+{
+	struct store_txn *t;
+	struct store_outbox ob;
+	int rc;
+
+	if ((rc = store_begin(state_store(), true, &t, err)) < 0)
+		return rc;
+	if ((rc = store_ob_get(t, id, &ob)) < 0) {
+		store_abort(t);
+		return em_fail(err, rc, "outbox entry %llu vanished",
+		    (unsigned long long)id);
+	}
+	fn(t, cfg, &ob, arg);
+	if ((rc = store_ob_put(t, &ob, err)) < 0) {
+		store_abort(t);
+		return rc;
+	}
+	return store_commit(t, err);
+}
+
+/* post_unpack - the fields post_pack() wrote */
+
+static int
+post_unpack(const struct buf *b, char *f[3], const char **entity, size_t *elen)
+{
+	const char *p = b->data, *end = b->data + b->len;
+
+	for (int i = 0; i < 3; i++) {
+		size_t n = 0;
+
+		while (p < end && *p >= '0' && *p <= '9')
+			n = n * 10 + (size_t)(*p++ - '0');
+		if (p >= end || *p != ':' || (size_t)(end - p - 1) < n)
+			return EM_EPARSE;
+		p++;
+		f[i] = xstrndup(p, n);
+		p += n;
+	}
+	*entity = p;
+	*elen = (size_t)(end - p);
+	return EM_OK;
+}
+
+struct built { struct buf *copy; const char *why; };
+
+static void
+set_built(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
+    void *arg)
+{
+	struct built *b = arg;
+	struct em_err err;
+
+	(void)cfg;
+	if (ob->state != STORE_OB_QUEUED)
+		return;
+	if (store_blob_put(t, STORE_BLOB_COPY, ob->id, b->copy->data,
+	    b->copy->len, &err) < 0)
+		return;		/* the commit below fails too, or it stays queued */
+	ob->state = STORE_OB_BUILT;
+	ob->attempts++;		/* counted before the send: see the header */
+}
+
+static void
+set_waiting(struct store_txn *t, const struct config *cfg,
+    struct store_outbox *ob, void *arg)
+{
+	const char *why = arg;
+	char body[1024], subject[256];
+	struct em_err err;
+
+	ob->state = STORE_OB_WAITING_KEY;
+	(void)snprintf(ob->last_error, sizeof(ob->last_error), "%s", why);
+	audit_entry(t, cfg, ob, "key-missing", why);
+	(void)snprintf(subject, sizeof(subject), "Waiting for a key: %s copy "
+	    "for %s", ob->advisory, ob->member);
+	(void)snprintf(body, sizeof(body),
+	    "The copy of %s revision %d for %s <%s> is waiting:\n\n  %s\n\n"
+	    "Import a valid key with that fingerprint into the list's keyring,\n"
+	    "then run 'embargoctl outbox retry'.  The other members' copies are "
+	    "not held up.\n", ob->advisory, ob->revision, ob->member, ob->rcpt,
+	    why);
+	if (cfg->team_addresses.n > 0 &&
+	    notice_queue(t, cfg, cfg->team_addresses.v[0], ob->advisory,
+	    ob->revision, subject, body, time(NULL), &err) < 0)
+		log_msg(LOG_ERR, NULL, "notice: %s", err.msg);
+}
+
+static void
+set_retry(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
+    void *arg)
+{
+	const char *why = arg;
+	long backoff = 1L << (ob->attempts < 8 ? ob->attempts : 8);
+
+	if (backoff > MAX_BACKOFF)
+		backoff = MAX_BACKOFF;
+	ob->next_try = time(NULL) + backoff;
+	(void)snprintf(ob->last_error, sizeof(ob->last_error), "%s", why);
+	audit_entry(t, cfg, ob, "copy-failed", why);
+}
+
+static void
+set_attempt(struct store_txn *t, const struct config *cfg,
+    struct store_outbox *ob, void *arg)
+{
+	(void)t;
+	(void)cfg;
+	(void)arg;
+	ob->attempts++;
+}
+
+struct sent { const char *qid; };
+
+static void
+set_sent(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
+    void *arg)
+{
+	struct sent *s = arg;
+	struct em_err err;
+
+	ob->state = STORE_OB_SENT;
+	ob->sent_at = time(NULL);
+	ob->last_error[0] = '\0';
+	(void)snprintf(ob->queue_id, sizeof(ob->queue_id), "%s", s->qid);
+	(void)store_blob_del(t, ob->kind == STORE_OB_COPY ? STORE_BLOB_COPY :
+	    STORE_BLOB_NOTE, ob->id, &err);
+	audit_entry(t, cfg, ob, ob->kind == STORE_OB_COPY ? "copy-delivered" :
+	    "notice-delivered", ob->attempts > 1 ? "resend: an earlier send may "
+	    "have been accepted before a restart (same Message-ID)" :
+	    (ob->kind == STORE_OB_COPY ? ob->member : "notice"));
+}
+
+/* build - one member's copy from the sealed post */
+
+static int
+build(const struct config *cfg, const struct store_outbox *ob,
+    struct buf *copy, struct em_err *err)
+{
+	struct store_txn *t;
+	struct buf sealed, post;
+	struct keys_copy_spec sp;
+	char *fields[3] = { NULL, NULL, NULL }, outer[256];
+	int rc;
+
+	buf_init(&sealed);
+	buf_init(&post);
+	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
+		return rc;
+	rc = store_blob_get(t, STORE_BLOB_POST, ob->post_id, &sealed);
+	store_abort(t);
+	if (rc < 0) {
+		buf_free(&sealed);
+		return em_fail(err, EM_ESTORE, "the post of %s is missing",
+		    ob->advisory);
+	}
+	rc = keys_unseal(sealed.data, sealed.len, &post, err);
+	buf_free(&sealed);
+	if (rc == EM_OK && (rc = post_unpack(&post, fields, &sp.entity,
+	    &sp.entity_len)) < 0)
+		(void)em_fail(err, rc, "the stored post is damaged");
+	if (rc == EM_OK) {
+		(void)snprintf(outer, sizeof(outer), "%s %s",
+		    cfg->list_outer_subject, ob->advisory);
+		sp.subject = fields[0];
+		sp.orig_from = fields[1][0] ? fields[1] : NULL;
+		sp.orig_date = fields[2][0] ? fields[2] : NULL;
+		sp.list_fpr = cfg->list_key;
+		sp.list_address = cfg->list_address;
+		sp.member_fpr = ob->key;
+		sp.member_address = ob->rcpt;
+		sp.outer_subject = outer;
+		sp.message_id = ob->message_id;
+		rc = keys_build_copy(&sp, copy, err);
+	}
+	for (int i = 0; i < 3; i++)
+		free(fields[i]);
+	buf_free(&post);
+	return rc;
+}
+
+/* process - take one entry one step further */
+
+static void
+process(const struct config *cfg, uint64_t id)
+{
+	struct store_outbox ob;
+	struct store_txn *t;
+	struct em_err err;
+	struct buf data;
+	char qid[32];
+	bool permanent;
+	int rc;
+
+	em_err_clear(&err);
+	if (store_begin(state_store(), false, &t, &err) < 0)
+		return;
+	rc = store_ob_get(t, id, &ob);
+	store_abort(t);
+	if (rc < 0)
+		return;
+	buf_init(&data);
+	if (ob.kind == STORE_OB_COPY && ob.state == STORE_OB_QUEUED) {
+		struct built b = { &data, NULL };
+
+		if (build(cfg, &ob, &data, &err) < 0) {
+			struct keys_health h;
+
+			if (keys_health(ob.key, KEYS_USE_ENCRYPT, time(NULL), &h) == 0 &&
+			    !h.usable)
+				(void)update(id, cfg, set_waiting, h.problem, &err);
+			else
+				(void)update(id, cfg, set_retry, err.msg, &err);
+			log_msg(LOG_WARNING, NULL, "%s copy for %s: %s", ob.advisory,
+			    ob.rcpt, h.usable ? err.msg : h.problem);
+			buf_free(&data);
+			return;
+		}
+		if (update(id, cfg, set_built, &b, &err) < 0) {
+			log_msg(LOG_ERR, NULL, "outbox %llu: %s",
+			    (unsigned long long)id, err.msg);
+			buf_free(&data);
+			return;
+		}
+	} else if (ob.state == STORE_OB_BUILT) {
+		if (update(id, cfg, set_attempt, NULL, &err) < 0 ||
+		    store_begin(state_store(), false, &t, &err) < 0) {
+			buf_free(&data);
+			return;
+		}
+		rc = store_blob_get(t, ob.kind == STORE_OB_COPY ? STORE_BLOB_COPY :
+		    STORE_BLOB_NOTE, id, &data);
+		store_abort(t);
+		if (rc < 0) {
+			buf_free(&data);
+			return;
+		}
+	} else {
+		return;
+	}
+	rc = smtp_send(cfg->reinject_host, cfg->reinject_port,
+	    ob.kind == STORE_OB_COPY && cfg->team_addresses.n ?
+	    cfg->team_addresses.v[0] : "", ob.rcpt, data.data, data.len, qid,
+	    sizeof(qid), &permanent, &err);
+	buf_free(&data);
+	if (rc == EM_OK) {
+		struct sent s = { qid };
+
+		if (update(id, cfg, set_sent, &s, &err) < 0)
+			log_msg(LOG_ERR, qid, "sent but not recorded: %s", err.msg);
+		else
+			log_msg(LOG_INFO, qid, "%s %s revision %d to <%s> delivered "
+			    "to the reinjection listener", ob.kind == STORE_OB_COPY ?
+			    "copy of" : "notice about", ob.advisory, ob.revision,
+			    ob.rcpt);
+	} else {
+		log_msg(LOG_WARNING, NULL, "outbox %llu to <%s>: %s",
+		    (unsigned long long)id, ob.rcpt, err.msg);
+		(void)update(id, cfg, set_retry, err.msg, &err);
+	}
+}
+
+/* worker - claim, process, sleep */
+
+static void *
+worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		const struct config *cfg;
+		struct due d;
+
+		pthread_mutex_lock(&lock);
+		if (stopping) {
+			pthread_mutex_unlock(&lock);
+			return NULL;
+		}
+		kicked = false;
+		pthread_mutex_unlock(&lock);
+		if (claim_due(&d) == 0) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += IDLE_WAIT;
+			pthread_mutex_lock(&lock);
+			while (!stopping && !kicked &&
+			    pthread_cond_timedwait(&cond, &lock, &ts) == 0)
+				;
+			pthread_mutex_unlock(&lock);
+			continue;
+		}
+		cfg = state_config_acquire();
+		for (size_t i = 0; i < d.n; i++) {
+			process(cfg, d.ids[i]);
+			unclaim(d.ids[i]);
+		}
+		state_config_release(cfg);
+	}
+}
+
+/* deliver_kick - something was queued */
+
+void
+deliver_kick(void)
+{
+	pthread_mutex_lock(&lock);
+	kicked = true;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+}
+
+/* deliver_start - the workers, with the daemon's signals blocked */
+
+int
+deliver_start(int n)
+{
+	sigset_t set, old;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	threads = xcalloc((size_t)n, sizeof(*threads));
+	for (nthreads = 0; nthreads < n; nthreads++)
+		if (pthread_create(&threads[nthreads], NULL, worker, NULL) != 0)
+			break;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return nthreads == n ? EM_OK : EM_EIO;
+}
+
+/* deliver_stop - finish the entries in hand, then join */
+
+void
+deliver_stop(void)
+{
+	pthread_mutex_lock(&lock);
+	stopping = true;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+	for (int i = 0; i < nthreads; i++)
+		(void)pthread_join(threads[i], NULL);
+	free(threads);
+	free(claimed);
+}

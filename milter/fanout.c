@@ -1,0 +1,244 @@
+/*
+ * fanout.c - rule 1: register the advisory, keep the post sealed, queue
+ * one copy per member and the sender's receipt, in one transaction,
+ * committed before the MTA is answered
+ *
+ * The copies are built and sent afterwards by the delivery workers, so
+ * the sender's wait does not grow with the number of members.  The post
+ * is kept sealed to the list key with the headers the copies protect
+ * (Subject, From, Date): the Subject of an advisory is advisory text.
+ */
+
+/* System library. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Application-specific. */
+#include "milter.h"
+#include "log.h"
+#include "../keys/keys.h"
+#include "../util/emtime.h"
+
+/* post_pack - subject, from, date and the entity, length-prefixed */
+
+static void
+post_pack(const struct facts *f, struct buf *out)
+{
+	const char *fields[3] = { f->subject, f->from ? f->from : "",
+	    f->date ? f->date : "" };
+
+	for (int i = 0; i < 3; i++)
+		buf_appendf(out, "%zu:%s", strlen(fields[i]), fields[i]);
+	buf_append(out, f->forward.data ? f->forward.data : "", f->forward.len);
+}
+
+/* embargo_text - "until <UTC>" or "none (public advisory)" */
+
+static const char *
+embargo_text(time_t when, char *buf, size_t n)
+{
+	char t[EM_TIME_BUFSZ];
+
+	if (when == 0)
+		(void)snprintf(buf, n, "none (public advisory)");
+	else
+		(void)snprintf(buf, n, "until %s", em_time_format(when, t));
+	return buf;
+}
+
+/* register_advisory - new or updated registry entry; say what moved */
+
+static int
+register_advisory(struct store_txn *t, const struct config *cfg,
+    const struct msg_ctx *m, const struct facts *f,
+    const struct policy_decision *d, time_t now, char *moved, size_t msz,
+    struct em_err *err)
+{
+	struct store_advisory a;
+	time_t newdate = d->embargoed ? d->embargo : 0;
+	char was[64], now_s[64];
+	int rc;
+
+	(void)cfg;
+	moved[0] = '\0';
+	if (store_adv_get(t, d->advisory_id, &a) != EM_OK) {
+		memset(&a, 0, sizeof(a));
+		(void)snprintf(a.id, sizeof(a.id), "%s", d->advisory_id);
+		a.created = now;
+	} else if (a.embargo != newdate) {
+		struct store_audit au = { 0 };
+
+		(void)snprintf(moved, msz, "embargo date moved %s: was %s, now %s",
+		    newdate == 0 || (a.embargo != 0 && newdate < a.embargo) ?
+		    "earlier" : "later", embargo_text(a.embargo, was, sizeof(was)),
+		    embargo_text(newdate, now_s, sizeof(now_s)));
+		au.time = now;
+		au.event = "embargo-changed";
+		au.queue_id = m->qid;
+		au.sender = m->sender;
+		au.advisory = d->advisory_id;
+		au.revision = f->revision;
+		au.embargo = newdate;
+		au.decision = "embargo-changed";
+		au.reason = moved;
+		au.keys = f->signer;
+		if ((rc = store_audit_append(t, &au, err)) < 0)
+			return rc;
+	}
+	a.revision = f->revision;
+	a.embargo = newdate;
+	a.state = newdate ? STORE_ADV_EMBARGOED : STORE_ADV_PUBLIC;
+	a.updated = now;
+	if (a.list_revision_sent < f->revision)
+		a.list_revision_sent = f->revision;
+	(void)snprintf(a.embargo_set_by, sizeof(a.embargo_set_by), "post by %s",
+	    m->sender);
+	return store_adv_put(t, &a, err);
+}
+
+/* queue_copies - one outbox entry per member, each audited */
+
+static int
+queue_copies(struct store_txn *t, const struct config *cfg,
+    const struct msg_ctx *m, const struct facts *f,
+    const struct policy_decision *d, uint64_t post_id, time_t now,
+    struct em_err *err)
+{
+	char what[96];
+	int rc;
+
+	(void)snprintf(what, sizeof(what), "%s.r%d", d->advisory_id, f->revision);
+	for (char *p = what; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	for (size_t i = 0; i < cfg->n_members; i++) {
+		const struct conf_member *mb = &cfg->members[i];
+		struct store_outbox ob;
+		struct store_audit au = { 0 };
+
+		memset(&ob, 0, sizeof(ob));
+		if ((rc = store_next_id(t, &ob.id, err)) < 0)
+			return rc;
+		ob.kind = STORE_OB_COPY;
+		ob.state = STORE_OB_QUEUED;
+		ob.revision = f->revision;
+		ob.post_id = post_id;
+		ob.created = now;
+		ob.next_try = now;
+		(void)snprintf(ob.advisory, sizeof(ob.advisory), "%s", d->advisory_id);
+		(void)snprintf(ob.member, sizeof(ob.member), "%s", mb->name);
+		(void)snprintf(ob.rcpt, sizeof(ob.rcpt), "%s", mb->address);
+		(void)snprintf(ob.key, sizeof(ob.key), "%s", mb->key);
+		msgid_make(cfg, what, ob.id, ob.message_id, sizeof(ob.message_id));
+		if ((rc = store_ob_put(t, &ob, err)) < 0)
+			return rc;
+		au.time = now;
+		au.event = "copy-queued";
+		au.queue_id = m->qid;
+		au.message_id = ob.message_id;
+		au.sender = cfg->list_address;
+		au.rcpts = mb->address;
+		au.advisory = d->advisory_id;
+		au.revision = f->revision;
+		au.embargo = d->embargoed ? d->embargo : 0;
+		au.decision = "queued";
+		au.reason = mb->name;
+		au.keys = mb->key;
+		if ((rc = store_audit_append(t, &au, err)) < 0)
+			return rc;
+	}
+	return EM_OK;
+}
+
+/* queue_receipt - the sender's receipt: ids, dates, counts */
+
+static int
+queue_receipt(struct store_txn *t, const struct config *cfg,
+    const struct msg_ctx *m, const struct facts *f,
+    const struct policy_decision *d, const char *moved, time_t now,
+    struct em_err *err)
+{
+	char subject[160], emb[64];
+	struct buf body, names;
+	int rc;
+
+	buf_init(&names);
+	for (size_t i = 0; i < cfg->n_members; i++)
+		buf_appendf(&names, "%s%s", i ? ", " : "", cfg->members[i].name);
+	buf_init(&body);
+	buf_appendf(&body,
+	    "embargo-milter accepted your post to %s.\n\n"
+	    "Advisory:  %s\n"
+	    "Revision:  %d\n"
+	    "Embargo:   %s\n"
+	    "%s%s%s"
+	    "Copies:    %zu queued, one per member, each encrypted to that "
+	    "member's key alone\n"
+	    "Queue id:  %s\n\n"
+	    "Members:   %s\n\n"
+	    "A copy whose member key is missing, expired or revoked waits in "
+	    "the outbox;\nyou will get a separate notice naming it.  "
+	    "'embargoctl outbox' lists what\nhas not been delivered yet.\n",
+	    cfg->list_address, d->advisory_id, f->revision,
+	    embargo_text(d->embargoed ? d->embargo : 0, emb, sizeof(emb)),
+	    moved[0] ? "Note:      " : "", moved, moved[0] ? "\n" : "",
+	    cfg->n_members, m->qid[0] ? m->qid : "-",
+	    names.data ? names.data : "(none)");
+	(void)snprintf(subject, sizeof(subject), "Receipt: %s revision %d, %zu "
+	    "copies queued", d->advisory_id, f->revision, cfg->n_members);
+	rc = notice_queue(t, cfg, m->sender, d->advisory_id, f->revision,
+	    subject, body.data, now, err);
+	buf_free(&body);
+	buf_free(&names);
+	return rc;
+}
+
+/* fanout_commit - everything rule 1 changes, in one transaction */
+
+int
+fanout_commit(const struct msg_ctx *m, const struct facts *f,
+    const struct policy_decision *d, const char *msg_sha, struct em_err *err)
+{
+	const struct config *cfg = m->cfg;
+	struct store_txn *t;
+	struct buf packed, sealed;
+	time_t now = time(NULL);
+	char moved[200];
+	uint64_t post_id;
+	int rc;
+
+	/* Seal first: the crypto stays outside the write lock. */
+	buf_init(&packed);
+	buf_init(&sealed);
+	post_pack(f, &packed);
+	rc = keys_seal(cfg->list_key, packed.data, packed.len, &sealed, err);
+	buf_free(&packed);
+	if (rc < 0) {
+		buf_free(&sealed);
+		return rc;
+	}
+	if ((rc = store_begin(state_store(), true, &t, err)) < 0) {
+		buf_free(&sealed);
+		return rc;
+	}
+	if ((rc = register_advisory(t, cfg, m, f, d, now, moved, sizeof(moved),
+	    err)) == EM_OK &&
+	    (rc = store_next_id(t, &post_id, err)) == EM_OK &&
+	    (rc = store_blob_put(t, STORE_BLOB_POST, post_id, sealed.data,
+	    sealed.len, err)) == EM_OK &&
+	    (rc = audit_decision(t, m, f, d, msg_sha, err)) == EM_OK &&
+	    (rc = queue_copies(t, cfg, m, f, d, post_id, now, err)) == EM_OK &&
+	    (rc = queue_receipt(t, cfg, m, f, d, moved, now, err)) == EM_OK)
+		rc = store_commit(t, err);
+	else
+		store_abort(t);
+	buf_free(&sealed);
+	if (rc == EM_OK) {
+		log_msg(LOG_INFO, m->qid, "from=<%s> id=%s revision=%d: fan-out "
+		    "to %zu members queued%s%s", m->sender, d->advisory_id,
+		    f->revision, cfg->n_members, moved[0] ? "; " : "", moved);
+		deliver_kick();
+	}
+	return rc;
+}

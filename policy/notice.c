@@ -1,0 +1,44 @@
+/*
+ * notice.c - a plain-text mail from the list to the team (receipts,
+ * notices, reminders), built with GMime
+ *
+ * Notices carry ids, dates, counts and member names, never advisory text.
+ * Pure: the date and the Message-ID are arguments.
+ */
+
+/* System library. */
+#include <string.h>
+
+/* Utility library. */
+#include <gmime/gmime.h>
+
+/* Application-specific. */
+#include "policy.h"
+
+/* policy_build_notice - one text/plain message, UTF-8, quoted-printable */
+
+void
+policy_build_notice(const struct policy_notice *n, struct buf *out)
+{
+	GMimeMessage *msg = g_mime_message_new(TRUE);
+	GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
+	GDateTime *date = g_date_time_new_from_unix_utc((gint64)n->date);
+	char *s;
+
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM,
+	    "embargo-milter", n->from);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, n->to);
+	g_mime_message_set_subject(msg, n->subject, NULL);
+	g_mime_message_set_message_id(msg, n->message_id);
+	g_mime_message_set_date(msg, date);
+	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
+	    "auto-generated", NULL);
+	g_mime_text_part_set_text(part, n->body);
+	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+	s = g_mime_object_to_string(GMIME_OBJECT(msg), NULL);
+	buf_append(out, s, strlen(s));
+	g_free(s);
+	g_object_unref(part);
+	g_object_unref(msg);
+	g_date_time_unref(date);
+}

@@ -1,0 +1,568 @@
+/*
+ * store.c - LMDB: registry, outbox, blobs, meta, audit chain
+ *
+ * Records are fixed-layout structs with a version field (one machine, one
+ * daemon); the audit log is JSON lines, each carrying the SHA-256 of the
+ * previous one, so that a removed or edited record breaks the chain.
+ */
+
+/* System library. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Utility library. */
+#include <lmdb.h>
+
+/* Application-specific. */
+#include "store.h"
+#include "../util/emtime.h"
+#include "../util/sha256.h"
+
+#define MAP_SIZE	((size_t)1 << 30)	/* 1 GiB of address space */
+
+struct store {
+	MDB_env *env;
+	MDB_dbi	adv, outbox, blob, audit, meta;
+};
+
+struct store_txn {
+	struct store *s;
+	MDB_txn *txn;
+};
+
+/* fail - an LMDB error as EM_ESTORE */
+
+static int
+fail(struct em_err *err, int rc, const char *what)
+{
+	return em_fail(err, EM_ESTORE, "state store: %s: %s", what,
+	    mdb_strerror(rc));
+}
+
+/* store_open - open (or create) the environment and its databases */
+
+int
+store_open(const char *dir, struct store **out, struct em_err *err)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	MDB_txn *txn;
+	int rc;
+
+	*out = NULL;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		free(s);
+		return em_fail(err, EM_ESTORE, "state store: cannot create %s: "
+		    "%s", dir, strerror(errno));
+	}
+	if ((rc = mdb_env_create(&s->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, MAP_SIZE)) != 0 ||
+	    (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0) {
+		if (s->env)
+			mdb_env_close(s->env);
+		free(s);
+		return em_fail(err, EM_ESTORE, "state store %s: %s; check the "
+		    "folder exists and belongs to the daemon's user", dir,
+		    mdb_strerror(rc));
+	}
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto bad;
+	if ((rc = mdb_dbi_open(txn, "adv", MDB_CREATE, &s->adv)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "outbox", MDB_CREATE, &s->outbox)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "blob", MDB_CREATE, &s->blob)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &s->audit)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0) {
+		mdb_txn_abort(txn);
+		goto bad;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto bad;
+	*out = s;
+	return EM_OK;
+bad:
+	mdb_env_close(s->env);
+	free(s);
+	return fail(err, rc, "opening databases");
+}
+
+/* store_close - close the environment */
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	mdb_env_close(s->env);
+	free(s);
+}
+
+/* store_begin - a read or write transaction */
+
+int
+store_begin(struct store *s, bool write, struct store_txn **out,
+    struct em_err *err)
+{
+	struct store_txn *t = xcalloc(1, sizeof(*t));
+	int rc;
+
+	t->s = s;
+	if ((rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY,
+	    &t->txn)) != 0) {
+		free(t);
+		*out = NULL;
+		return fail(err, rc, "begin");
+	}
+	*out = t;
+	return EM_OK;
+}
+
+/* store_commit - make it durable (the MTA is answered after this) */
+
+int
+store_commit(struct store_txn *t, struct em_err *err)
+{
+	int rc = mdb_txn_commit(t->txn);
+
+	free(t);
+	return rc == 0 ? EM_OK : fail(err, rc, "commit");
+}
+
+/* store_abort - forget the transaction */
+
+void
+store_abort(struct store_txn *t)
+{
+	if (t == NULL)
+		return;
+	mdb_txn_abort(t->txn);
+	free(t);
+}
+
+/* put - one key and value */
+
+static int
+put(struct store_txn *t, MDB_dbi dbi, const void *k, size_t kn, const void *v,
+    size_t vn, struct em_err *err)
+{
+	MDB_val key = { kn, (void *)k }, val = { vn, (void *)v };
+	int rc = mdb_put(t->txn, dbi, &key, &val, 0);
+
+	return rc == 0 ? EM_OK : fail(err, rc, "put");
+}
+
+/* get_fixed - one fixed-size record, copied out */
+
+static int
+get_fixed(struct store_txn *t, MDB_dbi dbi, const void *k, size_t kn,
+    void *out, size_t n)
+{
+	MDB_val key = { kn, (void *)k }, val;
+	int rc = mdb_get(t->txn, dbi, &key, &val);
+
+	if (rc == MDB_NOTFOUND)
+		return EM_ENOTFOUND;
+	if (rc != 0 || val.mv_size != n)
+		return EM_ESTORE;
+	memcpy(out, val.mv_data, n);
+	return EM_OK;
+}
+
+/* be64 - a big-endian key, so that ids sort in order */
+
+static void
+be64(uint64_t v, unsigned char out[8])
+{
+	for (int i = 7; i >= 0; i--) {
+		out[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+static uint64_t
+from_be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* each - call cb for every value of a database, in key order */
+
+static int
+each(struct store_txn *t, MDB_dbi dbi,
+    int (*cb)(const MDB_val *, const MDB_val *, void *), void *ctx)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	if (mdb_cursor_open(t->txn, dbi, &c) != 0)
+		return EM_ESTORE;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		if (cb(&k, &v, ctx) != 0)
+			break;
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK : EM_ESTORE;
+}
+
+/* store_adv_get - one advisory by id */
+
+int
+store_adv_get(struct store_txn *t, const char *id, struct store_advisory *out)
+{
+	return get_fixed(t, t->s->adv, id, strlen(id), out, sizeof(*out));
+}
+
+/* store_adv_put - register or update an advisory */
+
+int
+store_adv_put(struct store_txn *t, const struct store_advisory *a,
+    struct em_err *err)
+{
+	struct store_advisory copy = *a;
+
+	copy.version = 1;
+	return put(t, t->s->adv, a->id, strlen(a->id), &copy, sizeof(copy), err);
+}
+
+struct adv_each { int (*cb)(const struct store_advisory *, void *); void *ctx; };
+
+static int
+adv_each_cb(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct adv_each *e = ctx;
+	struct store_advisory a;
+
+	(void)k;
+	if (v->mv_size != sizeof(a))
+		return 0;
+	memcpy(&a, v->mv_data, sizeof(a));
+	return e->cb(&a, e->ctx);
+}
+
+/* store_adv_each - every advisory, by id */
+
+int
+store_adv_each(struct store_txn *t,
+    int (*cb)(const struct store_advisory *, void *), void *ctx)
+{
+	struct adv_each e = { cb, ctx };
+
+	return each(t, t->s->adv, adv_each_cb, &e);
+}
+
+/* store_next_id - a fresh id from the meta counter */
+
+int
+store_next_id(struct store_txn *t, uint64_t *id, struct em_err *err)
+{
+	unsigned char k[] = "next_id", v[8];
+	uint64_t n = 1;
+
+	if (get_fixed(t, t->s->meta, k, sizeof(k) - 1, v, 8) == EM_OK)
+		n = from_be64(v);
+	*id = n;
+	be64(n + 1, v);
+	return put(t, t->s->meta, k, sizeof(k) - 1, v, 8, err);
+}
+
+/* store_ob_put - add or update an outbox entry (id 0: a new one) */
+
+int
+store_ob_put(struct store_txn *t, struct store_outbox *ob, struct em_err *err)
+{
+	unsigned char k[8];
+	int rc;
+
+	if (ob->id == 0 && (rc = store_next_id(t, &ob->id, err)) < 0)
+		return rc;
+	ob->version = 1;
+	be64(ob->id, k);
+	return put(t, t->s->outbox, k, 8, ob, sizeof(*ob), err);
+}
+
+/* store_ob_get - one outbox entry */
+
+int
+store_ob_get(struct store_txn *t, uint64_t id, struct store_outbox *out)
+{
+	unsigned char k[8];
+
+	be64(id, k);
+	return get_fixed(t, t->s->outbox, k, 8, out, sizeof(*out));
+}
+
+struct ob_each { int (*cb)(const struct store_outbox *, void *); void *ctx; };
+
+static int
+ob_each_cb(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct ob_each *e = ctx;
+	struct store_outbox ob;
+
+	(void)k;
+	if (v->mv_size != sizeof(ob))
+		return 0;
+	memcpy(&ob, v->mv_data, sizeof(ob));
+	return e->cb(&ob, e->ctx);
+}
+
+/* store_ob_each - every outbox entry, oldest first */
+
+int
+store_ob_each(struct store_txn *t,
+    int (*cb)(const struct store_outbox *, void *), void *ctx)
+{
+	struct ob_each e = { cb, ctx };
+
+	return each(t, t->s->outbox, ob_each_cb, &e);
+}
+
+/* blob_key - namespace byte and big-endian id */
+
+static void
+blob_key(char ns, uint64_t id, unsigned char k[9])
+{
+	k[0] = (unsigned char)ns;
+	be64(id, k + 1);
+}
+
+/* store_blob_put - keep a (sealed) blob */
+
+int
+store_blob_put(struct store_txn *t, char ns, uint64_t id, const void *p,
+    size_t n, struct em_err *err)
+{
+	unsigned char k[9];
+
+	blob_key(ns, id, k);
+	return put(t, t->s->blob, k, 9, p, n, err);
+}
+
+/* store_blob_get - a copy of a blob */
+
+int
+store_blob_get(struct store_txn *t, char ns, uint64_t id, struct buf *out)
+{
+	unsigned char k[9];
+	MDB_val key = { 9, k }, val;
+	int rc;
+
+	blob_key(ns, id, k);
+	rc = mdb_get(t->txn, t->s->blob, &key, &val);
+	if (rc == MDB_NOTFOUND)
+		return EM_ENOTFOUND;
+	if (rc != 0)
+		return EM_ESTORE;
+	buf_append(out, val.mv_data, val.mv_size);
+	return EM_OK;
+}
+
+/* store_blob_del - forget a blob */
+
+int
+store_blob_del(struct store_txn *t, char ns, uint64_t id, struct em_err *err)
+{
+	unsigned char k[9];
+	MDB_val key = { 9, k };
+	int rc;
+
+	blob_key(ns, id, k);
+	rc = mdb_del(t->txn, t->s->blob, &key, NULL);
+	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK : fail(err, rc, "del");
+}
+
+/* store_meta_get - a meta value */
+
+int
+store_meta_get(struct store_txn *t, const char *key, struct buf *out)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc = mdb_get(t->txn, t->s->meta, &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return EM_ENOTFOUND;
+	if (rc != 0)
+		return EM_ESTORE;
+	buf_append(out, v.mv_data, v.mv_size);
+	return EM_OK;
+}
+
+/* store_meta_put - set a meta value */
+
+int
+store_meta_put(struct store_txn *t, const char *key, const void *p, size_t n,
+    struct em_err *err)
+{
+	return put(t, t->s->meta, key, strlen(key), p, n, err);
+}
+
+/* audit_last - the last record's seq and hash ("" and 0 when empty) */
+
+static int
+audit_last(struct store_txn *t, uint64_t *seq, char hash[SHA256_HEX])
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	*seq = 0;
+	hash[0] = '\0';
+	if (mdb_cursor_open(t->txn, t->s->audit, &c) != 0)
+		return EM_ESTORE;
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == 8 && v.mv_size > 75) {
+		*seq = from_be64(k.mv_data);
+		/* The line ends with ,"hash":"<64 hex>"} */
+		memcpy(hash, (const char *)v.mv_data + v.mv_size - 66, 64);
+		hash[64] = '\0';
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK : EM_ESTORE;
+}
+
+/* audit_time - a time as JSON */
+
+static void
+audit_time(struct buf *b, const char *name, time_t t)
+{
+	char ts[EM_TIME_BUFSZ];
+
+	buf_appendf(b, ",\"%s\":", name);
+	if (t == 0)
+		buf_appends(b, "null");
+	else
+		buf_json_str(b, em_time_format_iso(t, ts));
+}
+
+/* audit_str - a string field as JSON */
+
+static void
+audit_str(struct buf *b, const char *name, const char *v)
+{
+	buf_appendf(b, ",\"%s\":", name);
+	buf_json_str(b, v && *v ? v : NULL);
+}
+
+/* store_audit_append - one record at the end of the chain */
+
+int
+store_audit_append(struct store_txn *t, struct store_audit *a,
+    struct em_err *err)
+{
+	char prev[SHA256_HEX], hash[SHA256_HEX], ts[EM_TIME_BUFSZ];
+	unsigned char k[8];
+	struct buf b;
+	uint64_t seq;
+	int rc;
+
+	if (audit_last(t, &seq, prev) < 0)
+		return em_fail(err, EM_ESTORE, "state store: audit read failed");
+	a->seq = seq + 1;
+	buf_init(&b);
+	buf_appendf(&b, "{\"seq\":%llu,\"time\":", (unsigned long long)a->seq);
+	buf_json_str(&b, em_time_format_iso(a->time, ts));
+	audit_str(&b, "event", a->event);
+	audit_str(&b, "queue_id", a->queue_id);
+	audit_str(&b, "message_id", a->message_id);
+	audit_str(&b, "sender", a->sender);
+	audit_str(&b, "rcpts", a->rcpts);
+	audit_str(&b, "advisory", a->advisory);
+	buf_appendf(&b, ",\"revision\":%d", a->revision);
+	audit_time(&b, "embargo", a->embargo);
+	audit_str(&b, "decision", a->decision);
+	audit_str(&b, "reason", a->reason);
+	audit_str(&b, "keys", a->keys);
+	audit_str(&b, "msg_sha256", a->msg_sha256);
+	audit_str(&b, "prev", prev);
+	/* The hash covers the record as it reads without its own hash. */
+	buf_append(&b, "}", 1);
+	sha256_hex(b.data, b.len, hash);
+	b.len--;
+	buf_appendf(&b, ",\"hash\":\"%s\"}", hash);
+	be64(a->seq, k);
+	rc = put(t, t->s->audit, k, 8, b.data, b.len, err);
+	buf_free(&b);
+	return rc;
+}
+
+struct audit_each { int (*cb)(uint64_t, const char *, size_t, void *); void *ctx; };
+
+static int
+audit_each_cb(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct audit_each *e = ctx;
+
+	return e->cb(k->mv_size == 8 ? from_be64(k->mv_data) : 0, v->mv_data,
+	    v->mv_size, e->ctx);
+}
+
+/* store_audit_each - every record, oldest first */
+
+int
+store_audit_each(struct store_txn *t,
+    int (*cb)(uint64_t, const char *, size_t, void *), void *ctx)
+{
+	struct audit_each e = { cb, ctx };
+
+	return each(t, t->s->audit, audit_each_cb, &e);
+}
+
+struct verify { char prev[SHA256_HEX]; uint64_t expect, bad, count; };
+
+/* verify_cb - one link of the chain */
+
+static int
+verify_cb(uint64_t seq, const char *json, size_t n, void *ctx)
+{
+	struct verify *v = ctx;
+	char want[SHA256_HEX], got[SHA256_HEX], *body, *prevf;
+	size_t bn;
+	bool ok;
+
+	v->count++;
+	if (n < 80 || seq != v->expect) {
+		v->bad = v->expect;
+		return 1;
+	}
+	memcpy(got, json + n - 66, 64);
+	got[64] = '\0';
+	bn = n - 75;
+	body = xmalloc(bn + 2);
+	memcpy(body, json, bn);
+	body[bn] = '}';
+	body[bn + 1] = '\0';
+	sha256_hex(body, bn + 1, want);
+	prevf = strstr(body, ",\"prev\":");
+	ok = strcmp(want, got) == 0 && prevf != NULL &&
+	    (v->prev[0] == '\0' ? strncmp(prevf, ",\"prev\":null", 12) == 0 :
+	    strncmp(prevf + 9, v->prev, 64) == 0);
+	free(body);
+	if (!ok) {
+		v->bad = seq;
+		return 1;
+	}
+	memcpy(v->prev, got, SHA256_HEX);
+	v->expect++;
+	return 0;
+}
+
+/* store_audit_verify - walk the whole chain */
+
+int
+store_audit_verify(struct store_txn *t, uint64_t *bad, uint64_t *count)
+{
+	struct verify v = { "", 1, 0, 0 };
+
+	if (store_audit_each(t, verify_cb, &v) < 0)
+		return EM_ESTORE;
+	*bad = v.bad;
+	*count = v.count;
+	return v.bad ? EM_EPARSE : EM_OK;
+}

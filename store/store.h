@@ -1,0 +1,141 @@
+/*
+ * store.h - the state: one LMDB environment in state_dir
+ *
+ * What it is for: the advisory registry, the outbox (copies and notices
+ * waiting to leave, and what became of them), sealed blobs (posts and
+ * built copies, all encrypted: no embargoed plaintext at rest) and the
+ * audit log, a hash chain.  Everything one message changes is one write
+ * transaction: store_begin(), the puts, store_commit(); the MTA is
+ * answered only after the commit.
+ *
+ * Ownership: the caller owns every struct it passes in; values read are
+ * copied out before the transaction ends (LMDB's own caveat).
+ *
+ * How it fails: EM_ESTORE for any LMDB error (MDB_MAP_FULL included),
+ * with mdb_strerror()'s text in *err; EM_ENOTFOUND for a missing key.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "../util/em.h"
+
+struct store;
+struct store_txn;
+
+enum store_adv_state {
+	STORE_ADV_EMBARGOED = 1,
+	STORE_ADV_PUBLIC = 2,
+};
+
+struct store_advisory {
+	uint32_t version;		/* record layout, 1 */
+	char	id[64];
+	int	revision;
+	time_t	embargo;		/* 0: public */
+	int	state;			/* enum store_adv_state */
+	time_t	created;
+	time_t	updated;
+	int	list_revision_sent;	/* the last revision fanned out */
+	char	embargo_set_by[64];	/* "post" or who used embargoctl */
+};
+
+enum store_ob_kind {
+	STORE_OB_COPY = 1,		/* a member's encrypted copy */
+	STORE_OB_NOTICE = 2,		/* a receipt or notice to the team */
+};
+
+enum store_ob_state {
+	STORE_OB_QUEUED = 1,		/* to be built */
+	STORE_OB_BUILT = 2,		/* built (sealed blob), to be sent */
+	STORE_OB_SENT = 3,
+	STORE_OB_FAILED = 4,		/* refused for good: see last_error */
+	STORE_OB_WAITING_KEY = 5,	/* the member's key is not usable */
+};
+
+struct store_outbox {
+	uint32_t version;		/* record layout, 1 */
+	uint64_t id;
+	int	kind;			/* enum store_ob_kind */
+	int	state;			/* enum store_ob_state */
+	char	advisory[64];
+	int	revision;
+	char	member[128];		/* organisation, copies only */
+	char	rcpt[256];
+	char	key[41];		/* the key it is (to be) encrypted to */
+	uint64_t post_id;		/* the sealed post it is built from */
+	unsigned attempts;		/* sends tried (a send after a crash: resend) */
+	time_t	created;
+	time_t	next_try;
+	time_t	sent_at;
+	char	message_id[160];	/* fixed when queued, never changes */
+	char	queue_id[32];		/* of the reinjection listener's 250 */
+	char	last_error[200];
+};
+
+struct store_audit {
+	uint64_t seq;			/* filled by store_audit_append */
+	time_t	time;
+	const char *event;
+	const char *queue_id;
+	const char *message_id;
+	const char *sender;
+	const char *rcpts;
+	const char *advisory;
+	int	revision;
+	time_t	embargo;
+	const char *decision;
+	const char *reason;
+	const char *keys;
+	const char *msg_sha256;
+};
+
+int	store_open(const char *dir, struct store **out, struct em_err *err);
+void	store_close(struct store *s);
+
+int	store_begin(struct store *s, bool write, struct store_txn **out,
+	    struct em_err *err);
+int	store_commit(struct store_txn *t, struct em_err *err);
+void	store_abort(struct store_txn *t);
+
+int	store_adv_get(struct store_txn *t, const char *id,
+	    struct store_advisory *out);
+int	store_adv_put(struct store_txn *t, const struct store_advisory *a,
+	    struct em_err *err);
+int	store_adv_each(struct store_txn *t,
+	    int (*cb)(const struct store_advisory *, void *), void *ctx);
+
+int	store_ob_put(struct store_txn *t, struct store_outbox *ob,
+	    struct em_err *err);
+int	store_ob_get(struct store_txn *t, uint64_t id, struct store_outbox *out);
+int	store_ob_each(struct store_txn *t,
+	    int (*cb)(const struct store_outbox *, void *), void *ctx);
+/* A new id for an outbox entry or a blob. */
+int	store_next_id(struct store_txn *t, uint64_t *id, struct em_err *err);
+
+int	store_blob_put(struct store_txn *t, char ns, uint64_t id,
+	    const void *p, size_t n, struct em_err *err);
+int	store_blob_get(struct store_txn *t, char ns, uint64_t id,
+	    struct buf *out);
+int	store_blob_del(struct store_txn *t, char ns, uint64_t id,
+	    struct em_err *err);
+int	store_meta_get(struct store_txn *t, const char *key, struct buf *out);
+int	store_meta_put(struct store_txn *t, const char *key, const void *p,
+	    size_t n, struct em_err *err);
+
+#define STORE_BLOB_POST	'P'	/* a post, sealed to the list key */
+#define STORE_BLOB_COPY	'C'	/* a built copy, encrypted to its member */
+#define STORE_BLOB_NOTE	'N'	/* a notice to the team (ids and dates only) */
+
+int	store_audit_append(struct store_txn *t, struct store_audit *a,
+	    struct em_err *err);
+/* Each record as its stored JSON line, oldest first. */
+int	store_audit_each(struct store_txn *t,
+	    int (*cb)(uint64_t seq, const char *json, size_t n, void *), void *ctx);
+/* 0 when the chain holds; else EM_EPARSE and *bad the first broken seq. */
+int	store_audit_verify(struct store_txn *t, uint64_t *bad, uint64_t *count);
+
+#endif

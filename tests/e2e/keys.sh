@@ -1,0 +1,118 @@
+#!/bin/bash
+# keys.sh - OpenPGP keys made at test time, and a mail client (mutt) to post.
+#
+# gen_key HOME UID [ALGO] [EXPIRE]   make a key without passphrase; prints its fingerprint
+# as_nobody CMD...                   run as the daemon's user (the list keyring is its own)
+# list_gpg ARGS...                   gpg on the list keyring, as the daemon's user
+# setup_keys N                       team, list and N members (member 1 rsa3072), and
+#                                    $W/milter.conf naming them; sets TEAM_FPR LIST_FPR
+#                                    MEMBER_FPR[i] MEMBER_ADDR[i] MEMBER_HOME[i]
+# mutt_post OUT DRAFT [encrypt-to-fpr|none] [attachment]
+#                                    compose and send DRAFT with mutt (PGP/MIME, signed by
+#                                    the team key; encrypted unless "none"); the message
+#                                    mutt hands to its sendmail lands in OUT
+
+as_nobody() { runuser -u nobody -- "$@"; }
+list_gpg()  { as_nobody gpg --homedir "$W/state/gnupg" --batch -q "$@"; }
+
+gen_key() {	# gen_key HOME UID [ALGO] [EXPIRE]
+	local home=$1 uid=$2 algo=${3:-future-default} exp=${4:-never} usage=default
+	mkdir -p -m 0700 "$home"
+	GNUPG_HOMES+=("$home")
+	# An RSA primary key only signs by default: let it encrypt too.
+	case $algo in rsa*) usage=cert,sign,encr ;; esac
+	gpg --homedir "$home" --batch -q --pinentry-mode loopback --passphrase '' \
+	    --quick-gen-key "$uid" "$algo" "$usage" "$exp" 2>/dev/null
+	gpg --homedir "$home" --with-colons --list-keys "$uid" 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }'
+}
+
+setup_keys() {
+	local n=$1 i members=""
+	TEAM_HOME=$W/team-gnupg
+	TEAM_FPR=$(gen_key "$TEAM_HOME" "Security Team <security@example.org>")
+	OTHER_FPR=$(gen_key "$W/other-gnupg" "Mallory <security@example.org>")
+	mkdir -p -m 0700 "$W/state/gnupg"
+	chown nobody "$W/state" "$W/state/gnupg"
+	GNUPG_HOMES+=("$W/state/gnupg")
+	as_nobody gpg --homedir "$W/state/gnupg" --batch -q --pinentry-mode loopback \
+	    --passphrase '' --quick-gen-key "Pre-disclosure list <predisclosure@lists.example.org>" \
+	    future-default default never 2>/dev/null
+	LIST_FPR=$(list_gpg --with-colons --list-keys predisclosure@lists.example.org 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }')
+	gpg --homedir "$TEAM_HOME" --export "$TEAM_FPR" | list_gpg --import 2>/dev/null
+	list_gpg --export "$LIST_FPR" | gpg --homedir "$TEAM_HOME" --batch -q --import 2>/dev/null
+	gpg --homedir "$W/other-gnupg" --export "$OTHER_FPR" | list_gpg --import 2>/dev/null
+	list_gpg --export "$LIST_FPR" | gpg --homedir "$W/other-gnupg" --batch -q --import 2>/dev/null
+	MEMBER_FPR=(); MEMBER_ADDR=(); MEMBER_HOME=()
+	for i in $(seq 1 "$n"); do
+		MEMBER_ADDR[$i]="security@member$i.example"
+		MEMBER_HOME[$i]=$W/member$i-gnupg
+		MEMBER_FPR[$i]=$(gen_key "${MEMBER_HOME[$i]}" "Member $i <${MEMBER_ADDR[$i]}>" \
+		    "$([ "$i" = 1 ] && echo rsa3072 || echo future-default)")
+		gpg --homedir "${MEMBER_HOME[$i]}" --export "${MEMBER_FPR[$i]}" | list_gpg --import 2>/dev/null
+		members+="member \"Member $i\" {
+  address = \"${MEMBER_ADDR[$i]}\"
+  key = \"${MEMBER_FPR[$i]}\"
+}
+"
+	done
+	cat > "$W/milter.conf" <<CONF
+socket = "inet:$MILTER_PORT@127.0.0.1"
+state_dir = "$W/state"
+gnupg_home = "$W/state/gnupg"
+user = "nobody"
+reinject { host = "127.0.0.1"  port = $REINJECT_PORT }
+team { addresses = { "security@example.org" }  keys = { "$TEAM_FPR" } }
+list predisclosure {
+  address = "predisclosure@lists.example.org"
+  key = "$LIST_FPR"
+  outer_subject = "Embargoed security advisory"
+}
+$members
+public_lists = { "announce@lists.example.org", "oss-security@lists.example.net" }
+CONF
+	chgrp "$(id -gn nobody)" "$W/milter.conf"
+	chmod 0640 "$W/milter.conf"
+}
+
+mutt_post() {	# mutt_post OUT DRAFT [ENCRYPT_FPR|none] [ATTACH] [SIGN_HOME]
+	local out=$1 draft=$2 enc=${3:-$LIST_FPR} att=${4:-} home=${5:-$TEAM_HOME} sign_fpr
+	sign_fpr=$(gpg --homedir "$home" --with-colons -K | awk -F: '/^fpr/ { print $10; exit }')
+	rm -f "$out"
+	printf '#!/bin/sh\ncat > "$1"\n' > "$W/capture.sh"
+	chmod 0755 "$W/capture.sh"
+	cat > "$W/muttrc" <<MUTTRC
+set crypt_use_gpgme=yes
+set pgp_default_key=$sign_fpr
+set pgp_sign_as=$sign_fpr
+set crypt_autosign=yes
+set crypt_autoencrypt=$([ "$enc" = none ] && echo no || echo yes)
+set crypt_confirmhook=no
+set pgp_self_encrypt=no
+set copy=no
+set editor="true"
+set sendmail="$W/capture.sh $out"
+set fast_reply=yes
+set from="security@example.org"
+set use_from=yes
+crypt-hook predisclosure@lists.example.org $([ "$enc" = none ] && echo "$LIST_FPR" || echo "$enc")
+MUTTRC
+	local sock="em-mutt-$$"
+	tmux -L "$sock" new-session -d -x 200 -y 50 \
+	    "GNUPGHOME='$home' mutt -n -F '$W/muttrc' -H '$draft' ${att:+-a '$att'}"
+	# Answer the To: and Subject: prompts, then send from the compose screen.
+	local screen sent=0
+	for _ in $(seq 1 60); do
+		[ -s "$out" ] && break
+		screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null)
+		if [ "$sent" = 0 ] && grep -q 'y:Send' <<<"$screen"; then
+			tmux -L "$sock" send-keys y
+			sent=1
+		elif [ "$sent" = 0 ] && grep -qE '^(To|Subject): ' <<<"$screen"; then
+			tmux -L "$sock" send-keys Enter
+		fi
+		sleep 0.25
+	done
+	sleep 0.3
+	tmux -L "$sock" kill-server 2>/dev/null
+	[ -s "$out" ]
+}

@@ -1,0 +1,35 @@
+/*
+ * sha256.c - SHA-256 through GLib's GChecksum (GLib comes with GMime)
+ */
+
+/* System library. */
+#include <stdio.h>
+
+/* Utility library. */
+#include <glib.h>
+
+/* Application-specific. */
+#include "sha256.h"
+
+/* sha256_hex - digest of (p, n) as hex */
+
+void
+sha256_hex(const void *p, size_t n, char out[SHA256_HEX])
+{
+	gchar *h = g_compute_checksum_for_data(G_CHECKSUM_SHA256, p, n);
+
+	(void)snprintf(out, SHA256_HEX, "%s", h);
+	g_free(h);
+}
+
+/* hmac_sha256_hex - keyed digest of (p, n) as hex */
+
+void
+hmac_sha256_hex(const void *key, size_t keylen, const void *p, size_t n,
+    char out[SHA256_HEX])
+{
+	gchar *h = g_compute_hmac_for_data(G_CHECKSUM_SHA256, key, keylen, p, n);
+
+	(void)snprintf(out, SHA256_HEX, "%s", h);
+	g_free(h);
+}

@@ -1,0 +1,17 @@
+/*
+ * sha256.h - SHA-256 and HMAC-SHA-256 as lower-case hex
+ *
+ * A thin wrapper, so that GLib's checksum types stay out of the callers.
+ */
+#ifndef SHA256_H
+#define SHA256_H
+
+#include <stddef.h>
+
+#define SHA256_HEX	65	/* 64 hex digits and a NUL */
+
+void	sha256_hex(const void *p, size_t n, char out[SHA256_HEX]);
+void	hmac_sha256_hex(const void *key, size_t keylen, const void *p, size_t n,
+	    char out[SHA256_HEX]);
+
+#endif
