@@ -49,6 +49,7 @@ setup_keys() {
 		MEMBER_FPR[$i]=$(gen_key "${MEMBER_HOME[$i]}" "Member $i <${MEMBER_ADDR[$i]}>" \
 		    "$([ "$i" = 1 ] && echo rsa3072 || echo future-default)")
 		gpg --homedir "${MEMBER_HOME[$i]}" --export "${MEMBER_FPR[$i]}" | list_gpg --import 2>/dev/null
+		list_gpg --export "$LIST_FPR" | gpg --homedir "${MEMBER_HOME[$i]}" --batch -q --import 2>/dev/null
 		members+="member \"Member $i\" {
   address = \"${MEMBER_ADDR[$i]}\"
   key = \"${MEMBER_FPR[$i]}\"
