@@ -105,7 +105,7 @@ become_user(const struct config *cfg, struct conf_report *rep)
 }
 
 static struct config *
-load_report(const struct opts *o, struct conf_report *rep)
+load_report(const struct opts *o, struct conf_report *rep, bool check_keys)
 {
 	struct config *cfg = NULL;
 	struct em_err err;
@@ -118,7 +118,7 @@ load_report(const struct opts *o, struct conf_report *rep)
 	}
 	if (keys_init(cfg->gnupg_home, &err) < 0)
 		conf_report_add(rep, false, "%s", err.msg);
-	else
+	else if (check_keys)
 		keys_check_config(cfg, rep, time(NULL));
 	if (rep->errors > 0) {
 		conf_free(cfg);
@@ -127,13 +127,16 @@ load_report(const struct opts *o, struct conf_report *rep)
 	return cfg;
 }
 
-/* cli_load - the config for a command, problems on stderr */
-
+/*
+ * cli_load - the config for a command, problems on stderr.  The keys are
+ * not checked here: a command that shows the state (outbox, audit) is
+ * needed most when a member's key has expired; "check" checks them.
+ */
 struct config *
 cli_load(const struct opts *o)
 {
 	struct conf_report rep = { 0 };
-	struct config *cfg = load_report(o, &rep);
+	struct config *cfg = load_report(o, &rep, false);
 
 	for (size_t i = 0; i < rep.n; i++)
 		if (cfg == NULL || !rep.v[i].warning)
@@ -148,7 +151,7 @@ static int
 cmd_check(const struct opts *o)
 {
 	struct conf_report rep = { 0 };
-	struct config *cfg = load_report(o, &rep);
+	struct config *cfg = load_report(o, &rep, true);
 	int rc = cfg ? EXIT_OK : EXIT_USAGE;
 
 	if (o->json) {
@@ -251,7 +254,7 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 		strv_free(&rcpts);
 		return EXIT_USAGE;
 	}
-	if ((cfg = load_report(o, &rep)) == NULL) {
+	if ((cfg = load_report(o, &rep, false)) == NULL) {
 		for (size_t i = 0; i < rep.n; i++)
 			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
 		conf_report_free(&rep);

@@ -47,7 +47,9 @@ setup_keys() {
 		MEMBER_ADDR[$i]="security@member$i.example"
 		MEMBER_HOME[$i]=$W/member$i-gnupg
 		MEMBER_FPR[$i]=$(gen_key "${MEMBER_HOME[$i]}" "Member $i <${MEMBER_ADDR[$i]}>" \
-		    "$([ "$i" = 1 ] && echo rsa3072 || echo future-default)")
+		    "$([ "$i" = 1 ] && echo rsa3072 || echo future-default)" \
+		    "$([ "$i" = 2 ] && echo "${MEMBER2_EXPIRE:-never}" || echo never)")
+		[ "$i" = 2 ] && MEMBER2_CREATED=$(date +%s)
 		gpg --homedir "${MEMBER_HOME[$i]}" --export "${MEMBER_FPR[$i]}" | list_gpg --import 2>/dev/null
 		list_gpg --export "$LIST_FPR" | gpg --homedir "${MEMBER_HOME[$i]}" --batch -q --import 2>/dev/null
 		members+="member \"Member $i\" {

@@ -1,0 +1,98 @@
+#!/bin/bash
+# t_delivery - SPEC 5 waiting-key and SPEC 6 exactly-once:
+# a member whose key expired waits (the others are served, the team is
+# told), then gets its copy once after a renewed key and "outbox retry";
+# a kill -9 of the milter while 50 members are served loses and doubles
+# nothing (a duplicate only from the one SMTP window, same Message-ID,
+# recorded as a resend).
+. "$(dirname "$0")/lib.sh"
+NMEMBERS=50
+MEMBER2_EXPIRE=seconds=40
+e2e_start --keys $NMEMBERS
+ctl() { as_nobody "$CTL_BIN" -c "$W/milter.conf" "$@"; }
+
+post() {	# post ID: a signed advisory to the list, composed by mutt
+	{ echo "From: security@example.org"; echo "To: predisclosure@lists.example.org"
+	  echo "Subject: Xen Security Advisory $1 v1"; echo
+	  echo "            Xen Security Advisory XSA-$1"; echo "                               version 1"; echo
+	  echo "*** EMBARGOED UNTIL $(utc_in 86400) ***"; echo; echo "Details of XSA-$1."; } > "$W/d$1"
+	mutt_post "$W/post$1.eml" "$W/d$1" none && cp "$W/post$1.eml" "$W/msg" &&
+	    send security@example.org predisclosure@lists.example.org && [ "$SWAKS_RC" = 0 ]
+}
+
+msgids() {	# msgids ADDR ID: the distinct Message-IDs of ADDR's copies of XSA-ID
+	local f
+	for f in $(find "$(maildir "$1")/new" -type f 2>/dev/null); do
+		grep -q "^Subject: Embargoed security advisory XSA-$2\$" "$f" &&
+		    grep -i -m1 '^Message-ID:' "$f"
+	done | sort -u | wc -l
+}
+copies() {	# copies ADDR ID: how many copies of XSA-ID ADDR received
+	grep -l "^Subject: Embargoed security advisory XSA-$2\$" \
+	    $(find "$(maildir "$1")/new" -type f 2>/dev/null) /dev/null 2>/dev/null | wc -l
+}
+all_have() {	# all_have ID N SECONDS: every member has at least N copies
+	local i t
+	for t in $(seq 1 $(( $3 * 4 ))); do
+		for i in $(seq 1 $NMEMBERS); do
+			[ "$i" = "${SKIP:-0}" ] && continue
+			[ "$(copies "${MEMBER_ADDR[$i]}" "$1")" -ge "$2" ] || break
+		done
+		[ "$i" = $NMEMBERS ] && [ "$(copies "${MEMBER_ADDR[$i]}" "$1")" -ge "$2" ] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
+# 1. Member 2's key expires; the others are served, the copy waits.
+wait_s=$(( MEMBER2_CREATED + 42 - $(date +%s) ))
+[ "$wait_s" -gt 0 ] && sleep "$wait_s"
+check "post of XSA-500 accepted" post 500
+SKIP=2 check "the 49 others got XSA-500" all_have 500 1 60
+sleep 2
+check "member 2 got nothing" test "$(copies "${MEMBER_ADDR[2]}" 500)" = 0
+ctl outbox > "$W/outbox.out"
+check "outbox shows member 2 waiting for its key" grep -q "XSA-500 .*security@member2.example *waiting-key" "$W/outbox.out"
+check "the team got the notice naming member 2" bash -c "grep -l 'Subject: Waiting for a key: XSA-500 copy for Member 2' \$(find '$(maildir security@example.org)/new' -type f) >/dev/null"
+check "audit records key-missing" bash -c "as_nobody() { runuser -u nobody -- \"\$@\"; }; as_nobody '$CTL_BIN' -c '$W/milter.conf' audit --advisory XSA-500 | grep -q '\"event\":\"key-missing\"'"
+
+# 2. A renewed key and "outbox retry": the copy arrives, once.
+gpg --homedir "${MEMBER_HOME[2]}" --batch -q --pinentry-mode loopback --passphrase '' \
+    --quick-set-expire "${MEMBER_FPR[2]}" 1y 2>/dev/null
+gpg --homedir "${MEMBER_HOME[2]}" --batch -q --pinentry-mode loopback --passphrase '' \
+    --quick-set-expire "${MEMBER_FPR[2]}" 1y '*' 2>/dev/null
+gpg --homedir "${MEMBER_HOME[2]}" --export "${MEMBER_FPR[2]}" | list_gpg --import 2>/dev/null
+ctl outbox retry > "$W/retry.out"
+check "outbox retry: $(cat "$W/retry.out")" grep -q 'are due again' "$W/retry.out"
+check "member 2 got XSA-500 after the renewed key" wait_delivered "${MEMBER_ADDR[2]}" 1 20
+sleep 3
+check "member 2 got it exactly once" test "$(copies "${MEMBER_ADDR[2]}" 500)" = 1
+
+# 3. kill -9 while 50 members are served, then restart.
+check "post of XSA-600 accepted" post 600
+for _ in $(seq 1 400); do
+	n=0
+	for i in $(seq 1 $NMEMBERS); do n=$(( n + $(copies "${MEMBER_ADDR[$i]}" 600) )); done
+	[ "$n" -ge 3 ] && break
+	sleep 0.05
+done
+pid=$(cat "$W/milter.pid")
+kill -9 "$pid"; rm -f "$W/milter.pid"
+echo "# killed the milter (kill -9) after $n of $NMEMBERS copies were delivered"
+check "killed mid-way ($n delivered)" test "$n" -lt "$NMEMBERS"
+milter_start
+check "after the restart every member got XSA-600" all_have 600 1 90
+queue_settled; sleep 3
+dups=0; bad=0
+for i in $(seq 1 $NMEMBERS); do
+	c=$(copies "${MEMBER_ADDR[$i]}" 600)
+	[ "$(msgids "${MEMBER_ADDR[$i]}" 600)" = 1 ] || bad=$((bad + 1))
+	[ "$c" -gt 1 ] && dups=$((dups + 1))
+done
+check "every member has exactly one distinct Message-ID ($bad bad)" test "$bad" = 0
+resends=$(ctl audit --advisory XSA-600 | grep '"event":"copy-delivered"' | grep -c '"reason":"resend')
+check "each duplicate delivery is one the audit records as a resend ($dups dups, $resends resends)" test "$dups" -le "$resends"
+check "the outbox is empty" bash -c "[ \$(runuser -u nobody -- '$CTL_BIN' -c '$W/milter.conf' outbox --json | grep -c .) = 0 ]"
+check "audit chain verifies" ctl audit verify
+check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
+e2e_finish
