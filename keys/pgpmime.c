@@ -244,6 +244,145 @@ keys_read_crypt(const struct config *cfg, const struct policy_limits *lim,
 	return EM_OK;
 }
 
+/*
+ * One gpg run per copy.  GMime's own encrypt looks the signer and each
+ * recipient up first (a gpg run each); here the signer key is looked up
+ * once per thread and the recipient is named by its pinned fingerprint,
+ * so gpg itself resolves it, and gpg runs once.  --no-encrypt-to keeps a
+ * keyring's default recipients out: a copy is for one member alone.
+ */
+static _Thread_local gpgme_ctx_t copy_ctx;
+static _Thread_local char copy_signer[41];
+
+/* copy_context - this thread's context, signing with the list key */
+
+static gpgme_ctx_t
+copy_context(const char *list_fpr, struct em_err *err)
+{
+	gpgme_key_t key = NULL;
+
+	if (copy_ctx != NULL && strcasecmp(copy_signer, list_fpr) == 0)
+		return copy_ctx;
+	if (copy_ctx == NULL) {
+		if (gpgme_new(&copy_ctx) != 0) {
+			copy_ctx = NULL;
+			(void)em_fail(err, EM_ECRYPTO, "gpgme: no context");
+			return NULL;
+		}
+		gpgme_set_armor(copy_ctx, 1);
+		gpgme_set_offline(copy_ctx, 1);
+	}
+	gpgme_signers_clear(copy_ctx);
+	copy_signer[0] = '\0';
+	if (gpgme_get_key(copy_ctx, list_fpr, &key, 1) != 0 || key == NULL ||
+	    strcasecmp(key->subkeys->fpr, list_fpr) != 0 ||
+	    gpgme_signers_add(copy_ctx, key) != 0) {
+		if (key)
+			gpgme_key_unref(key);
+		(void)em_fail(err, EM_EKEY, "the list key %s (secret) is not "
+		    "usable for signing", list_fpr);
+		return NULL;
+	}
+	gpgme_key_unref(key);
+	(void)snprintf(copy_signer, sizeof(copy_signer), "%s", list_fpr);
+	return copy_ctx;
+}
+
+/* canonical - an entity as bytes with CRLF line ends (RFC 3156) */
+
+static void
+canonical(GMimeObject *o, struct buf *out)
+{
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GMimeStream *f = g_mime_stream_filter_new(mem);
+	GMimeFilter *crlf = g_mime_filter_unix2dos_new(FALSE);
+	GByteArray *ba;
+
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), crlf);
+	g_object_unref(crlf);
+	(void)g_mime_object_write_to_stream(o, NULL, f);
+	(void)g_mime_stream_flush(f);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	buf_append(out, ba->data, ba->len);
+	g_object_unref(f);
+	g_object_unref(mem);
+}
+
+/* sign_encrypt - one OpenPGP message, armored: signed by the list key,
+ * encrypted to the one fingerprint given */
+
+static int
+sign_encrypt(const char *list_fpr, const char *member_fpr, const struct buf *plain,
+    struct buf *armored, struct em_err *err)
+{
+	gpgme_ctx_t ctx = copy_context(list_fpr, err);
+	gpgme_data_t in = NULL, out = NULL;
+	gpgme_error_t e;
+	char rcpt[64];
+
+	if (ctx == NULL)
+		return EM_EKEY;
+	/* "!" : exactly this key, not a subkey gpg might choose instead. */
+	(void)snprintf(rcpt, sizeof(rcpt), "%s", member_fpr);
+	e = gpgme_data_new_from_mem(&in, plain->data, plain->len, 0);
+	if (e == 0)
+		e = gpgme_data_new(&out);
+	if (e == 0)
+		e = gpgme_op_encrypt_sign_ext(ctx, NULL, rcpt,
+		    GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_ENCRYPT_TO, in, out);
+	if (e == 0) {
+		char chunk[8192];
+		ssize_t n;
+
+		(void)gpgme_data_seek(out, 0, SEEK_SET);
+		while ((n = gpgme_data_read(out, chunk, sizeof(chunk))) > 0)
+			buf_append(armored, chunk, (size_t)n);
+	}
+	gpgme_data_release(in);
+	gpgme_data_release(out);
+	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "sign+encrypt to %s "
+	    "failed: %s", member_fpr, gpgme_strerror(e));
+}
+
+/* mem_part - a leaf part of the given type holding bytes, 7bit */
+
+static GMimePart *
+mem_part(const char *type, const char *subtype, const char *p, size_t n)
+{
+	GMimePart *part = g_mime_part_new_with_type(type, subtype);
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(p, n);
+	GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(s,
+	    GMIME_CONTENT_ENCODING_7BIT);
+
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_7BIT);
+	g_mime_part_set_content(part, w);
+	g_object_unref(w);
+	g_object_unref(s);
+	return part;
+}
+
+/* pgpmime_encrypted - the RFC 3156 multipart/encrypted around armor */
+
+static GMimeMultipartEncrypted *
+pgpmime_encrypted(const struct buf *armored)
+{
+	static const char version[] = "Version: 1\n";
+	GMimeMultipartEncrypted *enc = g_mime_multipart_encrypted_new();
+	GMimePart *v = mem_part("application", "pgp-encrypted", version,
+	    sizeof(version) - 1);
+	GMimePart *c = mem_part("application", "octet-stream", armored->data,
+	    armored->len);
+
+	g_mime_part_set_filename(c, "encrypted.asc");
+	g_mime_multipart_add(GMIME_MULTIPART(enc), GMIME_OBJECT(v));
+	g_mime_multipart_add(GMIME_MULTIPART(enc), GMIME_OBJECT(c));
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(enc), "protocol",
+	    "application/pgp-encrypted");
+	g_object_unref(v);
+	g_object_unref(c);
+	return enc;
+}
+
 /* keys_build_copy - one member's copy, RFC 3156, protected Subject */
 
 int
@@ -251,12 +390,12 @@ keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
     struct em_err *err)
 {
 	GMimeObject *inner = parse_entity(sp->entity, sp->entity_len);
-	GMimeCryptoContext *ctx;
 	GMimeMultipartEncrypted *enc;
 	GMimeMessage *msg;
-	GPtrArray *rcpts;
-	GError *gerr = NULL;
+	GDateTime *now;
+	struct buf plain, armored;
 	char *s;
+	int rc;
 
 	if (inner == NULL)
 		return em_fail(err, EM_EPARSE, "the stored post is not MIME");
@@ -268,23 +407,18 @@ keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
 	if (sp->orig_date)
 		g_mime_object_set_header(inner, "Date", sp->orig_date, NULL);
 	g_mime_object_set_header(inner, "To", sp->member_address, NULL);
-
-	ctx = g_mime_gpg_context_new();
-	rcpts = g_ptr_array_new();
-	g_ptr_array_add(rcpts, (gpointer)sp->member_fpr);
-	enc = g_mime_multipart_encrypted_encrypt(ctx, inner, TRUE, sp->list_fpr,
-	    GMIME_ENCRYPT_ALWAYS_TRUST, rcpts, &gerr);
-	g_ptr_array_free(rcpts, TRUE);
-	g_object_unref(ctx);
+	buf_init(&plain);
+	buf_init(&armored);
+	canonical(inner, &plain);
 	g_object_unref(inner);
-	if (enc == NULL) {
-		int rc = em_fail(err, EM_ECRYPTO, "sign+encrypt for %s failed: %s",
-		    sp->member_address, gerr ? gerr->message : "unknown");
-
-		if (gerr)
-			g_error_free(gerr);
+	rc = sign_encrypt(sp->list_fpr, sp->member_fpr, &plain, &armored, err);
+	buf_free(&plain);
+	if (rc < 0) {
+		buf_free(&armored);
 		return rc;
 	}
+	enc = pgpmime_encrypted(&armored);
+	buf_free(&armored);
 	msg = g_mime_message_new(TRUE);
 	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, NULL,
 	    sp->list_address);
@@ -292,12 +426,9 @@ keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
 	    sp->member_address);
 	g_mime_message_set_subject(msg, sp->outer_subject, NULL);
 	g_mime_message_set_message_id(msg, sp->message_id);
-	{
-		GDateTime *now = g_date_time_new_now_utc();
-
-		g_mime_message_set_date(msg, now);
-		g_date_time_unref(now);
-	}
+	now = g_date_time_new_now_utc();
+	g_mime_message_set_date(msg, now);
+	g_date_time_unref(now);
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(enc));
 	g_object_unref(enc);
 	s = g_mime_object_to_string(GMIME_OBJECT(msg), NULL);

@@ -269,13 +269,50 @@ set_sent(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
 	    (ob->kind == STORE_OB_COPY ? ob->member : "notice"));
 }
 
+/*
+ * unsealed_post - the post an entry is built from, decrypted.  A fan-out
+ * builds many copies of one post in a row, so each worker keeps the last
+ * one it unsealed (in memory only: nothing plain reaches the disk).
+ */
+static _Thread_local uint64_t cached_id;
+static _Thread_local struct buf cached;
+
+static int
+unsealed_post(const struct store_outbox *ob, struct buf *out, struct em_err *err)
+{
+	struct store_txn *t;
+	struct buf sealed;
+	int rc;
+
+	if (cached_id != ob->post_id) {
+		buf_init(&sealed);
+		if ((rc = store_begin(state_store(), false, &t, err)) < 0)
+			return rc;
+		rc = store_blob_get(t, STORE_BLOB_POST, ob->post_id, &sealed);
+		store_abort(t);
+		if (rc < 0) {
+			buf_free(&sealed);
+			return em_fail(err, EM_ESTORE, "the post of %s is missing",
+			    ob->advisory);
+		}
+		buf_reset(&cached);
+		cached_id = 0;
+		rc = keys_unseal(sealed.data, sealed.len, &cached, err);
+		buf_free(&sealed);
+		if (rc < 0)
+			return rc;
+		cached_id = ob->post_id;
+	}
+	buf_append(out, cached.data, cached.len);
+	return EM_OK;
+}
+
 /* build - one member's copy from the sealed post */
 
 static int
 build(const struct config *cfg, const struct store_outbox *ob,
     struct buf *copy, struct em_err *err)
 {
-	struct store_txn *t;
 	struct buf sealed, post;
 	struct keys_copy_spec sp;
 	char *fields[3] = { NULL, NULL, NULL }, outer[256];
@@ -283,18 +320,8 @@ build(const struct config *cfg, const struct store_outbox *ob,
 
 	buf_init(&sealed);
 	buf_init(&post);
-	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
-		return rc;
-	rc = store_blob_get(t, STORE_BLOB_POST, ob->post_id, &sealed);
-	store_abort(t);
-	if (rc < 0) {
-		buf_free(&sealed);
-		return em_fail(err, EM_ESTORE, "the post of %s is missing",
-		    ob->advisory);
-	}
-	rc = keys_unseal(sealed.data, sealed.len, &post, err);
-	buf_free(&sealed);
-	if (rc == EM_OK && (rc = post_unpack(&post, fields, &sp.entity,
+	if ((rc = unsealed_post(ob, &post, err)) == EM_OK &&
+	    (rc = post_unpack(&post, fields, &sp.entity,
 	    &sp.entity_len)) < 0)
 		(void)em_fail(err, rc, "the stored post is damaged");
 	if (rc == EM_OK) {
@@ -314,6 +341,7 @@ build(const struct config *cfg, const struct store_outbox *ob,
 	for (int i = 0; i < 3; i++)
 		free(fields[i]);
 	buf_free(&post);
+	buf_free(&sealed);
 	return rc;
 }
 
@@ -411,6 +439,7 @@ worker(void *arg)
 		pthread_mutex_lock(&lock);
 		if (stopping) {
 			pthread_mutex_unlock(&lock);
+			buf_free(&cached);
 			return NULL;
 		}
 		kicked = false;

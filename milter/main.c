@@ -38,7 +38,7 @@
 
 #define DEFAULT_CONF	"/etc/embargo-milter/embargo-milter.conf"
 #define STOP_GRACE	30	/* seconds to finish messages in hand */
-#define WORKERS		2	/* delivery workers: one per core here */
+#define WORKERS		4	/* delivery workers: gpg, fsync and SMTP waits overlap */
 
 static int sig_pipe[2] = { -1, -1 };
 

@@ -180,6 +180,9 @@ e2e_start() {
 	done
 	write_postfix
 	write_milter_conf
+	# The daemon's user runs embargoctl: the checkout may be private (0700).
+	install -m 0755 "$CTL_BIN" "$W/embargoctl"
+	CTL_BIN=$W/embargoctl
 	if [ "${1:-}" = --keys ]; then
 		. "$TOP/tests/e2e/keys.sh"
 		setup_keys "$2"

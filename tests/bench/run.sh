@@ -1,0 +1,91 @@
+#!/bin/bash
+# run.sh - make bench: the fan-out benchmark.  Not a test: it prints a table
+# (and writes build/bench-fanout.md) measured side by side in one run.
+#
+# For each key kind (cv25519, rsa3072) and member count (BENCH_SIZES), a
+# 20 KB advisory, signed and encrypted to the list key by mutt, is posted
+# through the private Postfix; measured:
+#   wait   end of DATA -> the sender's 250 (the sender's wait)
+#   last   end of DATA -> the last copy accepted by the reinjection listener
+#   floor  the same copies made by plain "gpg --sign --encrypt", two at a
+#          time (both cores): the cost of the crypto alone
+# and, when Debian's schleuder is installed, schleuder fed the same
+# advisory (tests/bench/schleuder.sh).
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+MILTER_BIN=$TOP/build/embargo-milter
+CTL_BIN=$TOP/build/embargoctl
+. "$TOP/tests/e2e/lib.sh"
+SIZES=${BENCH_SIZES:-"10 100 500"}
+KINDS=${BENCH_KINDS:-"cv25519 rsa3072"}
+e2e_start --keys 0
+milter_stop
+# The copies are accepted and dropped: the listener's acceptance is the end.
+postconf -c "$W/pf" -e 'default_transport = discard:' 'relay_transport = discard:'
+postfix -c "$W/pf" reload >/dev/null 2>&1
+
+declare -A KEY
+KEY[cv25519]=$(gen_key "$W/bench-cv" "Bench <security@bench-cv.example>")
+KEY[rsa3072]=$(gen_key "$W/bench-rsa" "Bench <security@bench-rsa.example>" rsa3072)
+for k in cv25519 rsa3072; do
+	gpg --homedir "$W/bench-${k%%[0-9]*}" --export "${KEY[$k]}" | list_gpg --import 2>/dev/null
+done
+list_gpg --export "$LIST_FPR" | gpg --homedir "$W/bench-cv" --batch -q --import 2>/dev/null
+
+# A 20 KB advisory: header block, marker, description, patch.
+{ echo "From: security@example.org"; echo "To: predisclosure@lists.example.org"
+  echo "Subject: Xen Security Advisory 700 v1 - benchmark"; echo
+  echo "            Xen Security Advisory CVE-2026-70001 / XSA-700"
+  echo "                               version 1"; echo
+  echo "*** EMBARGOED UNTIL $(utc_in 7 * 86400 2>/dev/null || utc_in 604800) ***"; echo
+  for i in $(seq 1 190); do echo "Line $i of the description of the issue, its impact and mitigation."; done
+  for i in $(seq 1 120); do echo "+    fix_line_$i(ctx, idx); /* bounds checked */"; done; } > "$W/draft"
+mutt_post "$W/post.eml" "$W/draft" "$LIST_FPR" >/dev/null || { echo "bench: mutt failed"; exit 1; }
+list_gpg --decrypt < <(sed -n '/-----BEGIN PGP MESSAGE-----/,/-----END PGP MESSAGE-----/p' "$W/post.eml") \
+    > "$W/entity" 2>/dev/null
+chown nobody "$W/entity"
+echo "# advisory: $(wc -c < "$W/draft") bytes of text; post $(wc -c < "$W/post.eml") bytes; entity $(wc -c < "$W/entity") bytes"
+
+members_conf() {	# members_conf N FPR: the config with N members on that key
+	sed -n '1,/^list predisclosure/p' "$W/milter.conf.base" | sed '$d'
+	sed -n '/^list predisclosure/,/^}/p' "$W/milter.conf.base"
+	for i in $(seq 1 "$1"); do
+		printf 'member "Bench %d" {\n  address = "security@m%d.bench.example"\n  key = "%s"\n}\n' "$i" "$i" "$2"
+	done
+}
+cp "$W/milter.conf" "$W/milter.conf.base"
+
+now() { date +%s.%N; }
+out=$TOP/build/bench-fanout.md
+{ echo "| key | members | sender's wait (s) | last copy accepted (s) | per copy (ms) | gpg floor, 2 cores (s) | ratio to floor |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"; } > "$out"
+for kind in $KINDS; do
+	for n in $SIZES; do
+		members_conf "$n" "${KEY[$kind]}" > "$W/milter.conf"
+		milter_start || exit 1
+		off=$(wc -l < "$W/milter.log")
+		t0=$(now)
+		wait250=$(python3 "$TOP/tests/bench/smtp_time.py" 127.0.0.1 "$SMTP_PORT" \
+		    security@example.org predisclosure@lists.example.org "$W/post.eml")
+		for _ in $(seq 1 12000); do
+			got=$(tail -n +"$((off + 1))" "$W/milter.log" | grep -c 'copy of XSA-700 .*reinjection listener')
+			[ "$got" -ge "$n" ] && break
+			sleep 0.05
+		done
+		t1=$(now)
+		milter_stop
+		f0=$(now)
+		seq 1 "$n" | as_nobody xargs -P 2 -I{} gpg --homedir "$W/state/gnupg" --batch -q \
+		    --trust-model always -u "$LIST_FPR" -r "${KEY[$kind]}" --sign --encrypt \
+		    -o /dev/null "$W/entity"
+		f1=$(now)
+		last=$(echo "$t1 - $t0" | awk '{ printf "%.2f", $1 - $3 }')
+		floor=$(echo "$f1 - $f0" | awk '{ printf "%.2f", $1 - $3 }')
+		row=$(awk -v k="$kind" -v n="$n" -v w="${wait250%% *}" -v l="$last" -v f="$floor" -v g="$got" \
+		    'BEGIN { printf "| %s | %d | %.3f | %.2f%s | %.1f | %.2f | %.2f |", k, n, w, l, (g < n ? " (only " g ")" : ""), l * 1000 / n, f, l / f }')
+		echo "$row" | tee -a "$out"
+	done
+done
+if [ -x "$TOP/tests/bench/schleuder.sh" ] && command -v schleuder >/dev/null; then
+	. "$TOP/tests/bench/schleuder.sh"
+fi
+echo "# table written to $out"
