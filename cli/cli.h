@@ -33,5 +33,10 @@ int	cmd_advisory(const struct opts *o, const char *id);
 int	cmd_outbox(const struct opts *o, bool retry);
 int	cmd_keys(const struct opts *o);
 int	cmd_audit(const struct opts *o, int argc, char **argv);
+int	cmd_embargo(const struct opts *o, int argc, char **argv);
+int	cmd_held(const struct opts *o, int argc, char **argv);
+int	cmd_upcoming(const struct opts *o);
+/* Who runs embargoctl (SUDO_USER, else the login name), for the audit. */
+const char *cli_operator(void);
 
 #endif

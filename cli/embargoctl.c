@@ -30,6 +30,7 @@
 #include "../policy/policy.h"
 #include "../keys/keys.h"
 #include "../store/store.h"
+#include "../store/view.h"
 #include "cli.h"
 
 #define DEFAULT_CONF	"/etc/embargo-milter/embargo-milter.conf"
@@ -53,6 +54,10 @@ usage(FILE *fp)
 	    "  keys                        each member's key: usable, expiry, days left\n"
 	    "  audit [--since WHEN] [--advisory ID]   the audit log, oldest first (JSON lines)\n"
 	    "  audit verify                check the audit log's hash chain end to end\n"
+	    "  embargo ID --until WHEN     set or move an embargo date (audited)\n"
+	    "  embargo ID --now            lift it at once: held postings go out now\n"
+	    "  held [show H | release H | drop H --why TEXT]   the hold queue\n"
+	    "  upcoming                    advisory ids and public dates, nothing else\n"
 	    "  dry-run --from A --to B [--to C ...] [FILE]\n"
 	    "                              what the milter would do with this message\n"
 	    "                              (exit 0 pass, 1 reject, 3 hold, 4 fan-out)\n"
@@ -127,6 +132,30 @@ load_report(const struct opts *o, struct conf_report *rep, bool check_keys)
 	return cfg;
 }
 
+static char operator_name[64] = "unknown";
+
+/* cli_operator - who runs this, noted before privileges change */
+
+const char *
+cli_operator(void)
+{
+	return operator_name;
+}
+
+/* note_operator - SUDO_USER, else the real user's name */
+
+static void
+note_operator(void)
+{
+	const char *s = getenv("SUDO_USER");
+	struct passwd *pw;
+
+	if (s == NULL || *s == '\0')
+		s = (pw = getpwuid(getuid())) != NULL ? pw->pw_name : NULL;
+	if (s != NULL)
+		(void)snprintf(operator_name, sizeof(operator_name), "%s", s);
+}
+
 /*
  * cli_load - the config for a command, problems on stderr.  The keys are
  * not checked here: a command that shows the state (outbox, audit) is
@@ -197,6 +226,34 @@ read_all(const char *path, struct buf *b)
 	if (fp != stdin)
 		(void)fclose(fp);
 	return 0;
+}
+
+/* decide_with_view - policy_decide() on the registry, as the milter does */
+
+static void
+decide_with_view(const struct config *cfg, const struct facts *f,
+    const struct policy_envelope *env, struct policy_decision *d)
+{
+	struct store *s = cli_store(cfg);
+	unsigned char key[32];
+	struct store_view v;
+	struct policy_view pv;
+	struct em_err err;
+
+	if (s == NULL || store_print_key(cfg->state_dir, key, &err) < 0 ||
+	    store_view_open(&v, &pv, s, key, time(NULL), &err) < 0) {
+		memset(d, 0, sizeof(*d));
+		d->verdict = POLICY_TEMPFAIL;
+		memcpy(d->rcode, "451", 4);
+		memcpy(d->xcode, "4.3.0", 6);
+		(void)snprintf(d->reply, sizeof(d->reply), "state store not "
+		    "available");
+		store_close(s);
+		return;
+	}
+	policy_decide(cfg, f, env, &pv, v.now, d);
+	store_view_close(&v);
+	store_close(s);
 }
 
 /* dry_run_exit - the exit status of a verdict */
@@ -289,7 +346,7 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 		env.rcpts = (const char *const *)rcpts.v;
 		env.n_rcpts = rcpts.n;
 		policy_classify(cfg, &f);
-		policy_decide(cfg, &f, &env, NULL, time(NULL), &d);
+		decide_with_view(cfg, &f, &env, &d);
 	}
 	if (o->json) {
 		printf("{\"decision\":\"%s\",\"reply\":",
@@ -367,6 +424,13 @@ main(int argc, char **argv)
 		return cmd_check(&o);
 	if (strcmp(cmd, "dry-run") == 0)
 		return cmd_dry_run(&o, argc, argv);
+	note_operator();
+	if (strcmp(cmd, "embargo") == 0)
+		return cmd_embargo(&o, argc, argv);
+	if (strcmp(cmd, "held") == 0)
+		return cmd_held(&o, argc, argv);
+	if (strcmp(cmd, "upcoming") == 0)
+		return cmd_upcoming(&o);
 	if (strcmp(cmd, "advisories") == 0)
 		return cmd_advisories(&o);
 	if (strcmp(cmd, "advisory") == 0 && argc == 2)

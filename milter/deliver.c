@@ -107,6 +107,18 @@ claim_due(struct due *d)
 	return d->n;
 }
 
+/* blob_ns - where an entry's ready-to-send message is kept */
+
+static char
+blob_ns(int kind)
+{
+	switch (kind) {
+	case STORE_OB_COPY:	return STORE_BLOB_COPY;
+	case STORE_OB_RELEASE:	return STORE_BLOB_REL;
+	default:		return STORE_BLOB_NOTE;
+	}
+}
+
 /* audit_entry - an audit record about one outbox entry */
 
 static void
@@ -261,12 +273,12 @@ set_sent(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
 	ob->sent_at = time(NULL);
 	ob->last_error[0] = '\0';
 	(void)snprintf(ob->queue_id, sizeof(ob->queue_id), "%s", s->qid);
-	(void)store_blob_del(t, ob->kind == STORE_OB_COPY ? STORE_BLOB_COPY :
-	    STORE_BLOB_NOTE, ob->id, &err);
+	(void)store_blob_del(t, blob_ns(ob->kind), ob->id, &err);
 	audit_entry(t, cfg, ob, ob->kind == STORE_OB_COPY ? "copy-delivered" :
+	    ob->kind == STORE_OB_RELEASE ? "release-delivered" :
 	    "notice-delivered", ob->attempts > 1 ? "resend: an earlier send may "
 	    "have been accepted before a restart (same Message-ID)" :
-	    (ob->kind == STORE_OB_COPY ? ob->member : "notice"));
+	    (ob->kind == STORE_OB_NOTICE ? "notice" : ob->member));
 }
 
 /*
@@ -394,8 +406,7 @@ process(const struct config *cfg, uint64_t id)
 			buf_free(&data);
 			return;
 		}
-		rc = store_blob_get(t, ob.kind == STORE_OB_COPY ? STORE_BLOB_COPY :
-		    STORE_BLOB_NOTE, id, &data);
+		rc = store_blob_get(t, blob_ns(ob.kind), id, &data);
 		store_abort(t);
 		if (rc < 0) {
 			buf_free(&data);
@@ -405,6 +416,7 @@ process(const struct config *cfg, uint64_t id)
 		return;
 	}
 	rc = smtp_send(cfg->reinject_host, cfg->reinject_port,
+	    ob.kind == STORE_OB_RELEASE ? ob.from :
 	    ob.kind == STORE_OB_COPY && cfg->team_addresses.n ?
 	    cfg->team_addresses.v[0] : "", ob.rcpt, data.data, data.len, qid,
 	    sizeof(qid), &permanent, &err);
@@ -417,8 +429,9 @@ process(const struct config *cfg, uint64_t id)
 		else
 			log_msg(LOG_INFO, qid, "%s %s revision %d to <%s> delivered "
 			    "to the reinjection listener", ob.kind == STORE_OB_COPY ?
-			    "copy of" : "notice about", ob.advisory, ob.revision,
-			    ob.rcpt);
+			    "copy of" : ob.kind == STORE_OB_RELEASE ?
+			    "released posting about" : "notice about", ob.advisory,
+			    ob.revision, ob.rcpt);
 	} else {
 		log_msg(LOG_WARNING, NULL, "outbox %llu to <%s>: %s",
 		    (unsigned long long)id, ob.rcpt, err.msg);
@@ -487,6 +500,7 @@ deliver_start(int n)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	threads = xcalloc((size_t)n, sizeof(*threads));
 	for (nthreads = 0; nthreads < n; nthreads++)

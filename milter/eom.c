@@ -18,28 +18,6 @@
 #include "../keys/keys.h"
 #include "../util/sha256.h"
 
-/* The registry, seen by policy_decide() through a read transaction. */
-struct view_ctx {
-	struct store_txn *t;
-	struct store_advisory a;
-	struct policy_advisory pa;
-};
-
-/* view_lookup - one advisory, or NULL */
-
-static const struct policy_advisory *
-view_lookup(void *ctx, const char *id)
-{
-	struct view_ctx *v = ctx;
-
-	if (v->t == NULL || store_adv_get(v->t, id, &v->a) != EM_OK)
-		return NULL;
-	v->pa.id = v->a.id;
-	v->pa.embargo = v->a.state == STORE_ADV_EMBARGOED ? v->a.embargo : 0;
-	v->pa.revision = v->a.revision;
-	return &v->pa;
-}
-
 /* read_message - parse, decrypt, verify, classify */
 
 static sfsistat
@@ -118,8 +96,8 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 	const struct config *cfg = m->cfg;
 	struct policy_envelope env = { m->sender,
 	    (const char *const *)m->rcpts.v, m->rcpts.n };
-	struct view_ctx vc = { NULL, { 0 }, { 0 } };
-	struct policy_view view = { view_lookup, NULL, &vc };
+	struct store_view vc;
+	struct policy_view view;
 	struct policy_decision d;
 	struct em_err err;
 	struct facts f;
@@ -140,12 +118,13 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 		facts_free(&f);
 		return r;
 	}
-	if (store_begin(state_store(), false, &vc.t, &err) < 0) {
+	if (store_view_open(&vc, &view, state_store(), state_print_key(),
+	    time(NULL), &err) < 0) {
 		facts_free(&f);
 		return verdict_internal(ctx, m, err.msg);
 	}
-	policy_decide(cfg, &f, &env, &view, time(NULL), &d);
-	store_abort(vc.t);
+	policy_decide(cfg, &f, &env, &view, vc.now, &d);
+	store_view_close(&vc);
 	sha256_hex(m->raw.data ? m->raw.data : "", m->raw.len, sha);
 
 	switch (d.verdict) {
@@ -154,6 +133,12 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 			r = verdict_internal(ctx, m, err.msg);
 		else
 			r = edit_envelope(ctx, m);
+		break;
+	case POLICY_HOLD:
+		if (hold_commit(m, &f, &d, sha, &err) < 0)
+			r = verdict_internal(ctx, m, err.msg);
+		else
+			r = SMFIS_DISCARD;
 		break;
 	case POLICY_PASS:
 	case POLICY_REJECT:

@@ -141,7 +141,8 @@ drop_privileges(const struct config *cfg)
 	}
 	/* The state was opened as root: hand its files to the user. */
 	{
-		static const char *const files[] = { "data.mdb", "lock.mdb", NULL };
+		static const char *const files[] = { "data.mdb", "lock.mdb",
+		    "print.key", NULL };
 
 		if (chown(cfg->state_dir, pw->pw_uid, pw->pw_gid) < 0)
 			return -1;
@@ -171,6 +172,22 @@ drop_privileges(const struct config *cfg)
 	return 0;
 }
 
+/* write_pidfile - for embargoctl, which wakes the release timer (SIGUSR1) */
+
+static void
+write_pidfile(const char *state_dir)
+{
+	char *path = xasprintf("%s/embargo-milter.pid", state_dir);
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL || fprintf(fp, "%ld\n", (long)getpid()) < 0)
+		log_msg(LOG_WARNING, NULL, "cannot write %s: embargoctl cannot "
+		    "wake the release timer (it wakes within a minute)", path);
+	if (fp != NULL)
+		(void)fclose(fp);
+	free(path);
+}
+
 /* on_signal - tell the main loop, nothing else (async-signal-safe) */
 
 static void
@@ -198,7 +215,8 @@ install_signals(void)
 	sa.sa_flags = SA_RESTART;
 	if (sigaction(SIGHUP, &sa, NULL) < 0 ||
 	    sigaction(SIGTERM, &sa, NULL) < 0 ||
-	    sigaction(SIGINT, &sa, NULL) < 0)
+	    sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGUSR1, &sa, NULL) < 0)
 		return -1;
 	sa.sa_handler = SIG_IGN;
 	return sigaction(SIGPIPE, &sa, NULL);
@@ -261,8 +279,11 @@ main_loop(const char *path)
 			continue;
 		if (milter_done)
 			return;
-		if (c == SIGHUP) {
+		if (c == SIGUSR1) {
+			release_kick();	/* embargoctl changed a date or a hold */
+		} else if (c == SIGHUP) {
 			reload(path);
+			release_kick();
 		} else if (c == SIGTERM || c == SIGINT) {
 			log_msg(LOG_INFO, NULL, "stopping: finishing the "
 			    "messages in hand");
@@ -333,11 +354,15 @@ main(int argc, char **argv)
 		struct em_err err;
 		struct store *st;
 
-		if (store_open(cfg->state_dir, &st, &err) < 0) {
+		unsigned char key[32];
+
+		if (store_open(cfg->state_dir, &st, &err) < 0 ||
+		    store_print_key(cfg->state_dir, key, &err) < 0) {
 			(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
 			return 2;
 		}
 		state_set_store(st);
+		state_set_print_key(key);
 	}
 
 	if (smfi_setconn(cfg->socket) != MI_SUCCESS ||
@@ -357,7 +382,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);
-	if (deliver_start(WORKERS) < 0 ||
+	write_pidfile(cfg->state_dir);
+	if (deliver_start(WORKERS) < 0 || release_start() < 0 ||
 	    pthread_create(&tid, NULL, milter_thread, &rc) != 0)
 		return 2;
 	main_loop(path);
@@ -365,6 +391,7 @@ main(int argc, char **argv)
 	if (!state_wait_idle(STOP_GRACE))
 		log_msg(LOG_WARNING, NULL, "messages still in hand after %d s; "
 		    "the MTA will retry them", STOP_GRACE);
+	release_stop();
 	deliver_stop();
 	store_close(state_store());
 	log_msg(LOG_INFO, NULL, "stopped");

@@ -18,6 +18,7 @@
 #include "../conf/conf.h"
 #include "../policy/policy.h"
 #include "../store/store.h"
+#include "../store/view.h"
 
 /* The message context: everything one SMTP transaction collects. */
 struct msg_ctx {
@@ -75,6 +76,20 @@ int	audit_decision(struct store_txn *t, const struct msg_ctx *m,
 int	fanout_commit(const struct msg_ctx *m, const struct facts *f,
 	    const struct policy_decision *d, const char *msg_sha,
 	    struct em_err *err);
+
+/* hold.c: rule 2, committed before the MTA is answered. */
+int	hold_commit(const struct msg_ctx *m, const struct facts *f,
+	    const struct policy_decision *d, const char *msg_sha,
+	    struct em_err *err);
+
+/* release.c: the timer that releases holds and sends reminders. */
+int	release_start(void);
+void	release_stop(void);
+void	release_kick(void);
+
+/* state.c: the fingerprint key, loaded at start-up. */
+void	state_set_print_key(const unsigned char key[32]);
+const unsigned char *state_print_key(void);
 
 /* deliver.c: the workers that build and send the outbox. */
 int	deliver_start(int nthreads);

@@ -10,6 +10,7 @@
 /* System library. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +28,23 @@ static size_t n_held;
 static struct config *current;
 static unsigned busy;
 static struct store *the_store;
+static unsigned char print_key[32];
+
+/* state_set_print_key - the fingerprint key, once at start-up */
+
+void
+state_set_print_key(const unsigned char key[32])
+{
+	memcpy(print_key, key, sizeof(print_key));
+}
+
+/* state_print_key - the fingerprint key (32 bytes) */
+
+const unsigned char *
+state_print_key(void)
+{
+	return print_key;
+}
 
 /* state_set_store - the store, opened once at start-up */
 

@@ -108,6 +108,28 @@ bool	policy_advisory_find(const struct config *cfg, const char *subject,
 	    const char *text, char *out, size_t outsz);
 int	policy_revision_find(const char *text);
 
+/*
+ * Text fingerprints (SPEC 4, "quotes an advisory under embargo").  The
+ * significant lines (20 or more characters once white space, case and
+ * leading ">" marks are normalised) are read as one stream of words, and
+ * every run of POLICY_SHINGLE_WORDS words is hashed with a key (HMAC):
+ * re-wrapping and quoting change lines, not the stream.  A message
+ * quotes an advisory when POLICY_LEAK_SHINGLES distinct runs match:
+ * about three lines of text.  An id or a date alone never matches.
+ */
+#define POLICY_SHINGLE_WORDS	4
+#define POLICY_LEAK_SHINGLES	8
+#define POLICY_SIGNIFICANT	20
+
+struct policy_prints {
+	unsigned char (*h)[8];		/* sorted, distinct */
+	size_t	n;
+};
+
+void	policy_prints(const char *text, size_t len, const void *key,
+	    size_t keylen, struct policy_prints *out);
+void	policy_prints_free(struct policy_prints *p);
+
 /* What the milter must do. */
 enum policy_verdict {
 	POLICY_PASS = 0,	/* accept untouched */

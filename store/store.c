@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Utility library. */
 #include <lmdb.h>
@@ -25,7 +28,7 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi	adv, outbox, blob, audit, meta;
+	MDB_dbi	adv, outbox, blob, audit, meta, hold, print;
 };
 
 struct store_txn {
@@ -74,7 +77,10 @@ store_open(const char *dir, struct store **out, struct em_err *err)
 	    (rc = mdb_dbi_open(txn, "outbox", MDB_CREATE, &s->outbox)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "blob", MDB_CREATE, &s->blob)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "audit", MDB_CREATE, &s->audit)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0) {
+	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "hold", MDB_CREATE, &s->hold)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "print", MDB_CREATE | MDB_DUPSORT,
+	    &s->print)) != 0) {
 		mdb_txn_abort(txn);
 		goto bad;
 	}
@@ -86,6 +92,33 @@ bad:
 	mdb_env_close(s->env);
 	free(s);
 	return fail(err, rc, "opening databases");
+}
+
+/* store_print_key - read the fingerprint key, making it the first time */
+
+int
+store_print_key(const char *dir, unsigned char key[32], struct em_err *err)
+{
+	char *path = xasprintf("%s/print.key", dir);
+	FILE *fp = fopen(path, "rb");
+	int rc = EM_OK;
+
+	if (fp == NULL) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+		if (fd < 0 || getrandom(key, 32, 0) != 32 ||
+		    write(fd, key, 32) != 32 || fsync(fd) < 0)
+			rc = em_fail(err, EM_ESTORE, "cannot make %s: %s", path,
+			    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	} else {
+		if (fread(key, 1, 32, fp) != 32)
+			rc = em_fail(err, EM_ESTORE, "%s is damaged", path);
+		fclose(fp);
+	}
+	free(path);
+	return rc;
 }
 
 /* store_close - close the environment */
@@ -401,6 +434,93 @@ store_meta_put(struct store_txn *t, const char *key, const void *p, size_t n,
     struct em_err *err)
 {
 	return put(t, t->s->meta, key, strlen(key), p, n, err);
+}
+
+/* store_hold_put - add or update a hold (id 0: a new one) */
+
+int
+store_hold_put(struct store_txn *t, struct store_hold *h, struct em_err *err)
+{
+	unsigned char k[8];
+	int rc;
+
+	if (h->id == 0 && (rc = store_next_id(t, &h->id, err)) < 0)
+		return rc;
+	h->version = 1;
+	be64(h->id, k);
+	return put(t, t->s->hold, k, 8, h, sizeof(*h), err);
+}
+
+/* store_hold_get - one hold */
+
+int
+store_hold_get(struct store_txn *t, uint64_t id, struct store_hold *out)
+{
+	unsigned char k[8];
+
+	be64(id, k);
+	return get_fixed(t, t->s->hold, k, 8, out, sizeof(*out));
+}
+
+struct hold_each { int (*cb)(const struct store_hold *, void *); void *ctx; };
+
+static int
+hold_each_cb(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct hold_each *e = ctx;
+	struct store_hold h;
+
+	(void)k;
+	if (v->mv_size != sizeof(h))
+		return 0;
+	memcpy(&h, v->mv_data, sizeof(h));
+	return e->cb(&h, e->ctx);
+}
+
+/* store_hold_each - every hold, in the order they were held */
+
+int
+store_hold_each(struct store_txn *t, int (*cb)(const struct store_hold *, void *),
+    void *ctx)
+{
+	struct hold_each e = { cb, ctx };
+
+	return each(t, t->s->hold, hold_each_cb, &e);
+}
+
+/* store_print_add - file a fingerprint under an advisory */
+
+int
+store_print_add(struct store_txn *t, const unsigned char h[8],
+    const char *advisory, struct em_err *err)
+{
+	MDB_val key = { 8, (void *)h }, val = { strlen(advisory), (void *)advisory };
+	int rc = mdb_put(t->txn, t->s->print, &key, &val, MDB_NODUPDATA);
+
+	return rc == 0 || rc == MDB_KEYEXIST ? EM_OK : fail(err, rc, "print");
+}
+
+/* store_print_lookup - every advisory a fingerprint is filed under */
+
+int
+store_print_lookup(struct store_txn *t, const unsigned char h[8],
+    void (*cb)(const char *, void *), void *ctx)
+{
+	MDB_val key = { 8, (void *)h }, val;
+	MDB_cursor *c;
+	char id[65];
+	int rc;
+
+	if (mdb_cursor_open(t->txn, t->s->print, &c) != 0)
+		return EM_ESTORE;
+	for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_KEY); rc == 0;
+	    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT_DUP)) {
+		(void)snprintf(id, sizeof(id), "%.*s", (int)val.mv_size,
+		    (const char *)val.mv_data);
+		cb(id, ctx);
+	}
+	mdb_cursor_close(c);
+	return EM_OK;
 }
 
 /* audit_last - the last record's seq and hash ("" and 0 when empty) */

@@ -40,12 +40,36 @@ struct store_advisory {
 	time_t	created;
 	time_t	updated;
 	int	list_revision_sent;	/* the last revision fanned out */
+	time_t	reminded_for;		/* the embargo date last reminded of */
 	char	embargo_set_by[64];	/* "post" or who used embargoctl */
 };
 
 enum store_ob_kind {
 	STORE_OB_COPY = 1,		/* a member's encrypted copy */
 	STORE_OB_NOTICE = 2,		/* a receipt or notice to the team */
+	STORE_OB_RELEASE = 3,		/* a held posting, to one recipient */
+};
+
+enum store_hold_state {
+	STORE_HOLD_HELD = 1,
+	STORE_HOLD_RELEASED = 2,
+	STORE_HOLD_DROPPED = 3,
+};
+
+/* A posting held until its advisory's embargo date (sealed blob 'H'). */
+struct store_hold {
+	uint32_t version;		/* record layout, 1 */
+	uint64_t id;			/* also the order it was held in */
+	int	state;			/* enum store_hold_state */
+	char	advisory[64];
+	char	sender[256];
+	char	rcpts[1024];		/* comma-separated envelope recipients */
+	char	queue_id[32];		/* the MTA's, when it was held */
+	time_t	held_at;
+	time_t	embargo;		/* the marker's date, when no advisory */
+	time_t	released_at;
+	bool	release_now;		/* "embargoctl held release H" */
+	char	why[200];		/* drop reason */
 };
 
 enum store_ob_state {
@@ -74,6 +98,7 @@ struct store_outbox {
 	char	message_id[160];	/* fixed when queued, never changes */
 	char	queue_id[32];		/* of the reinjection listener's 250 */
 	char	last_error[200];
+	char	from[256];		/* envelope sender (releases) */
 };
 
 struct store_audit {
@@ -94,6 +119,8 @@ struct store_audit {
 };
 
 int	store_open(const char *dir, struct store **out, struct em_err *err);
+/* The fingerprint key in dir/print.key (32 bytes, mode 0600), made once. */
+int	store_print_key(const char *dir, unsigned char key[32], struct em_err *err);
 void	store_close(struct store *s);
 
 int	store_begin(struct store *s, bool write, struct store_txn **out,
@@ -127,8 +154,26 @@ int	store_meta_put(struct store_txn *t, const char *key, const void *p,
 	    size_t n, struct em_err *err);
 
 #define STORE_BLOB_POST	'P'	/* a post, sealed to the list key */
+#define STORE_BLOB_HOLD	'H'	/* a held posting, sealed to the list key */
+#define STORE_BLOB_REL	'R'	/* a released posting (public by then) */
 #define STORE_BLOB_COPY	'C'	/* a built copy, encrypted to its member */
 #define STORE_BLOB_NOTE	'N'	/* a notice to the team (ids and dates only) */
+
+int	store_hold_put(struct store_txn *t, struct store_hold *h,
+	    struct em_err *err);
+int	store_hold_get(struct store_txn *t, uint64_t id, struct store_hold *out);
+int	store_hold_each(struct store_txn *t,
+	    int (*cb)(const struct store_hold *, void *), void *ctx);
+
+/*
+ * Text fingerprints: 8-byte keyed hashes of an advisory's word shingles.
+ * store_print_add() files one under an advisory; store_print_lookup()
+ * calls cb with every advisory id filed under it.
+ */
+int	store_print_add(struct store_txn *t, const unsigned char h[8],
+	    const char *advisory, struct em_err *err);
+int	store_print_lookup(struct store_txn *t, const unsigned char h[8],
+	    void (*cb)(const char *advisory, void *), void *ctx);
 
 int	store_audit_append(struct store_txn *t, struct store_audit *a,
 	    struct em_err *err);

@@ -33,3 +33,20 @@ hmac_sha256_hex(const void *key, size_t keylen, const void *p, size_t n,
 	(void)snprintf(out, SHA256_HEX, "%s", h);
 	g_free(h);
 }
+
+/* hmac_sha256_8 - a truncated keyed digest, for fingerprints */
+
+void
+hmac_sha256_8(const void *key, size_t keylen, const void *p, size_t n,
+    unsigned char out[8])
+{
+	GHmac *h = g_hmac_new(G_CHECKSUM_SHA256, key, keylen);
+	guint8 d[32];
+	gsize dl = sizeof(d);
+
+	g_hmac_update(h, p, (gssize)n);
+	g_hmac_get_digest(h, d, &dl);
+	g_hmac_unref(h);
+	for (int i = 0; i < 8; i++)
+		out[i] = d[i];
+}

@@ -14,4 +14,8 @@ void	sha256_hex(const void *p, size_t n, char out[SHA256_HEX]);
 void	hmac_sha256_hex(const void *key, size_t keylen, const void *p, size_t n,
 	    char out[SHA256_HEX]);
 
+/* The first 8 bytes of HMAC-SHA-256(key, p). */
+void	hmac_sha256_8(const void *key, size_t keylen, const void *p, size_t n,
+	    unsigned char out[8]);
+
 #endif

@@ -1,0 +1,386 @@
+/*
+ * cmd_embargo.c - embargoctl's commands that steer embargoes: embargo,
+ * held (list, show, release, drop) and upcoming
+ *
+ * Every change is one audited transaction; then the daemon is woken
+ * (SIGUSR1, through the pid file in state_dir) so that its release timer
+ * follows at once.
+ */
+
+/* System library. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Application-specific. */
+#include "cli.h"
+#include "../keys/keys.h"
+#include "../policy/policy.h"
+#include "../util/emtime.h"
+
+/* wake_daemon - SIGUSR1 to the running daemon, if there is one */
+
+static void
+wake_daemon(const struct config *cfg)
+{
+	char *path = xasprintf("%s/embargo-milter.pid", cfg->state_dir);
+	FILE *fp = fopen(path, "r");
+	long pid = 0;
+
+	if (fp != NULL) {
+		if (fscanf(fp, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(fp);
+	}
+	if (pid <= 1 || kill((pid_t)pid, SIGUSR1) < 0)
+		fprintf(stderr, "embargoctl: the daemon was not woken (%s); it "
+		    "follows within a minute\n", path);
+	free(path);
+}
+
+/* audit_change - one audit record for an embargoctl change */
+
+static int
+audit_change(struct store_txn *t, const char *event, const char *id,
+    time_t embargo, const char *reason)
+{
+	struct store_audit a = { 0 };
+	struct em_err err;
+
+	a.time = time(NULL);
+	a.event = event;
+	a.sender = cli_operator();
+	a.advisory = id;
+	a.embargo = embargo;
+	a.decision = event;
+	a.reason = reason;
+	return store_audit_append(t, &a, &err);
+}
+
+/* set_embargo - the registry change and its audit, one transaction */
+
+static int
+set_embargo(const struct config *cfg, struct store *s, const char *id,
+    time_t when)
+{
+	struct store_advisory a;
+	struct store_txn *t;
+	struct em_err err;
+	char was[EM_TIME_BUFSZ], now_s[EM_TIME_BUFSZ], why[300];
+	bool known;
+	time_t now = time(NULL);
+
+	if (store_begin(s, true, &t, &err) < 0)
+		return EXIT_USAGE;
+	known = store_adv_get(t, id, &a) == EM_OK;
+	if (!known) {
+		memset(&a, 0, sizeof(a));
+		(void)snprintf(a.id, sizeof(a.id), "%s", id);
+		a.created = now;
+	}
+	(void)snprintf(why, sizeof(why), "%s%s -> %s by %s%s",
+	    known ? "moved from " : "set: ",
+	    known ? (a.embargo ? em_time_format(a.embargo, was) : "public") : "",
+	    em_time_format(when, now_s), cli_operator(),
+	    when - now > cfg->max_embargo ? " (longer than max_embargo, on "
+	    "purpose)" : "");
+	a.embargo = when;
+	a.state = when > now ? STORE_ADV_EMBARGOED : STORE_ADV_PUBLIC;
+	a.updated = now;
+	(void)snprintf(a.embargo_set_by, sizeof(a.embargo_set_by), "embargoctl "
+	    "by %s", cli_operator());
+	if (store_adv_put(t, &a, &err) < 0 ||
+	    audit_change(t, known ? "embargo-changed" : "embargo-set", id, when,
+	    why) < 0 || store_commit(t, &err) < 0) {
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	printf("%s: %s\n", id, why);
+	wake_daemon(cfg);
+	return EXIT_OK;
+}
+
+/* cmd_embargo - embargo ID --until WHEN | --now */
+
+int
+cmd_embargo(const struct opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "until", required_argument, NULL, 'u' },
+		{ "now", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *until = NULL;
+	bool now = false;
+	struct config *cfg;
+	struct store *s;
+	time_t when;
+	size_t used;
+	int ch, rc;
+
+	optind = 2;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch == 'u')
+			until = optarg;
+		else if (ch == 'n')
+			now = true;
+		else
+			return EXIT_USAGE;
+	}
+	if (argc < 2 || argv[1][0] == '-' || (until == NULL) == !now) {
+		fprintf(stderr, "embargoctl: embargo ID --until WHEN | --now\n");
+		return EXIT_USAGE;
+	}
+	if (now)
+		when = time(NULL);
+	else if (em_time_parse(until, strlen(until), &when, &used) != EM_OK ||
+	    used != strlen(until)) {
+		fprintf(stderr, "embargoctl: cannot read \"%s\"; write YYYY-MM-DD "
+		    "HH:MM UTC, YYYY-MM-DDTHH:MMZ or with a numeric offset\n",
+		    until);
+		return EXIT_USAGE;
+	}
+	if ((cfg = cli_load(o)) == NULL || (s = cli_store(cfg)) == NULL) {
+		conf_free(cfg);
+		return EXIT_USAGE;
+	}
+	rc = set_embargo(cfg, s, argv[1], when);
+	store_close(s);
+	conf_free(cfg);
+	return rc;
+}
+
+static const char *
+hold_state(int st)
+{
+	return st == STORE_HOLD_HELD ? "held" : st == STORE_HOLD_RELEASED ?
+	    "released" : "dropped";
+}
+
+/* release_time - when a hold goes out, as the daemon computes it */
+
+static time_t
+release_time(struct store_txn *t, const struct store_hold *h)
+{
+	struct store_advisory a;
+
+	if (h->release_now)
+		return time(NULL);
+	if (h->advisory[0] && store_adv_get(t, h->advisory, &a) == EM_OK)
+		return a.state == STORE_ADV_EMBARGOED ? a.embargo : time(NULL);
+	return h->embargo;
+}
+
+struct held_list { const struct opts *o; struct store_txn *t; };
+
+static int
+held_cb(const struct store_hold *h, void *ctx)
+{
+	struct held_list *l = ctx;
+	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
+	time_t rel = h->state == STORE_HOLD_HELD ? release_time(l->t, h) :
+	    h->released_at;
+
+	if (l->o->json) {
+		printf("{\"id\":%llu,\"state\":\"%s\",\"advisory\":",
+		    (unsigned long long)h->id, hold_state(h->state));
+		json_str(h->advisory);
+		printf(",\"held_at\":\"%s\",\"release\":", em_time_format_iso(
+		    h->held_at, t1));
+		if (rel)
+			json_str(em_time_format_iso(rel, t2));
+		else
+			printf("null");
+		printf(",\"sender\":");
+		json_str(h->sender);
+		printf(",\"rcpts\":");
+		json_str(h->rcpts);
+		printf(",\"why\":");
+		json_str(h->why[0] ? h->why : NULL);
+		printf("}\n");
+	} else {
+		printf("%-6llu %-9s %-16s %-24s %-24s %s\n",
+		    (unsigned long long)h->id, hold_state(h->state),
+		    h->advisory[0] ? h->advisory : "-", em_time_format(h->held_at,
+		    t1), rel ? em_time_format(rel, t2) : "-", h->rcpts);
+	}
+	return 0;
+}
+
+/* held_show - one hold, its headers read from the sealed copy */
+
+static int
+held_show(const struct opts *o, const struct config *cfg, struct store_txn *t,
+    uint64_t id)
+{
+	struct policy_limits lim = { cfg->mime_max_depth, cfg->mime_max_parts,
+	    cfg->max_header_size };
+	struct held_list l = { o, t };
+	struct store_hold h;
+	struct buf sealed, plain;
+	struct em_err err;
+	struct facts f;
+
+	if (store_hold_get(t, id, &h) != EM_OK) {
+		fprintf(stderr, "embargoctl: no hold %llu\n", (unsigned long long)id);
+		return EXIT_FINDING;
+	}
+	(void)held_cb(&h, &l);
+	buf_init(&sealed);
+	buf_init(&plain);
+	facts_init(&f);
+	if (store_blob_get(t, STORE_BLOB_HOLD, id, &sealed) == EM_OK &&
+	    keys_unseal(sealed.data, sealed.len, &plain, &err) == EM_OK &&
+	    policy_read(plain.data, plain.len, &lim, &f, &err) == EM_OK && !o->json)
+		printf("  Subject:    %s\n  Message-ID: %s\n  Size:       %zu "
+		    "bytes\n", f.subject, f.message_id ? f.message_id : "-",
+		    plain.len);
+	facts_free(&f);
+	buf_free(&sealed);
+	buf_free(&plain);
+	return EXIT_OK;
+}
+
+/* held_change - release now, or drop with a reason */
+
+static int
+held_change(const struct config *cfg, struct store *s, uint64_t id,
+    const char *why)
+{
+	struct store_txn *t;
+	struct store_hold h;
+	struct em_err err;
+	char reason[300];
+
+	if (store_begin(s, true, &t, &err) < 0)
+		return EXIT_USAGE;
+	if (store_hold_get(t, id, &h) != EM_OK || h.state != STORE_HOLD_HELD) {
+		store_abort(t);
+		fprintf(stderr, "embargoctl: no hold %llu is held\n",
+		    (unsigned long long)id);
+		return EXIT_FINDING;
+	}
+	if (why != NULL) {
+		h.state = STORE_HOLD_DROPPED;
+		(void)snprintf(h.why, sizeof(h.why), "%s", why);
+		(void)store_blob_del(t, STORE_BLOB_HOLD, id, &err);
+	} else {
+		h.release_now = true;
+	}
+	(void)snprintf(reason, sizeof(reason), "hold %llu %s by %s%s%s",
+	    (unsigned long long)id, why ? "dropped" : "released now",
+	    cli_operator(), why ? ": " : "", why ? why : "");
+	if (store_hold_put(t, &h, &err) < 0 ||
+	    audit_change(t, why ? "dropped" : "release-requested", h.advisory, 0,
+	    reason) < 0 || store_commit(t, &err) < 0) {
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	printf("%s\n", reason);
+	wake_daemon(cfg);
+	return EXIT_OK;
+}
+
+/* cmd_held - held | held show H | held release H | held drop H --why T */
+
+int
+cmd_held(const struct opts *o, int argc, char **argv)
+{
+	struct config *cfg;
+	struct store *s;
+	struct store_txn *t;
+	struct em_err err;
+	const char *why = NULL;
+	uint64_t id = 0;
+	int rc = EXIT_OK;
+
+	if (argc >= 3) {
+		char *end;
+
+		id = strtoull(argv[2], &end, 10);
+		if (*end != '\0' || id == 0)
+			return EXIT_USAGE;
+	}
+	if (argc >= 2 && strcmp(argv[1], "drop") == 0) {
+		if (argc != 5 || strcmp(argv[3], "--why") != 0 || !*argv[4]) {
+			fprintf(stderr, "embargoctl: held drop H --why TEXT\n");
+			return EXIT_USAGE;
+		}
+		why = argv[4];
+	} else if (argc >= 2 && ((strcmp(argv[1], "show") != 0 &&
+	    strcmp(argv[1], "release") != 0) || argc != 3)) {
+		fprintf(stderr, "embargoctl: held [show H | release H | drop H "
+		    "--why TEXT]\n");
+		return EXIT_USAGE;
+	}
+	if ((cfg = cli_load(o)) == NULL || (s = cli_store(cfg)) == NULL) {
+		conf_free(cfg);
+		return EXIT_USAGE;
+	}
+	if (argc >= 2 && strcmp(argv[1], "show") != 0) {
+		rc = held_change(cfg, s, id, why);
+	} else if (store_begin(s, false, &t, &err) == EM_OK) {
+		if (argc >= 2) {
+			rc = held_show(o, cfg, t, id);
+		} else {
+			struct held_list l = { o, t };
+
+			if (!o->json)
+				printf("%-6s %-9s %-16s %-24s %-24s %s\n", "HOLD",
+				    "STATE", "ADVISORY", "HELD AT", "RELEASE",
+				    "RECIPIENTS");
+			(void)store_hold_each(t, held_cb, &l);
+		}
+		store_abort(t);
+	}
+	store_close(s);
+	conf_free(cfg);
+	return rc;
+}
+
+struct up { const struct opts *o; time_t now; };
+
+static int
+up_cb(const struct store_advisory *a, void *ctx)
+{
+	struct up *u = ctx;
+	char t[EM_TIME_BUFSZ];
+
+	if (a->state != STORE_ADV_EMBARGOED || a->embargo <= u->now)
+		return 0;
+	if (u->o->json) {
+		printf("{\"id\":");
+		json_str(a->id);
+		printf(",\"public_at\":\"%s\"}\n", em_time_format_iso(a->embargo, t));
+	} else {
+		printf("%-20s %s\n", a->id, em_time_format(a->embargo, t));
+	}
+	return 0;
+}
+
+/* cmd_upcoming - the public pre-announcement: ids and dates, nothing else */
+
+int
+cmd_upcoming(const struct opts *o)
+{
+	struct config *cfg = cli_load(o);
+	struct store *s = cfg ? cli_store(cfg) : NULL;
+	struct up u = { o, time(NULL) };
+	struct store_txn *t;
+	struct em_err err;
+
+	if (s == NULL) {
+		conf_free(cfg);
+		return EXIT_USAGE;
+	}
+	if (store_begin(s, false, &t, &err) == EM_OK) {
+		(void)store_adv_each(t, up_cb, &u);
+		store_abort(t);
+	}
+	store_close(s);
+	conf_free(cfg);
+	return EXIT_OK;
+}

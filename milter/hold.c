@@ -1,0 +1,102 @@
+/*
+ * hold.c - rule 2: the team's public posting about an embargoed advisory
+ * is kept, sealed to the list key, until the advisory's embargo date
+ *
+ * The hold, its audit record and the sender's receipt are one
+ * transaction, committed before the MTA is told to discard the message.
+ */
+
+/* System library. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Application-specific. */
+#include "milter.h"
+#include "log.h"
+#include "../keys/keys.h"
+#include "../util/emtime.h"
+
+/* hold_receipt - the sender learns the hold id and the release time */
+
+static int
+hold_receipt(struct store_txn *t, const struct msg_ctx *m,
+    const struct store_hold *h, time_t when, time_t now, struct em_err *err)
+{
+	char subject[200], body[1600], ts[EM_TIME_BUFSZ];
+
+	(void)snprintf(subject, sizeof(subject), "Held: your posting about %s "
+	    "(hold %llu)", h->advisory[0] ? h->advisory : "an embargoed advisory",
+	    (unsigned long long)h->id);
+	(void)snprintf(body, sizeof(body),
+	    "embargo-milter is holding your posting until the embargo date.\n\n"
+	    "Hold id:   %llu\n"
+	    "Advisory:  %s\n"
+	    "Release:   %s (the advisory's embargo date; the hold follows any "
+	    "change of date)\n"
+	    "To:        %s\n\n"
+	    "'embargoctl held show %llu' shows it; 'embargoctl held drop %llu "
+	    "--why TEXT' withdraws it.\n",
+	    (unsigned long long)h->id, h->advisory[0] ? h->advisory : "-",
+	    em_time_format(when, ts), h->rcpts, (unsigned long long)h->id,
+	    (unsigned long long)h->id);
+	return notice_queue(t, m->cfg, m->sender, h->advisory, 0, subject, body,
+	    now, err);
+}
+
+/* hold_commit - seal, record, audit, receipt: one transaction */
+
+int
+hold_commit(const struct msg_ctx *m, const struct facts *f,
+    const struct policy_decision *d, const char *msg_sha, struct em_err *err)
+{
+	struct store_hold h;
+	struct store_txn *t;
+	struct buf sealed;
+	time_t now = time(NULL);
+	int rc;
+
+	buf_init(&sealed);
+	if ((rc = keys_seal(m->cfg->list_key, m->raw.data, m->raw.len, &sealed,
+	    err)) < 0) {
+		buf_free(&sealed);
+		return rc;
+	}
+	memset(&h, 0, sizeof(h));
+	h.state = STORE_HOLD_HELD;
+	h.held_at = now;
+	h.embargo = d->embargo;
+	(void)snprintf(h.advisory, sizeof(h.advisory), "%s", d->advisory_id);
+	(void)snprintf(h.sender, sizeof(h.sender), "%s", m->sender);
+	(void)snprintf(h.queue_id, sizeof(h.queue_id), "%s", m->qid);
+	for (size_t i = 0; i < m->rcpts.n; i++) {
+		char *r = em_addr_norm(m->rcpts.v[i]);
+		size_t used = strlen(h.rcpts);
+
+		(void)snprintf(h.rcpts + used, sizeof(h.rcpts) - used, "%s%s",
+		    i ? "," : "", r);
+		free(r);
+	}
+	if ((rc = store_begin(state_store(), true, &t, err)) < 0) {
+		buf_free(&sealed);
+		return rc;
+	}
+	if ((rc = store_hold_put(t, &h, err)) == EM_OK &&
+	    (rc = store_blob_put(t, STORE_BLOB_HOLD, h.id, sealed.data,
+	    sealed.len, err)) == EM_OK &&
+	    (rc = audit_decision(t, m, f, d, msg_sha, err)) == EM_OK &&
+	    (rc = hold_receipt(t, m, &h, d->embargo, now, err)) == EM_OK)
+		rc = store_commit(t, err);
+	else
+		store_abort(t);
+	buf_free(&sealed);
+	if (rc == EM_OK) {
+		log_msg(LOG_INFO, m->qid, "from=<%s> id=%s: held as hold %llu",
+		    m->sender, d->advisory_id[0] ? d->advisory_id : "-",
+		    (unsigned long long)h.id);
+		release_kick();
+		deliver_kick();
+	}
+	return rc;
+}

@@ -1,0 +1,366 @@
+/*
+ * release.c - the release timer: held postings go out at their
+ * advisory's embargo date, within a second, in the order they were held;
+ * the team is reminded remind_before the date
+ *
+ * The thread sleeps until the next due release or reminder, not by
+ * polling: a new hold, SIGUSR1 (sent by embargoctl after it moves a date
+ * or releases a hold) or a reload wakes it to compute the next time
+ * again.  A minute is the longest it sleeps, as a safety net.
+ *
+ * A release is one transaction per hold: the hold becomes "released" and
+ * one outbox entry per recipient is queued, so a crash never sends a hold
+ * twice nor loses it; the delivery workers send the entries.
+ */
+
+/* System library. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Application-specific. */
+#include "milter.h"
+#include "log.h"
+#include "../keys/keys.h"
+#include "../util/emtime.h"
+
+#define MAX_SLEEP	60
+#define MAX_DUE		64
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static bool stopping, kicked;
+static pthread_t tid;
+
+struct scan {
+	struct store_txn *t;
+	const struct config *cfg;
+	time_t	now;
+	time_t	next;
+	uint64_t holds[MAX_DUE];
+	size_t	n_holds;
+	char	remind[MAX_DUE][64];
+	size_t	n_remind;
+};
+
+/* hold_when - when a hold is due: its advisory's date as it is now */
+
+static time_t
+hold_when(struct store_txn *t, const struct store_hold *h, time_t now)
+{
+	struct store_advisory a;
+
+	if (h->release_now)
+		return now;
+	if (h->advisory[0] && store_adv_get(t, h->advisory, &a) == EM_OK)
+		return a.state == STORE_ADV_EMBARGOED ? a.embargo : now;
+	return h->embargo;
+}
+
+static int
+scan_hold(const struct store_hold *h, void *ctx)
+{
+	struct scan *s = ctx;
+	time_t when;
+
+	if (h->state != STORE_HOLD_HELD)
+		return 0;
+	when = hold_when(s->t, h, s->now);
+	if (when <= s->now && s->n_holds < MAX_DUE)
+		s->holds[s->n_holds++] = h->id;
+	else if (when > s->now && (s->next == 0 || when < s->next))
+		s->next = when;
+	return 0;
+}
+
+static int
+scan_adv(const struct store_advisory *a, void *ctx)
+{
+	struct scan *s = ctx;
+	time_t at;
+
+	if (a->state != STORE_ADV_EMBARGOED || s->cfg->remind_before <= 0 ||
+	    a->reminded_for == a->embargo || a->embargo <= s->now)
+		return 0;
+	at = a->embargo - s->cfg->remind_before;
+	if (at <= s->now && s->n_remind < MAX_DUE)
+		(void)snprintf(s->remind[s->n_remind++], 64, "%s", a->id);
+	else if (at > s->now && (s->next == 0 || at < s->next))
+		s->next = at;
+	return 0;
+}
+
+/* release_one - one hold: unseal, queue one entry per recipient, audit */
+
+static int
+release_one(const struct config *cfg, uint64_t id, struct em_err *err)
+{
+	struct store_txn *t;
+	struct store_hold h;
+	struct buf sealed, plain;
+	char *rcpts, *r, *next;
+	time_t now = time(NULL);
+	int rc;
+
+	buf_init(&sealed);
+	buf_init(&plain);
+	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
+		return rc;
+	rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
+	store_abort(t);
+	if (rc == EM_OK)
+		rc = keys_unseal(sealed.data, sealed.len, &plain, err);
+	buf_free(&sealed);
+	if (rc < 0 || (rc = store_begin(state_store(), true, &t, err)) < 0) {
+		buf_free(&plain);
+		return rc < 0 ? rc : EM_ESTORE;
+	}
+	if ((rc = store_hold_get(t, id, &h)) < 0 || h.state != STORE_HOLD_HELD) {
+		store_abort(t);
+		buf_free(&plain);
+		return EM_OK;	/* dropped or released meanwhile */
+	}
+	rcpts = xstrdup(h.rcpts);
+	for (r = rcpts; r != NULL && *r != '\0' && rc == EM_OK; r = next) {
+		struct store_outbox ob;
+
+		if ((next = strchr(r, ',')) != NULL)
+			*next++ = '\0';
+
+		memset(&ob, 0, sizeof(ob));
+		if ((rc = store_next_id(t, &ob.id, err)) < 0)
+			break;
+		ob.kind = STORE_OB_RELEASE;
+		ob.state = STORE_OB_BUILT;
+		ob.created = now;
+		ob.next_try = now;
+		(void)snprintf(ob.advisory, sizeof(ob.advisory), "%s", h.advisory);
+		(void)snprintf(ob.rcpt, sizeof(ob.rcpt), "%s", r);
+		(void)snprintf(ob.from, sizeof(ob.from), "%s", h.sender);
+		(void)snprintf(ob.member, sizeof(ob.member), "hold %llu",
+		    (unsigned long long)h.id);
+		if ((rc = store_blob_put(t, STORE_BLOB_REL, ob.id, plain.data,
+		    plain.len, err)) == EM_OK)
+			rc = store_ob_put(t, &ob, err);
+	}
+	free(rcpts);
+	buf_free(&plain);
+	if (rc == EM_OK) {
+		struct store_audit a = { 0 };
+		char why[64];
+
+		h.state = STORE_HOLD_RELEASED;
+		h.released_at = now;
+		(void)snprintf(why, sizeof(why), "hold %llu released",
+		    (unsigned long long)h.id);
+		a.time = now;
+		a.event = "released";
+		a.queue_id = h.queue_id;
+		a.sender = h.sender;
+		a.rcpts = h.rcpts;
+		a.advisory = h.advisory;
+		a.decision = "released";
+		a.reason = why;
+		if ((rc = store_blob_del(t, STORE_BLOB_HOLD, h.id, err)) == EM_OK &&
+		    (rc = store_hold_put(t, &h, err)) == EM_OK &&
+		    (rc = store_audit_append(t, &a, err)) == EM_OK)
+			rc = store_commit(t, err);
+		else
+			store_abort(t);
+	} else {
+		store_abort(t);
+	}
+	if (rc == EM_OK)
+		log_msg(LOG_INFO, h.queue_id, "hold %llu about %s released to %s",
+		    (unsigned long long)h.id, h.advisory[0] ? h.advisory : "-",
+		    h.rcpts);
+	(void)cfg;
+	return rc;
+}
+
+struct remind_ctx { struct store_txn *t; const char *id; struct buf *body;
+    unsigned n; };
+
+static int
+remind_hold(const struct store_hold *h, void *ctx)
+{
+	struct remind_ctx *r = ctx;
+	struct buf sealed, plain;
+	struct policy_limits lim = { 20, 500, 262144 };
+	struct facts f;
+	struct em_err err;
+
+	if (h->state != STORE_HOLD_HELD || strcmp(h->advisory, r->id) != 0)
+		return 0;
+	buf_init(&sealed);
+	buf_init(&plain);
+	facts_init(&f);
+	if (store_blob_get(r->t, STORE_BLOB_HOLD, h->id, &sealed) == EM_OK &&
+	    keys_unseal(sealed.data, sealed.len, &plain, &err) == EM_OK)
+		(void)policy_read(plain.data, plain.len, &lim, &f, &err);
+	buf_appendf(r->body, "  hold %llu to %s\n    Subject: %s\n",
+	    (unsigned long long)h->id, h->rcpts, f.subject);
+	facts_free(&f);
+	buf_free(&sealed);
+	buf_free(&plain);
+	r->n++;
+	return 0;
+}
+
+static int
+remind_waiting(const struct store_outbox *ob, void *ctx)
+{
+	struct remind_ctx *r = ctx;
+
+	if (ob->kind == STORE_OB_COPY && ob->state == STORE_OB_WAITING_KEY &&
+	    strcmp(ob->advisory, r->id) == 0)
+		buf_appendf(r->body, "  %s <%s>: %s\n", ob->member, ob->rcpt,
+		    ob->last_error);
+	return 0;
+}
+
+/* remind - one advisory's reminder to the team, audited, once per date */
+
+static void
+remind(const struct config *cfg, const char *id)
+{
+	struct store_advisory a;
+	struct store_audit au = { 0 };
+	struct store_txn *t;
+	struct em_err err;
+	struct buf body;
+	struct remind_ctx r;
+	char subject[160], ts[EM_TIME_BUFSZ];
+
+	if (store_begin(state_store(), true, &t, &err) < 0)
+		return;
+	if (store_adv_get(t, id, &a) != EM_OK || cfg->team_addresses.n == 0) {
+		store_abort(t);
+		return;
+	}
+	buf_init(&body);
+	buf_appendf(&body, "%s becomes public at %s.\n\nThis is the last moment "
+	    "to move the date (embargoctl embargo %s --until WHEN)\nor to fix a "
+	    "held posting.\n\nHeld postings that will go out then:\n", id,
+	    em_time_format(a.embargo, ts), id);
+	r.t = t;
+	r.id = id;
+	r.body = &body;
+	r.n = 0;
+	(void)store_hold_each(t, remind_hold, &r);
+	if (r.n == 0)
+		buf_appends(&body, "  (none)\n");
+	buf_appends(&body, "\nMembers still waiting for a key:\n");
+	(void)store_ob_each(t, remind_waiting, &r);
+	(void)snprintf(subject, sizeof(subject), "Reminder: %s goes public at %s",
+	    id, ts);
+	a.reminded_for = a.embargo;
+	au.time = time(NULL);
+	au.event = "reminder";
+	au.advisory = id;
+	au.revision = a.revision;
+	au.embargo = a.embargo;
+	au.decision = "reminded";
+	au.reason = cfg->team_addresses.v[0];
+	if (notice_queue(t, cfg, cfg->team_addresses.v[0], id, a.revision,
+	    subject, body.data, time(NULL), &err) == EM_OK &&
+	    store_adv_put(t, &a, &err) == EM_OK &&
+	    store_audit_append(t, &au, &err) == EM_OK &&
+	    store_commit(t, &err) == EM_OK)
+		log_msg(LOG_INFO, NULL, "reminder for %s sent to the team", id);
+	else
+		store_abort(t);
+	buf_free(&body);
+}
+
+/* release_thread - sleep until the next due time, then act */
+
+static void *
+release_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		const struct config *cfg = state_config_acquire();
+		struct scan s;
+		struct em_err err;
+		struct timespec ts;
+
+		memset(&s, 0, sizeof(s));
+		s.cfg = cfg;
+		s.now = time(NULL);
+		if (store_begin(state_store(), false, &s.t, &err) == EM_OK) {
+			(void)store_hold_each(s.t, scan_hold, &s);
+			(void)store_adv_each(s.t, scan_adv, &s);
+			store_abort(s.t);
+		}
+		for (size_t i = 0; i < s.n_holds; i++)
+			if (release_one(cfg, s.holds[i], &err) < 0)
+				log_msg(LOG_ERR, NULL, "release of hold %llu: %s",
+				    (unsigned long long)s.holds[i], err.msg);
+		for (size_t i = 0; i < s.n_remind; i++)
+			remind(cfg, s.remind[i]);
+		state_config_release(cfg);
+		if (s.n_holds || s.n_remind)
+			deliver_kick();
+		pthread_mutex_lock(&lock);
+		if (s.n_holds || s.n_remind)
+			kicked = true;	/* more may be due: scan again */
+		ts.tv_sec = s.next && s.next < s.now + MAX_SLEEP ? s.next :
+		    s.now + MAX_SLEEP;
+		ts.tv_nsec = 0;
+		while (!stopping && !kicked &&
+		    pthread_cond_timedwait(&cond, &lock, &ts) == 0)
+			;
+		kicked = false;
+		if (stopping) {
+			pthread_mutex_unlock(&lock);
+			return NULL;
+		}
+		pthread_mutex_unlock(&lock);
+	}
+}
+
+/* release_kick - something changed: compute the next due time again */
+
+void
+release_kick(void)
+{
+	pthread_mutex_lock(&lock);
+	kicked = true;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+}
+
+/* release_start - the timer thread, with the daemon's signals blocked */
+
+int
+release_start(void)
+{
+	sigset_t set, old;
+	int rc;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	rc = pthread_create(&tid, NULL, release_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc == 0 ? EM_OK : EM_EIO;
+}
+
+/* release_stop - end the timer */
+
+void
+release_stop(void)
+{
+	pthread_mutex_lock(&lock);
+	stopping = true;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+	(void)pthread_join(tid, NULL);
+}

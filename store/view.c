@@ -1,0 +1,101 @@
+/*
+ * view.c - the registry view for policy_decide() (see view.h)
+ */
+
+/* System library. */
+#include <stdio.h>
+#include <string.h>
+
+/* Application-specific. */
+#include "view.h"
+
+/* The registry, seen by policy_decide() through a read transaction. */
+
+struct tally { char id[64]; unsigned n; };
+struct tallies { struct tally v[16]; size_t n; };
+
+/* tally_cb - one matching fingerprint for an advisory */
+
+static void
+tally_cb(const char *id, void *ctx)
+{
+	struct tallies *t = ctx;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].id, id) == 0) {
+			t->v[i].n++;
+			return;
+		}
+	if (t->n < sizeof(t->v) / sizeof(t->v[0])) {
+		(void)snprintf(t->v[t->n].id, sizeof(t->v[t->n].id), "%s", id);
+		t->v[t->n++].n = 1;
+	}
+}
+
+/*
+ * view_quoted - the embargoed advisory the text quotes, or NULL: one
+ * lookup per word run of the text, whatever the number of advisories
+ */
+static const char *
+view_quoted(void *ctx, const char *text, size_t len)
+{
+	struct store_view *v = ctx;
+	struct policy_prints pr;
+	struct tallies tl = { .n = 0 };
+	const char *found = NULL;
+
+	if (v->t == NULL)
+		return NULL;
+	policy_prints(text, len, v->key, 32, &pr);
+	for (size_t i = 0; i < pr.n; i++)
+		(void)store_print_lookup(v->t, pr.h[i], tally_cb, &tl);
+	policy_prints_free(&pr);
+	for (size_t i = 0; i < tl.n && found == NULL; i++)
+		if (tl.v[i].n >= POLICY_LEAK_SHINGLES &&
+		    store_adv_get(v->t, tl.v[i].id, &v->a) == EM_OK &&
+		    v->a.state == STORE_ADV_EMBARGOED && v->a.embargo > v->now) {
+			(void)snprintf(v->quoted, sizeof(v->quoted), "%s",
+			    tl.v[i].id);
+			found = v->quoted;
+		}
+	return found;
+}
+
+/* view_lookup - one advisory, or NULL */
+
+static const struct policy_advisory *
+view_lookup(void *ctx, const char *id)
+{
+	struct store_view *v = ctx;
+
+	if (v->t == NULL || store_adv_get(v->t, id, &v->a) != EM_OK)
+		return NULL;
+	v->pa.id = v->a.id;
+	v->pa.embargo = v->a.state == STORE_ADV_EMBARGOED ? v->a.embargo : 0;
+	v->pa.revision = v->a.revision;
+	return &v->pa;
+}
+
+/* store_view_open - a read transaction behind a policy_view */
+
+int
+store_view_open(struct store_view *v, struct policy_view *pv, struct store *s,
+    const unsigned char *key, time_t now, struct em_err *err)
+{
+	memset(v, 0, sizeof(*v));
+	v->key = key;
+	v->now = now;
+	pv->lookup = view_lookup;
+	pv->quoted = view_quoted;
+	pv->ctx = v;
+	return store_begin(s, false, &v->t, err);
+}
+
+/* store_view_close - end the transaction */
+
+void
+store_view_close(struct store_view *v)
+{
+	store_abort(v->t);
+	v->t = NULL;
+}
