@@ -39,7 +39,7 @@ MILTER_SRC = milter/main.c milter/log.c milter/state.c milter/ctx.c \
 CLI_SRC    = cli/embargoctl.c cli/cmd_state.c cli/cmd_embargo.c
 HDRS	   = $(wildcard */*.h)
 
-UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide
+UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build

@@ -72,6 +72,7 @@ list predisclosure {
 }
 $members
 public_lists = { "announce@lists.example.org", "oss-security@lists.example.net" }
+${EXTRA_CONF:-}
 CONF
 	chgrp "$(id -gn nobody)" "$W/milter.conf"
 	chmod 0640 "$W/milter.conf"

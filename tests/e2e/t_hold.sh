@@ -1,0 +1,148 @@
+#!/bin/bash
+# t_hold - SPEC 5 rules 2 and 3 and the release, through a real Postfix:
+# the team's public posting is held and released within a second of the
+# embargo date (across a restart), follows a moved date and --now; the
+# reminder names the held posting; forwards, quoting replies and pasted
+# patches of embargoed text are refused, and dry-run agrees.
+. "$(dirname "$0")/lib.sh"
+NMEMBERS=2
+EXTRA_CONF='remind_before = "25s"'
+e2e_start --keys $NMEMBERS
+ctl() { as_nobody "$CTL_BIN" -c "$W/milter.conf" "$@"; }
+
+E=$(( $(date +%s) + 45 ))	# XSA-800's embargo: 45 s from now
+when=$(date -u -d "@$E" '+%Y-%m-%d %H:%M:%S UTC')
+advisory() {	# advisory ID WHEN: the advisory text
+	cat <<ADV
+            Xen Security Advisory CVE-2026-$1 / XSA-$1
+                               version 1
+
+          grant table mapping race lets a guest corrupt host memory
+
+*** EMBARGOED UNTIL $2 ***
+
+ISSUE DESCRIPTION
+=================
+
+When two vCPUs of one guest map the same grant reference at the same
+time, the reference count in the shared frame table is incremented without
+holding the grant table lock, so a racing unmap can release the page while
+a mapping of it still exists in the second vCPU's page tables.
+
+IMPACT
+======
+
+A malicious guest administrator can corrupt memory of the host, leading
+to a crash or privilege escalation of the hypervisor.
+ADV
+}
+patch() {
+	cat <<'PATCH'
+--- a/xen/common/grant_table.c
++++ b/xen/common/grant_table.c
+@@ -1021,8 +1021,10 @@ map_grant_ref(
++    grant_read_lock(rgt);
+     refcnt = atomic_read(&frame_table[mfn].count_info);
+-    if ( refcnt == 0 ) goto undo_out;
++    if ( refcnt == 0 || !get_page(pg, rd) )
++        goto unlock_out;
++    grant_read_unlock(rgt);
+PATCH
+}
+post_list() {	# post_list ID WHEN: fan-out of XSA-ID, embargoed until WHEN
+	{ echo "From: security@example.org"; echo "To: predisclosure@lists.example.org"
+	  echo "Subject: Xen Security Advisory $1 v1 - grant table race"; echo; advisory "$1" "$2"; } > "$W/d$1"
+	patch > "$W/xsa$1.patch"
+	mutt_post "$W/p$1.eml" "$W/d$1" "$LIST_FPR" "$W/xsa$1.patch" && cp "$W/p$1.eml" "$W/msg" &&
+	    send security@example.org predisclosure@lists.example.org && [ "$SWAKS_RC" = 0 ]
+}
+post_public() {	# post_public ID: the team's public posting to two lists (signed)
+	{ echo "From: security@example.org"; echo "To: announce@lists.example.org, oss-security@lists.example.net"
+	  echo "Subject: Xen Security Advisory $1 v1 - grant table race"; echo; advisory "$1" "$2"; } > "$W/pub$1"
+	mutt_post "$W/pp$1.eml" "$W/pub$1" none && cp "$W/pp$1.eml" "$W/msg" &&
+	    send security@example.org announce@lists.example.org oss-security@lists.example.net &&
+	    [ "$SWAKS_RC" = 0 ]
+}
+arrival() {	# arrival ADDR N DEADLINE: epoch seconds (with fraction) when ADDR holds N, or "none"
+	while [ "$(date +%s)" -le "$3" ]; do
+		[ "$(delivered "$1")" -ge "$2" ] && { date +%s.%N; return; }
+		sleep 0.05
+	done
+	echo none
+}
+
+# 1. The advisory goes to the list, embargoed 45 s; the public posting is held.
+check "XSA-800 fanned out to the list" post_list 800 "$when"
+check "the team's public posting is accepted (250) and held" post_public 800 "$when"
+check "the receipt names the hold id and release time" bash -c "grep -l 'Release:   $when' \$(find '$(maildir security@example.org)/new' -type f) >/dev/null 2>&1 || { sleep 3; grep -l 'Release:   $when' \$(find '$(maildir security@example.org)/new' -type f) >/dev/null; }"
+ctl held > "$W/held.out"
+check "embargoctl held lists it" grep -q '^[0-9]* *held *XSA-800 ' "$W/held.out"
+ctl upcoming > "$W/up.out"
+check "upcoming shows the id and date only: $(cat "$W/up.out")" test "$(cat "$W/up.out")" = "XSA-800              $when"
+
+# 2. The leak guard, while XSA-800 is under embargo (no marker in these).
+advisory 800 "$when" | sed '/EMBARGOED/d' > "$W/text"
+leak() {	# leak NAME FROM TO WANT(0 pass|1 reject): milter and dry-run
+	send "$2" "$3"
+	local r; r=$(reply)
+	if [ "$4" = 1 ]; then
+		check "$1: refused: $r" grep -q "^550 5.7.1 XSA-800 is under embargo until $when; not sent to <$3>" <<<"$r"
+	else
+		check "$1: passes (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+	fi
+	ctl dry-run --from "$2" --to "$3" < "$W/msg" >/dev/null
+	check "$1: dry-run agrees" test $? = "$4"
+}
+{ echo "Subject: Fwd: grant table issue"; echo; echo "---------- Forwarded message ----------"; cat "$W/text"; } > "$W/msg"
+leak "a forward to an outsider" dev@vendor.example friend@outsider.example 1
+{ echo "Subject: Re: grant table issue"; echo; echo "Looks bad. Quoting:"; echo
+  fmt -w 50 "$W/text" | sed 's/^/> /'; echo; echo "Thanks."; } > "$W/msg"
+leak "a reply quoting it, re-wrapped with > " dev@vendor.example friend@outsider.example 1
+{ echo "Subject: small fix"; echo; echo "Can you apply this?"; echo; patch; } > "$W/msg"
+leak "the patch pasted into a message" dev@vendor.example friend@outsider.example 1
+{ echo "Subject: XSA-800"; echo; echo "Is XSA-800 on your radar? It is announced for $when."; } > "$W/msg"
+leak "a mail naming only the id" dev@vendor.example friend@outsider.example 0
+{ echo "Subject: Fwd: grant table issue"; echo; cat "$W/text"; } > "$W/msg"
+leak "the text sent to a member address" dev@vendor.example "${MEMBER_ADDR[1]}" 0
+
+# 3. The reminder, remind_before (25 s) ahead, names the held posting.
+check "the reminder arrives before the date" bash -c "for i in \$(seq 1 300); do grep -l 'Subject: Reminder: XSA-800 goes public' \$(find '$(maildir security@example.org)/new' -type f) >/dev/null 2>&1 && exit 0; [ \$(date +%s) -ge $E ] && exit 1; sleep 0.1; done; exit 1"
+rem=$(grep -l 'Subject: Reminder: XSA-800' $(find "$(maildir security@example.org)/new" -type f) 2>/dev/null | head -n 1)
+check "the reminder names the held posting" grep -q 'announce@lists.example.org,oss-security@lists.example.net' "$rem"
+
+# 4. A restart while held; nothing early; both lists within 1 s after the date.
+milter_stop
+milter_start
+check "nothing reached the lists before the embargo" test "$(delivered announce@lists.example.org)$(delivered oss-security@lists.example.net)" = 00
+a1=$(arrival announce@lists.example.org 1 $((E + 10)))
+a2=$(arrival oss-security@lists.example.net 1 $((E + 10)))
+check "announce got it at +$(awk -v a="$a1" -v e="$E" 'BEGIN { printf "%.2f", a - e }') s" awk -v a="$a1" -v e="$E" 'BEGIN { exit !(a != "none" && a >= e && a < e + 1) }'
+check "oss-security got it at +$(awk -v a="$a2" -v e="$E" 'BEGIN { printf "%.2f", a - e }') s" awk -v a="$a2" -v e="$E" 'BEGIN { exit !(a != "none" && a >= e && a < e + 1) }'
+check "the released posting is the team's, signed" grep -q 'multipart/signed' "$(find "$(maildir announce@lists.example.org)/new" -type f | head -n 1)"
+
+# 5. After the date the same text passes.
+{ echo "Subject: Fwd: grant table issue"; echo; cat "$W/text"; } > "$W/msg"
+leak "the text after the embargo" dev@vendor.example friend@outsider.example 0
+
+# 6. A moved date moves the release; --now releases at once.
+E2=$(( $(date +%s) + 3600 ))
+when2=$(date -u -d "@$E2" '+%Y-%m-%d %H:%M:%S UTC')
+check "XSA-801 fanned out" post_list 801 "$when2"
+check "its public posting is held" post_public 801 "$when2"
+E3=$(( $(date +%s) + 8 ))
+"$CTL_BIN" -c "$W/milter.conf" embargo XSA-801 --until "$(date -u -d "@$E3" '+%Y-%m-%dT%H:%M:%SZ')" > "$W/emb.out"
+check "embargo moved: $(cat "$W/emb.out")" grep -q 'moved from' "$W/emb.out"
+a3=$(arrival announce@lists.example.org 2 $((E3 + 10)))
+check "the release followed the earlier date (+$(awk -v a="$a3" -v e="$E3" 'BEGIN { printf "%.2f", a - e }') s)" awk -v a="$a3" -v e="$E3" 'BEGIN { exit !(a != "none" && a >= e && a < e + 1) }'
+check "XSA-802 fanned out" post_list 802 "$when2"
+check "its public posting is held" post_public 802 "$when2"
+t0=$(date +%s.%N)
+"$CTL_BIN" -c "$W/milter.conf" embargo XSA-802 --now >/dev/null
+a4=$(arrival announce@lists.example.org 3 $(( $(date +%s) + 10 )))
+check "--now released it at once (+$(awk -v a="$a4" -v t="$t0" 'BEGIN { printf "%.2f", a - t }') s)" awk -v a="$a4" -v t="$t0" 'BEGIN { exit !(a != "none" && a - t < 2) }'
+ctl audit --advisory XSA-802 > "$W/audit802"
+check "the audit says who lifted it" grep -q '"event":"embargo-changed".*by root' "$W/audit802"
+check "every list got each posting once" test "$(delivered announce@lists.example.org)$(delivered oss-security@lists.example.net)" = 33
+check "audit chain verifies" ctl audit verify
+check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
+e2e_finish
