@@ -283,6 +283,99 @@ t_non_team_public_post_future_marker_refused(void **st)
 	check(&c);
 }
 
+/* A registry with one advisory, XSA-900, and a text that quotes it. */
+static struct policy_advisory reg = { "XSA-900", 0, 1 };
+
+static const struct policy_advisory *
+fake_lookup(void *ctx, const char *id)
+{
+	(void)ctx;
+	return strcmp(id, reg.id) == 0 ? &reg : NULL;
+}
+
+static const char *
+fake_quoted(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	return memmem(text, len, "QUOTED", 6) ? reg.id : NULL;
+}
+
+static enum policy_verdict
+decide_view(const char *subject, const char *text, const char *signer,
+    const char *to, time_t embargo, struct policy_decision *d)
+{
+	const char *rcpts[] = { to };
+	struct policy_view view = { fake_lookup, fake_quoted, NULL };
+	struct policy_envelope env = { "security@example.org", rcpts, 1 };
+	struct facts f;
+
+	reg.embargo = embargo;
+	facts_init(&f);
+	free(f.subject);
+	f.subject = xstrdup(subject);
+	buf_appends(&f.text, text);
+	if (signer)
+		(void)snprintf(f.signer, sizeof(f.signer), "%s", signer);
+	policy_classify(cfg, &f);
+	policy_decide(cfg, &f, &env, &view, NOW, d);
+	facts_free(&f);
+	return d->verdict;
+}
+
+static void
+t_hold_by_registered_id(void **st)
+{
+	struct policy_decision d;
+
+	(void)st;
+	assert_int_equal(decide_view("Xen Security Advisory XSA-900", "text\n",
+	    TEST_FPR_TEAM, "announce@lists.example.org", NOW + 3600, &d), POLICY_HOLD);
+	assert_int_equal(d.embargo, NOW + 3600);
+	assert_string_equal(d.advisory_id, "XSA-900");
+}
+
+static void
+t_public_advisory_posting_passes(void **st)
+{
+	struct policy_decision d;
+
+	(void)st;
+	assert_int_equal(decide_view("Xen Security Advisory XSA-900", "text\n",
+	    TEST_FPR_TEAM, "announce@lists.example.org", 0, &d), POLICY_PASS);
+}
+
+static void
+t_quoted_text_to_outsider_refused(void **st)
+{
+	struct policy_decision d;
+
+	(void)st;
+	assert_int_equal(decide_view("Re: hello", "> QUOTED text\n", NULL,
+	    "friend@outsider.example", NOW + 60, &d), POLICY_REJECT);
+	assert_non_null(strstr(d.reply, "XSA-900 is under embargo until "));
+	assert_non_null(strstr(d.reply, "not sent to <friend@outsider.example>"));
+}
+
+static void
+t_quoted_text_after_embargo_passes(void **st)
+{
+	struct policy_decision d;
+
+	(void)st;
+	assert_int_equal(decide_view("Re: hello", "> QUOTED text\n", NULL,
+	    "friend@outsider.example", NOW - 60, &d), POLICY_PASS);
+}
+
+static void
+t_quoted_text_to_member_passes(void **st)
+{
+	struct policy_decision d;
+
+	(void)st;
+	assert_int_equal(decide_view("Re: hello", "> QUOTED text\n", NULL,
+	    "security@cloud.example", NOW + 60, &d), POLICY_PASS);
+}
+
 int
 main(void)
 {
@@ -304,6 +397,11 @@ main(void)
 		cmocka_unit_test(t_list_post_public_fans_out),
 		cmocka_unit_test(t_team_public_post_future_marker_held),
 		cmocka_unit_test(t_non_team_public_post_future_marker_refused),
+		cmocka_unit_test(t_hold_by_registered_id),
+		cmocka_unit_test(t_public_advisory_posting_passes),
+		cmocka_unit_test(t_quoted_text_to_outsider_refused),
+		cmocka_unit_test(t_quoted_text_after_embargo_passes),
+		cmocka_unit_test(t_quoted_text_to_member_passes),
 	};
 
 	return cmocka_run_group_tests_name("decide", tests, setup, teardown);
