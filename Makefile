@@ -105,6 +105,7 @@ demo: all
 
 bench: all
 	@bash tests/bench/run.sh
+	@bash tests/bench/throughput.sh
 
 install: $(B)/embargo-milter $(B)/embargoctl
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \

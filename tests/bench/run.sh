@@ -85,7 +85,4 @@ for kind in $KINDS; do
 		echo "$row" | tee -a "$out"
 	done
 done
-if [ -x "$TOP/tests/bench/schleuder.sh" ] && command -v schleuder >/dev/null; then
-	. "$TOP/tests/bench/schleuder.sh"
-fi
 echo "# table written to $out"
