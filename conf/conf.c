@@ -29,7 +29,7 @@
 
 /* Every key of the schema, for the man page test (conf_key_names). */
 const char *const conf_key_names[] = {
-	"socket", "state_dir", "gnupg_home", "user", "on_error",
+	"socket", "socket_mode", "state_dir", "gnupg_home", "user", "on_error",
 	"max_message_size", "max_embargo", "remind_before",
 	"mime_max_depth", "mime_max_parts", "max_header_size",
 	"reinject", "host", "port",
@@ -329,6 +329,19 @@ load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		problem(rep, "socket", cfg->socket, "socket \"%s\" is not a "
 		    "milter socket; write \"unix:/path\" or \"inet:PORT@127.0.0.1\"",
 		    cfg->socket);
+	s = cfg_getstr(c, "socket_mode");
+	{
+		char *end;
+		long mode = strtol(s, &end, 8);
+
+		if (*s == '\0' || *end != '\0' || mode < 0 || mode > 0777 ||
+		    (mode & 0007))
+			problem(rep, "socket_mode", s, "socket_mode = \"%s\" is not "
+			    "an octal mode without rights for others; write e.g. "
+			    "\"0660\" and put the MTA's user in the daemon's group",
+			    s);
+		cfg->socket_mode = (unsigned)(mode & 0777);
+	}
 	if (cfg->state_dir[0] != '/')
 		problem(rep, "state_dir", cfg->state_dir, "state_dir \"%s\" "
 		    "must be an absolute path", cfg->state_dir);
@@ -657,6 +670,7 @@ schema_parse(const char *path, int *rc)
 	};
 	static cfg_opt_t opts[] = {
 		CFG_STR("socket", DEF_SOCKET, CFGF_NONE),
+		CFG_STR("socket_mode", "0660", CFGF_NONE),
 		CFG_STR("state_dir", DEF_STATE, CFGF_NONE),
 		CFG_STR("gnupg_home", DEF_GNUPG, CFGF_NONE),
 		CFG_STR("user", "embargo", CFGF_NONE),
@@ -683,8 +697,8 @@ schema_parse(const char *path, int *rc)
 		CFG_END()
 	};
 	static const char *noted[] = {
-		"socket", "state_dir", "gnupg_home", "user", "on_error",
-		"max_embargo", "remind_before", "advisory_id",
+		"socket", "socket_mode", "state_dir", "gnupg_home", "user",
+		"on_error", "max_embargo", "remind_before", "advisory_id",
 		"embargo_phrases", "role_localparts", "public_lists",
 		"team|addresses", "team|keys", "list|address", "list|key",
 		"member|address", "member|key", NULL

@@ -47,6 +47,7 @@ struct conf_member {
 struct config {
 	char   *path;
 	char   *socket;
+	unsigned socket_mode;		/* of a unix socket, e.g. 0660 */
 	char   *state_dir;
 	char   *gnupg_home;
 	char   *user;

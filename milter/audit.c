@@ -45,7 +45,7 @@ audit_decision(struct store_txn *t, const struct msg_ctx *m,
 	    "classified on its headers alone" : d->reason;
 	a.keys = keys;
 	a.msg_sha256 = msg_sha;
-	rc = store_audit_append(t, &a, err);
+	rc = t != NULL ? store_audit_append(t, &a, err) : auditq_commit(&a, err);
 	buf_free(&rcpts);
 	return rc;
 }

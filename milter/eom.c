@@ -70,24 +70,6 @@ edit_envelope(SMFICTX *ctx, const struct msg_ctx *m)
 	return remaining > 0 ? SMFIS_ACCEPT : SMFIS_DISCARD;
 }
 
-/* audit_only - commit the audit record of a pass or a refusal */
-
-static int
-audit_only(const struct msg_ctx *m, const struct facts *f,
-    const struct policy_decision *d, const char *sha, struct em_err *err)
-{
-	struct store_txn *t;
-	int rc;
-
-	if ((rc = store_begin(state_store(), true, &t, err)) < 0)
-		return rc;
-	if ((rc = audit_decision(t, m, f, d, sha, err)) < 0) {
-		store_abort(t);
-		return rc;
-	}
-	return store_commit(t, err);
-}
-
 /* eom_process - the whole pipeline for one collected message */
 
 sfsistat
@@ -142,7 +124,7 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 		break;
 	case POLICY_PASS:
 	case POLICY_REJECT:
-		if (audit_only(m, &f, &d, sha, &err) < 0)
+		if (audit_decision(NULL, m, &f, &d, sha, &err) < 0)
 			r = verdict_internal(ctx, m, err.msg);
 		else
 			r = verdict_apply(ctx, m, &d);

@@ -132,9 +132,9 @@ drop_privileges(const struct config *cfg)
 		    "set user to an unprivileged account\n", cfg->user);
 		return -1;
 	}
-	/* The MTA reaches the socket through the group (mode 0660). */
+	/* The MTA reaches the socket through the group (socket_mode). */
 	if (sock != NULL && (chown(sock, pw->pw_uid, pw->pw_gid) < 0 ||
-	    chmod(sock, 0660) < 0)) {
+	    chmod(sock, cfg->socket_mode) < 0)) {
 		(void)fprintf(stderr, "embargo-milter: %s: %s\n", sock,
 		    strerror(errno));
 		return -1;
@@ -383,7 +383,8 @@ main(int argc, char **argv)
 	}
 	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);
 	write_pidfile(cfg->state_dir);
-	if (deliver_start(WORKERS) < 0 || release_start() < 0 ||
+	if (auditq_start() < 0 || deliver_start(WORKERS) < 0 ||
+	    release_start() < 0 ||
 	    pthread_create(&tid, NULL, milter_thread, &rc) != 0)
 		return 2;
 	main_loop(path);
@@ -393,6 +394,7 @@ main(int argc, char **argv)
 		    "the MTA will retry them", STOP_GRACE);
 	release_stop();
 	deliver_stop();
+	auditq_stop();
 	store_close(state_store());
 	log_msg(LOG_INFO, NULL, "stopped");
 	g_mime_shutdown();

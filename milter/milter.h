@@ -67,10 +67,16 @@ sfsistat verdict_internal(SMFICTX *ctx, const struct msg_ctx *m,
 /* eom.c: classify and decide one collected message. */
 sfsistat eom_process(SMFICTX *ctx, struct msg_ctx *m);
 
-/* audit.c: one audit record (and log line) for a decision. */
+/* audit.c: one audit record for a decision, in t; or, with t NULL,
+ * committed through the group commit of auditq.c. */
 int	audit_decision(struct store_txn *t, const struct msg_ctx *m,
 	    const struct facts *f, const struct policy_decision *d,
 	    const char *msg_sha, struct em_err *err);
+
+/* auditq.c: group commit of audit records. */
+int	auditq_start(void);
+void	auditq_stop(void);
+int	auditq_commit(struct store_audit *a, struct em_err *err);
 
 /* fanout.c: rule 1, committed before the MTA is answered. */
 int	fanout_commit(const struct msg_ctx *m, const struct facts *f,

@@ -511,6 +511,11 @@ store_print_lookup(struct store_txn *t, const unsigned char h[8],
 	char id[65];
 	int rc;
 
+	/* Most runs match nothing: answer those without a cursor. */
+	if ((rc = mdb_get(t->txn, t->s->print, &key, &val)) == MDB_NOTFOUND)
+		return EM_OK;
+	if (rc != 0)
+		return EM_ESTORE;
 	if (mdb_cursor_open(t->txn, t->s->print, &c) != 0)
 		return EM_ESTORE;
 	for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_KEY); rc == 0;

@@ -4,6 +4,7 @@
 
 /* System library. */
 #include <stdio.h>
+#include <string.h>
 
 /* Utility library. */
 #include <glib.h>
@@ -36,14 +37,28 @@ hmac_sha256_hex(const void *key, size_t keylen, const void *p, size_t n,
 
 /* hmac_sha256_8 - a truncated keyed digest, for fingerprints */
 
+static _Thread_local GHmac *keyed;		/* this thread's keyed state */
+static _Thread_local unsigned char keyed_for[64];
+static _Thread_local size_t keyed_len;
+
 void
 hmac_sha256_8(const void *key, size_t keylen, const void *p, size_t n,
     unsigned char out[8])
 {
-	GHmac *h = g_hmac_new(G_CHECKSUM_SHA256, key, keylen);
+	GHmac *h;
 	guint8 d[32];
 	gsize dl = sizeof(d);
 
+	/* The key schedule once per key, not once per word run. */
+	if (keyed == NULL || keylen > sizeof(keyed_for) || keylen != keyed_len ||
+	    memcmp(keyed_for, key, keylen) != 0) {
+		if (keyed != NULL)
+			g_hmac_unref(keyed);
+		keyed = g_hmac_new(G_CHECKSUM_SHA256, key, keylen);
+		keyed_len = keylen <= sizeof(keyed_for) ? keylen : 0;
+		memcpy(keyed_for, key, keyed_len);
+	}
+	h = g_hmac_copy(keyed);
 	g_hmac_update(h, p, (gssize)n);
 	g_hmac_get_digest(h, d, &dl);
 	g_hmac_unref(h);

@@ -1,0 +1,136 @@
+/*
+ * auditq.c - group commit of the audit records of passes and refusals
+ *
+ * Every decision is one audit record, committed before the MTA is
+ * answered.  Committed one by one, concurrent messages queue up behind
+ * each other's fsync; here one writer takes every record waiting, writes
+ * them in one transaction, commits once, and wakes each message, which
+ * only then answers the MTA.  A failed commit fails every message in it
+ * (451 under on_error = tempfail): nothing is answered before it is on
+ * disk.
+ */
+
+/* System library. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Application-specific. */
+#include "milter.h"
+#include "log.h"
+
+struct waiter {
+	struct store_audit *a;
+	int	rc;
+	bool	done;
+	char	why[512];
+	struct waiter *next;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
+static struct waiter *head, **tail = &head;
+static bool stopping;
+static pthread_t tid;
+
+/* commit_batch - one transaction for a batch; every waiter learns the result */
+
+static void
+commit_batch(struct waiter *batch)
+{
+	struct store_txn *t;
+	struct em_err err;
+	int rc;
+
+	em_err_clear(&err);
+	rc = store_begin(state_store(), true, &t, &err);
+	for (struct waiter *w = batch; rc == EM_OK && w != NULL; w = w->next)
+		rc = store_audit_append(t, w->a, &err);
+	if (rc == EM_OK)
+		rc = store_commit(t, &err);
+	else if (t != NULL)
+		store_abort(t);
+	pthread_mutex_lock(&lock);
+	for (struct waiter *w = batch; w != NULL; w = w->next) {
+		w->rc = rc;
+		(void)snprintf(w->why, sizeof(w->why), "%s", err.msg);
+		w->done = true;
+	}
+	pthread_cond_broadcast(&done);
+	pthread_mutex_unlock(&lock);
+}
+
+/* writer - take everything waiting, commit it, repeat */
+
+static void *
+writer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		struct waiter *batch;
+
+		while (head == NULL && !stopping)
+			pthread_cond_wait(&work, &lock);
+		if (head == NULL && stopping)
+			break;
+		batch = head;
+		head = NULL;
+		tail = &head;
+		pthread_mutex_unlock(&lock);
+		commit_batch(batch);
+		pthread_mutex_lock(&lock);
+	}
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+/* auditq_commit - append a record; return once it is committed */
+
+int
+auditq_commit(struct store_audit *a, struct em_err *err)
+{
+	struct waiter w = { a, 0, false, "", NULL };
+
+	pthread_mutex_lock(&lock);
+	*tail = &w;
+	tail = &w.next;
+	pthread_cond_signal(&work);
+	while (!w.done)
+		pthread_cond_wait(&done, &lock);
+	pthread_mutex_unlock(&lock);
+	return w.rc < 0 ? em_fail(err, w.rc, "%s", w.why) : EM_OK;
+}
+
+/* auditq_start - the writer thread, with the daemon's signals blocked */
+
+int
+auditq_start(void)
+{
+	sigset_t set, old;
+	int rc;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	rc = pthread_create(&tid, NULL, writer, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc == 0 ? EM_OK : EM_EIO;
+}
+
+/* auditq_stop - commit what is waiting, then end */
+
+void
+auditq_stop(void)
+{
+	pthread_mutex_lock(&lock);
+	stopping = true;
+	pthread_cond_signal(&work);
+	pthread_mutex_unlock(&lock);
+	(void)pthread_join(tid, NULL);
+}
