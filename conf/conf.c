@@ -406,6 +406,24 @@ load_patterns(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	for (size_t i = 0; i < cfg->advisory_src.n; i++) {
 		const char *src = cfg->advisory_src.v[i];
 		int rc = regcomp(&cfg->advisory_re[i], src, REG_EXTENDED);
+		size_t lit = strcspn(src, "\\^$.[]|()*+?{}");
+
+		/*
+		 * The literal start of a pattern ("XSA-" of "XSA-[0-9]+"): a
+		 * text without it cannot match, and memmem is far cheaper
+		 * than regexec.  A quantifier right after it makes its last
+		 * character optional, so that one is left out.
+		 */
+		if (lit > 0 && src[lit] != '\0' && strchr("*?{", src[lit]) != NULL)
+			lit--;
+		if (strchr(src, '|') != NULL)
+			lit = 0;	/* an alternative may start otherwise */
+		{
+			char *pre = xstrndup(src, lit);
+
+			strv_push(&cfg->advisory_prefix, pre);
+			free(pre);
+		}
 
 		if (rc != 0) {
 			char msg[128];
@@ -775,6 +793,7 @@ conf_free(struct config *cfg)
 			regfree(&cfg->advisory_re[i]);
 	free(cfg->advisory_re);
 	strv_free(&cfg->advisory_src);
+	strv_free(&cfg->advisory_prefix);
 	strv_free(&cfg->embargo_phrases);
 	strv_free(&cfg->role_localparts);
 	strv_free(&cfg->team_addresses);

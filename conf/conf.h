@@ -64,6 +64,7 @@ struct config {
 
 	regex_t *advisory_re;		/* compiled advisory_id, in order */
 	struct strv advisory_src;
+	struct strv advisory_prefix;	/* each pattern's literal start ("" if none) */
 	struct strv embargo_phrases;
 	struct strv role_localparts;	/* lower case */
 

@@ -43,9 +43,14 @@ static const char *
 find_ci(const char *hay, size_t len, const char *needle)
 {
 	size_t n = strlen(needle);
+	int first;
 
+	if (n == 0)
+		return hay;
+	first = tolower((unsigned char)needle[0]);
 	for (size_t i = 0; n <= len && i <= len - n; i++)
-		if (strncasecmp(hay + i, needle, n) == 0)
+		if (tolower((unsigned char)hay[i]) == first &&
+		    strncasecmp(hay + i, needle, n) == 0)
 			return hay + i;
 	return NULL;
 }
@@ -121,12 +126,14 @@ scan_text(const struct strv *phrases, struct facts *f)
 /* match - first match of re in s, copied into out */
 
 static bool
-match(const regex_t *re, const char *s, char *out, size_t outsz)
+match(const regex_t *re, const char *prefix, const char *s, char *out,
+    size_t outsz)
 {
 	regmatch_t rm;
 	size_t n;
 
-	if (s == NULL || regexec(re, s, 1, &rm, 0) != 0 || rm.rm_so < 0)
+	if (s == NULL || (prefix[0] != '\0' && strstr(s, prefix) == NULL) ||
+	    regexec(re, s, 1, &rm, 0) != 0 || rm.rm_so < 0)
 		return false;
 	n = (size_t)(rm.rm_eo - rm.rm_so);
 	if (n == 0)
@@ -145,8 +152,10 @@ policy_advisory_find(const struct config *cfg, const char *subject,
     const char *text, char *out, size_t outsz)
 {
 	for (size_t i = 0; i < cfg->advisory_src.n; i++)
-		if (match(&cfg->advisory_re[i], subject, out, outsz) ||
-		    match(&cfg->advisory_re[i], text, out, outsz))
+		if (match(&cfg->advisory_re[i], cfg->advisory_prefix.v[i], subject,
+		    out, outsz) ||
+		    match(&cfg->advisory_re[i], cfg->advisory_prefix.v[i], text,
+		    out, outsz))
 			return true;
 	out[0] = '\0';
 	return false;

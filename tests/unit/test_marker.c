@@ -137,6 +137,26 @@ t_id_order_subject_then_text(void **st)
 }
 
 static void
+t_id_alternation_not_skipped(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "advisory_id = { \"XSA-[0-9]+|OSS-[0-9]+\", \"CVE-?[0-9]{4}\" }", &rep);
+	struct facts f;
+
+	(void)st;
+	assert_non_null(cfg);
+	classify_text(cfg, "note", "see OSS-12 for details\n", &f);
+	assert_string_equal(f.advisory_id, "OSS-12");
+	facts_free(&f);
+	classify_text(cfg, "note", "see CVE2026 for details\n", &f);
+	assert_string_equal(f.advisory_id, "CVE2026");
+	facts_free(&f);
+	conf_free(cfg);
+	conf_report_free(&rep);
+}
+
+static void
 t_marker_in_subject(void **st)
 {
 	struct config *cfg = cfg_load();
@@ -189,6 +209,7 @@ main(void)
 		cmocka_unit_test(t_quoted_marker_still_found),
 		cmocka_unit_test(t_id_order_subject_then_text),
 		cmocka_unit_test(t_marker_in_subject),
+		cmocka_unit_test(t_id_alternation_not_skipped),
 		cmocka_unit_test(t_valid_after_bad),
 		cmocka_unit_test(t_revision),
 	};
