@@ -27,6 +27,9 @@ void	json_str(const char *s);
 struct config *cli_load(const struct opts *o);
 /* The store of cfg, or NULL after printing why. */
 struct store *cli_store(const struct config *cfg);
+/* Both, or -1 after printing why; cli_close() releases them. */
+int	cli_open(const struct opts *o, struct config **cfg, struct store **s);
+void	cli_close(struct config *cfg, struct store *s);
 
 int	cmd_advisories(const struct opts *o);
 int	cmd_advisory(const struct opts *o, const char *id);

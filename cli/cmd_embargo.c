@@ -143,13 +143,10 @@ cmd_embargo(const struct opts *o, int argc, char **argv)
 		    until);
 		return EXIT_USAGE;
 	}
-	if ((cfg = cli_load(o)) == NULL || (s = cli_store(cfg)) == NULL) {
-		conf_free(cfg);
+	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	}
 	rc = set_embargo(cfg, s, argv[1], when);
-	store_close(s);
-	conf_free(cfg);
+	cli_close(cfg, s);
 	return rc;
 }
 
@@ -316,10 +313,8 @@ cmd_held(const struct opts *o, int argc, char **argv)
 		    "--why TEXT]\n");
 		return EXIT_USAGE;
 	}
-	if ((cfg = cli_load(o)) == NULL || (s = cli_store(cfg)) == NULL) {
-		conf_free(cfg);
+	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	}
 	if (argc >= 2 && strcmp(argv[1], "show") != 0) {
 		rc = held_change(cfg, s, id, why);
 	} else if (store_begin(s, false, &t, &err) == EM_OK) {
@@ -336,8 +331,7 @@ cmd_held(const struct opts *o, int argc, char **argv)
 		}
 		store_abort(t);
 	}
-	store_close(s);
-	conf_free(cfg);
+	cli_close(cfg, s);
 	return rc;
 }
 
@@ -366,21 +360,18 @@ up_cb(const struct store_advisory *a, void *ctx)
 int
 cmd_upcoming(const struct opts *o)
 {
-	struct config *cfg = cli_load(o);
-	struct store *s = cfg ? cli_store(cfg) : NULL;
+	struct config *cfg;
+	struct store *s;
 	struct up u = { o, time(NULL) };
 	struct store_txn *t;
 	struct em_err err;
 
-	if (s == NULL) {
-		conf_free(cfg);
+	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	}
 	if (store_begin(s, false, &t, &err) == EM_OK) {
 		(void)store_adv_each(t, up_cb, &u);
 		store_abort(t);
 	}
-	store_close(s);
-	conf_free(cfg);
+	cli_close(cfg, s);
 	return EXIT_OK;
 }

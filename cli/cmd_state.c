@@ -30,6 +30,31 @@ cli_store(const struct config *cfg)
 	return s;
 }
 
+/* cli_open - the config and the store, or say why not */
+
+int
+cli_open(const struct opts *o, struct config **cfg, struct store **s)
+{
+	*s = NULL;
+	if ((*cfg = cli_load(o)) == NULL)
+		return -1;
+	if ((*s = cli_store(*cfg)) == NULL) {
+		conf_free(*cfg);
+		*cfg = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* cli_close - what cli_open() opened */
+
+void
+cli_close(struct config *cfg, struct store *s)
+{
+	store_close(s);
+	conf_free(cfg);
+}
+
 static const char *
 ob_state(int st)
 {
@@ -105,16 +130,14 @@ adv_cb(const struct store_advisory *a, void *ctx)
 int
 cmd_advisories(const struct opts *o)
 {
-	struct config *cfg = cli_load(o);
-	struct store *s = cfg ? cli_store(cfg) : NULL;
+	struct config *cfg;
+	struct store *s;
 	struct store_txn *t;
 	struct em_err err;
 	struct adv_list l = { o, NULL };
 
-	if (s == NULL) {
-		conf_free(cfg);
+	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	}
 	if (store_begin(s, false, &t, &err) == EM_OK) {
 		l.t = t;
 		if (!o->json)
@@ -123,8 +146,7 @@ cmd_advisories(const struct opts *o)
 		(void)store_adv_each(t, adv_cb, &l);
 		store_abort(t);
 	}
-	store_close(s);
-	conf_free(cfg);
+	cli_close(cfg, s);
 	return EXIT_OK;
 }
 
@@ -186,8 +208,8 @@ ob_print(const struct store_outbox *ob, void *ctx)
 int
 cmd_advisory(const struct opts *o, const char *id)
 {
-	struct config *cfg = cli_load(o);
-	struct store *s = cfg ? cli_store(cfg) : NULL;
+	struct config *cfg;
+	struct store *s;
 	struct ob_list l = { o, id, true };
 	struct store_advisory a;
 	struct store_txn *t;
@@ -195,10 +217,8 @@ cmd_advisory(const struct opts *o, const char *id)
 	char tb[EM_TIME_BUFSZ];
 	int rc = EXIT_OK;
 
-	if (s == NULL) {
-		conf_free(cfg);
+	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	}
 	if (store_begin(s, false, &t, &err) < 0) {
 		rc = EXIT_USAGE;
 	} else if (store_adv_get(t, id, &a) != EM_OK) {
@@ -216,8 +236,7 @@ cmd_advisory(const struct opts *o, const char *id)
 		(void)store_ob_each(t, ob_print, &l);
 		store_abort(t);
 	}
-	store_close(s);
-	conf_free(cfg);
+	cli_close(cfg, s);
 	return rc;
 }
 
@@ -288,17 +307,15 @@ outbox_retry(const struct config *cfg, struct store *s)
 int
 cmd_outbox(const struct opts *o, bool retry)
 {
-	struct config *cfg = cli_load(o);
-	struct store *s = cfg ? cli_store(cfg) : NULL;
+	struct config *cfg;
+	struct store *s;
 	struct ob_list l = { o, NULL, false };
 	struct store_txn *t;
 	struct em_err err;
 	int rc = EXIT_OK;
 
-	if (s == NULL) {
-		conf_free(cfg);
+	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	}
 	if (retry) {
 		rc = outbox_retry(cfg, s);
 	} else if (store_begin(s, false, &t, &err) == EM_OK) {
@@ -309,8 +326,7 @@ cmd_outbox(const struct opts *o, bool retry)
 		(void)store_ob_each(t, ob_print, &l);
 		store_abort(t);
 	}
-	store_close(s);
-	conf_free(cfg);
+	cli_close(cfg, s);
 	return rc;
 }
 
@@ -419,10 +435,8 @@ cmd_audit(const struct opts *o, int argc, char **argv)
 		else
 			return EXIT_USAGE;
 	}
-	if ((cfg = cli_load(o)) == NULL || (s = cli_store(cfg)) == NULL) {
-		conf_free(cfg);
+	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	}
 	if (store_begin(s, false, &t, &err) < 0) {
 		rc = EXIT_USAGE;
 	} else if (verify) {
@@ -441,7 +455,6 @@ cmd_audit(const struct opts *o, int argc, char **argv)
 		(void)store_audit_each(t, audit_cb, &l);
 		store_abort(t);
 	}
-	store_close(s);
-	conf_free(cfg);
+	cli_close(cfg, s);
 	return rc;
 }

@@ -102,6 +102,21 @@ notes_free(void)
 	n_notes = 0;
 }
 
+/* report_take - append one problem, taking the text */
+
+static void
+report_take(struct conf_report *rep, bool warning, char *text)
+{
+	rep->v = xrealloc(rep->v, (rep->n + 1) * sizeof(*rep->v));
+	rep->v[rep->n].warning = warning;
+	rep->v[rep->n].text = text;
+	rep->n++;
+	if (warning)
+		rep->warnings++;
+	else
+		rep->errors++;
+}
+
 /* conf_report_add - append one problem */
 
 void
@@ -114,14 +129,7 @@ conf_report_add(struct conf_report *rep, bool warning, const char *fmt, ...)
 	if (vasprintf(&text, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	rep->v = xrealloc(rep->v, (rep->n + 1) * sizeof(*rep->v));
-	rep->v[rep->n].warning = warning;
-	rep->v[rep->n].text = text;
-	rep->n++;
-	if (warning)
-		rep->warnings++;
-	else
-		rep->errors++;
+	report_take(rep, warning, text);
 }
 
 /* conf_report_free - release a report */
@@ -157,11 +165,11 @@ problem_at(struct conf_report *rep, bool warn, int line, const char *fmt, ...)
 		abort();
 	va_end(ap);
 	if (line > 0)
-		conf_report_add(rep, warn, "%s:%d: %s%s", cur_path, line,
-		    warn ? "warning: " : "", text);
+		report_take(rep, warn, xasprintf("%s:%d: %s%s", cur_path, line,
+		    warn ? "warning: " : "", text));
 	else
-		conf_report_add(rep, warn, "%s: %s%s", cur_path,
-		    warn ? "warning: " : "", text);
+		report_take(rep, warn, xasprintf("%s: %s%s", cur_path,
+		    warn ? "warning: " : "", text));
 	free(text);
 }
 

@@ -12,7 +12,6 @@
 
 /* System library. */
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,18 +108,7 @@ auditq_commit(struct store_audit *a, struct em_err *err)
 int
 auditq_start(void)
 {
-	sigset_t set, old;
-	int rc;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, &old);
-	rc = pthread_create(&tid, NULL, writer, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc == 0 ? EM_OK : EM_EIO;
+	return state_thread_start(&tid, writer, NULL);
 }
 
 /* auditq_stop - commit what is waiting, then end */

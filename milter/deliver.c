@@ -16,7 +16,6 @@
 
 /* System library. */
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,24 +488,15 @@ deliver_kick(void)
 	pthread_mutex_unlock(&lock);
 }
 
-/* deliver_start - the workers, with the daemon's signals blocked */
+/* deliver_start - the workers */
 
 int
 deliver_start(int n)
 {
-	sigset_t set, old;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, &old);
 	threads = xcalloc((size_t)n, sizeof(*threads));
 	for (nthreads = 0; nthreads < n; nthreads++)
-		if (pthread_create(&threads[nthreads], NULL, worker, NULL) != 0)
+		if (state_thread_start(&threads[nthreads], worker, NULL) < 0)
 			break;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return nthreads == n ? EM_OK : EM_EIO;
 }
 

@@ -11,6 +11,7 @@
 #ifndef MILTER_H
 #define MILTER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <libmilter/mfapi.h>
 
@@ -49,6 +50,10 @@ void	state_config_release(const struct config *cfg);
 void	state_busy_inc(void);
 void	state_busy_dec(void);
 bool	state_wait_idle(int seconds);
+
+/* Start a thread with the daemon's signals blocked: only the main
+ * thread takes SIGHUP, SIGTERM, SIGINT and SIGUSR1. */
+int	state_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg);
 
 /* ctx.c */
 void	msg_reset(struct msg_ctx *m);

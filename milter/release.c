@@ -15,7 +15,6 @@
 
 /* System library. */
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,18 +338,7 @@ release_kick(void)
 int
 release_start(void)
 {
-	sigset_t set, old;
-	int rc;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, &old);
-	rc = pthread_create(&tid, NULL, release_thread, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc == 0 ? EM_OK : EM_EIO;
+	return state_thread_start(&tid, release_thread, NULL);
 }
 
 /* release_stop - end the timer */

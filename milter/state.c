@@ -9,6 +9,7 @@
 
 /* System library. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -159,4 +160,23 @@ state_wait_idle(int seconds)
 		(void)usleep(100000);
 	}
 	return false;
+}
+
+/* state_thread_start - a worker thread that never takes the daemon's signals */
+
+int
+state_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg)
+{
+	sigset_t set, old;
+	int rc;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	rc = pthread_create(tid, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc == 0 ? EM_OK : EM_EIO;
 }

@@ -258,6 +258,18 @@ walk(GMimeObject *obj, size_t depth, struct walk *w)
 	return EM_OK;
 }
 
+/* parser_for - a GMime parser over a copy of the bytes (caller unrefs) */
+
+static GMimeParser *
+parser_for(const char *p, size_t n)
+{
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(p, n);
+	GMimeParser *parser = g_mime_parser_new_with_stream(s);
+
+	g_object_unref(s);
+	return parser;
+}
+
 /* header_len - bytes before the blank line that ends the header block */
 
 static size_t
@@ -281,7 +293,6 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
     struct facts *f, struct em_err *err)
 {
 	struct walk w = { lim, f, err };
-	GMimeStream *s;
 	GMimeParser *p;
 	GMimeMessage *m;
 	GMimeObject *body;
@@ -291,11 +302,9 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 	if (header_len(msg, len) > lim->max_header)
 		return em_fail(err, EM_ELIMIT, "header block larger than %zu "
 		    "bytes", lim->max_header);
-	s = g_mime_stream_mem_new_with_buffer(msg, len);
-	p = g_mime_parser_new_with_stream(s);
+	p = parser_for(msg, len);
 	m = g_mime_parser_construct_message(p, NULL);
 	g_object_unref(p);
-	g_object_unref(s);
 	if (m == NULL)
 		return em_fail(err, EM_EPARSE, "the message cannot be parsed "
 		    "as RFC 5322");
@@ -330,16 +339,13 @@ policy_read_more(const char *entity, size_t len, const struct policy_limits *lim
     struct facts *f, struct em_err *err)
 {
 	struct walk w = { lim, f, err };
-	GMimeStream *s;
 	GMimeParser *p;
 	GMimeObject *o;
 	int rc;
 
-	s = g_mime_stream_mem_new_with_buffer(entity, len);
-	p = g_mime_parser_new_with_stream(s);
+	p = parser_for(entity, len);
 	o = g_mime_parser_construct_part(p, NULL);
 	g_object_unref(p);
-	g_object_unref(s);
 	if (o == NULL)
 		return em_fail(err, EM_EPARSE, "the decrypted part cannot be "
 		    "parsed as MIME");
