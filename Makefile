@@ -36,7 +36,8 @@ MILTER_SRC = milter/main.c milter/log.c milter/state.c milter/ctx.c \
 	     milter/callbacks.c milter/verdict.c milter/eom.c milter/audit.c \
 	     milter/fanout.c milter/deliver.c milter/notice.c milter/smtp.c \
 	     milter/hold.c milter/release.c milter/auditq.c
-CLI_SRC    = cli/embargoctl.c cli/cmd_state.c cli/cmd_embargo.c
+CLI_SRC    = cli/embargoctl.c cli/cmd_state.c cli/cmd_embargo.c \
+	     cli/cmd_members.c
 HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints

@@ -58,6 +58,9 @@ usage(FILE *fp)
 	    "  embargo ID --now            lift it at once: held postings go out now\n"
 	    "  held [show H | release H | drop H --why TEXT]   the hold queue\n"
 	    "  upcoming                    advisory ids and public dates, nothing else\n"
+	    "  members [--public]          the members; --public: organisation names only\n"
+	    "  member vet --name ORG --address ADDR --key FILE\n"
+	    "                              check an applicant as a reload would; imports nothing\n"
 	    "  dry-run --from A --to B [--to C ...] [FILE]\n"
 	    "                              what the milter would do with this message\n"
 	    "                              (exit 0 pass, 1 reject, 3 hold, 4 fan-out)\n"
@@ -431,6 +434,10 @@ main(int argc, char **argv)
 		return cmd_held(&o, argc, argv);
 	if (strcmp(cmd, "upcoming") == 0)
 		return cmd_upcoming(&o);
+	if (strcmp(cmd, "members") == 0)
+		return cmd_members(&o, argc, argv);
+	if (strcmp(cmd, "member") == 0 && argc > 1 && strcmp(argv[1], "vet") == 0)
+		return cmd_member_vet(&o, argc, argv);
 	if (strcmp(cmd, "advisories") == 0)
 		return cmd_advisories(&o);
 	if (strcmp(cmd, "advisory") == 0 && argc == 2)

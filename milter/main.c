@@ -237,6 +237,27 @@ milter_thread(void *arg)
 	return NULL;
 }
 
+/* audit_config - the config-loaded event: which file, what it holds */
+
+static void
+audit_config(const struct config *cfg, const char *how)
+{
+	struct store_audit a = { 0 };
+	struct em_err err;
+	char why[256];
+
+	(void)snprintf(why, sizeof(why), "%s %s: %zu members, %zu team keys, "
+	    "%zu public lists", how, cfg->path, cfg->n_members,
+	    cfg->team_keys.n, cfg->public_lists.n);
+	a.time = time(NULL);
+	a.event = "config-loaded";
+	a.decision = "config-loaded";
+	a.reason = why;
+	a.keys = cfg->list_key;
+	if (auditq_commit(&a, &err) < 0)
+		log_msg(LOG_ERR, NULL, "audit: %s", err.msg);
+}
+
 /* reload - SIGHUP: a new config, or the old one and the reasons */
 
 static void
@@ -256,6 +277,7 @@ reload(const char *path)
 		state_set_config(cfg);
 		log_report(&rep);
 		log_msg(LOG_INFO, NULL, "config reloaded from %s", path);
+		audit_config(cfg, "reloaded");
 	} else {
 		log_report(&rep);
 		log_msg(LOG_ERR, NULL, "reload of %s failed; the previous "
@@ -387,6 +409,7 @@ main(int argc, char **argv)
 	    release_start() < 0 ||
 	    pthread_create(&tid, NULL, milter_thread, &rc) != 0)
 		return 2;
+	audit_config(cfg, "started with");
 	main_loop(path);
 	(void)pthread_join(tid, NULL);
 	if (!state_wait_idle(STOP_GRACE))

@@ -128,6 +128,9 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 
 		if ((next = strchr(r, ',')) != NULL)
 			*next++ = '\0';
+		/* Never the plain posting to the list: members get copies. */
+		if (conf_addr_role(cfg, r) == CONF_ROLE_LIST)
+			continue;
 
 		memset(&ob, 0, sizeof(ob));
 		if ((rc = store_next_id(t, &ob.id, err)) < 0)
@@ -176,7 +179,6 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		log_msg(LOG_INFO, h.queue_id, "hold %llu about %s released to %s",
 		    (unsigned long long)h.id, h.advisory[0] ? h.advisory : "-",
 		    h.rcpts);
-	(void)cfg;
 	return rc;
 }
 

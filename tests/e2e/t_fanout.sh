@@ -143,6 +143,19 @@ done
 check "XSA-301 is recorded as public" grep -q '^XSA-301 *public' "$W/adv.out"
 check "XSA-400 is recorded as embargoed" grep -q '^XSA-400 *embargoed' "$W/adv.out"
 
+# 5. The members, the public list of organisations, vetting an applicant.
+as_nobody "$CTL_BIN" -c "$W/milter.conf" members --public > "$W/pub.out"
+check "members --public lists the organisations only" bash -c "[ \$(wc -l < '$W/pub.out') = $NMEMBERS ] && ! grep -q '@' '$W/pub.out'"
+NEW_FPR=$(gen_key "$W/applicant-gnupg" "Applicant <psirt@applicant.example>")
+gpg --homedir "$W/applicant-gnupg" --armor --export "$NEW_FPR" > "$W/applicant.asc"
+chmod 0644 "$W/applicant.asc"
+as_nobody "$CTL_BIN" -c "$W/milter.conf" member vet --name "Applicant Inc" --address psirt@applicant.example --key "$W/applicant.asc" > "$W/vet.out"
+check "member vet accepts a role address with a good key" grep -q "key     = \"$NEW_FPR\"" "$W/vet.out"
+as_nobody "$CTL_BIN" -c "$W/milter.conf" member vet --name "Jane" --address jane.doe@applicant.example --key "$W/applicant.asc" > "$W/vet2.out"
+check "member vet refuses a person's address (exit $?)" grep -q 'PROBLEM: jane.doe@applicant.example is not a role address' "$W/vet2.out"
+check "member vet imported nothing" bash -c "! runuser -u nobody -- gpg --homedir '$W/state/gnupg' --list-keys $NEW_FPR >/dev/null 2>&1"
+check "the audit records config-loaded" bash -c "runuser -u nobody -- '$CTL_BIN' -c '$W/milter.conf' audit | grep -q '\"event\":\"config-loaded\"'"
+
 check "audit chain verifies" as_nobody "$CTL_BIN" -c "$W/milter.conf" audit verify
 check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
 e2e_finish
