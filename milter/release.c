@@ -92,13 +92,69 @@ scan_adv(const struct store_advisory *a, void *ctx)
 	return 0;
 }
 
+/*
+ * final_copy - SPEC 5: when an advisory becomes public, the list gets a
+ * final copy of the released posting if that revision was not already
+ * sent to it.  Done before the hold is marked released: after a crash in
+ * between, the revision counts as sent, so it is not fanned out twice.
+ */
+static void
+final_copy(const struct config *cfg, const struct store_hold *h,
+    const struct buf *plain)
+{
+	struct policy_limits lim = { cfg->mime_max_depth, cfg->mime_max_parts,
+	    cfg->max_header_size };
+	struct store_advisory a;
+	struct policy_decision d;
+	struct store_txn *t;
+	struct msg_ctx m;
+	struct em_err err;
+	struct facts f;
+	int sent = 0;
+
+	if (h->advisory[0] == '\0' || cfg->list_address == NULL ||
+	    store_begin(state_store(), false, &t, &err) < 0)
+		return;
+	if (store_adv_get(t, h->advisory, &a) == EM_OK)
+		sent = a.list_revision_sent;
+	store_abort(t);
+	facts_init(&f);
+	if (policy_read(plain->data, plain->len, &lim, &f, &err) < 0 ||
+	    (f.n_crypt > 0 && keys_read_crypt(cfg, &lim, &f, &err) < 0)) {
+		facts_free(&f);
+		return;
+	}
+	policy_classify(cfg, &f);
+	if (f.revision > sent) {
+		memset(&m, 0, sizeof(m));
+		memset(&d, 0, sizeof(d));
+		m.cfg = cfg;
+		m.sender = xstrdup(h->sender);
+		strv_push(&m.rcpts, cfg->list_address);
+		(void)snprintf(m.qid, sizeof(m.qid), "%s", h->queue_id);
+		d.verdict = POLICY_FANOUT;
+		(void)snprintf(d.event, sizeof(d.event), "final-copy");
+		(void)snprintf(d.advisory_id, sizeof(d.advisory_id), "%s",
+		    h->advisory);
+		(void)snprintf(d.reason, sizeof(d.reason), "final copy of "
+		    "revision %d at release of hold %llu (the list had revision "
+		    "%d)", f.revision, (unsigned long long)h->id, sent);
+		if (fanout_commit(&m, &f, &d, "", &err) < 0)
+			log_msg(LOG_ERR, h->queue_id, "final copy of %s: %s",
+			    h->advisory, err.msg);
+		free(m.sender);
+		strv_free(&m.rcpts);
+	}
+	facts_free(&f);
+}
+
 /* release_one - one hold: unseal, queue one entry per recipient, audit */
 
 static int
 release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 {
 	struct store_txn *t;
-	struct store_hold h;
+	struct store_hold h, h0;
 	struct buf sealed, plain;
 	char *rcpts, *r, *next;
 	time_t now = time(NULL);
@@ -109,13 +165,21 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
 		return rc;
 	rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
+	if (rc == EM_OK && (store_hold_get(t, id, &h0) < 0 ||
+	    h0.state != STORE_HOLD_HELD))
+		rc = EM_ENOTFOUND;
 	store_abort(t);
 	if (rc == EM_OK)
 		rc = keys_unseal(sealed.data, sealed.len, &plain, err);
 	buf_free(&sealed);
-	if (rc < 0 || (rc = store_begin(state_store(), true, &t, err)) < 0) {
+	if (rc < 0) {
 		buf_free(&plain);
-		return rc < 0 ? rc : EM_ESTORE;
+		return rc;
+	}
+	final_copy(cfg, &h0, &plain);
+	if ((rc = store_begin(state_store(), true, &t, err)) < 0) {
+		buf_free(&plain);
+		return rc;
 	}
 	if ((rc = store_hold_get(t, id, &h)) < 0 || h.state != STORE_HOLD_HELD) {
 		store_abort(t);

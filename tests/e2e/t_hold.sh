@@ -12,7 +12,7 @@ ctl() { as_nobody "$CTL_BIN" -c "$W/milter.conf" "$@"; }
 
 E=$(( $(date +%s) + 45 ))	# XSA-800's embargo: 45 s from now
 when=$(date -u -d "@$E" '+%Y-%m-%d %H:%M:%S UTC')
-advisory() {	# advisory ID WHEN: the advisory text
+advisory_text() {	# advisory_text ID WHEN: the advisory text
 	cat <<ADV
             Xen Security Advisory CVE-2026-$1 / XSA-$1
                                version 1
@@ -36,6 +36,7 @@ A malicious guest administrator can corrupt memory of the host, leading
 to a crash or privilege escalation of the hypervisor.
 ADV
 }
+advisory() { advisory_text "$@"; }
 patch() {
 	cat <<'PATCH'
 --- a/xen/common/grant_table.c
@@ -135,11 +136,22 @@ check "embargo moved: $(cat "$W/emb.out")" grep -q 'moved from' "$W/emb.out"
 a3=$(arrival announce@lists.example.org 2 $((E3 + 10)))
 check "the release followed the earlier date (+$(awk -v a="$a3" -v e="$E3" 'BEGIN { printf "%.2f", a - e }') s)" awk -v a="$a3" -v e="$E3" 'BEGIN { exit !(a != "none" && a >= e && a < e + 1) }'
 check "XSA-802 fanned out" post_list 802 "$when2"
-check "its public posting is held" post_public 802 "$when2"
+# Its public posting is revision 2: the list never had it.
+advisory() {	# as above, but revision 2 for XSA-802
+	advisory_text "$@" | { [ "$1" = 802 ] && sed 's/version 1/version 2/' || cat; }
+}
+check "its public posting (revision 2) is held" post_public 802 "$when2"
 t0=$(date +%s.%N)
 "$CTL_BIN" -c "$W/milter.conf" embargo XSA-802 --now >/dev/null
 a4=$(arrival announce@lists.example.org 3 $(( $(date +%s) + 10 )))
 check "--now released it at once (+$(awk -v a="$a4" -v t="$t0" 'BEGIN { printf "%.2f", a - t }') s)" awk -v a="$a4" -v t="$t0" 'BEGIN { exit !(a != "none" && a - t < 2) }'
+copies802() { grep -l '^Subject: Embargoed security advisory XSA-802$' $(find "$(maildir "$1")/new" -type f) 2>/dev/null | wc -l; }
+for i in 1 2; do
+	for _ in $(seq 1 100); do [ "$(copies802 "${MEMBER_ADDR[$i]}")" -ge 2 ] && break; sleep 0.1; done
+	check "member $i got the final copy (revision 2) of XSA-802 at release" test "$(copies802 "${MEMBER_ADDR[$i]}")" = 2
+done
+copies800() { grep -l '^Subject: Embargoed security advisory XSA-800$' $(find "$(maildir "$1")/new" -type f) 2>/dev/null | wc -l; }
+check "XSA-800's release sent no second copy (revision 1 was sent)" test "$(copies800 "${MEMBER_ADDR[1]}")" = 1
 ctl audit --advisory XSA-802 > "$W/audit802"
 check "the audit says who lifted it" grep -q '"event":"embargo-changed".*by root' "$W/audit802"
 check "every list got each posting once" test "$(delivered announce@lists.example.org)$(delivered oss-security@lists.example.net)" = 33
