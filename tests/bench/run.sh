@@ -86,3 +86,4 @@ for kind in $KINDS; do
 	done
 done
 echo "# table written to $out"
+[ "${BENCH_SCHLEUDER:-1}" = 1 ] && . "$TOP/tests/bench/schleuder.sh"

@@ -98,7 +98,7 @@ set sendmail="$W/capture.sh $out"
 set fast_reply=yes
 set from="security@example.org"
 set use_from=yes
-crypt-hook predisclosure@lists.example.org $([ "$enc" = none ] && echo "$LIST_FPR" || echo "$enc")
+crypt-hook . $([ "$enc" = none ] && echo "$LIST_FPR" || echo "$enc")
 MUTTRC
 	local sock="em-mutt-$$"
 	tmux -L "$sock" new-session -d -x 200 -y 50 \
