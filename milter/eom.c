@@ -18,6 +18,32 @@
 #include "../keys/keys.h"
 #include "../util/sha256.h"
 
+/*
+ * refuse_limit - a message over a ceiling: refused, and, like every
+ * decision, audited first (if the record cannot be committed, 451)
+ */
+static sfsistat
+refuse_limit(SMFICTX *ctx, const struct msg_ctx *m, const char *rcode,
+    const char *xcode, const char *why)
+{
+	struct policy_decision d;
+	struct facts f;
+	struct em_err err;
+	sfsistat r;
+
+	memset(&d, 0, sizeof(d));
+	d.verdict = POLICY_REJECT;
+	(void)snprintf(d.event, sizeof(d.event), "rejected");
+	(void)snprintf(d.reason, sizeof(d.reason), "%s %s %s", rcode, xcode, why);
+	facts_init(&f);
+	if (audit_decision(NULL, m, &f, &d, "", &err) < 0)
+		r = verdict_internal(ctx, m, err.msg);
+	else
+		r = verdict_fail(ctx, m, EM_ELIMIT, rcode, xcode, why);
+	facts_free(&f);
+	return r;
+}
+
 /* read_message - parse, decrypt, verify, classify */
 
 static sfsistat
@@ -38,7 +64,7 @@ read_message(SMFICTX *ctx, struct msg_ctx *m, struct facts *f)
 	if (rc == EM_ELIMIT) {
 		(void)snprintf(why, sizeof(why), "message structure too complex "
 		    "to check: %s", err.msg);
-		return verdict_fail(ctx, m, rc, "554", "5.6.0", why);
+		return refuse_limit(ctx, m, "554", "5.6.0", why);
 	}
 	if (rc < 0)
 		return verdict_internal(ctx, m, err.msg);
@@ -93,7 +119,7 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 		    m->header_too_big ? "max_header_size" : "max_message_size",
 		    m->header_too_big ? cfg->max_header_size :
 		    cfg->max_message_size);
-		return verdict_fail(ctx, m, EM_ELIMIT, "552", "5.3.4", why);
+		return refuse_limit(ctx, m, "552", "5.3.4", why);
 	}
 	facts_init(&f);
 	if ((r = read_message(ctx, m, &f)) != SMFIS_CONTINUE) {
