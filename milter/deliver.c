@@ -142,30 +142,42 @@ audit_entry(struct store_txn *t, const struct config *cfg,
 		log_msg(LOG_ERR, NULL, "audit: %s", err.msg);
 }
 
-/* update - re-read an entry, apply fn, write it back, in one transaction */
+struct update_work {
+	uint64_t id;
+	const struct config *cfg;
+	void	(*fn)(struct store_txn *, const struct config *,
+	    struct store_outbox *, void *);
+	void   *arg;
+};
 
+/* update_in - txq_run() work: re-read the entry, apply fn, write it back */
+
+static int
+update_in(struct store_txn *t, void *arg, struct em_err *err)
+{
+	struct update_work *u = arg;
+	struct store_outbox ob;
+	int rc;
+
+	if ((rc = store_ob_get(t, u->id, &ob)) < 0)
+		return em_fail(err, rc, "outbox entry %llu vanished",
+		    (unsigned long long)u->id);
+	u->fn(t, u->cfg, &ob, u->arg);
+	return store_ob_put(t, &ob, err);
+}
+
+/*
+ * update - change one entry, committed (with whatever other workers
+ * commit at the same moment) before this returns
+ */
 static int
 update(uint64_t id, const struct config *cfg,
     void (*fn)(struct store_txn *, const struct config *, struct store_outbox *,
     void *), void *arg, struct em_err *err)
 {
-	struct store_txn *t;
-	struct store_outbox ob;
-	int rc;
+	struct update_work u = { id, cfg, fn, arg };
 
-	if ((rc = store_begin(state_store(), true, &t, err)) < 0)
-		return rc;
-	if ((rc = store_ob_get(t, id, &ob)) < 0) {
-		store_abort(t);
-		return em_fail(err, rc, "outbox entry %llu vanished",
-		    (unsigned long long)id);
-	}
-	fn(t, cfg, &ob, arg);
-	if ((rc = store_ob_put(t, &ob, err)) < 0) {
-		store_abort(t);
-		return rc;
-	}
-	return store_commit(t, err);
+	return txq_run(update_in, &u, err);
 }
 
 /* post_unpack - the fields post_pack() wrote */
@@ -452,6 +464,7 @@ worker(void *arg)
 		if (stopping) {
 			pthread_mutex_unlock(&lock);
 			buf_free(&cached);
+			keys_thread_done();
 			return NULL;
 		}
 		kicked = false;

@@ -78,9 +78,11 @@ int	audit_decision(struct store_txn *t, const struct msg_ctx *m,
 	    const struct facts *f, const struct policy_decision *d,
 	    const char *msg_sha, struct em_err *err);
 
-/* auditq.c: group commit of audit records. */
+/* auditq.c: group commit of small write transactions. */
 int	auditq_start(void);
 void	auditq_stop(void);
+int	txq_run(int (*fn)(struct store_txn *, void *, struct em_err *),
+	    void *arg, struct em_err *err);
 int	auditq_commit(struct store_audit *a, struct em_err *err);
 
 /* fanout.c: rule 1, committed before the MTA is answered. */

@@ -63,6 +63,11 @@ for kind in $KINDS; do
 		members_conf "$n" "${KEY[$kind]}" > "$W/milter.conf"
 		milter_start || exit 1
 		off=$(wc -l < "$W/milter.log")
+		if [ -n "${BENCH_PERF:-}" ]; then	# CPU by process over the fan-out alone
+			perf record -a -o "$W/perf.data" -- sleep 3600 >/dev/null 2>&1 &
+			perf_pid=$!
+			sleep 1
+		fi
 		t0=$(now)
 		wait250=$(python3 "$TOP/tests/bench/smtp_time.py" 127.0.0.1 "$SMTP_PORT" \
 		    security@example.org predisclosure@lists.example.org "$W/post.eml")
@@ -72,6 +77,12 @@ for kind in $KINDS; do
 			sleep 0.05
 		done
 		t1=$(now)
+		if [ -n "${BENCH_PERF:-}" ]; then
+			kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null
+			echo "# CPU by process during the $kind x $n fan-out (perf record -a):"
+			perf report -i "$W/perf.data" --no-children --sort comm --stdio 2>/dev/null |
+			    grep -E '^ +[0-9]' | head -n 8 | sed 's/^/#   /'
+		fi
 		milter_stop
 		f0=$(now)
 		seq 1 "$n" | as_nobody xargs -P 2 -I{} gpg --homedir "$W/state/gnupg" --batch -q \
