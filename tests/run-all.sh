@@ -3,7 +3,7 @@
 # SUITES="unit e2e fuzz" by default. Runs from the top of the source tree.
 set -u
 cd "$(dirname "$0")/.." || exit 2
-SUITES=${SUITES:-"unit e2e fuzz"}
+SUITES=${SUITES:-"lint unit e2e fuzz"}
 passed=0
 failed=0
 log=$(mktemp)
@@ -18,6 +18,16 @@ count() {	# add the "ok"/"not ok" lines (TAP) of $log
 
 for suite in $SUITES; do
 	case $suite in
+	lint)
+		if sh mk/check-banned.sh >"$log" 2>&1; then
+			echo "ok house rules: no banned calls"
+			passed=$((passed + 1))
+		else
+			cat "$log"
+			echo "not ok house rules: banned calls"
+			failed=$((failed + 1))
+		fi
+		;;
 	unit)
 		for t in build/asan/tests/test_*; do
 			[ -x "$t" ] || continue

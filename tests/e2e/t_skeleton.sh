@@ -90,6 +90,7 @@ check "unsigned list post refused: $r" grep -q '^550 5.7.1 .*must carry a valid 
 send dev@vendor.example someone@outsider.example
 r=$(reply)
 check "too deep refused with 554 5.6.0: $r" grep -q '^554 5.6.0 message structure too complex' <<<"$r"
+check "the refusal is in the audit log" bash -c "runuser -u nobody -- '$CTL_BIN' -c '$W/milter.conf' audit | grep -q '\"decision\":\"reject\".*554 5.6.0 message structure too complex'"
 
 # 7. Larger than max_message_size: 552 5.3.4.
 sed -i 's/^max_message_size.*/max_message_size = 2048/' "$W/milter.conf"
