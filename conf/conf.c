@@ -31,7 +31,7 @@
 const char *const conf_key_names[] = {
 	"socket", "socket_mode", "state_dir", "gnupg_home", "user", "on_error",
 	"max_message_size", "max_embargo", "remind_before",
-	"mime_max_depth", "mime_max_parts", "max_header_size",
+	"mime_max_depth", "mime_max_parts", "max_header_size", "delivery_workers",
 	"reinject", "host", "port",
 	"advisory_id", "embargo_phrases", "role_localparts",
 	"team", "addresses", "keys",
@@ -381,6 +381,11 @@ load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		problem(rep, "remind_before", s, "remind_before = \"%s\" is not "
 		    "a duration; write e.g. \"24h\", or \"0\" for never", s);
 
+	n = cfg_getint(c, "delivery_workers");
+	if (n < 1 || n > 32)
+		problem_at(rep, false, 0, "delivery_workers = %ld is out of range; "
+		    "give 1 to 32 (default 4)", n);
+	cfg->delivery_workers = n >= 1 && n <= 32 ? (int)n : 4;
 	n = cfg_getint(c, "mime_max_depth");
 	if (n < 1 || n > 100)
 		problem_at(rep, false, 0, "mime_max_depth = %ld is out of range; "
@@ -705,6 +710,7 @@ schema_parse(const char *path, int *rc)
 		CFG_STR("max_embargo", "21d", CFGF_NONE),
 		CFG_STR("remind_before", "24h", CFGF_NONE),
 		CFG_INT("mime_max_depth", 20, CFGF_NONE),
+		CFG_INT("delivery_workers", 4, CFGF_NONE),
 		CFG_INT("mime_max_parts", 500, CFGF_NONE),
 		CFG_INT("max_header_size", 262144, CFGF_NONE),
 		CFG_SEC("reinject", reinject_opts, CFGF_NONE),

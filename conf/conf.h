@@ -58,6 +58,7 @@ struct config {
 	char   *reinject_host;
 	int	reinject_port;
 
+	int	delivery_workers;	/* threads that build and send copies */
 	size_t	mime_max_depth;
 	size_t	mime_max_parts;
 	size_t	max_header_size;

@@ -38,7 +38,6 @@
 
 #define DEFAULT_CONF	"/etc/embargo-milter/embargo-milter.conf"
 #define STOP_GRACE	30	/* seconds to finish messages in hand */
-#define WORKERS		4	/* delivery workers: gpg, fsync and SMTP waits overlap */
 
 static int sig_pipe[2] = { -1, -1 };
 
@@ -405,7 +404,7 @@ main(int argc, char **argv)
 	}
 	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);
 	write_pidfile(cfg->state_dir);
-	if (auditq_start() < 0 || deliver_start(WORKERS) < 0 ||
+	if (auditq_start() < 0 || deliver_start(cfg->delivery_workers) < 0 ||
 	    release_start() < 0 ||
 	    pthread_create(&tid, NULL, milter_thread, &rc) != 0)
 		return 2;

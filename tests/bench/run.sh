@@ -61,6 +61,7 @@ out=$TOP/build/bench-fanout.md
 for kind in $KINDS; do
 	for n in $SIZES; do
 		members_conf "$n" "${KEY[$kind]}" > "$W/milter.conf"
+		[ -n "${BENCH_WORKERS:-}" ] && echo "delivery_workers = $BENCH_WORKERS" >> "$W/milter.conf"
 		milter_start || exit 1
 		off=$(wc -l < "$W/milter.log")
 		if [ -n "${BENCH_PERF:-}" ]; then	# CPU by process over the fan-out alone
