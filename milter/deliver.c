@@ -97,7 +97,7 @@ claim_due(struct due *d)
 	if (store_begin(state_store(), false, &t, &err) < 0)
 		return 0;
 	pthread_mutex_lock(&lock);
-	(void)store_ob_each(t, due_cb, d);
+	(void)store_ob_each_pending(t, due_cb, d);
 	claimed = xrealloc(claimed, (n_claimed + d->n + 1) * sizeof(*claimed));
 	for (size_t i = 0; i < d->n; i++)
 		claimed[n_claimed++] = d->ids[i];

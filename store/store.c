@@ -28,7 +28,7 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi	adv, outbox, blob, audit, meta, hold, print;
+	MDB_dbi	adv, outbox, blob, audit, meta, hold, print, pending;
 };
 
 struct store_txn {
@@ -80,7 +80,8 @@ store_open(const char *dir, struct store **out, struct em_err *err)
 	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "hold", MDB_CREATE, &s->hold)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "print", MDB_CREATE | MDB_DUPSORT,
-	    &s->print)) != 0) {
+	    &s->print)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "pending", MDB_CREATE, &s->pending)) != 0) {
 		mdb_txn_abort(txn);
 		goto bad;
 	}
@@ -317,7 +318,18 @@ store_ob_put(struct store_txn *t, struct store_outbox *ob, struct em_err *err)
 		return rc;
 	ob->version = 1;
 	be64(ob->id, k);
-	return put(t, t->s->outbox, k, 8, ob, sizeof(*ob), err);
+	if ((rc = put(t, t->s->outbox, k, 8, ob, sizeof(*ob), err)) < 0)
+		return rc;
+	/* The index of what the delivery workers may still have to do. */
+	if (ob->state == STORE_OB_QUEUED || ob->state == STORE_OB_BUILT)
+		return put(t, t->s->pending, k, 8, "", 0, err);
+	{
+		MDB_val key = { 8, k };
+
+		rc = mdb_del(t->txn, t->s->pending, &key, NULL);
+		return rc == 0 || rc == MDB_NOTFOUND ? EM_OK :
+		    fail(err, rc, "pending");
+	}
 }
 
 /* store_ob_get - one outbox entry */
@@ -355,6 +367,32 @@ store_ob_each(struct store_txn *t,
 	struct ob_each e = { cb, ctx };
 
 	return each(t, t->s->outbox, ob_each_cb, &e);
+}
+
+struct pending_each { struct store_txn *t;
+    int (*cb)(const struct store_outbox *, void *); void *ctx; };
+
+static int
+pending_cb(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct pending_each *e = ctx;
+	struct store_outbox ob;
+
+	(void)v;
+	if (k->mv_size != 8 || store_ob_get(e->t, from_be64(k->mv_data), &ob) < 0)
+		return 0;
+	return e->cb(&ob, e->ctx);
+}
+
+/* store_ob_each_pending - the queued and built entries only, oldest first */
+
+int
+store_ob_each_pending(struct store_txn *t,
+    int (*cb)(const struct store_outbox *, void *), void *ctx)
+{
+	struct pending_each e = { t, cb, ctx };
+
+	return each(t, t->s->pending, pending_cb, &e);
 }
 
 /* blob_key - namespace byte and big-endian id */

@@ -140,6 +140,9 @@ int	store_ob_put(struct store_txn *t, struct store_outbox *ob,
 int	store_ob_get(struct store_txn *t, uint64_t id, struct store_outbox *out);
 int	store_ob_each(struct store_txn *t,
 	    int (*cb)(const struct store_outbox *, void *), void *ctx);
+/* Only the entries still queued or built: what delivery has to do. */
+int	store_ob_each_pending(struct store_txn *t,
+	    int (*cb)(const struct store_outbox *, void *), void *ctx);
 /* A new id for an outbox entry or a blob. */
 int	store_next_id(struct store_txn *t, uint64_t *id, struct em_err *err);
 

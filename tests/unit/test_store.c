@@ -120,6 +120,22 @@ t_outbox_ids_and_order(void **state)
 	assert_string_equal(c.rcpt, "security@b.example");
 	assert_int_equal(store_ob_each(t, count_cb, &n), EM_OK);
 	assert_int_equal(n, 2);
+	n = 0;
+	assert_int_equal(store_ob_each_pending(t, count_cb, &n), EM_OK);
+	assert_int_equal(n, 2);
+	store_abort(t);
+	/* A sent entry leaves the pending index, and stays in the outbox. */
+	t = begin(true);
+	c.state = STORE_OB_SENT;
+	assert_int_equal(store_ob_put(t, &c, &err), EM_OK);
+	commit(t);
+	t = begin(false);
+	n = 0;
+	assert_int_equal(store_ob_each_pending(t, count_cb, &n), EM_OK);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(store_ob_each(t, count_cb, &n), EM_OK);
+	assert_int_equal(n, 2);
 	store_abort(t);
 }
 
