@@ -92,32 +92,26 @@ register_advisories() {	# N inline-signed posts, each registers an embargoed adv
 	done
 }
 
-declare -A SUM CPU N
+declare -A SUM CPU
 row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
-for r in $(seq 1 "$ROUNDS"); do
-	for kind in none milter0 opendkim; do
-		case $kind in
-		none) port=$NOMILTER_PORT ;; opendkim) port=$ODK_PORT ;; *) port=$SMTP_PORT ;;
-		esac
-		c0=$(cpu); rate=$(run "$port"); c1=$(cpu)
-		SUM[$kind]="${SUM[$kind]:-} $rate"
-		[ "$kind" = milter0 ] && CPU[$kind]="${CPU[$kind]:-} $(( c1 - c0 ))"
-		echo "# round $r: $kind $rate msg/s"
+rounds() {	# rounds LABEL: ROUNDS alternating rounds of none, ours (LABEL), opendkim
+	local r kind port c0 c1 rate
+	for r in $(seq 1 "$ROUNDS"); do
+		for kind in none "$1" opendkim; do
+			case $kind in
+			none) port=$NOMILTER_PORT ;; opendkim) port=$ODK_PORT ;; *) port=$SMTP_PORT ;;
+			esac
+			c0=$(cpu); rate=$(run "$port"); c1=$(cpu)
+			SUM[$kind]="${SUM[$kind]:-} $rate"
+			[ "$kind" = "$1" ] && CPU[$kind]="${CPU[$kind]:-} $(( c1 - c0 ))"
+			echo "# round $r: $kind $rate msg/s"
+		done
 	done
-done
+}
+rounds milter0
 register_advisories "$NADV"
 echo "# registered $("$CTL_BIN" -c "$W/milter.conf" advisories 2>/dev/null | grep -c embargoed) advisories under embargo"
-for r in $(seq 1 "$ROUNDS"); do
-	for kind in none milter200 opendkim; do
-		case $kind in
-		none) port=$NOMILTER_PORT ;; opendkim) port=$ODK_PORT ;; *) port=$SMTP_PORT ;;
-		esac
-		c0=$(cpu); rate=$(run "$port"); c1=$(cpu)
-		SUM[$kind]="${SUM[$kind]:-} $rate"
-		[ "$kind" = milter200 ] && CPU[$kind]="${CPU[$kind]:-} $(( c1 - c0 ))"
-		echo "# round $r: $kind $rate msg/s"
-	done
-done
+rounds "milter$NADV"
 hz=$(getconf CLK_TCK)
 med() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 none=$(echo "${SUM[none]}" | med)
@@ -128,7 +122,7 @@ echo
 echo "| path | msg/s (median of $ROUNDS+$ROUNDS rounds; none: of all) | ratio to no milter | milter CPU ms/msg |"
 echo "| --- | ---: | ---: | ---: |"
 row "no milter" "$none" "1.00 | -"
-for kind in milter0 milter200 opendkim; do
+for kind in milter0 "milter$NADV" opendkim; do
 	m=$(echo "${SUM[$kind]}" | med)
 	cpu_ms="-"
 	[ -n "${CPU[$kind]:-}" ] && cpu_ms=$(echo "${CPU[$kind]}" | tr ' ' '\n' | grep . |
