@@ -18,6 +18,7 @@
 
 /* Application-specific. */
 #include "keys.h"
+#include "keys_int.h"
 
 /* keys_init - point gpgme and GMime at the keyring, once */
 
@@ -64,18 +65,28 @@ get_key(gpgme_ctx_t ctx, const char *fpr, int secret)
 	return NULL;
 }
 
-/* keys_primary_fpr - map a (sub)key fingerprint to its primary's */
+/* keys_lookup - find a pinned key with a context of its own */
 
-int
-keys_primary_fpr(const char *fpr, char out[41])
+gpgme_key_t
+keys_lookup(const char *fpr, int secret)
 {
 	gpgme_ctx_t ctx = new_ctx();
 	gpgme_key_t key;
 
 	if (ctx == NULL)
-		return EM_ECRYPTO;
-	key = get_key(ctx, fpr, 0);
+		return NULL;
+	key = get_key(ctx, fpr, secret);
 	gpgme_release(ctx);
+	return key;
+}
+
+/* keys_primary_fpr - map a (sub)key fingerprint to its primary's */
+
+int
+keys_primary_fpr(const char *fpr, char out[41])
+{
+	gpgme_key_t key = keys_lookup(fpr, 0);
+
 	if (key == NULL)
 		return EM_ENOTFOUND;
 	(void)snprintf(out, 41, "%s", key->subkeys->fpr);
@@ -114,16 +125,12 @@ int
 keys_health(const char *fpr, enum keys_use use, time_t now,
     struct keys_health *h)
 {
-	gpgme_ctx_t ctx = new_ctx();
 	gpgme_key_t key;
 	time_t exp;
 
 	memset(h, 0, sizeof(*h));
 	h->days_left = -1;
-	if (ctx == NULL)
-		return EM_ECRYPTO;
-	key = get_key(ctx, fpr, use == KEYS_USE_SIGN);
-	gpgme_release(ctx);
+	key = keys_lookup(fpr, use == KEYS_USE_SIGN);
 	if (key == NULL) {
 		(void)snprintf(h->problem, sizeof(h->problem), "%s not in the "
 		    "keyring%s", fpr, use == KEYS_USE_SIGN ?
@@ -167,14 +174,9 @@ keys_health(const char *fpr, enum keys_use use, time_t now,
 bool
 keys_uid_has_address(const char *fpr, const char *addr)
 {
-	gpgme_ctx_t ctx = new_ctx();
-	gpgme_key_t key;
+	gpgme_key_t key = keys_lookup(fpr, 0);
 	bool found = false;
 
-	if (ctx == NULL)
-		return false;
-	key = get_key(ctx, fpr, 0);
-	gpgme_release(ctx);
 	if (key == NULL)
 		return false;
 	for (gpgme_user_id_t u = key->uids; u != NULL && !found; u = u->next)
@@ -183,10 +185,10 @@ keys_uid_has_address(const char *fpr, const char *addr)
 	return found;
 }
 
-/* data_to_buf - drain a gpgme data object */
+/* keys_data_drain - the whole of a gpgme data object, appended */
 
-static void
-data_to_buf(gpgme_data_t d, struct buf *out)
+void
+keys_data_drain(gpgme_data_t d, struct buf *out)
 {
 	char chunk[8192];
 	ssize_t n;
@@ -221,7 +223,7 @@ keys_seal(const char *list_fpr, const char *p, size_t n, struct buf *out,
 		e = gpgme_op_encrypt(ctx, rcpt, GPGME_ENCRYPT_ALWAYS_TRUST, in,
 		    cipher);
 	if (e == 0)
-		data_to_buf(cipher, out);
+		keys_data_drain(cipher, out);
 	gpgme_data_release(in);
 	gpgme_data_release(cipher);
 	gpgme_key_unref(rcpt[0]);
@@ -247,7 +249,7 @@ keys_unseal(const char *p, size_t n, struct buf *out, struct em_err *err)
 	if (e == 0)
 		e = gpgme_op_decrypt(ctx, in, plain);
 	if (e == 0)
-		data_to_buf(plain, out);
+		keys_data_drain(plain, out);
 	gpgme_data_release(in);
 	gpgme_data_release(plain);
 	gpgme_release(ctx);
