@@ -17,6 +17,7 @@
 
 /* Application-specific. */
 #include "keys.h"
+#include "keys_int.h"
 
 /* take_signer - keep a valid signer; a team key wins over any other */
 
@@ -187,15 +188,7 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 		if (c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
 			buf_init(&plain);
 			buf_appends(&plain, hdr);
-			(void)gpgme_data_seek(out, 0, SEEK_SET);
-			{
-				char chunk[8192];
-				ssize_t n;
-
-				while ((n = gpgme_data_read(out, chunk,
-				    sizeof(chunk))) > 0)
-					buf_append(&plain, chunk, (size_t)n);
-			}
+			keys_data_drain(out, &plain);
 			/* A single inline-encrypted text: members get it clear. */
 			if (f->parts == 1) {
 				buf_reset(&f->forward);
@@ -330,14 +323,8 @@ sign_encrypt(const char *list_fpr, const char *member_fpr, const struct buf *pla
 	if (e == 0)
 		e = gpgme_op_encrypt_sign_ext(ctx, NULL, rcpt,
 		    GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_ENCRYPT_TO, in, out);
-	if (e == 0) {
-		char chunk[8192];
-		ssize_t n;
-
-		(void)gpgme_data_seek(out, 0, SEEK_SET);
-		while ((n = gpgme_data_read(out, chunk, sizeof(chunk))) > 0)
-			buf_append(armored, chunk, (size_t)n);
-	}
+	if (e == 0)
+		keys_data_drain(out, armored);
 	gpgme_data_release(in);
 	gpgme_data_release(out);
 	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "sign+encrypt to %s "
