@@ -74,6 +74,26 @@ parse_entity(const char *p, size_t n)
 	return o;
 }
 
+/*
+ * not_for_us - a part we could not decrypt.  If the list's own secret key
+ * is usable, the part is encrypted to a key we do not hold: it is
+ * classified on its headers alone.  If it is not (keyring or gpg-agent
+ * trouble), nothing can be read now: an internal error, so the MTA is
+ * told to try again (451) rather than the sender being refused for good.
+ */
+static int
+not_for_us(const struct config *cfg, struct facts *f, struct em_err *err)
+{
+	gpgme_key_t key = keys_lookup(cfg->list_key, 1);
+
+	if (key == NULL)
+		return em_fail(err, EM_EKEY, "the list key %s cannot decrypt now "
+		    "(secret key or gpg-agent unavailable)", cfg->list_key);
+	gpgme_key_unref(key);
+	f->unreadable++;
+	return EM_OK;
+}
+
 /* read_pgpmime_encrypted - decrypt with the list key; read what is inside */
 
 static int
@@ -96,13 +116,11 @@ read_pgpmime_encrypted(const struct config *cfg, const struct policy_limits *lim
 	    GMIME_DECRYPT_NONE, NULL, &res, &gerr);
 	g_object_unref(o);
 	if (plain == NULL) {
-		/* Not to a key we hold: classified on its headers alone. */
-		f->unreadable++;
 		if (gerr)
 			g_error_free(gerr);
 		if (res)
 			g_object_unref(res);
-		return EM_OK;
+		return not_for_us(cfg, f, err);
 	}
 	if (res != NULL) {
 		take_gmime_sigs(cfg, g_mime_decrypt_result_get_signatures(res), f);
@@ -182,7 +200,7 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 		    gpgme_op_decrypt_verify(ctx, in, out) :
 		    gpgme_op_verify(ctx, in, NULL, out);
 	if (e != 0 && c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
-		f->unreadable++;
+		rc = not_for_us(cfg, f, err);
 	} else if (e == 0) {
 		take_gpgme_sigs(cfg, ctx, f);
 		if (c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
