@@ -35,7 +35,7 @@ CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(KEYS_SRC) $(STORE_SRC)
 MILTER_SRC = milter/main.c milter/log.c milter/state.c milter/ctx.c \
 	     milter/callbacks.c milter/verdict.c milter/eom.c milter/audit.c \
 	     milter/fanout.c milter/deliver.c milter/notice.c milter/smtp.c \
-	     milter/hold.c milter/release.c milter/auditq.c
+	     milter/hold.c milter/release.c milter/auditq.c milter/post.c
 CLI_SRC    = cli/embargoctl.c cli/cmd_state.c cli/cmd_embargo.c \
 	     cli/cmd_members.c
 HDRS	   = $(wildcard */*.h)

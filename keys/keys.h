@@ -5,9 +5,10 @@
  * fingerprint only, never by user id.  keys_read_crypt() decrypts the
  * parts policy_read() kept (PGP/MIME or inline, to the list key) and
  * verifies signatures, filling facts->signer only for a valid one.
- * keys_build_copy() makes one RFC 3156 copy: the original entity with its
- * real Subject as a protected header, signed by the list key, encrypted to
- * one member's key alone.  keys_seal()/keys_unseal() encrypt what is kept
+ * keys_build_copy() makes one RFC 3156 copy: inside the encryption, a
+ * multipart/mixed with the real Subject as a protected header, a note for
+ * the member and the original entity untouched; signed by the list key,
+ * encrypted to one member's key alone.  keys_seal()/keys_unseal() encrypt what is kept
  * at rest to the list key.
  *
  * The keyring is the GnuPG home given to keys_init(), once per process
@@ -73,10 +74,12 @@ struct keys_copy_spec {
 	const char *list_fpr;		/* signer */
 	const char *list_address;	/* outer From */
 	const char *member_fpr;		/* the one recipient key */
-	const char *member_address;	/* outer To (the inner entity is the
-					   same for every member) */
+	const char *member_address;	/* outer To */
 	const char *outer_subject;	/* outer_subject + " " + advisory id */
 	const char *message_id;		/* fixed when built, without <> */
+	const char *reply_to;		/* the team's address, or NULL */
+	const char *note;		/* the text part beside the entity: who
+					   the copy is for, who signed (UTF-8) */
 };
 
 int	keys_build_copy(const struct keys_copy_spec *spec, struct buf *out,

@@ -19,24 +19,31 @@
 #include "keys.h"
 #include "keys_int.h"
 
-/* take_signer - keep a valid signer; a team key wins over any other */
-
+/*
+ * take_signer - keep a valid signer; a team key wins over any other.
+ * inside: the signature travels in the entity members get (multipart/signed
+ * or inline), so they can verify it themselves; else it was consumed with
+ * the encryption to the list and the copy says who signed (SPEC 5).
+ */
 static void
-take_signer(const struct config *cfg, const char *fpr, struct facts *f)
+take_signer(const struct config *cfg, const char *fpr, bool inside,
+    struct facts *f)
 {
 	char primary[41];
 
 	if (fpr == NULL || keys_primary_fpr(fpr, primary) != EM_OK)
 		return;
 	if (f->signer[0] == '\0' || (conf_is_team_key(cfg, primary) &&
-	    !conf_is_team_key(cfg, f->signer)))
+	    !conf_is_team_key(cfg, f->signer))) {
 		(void)snprintf(f->signer, sizeof(f->signer), "%s", primary);
+		f->signer_inside = inside;
+	}
 }
 
 /* take_gmime_sigs - the valid signatures of a GMime list */
 
 static void
-take_gmime_sigs(const struct config *cfg, GMimeSignatureList *sl,
+take_gmime_sigs(const struct config *cfg, GMimeSignatureList *sl, bool inside,
     struct facts *f)
 {
 	int n = sl ? g_mime_signature_list_length(sl) : 0;
@@ -56,7 +63,8 @@ take_gmime_sigs(const struct config *cfg, GMimeSignatureList *sl,
 		if ((st & GMIME_SIGNATURE_STATUS_RED) ||
 		    (st & GMIME_SIGNATURE_STATUS_ERROR_MASK) || cert == NULL)
 			continue;
-		take_signer(cfg, g_mime_certificate_get_fingerprint(cert), f);
+		take_signer(cfg, g_mime_certificate_get_fingerprint(cert), inside,
+		    f);
 	}
 }
 
@@ -123,7 +131,8 @@ read_pgpmime_encrypted(const struct config *cfg, const struct policy_limits *lim
 		return not_for_us(cfg, f, err);
 	}
 	if (res != NULL) {
-		take_gmime_sigs(cfg, g_mime_decrypt_result_get_signatures(res), f);
+		take_gmime_sigs(cfg, g_mime_decrypt_result_get_signatures(res),
+		    false, f);
 		g_object_unref(res);
 	}
 	s = g_mime_object_to_string(plain, NULL);
@@ -132,7 +141,9 @@ read_pgpmime_encrypted(const struct config *cfg, const struct policy_limits *lim
 		buf_reset(&f->forward);
 		buf_append(&f->forward, s, strlen(s));
 	}
-	rc = policy_read_more(s, strlen(s), lim, f, err);
+	/* The message's whole payload: its headers are protected headers. */
+	rc = policy_read_more(s, strlen(s), lim, first && f->top_encrypted, f,
+	    err);
 	g_free(s);
 	return rc;
 }
@@ -153,7 +164,7 @@ read_pgpmime_signed(const struct config *cfg, const struct buf *data,
 		sl = g_mime_multipart_signed_verify(GMIME_MULTIPART_SIGNED(o),
 		    GMIME_VERIFY_NONE, &gerr);
 		if (sl != NULL) {
-			take_gmime_sigs(cfg, sl, f);
+			take_gmime_sigs(cfg, sl, true, f);
 			g_object_unref(sl);
 		}
 		if (gerr)
@@ -165,7 +176,8 @@ read_pgpmime_signed(const struct config *cfg, const struct buf *data,
 /* take_gpgme_sigs - the valid signatures of a gpgme verify result */
 
 static void
-take_gpgme_sigs(const struct config *cfg, gpgme_ctx_t ctx, struct facts *f)
+take_gpgme_sigs(const struct config *cfg, gpgme_ctx_t ctx, bool inside,
+    struct facts *f)
 {
 	gpgme_verify_result_t vr = gpgme_op_verify_result(ctx);
 
@@ -173,7 +185,7 @@ take_gpgme_sigs(const struct config *cfg, gpgme_ctx_t ctx, struct facts *f)
 		if (gpg_err_code(s->status) == GPG_ERR_NO_ERROR &&
 		    !(s->summary & (GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED |
 		    GPGME_SIGSUM_KEY_EXPIRED | GPGME_SIGSUM_SIG_EXPIRED)))
-			take_signer(cfg, s->fpr, f);
+			take_signer(cfg, s->fpr, inside, f);
 }
 
 /* read_inline - inline PGP: decrypt and/or verify with gpgme */
@@ -202,7 +214,10 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 	if (e != 0 && c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
 		rc = not_for_us(cfg, f, err);
 	} else if (e == 0) {
-		take_gpgme_sigs(cfg, ctx, f);
+		/* Inline-encrypted and signed: members get the plaintext,
+		 * without the signature; clearsigned text stays whole. */
+		take_gpgme_sigs(cfg, ctx,
+		    c->kind == POLICY_CRYPT_INLINE_SIGNED, f);
 		if (c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
 			buf_init(&plain);
 			buf_appends(&plain, hdr);
@@ -212,7 +227,8 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 				buf_reset(&f->forward);
 				buf_append(&f->forward, plain.data, plain.len);
 			}
-			rc = policy_read_more(plain.data, plain.len, lim, f, err);
+			rc = policy_read_more(plain.data, plain.len, lim, false,
+			    f, err);
 			buf_free(&plain);
 		}
 	}
@@ -381,6 +397,12 @@ pgpmime_encrypted(const struct buf *armored)
 	g_mime_part_set_filename(c, "encrypted.asc");
 	g_mime_multipart_add(GMIME_MULTIPART(enc), GMIME_OBJECT(v));
 	g_mime_multipart_add(GMIME_MULTIPART(enc), GMIME_OBJECT(c));
+	/*
+	 * A multipart made here has no boundary until one is set: GMime
+	 * then writes "--(null)" and no boundary parameter, which no mail
+	 * client can read.  NULL asks GMime for a random one.
+	 */
+	g_mime_multipart_set_boundary(GMIME_MULTIPART(enc), NULL);
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(enc), "protocol",
 	    "application/pgp-encrypted");
 	g_object_unref(v);
@@ -389,48 +411,65 @@ pgpmime_encrypted(const struct buf *armored)
 }
 
 /*
- * The plaintext of a copy is the same for every member of one post (the
- * original entity with the original's Subject, From and Date as protected
- * headers), so each thread keeps the last one it made: a fan-out to 500
- * members parses and canonicalises the entity once, not 500 times.
+ * The original entity is the same for every member of one post, so each
+ * thread keeps the last one it parsed: a fan-out to 500 members parses it
+ * once, not 500 times.  Only the wrapper around it (the note naming the
+ * member) is made per copy.
  */
-static _Thread_local struct buf last_key;	/* entity + headers it was made from */
-static _Thread_local struct buf last_plain;
+static _Thread_local struct buf last_entity_bytes;
+static _Thread_local GMimeObject *last_entity;
 
-/* inner_plain - the canonical protected entity, from the cache if the same */
+/* cached_entity - the parsed original entity, from the cache if the same */
 
+static GMimeObject *
+cached_entity(const char *p, size_t n)
+{
+	if (last_entity != NULL && last_entity_bytes.len == n &&
+	    memcmp(last_entity_bytes.data, p, n) == 0)
+		return last_entity;
+	if (last_entity != NULL)
+		g_object_unref(last_entity);
+	buf_reset(&last_entity_bytes);
+	if ((last_entity = parse_entity(p, n)) != NULL)
+		buf_append(&last_entity_bytes, p, n);
+	return last_entity;
+}
+
+/*
+ * inner_plain - what is encrypted: a multipart/mixed carrying the protected
+ * headers (v1), a text part with the note for this member, and the
+ * original entity, untouched (a signature inside it still verifies)
+ */
 static int
 inner_plain(const struct keys_copy_spec *sp, struct buf *plain, struct em_err *err)
 {
-	struct buf key;
-	GMimeObject *inner;
+	GMimeObject *entity = cached_entity(sp->entity, sp->entity_len);
+	GMimeMultipart *mixed;
+	GMimeTextPart *note;
 
-	buf_init(&key);
-	buf_appendf(&key, "%s\n%s\n%s\n", sp->subject,
-	    sp->orig_from ? sp->orig_from : "", sp->orig_date ? sp->orig_date : "");
-	buf_append(&key, sp->entity, sp->entity_len);
-	if (last_key.len == key.len && memcmp(last_key.data, key.data, key.len) == 0) {
-		buf_free(&key);
-		buf_append(plain, last_plain.data, last_plain.len);
-		return EM_OK;
-	}
-	if ((inner = parse_entity(sp->entity, sp->entity_len)) == NULL) {
-		buf_free(&key);
+	if (entity == NULL)
 		return em_fail(err, EM_EPARSE, "the stored post is not MIME");
-	}
-	/* Protected headers (v1): the real Subject travels inside. */
-	g_mime_object_set_content_type_parameter(inner, "protected-headers", "v1");
-	g_mime_object_set_header(inner, "Subject", sp->subject, NULL);
+	mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_set_boundary(mixed, NULL);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(mixed),
+	    "protected-headers", "v1");
+	/* Protected headers: the real Subject travels inside. */
+	g_mime_object_set_header(GMIME_OBJECT(mixed), "Subject", sp->subject,
+	    NULL);
 	if (sp->orig_from)
-		g_mime_object_set_header(inner, "From", sp->orig_from, NULL);
+		g_mime_object_set_header(GMIME_OBJECT(mixed), "From",
+		    sp->orig_from, NULL);
 	if (sp->orig_date)
-		g_mime_object_set_header(inner, "Date", sp->orig_date, NULL);
-	buf_reset(&last_plain);
-	canonical(inner, &last_plain);
-	g_object_unref(inner);
-	buf_free(&last_key);
-	last_key = key;
-	buf_append(plain, last_plain.data, last_plain.len);
+		g_mime_object_set_header(GMIME_OBJECT(mixed), "Date",
+		    sp->orig_date, NULL);
+	note = g_mime_text_part_new_with_subtype("plain");
+	g_mime_text_part_set_text(note, sp->note ? sp->note : "");
+	g_mime_object_set_disposition(GMIME_OBJECT(note), "inline");
+	g_mime_multipart_add(mixed, GMIME_OBJECT(note));
+	g_mime_multipart_add(mixed, entity);
+	canonical(GMIME_OBJECT(mixed), plain);
+	g_object_unref(note);
+	g_object_unref(mixed);
 	return EM_OK;
 }
 
@@ -464,6 +503,10 @@ keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
 	    sp->list_address);
 	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL,
 	    sp->member_address);
+	/* A member's Reply reaches the team, not the list (which refuses it). */
+	if (sp->reply_to != NULL)
+		g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, NULL,
+		    sp->reply_to);
 	g_mime_message_set_subject(msg, sp->outer_subject, NULL);
 	g_mime_message_set_message_id(msg, sp->message_id);
 	now = g_date_time_new_now_utc();
@@ -483,8 +526,11 @@ keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
 void
 keys_thread_done(void)
 {
-	buf_free(&last_key);
-	buf_free(&last_plain);
+	buf_free(&last_entity_bytes);
+	if (last_entity != NULL) {
+		g_object_unref(last_entity);
+		last_entity = NULL;
+	}
 	if (copy_ctx != NULL) {
 		gpgme_release(copy_ctx);
 		copy_ctx = NULL;

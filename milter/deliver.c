@@ -180,29 +180,6 @@ update(uint64_t id, const struct config *cfg,
 	return txq_run(update_in, &u, err);
 }
 
-/* post_unpack - the fields post_pack() wrote */
-
-static int
-post_unpack(const struct buf *b, char *f[3], const char **entity, size_t *elen)
-{
-	const char *p = b->data, *end = b->data + b->len;
-
-	for (int i = 0; i < 3; i++) {
-		size_t n = 0;
-
-		while (p < end && *p >= '0' && *p <= '9')
-			n = n * 10 + (size_t)(*p++ - '0');
-		if (p >= end || *p != ':' || (size_t)(end - p - 1) < n)
-			return EM_EPARSE;
-		p++;
-		f[i] = xstrndup(p, n);
-		p += n;
-	}
-	*entity = p;
-	*elen = (size_t)(end - p);
-	return EM_OK;
-}
-
 struct built { struct buf *copy; const char *why; };
 
 static void
@@ -336,35 +313,42 @@ static int
 build(const struct config *cfg, const struct store_outbox *ob,
     struct buf *copy, struct em_err *err)
 {
-	struct buf sealed, post;
+	struct buf post, note;
 	struct keys_copy_spec sp;
-	char *fields[3] = { NULL, NULL, NULL }, outer[256];
+	struct post p;
+	char outer[256];
 	int rc;
 
-	buf_init(&sealed);
 	buf_init(&post);
+	buf_init(&note);
+	memset(&p, 0, sizeof(p));
 	if ((rc = unsealed_post(ob, &post, err)) == EM_OK &&
-	    (rc = post_unpack(&post, fields, &sp.entity,
-	    &sp.entity_len)) < 0)
+	    (rc = post_unpack(&post, &p)) < 0)
 		(void)em_fail(err, rc, "the stored post is damaged");
 	if (rc == EM_OK) {
+		memset(&sp, 0, sizeof(sp));
 		(void)snprintf(outer, sizeof(outer), "%s %s",
 		    cfg->list_outer_subject, ob->advisory);
-		sp.subject = fields[0];
-		sp.orig_from = fields[1][0] ? fields[1] : NULL;
-		sp.orig_date = fields[2][0] ? fields[2] : NULL;
+		post_note(cfg, &p, ob, &note);
+		sp.entity = p.entity;
+		sp.entity_len = p.entity_len;
+		sp.subject = p.field[POST_SUBJECT];
+		sp.orig_from = p.field[POST_FROM][0] ? p.field[POST_FROM] : NULL;
+		sp.orig_date = p.field[POST_DATE][0] ? p.field[POST_DATE] : NULL;
 		sp.list_fpr = cfg->list_key;
 		sp.list_address = cfg->list_address;
 		sp.member_fpr = ob->key;
 		sp.member_address = ob->rcpt;
 		sp.outer_subject = outer;
 		sp.message_id = ob->message_id;
+		sp.reply_to = cfg->team_addresses.n > 0 ?
+		    cfg->team_addresses.v[0] : NULL;
+		sp.note = note.data;
 		rc = keys_build_copy(&sp, copy, err);
 	}
-	for (int i = 0; i < 3; i++)
-		free(fields[i]);
+	post_free(&p);
+	buf_free(&note);
 	buf_free(&post);
-	buf_free(&sealed);
 	return rc;
 }
 

@@ -21,19 +21,6 @@
 #include "../keys/keys.h"
 #include "../util/emtime.h"
 
-/* post_pack - subject, from, date and the entity, length-prefixed */
-
-static void
-post_pack(const struct facts *f, struct buf *out)
-{
-	const char *fields[3] = { f->subject, f->from ? f->from : "",
-	    f->date ? f->date : "" };
-
-	for (int i = 0; i < 3; i++)
-		buf_appendf(out, "%zu:%s", strlen(fields[i]), fields[i]);
-	buf_append(out, f->forward.data ? f->forward.data : "", f->forward.len);
-}
-
 /* embargo_text - "until <UTC>" or "none (public advisory)" */
 
 static const char *
@@ -187,6 +174,7 @@ queue_receipt(struct store_txn *t, const struct config *cfg,
 	buf_appendf(&body,
 	    "embargo-milter accepted your post to %s.\n\n"
 	    "Advisory:  %s\n"
+	    "%s%s%s"
 	    "Revision:  %d\n"
 	    "Embargo:   %s\n"
 	    "%s%s%s"
@@ -197,7 +185,9 @@ queue_receipt(struct store_txn *t, const struct config *cfg,
 	    "A copy whose member key is missing, expired or revoked waits in "
 	    "the outbox;\nyou will get a separate notice naming it.  "
 	    "'embargoctl outbox' lists what\nhas not been delivered yet.\n",
-	    cfg->list_address, d->advisory_id, f->revision,
+	    cfg->list_address, d->advisory_id,
+	    f->id_note[0] ? "Id:        " : "", f->id_note,
+	    f->id_note[0] ? "\n" : "", f->revision,
 	    embargo_text(d->embargoed ? d->embargo : 0, emb, sizeof(emb)),
 	    moved[0] ? "Note:      " : "", moved, moved[0] ? "\n" : "",
 	    cfg->n_members, m->qid[0] ? m->qid : "-",
@@ -228,7 +218,7 @@ fanout_commit(const struct msg_ctx *m, const struct facts *f,
 	/* Seal first: the crypto stays outside the write lock. */
 	buf_init(&packed);
 	buf_init(&sealed);
-	post_pack(f, &packed);
+	post_pack(f, now, &packed);
 	rc = keys_seal(cfg->list_key, packed.data, packed.len, &sealed, err);
 	buf_free(&packed);
 	if (rc < 0) {

@@ -95,6 +95,20 @@ int	hold_commit(const struct msg_ctx *m, const struct facts *f,
 	    const struct policy_decision *d, const char *msg_sha,
 	    struct em_err *err);
 
+/* post.c: the sealed post's format, and the note a copy carries. */
+enum { POST_SUBJECT, POST_FROM, POST_DATE, POST_SIGNER, POST_VERIFIED,
+	POST_INSIDE, POST_NFIELDS };
+struct post {
+	char   *field[POST_NFIELDS];	/* owned; "" when absent */
+	const char *entity;		/* points into the unpacked buffer */
+	size_t	entity_len;
+};
+void	post_pack(const struct facts *f, time_t verified, struct buf *out);
+int	post_unpack(const struct buf *b, struct post *p);
+void	post_free(struct post *p);
+void	post_note(const struct config *cfg, const struct post *p,
+	    const struct store_outbox *ob, struct buf *out);
+
 /* release.c: the timer that releases holds and sends reminders. */
 int	release_start(void);
 void	release_stop(void);

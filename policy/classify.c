@@ -9,6 +9,7 @@
 
 /* System library. */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -145,20 +146,72 @@ match(const regex_t *re, const char *prefix, const char *s, char *out,
 	return true;
 }
 
-/* policy_advisory_find - patterns in order; for each, Subject then text */
+/* policy_advisory_find - patterns in order; each on title, Subject, text */
 
 bool
-policy_advisory_find(const struct config *cfg, const char *subject,
-    const char *text, char *out, size_t outsz)
+policy_advisory_find(const struct config *cfg, const char *title,
+    const char *subject, const char *text, char *out, size_t outsz)
 {
+	const char *where[3] = { title, subject, text };
+
 	for (size_t i = 0; i < cfg->advisory_src.n; i++)
-		if (match(&cfg->advisory_re[i], cfg->advisory_prefix.v[i], subject,
-		    out, outsz) ||
-		    match(&cfg->advisory_re[i], cfg->advisory_prefix.v[i], text,
-		    out, outsz))
-			return true;
+		for (int w = 0; w < 3; w++)
+			if (match(&cfg->advisory_re[i],
+			    cfg->advisory_prefix.v[i], where[w], out, outsz))
+				return true;
 	out[0] = '\0';
 	return false;
+}
+
+/* armour_header - a line that opens clearsigned text, or its Hash: lines */
+
+static bool
+armour_header(const char *p, size_t n)
+{
+	static const char begin[] = "-----BEGIN PGP SIGNED MESSAGE-----";
+
+	return (n >= sizeof(begin) - 1 && memcmp(p, begin, sizeof(begin) - 1) == 0) ||
+	    (n >= 5 && strncasecmp(p, "Hash:", 5) == 0);
+}
+
+/* blank - a line of white space only */
+
+static bool
+blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isspace((unsigned char)p[i]))
+			return false;
+	return true;
+}
+
+/* policy_title_block - the first non-empty lines, up to an empty one */
+
+void
+policy_title_block(const char *text, size_t len, struct buf *out)
+{
+	const char *p = text, *end = text + len;
+	bool in_block = false, in_armour = false;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (!in_block && !in_armour && armour_header(p, n))
+			in_armour = true;	/* its header ends at a blank */
+		else if (in_armour && blank(p, n))
+			in_armour = false;
+		else if (in_armour && armour_header(p, n))
+			;
+		else if (!blank(p, n)) {
+			in_block = true;
+			in_armour = false;
+			buf_append(out, p, n);
+			buf_append(out, "\n", 1);
+		} else if (in_block)
+			break;
+		p = nl ? nl + 1 : end;
+	}
 }
 
 /* version_line - "version N" or "Version: N" alone on a line */
@@ -214,9 +267,29 @@ void
 policy_classify(const struct config *cfg, struct facts *f)
 {
 	const char *text = f->text.data ? f->text.data : "";
+	char by_subject[POLICY_ID_MAX];
+	struct buf title;
 
-	(void)policy_advisory_find(cfg, f->subject, text, f->advisory_id,
-	    sizeof(f->advisory_id));
+	buf_init(&title);
+	if (f->has_first_text)
+		policy_title_block(text + f->first_text,
+		    f->text.len - f->first_text, &title);
+	(void)policy_advisory_find(cfg, title.data, f->subject, text,
+	    f->advisory_id, sizeof(f->advisory_id));
+	/*
+	 * Say so when the Subject names an id the title block does not
+	 * (a title with "CVE-x / XSA-y" under a Subject naming the CVE is
+	 * one advisory, not two).
+	 */
+	f->id_note[0] = '\0';
+	if (f->advisory_id[0] != '\0' &&
+	    policy_advisory_find(cfg, NULL, f->subject, NULL, by_subject,
+	    sizeof(by_subject)) && strcmp(by_subject, f->advisory_id) != 0 &&
+	    (title.data == NULL || strstr(title.data, by_subject) == NULL))
+		(void)snprintf(f->id_note, sizeof(f->id_note), "the title block "
+		    "names %s, the Subject %s: registered as %s",
+		    f->advisory_id, by_subject, f->advisory_id);
+	buf_free(&title);
 	scan_text(&cfg->embargo_phrases, f);
 	f->revision = policy_revision_find(text);
 }

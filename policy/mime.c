@@ -151,10 +151,21 @@ read_leaf(GMimePart *part, struct facts *f)
 
 	if (GMIME_IS_TEXT_PART(part)) {
 		char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+		size_t n_crypt = f->n_crypt;
 
 		if (t == NULL)
 			return;
 		armor_scan(f, t, strlen(t));
+		/*
+		 * Where the first text part starts: its first lines are the
+		 * advisory's title block (SPEC 4).  Ciphertext is no title;
+		 * its plaintext, read later, may be.
+		 */
+		if (!f->has_first_text && (f->n_crypt == n_crypt ||
+		    f->crypt[n_crypt].kind != POLICY_CRYPT_INLINE_ENCRYPTED)) {
+			f->has_first_text = true;
+			f->first_text = f->text.len;
+		}
 		if (ct != NULL && g_mime_content_type_is_type(ct, "text", "html")) {
 			struct buf plain;
 
@@ -332,15 +343,29 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 	return rc;
 }
 
+/* take_header - replace *dst with a header of o, if o has it */
+
+static void
+take_header(GMimeObject *o, const char *name, char **dst)
+{
+	const char *v = g_mime_object_get_header(o, name);
+
+	if (v == NULL)
+		return;
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
 /* policy_read_more - parse one decrypted entity into the same facts */
 
 int
 policy_read_more(const char *entity, size_t len, const struct policy_limits *lim,
-    struct facts *f, struct em_err *err)
+    bool payload, struct facts *f, struct em_err *err)
 {
 	struct walk w = { lim, f, err };
 	GMimeParser *p;
 	GMimeObject *o;
+	const char *subj;
 	int rc;
 
 	p = parser_for(entity, len);
@@ -350,13 +375,15 @@ policy_read_more(const char *entity, size_t len, const struct policy_limits *lim
 		return em_fail(err, EM_EPARSE, "the decrypted part cannot be "
 		    "parsed as MIME");
 	/* A protected Subject header (RFC "protected-headers") counts. */
-	{
-		const char *subj = g_mime_object_get_header(o, "Subject");
-
-		if (subj != NULL) {
-			buf_appends(&f->text, "Subject: ");
-			text_add(f, subj, strlen(subj));
-		}
+	if ((subj = g_mime_object_get_header(o, "Subject")) != NULL) {
+		buf_appends(&f->text, "Subject: ");
+		text_add(f, subj, strlen(subj));
+	}
+	if (payload) {
+		/* GMime hands header values decoded (RFC 2047). */
+		take_header(o, "Subject", &f->subject);
+		take_header(o, "From", &f->from);
+		take_header(o, "Date", &f->date);
 	}
 	rc = walk(o, f->depth + 1, &w);
 	g_object_unref(o);

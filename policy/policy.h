@@ -65,6 +65,8 @@ struct facts {
 	struct buf forward;		/* the entity a member's copy carries */
 	bool	top_encrypted;		/* the whole body is multipart/encrypted */
 	struct buf text;		/* every readable line, '\n'-separated */
+	size_t	first_text;		/* where the first text part starts */
+	bool	has_first_text;
 	size_t	parts;			/* MIME parts seen */
 	size_t	depth;			/* deepest nesting seen */
 	struct policy_crypt *crypt;	/* parts for keys/ */
@@ -73,12 +75,15 @@ struct facts {
 
 	/* Filled by policy_classify(). */
 	char	advisory_id[POLICY_ID_MAX];	/* "" when none */
+	char	id_note[256];		/* "" unless title block and Subject
+					   name different ids: which won */
 	struct policy_marker marker;	/* first valid marker, else NONE */
 	struct policy_marker bad_marker; /* first unreadable marker */
 	int	revision;		/* 1 unless the header block says */
 
 	/* Filled by keys/ when a signature verifies. */
 	char	signer[41];		/* fingerprint, "" when none valid */
+	bool	signer_inside;		/* that signature travels in "forward" */
 };
 
 struct policy_limits {
@@ -93,9 +98,14 @@ void	facts_free(struct facts *f);
 /* Read a raw RFC 5322 message into *f (text, subject, crypt parts). */
 int	policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 	    struct facts *f, struct em_err *err);
-/* Read one more entity (a decrypted part) into the same facts. */
+/*
+ * Read one more entity (a decrypted part) into the same facts.  payload:
+ * the entity is the whole message's encrypted payload, so a Subject, From
+ * or Date among its headers is a protected header (as Thunderbird and
+ * mutt write them) and replaces the outer one, which is often "...".
+ */
 int	policy_read_more(const char *entity, size_t len,
-	    const struct policy_limits *lim, struct facts *f,
+	    const struct policy_limits *lim, bool payload, struct facts *f,
 	    struct em_err *err);
 /* Set advisory id, markers and revision from subject and text. */
 void	policy_classify(const struct config *cfg, struct facts *f);
@@ -104,8 +114,13 @@ void	policy_classify(const struct config *cfg, struct facts *f);
 void	policy_html_to_text(const char *html, size_t len, struct buf *out);
 int	policy_marker_scan(const struct strv *phrases, const char *line,
 	    size_t len, struct policy_marker *m);
-bool	policy_advisory_find(const struct config *cfg, const char *subject,
-	    const char *text, char *out, size_t outsz);
+/* The id: each pattern in order, tried on the title block, the Subject,
+ * then the text; the first hit wins.  Any of the three may be NULL. */
+bool	policy_advisory_find(const struct config *cfg, const char *title,
+	    const char *subject, const char *text, char *out, size_t outsz);
+/* The title block: the first non-empty lines of text (after any PGP
+ * armour header), up to the first empty line after them. */
+void	policy_title_block(const char *text, size_t len, struct buf *out);
 int	policy_revision_find(const char *text);
 
 /*

@@ -7,10 +7,17 @@
 # setup_keys N                       team, list and N members (member 1 rsa3072), and
 #                                    $W/milter.conf naming them; sets TEAM_FPR LIST_FPR
 #                                    MEMBER_FPR[i] MEMBER_ADDR[i] MEMBER_HOME[i]
-# mutt_post OUT DRAFT [encrypt-to-fpr|none] [attachment]
+# mutt_post OUT DRAFT [encrypt-to-fpr|none] [attachment] [sign-home]
 #                                    compose and send DRAFT with mutt (PGP/MIME, signed by
 #                                    the team key; encrypted unless "none"); the message
-#                                    mutt hands to its sendmail lands in OUT
+#                                    mutt hands to its sendmail lands in OUT.  With
+#                                    MUTT_PROTECT=1 mutt protects the Subject as Thunderbird
+#                                    does (outer Subject "...").  On a time-out the last
+#                                    screen is printed as "#" lines.
+# mutt_read OUT MAILDIR GNUPGHOME    open the newest message of MAILDIR in mutt (read-only,
+#                                    gpgme, that keyring), as a member would; the pager's
+#                                    screen text lands in OUT
+# MUTT                               the mail client to run (default mutt)
 
 as_nobody() { runuser -u nobody -- "$@"; }
 list_gpg()  { as_nobody gpg --homedir "$W/state/gnupg" --batch -q "$@"; }
@@ -78,13 +85,40 @@ CONF
 	chmod 0640 "$W/milter.conf"
 }
 
+MUTT=${MUTT:-mutt}
+
+# mutt_folders: muttrc lines that keep every folder mutt looks for inside
+# the work folder, so that no "~/Mail does not exist. Create it?" prompt
+# can appear, whatever the invoking user's home holds
+mutt_folders() {
+	mkdir -p "$W/mutt/Mail" "$W/mutt/tmp" "$W/mutt/hcache"
+	touch "$W/mutt/inbox"
+	cat <<MUTTRC
+set folder="$W/mutt/Mail"
+set spoolfile="$W/mutt/inbox"
+set mbox="$W/mutt/mbox"
+set record="$W/mutt/sent"
+set postponed="$W/mutt/postponed"
+set header_cache="$W/mutt/hcache"
+set tmpdir="$W/mutt/tmp"
+set alias_file="$W/mutt/aliases"
+set history_file="$W/mutt/history"
+MUTTRC
+}
+
+# screen_dump WHAT SCREEN: the last screen a driven program showed, as "#" lines
+screen_dump() {
+	echo "# $1; its last screen was:"
+	sed -e 's/[[:space:]]*$//' -e '/^$/d' -e 's/^/#   | /' <<<"$2"
+}
+
 mutt_post() {	# mutt_post OUT DRAFT [ENCRYPT_FPR|none] [ATTACH] [SIGN_HOME]
 	local out=$1 draft=$2 enc=${3:-$LIST_FPR} att=${4:-} home=${5:-$TEAM_HOME} sign_fpr
 	sign_fpr=$(gpg --homedir "$home" --with-colons -K | awk -F: '/^fpr/ { print $10; exit }')
 	rm -f "$out"
 	printf '#!/bin/sh\ncat > "$1"\n' > "$W/capture.sh"
 	chmod 0755 "$W/capture.sh"
-	cat > "$W/muttrc" <<MUTTRC
+	{ mutt_folders; cat <<MUTTRC
 set crypt_use_gpgme=yes
 set pgp_default_key=$sign_fpr
 set pgp_sign_as=$sign_fpr
@@ -98,11 +132,15 @@ set sendmail="$W/capture.sh $out"
 set fast_reply=yes
 set from="security@example.org"
 set use_from=yes
+set crypt_protected_headers_write=$([ "${MUTT_PROTECT:-0}" = 1 ] && echo yes || echo no)
 crypt-hook . $([ "$enc" = none ] && echo "$LIST_FPR" || echo "$enc")
 MUTTRC
+	} > "$W/muttrc"
 	local sock="em-mutt-$$"
+	# remain-on-exit: a client that exits at once leaves its last words.
 	tmux -L "$sock" new-session -d -x 200 -y 50 \
-	    "GNUPGHOME='$home' mutt -n -F '$W/muttrc' -H '$draft' ${att:+-a '$att'}"
+	    "GNUPGHOME='$home' $MUTT -n -F '$W/muttrc' -H '$draft' ${att:+-a '$att'}"
+	tmux -L "$sock" set-option -t 0 remain-on-exit on 2>/dev/null
 	# Answer the To: and Subject: prompts, then send from the compose screen.
 	local screen sent=0
 	for _ in $(seq 1 60); do
@@ -116,7 +154,50 @@ MUTTRC
 		fi
 		sleep 0.25
 	done
+	screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null)
 	sleep 0.3
 	tmux -L "$sock" kill-server 2>/dev/null
-	[ -s "$out" ]
+	[ -s "$out" ] && return 0
+	screen_dump "mutt_post: $MUTT handed over no message within 15 s" "$screen"
+	return 1
+}
+
+mutt_read() {	# mutt_read OUT MAILDIR GNUPGHOME
+	local out=$1 dir=$2 home=$3 sock="em-mutt-read-$$" screen="" i
+	{ mutt_folders; cat <<MUTTRC
+set crypt_use_gpgme=yes
+set crypt_verify_sig=yes
+set crypt_protected_headers_read=yes
+set pager_index_lines=0
+set pager_stop=yes
+set sort=date-received
+set wait_key=no
+set mark_old=no
+set markers=no
+set smart_wrap=no
+ignore *
+unignore from: to: reply-to: subject: date:
+MUTTRC
+	} > "$W/muttrc-read"
+	tmux -L "$sock" new-session -d -x 120 -y 300 \
+	    "GNUPGHOME='$home' $MUTT -n -R -F '$W/muttrc-read' -f '$dir'"
+	tmux -L "$sock" set-option -t 0 remain-on-exit on 2>/dev/null
+	# The index first, then the newest message (the last line) opened.
+	for i in $(seq 1 60); do
+		screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null)
+		grep -q 'q:Quit' <<<"$screen" && break
+		sleep 0.25
+	done
+	tmux -L "$sock" send-keys End Enter
+	for i in $(seq 1 80); do
+		sleep 0.25
+		screen=$(tmux -L "$sock" capture-pane -p -J 2>/dev/null)
+		grep -q -- '-- End of PGP/MIME' <<<"$screen" && break
+		grep -q -- '(end)\|(all)' <<<"$screen" && [ "$i" -gt 8 ] && break
+	done
+	tmux -L "$sock" kill-server 2>/dev/null
+	printf '%s\n' "$screen" > "$out"
+	grep -q -- '-- End of PGP/MIME' "$out" && return 0
+	screen_dump "mutt_read: $MUTT showed no decrypted message within 20 s" "$screen"
+	return 1
 }

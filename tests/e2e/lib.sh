@@ -6,8 +6,13 @@
 # milter_start / milter_stop    by PID, from $W/milter.pid
 # send FROM TO... [-- swaks args]   sends $W/msg; sets $SWAKS_RC and $W/swaks.log
 # delivered ADDR  the number of messages in ADDR's maildir
-# ok / not_ok / check   TAP lines; "# done" at the end (e2e_finish).
-# Everything started is stopped by PID on exit, pass or fail.
+# wait_delivered ADDR N SECONDS   ... and every new one read by an independent
+#                 MIME parser (mail.py, Python's email package): a defect fails it
+# mailpy CMD ...  that reader: check, header, tree, text, payload, decrypt
+# ok / not_ok / check   TAP lines; "# done" at the end (e2e_finish), after
+#                 every delivered message has been read by the independent parser.
+# Nothing reads or writes the invoking user's home: HOME and GNUPGHOME point
+# into the work folder.  Everything started is stopped by PID on exit.
 
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -55,10 +60,12 @@ write_postfix() {
 	mkdir -p "$pf/queue" "$W/mail"
 	chown nobody "$W/mail"
 	# The delivery agent: one file per message under mail/RECIPIENT/new/.
+	# A maildir (new, cur, tmp), so mutt opens it as one.
 	cat > "$W/deliver.sh" <<'DELIVER'
 #!/bin/sh
-d="$1/$(printf '%s' "$2" | tr 'A-Z/' 'a-z_')/new"
-mkdir -p "$d" && cat > "$d/$(date +%s.%N).$$"
+m="$1/$(printf '%s' "$2" | tr 'A-Z/' 'a-z_')"
+f="$(date +%s.%N).$$"
+mkdir -p "$m/cur" "$m/tmp" "$m/new" && cat > "$m/tmp/$f" && mv "$m/tmp/$f" "$m/new/$f"
 DELIVER
 	chmod 0755 "$W/deliver.sh"
 	cat > "$pf/main.cf" <<MAIN
@@ -172,6 +179,11 @@ e2e_start() {
 	W=$(mktemp -d /tmp/em-e2e.XXXXXX)
 	chmod 0755 "$W"
 	trap e2e_cleanup EXIT
+	# A home of our own: nothing here depends on, or leaves anything in,
+	# the invoking user's home (mutt's folders, gpg's default keyring).
+	export HOME=$W/home GNUPGHOME=$W/home/.gnupg MAIL=$W/home/mbox
+	mkdir -p -m 0700 "$HOME" "$GNUPGHOME"
+	GNUPG_HOMES+=("$GNUPGHOME")
 	SMTP_PORT=$(free_port)
 	REINJECT_PORT=$((SMTP_PORT + 1))
 	MILTER_PORT=$((SMTP_PORT + 2))
@@ -197,7 +209,32 @@ e2e_start() {
 		echo "# postfix did not start:"; sed 's/^/#   /' "$W/pf/maillog"; exit 1; }
 }
 
-e2e_finish() { echo "# done ($TESTS_RUN tests)"; }
+# mailpy CMD ARGS...: the independent reader (tests/e2e/mail.py)
+mailpy() { /usr/bin/python3 "$TOP/tests/e2e/mail.py" "$@"; }
+
+# mail_sweep [ADDR]: read every message not read before (in ADDR's maildir,
+# or in all) with the independent parser; 1 if any has a defect
+mail_sweep() {
+	local d=$W/mail f rc=0
+	[ -n "${1:-}" ] && d=$(maildir "$1")
+	touch "$W/mail-read"
+	while IFS= read -r f; do
+		grep -qxF "$f" "$W/mail-read" && continue
+		echo "$f" >> "$W/mail-read"
+		if ! mailpy check "$f"; then
+			rc=1
+			echo "$f" >> "$W/mail-defective"
+		fi
+	done < <(find "$d" -type f \( -path '*/new/*' -o -path '*/cur/*' \) 2>/dev/null | sort)
+	return $rc
+}
+
+e2e_finish() {
+	mail_sweep
+	check "every delivered message ($(wc -l < "$W/mail-read")) reads with no MIME or header defect (Python email)" \
+	    test ! -s "$W/mail-defective"
+	echo "# done ($TESTS_RUN tests)"
+}
 
 # send [--port P] FROM TO... : send $W/msg; SWAKS_RC, $W/swaks.log
 send() {
@@ -220,11 +257,16 @@ delivered() {	# delivered ADDR: messages in that maildir now
 	find "$d/new" "$d/cur" -type f 2>/dev/null | wc -l
 }
 
-# wait_delivered ADDR N SECONDS: wait until ADDR holds N messages
+# wait_delivered ADDR N SECONDS: wait until ADDR holds N messages, each
+# read by the independent parser with no defect
 wait_delivered() {
 	local i
 	for i in $(seq 1 $(( $3 * 10 ))); do
-		[ "$(delivered "$1")" -ge "$2" ] && return 0
+		if [ "$(delivered "$1")" -ge "$2" ]; then
+			sleep 0.05	# a file being moved into new/
+			mail_sweep "$1"
+			return
+		fi
 		sleep 0.1
 	done
 	return 1

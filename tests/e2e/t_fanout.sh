@@ -34,7 +34,6 @@ copies_of() {	# copies_of ADDR: the delivered files, one per line
 	find "$(maildir "$1")/new" -type f 2>/dev/null | sort
 }
 
-pgp_block() { sed -n '/-----BEGIN PGP MESSAGE-----/,/-----END PGP MESSAGE-----/p' "$1"; }
 
 # 1. Signed and encrypted to the list key, by mutt: every member gets one copy.
 draft "$W/d1" "Xen Security Advisory 400 v1 - guest can crash the host"
@@ -52,26 +51,29 @@ for i in $(seq 1 $NMEMBERS); do
 	f=$(copies_of "${MEMBER_ADDR[$i]}" | head -n 1)
 	check "member $i: exactly one copy" test "$(copies_of "${MEMBER_ADDR[$i]}" | wc -l)" = 1
 	check "member $i: outer Subject is outer_subject and the id only" \
-	    grep -qx 'Subject: Embargoed security advisory XSA-400' "$f"
+	    test "$(mailpy header "$f" Subject)" = 'Embargoed security advisory XSA-400'
+	check "member $i: Reply-To is the team" test "$(mailpy header "$f" Reply-To)" = security@example.org
 	check "member $i: the real Subject is not outside" bash -c "! grep -q 'guest can crash' '$f'"
-	pgp_block "$f" > "$W/c$i.asc"
+	check "member $i: RFC 3156 structure" test "$(mailpy tree "$f" | tr -d ' ' | paste -sd,)" = \
+	    multipart/encrypted,application/pgp-encrypted,application/octet-stream
+	check "member $i: decrypts with its key, the inner entity has no defect" \
+	    mailpy decrypt "$f" "${MEMBER_HOME[$i]}" "$W/c$i"
 	gpg --homedir "${MEMBER_HOME[$i]}" --list-packets "$W/c$i.asc" 2>/dev/null > "$W/c$i.pk"
 	check "member $i: encrypted to one key alone" test "$(grep -c '^:pubkey enc packet' "$W/c$i.pk")" = 1
 	sub=$(gpg --homedir "${MEMBER_HOME[$i]}" --with-colons -k "${MEMBER_FPR[$i]}" | awk -F: '/^sub/ { print $5; exit }')
 	check "member $i: ... and that key is the member's ($sub)" grep -q "keyid $sub" "$W/c$i.pk"
-	gpg --homedir "${MEMBER_HOME[$i]}" --batch -q --status-fd 3 --decrypt "$W/c$i.asc" \
-	    > "$W/c$i.inner" 3> "$W/c$i.status" 2>/dev/null
-	check "member $i: decrypts with its key" test -s "$W/c$i.inner"
 	check "member $i: signed by the list key" grep -q "VALIDSIG.* $LIST_FPR\$" "$W/c$i.status"
-	check "member $i: protected Subject inside" grep -q '^Subject: Xen Security Advisory 400 v1 - guest can crash the host' "$W/c$i.inner"
-	check "member $i: protected-headers=v1" grep -qi 'protected-headers="\?v1' "$W/c$i.inner"
+	check "member $i: protected Subject inside" \
+	    test "$(mailpy header "$W/c$i.inner" Subject)" = 'Xen Security Advisory 400 v1 - guest can crash the host'
+	check "member $i: protected-headers=v1" grep -qx 'multipart/mixed protected-headers=v1' <(mailpy tree "$W/c$i.inner")
+	mailpy text "$W/c$i.inner" 0 | tr '\n' ' ' > "$W/c$i.note"
+	check "member $i: the note names the member and the team key" \
+	    grep -q "made for Member $i .*key $TEAM_FPR" "$W/c$i.note"
 done
 # The inner entity equals the original: the post decrypted with the list key.
-list_gpg --decrypt < <(pgp_block "$W/post1.eml") > "$W/orig.inner" 2>/dev/null
-body_of "$W/orig.inner" > "$W/orig.body"
-body_of "$W/c2.inner" > "$W/c2.body"
-check "inner entity body equals the original's" cmp -s "$W/orig.body" "$W/c2.body"
-check "the patch travels inside" grep -q 'return -EINVAL' "$W/c2.inner"
+list_gpg --decrypt < <(mailpy payload "$W/post1.eml") > "$W/orig.inner" 2>/dev/null
+check "the advisory text inside equals the original's" cmp -s <(mailpy text "$W/orig.inner" 0) <(mailpy text "$W/c2.inner" 1)
+check "the patch travels inside" grep -q 'return -EINVAL' <(mailpy text "$W/c2.inner")
 rcpt=$(copies_of security@example.org | head -n 1)
 check "receipt names advisory, revision, date and copies" \
     bash -c "grep -q 'Advisory:  XSA-400' '$rcpt' && grep -q 'Revision:  1' '$rcpt' && grep -q 'Embargo:   until $when' '$rcpt' && grep -q 'Copies:    $NMEMBERS queued' '$rcpt'"

@@ -1,5 +1,6 @@
 /* test_marker - embargo markers, advisory ids, revisions (SPEC section 4) */
 #include "testutil.h"
+#include <gmime/gmime.h>
 #include "../../policy/policy.h"
 
 #define T0 ((time_t)1796126400)	/* 2026-12-01 12:00:00 UTC */
@@ -10,6 +11,7 @@ static int
 setup(void **st)
 {
 	(void)st;
+	g_mime_init();
 	strv_push(&phrases, "EMBARGOED UNTIL");
 	strv_push(&phrases, "EMBARGO DATE:");
 	return 0;
@@ -110,6 +112,7 @@ classify_text(const struct config *cfg, const char *subject, const char *text,
 	free(f->subject);
 	f->subject = xstrdup(subject);
 	buf_appends(&f->text, text);
+	f->has_first_text = true;
 	policy_classify(cfg, f);
 }
 
@@ -133,6 +136,69 @@ t_id_order_subject_then_text(void **st)
 	classify_text(cfg, "hello", "no ids at all\n", &f);
 	assert_string_equal(f.advisory_id, "");
 	facts_free(&f);
+	conf_free(cfg);
+}
+
+/* SPEC 4: the title block names the advisory; the Subject may name another */
+static void
+t_id_title_block_first(void **st)
+{
+	struct config *cfg = cfg_load();
+	struct facts f;
+
+	(void)st;
+	classify_text(cfg, "Xen Security Advisory 355 v2 - stack corruption from "
+	    "XSA-346 change", "-----BEGIN PGP SIGNED MESSAGE-----\n"
+	    "Hash: SHA256\n\n                    Xen Security Advisory XSA-355\n"
+	    "                              version 2\n\n"
+	    "                 stack corruption from XSA-346 change\n\n"
+	    "One of the two changes for XSA-346 introduced an on-stack array.\n",
+	    &f);
+	assert_string_equal(f.advisory_id, "XSA-355");
+	assert_non_null(strstr(f.id_note, "XSA-346"));
+	assert_int_equal(f.revision, 2);
+	facts_free(&f);
+	/* The SPEC's second example: XSA before CVE, in the title block. */
+	classify_text(cfg, "Xen Security Advisory 390 v1 (CVE-2021-28710)",
+	    "            Xen Security Advisory CVE-2021-28710 / XSA-390\n"
+	    "                               version 1\n\nbody\n", &f);
+	assert_string_equal(f.advisory_id, "XSA-390");
+	assert_string_equal(f.id_note, "");
+	facts_free(&f);
+	/* No id in the title block: the Subject's, before the body's. */
+	classify_text(cfg, "Re: XSA-12 question", "Hello,\n\nabout XSA-99\n", &f);
+	assert_string_equal(f.advisory_id, "XSA-12");
+	facts_free(&f);
+	conf_free(cfg);
+}
+
+/* The real XSA-355 mail, read and classified as the milter does */
+static void
+t_id_real_xsa355(void **st)
+{
+	static const struct policy_limits lim = { 20, 500, 65536 };
+	struct config *cfg = cfg_load();
+	struct em_err err;
+	struct facts f;
+	struct buf raw;
+	char chunk[4096];
+	size_t n;
+	FILE *fp = fopen("tests/data/xsa355.eml", "r");
+
+	(void)st;
+	assert_non_null(fp);
+	buf_init(&raw);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&raw, chunk, n);
+	fclose(fp);
+	facts_init(&f);
+	assert_int_equal(policy_read(raw.data, raw.len, &lim, &f, &err), EM_OK);
+	policy_classify(cfg, &f);
+	assert_string_equal(f.advisory_id, "XSA-355");
+	assert_non_null(strstr(f.id_note, "the Subject XSA-346"));
+	assert_int_equal(f.revision, 2);
+	facts_free(&f);
+	buf_free(&raw);
 	conf_free(cfg);
 }
 
@@ -209,6 +275,8 @@ main(void)
 		cmocka_unit_test(t_quoted_marker_still_found),
 		cmocka_unit_test(t_id_order_subject_then_text),
 		cmocka_unit_test(t_marker_in_subject),
+		cmocka_unit_test(t_id_title_block_first),
+		cmocka_unit_test(t_id_real_xsa355),
 		cmocka_unit_test(t_id_alternation_not_skipped),
 		cmocka_unit_test(t_valid_after_bad),
 		cmocka_unit_test(t_revision),

@@ -1,0 +1,115 @@
+/*
+ * post.c - the post a fan-out keeps sealed, and the note a copy carries
+ *
+ * A post is packed as length-prefixed fields ("N:bytes") followed by the
+ * entity members get: the headers a copy protects (Subject, From, Date)
+ * and what the copy's note says about the team's signature.  fanout.c
+ * packs, deliver.c unpacks; the format lives here alone.  The packed post
+ * is sealed to the list key before it reaches the store.
+ *
+ * How it fails: post_unpack() returns EM_EPARSE for damaged bytes.
+ */
+
+/* System library. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Application-specific. */
+#include "milter.h"
+#include "../util/emtime.h"
+
+/* post_pack - the fields and the entity, from the facts of a post */
+
+void
+post_pack(const struct facts *f, time_t verified, struct buf *out)
+{
+	char when[32];
+	const char *fields[POST_NFIELDS];
+
+	(void)snprintf(when, sizeof(when), "%lld", (long long)verified);
+	fields[POST_SUBJECT] = f->subject;
+	fields[POST_FROM] = f->from ? f->from : "";
+	fields[POST_DATE] = f->date ? f->date : "";
+	fields[POST_SIGNER] = f->signer;
+	fields[POST_VERIFIED] = f->signer[0] ? when : "";
+	fields[POST_INSIDE] = f->signer_inside ? "1" : "";
+	for (int i = 0; i < POST_NFIELDS; i++)
+		buf_appendf(out, "%zu:%s", strlen(fields[i]), fields[i]);
+	buf_append(out, f->forward.data ? f->forward.data : "", f->forward.len);
+}
+
+/* post_unpack - the fields post_pack() wrote (caller frees with post_free) */
+
+int
+post_unpack(const struct buf *b, struct post *p)
+{
+	const char *s = b->data, *end = b->data + b->len;
+
+	memset(p, 0, sizeof(*p));
+	for (int i = 0; i < POST_NFIELDS; i++) {
+		size_t n = 0;
+
+		while (s < end && *s >= '0' && *s <= '9')
+			n = n * 10 + (size_t)(*s++ - '0');
+		if (s >= end || *s != ':' || (size_t)(end - s - 1) < n) {
+			post_free(p);
+			return EM_EPARSE;
+		}
+		s++;
+		p->field[i] = xstrndup(s, n);
+		s += n;
+	}
+	p->entity = s;
+	p->entity_len = (size_t)(end - s);
+	return EM_OK;
+}
+
+/* post_free - release the unpacked fields */
+
+void
+post_free(struct post *p)
+{
+	for (int i = 0; i < POST_NFIELDS; i++)
+		free(p->field[i]);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * post_note - the text part beside the entity in one member's copy: who
+ * it was made for, and who signed the original.  mutt and Thunderbird
+ * sign and encrypt in one OpenPGP message, so the team's signature ends
+ * with the list's decryption: the note names the key the list verified.
+ */
+void
+post_note(const struct config *cfg, const struct post *p,
+    const struct store_outbox *ob, struct buf *out)
+{
+	char ts[EM_TIME_BUFSZ];
+	const char *signer = p->field[POST_SIGNER];
+
+	buf_appendf(out, "This copy of %s revision %d was made for %s by the "
+	    "pre-disclosure list\n<%s>, encrypted to that member's key alone.\n\n",
+	    ob->advisory, ob->revision, ob->member, cfg->list_address);
+	if (signer[0] != '\0') {
+		time_t when = (time_t)strtoll(p->field[POST_VERIFIED], NULL, 10);
+
+		buf_appendf(out, "The security team's signature was verified by the "
+		    "list on %s,\nkey %s.\n", em_time_format(when, ts), signer);
+		if (p->field[POST_INSIDE][0] != '\0')
+			buf_appends(out, "That signature travels with the "
+			    "advisory below, unchanged: your\nmail client can "
+			    "verify it too.\n");
+		else
+			buf_appends(out, "The team signed inside its encryption "
+			    "to the list, so this copy carries\nthe list's "
+			    "signature instead.\n");
+	} else {
+		buf_appends(out, "The post carried no signature by a team key "
+		    "(require_signed = false):\nthe list accepted it from the "
+		    "team's address.\n");
+	}
+	if (cfg->team_addresses.n > 0)
+		buf_appendf(out, "\nReplies reach the security team <%s>.\n",
+		    cfg->team_addresses.v[0]);
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""mail.py - read delivered mail the way a mail client does, with a MIME
+parser that is not the milter's (Python's email package, policy.default).
+
+  mail.py check FILE...          every defect of every part and header, as
+                                 "# FILE: ..." lines; exit 1 if any
+  mail.py header FILE NAME       a header's value, decoded, unfolded
+  mail.py tree FILE              the content types, one part a line, indented
+  mail.py text FILE [N]          every text part (text/*, HTML aside) decoded,
+                                 or the N-th one (from 0), in order
+  mail.py payload FILE           the armoured OpenPGP message of a
+                                 multipart/encrypted (RFC 3156) message
+  mail.py decrypt FILE GNUPGHOME OUT
+                                 decrypt the payload with that keyring:
+                                 OUT.inner (the decrypted entity), OUT.status
+                                 (gpg's status lines); the inner entity is
+                                 checked for defects too; exit 1 on failure
+
+Exit status 2 on usage errors.  Nothing here cuts text out of a file: every
+value comes from the parsed structure.
+"""
+import email
+import email.policy
+import subprocess
+import sys
+
+
+def load(path):
+    with open(path, 'rb') as fh:
+        return email.message_from_binary_file(fh, policy=email.policy.default)
+
+
+def defects(msg):
+    """Every defect the parser found, in the structure and in the headers."""
+    found = []
+    for i, part in enumerate(msg.walk()):
+        where = 'part %d (%s)' % (i, part.get_content_type())
+        for d in part.defects:
+            found.append('%s: %s' % (where, d.__class__.__name__))
+        for name, value in part.items():
+            for d in getattr(value, 'defects', ()):
+                found.append('%s: header %s: %s' % (where, name,
+                                                     d.__class__.__name__))
+        if part.is_multipart() and part.get_boundary() is None:
+            found.append('%s: multipart without a boundary' % where)
+        if part.get_content_maintype() == 'multipart':
+            b = part.get_boundary() or ''
+            if b in ('', '(null)'):
+                found.append('%s: bad boundary %r' % (where, b))
+    return found
+
+
+def raw_lines_too_long(path):
+    with open(path, 'rb') as fh:
+        return [n + 1 for n, line in enumerate(fh)
+                if len(line.rstrip(b'\r\n')) > 998]
+
+
+def cmd_check(paths):
+    bad = 0
+    for p in paths:
+        try:
+            msg = load(p)
+        except Exception as e:      # an unreadable file is a defect too
+            print('# %s: cannot be parsed: %s' % (p, e))
+            bad += 1
+            continue
+        problems = defects(msg)
+        if msg.get('Content-Type') is None and msg.get('MIME-Version'):
+            problems.append('MIME-Version without Content-Type')
+        for n in raw_lines_too_long(p):
+            problems.append('line %d longer than 998 octets' % n)
+        for pr in problems:
+            print('# %s: %s' % (p, pr))
+        bad += bool(problems)
+    return 1 if bad else 0
+
+
+def text_parts(msg):
+    return [part for part in msg.walk()
+            if part.get_content_maintype() == 'text'
+            and part.get_content_type() != 'text/html'
+            and not part.is_multipart()]
+
+
+def cmd_text(path, n=None):
+    parts = text_parts(load(path))
+    if n is not None:
+        if n >= len(parts):
+            return 1
+        parts = [parts[n]]
+    for part in parts:
+        sys.stdout.write(part.get_content())
+    return 0
+
+
+def cmd_tree(path):
+    def walk(part, depth):
+        extra = ''
+        if part.get_param('protected-headers'):
+            extra = ' protected-headers=%s' % part.get_param('protected-headers')
+        print('%s%s%s' % ('  ' * depth, part.get_content_type(), extra))
+        if part.is_multipart():
+            for sub in part.iter_parts():
+                walk(sub, depth + 1)
+    walk(load(path), 0)
+    return 0
+
+
+def payload(msg):
+    if msg.get_content_type() != 'multipart/encrypted':
+        return None
+    if msg.get_param('protocol') != 'application/pgp-encrypted':
+        return None
+    parts = list(msg.iter_parts())
+    if len(parts) != 2 or parts[0].get_content_type() != 'application/pgp-encrypted':
+        return None
+    return parts[1].get_content()
+
+
+def cmd_payload(path):
+    data = payload(load(path))
+    if data is None:
+        print('# %s: not an RFC 3156 multipart/encrypted message' % path)
+        return 1
+    sys.stdout.buffer.write(data if isinstance(data, bytes) else data.encode())
+    return 0
+
+
+def cmd_decrypt(path, home, out):
+    data = payload(load(path))
+    if data is None:
+        print('# %s: not an RFC 3156 multipart/encrypted message' % path)
+        return 1
+    if isinstance(data, str):
+        data = data.encode()
+    with open(out + '.asc', 'wb') as fh:
+        fh.write(data)
+    r = subprocess.run(['gpg', '--homedir', home, '--batch', '-q', '--yes',
+                        '--status-file', out + '.status',
+                        '--output', out + '.inner', '--decrypt', out + '.asc'],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if r.returncode != 0:
+        print('# %s: gpg could not decrypt it with %s' % (path, home))
+        return 1
+    return cmd_check([out + '.inner'])
+
+
+def cmd_header(path, name):
+    v = load(path).get(name)
+    if v is None:
+        return 1
+    print(str(v))
+    return 0
+
+
+def main(argv):
+    if len(argv) < 3:
+        sys.stderr.write(__doc__)
+        return 2
+    cmd, args = argv[1], argv[2:]
+    if cmd == 'check':
+        return cmd_check(args)
+    if cmd == 'header' and len(args) == 2:
+        return cmd_header(*args)
+    if cmd == 'tree' and len(args) == 1:
+        return cmd_tree(args[0])
+    if cmd == 'text' and len(args) in (1, 2):
+        return cmd_text(args[0], int(args[1]) if len(args) == 2 else None)
+    if cmd == 'payload' and len(args) == 1:
+        return cmd_payload(args[0])
+    if cmd == 'decrypt' and len(args) == 3:
+        return cmd_decrypt(*args)
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
