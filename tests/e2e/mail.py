@@ -5,6 +5,8 @@ parser that is not the milter's (Python's email package, policy.default).
   mail.py check FILE...          every defect of every part and header, as
                                  "# FILE: ..." lines; exit 1 if any
   mail.py header FILE NAME       a header's value, decoded, unfolded
+  mail.py select NAME VALUE FILE...
+                                 the files whose header NAME is VALUE
   mail.py tree FILE              the content types, one part a line, indented
   mail.py text FILE [N]          every text part (text/*, HTML aside) decoded,
                                  or the N-th one (from 0), in order
@@ -21,8 +23,11 @@ value comes from the parsed structure.
 """
 import email
 import email.policy
+import signal
 import subprocess
 import sys
+
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # "| head" is no error
 
 
 def load(path):
@@ -154,6 +159,14 @@ def cmd_header(path, name):
     return 0
 
 
+def cmd_select(name, value, paths):
+    for p in paths:
+        v = load(p).get(name)
+        if v is not None and str(v) == value:
+            print(p)
+    return 0
+
+
 def main(argv):
     if len(argv) < 3:
         sys.stderr.write(__doc__)
@@ -163,6 +176,8 @@ def main(argv):
         return cmd_check(args)
     if cmd == 'header' and len(args) == 2:
         return cmd_header(*args)
+    if cmd == 'select' and len(args) >= 2:
+        return cmd_select(args[0], args[1], args[2:])
     if cmd == 'tree' and len(args) == 1:
         return cmd_tree(args[0])
     if cmd == 'text' and len(args) in (1, 2):

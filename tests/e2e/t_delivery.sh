@@ -20,16 +20,18 @@ post() {	# post ID: a signed advisory to the list, composed by mutt
 	    send security@example.org predisclosure@lists.example.org && [ "$SWAKS_RC" = 0 ]
 }
 
+copy_files() {	# copy_files ADDR ID: ADDR's copies of XSA-ID, as its client sees them
+	mailpy select Subject "Embargoed security advisory XSA-$2" \
+	    $(find "$(maildir "$1")/new" -type f 2>/dev/null)
+}
 msgids() {	# msgids ADDR ID: the distinct Message-IDs of ADDR's copies of XSA-ID
 	local f
-	for f in $(find "$(maildir "$1")/new" -type f 2>/dev/null); do
-		grep -q "^Subject: Embargoed security advisory XSA-$2\$" "$f" &&
-		    grep -i -m1 '^Message-ID:' "$f"
+	for f in $(copy_files "$1" "$2"); do
+		mailpy header "$f" Message-ID
 	done | sort -u | wc -l
 }
 copies() {	# copies ADDR ID: how many copies of XSA-ID ADDR received
-	grep -l "^Subject: Embargoed security advisory XSA-$2\$" \
-	    $(find "$(maildir "$1")/new" -type f 2>/dev/null) /dev/null 2>/dev/null | wc -l
+	copy_files "$1" "$2" | wc -l
 }
 all_have() {	# all_have ID N SECONDS: every member has at least N copies
 	local i t

@@ -107,9 +107,16 @@ leak "a mail naming only the id" dev@vendor.example friend@outsider.example 0
 leak "the text sent to a member address" dev@vendor.example "${MEMBER_ADDR[1]}" 0
 
 # 3. The reminder, remind_before (25 s) ahead, names the held posting.
-check "the reminder arrives before the date" bash -c "for i in \$(seq 1 300); do grep -l 'Subject: Reminder: XSA-800 goes public' \$(find '$(maildir security@example.org)/new' -type f) >/dev/null 2>&1 && exit 0; [ \$(date +%s) -ge $E ] && exit 1; sleep 0.1; done; exit 1"
-rem=$(grep -l 'Subject: Reminder: XSA-800' $(find "$(maildir security@example.org)/new" -type f) 2>/dev/null | head -n 1)
-check "the reminder names the held posting" grep -q 'announce@lists.example.org,oss-security@lists.example.net' "$rem"
+reminder() {	# the team's reminder about XSA-800, as its client sees it
+	local f
+	for f in $(find "$(maildir security@example.org)/new" -type f); do
+		case $(mailpy header "$f" Subject) in "Reminder: XSA-800 goes public"*) echo "$f"; return ;; esac
+	done
+}
+rem=""
+while [ -z "$rem" ] && [ "$(date +%s)" -lt "$E" ]; do rem=$(reminder); sleep 0.1; done
+check "the reminder arrives before the date" test -n "$rem"
+check "the reminder names the held posting" grep -q 'announce@lists.example.org,oss-security@lists.example.net' <(mailpy text "$rem")
 
 # 4. A restart while held; nothing early; both lists within 1 s after the date.
 milter_stop
@@ -119,7 +126,11 @@ a1=$(arrival announce@lists.example.org 1 $((E + 10)))
 a2=$(arrival oss-security@lists.example.net 1 $((E + 10)))
 check "announce got it at +$(awk -v a="$a1" -v e="$E" 'BEGIN { printf "%.2f", a - e }') s" awk -v a="$a1" -v e="$E" 'BEGIN { exit !(a != "none" && a >= e && a < e + 1) }'
 check "oss-security got it at +$(awk -v a="$a2" -v e="$E" 'BEGIN { printf "%.2f", a - e }') s" awk -v a="$a2" -v e="$E" 'BEGIN { exit !(a != "none" && a >= e && a < e + 1) }'
-check "the released posting is the team's, signed" grep -q 'multipart/signed' "$(find "$(maildir announce@lists.example.org)/new" -type f | head -n 1)"
+rel=$(find "$(maildir announce@lists.example.org)/new" -type f | head -n 1)
+check "the released posting is the team's, signed (independent reader)" \
+    test "$(mailpy tree "$rel" | head -n 1)" = multipart/signed
+check "the released posting's Subject as the team wrote it" \
+    test "$(mailpy header "$rel" Subject)" = "$(mailpy header "$W/pp800.eml" Subject)"
 
 # 5. After the date the same text passes.
 { echo "Subject: Fwd: grant table issue"; echo; cat "$W/text"; } > "$W/msg"
@@ -145,12 +156,21 @@ t0=$(date +%s.%N)
 "$CTL_BIN" -c "$W/milter.conf" embargo XSA-802 --now >/dev/null
 a4=$(arrival announce@lists.example.org 3 $(( $(date +%s) + 10 )))
 check "--now released it at once (+$(awk -v a="$a4" -v t="$t0" 'BEGIN { printf "%.2f", a - t }') s)" awk -v a="$a4" -v t="$t0" 'BEGIN { exit !(a != "none" && a - t < 2) }'
-copies802() { grep -l '^Subject: Embargoed security advisory XSA-802$' $(find "$(maildir "$1")/new" -type f) 2>/dev/null | wc -l; }
+copies_of() { mailpy select Subject "Embargoed security advisory XSA-$2" $(find "$(maildir "$1")/new" -type f) 2>/dev/null; }
+copies802() { copies_of "$1" 802 | wc -l; }
 for i in 1 2; do
 	for _ in $(seq 1 100); do [ "$(copies802 "${MEMBER_ADDR[$i]}")" -ge 2 ] && break; sleep 0.1; done
 	check "member $i got the final copy (revision 2) of XSA-802 at release" test "$(copies802 "${MEMBER_ADDR[$i]}")" = 2
 done
-copies800() { grep -l '^Subject: Embargoed security advisory XSA-800$' $(find "$(maildir "$1")/new" -type f) 2>/dev/null | wc -l; }
+# The final copy read as member 1's client reads it: revision 2 inside.
+fin=""
+for f in $(copies_of "${MEMBER_ADDR[1]}" 802); do
+	mailpy decrypt "$f" "${MEMBER_HOME[1]}" "$W/fin" && grep -q 'version 2' <(mailpy text "$W/fin.inner") && fin=$f
+done
+check "the final copy decrypts, no defect, revision 2 inside" test -n "$fin"
+mailpy decrypt "$fin" "${MEMBER_HOME[1]}" "$W/fin" >/dev/null
+check "the final copy is signed by the list key" grep -q "VALIDSIG.* $LIST_FPR\$" "$W/fin.status"
+copies800() { copies_of "$1" 800 | wc -l; }
 check "XSA-800's release sent no second copy (revision 1 was sent)" test "$(copies800 "${MEMBER_ADDR[1]}")" = 1
 ctl audit --advisory XSA-802 > "$W/audit802"
 check "the audit says who lifted it" grep -q '"event":"embargo-changed".*by root' "$W/audit802"

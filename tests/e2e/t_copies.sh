@@ -1,0 +1,158 @@
+#!/bin/bash
+# t_copies - what members receive, read the way members read it (SPEC 5,
+# rule 1): each copy opened in mutt (and neomutt) with the member's own
+# keyring, for an rsa3072 and a cv25519 member; the real Subject from a
+# post whose Subject is protected as Thunderbird and mutt protect it; a real
+# Xen advisory (XSA-355, inline clearsigned as Xen signs them) whose team
+# signature still verifies in the member's copy; Reply reaches the team.
+. "$(dirname "$0")/lib.sh"
+NMEMBERS=2
+e2e_start --keys $NMEMBERS
+# Members hold the team's public key, as they would from its web page.
+for i in 1 2; do
+	gpg --homedir "$TEAM_HOME" --export "$TEAM_FPR" |
+	    gpg --homedir "${MEMBER_HOME[$i]}" --batch -q --import 2>/dev/null
+done
+
+newest() {	# newest ADDR: the newest message in ADDR's maildir
+	find "$(maildir "$1")/new" -type f -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2
+}
+
+# 1. A post as Thunderbird writes it: signed and encrypted to the list in
+#    one OpenPGP message, the real Subject only inside (protected header),
+#    the outer one "...".  mutt with crypt_protected_headers_write does the same.
+when=$(utc_in 86400)
+subject='Xen Security Advisory 400 v1 - guest can crash the host'
+cat > "$W/d1" <<ADV
+From: security@example.org
+To: predisclosure@lists.example.org
+Subject: $subject
+
+            Xen Security Advisory CVE-2026-40001 / XSA-400
+                               version 1
+
+          guest can crash the host via a malformed hypercall
+
+*** EMBARGOED UNTIL $when ***
+
+ISSUE DESCRIPTION
+=================
+
+A malformed argument to the memory_op hypercall is not checked before
+it is used as an index; a guest can read beyond the array and crash the host.
+ADV
+printf -- '--- a/xen/common/memory.c\n+++ b/xen/common/memory.c\n@@ -1,3 +1,5 @@\n+    if ( idx >= ARRAY_SIZE(table) )\n+        return -EINVAL;\n     entry = table[idx];\n' > "$W/xsa400.patch"
+MUTT_PROTECT=1 mutt_post "$W/post1.eml" "$W/d1" "$LIST_FPR" "$W/xsa400.patch"
+check "mutt wrote the post with a protected Subject (outer: '$(mailpy header "$W/post1.eml" Subject)')" \
+    test "$(mailpy header "$W/post1.eml" Subject)" = "..."
+cp "$W/post1.eml" "$W/msg"
+send security@example.org predisclosure@lists.example.org
+check "the post is accepted (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+for i in 1 2; do
+	check "member $i got its copy, and it reads with no defect" wait_delivered "${MEMBER_ADDR[$i]}" 1 20
+done
+check "the team's receipt reads with no defect" wait_delivered security@example.org 1 20
+for i in 1 2; do
+	f=$(newest "${MEMBER_ADDR[$i]}")
+	check "member $i: decrypted with its key, the inner entity reads with no defect" \
+	    mailpy decrypt "$f" "${MEMBER_HOME[$i]}" "$W/c$i"
+	check "member $i: the protected Subject is the real one, not '...'" \
+	    test "$(mailpy header "$W/c$i.inner" Subject)" = "$subject"
+	check "member $i: Reply-To is the team" test "$(mailpy header "$f" Reply-To)" = security@example.org
+	mailpy text "$W/c$i.inner" 0 | tr '\n' ' ' > "$W/c$i.note"
+	check "member $i: the note names the team key that signed inside the encryption" \
+	    grep -q "key $TEAM_FPR\. The team signed inside its encryption" "$W/c$i.note"
+done
+
+# 2. A real client opens each copy: mutt (gpgme), the member's keyring.
+algo=([1]=rsa3072 [2]=cv25519)
+for i in 1 2; do
+	mutt_read "$W/screen$i" "$(maildir "${MEMBER_ADDR[$i]}")" "${MEMBER_HOME[$i]}"
+	check "member $i (${algo[$i]}): mutt decrypts the copy" grep -q -- '-- End of PGP/MIME' "$W/screen$i"
+	check "member $i: mutt shows the advisory's text in clear" grep -q 'A malformed argument to the memory_op hypercall' "$W/screen$i"
+	check "member $i: mutt shows the real Subject" grep -qF "$subject" "$W/screen$i"
+	check "member $i: mutt shows a good signature by the list key" grep -q 'Good signature from: Pre-disclosure list' "$W/screen$i"
+	check "member $i: mutt shows the patch" grep -q 'return -EINVAL' "$W/screen$i"
+done
+if command -v neomutt >/dev/null; then
+	MUTT=neomutt mutt_read "$W/nscreen" "$(maildir "${MEMBER_ADDR[2]}")" "${MEMBER_HOME[2]}"
+	check "neomutt decrypts member 2's copy, shows the text and a good list signature" \
+	    bash -c "grep -q 'A malformed argument' '$W/nscreen' && grep -q 'Good signature from: Pre-disclosure list' '$W/nscreen'"
+fi
+echo "# member 2's copy as mutt shows it:"
+sed -e 's/[[:space:]]*$//' -e '/^$/d' -e 's/^/#   | /' "$W/screen2"
+
+# 3. The member answers with Reply: it goes to the Reply-To, the team, and
+#    passes (the team may read embargoed text).
+to=$(mailpy header "$(newest "${MEMBER_ADDR[1]}")" Reply-To)
+{ echo "From: ${MEMBER_ADDR[1]}"; echo "To: $to"; echo "Subject: Re: $subject"; echo
+  echo "Is 4.17 affected too?"; echo; mailpy text "$W/c1.inner" 1 | sed 's/^/> /'; } > "$W/msg"
+send "${MEMBER_ADDR[1]}" "$to"
+check "a member's reply to the Reply-To address passes (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+check "... and reaches the team" wait_delivered security@example.org 2 20
+
+# 4. A real advisory, as Xen sends it: XSA-355 (tests/data/xsa355.eml), its
+#    text inline clearsigned, its patch attached.  Re-signed here by the
+#    team key, under embargo, posted to the list unencrypted.
+mailpy text "$TOP/tests/data/xsa355.eml" 0 > "$W/xsa355.signed"
+E=$(utc_in 7200)
+/usr/bin/python3 - "$W/xsa355.signed" "$E" > "$W/xsa355.txt" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+body = text.split('\n\n', 1)[1].split('-----BEGIN PGP SIGNATURE-----')[0]
+lines = [l[2:] if l.startswith('- ') else l for l in body.split('\n')]
+out = []
+for l in lines:
+    out.append(l)
+    if l.strip() == 'stack corruption from XSA-346 change' and len(out) < 8:
+        out += ['', '            *** EMBARGOED UNTIL %s ***' % sys.argv[2]]
+sys.stdout.write('\n'.join(out))
+PY
+gpg --homedir "$TEAM_HOME" --batch -q --clearsign -o "$W/xsa355.asc" "$W/xsa355.txt" 2>/dev/null
+/usr/bin/python3 - "$TOP/tests/data/xsa355.eml" "$W/xsa355.asc" > "$W/msg" <<'PY'
+import email, email.policy, sys
+msg = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+for h in ('To', 'CC', 'From'):
+    del msg[h]
+msg['From'] = 'Security Team <security@example.org>'
+msg['To'] = 'predisclosure@lists.example.org'
+text = next(p for p in msg.walk() if p.get_content_type() == 'text/plain')
+text.set_content(open(sys.argv[2]).read(), cte='7bit')
+sys.stdout.buffer.write(msg.as_bytes(policy=email.policy.SMTP))
+PY
+send security@example.org predisclosure@lists.example.org
+check "XSA-355, inline clearsigned by the team, is accepted (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+for i in 1 2; do
+	check "member $i got XSA-355" wait_delivered "${MEMBER_ADDR[$i]}" 2 20
+done
+f=$(newest "${MEMBER_ADDR[2]}")
+check "registered under the title block's id: '$(mailpy header "$f" Subject)'" \
+    test "$(mailpy header "$f" Subject)" = 'Embargoed security advisory XSA-355'
+check "member 2 decrypts XSA-355 with no defect" mailpy decrypt "$f" "${MEMBER_HOME[2]}" "$W/x2"
+mailpy text "$W/x2.inner" 1 > "$W/x2.text"
+gpg --homedir "${MEMBER_HOME[2]}" --batch --status-fd 1 --verify "$W/x2.text" > "$W/x2.verify" 2>/dev/null
+check "the team's inline signature verifies on the text as the client shows it" \
+    grep -q "VALIDSIG.* $TEAM_FPR\$" "$W/x2.verify"
+check "the real Subject is the protected one" \
+    test "$(mailpy header "$W/x2.inner" Subject)" = 'Xen Security Advisory 355 v2 - stack corruption from XSA-346 change'
+mailpy text "$W/x2.inner" 0 | tr '\n' ' ' > "$W/x2.note"
+check "the note says the signature travels unchanged" grep -q 'travels with the advisory below, unchanged' "$W/x2.note"
+/usr/bin/python3 - "$W/x2.inner" > "$W/x2.sums" <<'PY'
+import email, email.policy, hashlib, sys
+msg = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+for p in msg.walk():
+    if p.get_filename():
+        print(p.get_filename(), hashlib.sha256(p.get_content()).hexdigest())
+PY
+check "the real patch arrives intact (the SHA-256 XSA-355 publishes)" \
+    grep -qx 'xsa355.patch dae633c11cf2eff3e304737265e18ab09213e8e4640458080a944ae7a40819a4' "$W/x2.sums"
+rcpt=""
+for g in $(find "$(maildir security@example.org)/new" -type f); do
+	case $(mailpy header "$g" Subject) in "Receipt: XSA-355"*) rcpt=$g ;; esac
+done
+check "the receipt says the title block's id was chosen over the Subject's" \
+    grep -q 'the Subject XSA-346: registered as XSA-355' <(mailpy text "$rcpt")
+
+check "audit chain verifies" as_nobody "$CTL_BIN" -c "$W/milter.conf" audit verify
+check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
+e2e_finish
