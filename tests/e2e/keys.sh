@@ -137,15 +137,15 @@ crypt-hook . $([ "$enc" = none ] && echo "$LIST_FPR" || echo "$enc")
 MUTTRC
 	} > "$W/muttrc"
 	local sock="em-mutt-$$"
-	# remain-on-exit: a client that exits at once leaves its last words.
+	# A client that exits leaves its last words and its status on the screen.
 	tmux -L "$sock" new-session -d -x 200 -y 50 \
-	    "GNUPGHOME='$home' $MUTT -n -F '$W/muttrc' -H '$draft' ${att:+-a '$att'}"
-	tmux -L "$sock" set-option -t 0 remain-on-exit on 2>/dev/null
+	    "GNUPGHOME='$home' $MUTT -n -F '$W/muttrc' -H '$draft' ${att:+-a '$att'}; echo \"[$MUTT exited with status \$?]\"; sleep 60"
 	# Answer the To: and Subject: prompts, then send from the compose screen.
 	local screen sent=0
 	for _ in $(seq 1 60); do
 		[ -s "$out" ] && break
 		screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null)
+		grep -q "^\[$MUTT exited with status" <<<"$screen" && break
 		if [ "$sent" = 0 ] && grep -q 'y:Send' <<<"$screen"; then
 			tmux -L "$sock" send-keys y
 			sent=1
@@ -158,7 +158,7 @@ MUTTRC
 	sleep 0.3
 	tmux -L "$sock" kill-server 2>/dev/null
 	[ -s "$out" ] && return 0
-	screen_dump "mutt_post: $MUTT handed over no message within 15 s" "$screen"
+	screen_dump "mutt_post: $MUTT handed over no message" "$screen"
 	return 1
 }
 
@@ -180,24 +180,23 @@ unignore from: to: reply-to: subject: date:
 MUTTRC
 	} > "$W/muttrc-read"
 	tmux -L "$sock" new-session -d -x 120 -y 300 \
-	    "GNUPGHOME='$home' $MUTT -n -R -F '$W/muttrc-read' -f '$dir'"
-	tmux -L "$sock" set-option -t 0 remain-on-exit on 2>/dev/null
+	    "GNUPGHOME='$home' $MUTT -n -R -F '$W/muttrc-read' -f '$dir'; echo \"[$MUTT exited with status \$?]\"; sleep 60"
 	# The index first, then the newest message (the last line) opened.
 	for i in $(seq 1 60); do
 		screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null)
-		grep -q 'q:Quit' <<<"$screen" && break
+		grep -q -e 'q:Quit' -e "^\[$MUTT exited with status" <<<"$screen" && break
 		sleep 0.25
 	done
 	tmux -L "$sock" send-keys End Enter
 	for i in $(seq 1 80); do
 		sleep 0.25
 		screen=$(tmux -L "$sock" capture-pane -p -J 2>/dev/null)
-		grep -q -- '-- End of PGP/MIME' <<<"$screen" && break
+		grep -q -e '-- End of PGP/MIME' -e "^\[$MUTT exited with status" <<<"$screen" && break
 		grep -q -- '(end)\|(all)' <<<"$screen" && [ "$i" -gt 8 ] && break
 	done
 	tmux -L "$sock" kill-server 2>/dev/null
 	printf '%s\n' "$screen" > "$out"
 	grep -q -- '-- End of PGP/MIME' "$out" && return 0
-	screen_dump "mutt_read: $MUTT showed no decrypted message within 20 s" "$screen"
+	screen_dump "mutt_read: $MUTT showed no decrypted message" "$screen"
 	return 1
 }
