@@ -178,6 +178,7 @@ queue_receipt(struct store_txn *t, const struct config *cfg,
 	    "Revision:  %d\n"
 	    "Embargo:   %s\n"
 	    "%s%s%s"
+	    "%s"
 	    "Copies:    %zu queued, one per member, each encrypted to that "
 	    "member's key alone\n"
 	    "Queue id:  %s\n\n"
@@ -190,6 +191,9 @@ queue_receipt(struct store_txn *t, const struct config *cfg,
 	    f->id_note[0] ? "\n" : "", f->revision,
 	    embargo_text(d->embargoed ? d->embargo : 0, emb, sizeof(emb)),
 	    moved[0] ? "Note:      " : "", moved, moved[0] ? "\n" : "",
+	    d->embargo_kept ? "Note:      this post has no embargo marker: "
+	    "the registered date is kept\n           (to lift the embargo "
+	    "early: embargoctl embargo ID --now)\n" : "",
 	    cfg->n_members, m->qid[0] ? m->qid : "-",
 	    names.data ? names.data : "(none)");
 	(void)snprintf(subject, sizeof(subject), "Receipt: %s revision %d, %zu "
@@ -247,6 +251,9 @@ fanout_commit(const struct msg_ctx *m, const struct facts *f,
 		    "to %zu members queued%s%s", m->sender, d->advisory_id,
 		    f->revision, cfg->n_members, moved[0] ? "; " : "", moved);
 		deliver_kick();
+		/* A date a post moved is a new release time for held postings. */
+		if (moved[0] != '\0')
+			release_kick();
 	}
 	return rc;
 }

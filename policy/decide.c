@@ -141,11 +141,59 @@ embargoed(const struct policy_view *view, const char *id, time_t now)
 	return a != NULL && a->embargo > now ? a : NULL;
 }
 
+/*
+ * list_post_date - rule 1's embargo: the marker's date, or, for an
+ * advisory registered and under embargo, the date it has (nothing lifts
+ * an embargo by omission).  False with d set when the post is refused.
+ */
+static bool
+list_post_date(const struct config *cfg, const struct facts *f,
+    const struct policy_view *view, time_t now, struct policy_decision *d)
+{
+	const struct policy_advisory *reg = embargoed(view, f->advisory_id, now);
+	char t[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
+
+	if (f->marker.kind == POLICY_MARKER_VALID && f->marker.when > now) {
+		d->embargoed = true;
+		d->embargo = f->marker.when;
+		if (f->marker.when - now <= cfg->max_embargo)
+			return true;
+		set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
+		(void)snprintf(d->reply, sizeof(d->reply), "%s: embargo "
+		    "date %s is more than max_embargo (%ld days) ahead; "
+		    "choose an earlier date, or set it on purpose with "
+		    "embargoctl embargo %s --until", f->advisory_id,
+		    em_time_format(f->marker.when, t),
+		    cfg->max_embargo / 86400, f->advisory_id);
+		(void)snprintf(d->reason, sizeof(d->reason), "%s", d->reply);
+		return false;
+	}
+	if (reg == NULL)
+		return true;		/* a public advisory */
+	if (f->marker.kind == POLICY_MARKER_VALID) {
+		/* A date in the past: a mistyped year must not publish. */
+		set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
+		(void)snprintf(d->reply, sizeof(d->reply), "%s is under embargo "
+		    "until %s, and this post's embargo date %s has passed; to "
+		    "lift the embargo early run: embargoctl embargo %s --now",
+		    f->advisory_id, em_time_format(reg->embargo, t),
+		    em_time_format(f->marker.when, t2), f->advisory_id);
+		(void)snprintf(d->reason, sizeof(d->reason), "%s", d->reply);
+		return false;
+	}
+	/* No marker: an embargoed revision, its date kept. */
+	d->embargoed = true;
+	d->embargo = reg->embargo;
+	d->embargo_kept = true;
+	return true;
+}
+
 /* rule_list_post - rule 1: a post to the pre-disclosure list */
 
 static void
 rule_list_post(const struct config *cfg, const struct facts *f,
-    const struct policy_envelope *env, time_t now, struct policy_decision *d)
+    const struct policy_envelope *env, const struct policy_view *view,
+    time_t now, struct policy_decision *d)
 {
 	char who[256], t[EM_TIME_BUFSZ];
 
@@ -183,39 +231,25 @@ rule_list_post(const struct config *cfg, const struct facts *f,
 	}
 	(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s",
 	    f->advisory_id);
-	if (f->marker.kind == POLICY_MARKER_VALID && f->marker.when > now) {
-		d->embargoed = true;
-		d->embargo = f->marker.when;
-		if (f->marker.when - now > cfg->max_embargo) {
-			set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
-			(void)snprintf(d->reply, sizeof(d->reply), "%s: embargo "
-			    "date %s is more than max_embargo (%ld days) ahead; "
-			    "choose an earlier date, or set it on purpose with "
-			    "embargoctl embargo %s --until", f->advisory_id,
-			    em_time_format(f->marker.when, t),
-			    cfg->max_embargo / 86400, f->advisory_id);
-			(void)snprintf(d->reason, sizeof(d->reason), "%s",
-			    d->reply);
-			return;
-		}
-		if (outsiders(cfg, env, who, sizeof(who)) > 0) {
-			set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
-			(void)snprintf(d->reply, sizeof(d->reply), "%s is under "
-			    "embargo until %s; not sent to %s: an embargoed "
-			    "advisory goes to the list and team only; remove "
-			    "those recipients", f->advisory_id,
-			    em_time_format(f->marker.when, t), who);
-			(void)snprintf(d->reason, sizeof(d->reason), "%s",
-			    d->reply);
-			return;
-		}
+	if (!list_post_date(cfg, f, view, now, d))
+		return;
+	if (d->embargoed && outsiders(cfg, env, who, sizeof(who)) > 0) {
+		set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
+		(void)snprintf(d->reply, sizeof(d->reply), "%s is under "
+		    "embargo until %s; not sent to %s: an embargoed "
+		    "advisory goes to the list and team only; remove "
+		    "those recipients", f->advisory_id,
+		    em_time_format(d->embargo, t), who);
+		(void)snprintf(d->reason, sizeof(d->reason), "%s", d->reply);
+		return;
 	}
 	set(d, POLICY_FANOUT, "250", "2.0.0", "received");
 	(void)snprintf(d->reply, sizeof(d->reply), "%s revision %d %s",
 	    f->advisory_id, f->revision, d->embargoed ? "embargoed" : "public");
 	(void)snprintf(d->reason, sizeof(d->reason), "list post by the team: "
-	    "%s revision %d, %s", f->advisory_id, f->revision,
-	    d->embargoed ? "embargoed" : "public");
+	    "%s revision %d, %s%s", f->advisory_id, f->revision,
+	    d->embargoed ? "embargoed" : "public", d->embargo_kept ?
+	    " (no marker: the registered embargo date is kept)" : "");
 }
 
 /* rule_hold - rule 2: the team's public posting about an embargoed advisory */
@@ -311,7 +345,7 @@ policy_decide(const struct config *cfg, const struct facts *f,
 	/* Rule 1: a post to the list, no public list among the recipients. */
 	if (has_role(cfg, env, CONF_ROLE_LIST) &&
 	    !has_role(cfg, env, CONF_ROLE_PUBLIC)) {
-		rule_list_post(cfg, f, env, now, d);
+		rule_list_post(cfg, f, env, view, now, d);
 		return;
 	}
 	if (rule_hold(cfg, f, env, view, now, d))

@@ -185,6 +185,8 @@ struct policy_decision {
 	char	advisory_id[POLICY_ID_MAX];
 	time_t	embargo;		/* 0 when none */
 	bool	embargoed;		/* FANOUT: the advisory is under embargo */
+	bool	embargo_kept;		/* ... by its registered date: the post
+					   had no marker */
 	bool	is_team;		/* the sender is the team */
 };
 

@@ -376,6 +376,63 @@ t_quoted_text_to_member_passes(void **st)
 	    "security@cloud.example", NOW + 60, &d), POLICY_PASS);
 }
 
+/* SPEC 5 rule 1: nothing lifts an embargo by omission */
+static void
+t_list_post_without_marker_keeps_embargo(void **st)
+{
+	struct policy_decision d;
+
+	(void)st;
+	assert_int_equal(decide_view("Xen Security Advisory XSA-900 v2",
+	    "Xen Security Advisory XSA-900\nversion 2\n\nno banner line\n",
+	    TEST_FPR_TEAM, "predisclosure@lists.example.org", NOW + 3600, &d),
+	    POLICY_FANOUT);
+	assert_true(d.embargoed);
+	assert_true(d.embargo_kept);
+	assert_int_equal(d.embargo, NOW + 3600);
+}
+
+static void
+t_list_post_past_marker_refused_when_embargoed(void **st)
+{
+	struct policy_decision d;
+
+	(void)st;
+	/* A mistyped year: 2025 for 2026. */
+	assert_int_equal(decide_view("Xen Security Advisory XSA-900 v2",
+	    "XSA-900\n" MARK("2025-12-01 12:00 UTC"), TEST_FPR_TEAM,
+	    "predisclosure@lists.example.org", NOW + 3600, &d), POLICY_REJECT);
+	assert_string_equal(d.xcode, "5.7.1");
+	assert_non_null(strstr(d.reply, "embargoctl embargo XSA-900 --now"));
+}
+
+static void
+t_list_post_moves_date_later(void **st)
+{
+	struct policy_decision d;
+
+	(void)st;
+	assert_int_equal(decide_view("Xen Security Advisory XSA-900 v2",
+	    "XSA-900\n" MARK(FUTURE), TEST_FPR_TEAM,
+	    "predisclosure@lists.example.org", NOW + 3600, &d), POLICY_FANOUT);
+	assert_true(d.embargoed);
+	assert_false(d.embargo_kept);
+	assert_int_equal(d.embargo, (time_t)1796126400);
+}
+
+static void
+t_list_post_public_stays_public(void **st)
+{
+	struct policy_decision d;
+
+	(void)st;
+	/* Registered and public already: a revision with an old banner. */
+	assert_int_equal(decide_view("Xen Security Advisory XSA-900 v3",
+	    "XSA-900\n" MARK(PAST), TEST_FPR_TEAM,
+	    "predisclosure@lists.example.org", 0, &d), POLICY_FANOUT);
+	assert_false(d.embargoed);
+}
+
 int
 main(void)
 {
@@ -398,6 +455,10 @@ main(void)
 		cmocka_unit_test(t_team_public_post_future_marker_held),
 		cmocka_unit_test(t_non_team_public_post_future_marker_refused),
 		cmocka_unit_test(t_hold_by_registered_id),
+		cmocka_unit_test(t_list_post_without_marker_keeps_embargo),
+		cmocka_unit_test(t_list_post_past_marker_refused_when_embargoed),
+		cmocka_unit_test(t_list_post_moves_date_later),
+		cmocka_unit_test(t_list_post_public_stays_public),
 		cmocka_unit_test(t_public_advisory_posting_passes),
 		cmocka_unit_test(t_quoted_text_to_outsider_refused),
 		cmocka_unit_test(t_quoted_text_after_embargo_passes),
