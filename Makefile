@@ -29,7 +29,7 @@ UTIL_SRC   = util/em.c util/emtime.c util/sha256.c
 CONF_SRC   = conf/conf.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/notice.c policy/prints.c
-KEYS_SRC   = keys/keys.c keys/pgpmime.c keys/check.c
+KEYS_SRC   = keys/keys.c keys/pgpmime.c keys/check.c keys/pkesk.c
 STORE_SRC  = store/store.c store/view.c
 CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(KEYS_SRC) $(STORE_SRC)
 MILTER_SRC = milter/main.c milter/log.c milter/state.c milter/ctx.c \
@@ -37,7 +37,7 @@ MILTER_SRC = milter/main.c milter/log.c milter/state.c milter/ctx.c \
 	     milter/fanout.c milter/deliver.c milter/notice.c milter/smtp.c \
 	     milter/hold.c milter/release.c milter/auditq.c milter/post.c
 CLI_SRC    = cli/embargoctl.c cli/cmd_state.c cli/cmd_embargo.c \
-	     cli/cmd_members.c
+	     cli/cmd_members.c cli/cmd_public.c
 HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints

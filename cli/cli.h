@@ -41,6 +41,7 @@ int	cmd_held(const struct opts *o, int argc, char **argv);
 int	cmd_upcoming(const struct opts *o);
 int	cmd_members(const struct opts *o, int argc, char **argv);
 int	cmd_member_vet(const struct opts *o, int argc, char **argv);
+int	cmd_public(const struct opts *o, int argc, char **argv);
 /* Who runs embargoctl (SUDO_USER, else the login name), for the audit. */
 const char *cli_operator(void);
 

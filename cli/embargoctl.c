@@ -61,6 +61,10 @@ usage(FILE *fp)
 	    "  members [--public]          the members; --public: organisation names only\n"
 	    "  member vet --name ORG --address ADDR --key FILE\n"
 	    "                              check an applicant as a reload would; imports nothing\n"
+	    "  public add FILE...          text already public (messages or mbox): its word\n"
+	    "                              runs never count as a leak (audited)\n"
+	    "  public list | public drop NAME\n"
+	    "                              the public text loaded, by file name\n"
 	    "  dry-run --from A --to B [--to C ...] [FILE]\n"
 	    "                              what the milter would do with this message\n"
 	    "                              (exit 0 pass, 1 reject, 3 hold, 4 fan-out)\n"
@@ -338,10 +342,12 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 	if (rc == EM_OK && f.n_crypt > 0)
 		rc = keys_read_crypt(cfg, &lim, &f, &err);
 	if (rc < 0) {
+		/* As the milter answers: a ceiling is 554; any other
+		 * failure (a key we cannot use now) is ours: 451. */
 		memset(&d, 0, sizeof(d));
-		d.verdict = POLICY_REJECT;
-		memcpy(d.rcode, "554", 4);
-		memcpy(d.xcode, "5.6.0", 6);
+		d.verdict = rc == EM_ELIMIT ? POLICY_REJECT : POLICY_TEMPFAIL;
+		memcpy(d.rcode, rc == EM_ELIMIT ? "554" : "451", 4);
+		memcpy(d.xcode, rc == EM_ELIMIT ? "5.6.0" : "4.3.0", 6);
 		(void)snprintf(d.reply, sizeof(d.reply), "%s", err.msg);
 		(void)snprintf(d.reason, sizeof(d.reason), "%s", err.msg);
 	} else {
@@ -432,6 +438,8 @@ main(int argc, char **argv)
 		return cmd_embargo(&o, argc, argv);
 	if (strcmp(cmd, "held") == 0)
 		return cmd_held(&o, argc, argv);
+	if (strcmp(cmd, "public") == 0)
+		return cmd_public(&o, argc, argv);
 	if (strcmp(cmd, "upcoming") == 0)
 		return cmd_upcoming(&o);
 	if (strcmp(cmd, "members") == 0)

@@ -21,6 +21,7 @@
 #define KEYS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "../util/em.h"
@@ -59,6 +60,16 @@ void	keys_check_config(const struct config *cfg, struct conf_report *rep,
 /* Decrypt and verify f->crypt[] into f (text, signer, forward entity). */
 int	keys_read_crypt(const struct config *cfg, const struct policy_limits *lim,
 	    struct facts *f, struct em_err *err);
+
+/*
+ * To whom an OpenPGP message is encrypted, from its session key packets,
+ * before any decryption (pkesk.c).  keys_addressed_to() returns one of
+ * these, or EM_EKEY when the key's own ids were never readable.
+ */
+enum { KEYS_NOT_TO_US = 0, KEYS_TO_US = 1, KEYS_TO_MAYBE = 2 };
+int	keys_addressed_to(const char *fpr, const char *p, size_t len);
+int	keys_pkesk_ids(const char *p, size_t len, uint64_t *ids, size_t max,
+	    size_t *n, bool *unknown);
 
 /* Encrypt bytes to the list key (binary OpenPGP), and back. */
 int	keys_seal(const char *list_fpr, const char *p, size_t n, struct buf *out,

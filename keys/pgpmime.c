@@ -102,6 +102,56 @@ not_for_us(const struct config *cfg, struct facts *f, struct em_err *err)
 	return EM_OK;
 }
 
+/* part_bytes - the decoded content of a leaf part */
+
+static void
+part_bytes(GMimeObject *o, struct buf *out)
+{
+	GMimeStream *mem;
+	GByteArray *ba;
+
+	if (o == NULL || !GMIME_IS_PART(o) ||
+	    g_mime_part_get_content(GMIME_PART(o)) == NULL)
+		return;
+	mem = g_mime_stream_mem_new();
+	(void)g_mime_data_wrapper_write_to_stream(
+	    g_mime_part_get_content(GMIME_PART(o)), mem);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	buf_append(out, ba->data, ba->len);
+	g_object_unref(mem);
+}
+
+/*
+ * addressed - SPEC 4: whom the OpenPGP message is for, from its packets,
+ * before any decryption.  A part for someone else is read on its headers
+ * alone, whatever the state of our keyring; one for us that cannot be
+ * decrypted now is our fault, so a temporary failure.
+ */
+static int
+addressed(const struct config *cfg, const char *p, size_t n, struct em_err *err)
+{
+	int to = keys_addressed_to(cfg->list_key, p, n);
+
+	if (to < 0)
+		return em_fail(err, EM_EKEY, "the list key %s cannot be read "
+		    "from the keyring, so whom an encrypted part is for is "
+		    "unknown", cfg->list_key);
+	return to;
+}
+
+/* cannot_decrypt - what a failed decryption means, given whom it was for */
+
+static int
+cannot_decrypt(const struct config *cfg, int to, struct facts *f,
+    struct em_err *err)
+{
+	if (to == KEYS_TO_US)
+		return em_fail(err, EM_EKEY, "a part encrypted to the list key "
+		    "%s cannot be decrypted now (secret key or gpg-agent "
+		    "unavailable)", cfg->list_key);
+	return not_for_us(cfg, f, err);
+}
+
 /* read_pgpmime_encrypted - decrypt with the list key; read what is inside */
 
 static int
@@ -111,12 +161,25 @@ read_pgpmime_encrypted(const struct config *cfg, const struct policy_limits *lim
 	GMimeObject *o = parse_entity(data->data, data->len), *plain;
 	GMimeDecryptResult *res = NULL;
 	GError *gerr = NULL;
+	struct buf ct;
 	char *s;
-	int rc;
+	int rc, to;
 
 	if (o == NULL || !GMIME_IS_MULTIPART_ENCRYPTED(o)) {
 		if (o)
 			g_object_unref(o);
+		f->unreadable++;
+		return EM_OK;
+	}
+	buf_init(&ct);
+	part_bytes(g_mime_multipart_get_part(GMIME_MULTIPART(o),
+	    GMIME_MULTIPART_ENCRYPTED_CONTENT), &ct);
+	to = addressed(cfg, ct.data ? ct.data : "", ct.len, err);
+	buf_free(&ct);
+	if (to < 0 || to == KEYS_NOT_TO_US) {
+		g_object_unref(o);
+		if (to < 0)
+			return to;
 		f->unreadable++;
 		return EM_OK;
 	}
@@ -128,7 +191,7 @@ read_pgpmime_encrypted(const struct config *cfg, const struct policy_limits *lim
 			g_error_free(gerr);
 		if (res)
 			g_object_unref(res);
-		return not_for_us(cfg, f, err);
+		return cannot_decrypt(cfg, to, f, err);
 	}
 	if (res != NULL) {
 		take_gmime_sigs(cfg, g_mime_decrypt_result_get_signatures(res),
@@ -199,8 +262,16 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 	gpgme_data_t in = NULL, out = NULL;
 	gpgme_error_t e;
 	struct buf plain;
-	int rc = EM_OK;
+	int rc = EM_OK, to = KEYS_TO_MAYBE;
 
+	if (c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
+		if ((to = addressed(cfg, c->data.data, c->data.len, err)) < 0)
+			return to;
+		if (to == KEYS_NOT_TO_US) {
+			f->unreadable++;
+			return EM_OK;
+		}
+	}
 	if (gpgme_new(&ctx) != 0)
 		return em_fail(err, EM_ECRYPTO, "gpgme: no context");
 	gpgme_set_offline(ctx, 1);
@@ -212,7 +283,7 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 		    gpgme_op_decrypt_verify(ctx, in, out) :
 		    gpgme_op_verify(ctx, in, NULL, out);
 	if (e != 0 && c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
-		rc = not_for_us(cfg, f, err);
+		rc = cannot_decrypt(cfg, to, f, err);
 	} else if (e == 0) {
 		/* Inline-encrypted and signed: members get the plaintext,
 		 * without the signature; clearsigned text stays whole. */

@@ -96,6 +96,39 @@ edit_envelope(SMFICTX *ctx, const struct msg_ctx *m)
 	return remaining > 0 ? SMFIS_ACCEPT : SMFIS_DISCARD;
 }
 
+struct public_work { const struct facts *f; char source[96]; };
+
+static int
+public_in(struct store_txn *t, void *arg, struct em_err *err)
+{
+	struct public_work *w = arg;
+
+	return store_public_add_text(t, state_print_key(),
+	    w->f->text.data ? w->f->text.data : "", w->f->text.len, w->source,
+	    NULL, err);
+}
+
+/*
+ * public_posting - the team's posting that reaches a public list makes its
+ * text public (SPEC 4): its word runs never count as a leak again.  Only
+ * the team's: anyone else's mail never makes text public, or a leak in
+ * small pieces would wear the guard down.
+ */
+int
+public_posting(const struct config *cfg, const struct facts *f,
+    const char *const *rcpts, size_t n, const char *what, struct em_err *err)
+{
+	struct public_work w = { f, "" };
+	bool public = false;
+
+	for (size_t i = 0; i < n && !public; i++)
+		public = conf_addr_role(cfg, rcpts[i]) == CONF_ROLE_PUBLIC;
+	if (!public || f->text.len == 0)
+		return EM_OK;
+	(void)snprintf(w.source, sizeof(w.source), "posting %s", what);
+	return txq_run(public_in, &w, err);
+}
+
 /* eom_process - the whole pipeline for one collected message */
 
 sfsistat
@@ -150,7 +183,11 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 		break;
 	case POLICY_PASS:
 	case POLICY_REJECT:
-		if (audit_decision(NULL, m, &f, &d, sha, &err) < 0)
+		if (d.verdict == POLICY_PASS && d.is_team &&
+		    public_posting(cfg, &f, env.rcpts, env.n_rcpts,
+		    f.message_id ? f.message_id : m->qid, &err) < 0)
+			r = verdict_internal(ctx, m, err.msg);
+		else if (audit_decision(NULL, m, &f, &d, sha, &err) < 0)
 			r = verdict_internal(ctx, m, err.msg);
 		else
 			r = verdict_apply(ctx, m, &d);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "../keys/keys.h"
 #include "../util/emtime.h"
+#include "../store/view.h"
 
 /* embargo_text - "until <UTC>" or "none (public advisory)" */
 
@@ -83,23 +84,6 @@ register_advisory(struct store_txn *t, const struct config *cfg,
 	(void)snprintf(a.embargo_set_by, sizeof(a.embargo_set_by), "post by %s",
 	    m->sender);
 	return store_adv_put(t, &a, err);
-}
-
-/* register_prints - the advisory's text fingerprints, for the leak guard */
-
-static int
-register_prints(struct store_txn *t, const struct facts *f, const char *id,
-    struct em_err *err)
-{
-	struct policy_prints pr;
-	int rc = EM_OK;
-
-	policy_prints(f->text.data ? f->text.data : "", f->text.len,
-	    state_print_key(), 32, &pr);
-	for (size_t i = 0; i < pr.n && rc == EM_OK; i++)
-		rc = store_print_add(t, pr.h[i], id, err);
-	policy_prints_free(&pr);
-	return rc;
 }
 
 /* queue_copies - one outbox entry per member, each audited */
@@ -239,7 +223,9 @@ fanout_commit(const struct msg_ctx *m, const struct facts *f,
 	    (rc = store_blob_put(t, STORE_BLOB_POST, post_id, sealed.data,
 	    sealed.len, err)) == EM_OK &&
 	    (rc = audit_decision(t, m, f, d, msg_sha, err)) == EM_OK &&
-	    (rc = register_prints(t, f, d->advisory_id, err)) == EM_OK &&
+	    (rc = store_print_add_text(t, state_print_key(),
+	    f->text.data ? f->text.data : "", f->text.len, d->advisory_id,
+	    err)) == EM_OK &&
 	    (rc = queue_copies(t, cfg, m, f, d, post_id, now, err)) == EM_OK &&
 	    (rc = queue_receipt(t, cfg, m, f, d, moved, now, err)) == EM_OK)
 		rc = store_commit(t, err);

@@ -71,6 +71,10 @@ sfsistat verdict_internal(SMFICTX *ctx, const struct msg_ctx *m,
 
 /* eom.c: classify and decide one collected message. */
 sfsistat eom_process(SMFICTX *ctx, struct msg_ctx *m);
+/* The team's posting to a public list: its text becomes public text. */
+int	public_posting(const struct config *cfg, const struct facts *f,
+	    const char *const *rcpts, size_t n, const char *what,
+	    struct em_err *err);
 
 /* audit.c: one audit record for a decision, in t; or, with t NULL,
  * committed through the group commit of auditq.c. */

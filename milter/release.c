@@ -125,6 +125,11 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 		return;
 	}
 	policy_classify(cfg, &f);
+	/* A released posting is public: its text is public text (SPEC 4). */
+	if (public_posting(cfg, &f, (const char *const *)cfg->public_lists.v,
+	    cfg->public_lists.n, h->queue_id, &err) < 0)
+		log_msg(LOG_ERR, h->queue_id, "public text of hold %llu: %s",
+		    (unsigned long long)h->id, err.msg);
 	if (f.revision > sent) {
 		memset(&m, 0, sizeof(m));
 		memset(&d, 0, sizeof(d));

@@ -125,8 +125,9 @@ int	policy_revision_find(const char *text);
 
 /*
  * Text fingerprints (SPEC 4, "quotes an advisory under embargo").  The
- * significant lines (20 or more characters once white space, case and
- * leading ">" marks are normalised) are read as one stream of words, and
+ * significant lines (20 or more characters once Unicode (NFKC, every
+ * space a space, format characters dropped), white space, case and
+ * leading ">" and "+" marks are normalised) are read as one stream of words, and
  * every run of POLICY_SHINGLE_WORDS words is hashed with a key (HMAC):
  * re-wrapping and quoting change lines, not the stream.  A message
  * quotes an advisory when POLICY_LEAK_SHINGLES distinct runs match:
@@ -144,6 +145,8 @@ struct policy_prints {
 void	policy_prints(const char *text, size_t len, const void *key,
 	    size_t keylen, struct policy_prints *out);
 void	policy_prints_free(struct policy_prints *p);
+/* The secret part of an advisory's text: of a patch, the added lines. */
+void	policy_secret_text(const char *text, size_t len, struct buf *out);
 
 /* What the milter must do. */
 enum policy_verdict {

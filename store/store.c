@@ -28,7 +28,7 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi	adv, outbox, blob, audit, meta, hold, print, pending;
+	MDB_dbi	adv, outbox, blob, audit, meta, hold, print, pending, pub;
 };
 
 struct store_txn {
@@ -61,7 +61,7 @@ store_open(const char *dir, struct store **out, struct em_err *err)
 		    "%s", dir, strerror(errno));
 	}
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 12)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env, MAP_SIZE)) != 0 ||
 	    (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0) {
 		if (s->env)
@@ -81,7 +81,9 @@ store_open(const char *dir, struct store **out, struct em_err *err)
 	    (rc = mdb_dbi_open(txn, "hold", MDB_CREATE, &s->hold)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "print", MDB_CREATE | MDB_DUPSORT,
 	    &s->print)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "pending", MDB_CREATE, &s->pending)) != 0) {
+	    (rc = mdb_dbi_open(txn, "pending", MDB_CREATE, &s->pending)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "public", MDB_CREATE | MDB_DUPSORT,
+	    &s->pub)) != 0) {
 		mdb_txn_abort(txn);
 		goto bad;
 	}
@@ -564,6 +566,97 @@ store_print_lookup(struct store_txn *t, const unsigned char h[8],
 	}
 	mdb_cursor_close(c);
 	return EM_OK;
+}
+
+/* store_public_add - a word run seen in public text, filed under its source */
+
+int
+store_public_add(struct store_txn *t, const unsigned char h[8],
+    const char *source, struct em_err *err)
+{
+	MDB_val key = { 8, (void *)h }, val = { strlen(source), (void *)source };
+	int rc = mdb_put(t->txn, t->s->pub, &key, &val, MDB_NODUPDATA);
+
+	return rc == 0 || rc == MDB_KEYEXIST ? EM_OK : fail(err, rc, "public");
+}
+
+/* store_public_has - has this run been seen in public text */
+
+bool
+store_public_has(struct store_txn *t, const unsigned char h[8])
+{
+	MDB_val key = { 8, (void *)h }, val;
+
+	return mdb_get(t->txn, t->s->pub, &key, &val) == 0;
+}
+
+/*
+ * store_public_sources - each source with its number of runs (a whole
+ * scan: for embargoctl, never on the milter's path)
+ */
+int
+store_public_sources(struct store_txn *t,
+    int (*cb)(const char *source, size_t runs, void *), void *ctx)
+{
+	struct strv names = { NULL, 0 };
+	size_t *counts = NULL;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	if (mdb_cursor_open(t->txn, t->s->pub, &c) != 0)
+		return EM_ESTORE;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		size_t i;
+
+		for (i = 0; i < names.n; i++)
+			if (strlen(names.v[i]) == v.mv_size &&
+			    memcmp(names.v[i], v.mv_data, v.mv_size) == 0)
+				break;
+		if (i == names.n) {
+			char *n = xstrndup(v.mv_data, v.mv_size);
+
+			strv_push(&names, n);
+			free(n);
+			counts = xrealloc(counts, names.n * sizeof(*counts));
+			counts[i] = 0;
+		}
+		counts[i]++;
+	}
+	mdb_cursor_close(c);
+	for (size_t i = 0; i < names.n && (rc == MDB_NOTFOUND || rc == 0); i++)
+		if (cb(names.v[i], counts[i], ctx) != 0)
+			break;
+	strv_free(&names);
+	free(counts);
+	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK : EM_ESTORE;
+}
+
+/* store_public_drop - remove every run filed under source; *n how many */
+
+int
+store_public_drop(struct store_txn *t, const char *source, size_t *n,
+    struct em_err *err)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t len = strlen(source);
+	int rc;
+
+	*n = 0;
+	if ((rc = mdb_cursor_open(t->txn, t->s->pub, &c)) != 0)
+		return fail(err, rc, "public");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (v.mv_size != len || memcmp(v.mv_data, source, len) != 0)
+			continue;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+		(*n)++;
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK : fail(err, rc, "public");
 }
 
 /* audit_last - the last record's seq and hash ("" and 0 when empty) */

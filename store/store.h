@@ -178,6 +178,20 @@ int	store_print_add(struct store_txn *t, const unsigned char h[8],
 int	store_print_lookup(struct store_txn *t, const unsigned char h[8],
 	    void (*cb)(const char *advisory, void *), void *ctx);
 
+/*
+ * Public text (SPEC 4): runs seen in text that is public (a corpus the
+ * administrator loads, the team's postings once they reach a public
+ * list), filed under a source name.  A run seen there never counts
+ * towards "quotes an advisory under embargo".
+ */
+int	store_public_add(struct store_txn *t, const unsigned char h[8],
+	    const char *source, struct em_err *err);
+bool	store_public_has(struct store_txn *t, const unsigned char h[8]);
+int	store_public_sources(struct store_txn *t,
+	    int (*cb)(const char *source, size_t runs, void *), void *ctx);
+int	store_public_drop(struct store_txn *t, const char *source, size_t *n,
+	    struct em_err *err);
+
 int	store_audit_append(struct store_txn *t, struct store_audit *a,
 	    struct em_err *err);
 /* Each record as its stored JSON line, oldest first. */

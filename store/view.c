@@ -32,9 +32,25 @@ tally_cb(const char *id, void *ctx)
 	}
 }
 
+/* ids_cb - the advisories one run is filed under (the first two) */
+
+struct run_ids { char id[64]; unsigned n; };
+
+static void
+ids_cb(const char *id, void *ctx)
+{
+	struct run_ids *r = ctx;
+
+	if (r->n++ == 0)
+		(void)snprintf(r->id, sizeof(r->id), "%s", id);
+}
+
 /*
  * view_quoted - the embargoed advisory the text quotes, or NULL: one
- * lookup per word run of the text, whatever the number of advisories
+ * lookup per word run of the text, whatever the number of advisories.
+ * Public text is not secret (SPEC 4): a run seen in public text, or filed
+ * under two or more advisories (the boilerplate every advisory carries,
+ * or text shared with one already public), does not count.
  */
 static const char *
 view_quoted(void *ctx, const char *text, size_t len)
@@ -46,9 +62,29 @@ view_quoted(void *ctx, const char *text, size_t len)
 
 	if (v->t == NULL)
 		return NULL;
-	policy_prints(text, len, v->key, 32, &pr);
-	for (size_t i = 0; i < pr.n; i++)
-		(void)store_print_lookup(v->t, pr.h[i], tally_cb, &tl);
+	if (memmem(text, len, "@@ ", 3) != NULL) {
+		/*
+		 * A pasted patch: its added lines, read on their own as an
+		 * advisory's were registered, besides the text as it is.
+		 */
+		struct buf both;
+
+		buf_init(&both);
+		buf_append(&both, text, len);
+		buf_appends(&both, "\n\n");
+		policy_secret_text(text, len, &both);
+		policy_prints(both.data, both.len, v->key, 32, &pr);
+		buf_free(&both);
+	} else {
+		policy_prints(text, len, v->key, 32, &pr);
+	}
+	for (size_t i = 0; i < pr.n; i++) {
+		struct run_ids r = { .n = 0 };
+
+		(void)store_print_lookup(v->t, pr.h[i], ids_cb, &r);
+		if (r.n == 1 && !store_public_has(v->t, pr.h[i]))
+			tally_cb(r.id, &tl);
+	}
 	policy_prints_free(&pr);
 	for (size_t i = 0; i < tl.n && found == NULL; i++)
 		if (tl.v[i].n >= POLICY_LEAK_SHINGLES &&
@@ -98,4 +134,43 @@ store_view_close(struct store_view *v)
 {
 	store_abort(v->t);
 	v->t = NULL;
+}
+
+/* store_public_add_text - every word run of a public text, filed public */
+
+int
+store_public_add_text(struct store_txn *t, const unsigned char *key,
+    const char *text, size_t len, const char *source, size_t *n,
+    struct em_err *err)
+{
+	struct policy_prints pr;
+	int rc = EM_OK;
+
+	policy_prints(text, len, key, 32, &pr);
+	for (size_t i = 0; i < pr.n && rc == EM_OK; i++)
+		rc = store_public_add(t, pr.h[i], source, err);
+	if (n != NULL)
+		*n = pr.n;
+	policy_prints_free(&pr);
+	return rc;
+}
+
+/* store_print_add_text - an advisory's secret word runs, filed under it */
+
+int
+store_print_add_text(struct store_txn *t, const unsigned char *key,
+    const char *text, size_t len, const char *advisory, struct em_err *err)
+{
+	struct policy_prints pr;
+	struct buf secret;
+	int rc = EM_OK;
+
+	buf_init(&secret);
+	policy_secret_text(text, len, &secret);
+	policy_prints(secret.data ? secret.data : "", secret.len, key, 32, &pr);
+	for (size_t i = 0; i < pr.n && rc == EM_OK; i++)
+		rc = store_print_add(t, pr.h[i], advisory, err);
+	policy_prints_free(&pr);
+	buf_free(&secret);
+	return rc;
 }

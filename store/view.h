@@ -23,4 +23,14 @@ int	store_view_open(struct store_view *v, struct policy_view *pv,
 	    struct em_err *err);
 void	store_view_close(struct store_view *v);
 
+/* Text made public (SPEC 4): file its word runs as public, under source;
+ * *n (if not NULL) how many runs the text had. */
+int	store_public_add_text(struct store_txn *t, const unsigned char *key,
+	    const char *text, size_t len, const char *source, size_t *n,
+	    struct em_err *err);
+/* An advisory's word runs, of its secret part (a patch's added lines). */
+int	store_print_add_text(struct store_txn *t, const unsigned char *key,
+	    const char *text, size_t len, const char *advisory,
+	    struct em_err *err);
+
 #endif

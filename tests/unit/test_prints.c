@@ -1,6 +1,8 @@
 /* test_prints - the leak guard's fingerprints: what matches, what does not */
 #include "testutil.h"
+#include <glib.h>
 #include "../../policy/policy.h"
+#include "../../keys/keys.h"
 
 static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
 
@@ -88,6 +90,136 @@ t_key_matters(void **st)
 	policy_prints_free(&b);
 }
 
+/* replace_spaces - the advisory with every ASCII space replaced by sp */
+static char *
+replace_spaces(const char *sp)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (const char *p = advisory; *p; p++)
+		if (*p == ' ')
+			buf_appends(&b, sp);
+		else
+			buf_append(&b, p, 1);
+	return b.data;		/* NUL-terminated by buf */
+}
+
+/* Text as clients write it (SPEC 4): Unicode spaces are spaces. */
+static void
+t_unicode_spaces_match(void **st)
+{
+	static const char *const spaces[] = {
+		"\xc2\xa0",			/* no-break space (HTML, rich text) */
+		" \xe2\x80\x8b",		/* space + zero-width space (web pages) */
+		"\xe2\x80\xaf",		/* narrow no-break space */
+		"\xe3\x80\x80",		/* ideographic space */
+		"\xe2\x80\x83",		/* em space */
+		" \xc2\xad",		/* space + soft hyphen */
+		" \xe2\x80\x8d",		/* space + zero-width joiner */
+		" \xef\xbb\xbf",		/* space + byte order mark */
+	};
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(spaces) / sizeof(spaces[0]); i++) {
+		char *t = replace_spaces(spaces[i]);
+
+		if (matches(t) < POLICY_LEAK_SHINGLES)
+			fail_msg("space form %zu: %zu matches", i, matches(t));
+		free(t);
+	}
+}
+
+/* Zero-width characters inside words, and fullwidth letters (NFKC). */
+static void
+t_format_chars_and_nfkc_match(void **st)
+{
+	const char *zw = "When two vCPUs of one gu\xe2\x80\x8b" "est map the same grant "
+	    "reference at the same\ntime, the refe\xc2\xadrence count in the "
+	    "shared frame table is incremented without\nholding the grant table "
+	    "lock, so a racing unmap can release the page while\n";
+	/* "When two" in fullwidth letters, the rest plain */
+	const char *fw = "\xef\xbc\xb7\xef\xbd\x88\xef\xbd\x85\xef\xbd\x8e two vCPUs of one "
+	    "guest map the same grant reference at the same\ntime, the reference "
+	    "count in the shared frame table is incremented without\nholding the "
+	    "grant table lock, so a racing unmap can release the page while\n";
+
+	(void)st;
+	assert_true(matches(zw) >= POLICY_LEAK_SHINGLES);
+	assert_true(matches(fw) >= POLICY_LEAK_SHINGLES);
+}
+
+/* Invalid UTF-8 is read, not a crash. */
+static void
+t_invalid_utf8(void **st)
+{
+	(void)st;
+	assert_int_equal(matches("\xff\xfe\xc3 broken \xe2\x80 bytes in a "
+	    "line that is long enough\n"), 0);
+}
+
+/* Of a patch, only the added lines are secret. */
+static void
+t_secret_text_of_a_patch(void **st)
+{
+	const char *adv = "Applying the attached patch resolves this issue.\n"
+	    "--- a/drivers/xen/gntdev.c\n+++ b/drivers/xen/gntdev.c\n"
+	    "@@ -10,7 +10,8 @@ static int map(struct gntdev_grant_map *map)\n"
+	    "     for (i = 0; i < map->count; i++) {\n"
+	    "-        if (map->map_ops[i].status)\n"
+	    "+        if (map->map_ops[i].status != GNTST_okay)\n"
+	    "+            map->unmap_ops[i].handle = INVALID_GRANT_HANDLE;\n"
+	    "         continue;\n\nThanks.\n";
+	struct buf out;
+
+	(void)st;
+	buf_init(&out);
+	policy_secret_text(adv, strlen(adv), &out);
+	assert_non_null(strstr(out.data, "Applying the attached patch"));
+	assert_non_null(strstr(out.data, "        if (map->map_ops[i].status != GNTST_okay)\n"));
+	assert_non_null(strstr(out.data, "INVALID_GRANT_HANDLE"));
+	assert_null(strstr(out.data, "for (i = 0;"));
+	assert_null(strstr(out.data, "status)\n"));
+	assert_null(strstr(out.data, "gntdev.c"));
+	assert_non_null(strstr(out.data, "Thanks."));
+	buf_free(&out);
+}
+
+/* A session key packet, by hand: new format, v3, key id, RSA. */
+static void
+t_pkesk_ids(void **st)
+{
+	unsigned char msg[] = {
+		0xc1, 12, 3, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 1, 0, 0,
+		0x84, 10, 3, 0, 0, 0, 0, 0, 0, 0, 0, 1,	/* old format, wildcard */
+		0xd2, 2, 1, 0,				/* SEIPD: the end */
+	};
+	uint64_t ids[4];
+	size_t n;
+	bool unknown;
+	gchar *b64 = g_base64_encode(msg, sizeof(msg));
+	char *armored = xasprintf("-----BEGIN PGP MESSAGE-----\nComment: x\n\n%s\n"
+	    "=AAAA\n-----END PGP MESSAGE-----\n", b64);
+
+	(void)st;
+	assert_int_equal(keys_pkesk_ids((const char *)msg, sizeof(msg), ids, 4,
+	    &n, &unknown), EM_OK);
+	assert_int_equal(n, 1);
+	assert_true(ids[0] == 0x123456789abcdef0ULL);
+	assert_true(unknown);
+	assert_int_equal(keys_pkesk_ids(armored, strlen(armored), ids, 4, &n,
+	    &unknown), EM_OK);
+	assert_int_equal(n, 1);
+	assert_true(ids[0] == 0x123456789abcdef0ULL);
+	/* Garbage and truncation: no session key, no crash. */
+	assert_int_equal(keys_pkesk_ids("hello", 5, ids, 4, &n, &unknown),
+	    EM_EPARSE);
+	assert_int_equal(keys_pkesk_ids((const char *)msg, 5, ids, 4, &n,
+	    &unknown), EM_EPARSE);
+	g_free(b64);
+	free(armored);
+}
+
 int
 main(void)
 {
@@ -98,6 +230,11 @@ main(void)
 		cmocka_unit_test(t_unrelated_does_not_match),
 		cmocka_unit_test(t_two_lines_are_not_enough),
 		cmocka_unit_test(t_key_matters),
+		cmocka_unit_test(t_unicode_spaces_match),
+		cmocka_unit_test(t_format_chars_and_nfkc_match),
+		cmocka_unit_test(t_invalid_utf8),
+		cmocka_unit_test(t_secret_text_of_a_patch),
+		cmocka_unit_test(t_pkesk_ids),
 	};
 
 	return cmocka_run_group_tests_name("prints", tests, NULL, NULL);

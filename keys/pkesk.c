@@ -1,0 +1,212 @@
+/*
+ * pkesk.c - to whom an OpenPGP message is encrypted, read from its packets
+ *
+ * SPEC 4: whether a part is addressed to the list key is read from its
+ * public-key encrypted session key packets (RFC 4880 5.1) before any
+ * decryption is tried, so that a part not addressed to us never depends
+ * on the state of our keyring or gpg-agent.  Only the leading packets are
+ * read (the session keys come first), from a bounded prefix; anything this
+ * reader does not understand counts as "may be ours", never as "not ours".
+ *
+ * The list key's own key ids come from the public keyring (no agent
+ * needed) and are kept for the life of the process, so a keyring that
+ * becomes unreadable later does not change the answer.
+ */
+
+/* System library. */
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+/* Utility library. */
+#include <glib.h>
+#include <gpgme.h>
+
+/* Application-specific. */
+#include "keys.h"
+#include "keys_int.h"
+
+#define ARMOR_PREFIX	65536	/* base64 read to find the session keys */
+#define MAX_OWN_IDS	16
+
+/* dearmor - the binary prefix of an armored message, or the bytes as they are */
+
+static void
+dearmor(const char *p, size_t n, struct buf *out)
+{
+	static const char begin[] = "-----BEGIN PGP MESSAGE-----";
+	const char *b = memmem(p, n, begin, sizeof(begin) - 1), *end = p + n;
+	gint state = 0;
+	guint save = 0;
+
+	if (b == NULL) {
+		buf_append(out, p, n < ARMOR_PREFIX ? n : ARMOR_PREFIX);
+		return;
+	}
+	/* The armor headers end at the first empty line. */
+	for (p = b; p < end; ) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		p = nl ? nl + 1 : end;
+		if (len == 0 || (len == 1 && p[-2] == '\r'))
+			break;
+	}
+	while (p < end && out->len < ARMOR_PREFIX) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		guchar dec[128];
+
+		if (len > 0 && (p[0] == '=' || p[0] == '-'))
+			break;		/* the checksum, or the END line */
+		while (len > 0) {
+			size_t k = len < 96 ? len : 96;
+
+			buf_append(out, dec, g_base64_decode_step(p, k, dec,
+			    &state, &save));
+			p += k;
+			len -= k;
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
+/*
+ * keys_pkesk_ids - the key ids of the leading session key packets: up to
+ * max in ids, the number in *n; *unknown is set when a packet could be for
+ * anyone (a wildcard id, a version or a format this reader does not
+ * know).  Returns EM_OK, or EM_EPARSE when no session key packet was found.
+ */
+int
+keys_pkesk_ids(const char *p, size_t len, uint64_t *ids, size_t max,
+    size_t *n, bool *unknown)
+{
+	struct buf bin;
+	const unsigned char *q, *end;
+	size_t found = 0;
+
+	*n = 0;
+	*unknown = false;
+	buf_init(&bin);
+	dearmor(p, len, &bin);
+	q = (const unsigned char *)bin.data;
+	end = q + bin.len;
+	while (q != NULL && q < end) {
+		unsigned tag;
+		size_t plen, hdr;
+
+		if (!(q[0] & 0x80))
+			break;
+		if (q[0] & 0x40) {		/* new format */
+			tag = q[0] & 0x3f;
+			if (end - q < 2)
+				break;
+			if (q[1] < 192) {
+				plen = q[1];
+				hdr = 2;
+			} else if (q[1] < 224 && end - q >= 3) {
+				plen = ((size_t)(q[1] - 192) << 8) + q[2] + 192;
+				hdr = 3;
+			} else if (q[1] == 255 && end - q >= 6) {
+				plen = ((size_t)q[2] << 24) | ((size_t)q[3] << 16) |
+				    ((size_t)q[4] << 8) | q[5];
+				hdr = 6;
+			} else {
+				break;		/* partial lengths: no session key */
+			}
+		} else {			/* old format */
+			static const size_t lensz[3] = { 1, 2, 4 };
+			unsigned lt = q[0] & 3;
+
+			tag = (q[0] >> 2) & 0x0f;
+			if (lt == 3 || (size_t)(end - q) < 1 + lensz[lt])
+				break;
+			plen = 0;
+			for (size_t i = 0; i < lensz[lt]; i++)
+				plen = plen << 8 | q[1 + i];
+			hdr = 1 + lensz[lt];
+		}
+		if (tag != 1 && tag != 3)
+			break;			/* the encrypted data: done */
+		if (plen > (size_t)(end - q) - hdr)
+			break;
+		if (tag == 1) {
+			const unsigned char *b = q + hdr;
+			uint64_t id = 0;
+
+			found++;
+			if (plen >= 10 && b[0] == 3) {
+				for (int i = 1; i <= 8; i++)
+					id = id << 8 | b[i];
+				if (id == 0)
+					*unknown = true;	/* hidden recipient */
+				else if (*n < max)
+					ids[(*n)++] = id;
+			} else {
+				*unknown = true;		/* v6 or damaged */
+			}
+		}
+		q += hdr + plen;
+	}
+	buf_free(&bin);
+	return found > 0 ? EM_OK : EM_EPARSE;
+}
+
+/* The list key's ids, for the life of the process (see the header). */
+static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
+static char own_fpr[41];
+static uint64_t own_ids[MAX_OWN_IDS];
+static size_t own_n;
+
+/* own_ids_for - the list key's (sub)key ids; false when never known */
+
+static bool
+own_ids_for(const char *fpr, uint64_t *ids, size_t *n)
+{
+	gpgme_key_t key = keys_lookup(fpr, 0);
+	bool ok;
+
+	pthread_mutex_lock(&own_lock);
+	if (key != NULL) {
+		own_n = 0;
+		for (gpgme_subkey_t sk = key->subkeys; sk && own_n < MAX_OWN_IDS;
+		    sk = sk->next)
+			if (sk->keyid != NULL)
+				own_ids[own_n++] = g_ascii_strtoull(sk->keyid,
+				    NULL, 16);
+		(void)snprintf(own_fpr, sizeof(own_fpr), "%s", fpr);
+		gpgme_key_unref(key);
+	}
+	ok = own_n > 0 && strcasecmp(own_fpr, fpr) == 0;
+	if (ok) {
+		memcpy(ids, own_ids, own_n * sizeof(*ids));
+		*n = own_n;
+	}
+	pthread_mutex_unlock(&own_lock);
+	return ok;
+}
+
+/*
+ * keys_addressed_to - is this OpenPGP message (armored or binary) encrypted
+ * to the key fpr?  KEYS_TO_US, KEYS_NOT_TO_US, or KEYS_TO_MAYBE (a hidden
+ * recipient, or packets this reader does not know: only decrypting tells).
+ * EM_EKEY when our own ids were never readable (fail closed: 451).
+ */
+int
+keys_addressed_to(const char *fpr, const char *p, size_t len)
+{
+	uint64_t ids[32], own[MAX_OWN_IDS];
+	size_t n, n_own;
+	bool unknown;
+
+	if (keys_pkesk_ids(p, len, ids, 32, &n, &unknown) < 0)
+		return KEYS_TO_MAYBE;
+	if (!own_ids_for(fpr, own, &n_own))
+		return EM_EKEY;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < n_own; k++)
+			if (ids[i] == own[k])
+				return KEYS_TO_US;
+	return unknown ? KEYS_TO_MAYBE : KEYS_NOT_TO_US;
+}
