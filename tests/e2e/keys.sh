@@ -18,6 +18,10 @@
 #                                    gpgme, that keyring), as a member would; the pager's
 #                                    screen text lands in OUT
 # MUTT                               the mail client to run (default mutt)
+# real_post SRC WHEN|- OUT [TO]      a real advisory mail (tests/data) as the team would post
+#                                    it: its clearsigned text re-signed by the team key, an
+#                                    EMBARGOED UNTIL WHEN line under the title ("-": none),
+#                                    From the team, To TO (default the list); to OUT
 
 as_nobody() { runuser -u nobody -- "$@"; }
 list_gpg()  { as_nobody gpg --homedir "$W/state/gnupg" --batch -q "$@"; }
@@ -199,4 +203,36 @@ MUTTRC
 	grep -q -- '-- End of PGP/MIME' "$out" && return 0
 	screen_dump "mutt_read: $MUTT showed no decrypted message" "$screen"
 	return 1
+}
+
+real_post() {	# real_post SRC WHEN|- OUT [TO]
+	local src=$1 when=$2 out=$3 to=${4:-predisclosure@lists.example.org}
+	mailpy text "$src" 0 > "$out.signed"
+	/usr/bin/python3 - "$out.signed" "$when" > "$out.txt" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+body = text.split('\n\n', 1)[1].split('-----BEGIN PGP SIGNATURE-----')[0]
+lines = [l[2:] if l.startswith('- ') else l for l in body.split('\n')]
+out, blanks = [], 0
+for l in lines:
+    out.append(l)
+    if l.strip() == '' and any(x.strip() for x in out[:-1]):
+        blanks += 1
+        # after the title block and the one-line title that follows it
+        if blanks == 2 and sys.argv[2] != '-':
+            out += ['*** EMBARGOED UNTIL %s ***' % sys.argv[2], '']
+sys.stdout.write('\n'.join(out))
+PY
+	gpg --homedir "$TEAM_HOME" --batch -q --yes --clearsign -o "$out.asc" "$out.txt" 2>/dev/null
+	/usr/bin/python3 - "$src" "$out.asc" "$to" > "$out" <<'PY'
+import email, email.policy, sys
+msg = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+for h in ('To', 'CC', 'Cc', 'From'):
+    del msg[h]
+msg['From'] = 'Security Team <security@example.org>'
+msg['To'] = sys.argv[3]
+text = next(p for p in msg.walk() if p.get_content_type() == 'text/plain')
+text.set_content(open(sys.argv[2]).read(), cte='7bit')
+sys.stdout.buffer.write(msg.as_bytes(policy=email.policy.SMTP))
+PY
 }

@@ -47,7 +47,10 @@ e2e_cleanup() {
 		done
 		[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
 	fi
-	for h in "${GNUPG_HOMES[@]:-}"; do
+	# Every keyring of the run has its agent stopped (gen_key runs in
+	# a subshell, so the list of homes alone does not know them all).
+	for h in "${GNUPG_HOMES[@]:-}" $(find "${W:-/nonexistent}" -maxdepth 4 \
+	    -name 'S.gpg-agent' -printf '%h\n' 2>/dev/null); do
 		[ -n "$h" ] && gpgconf --homedir "$h" --kill gpg-agent >/dev/null 2>&1
 	done
 	if [ -n "${W:-}" ] && [ -z "${E2E_KEEP:-}" ]; then rm -rf "$W"; fi

@@ -3,7 +3,12 @@
 parser that is not the milter's (Python's email package, policy.default).
 
   mail.py check FILE...          every defect of every part and header, as
-                                 "# FILE: ..." lines; exit 1 if any
+                                 "# FILE: ..." lines; exit 1 if any.  Mail the
+                                 list wrote (From LIST, see below) must have
+                                 none; mail it passed on as the world wrote it
+                                 may use the obsolete header syntax RFC 5322
+                                 section 4 tells readers to accept
+  mail.py part FILE NAME         the decoded content of the attachment NAME
   mail.py header FILE NAME       a header's value, decoded, unfolded
   mail.py select NAME VALUE FILE...
                                  the files whose header NAME is VALUE
@@ -35,15 +40,32 @@ def load(path):
         return email.message_from_binary_file(fh, policy=email.policy.default)
 
 
+# The list's own address: what it writes must be clean to the letter.
+LIST = 'predisclosure@lists.example.org'
+WORLD_OK = ('ObsoleteHeaderDefect',)
+
+
+def ours(msg):
+    frm = msg.get('From')
+    try:
+        return frm is not None and any(a.addr_spec.lower() == LIST
+                                       for a in frm.addresses)
+    except Exception:
+        return True
+
+
 def defects(msg):
     """Every defect the parser found, in the structure and in the headers."""
     found = []
+    strict = ours(msg)
     for i, part in enumerate(msg.walk()):
         where = 'part %d (%s)' % (i, part.get_content_type())
         for d in part.defects:
             found.append('%s: %s' % (where, d.__class__.__name__))
         for name, value in part.items():
             for d in getattr(value, 'defects', ()):
+                if not strict and d.__class__.__name__ in WORLD_OK:
+                    continue
                 found.append('%s: header %s: %s' % (where, name,
                                                      d.__class__.__name__))
         if part.is_multipart() and part.get_boundary() is None:
@@ -151,6 +173,16 @@ def cmd_decrypt(path, home, out):
     return cmd_check([out + '.inner'])
 
 
+def cmd_part(path, name):
+    for p in load(path).walk():
+        if p.get_filename() == name:
+            data = p.get_content()
+            sys.stdout.buffer.write(data if isinstance(data, bytes)
+                                    else data.encode())
+            return 0
+    return 1
+
+
 def cmd_header(path, name):
     v = load(path).get(name)
     if v is None:
@@ -176,6 +208,8 @@ def main(argv):
         return cmd_check(args)
     if cmd == 'header' and len(args) == 2:
         return cmd_header(*args)
+    if cmd == 'part' and len(args) == 2:
+        return cmd_part(*args)
     if cmd == 'select' and len(args) >= 2:
         return cmd_select(args[0], args[1], args[2:])
     if cmd == 'tree' and len(args) == 1:

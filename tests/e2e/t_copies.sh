@@ -94,32 +94,7 @@ check "... and reaches the team" wait_delivered security@example.org 2 20
 # 4. A real advisory, as Xen sends it: XSA-355 (tests/data/xsa355.eml), its
 #    text inline clearsigned, its patch attached.  Re-signed here by the
 #    team key, under embargo, posted to the list unencrypted.
-mailpy text "$TOP/tests/data/xsa355.eml" 0 > "$W/xsa355.signed"
-E=$(utc_in 7200)
-/usr/bin/python3 - "$W/xsa355.signed" "$E" > "$W/xsa355.txt" <<'PY'
-import sys
-text = open(sys.argv[1]).read()
-body = text.split('\n\n', 1)[1].split('-----BEGIN PGP SIGNATURE-----')[0]
-lines = [l[2:] if l.startswith('- ') else l for l in body.split('\n')]
-out = []
-for l in lines:
-    out.append(l)
-    if l.strip() == 'stack corruption from XSA-346 change' and len(out) < 8:
-        out += ['', '            *** EMBARGOED UNTIL %s ***' % sys.argv[2]]
-sys.stdout.write('\n'.join(out))
-PY
-gpg --homedir "$TEAM_HOME" --batch -q --clearsign -o "$W/xsa355.asc" "$W/xsa355.txt" 2>/dev/null
-/usr/bin/python3 - "$TOP/tests/data/xsa355.eml" "$W/xsa355.asc" > "$W/msg" <<'PY'
-import email, email.policy, sys
-msg = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-for h in ('To', 'CC', 'From'):
-    del msg[h]
-msg['From'] = 'Security Team <security@example.org>'
-msg['To'] = 'predisclosure@lists.example.org'
-text = next(p for p in msg.walk() if p.get_content_type() == 'text/plain')
-text.set_content(open(sys.argv[2]).read(), cte='7bit')
-sys.stdout.buffer.write(msg.as_bytes(policy=email.policy.SMTP))
-PY
+real_post "$TOP/tests/data/xsa355.eml" "$(utc_in 7200)" "$W/msg"
 send security@example.org predisclosure@lists.example.org
 check "XSA-355, inline clearsigned by the team, is accepted (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
 for i in 1 2; do

@@ -1,0 +1,147 @@
+#!/bin/bash
+# t_leak - the leak guard on real mail (SPEC 4 and 5, rule 3), through a
+# real Postfix, each message predicted by embargoctl dry-run first: real
+# Xen advisories, two under embargo at once (XSA-355 and XSA-367, the
+# latter with its real patch), three public (XSA-366 posted to the list,
+# XSA-300 and XSA-376 loaded as public text); the world mails them as it
+# does (a real reply quoting one, re-wrapped quotes, pasted patch lines,
+# no-break and zero-width spaces); encrypted mail that is not ours passes
+# whatever the state of the list's keyring.  Ends with the false-positive
+# and false-negative counts over this real mail.
+. "$(dirname "$0")/lib.sh"
+NMEMBERS=2
+e2e_start --keys $NMEMBERS
+ctl() { as_nobody "$CTL_BIN" -c "$W/milter.conf" "$@"; }
+D=$TOP/tests/data
+FP=0 FN=0 NPASS=0 NREFUSE=0
+
+# verdict NAME FROM TO WANT: dry-run predicts, the milter decides, both
+# must give WANT (pass | refuse ID); the real-mail tally is kept
+verdict() {
+	local name=$1 from=$2 to=$3 want=$4 id=${5:-} dry r
+	ctl dry-run --from "$from" --to "$to" < "$W/msg" > "$W/dry.out"
+	dry=$?
+	send "$from" "$to"
+	r=$(reply)
+	if [ "$want" = pass ]; then
+		NPASS=$((NPASS + 1))
+		[ "$SWAKS_RC" = 0 ] || FP=$((FP + 1))
+		check "$name: passes (rc $SWAKS_RC${r:+: $r})" test "$SWAKS_RC" = 0
+		check "$name: dry-run agrees (exit $dry)" test "$dry" = 0
+	else
+		NREFUSE=$((NREFUSE + 1))
+		grep -q "^550 5.7.1 $id is under embargo until .*; not sent to <$to>" <<<"$r" || FN=$((FN + 1))
+		check "$name: refused: $r" grep -q "^550 5.7.1 $id is under embargo until .*; not sent to <$to>" <<<"$r"
+		check "$name: dry-run agrees (exit $dry)" bash -c "[ $dry = 1 ] && grep -q 'reply:    550 5.7.1 $id is under embargo' '$W/dry.out'"
+	fi
+}
+
+# 1. The administrator loads past advisories as public text (an mbox).
+for f in xsa300.eml xsa376.eml; do
+	echo "From MAILER-DAEMON Thu Jan  1 00:00:00 1970"; cat "$D/$f"; echo
+done > "$W/past-advisories.mbox"
+chmod 0644 "$W/past-advisories.mbox"
+ctl public add "$W/past-advisories.mbox" > "$W/public.out"
+check "public add reads both messages of the mbox: $(cat "$W/public.out")" \
+    grep -q 'past-advisories.mbox: 2 message(s), [0-9]* word runs' "$W/public.out"
+ctl public list > "$W/plist.out"
+check "public list names it" grep -q '^past-advisories.mbox ' "$W/plist.out"
+check "the audit records it" bash -c "'$CTL_BIN' -c '$W/milter.conf' audit | grep -q '\"event\":\"public-added\"'"
+
+# 2. The team posts three real advisories to the list: XSA-366 public,
+#    XSA-355 and XSA-367 under embargo.
+E1=$(utc_in 7200); E2=$(utc_in 10800)
+real_post "$D/xsa366.eml" - "$W/msg"
+send security@example.org predisclosure@lists.example.org
+check "XSA-366 (public) fans out (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+real_post "$D/xsa355.eml" "$E1" "$W/msg"
+send security@example.org predisclosure@lists.example.org
+check "XSA-355 (embargoed, its patch attached) fans out (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+real_post "$D/xsa367.eml" "$E2" "$W/msg"
+send security@example.org predisclosure@lists.example.org
+check "XSA-367 (embargoed, its patch attached) fans out (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+ctl advisories > "$W/adv.out"
+check "two advisories under embargo at once, one public" \
+    bash -c "grep -q '^XSA-355 *embargoed' '$W/adv.out' && grep -q '^XSA-367 *embargoed' '$W/adv.out' && grep -q '^XSA-366 *public' '$W/adv.out'"
+
+# 3. The world mails public advisories: they pass, though every XSA carries
+#    the same paragraphs as the embargoed ones.
+for f in xsa366 xsa300 xsa376; do
+	cp "$D/$f.eml" "$W/msg"
+	verdict "an outsider mails the real public ${f^^} to oss-security" \
+	    dev@vendor.example friend@outsider.example pass
+done
+# The team's own public posting of another (public) advisory: not held.
+real_post "$D/xsa366.eml" - "$W/msg" announce@lists.example.org
+before=$(delivered announce@lists.example.org)
+verdict "the team posts public XSA-366 to announce" security@example.org announce@lists.example.org pass
+check "... and it is delivered at once, not held" wait_delivered announce@lists.example.org $((before + 1)) 20
+
+# 4. Quoting an embargoed advisory: refused.
+cp "$D/reply-xsa355.eml" "$W/msg"
+verdict "the real oss-security reply quoting XSA-355 (top-posted, Gmail quotes)" \
+    dev@vendor.example friend@outsider.example refuse XSA-355
+mailpy text "$D/xsa355.eml" 0 | sed -n '/^ISSUE DESCRIPTION/,/^MITIGATION/p' > "$W/desc355"
+{ echo "Subject: Re: stack corruption"; echo; echo "Looks nasty; see below."; echo
+  fmt -w 50 "$W/desc355" | sed 's/^/> /'; } > "$W/msg"
+verdict "a reply quoting XSA-355 re-wrapped to 50 columns" dev@vendor.example friend@outsider.example refuse XSA-355
+
+# 5. XSA-367's patch: the added lines are secret, the old code is not.
+mailpy part "$D/xsa367.eml" xsa367-linux.patch | sed -n '/^--- a\/arch/,$p' > "$W/patch367"
+grep '^+[^+]' "$W/patch367" | sed 's/^+//' > "$W/added367"
+grep -E '^( |-[^-])' "$W/patch367" | sed 's/^[ -]//' > "$W/old367"
+{ echo "Subject: how about this instead"; echo; echo "Untested:"; echo; cat "$W/added367"; } > "$W/msg"
+verdict "the added lines of XSA-367's patch, pasted" dev@vendor.example friend@outsider.example refuse XSA-367
+{ echo "Subject: [PATCH] xen/p2m: fix"; echo; cat "$W/patch367"; } > "$W/msg"
+verdict "XSA-367's patch itself, pasted" dev@vendor.example friend@outsider.example refuse XSA-367
+{ echo "Subject: Re: set_foreign_p2m_mapping"; echo; echo "This is the code as it is in Linus' tree today:"; echo
+  sed 's/^/> /' "$W/old367"; echo; echo "Why is the return value ignored?"; } > "$W/msg"
+verdict "the old code of the patched functions, quoted (xen-devel style)" dev@vendor.example friend@outsider.example pass
+
+# 6. Text as rich-text and web clients write it.
+for form in nbsp zwsp; do
+	/usr/bin/python3 - "$W/desc355" "$form" > "$W/msg" <<'PY'
+import sys
+from email.message import EmailMessage
+text = open(sys.argv[1]).read()
+sp = '\u00a0' if sys.argv[2] == 'nbsp' else ' \u200b'
+m = EmailMessage()
+m['Subject'] = 'interesting'
+m.set_content(text.replace(' ', sp), cte='quoted-printable')
+sys.stdout.write(m.as_string())
+PY
+	verdict "XSA-355's description with ${form^^} for spaces" dev@vendor.example friend@outsider.example refuse XSA-355
+done
+
+# 7. Encrypted mail that is not ours: read from its packets, so it passes
+#    even when the list's secret key cannot be used (agent down, keys
+#    unreadable); a post to the list that is ours then gets 451, never 5xx.
+gpg --homedir "${MEMBER_HOME[1]}" --export "${MEMBER_FPR[1]}" | gpg --homedir "$TEAM_HOME" --batch -q --import 2>/dev/null
+printf 'From: security@example.org\nTo: friend@outsider.example\nSubject: our notes\n\nPrivate notes between two people.\n' > "$W/d-enc"
+mutt_post "$W/enc.eml" "$W/d-enc" "${MEMBER_FPR[1]}"
+{ echo "From: security@example.org"; echo "To: predisclosure@lists.example.org"; echo "Subject: Xen Security Advisory 355 v3"
+  echo; echo "Xen Security Advisory XSA-355"; echo; echo "version 3"; } > "$W/d-list"
+mutt_post "$W/list-enc.eml" "$W/d-list" "$LIST_FPR"
+mv "$W/state/gnupg/private-keys-v1.d" "$W/state/gnupg/private-keys.away"
+as_nobody gpgconf --homedir "$W/state/gnupg" --kill gpg-agent 2>/dev/null
+cp "$W/enc.eml" "$W/msg"
+verdict "someone else's PGP/MIME mail, with the list's secret key unusable" dev@vendor.example friend@outsider.example pass
+cp "$W/list-enc.eml" "$W/msg"
+ctl dry-run --from security@example.org --to predisclosure@lists.example.org < "$W/msg" > "$W/dry.out"
+dry=$?
+send security@example.org predisclosure@lists.example.org
+check "a post encrypted to the list key, secret key unusable: 451 4.3.0 ($(reply))" grep -q '^451 4.3.0' <<<"$(reply)"
+check "dry-run says the same (exit $dry): $(grep reply: "$W/dry.out")" \
+    bash -c "[ $dry = 2 ] && grep -q 'reply:    451 4.3.0' '$W/dry.out'"
+mv "$W/state/gnupg/private-keys.away" "$W/state/gnupg/private-keys-v1.d"
+
+# 8. public drop takes the corpus away, audited.
+ctl public drop past-advisories.mbox > "$W/drop.out"
+check "public drop: $(cat "$W/drop.out")" grep -q 'past-advisories.mbox: [0-9]* word runs dropped' "$W/drop.out"
+check "public list no longer names it" bash -c "! '$CTL_BIN' -c '$W/milter.conf' public list | grep -q past-advisories"
+
+echo "# real mail: $NPASS should pass, $FP refused (false positives); $NREFUSE should be refused, $FN passed (false negatives)"
+check "no false positive, no false negative over the real mail" test "$FP$FN" = 00
+check "audit chain verifies" ctl audit verify
+check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
+e2e_finish
