@@ -37,7 +37,8 @@ MILTER_SRC = milter/main.c milter/log.c milter/state.c milter/ctx.c \
 	     milter/fanout.c milter/deliver.c milter/notice.c milter/smtp.c \
 	     milter/hold.c milter/release.c milter/auditq.c milter/post.c
 CLI_SRC    = cli/embargoctl.c cli/cmd_state.c cli/cmd_embargo.c \
-	     cli/cmd_members.c cli/cmd_public.c
+	     cli/cmd_members.c cli/cmd_public.c cli/cmd_trace.c \
+	     cli/cmd_report.c
 HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints
@@ -87,7 +88,13 @@ $(BA)/tests/fuzz_mime: $(BA)/tests/fuzz/fuzz_mime.o $(call aobj,$(CORE_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LIBS)
 
-asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(UNIT_BINS) $(BA)/tests/fuzz_mime
+# A test tool: cuts the end of the audit chain as an attacker would.
+$(BA)/tests/audit_cut: tests/tools/audit_cut.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -o $@ $< $(SAN) $(shell pkg-config --libs lmdb)
+
+asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(UNIT_BINS) $(BA)/tests/fuzz_mime \
+	$(BA)/tests/audit_cut
 
 check: asan
 	@sh tests/run-all.sh

@@ -5,6 +5,7 @@
 
 /* System library. */
 #include <getopt.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,13 +186,16 @@ ob_print(const struct store_outbox *ob, void *ctx)
 		json_str(ob->message_id);
 		printf(",\"queue_id\":");
 		json_str(ob->queue_id);
+		printf(",\"copy_id\":");
+		json_str(ob->copy_id);
 		printf(",\"last_error\":");
 		json_str(ob->last_error);
 		printf("}\n");
 	} else if (l->advisory) {
-		printf("%-24s %-32s r%-3d %-11s %-24s %-40s %s\n", ob->member,
-		    ob->rcpt, ob->revision, ob_state(ob->state),
-		    ts(ob->sent_at, t1), ob->key, ob->queue_id[0] ? ob->queue_id : "-");
+		printf("%-24s %-32s r%-3d %-11s %-24s %-40s %-12s %s\n",
+		    ob->member, ob->rcpt, ob->revision, ob_state(ob->state),
+		    ts(ob->sent_at, t1), ob->key, ob->queue_id[0] ? ob->queue_id :
+		    "-", ob->copy_id[0] ? ob->copy_id : "-");
 	} else {
 		printf("%-6llu %-7s %-16s r%-3d %-32s %-11s %3u %-24s %s\n",
 		    (unsigned long long)ob->id,
@@ -228,11 +232,11 @@ cmd_advisory(const struct opts *o, const char *id)
 	} else {
 		if (!o->json)
 			printf("advisory %s: revision %d, %s, embargo %s (set by "
-			    "%s)\n\n%-24s %-32s %-4s %-11s %-24s %-40s %s\n", a.id,
+			    "%s)\n\n%-24s %-32s %-4s %-11s %-24s %-40s %-12s %s\n", a.id,
 			    a.revision, a.state == STORE_ADV_EMBARGOED ?
 			    "embargoed" : "public", ts(a.embargo, tb),
 			    a.embargo_set_by, "MEMBER", "ADDRESS", "REV", "STATE",
-			    "SENT", "KEY", "QUEUE ID");
+			    "SENT", "KEY", "QUEUE ID", "COPY ID");
 		(void)store_ob_each(t, ob_print, &l);
 		store_abort(t);
 	}
@@ -405,6 +409,41 @@ audit_cb(uint64_t seq, const char *json, size_t n, void *ctx)
 	return 0;
 }
 
+/*
+ * verify_tip - SPEC 8: the chain must still reach a head kept elsewhere
+ * (from a receipt, a notice or the syslog anchor).  A chain cut at its end
+ * verifies on its own; against the head it does not.
+ */
+static int
+verify_tip(struct store_txn *t, const char *tip)
+{
+	char want[65], got[65], *end;
+	unsigned long long seq = strtoull(tip, &end, 10);
+	int rc;
+
+	if (end == tip || *end != ':' || strlen(end + 1) != 64) {
+		fprintf(stderr, "embargoctl: --tip wants SEQ:SHA256, as receipts "
+		    "and notices print it\n");
+		return EXIT_USAGE;
+	}
+	(void)snprintf(want, sizeof(want), "%s", end + 1);
+	for (char *p = want; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	rc = store_audit_hash_at(t, seq, got);
+	if (rc == EM_ENOTFOUND) {
+		printf("audit chain does NOT reach the head %s: record %llu is "
+		    "missing (records removed from the end)\n", tip, seq);
+		return EXIT_FINDING;
+	}
+	if (rc < 0 || strcmp(got, want) != 0) {
+		printf("audit chain does NOT reach the head %s: record %llu "
+		    "differs\n", tip, seq);
+		return EXIT_FINDING;
+	}
+	printf("audit chain reaches the head %llu:%s\n", seq, want);
+	return EXIT_OK;
+}
+
 /* cmd_audit - the log, oldest first; or "verify" the chain */
 
 int
@@ -413,9 +452,11 @@ cmd_audit(const struct opts *o, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "since", required_argument, NULL, 's' },
 		{ "advisory", required_argument, NULL, 'a' },
+		{ "tip", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct audit_list l = { o, 0, NULL };
+	const char *tip = NULL;
 	struct config *cfg;
 	struct store *s;
 	struct store_txn *t;
@@ -429,6 +470,8 @@ cmd_audit(const struct opts *o, int argc, char **argv)
 
 		if (ch == 'a')
 			l.adv = optarg;
+		else if (ch == 't' && verify)
+			tip = optarg;
 		else if (ch == 's' && em_time_parse(optarg, strlen(optarg),
 		    &l.since, &used) == EM_OK)
 			continue;
@@ -445,6 +488,8 @@ cmd_audit(const struct opts *o, int argc, char **argv)
 		if (store_audit_verify(t, &bad, &count) == EM_OK) {
 			printf("audit chain ok: %llu records\n",
 			    (unsigned long long)count);
+			if (tip != NULL)
+				rc = verify_tip(t, tip);
 		} else {
 			printf("audit chain BROKEN at record %llu\n",
 			    (unsigned long long)bad);

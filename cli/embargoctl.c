@@ -48,12 +48,14 @@ usage(FILE *fp)
 	    "commands:\n"
 	    "  check                       validate the config and keys; list every problem\n"
 	    "  advisories                  id, state, embargo date, revision, copies sent/waiting\n"
-	    "  advisory ID                 one advisory and its distribution report\n"
+	    "  advisory ID [--report]      one advisory and its distribution report;\n"
+	    "                              --report: the reviewer's whole record of it\n"
 	    "  outbox [retry]              copies and notices not yet delivered, and why;\n"
 	    "                              retry: make them due now (after importing a key)\n"
 	    "  keys                        each member's key: usable, expiry, days left\n"
 	    "  audit [--since WHEN] [--advisory ID]   the audit log, oldest first (JSON lines)\n"
-	    "  audit verify                check the audit log's hash chain end to end\n"
+	    "  audit verify [--tip SEQ:HASH]  check the audit log's hash chain end to end\n"
+	    "                              (and that it still reaches a head kept elsewhere)\n"
 	    "  embargo ID --until WHEN     set or move an embargo date (audited)\n"
 	    "  embargo ID --now            lift it at once: held postings go out now\n"
 	    "  held [show H | release H | drop H --why TEXT]   the hold queue\n"
@@ -61,6 +63,8 @@ usage(FILE *fp)
 	    "  members [--public]          the members; --public: organisation names only\n"
 	    "  member vet --name ORG --address ADDR --key FILE\n"
 	    "                              check an applicant as a reload would; imports nothing\n"
+	    "  trace [FILE]                whose copy a leaked message or pasted text came\n"
+	    "                              from (its copy id or Message-ID); exit 1: none\n"
 	    "  public add FILE...          text already public (messages or mbox): its word\n"
 	    "                              runs never count as a leak (audited)\n"
 	    "  public list | public drop NAME\n"
@@ -219,8 +223,8 @@ cmd_check(const struct opts *o)
 
 /* read_all - a whole file (or stdin) into a buffer */
 
-static int
-read_all(const char *path, struct buf *b)
+int
+cli_read_all(const char *path, struct buf *b)
 {
 	FILE *fp = path ? fopen(path, "rb") : stdin;
 	char chunk[65536];
@@ -327,7 +331,7 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 	}
 	conf_report_free(&rep);
 	buf_init(&msg);
-	if (read_all(file, &msg) < 0) {
+	if (cli_read_all(file, &msg) < 0) {
 		fprintf(stderr, "embargoctl: cannot read %s\n", file);
 		rc = EXIT_USAGE;
 		goto out;
@@ -438,6 +442,8 @@ main(int argc, char **argv)
 		return cmd_embargo(&o, argc, argv);
 	if (strcmp(cmd, "held") == 0)
 		return cmd_held(&o, argc, argv);
+	if (strcmp(cmd, "trace") == 0 && argc <= 2)
+		return cmd_trace(&o, argc > 1 ? argv[1] : NULL);
 	if (strcmp(cmd, "public") == 0)
 		return cmd_public(&o, argc, argv);
 	if (strcmp(cmd, "upcoming") == 0)
@@ -448,6 +454,9 @@ main(int argc, char **argv)
 		return cmd_member_vet(&o, argc, argv);
 	if (strcmp(cmd, "advisories") == 0)
 		return cmd_advisories(&o);
+	if (strcmp(cmd, "advisory") == 0 && argc == 3 &&
+	    strcmp(argv[2], "--report") == 0)
+		return cmd_advisory_report(&o, argv[1]);
 	if (strcmp(cmd, "advisory") == 0 && argc == 2)
 		return cmd_advisory(&o, argv[1]);
 	if (strcmp(cmd, "outbox") == 0 && argc <= 2)

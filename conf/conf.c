@@ -30,7 +30,7 @@
 /* Every key of the schema, for the man page test (conf_key_names). */
 const char *const conf_key_names[] = {
 	"socket", "socket_mode", "state_dir", "gnupg_home", "user", "on_error",
-	"max_message_size", "max_embargo", "remind_before",
+	"max_message_size", "max_embargo", "remind_before", "audit_anchor_every",
 	"mime_max_depth", "mime_max_parts", "max_header_size", "delivery_workers",
 	"reinject", "host", "port",
 	"advisory_id", "embargo_phrases", "role_localparts",
@@ -380,6 +380,11 @@ load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	if (em_duration_parse(s, &cfg->remind_before) < 0)
 		problem(rep, "remind_before", s, "remind_before = \"%s\" is not "
 		    "a duration; write e.g. \"24h\", or \"0\" for never", s);
+	s = cfg_getstr(c, "audit_anchor_every");
+	if (em_duration_parse(s, &cfg->audit_anchor_every) < 0 ||
+	    cfg->audit_anchor_every <= 0)
+		problem(rep, "audit_anchor_every", s, "audit_anchor_every = \"%s\" "
+		    "is not a duration; write e.g. \"1h\"", s);
 
 	n = cfg_getint(c, "delivery_workers");
 	if (n < 1 || n > 32)
@@ -709,6 +714,7 @@ schema_parse(const char *path, int *rc)
 		CFG_INT("max_message_size", 26214400, CFGF_NONE),
 		CFG_STR("max_embargo", "21d", CFGF_NONE),
 		CFG_STR("remind_before", "24h", CFGF_NONE),
+		CFG_STR("audit_anchor_every", "1h", CFGF_NONE),
 		CFG_INT("mime_max_depth", 20, CFGF_NONE),
 		CFG_INT("delivery_workers", 4, CFGF_NONE),
 		CFG_INT("mime_max_parts", 500, CFGF_NONE),
@@ -730,7 +736,8 @@ schema_parse(const char *path, int *rc)
 	};
 	static const char *noted[] = {
 		"socket", "socket_mode", "state_dir", "gnupg_home", "user",
-		"on_error", "max_embargo", "remind_before", "advisory_id",
+		"on_error", "max_embargo", "remind_before", "audit_anchor_every",
+		"advisory_id",
 		"embargo_phrases", "role_localparts", "public_lists",
 		"team|addresses", "team|keys", "list|address", "list|key",
 		"member|address", "member|key", NULL

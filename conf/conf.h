@@ -55,6 +55,7 @@ struct config {
 	size_t	max_message_size;
 	long	max_embargo;		/* seconds */
 	long	remind_before;		/* seconds, 0 = never */
+	long	audit_anchor_every;	/* seconds between syslog anchors */
 	char   *reinject_host;
 	int	reinject_port;
 

@@ -91,6 +91,7 @@ struct keys_copy_spec {
 	const char *reply_to;		/* the team's address, or NULL */
 	const char *note;		/* the text part beside the entity: who
 					   the copy is for, who signed (UTF-8) */
+	const char *copy_id;		/* protected header Embargo-Copy-Id */
 };
 
 int	keys_build_copy(const struct keys_copy_spec *spec, struct buf *out,

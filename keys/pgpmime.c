@@ -533,6 +533,10 @@ inner_plain(const struct keys_copy_spec *sp, struct buf *plain, struct em_err *e
 	if (sp->orig_date)
 		g_mime_object_set_header(GMIME_OBJECT(mixed), "Date",
 		    sp->orig_date, NULL);
+	/* Inside the encryption: a forwarded copy names its member. */
+	if (sp->copy_id != NULL && sp->copy_id[0] != '\0')
+		g_mime_object_set_header(GMIME_OBJECT(mixed), "Embargo-Copy-Id",
+		    sp->copy_id, NULL);
 	note = g_mime_text_part_new_with_subtype("plain");
 	g_mime_text_part_set_text(note, sp->note ? sp->note : "");
 	g_mime_object_set_disposition(GMIME_OBJECT(note), "inline");

@@ -126,7 +126,14 @@ audit_entry(struct store_txn *t, const struct config *cfg,
 {
 	struct store_audit a = { 0 };
 	struct em_err err;
+	char why[400];
 
+	/* A copy's records name its copy id, for embargoctl trace. */
+	if (ob->copy_id[0] != '\0') {
+		(void)snprintf(why, sizeof(why), "%s; copy id %s", reason,
+		    ob->copy_id);
+		reason = why;
+	}
 	a.time = time(NULL);
 	a.event = event;
 	a.queue_id = ob->queue_id;
@@ -344,6 +351,7 @@ build(const struct config *cfg, const struct store_outbox *ob,
 		sp.reply_to = cfg->team_addresses.n > 0 ?
 		    cfg->team_addresses.v[0] : NULL;
 		sp.note = note.data;
+		sp.copy_id = ob->copy_id;
 		rc = keys_build_copy(&sp, copy, err);
 	}
 	post_free(&p);

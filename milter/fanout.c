@@ -94,7 +94,7 @@ queue_copies(struct store_txn *t, const struct config *cfg,
     const struct policy_decision *d, uint64_t post_id, time_t now,
     struct em_err *err)
 {
-	char what[96];
+	char what[96], why[200];
 	int rc;
 
 	(void)snprintf(what, sizeof(what), "%s.r%d", d->advisory_id, f->revision);
@@ -119,6 +119,11 @@ queue_copies(struct store_txn *t, const struct config *cfg,
 		(void)snprintf(ob.rcpt, sizeof(ob.rcpt), "%s", mb->address);
 		(void)snprintf(ob.key, sizeof(ob.key), "%s", mb->key);
 		msgid_make(cfg, what, ob.id, ob.message_id, sizeof(ob.message_id));
+		/* Fixed now, so a resend carries the same id (SPEC 5, 6). */
+		if (em_copy_id(ob.copy_id) < 0)
+			return em_fail(err, EM_EIO, "no random bytes for a copy id");
+		(void)snprintf(why, sizeof(why), "%s; copy id %s", mb->name,
+		    ob.copy_id);
 		if ((rc = store_ob_put(t, &ob, err)) < 0)
 			return rc;
 		au.time = now;
@@ -131,7 +136,7 @@ queue_copies(struct store_txn *t, const struct config *cfg,
 		au.revision = f->revision;
 		au.embargo = d->embargoed ? d->embargo : 0;
 		au.decision = "queued";
-		au.reason = mb->name;
+		au.reason = why;
 		au.keys = mb->key;
 		if ((rc = store_audit_append(t, &au, err)) < 0)
 			return rc;

@@ -38,6 +38,8 @@ notice_queue(struct store_txn *t, const struct config *cfg, const char *to,
 	struct store_outbox ob;
 	struct policy_notice n;
 	struct buf msg;
+	char hash[65], head[96];
+	uint64_t seq;
 	int rc;
 
 	memset(&ob, 0, sizeof(ob));
@@ -57,6 +59,12 @@ notice_queue(struct store_txn *t, const struct config *cfg, const char *to,
 	n.message_id = ob.message_id;
 	n.date = now;
 	n.body = body;
+	/* The head as this transaction leaves it, its own records included. */
+	if ((rc = store_audit_head(t, &seq, hash)) < 0)
+		return em_fail(err, rc, "state store: audit head unreadable");
+	(void)snprintf(head, sizeof(head), "%llu:%s", (unsigned long long)seq,
+	    hash);
+	n.audit_head = head;
 	buf_init(&msg);
 	policy_build_notice(&n, &msg);
 	rc = store_blob_put(t, STORE_BLOB_NOTE, ob.id, msg.data, msg.len, err);

@@ -88,9 +88,10 @@ post_note(const struct config *cfg, const struct post *p,
 	char ts[EM_TIME_BUFSZ];
 	const char *signer = p->field[POST_SIGNER];
 
-	buf_appendf(out, "This copy of %s revision %d was made for %s by the "
-	    "pre-disclosure list\n<%s>, encrypted to that member's key alone.\n\n",
-	    ob->advisory, ob->revision, ob->member, cfg->list_address);
+	buf_appendf(out, "Copy id %s: this copy of %s revision %d was made for "
+	    "%s\nby the pre-disclosure list <%s>, encrypted to that member's "
+	    "key alone.\n\n", ob->copy_id, ob->advisory, ob->revision,
+	    ob->member, cfg->list_address);
 	if (signer[0] != '\0') {
 		time_t when = (time_t)strtoll(p->field[POST_VERIFIED], NULL, 10);
 

@@ -346,6 +346,33 @@ remind(const struct config *cfg, const char *id)
 	buf_free(&body);
 }
 
+/*
+ * anchor - SPEC 8: the audit chain's head in a syslog line, every
+ * audit_anchor_every and at shutdown, so that a copy of it leaves the
+ * machine (remote syslog, the log rotation archive) where the state
+ * cannot reach it.
+ */
+static void
+anchor(const struct config *cfg, time_t now, bool force)
+{
+	static time_t last;
+	struct store_txn *t;
+	struct em_err err;
+	char hash[65];
+	uint64_t seq;
+
+	if (!force && last != 0 && now - last < cfg->audit_anchor_every)
+		return;
+	if (store_begin(state_store(), false, &t, &err) < 0)
+		return;
+	if (store_audit_head(t, &seq, hash) == EM_OK)
+		log_msg(LOG_INFO, NULL, "audit head %llu:%s (embargoctl audit "
+		    "verify --tip checks the log still reaches it)",
+		    (unsigned long long)seq, hash);
+	store_abort(t);
+	last = now;
+}
+
 /* release_thread - sleep until the next due time, then act */
 
 static void *
@@ -372,7 +399,7 @@ release_thread(void *arg)
 				    (unsigned long long)s.holds[i], err.msg);
 		for (size_t i = 0; i < s.n_remind; i++)
 			remind(cfg, s.remind[i]);
-		state_config_release(cfg);
+		anchor(cfg, s.now, false);
 		if (s.n_holds || s.n_remind)
 			deliver_kick();
 		pthread_mutex_lock(&lock);
@@ -387,9 +414,12 @@ release_thread(void *arg)
 		kicked = false;
 		if (stopping) {
 			pthread_mutex_unlock(&lock);
+			anchor(cfg, time(NULL), true);
+			state_config_release(cfg);
 			return NULL;
 		}
 		pthread_mutex_unlock(&lock);
+		state_config_release(cfg);
 	}
 }
 

@@ -7,6 +7,7 @@
  */
 
 /* System library. */
+#include <stdlib.h>
 #include <string.h>
 
 /* Utility library. */
@@ -33,7 +34,22 @@ policy_build_notice(const struct policy_notice *n, struct buf *out)
 	g_mime_message_set_date(msg, date);
 	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
 	    "auto-generated", NULL);
-	g_mime_text_part_set_text(part, n->body);
+	/*
+	 * The audit chain's head leaves the machine in every notice, so a
+	 * copy of it is kept where the state cannot reach (SPEC 8).
+	 */
+	if (n->audit_head != NULL) {
+		char *body = xasprintf("%s\nAudit head: %s\n(keep it: "
+		    "'embargoctl audit verify --tip %s' checks that the log "
+		    "still reaches it)\n", n->body, n->audit_head, n->audit_head);
+
+		g_mime_object_set_header(GMIME_OBJECT(msg), "Embargo-Audit-Head",
+		    n->audit_head, NULL);
+		g_mime_text_part_set_text(part, body);
+		free(body);
+	} else {
+		g_mime_text_part_set_text(part, n->body);
+	}
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
 	s = g_mime_object_to_string(GMIME_OBJECT(msg), NULL);
 	buf_append(out, s, strlen(s));

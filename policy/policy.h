@@ -201,6 +201,7 @@ struct policy_notice {
 	const char *message_id;		/* without <> */
 	time_t	date;
 	const char *body;		/* UTF-8 text */
+	const char *audit_head;		/* "seq:sha256", or NULL (SPEC 8) */
 };
 
 void	policy_build_notice(const struct policy_notice *n, struct buf *out);

@@ -318,7 +318,7 @@ store_ob_put(struct store_txn *t, struct store_outbox *ob, struct em_err *err)
 
 	if (ob->id == 0 && (rc = store_next_id(t, &ob->id, err)) < 0)
 		return rc;
-	ob->version = 1;
+	ob->version = 2;
 	be64(ob->id, k);
 	if ((rc = put(t, t->s->outbox, k, 8, ob, sizeof(*ob), err)) < 0)
 		return rc;
@@ -681,6 +681,33 @@ audit_last(struct store_txn *t, uint64_t *seq, char hash[SHA256_HEX])
 	}
 	mdb_cursor_close(c);
 	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK : EM_ESTORE;
+}
+
+/* store_audit_head - the head of the chain, for notices and anchors */
+
+int
+store_audit_head(struct store_txn *t, uint64_t *seq, char hash[65])
+{
+	return audit_last(t, seq, hash);
+}
+
+/* store_audit_hash_at - the hash one record carries */
+
+int
+store_audit_hash_at(struct store_txn *t, uint64_t seq, char hash[65])
+{
+	unsigned char k[8];
+	MDB_val key = { 8, k }, v;
+	int rc;
+
+	be64(seq, k);
+	if ((rc = mdb_get(t->txn, t->s->audit, &key, &v)) == MDB_NOTFOUND)
+		return EM_ENOTFOUND;
+	if (rc != 0 || v.mv_size < 80)
+		return EM_ESTORE;
+	memcpy(hash, (const char *)v.mv_data + v.mv_size - 66, 64);
+	hash[64] = '\0';
+	return EM_OK;
 }
 
 /* audit_time - a time as JSON */

@@ -81,7 +81,7 @@ enum store_ob_state {
 };
 
 struct store_outbox {
-	uint32_t version;		/* record layout, 1 */
+	uint32_t version;		/* record layout, 2 */
 	uint64_t id;
 	int	kind;			/* enum store_ob_kind */
 	int	state;			/* enum store_ob_state */
@@ -99,6 +99,7 @@ struct store_outbox {
 	char	queue_id[32];		/* of the reinjection listener's 250 */
 	char	last_error[200];
 	char	from[256];		/* envelope sender (releases) */
+	char	copy_id[32];		/* copies: fixed when queued (SPEC 5) */
 };
 
 struct store_audit {
@@ -197,6 +198,10 @@ int	store_audit_append(struct store_txn *t, struct store_audit *a,
 /* Each record as its stored JSON line, oldest first. */
 int	store_audit_each(struct store_txn *t,
 	    int (*cb)(uint64_t seq, const char *json, size_t n, void *), void *ctx);
+/* The chain's head: the last record's seq and hash (0 and "" when empty). */
+int	store_audit_head(struct store_txn *t, uint64_t *seq, char hash[65]);
+/* The hash recorded in record seq: EM_OK, or EM_ENOTFOUND. */
+int	store_audit_hash_at(struct store_txn *t, uint64_t seq, char hash[65]);
 /* 0 when the chain holds; else EM_EPARSE and *bad the first broken seq. */
 int	store_audit_verify(struct store_txn *t, uint64_t *bad, uint64_t *count);
 

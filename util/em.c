@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/types.h>
 
 /* Utility library. */
 #include "em.h"
@@ -270,4 +273,54 @@ em_addr_norm(const char *addr)
 	for (char *q = p; *q; q++)
 		*q = (char)tolower((unsigned char)*q);
 	return p;
+}
+
+/* em_copy_id - a random copy id; EM_EIO when the kernel gives no entropy */
+
+int
+em_copy_id(char out[EM_COPY_ID_LEN + 1])
+{
+	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	unsigned char r[15];
+	size_t n = 4;
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return EM_EIO;
+	memcpy(out, "emc-", 4);
+	/* 15 bytes are 120 bits: 24 letters of 5 bits. */
+	for (size_t bit = 0; bit < 120; bit += 5) {
+		unsigned v = 0;
+
+		for (size_t k = 0; k < 5; k++)
+			v = v << 1 | ((r[(bit + k) / 8] >> (7 - (bit + k) % 8)) & 1);
+		out[n++] = b32[v];
+	}
+	out[n] = '\0';
+	return EM_OK;
+}
+
+/* em_copy_id_find - "emc-" and 24 base32 letters, case-insensitive */
+
+bool
+em_copy_id_find(const char *text, size_t len, char out[EM_COPY_ID_LEN + 1])
+{
+	for (size_t i = 0; i + EM_COPY_ID_LEN <= len; i++) {
+		size_t k;
+
+		if (strncasecmp(text + i, "emc-", 4) != 0)
+			continue;
+		for (k = 4; k < EM_COPY_ID_LEN; k++) {
+			char c = (char)tolower((unsigned char)text[i + k]);
+
+			if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7')))
+				break;
+		}
+		if (k < EM_COPY_ID_LEN)
+			continue;
+		for (k = 0; k < EM_COPY_ID_LEN; k++)
+			out[k] = (char)tolower((unsigned char)text[i + k]);
+		out[EM_COPY_ID_LEN] = '\0';
+		return true;
+	}
+	return false;
 }

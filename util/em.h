@@ -14,6 +14,7 @@
 #define EM_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Error codes: every function returns 0 or one of these. */
@@ -76,5 +77,11 @@ void	strv_free(struct strv *sv);
 
 /* Lower-case copy of an address with any surrounding <> removed. */
 char   *em_addr_norm(const char *addr);
+/* A copy id (SPEC 5): "emc-" and 24 base32 letters (120 random bits). */
+#define EM_COPY_ID_LEN	28
+int	em_copy_id(char out[EM_COPY_ID_LEN + 1]);
+/* The first copy id in text (any case), into out; false when none. */
+bool	em_copy_id_find(const char *text, size_t len,
+	    char out[EM_COPY_ID_LEN + 1]);
 
 #endif

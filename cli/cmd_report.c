@@ -1,0 +1,250 @@
+/*
+ * cmd_report.c - embargoctl advisory ID --report: what a reviewer archives
+ *
+ * One self-contained text (or, with --json, one JSON object) about one
+ * advisory, read from the state alone: its timeline (every audit record
+ * naming it: registration, revisions, embargo moves and who moved them,
+ * reminders, holds and releases), per member each revision sent with its
+ * time, key, copy id and the reinjection queue id, the held postings, the
+ * refused mail that quoted it, and the audit chain's head the report was
+ * verified against.  Exit 1 when the advisory is unknown or the chain is
+ * broken (the report is still printed: a reviewer must see both).
+ */
+
+/* System library. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Application-specific. */
+#include "cli.h"
+#include "../util/emtime.h"
+
+/* field - a string field of one audit JSON line, unescaped enough to show */
+
+static void
+field(const char *json, size_t n, const char *name, char *out, size_t outsz)
+{
+	char key[48];
+	const char *p, *end = json + n;
+	size_t k = 0;
+
+	out[0] = '\0';
+	(void)snprintf(key, sizeof(key), "\"%s\":\"", name);
+	if ((p = memmem(json, n, key, strlen(key))) == NULL)
+		return;
+	for (p += strlen(key); p < end && *p != '"' && k + 1 < outsz; p++) {
+		if (*p == '\\' && p + 1 < end)
+			p++;
+		out[k++] = *p;
+	}
+	out[k] = '\0';
+}
+
+struct report {
+	const struct opts *o;
+	const char *id;
+	bool	first;			/* JSON: no comma before the first */
+	int	section;		/* 0 timeline, 1 refusals */
+};
+
+/* timeline_cb - one audit record about the advisory */
+
+static int
+timeline_cb(uint64_t seq, const char *json, size_t n, void *ctx)
+{
+	struct report *r = ctx;
+	char needle[96], when[40], event[40], reason[700], sender[300],
+	    rcpts[600];
+	bool refusal;
+
+	(void)snprintf(needle, sizeof(needle), "\"advisory\":\"%s\"", r->id);
+	if (memmem(json, n, needle, strlen(needle)) == NULL)
+		return 0;
+	field(json, n, "time", when, sizeof(when));
+	field(json, n, "event", event, sizeof(event));
+	field(json, n, "reason", reason, sizeof(reason));
+	field(json, n, "sender", sender, sizeof(sender));
+	field(json, n, "rcpts", rcpts, sizeof(rcpts));
+	refusal = strcmp(event, "rejected") == 0;
+	if ((r->section == 1) != refusal)
+		return 0;
+	if (r->o->json) {
+		printf("%s{\"seq\":%llu,\"time\":", r->first ? "" : ",",
+		    (unsigned long long)seq);
+		json_str(when);
+		printf(",\"event\":");
+		json_str(event);
+		printf(",\"sender\":");
+		json_str(sender);
+		printf(",\"rcpts\":");
+		json_str(rcpts);
+		printf(",\"reason\":");
+		json_str(reason);
+		printf("}");
+	} else if (refusal) {
+		printf("  %-20s from %s to %s\n", when, sender, rcpts);
+	} else {
+		printf("  %-20s %-18s %s\n", when, event, reason);
+	}
+	r->first = false;
+	return 0;
+}
+
+/* copy_cb - one copy of the advisory */
+
+static int
+copy_cb(const struct store_outbox *ob, void *ctx)
+{
+	struct report *r = ctx;
+	char t[EM_TIME_BUFSZ];
+
+	if (ob->kind != STORE_OB_COPY || strcmp(ob->advisory, r->id) != 0)
+		return 0;
+	if (r->o->json) {
+		printf("%s{\"member\":", r->first ? "" : ",");
+		json_str(ob->member);
+		printf(",\"address\":");
+		json_str(ob->rcpt);
+		printf(",\"revision\":%d,\"state\":\"%s\",\"sent_at\":", ob->revision,
+		    ob->state == STORE_OB_SENT ? "sent" : "not sent");
+		if (ob->sent_at)
+			json_str(em_time_format_iso(ob->sent_at, t));
+		else
+			printf("null");
+		printf(",\"key\":");
+		json_str(ob->key);
+		printf(",\"copy_id\":");
+		json_str(ob->copy_id);
+		printf(",\"queue_id\":");
+		json_str(ob->queue_id);
+		printf(",\"message_id\":");
+		json_str(ob->message_id);
+		printf("}");
+	} else {
+		printf("  %-20s r%-3d %-20s %-40s %-28s %s\n", ob->member,
+		    ob->revision, ob->sent_at ? em_time_format_iso(ob->sent_at, t) :
+		    "not sent", ob->key, ob->copy_id, ob->queue_id[0] ?
+		    ob->queue_id : "-");
+	}
+	r->first = false;
+	return 0;
+}
+
+/* hold_cb - one held posting about the advisory */
+
+static int
+hold_cb(const struct store_hold *h, void *ctx)
+{
+	struct report *r = ctx;
+	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
+	const char *st = h->state == STORE_HOLD_HELD ? "held" :
+	    h->state == STORE_HOLD_RELEASED ? "released" : "dropped";
+
+	if (strcmp(h->advisory, r->id) != 0)
+		return 0;
+	if (r->o->json) {
+		printf("%s{\"hold\":%llu,\"state\":\"%s\",\"held_at\":",
+		    r->first ? "" : ",", (unsigned long long)h->id, st);
+		json_str(em_time_format_iso(h->held_at, t1));
+		printf(",\"released_at\":");
+		if (h->released_at)
+			json_str(em_time_format_iso(h->released_at, t2));
+		else
+			printf("null");
+		printf(",\"rcpts\":");
+		json_str(h->rcpts);
+		printf("}");
+	} else {
+		printf("  %-6llu %-9s held %-20s out %-20s to %s\n",
+		    (unsigned long long)h->id, st,
+		    em_time_format_iso(h->held_at, t1), h->released_at ?
+		    em_time_format_iso(h->released_at, t2) : "-", h->rcpts);
+	}
+	r->first = false;
+	return 0;
+}
+
+/* section - a heading (text) or a JSON array key */
+
+static void
+section(struct report *r, const char *text, const char *key)
+{
+	if (r->o->json)
+		printf("],\"%s\":[", key);
+	else
+		printf("\n%s\n", text);
+	r->first = true;
+}
+
+/* cmd_advisory_report - the reviewer's report */
+
+int
+cmd_advisory_report(const struct opts *o, const char *id)
+{
+	struct report r = { o, id, true, 0 };
+	struct store_advisory a;
+	struct config *cfg;
+	struct store *s;
+	struct store_txn *t;
+	struct em_err err;
+	uint64_t bad = 0, count = 0, seq = 0;
+	char hash[65], now_s[EM_TIME_BUFSZ], emb[EM_TIME_BUFSZ];
+	bool known, chain_ok;
+
+	if (cli_open(o, &cfg, &s) < 0)
+		return EXIT_USAGE;
+	if (store_begin(s, false, &t, &err) < 0) {
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		cli_close(cfg, s);
+		return EXIT_USAGE;
+	}
+	known = store_adv_get(t, id, &a) == EM_OK;
+	chain_ok = store_audit_verify(t, &bad, &count) == EM_OK;
+	(void)store_audit_head(t, &seq, hash);
+	(void)em_time_format_iso(time(NULL), now_s);
+	if (o->json) {
+		printf("{\"advisory\":");
+		json_str(id);
+		printf(",\"known\":%s,\"state\":\"%s\",\"embargo\":",
+		    known ? "true" : "false", !known ? "unknown" :
+		    a.state == STORE_ADV_EMBARGOED ? "embargoed" : "public");
+		if (known && a.embargo)
+			json_str(em_time_format_iso(a.embargo, emb));
+		else
+			printf("null");
+		printf(",\"revision\":%d,\"generated\":\"%s\",\"chain\":{\"ok\":%s,"
+		    "\"records\":%llu,\"head\":\"%llu:%s\"},\"timeline\":[",
+		    known ? a.revision : 0, now_s, chain_ok ? "true" : "false",
+		    (unsigned long long)count, (unsigned long long)seq, hash);
+	} else {
+		printf("Review report: %s\n", id);
+		printf("generated %s; %s", now_s, !known ? "not registered" :
+		    a.state == STORE_ADV_EMBARGOED ? "embargoed" : "public");
+		if (known)
+			printf(", embargo %s, revision %d, date set by %s",
+			    a.embargo ? em_time_format_iso(a.embargo, emb) : "none",
+			    a.revision, a.embargo_set_by);
+		printf("\naudit chain: %s, %llu records, head %llu:%s\n",
+		    chain_ok ? "verified" : "BROKEN", (unsigned long long)count,
+		    (unsigned long long)seq, hash);
+		if (!chain_ok)
+			printf("  first broken record: %llu\n",
+			    (unsigned long long)bad);
+		printf("\nTIMELINE\n");
+	}
+	(void)store_audit_each(t, timeline_cb, &r);
+	section(&r, "COPIES (member, revision, sent, key, copy id, queue id)",
+	    "copies");
+	(void)store_ob_each(t, copy_cb, &r);
+	section(&r, "HELD POSTINGS", "holds");
+	(void)store_hold_each(t, hold_cb, &r);
+	section(&r, "REFUSED MAIL THAT QUOTED IT", "refusals");
+	r.section = 1;
+	(void)store_audit_each(t, timeline_cb, &r);
+	if (o->json)
+		printf("]}\n");
+	store_abort(t);
+	cli_close(cfg, s);
+	return known && chain_ok ? EXIT_OK : EXIT_FINDING;
+}
