@@ -14,7 +14,7 @@ SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 
 CC	?= cc
-PKGS	= milter gmime-3.0 gpgme lmdb libconfuse
+PKGS	= milter gmime-3.0 gpgme lmdb libconfuse libxml-2.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN	= -Wall -Wextra -Werror
@@ -41,7 +41,8 @@ CLI_SRC    = cli/embargoctl.c cli/cmd_state.c cli/cmd_embargo.c \
 	     cli/cmd_report.c
 HDRS	   = $(wildcard */*.h)
 
-UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints
+UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints \
+	     test_html
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build

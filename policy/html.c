@@ -1,158 +1,190 @@
 /*
- * html.c - HTML read as text: tags dropped, entities decoded
+ * html.c - HTML read as the text a reader sees, through libxml2
  *
- * A leak through an HTML part is still a leak, so HTML is reduced to the
- * text a reader sees.  Block-level tags end a line, so that a quoted
- * advisory keeps its lines; script and style contents are dropped.  This
- * is no renderer: it only has to keep every visible line comparable.
+ * A leak through an HTML part is still a leak, so HTML is reduced to its
+ * visible text: parsed by libxml2's HTML parser (recovering from broken
+ * markup as browsers do, no network, errors silenced), then walked for
+ * text, with script, style and the head dropped.  Lines are laid out as a
+ * browser lays them: block elements and table rows start lines, table
+ * cells and list items are separated, <br> breaks a line, and white space
+ * in the source (not in <pre>) is a space, not a line break.  The output
+ * only has to keep every visible line comparable to the advisory's.
  */
 
 /* System library. */
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
+
+/* Utility library. */
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
 
 /* Application-specific. */
 #include "policy.h"
 
-/* tag_breaks_line - does this tag start a new line of visible text */
+#define HTML_MAX_DEPTH	256	/* deeper nesting is read as flat text */
 
-static bool
-tag_breaks_line(const char *name, size_t n)
+enum layout { INLINE, BLOCK, CELL, BREAK, HIDDEN };
+
+/* layout_of - how an element's content is laid out */
+
+static enum layout
+layout_of(const char *name)
 {
-	static const char *const blocks[] = {
-		"br", "p", "div", "tr", "li", "pre", "blockquote", "h1", "h2",
-		"h3", "h4", "h5", "h6", "table", "hr", "ul", "ol", "dd", "dt",
-		NULL
-	};
+	static const char *const hidden[] = { "script", "style", "head",
+	    "template", "title", "noscript", NULL };
+	static const char *const blocks[] = { "p", "div", "tr", "li", "pre",
+	    "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr",
+	    "ul", "ol", "dl", "dd", "dt", "section", "article", "header",
+	    "footer", "nav", "aside", "main", "address", "figure",
+	    "figcaption", "caption", "thead", "tbody", "tfoot", "form",
+	    "fieldset", "center", "body", "html", NULL };
 
+	if (strcasecmp(name, "br") == 0)
+		return BREAK;
+	if (strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0)
+		return CELL;
+	for (size_t i = 0; hidden[i] != NULL; i++)
+		if (strcasecmp(name, hidden[i]) == 0)
+			return HIDDEN;
 	for (size_t i = 0; blocks[i] != NULL; i++)
-		if (strlen(blocks[i]) == n && strncasecmp(name, blocks[i], n) == 0)
-			return true;
-	return false;
+		if (strcasecmp(name, blocks[i]) == 0)
+			return BLOCK;
+	return INLINE;
 }
 
-/* put_utf8 - append one code point as UTF-8 */
+/* newline - end the current line, once */
 
 static void
-put_utf8(struct buf *out, unsigned long cp)
+newline(struct buf *out)
 {
-	char b[4];
-	size_t n;
+	if (out->len > 0 && out->data[out->len - 1] != '\n')
+		buf_append(out, "\n", 1);
+}
 
-	if (cp == 0 || cp > 0x10FFFF)
-		cp = '?';
-	if (cp < 0x80) {
-		b[0] = (char)cp; n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F)); n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
+/* space - a word separator, once */
+
+static void
+space(struct buf *out)
+{
+	if (out->len > 0 && out->data[out->len - 1] != '\n' &&
+	    out->data[out->len - 1] != ' ')
+		buf_append(out, " ", 1);
+}
+
+/* text - a text node: source white space is a space, except in <pre> */
+
+static void
+text(const char *s, bool pre, struct buf *out)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\n' && pre)
+			buf_append(out, "\n", 1);
+		else if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' ||
+		    *s == '\f')
+			space(out);
+		else
+			buf_append(out, s, 1);
 	}
-	buf_append(out, b, n);
 }
 
-/* entity - decode one "&...;" at p; returns bytes consumed (0: none) */
+/* walk - the visible text of a node and its children */
 
-static size_t
-entity(const char *p, size_t len, struct buf *out)
+static void
+walk(xmlNode *n, bool pre, size_t depth, struct buf *out)
 {
-	static const struct { const char *name; unsigned long cp; } named[] = {
-		{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
-		{ "apos", '\'' }, { "nbsp", ' ' }, { NULL, 0 }
-	};
-	size_t i = 1;
+	for (; n != NULL; n = n->next) {
+		enum layout l;
 
-	while (i < len && i < 12 && p[i] != ';')
-		i++;
-	if (i >= len || p[i] != ';')
-		return 0;
-	if (p[1] == '#') {
-		unsigned long cp = 0;
-		bool hex = i > 2 && (p[2] == 'x' || p[2] == 'X');
-
-		for (size_t k = hex ? 3 : 2; k < i; k++) {
-			int c = (unsigned char)p[k];
-
-			if (hex && isxdigit(c))
-				cp = cp * 16 + (unsigned long)(isdigit(c) ? c - '0' :
-				    tolower(c) - 'a' + 10);
-			else if (!hex && isdigit(c))
-				cp = cp * 10 + (unsigned long)(c - '0');
-			else
-				return 0;
+		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+			if (n->content != NULL)
+				text((const char *)n->content, pre, out);
+			continue;
 		}
-		put_utf8(out, cp);
-		return i + 1;
+		if (n->type != XML_ELEMENT_NODE || n->name == NULL)
+			continue;		/* comments, processing instructions */
+		l = layout_of((const char *)n->name);
+		if (l == HIDDEN)
+			continue;
+		if (l == BREAK) {
+			buf_append(out, "\n", 1);
+			continue;
+		}
+		if (l == BLOCK)
+			newline(out);
+		else if (l == CELL)
+			space(out);
+		if (depth < HTML_MAX_DEPTH)
+			walk(n->children, pre ||
+			    strcasecmp((const char *)n->name, "pre") == 0,
+			    depth + 1, out);
+		if (l == BLOCK)
+			newline(out);
+		else if (l == CELL)
+			space(out);
 	}
-	for (size_t k = 0; named[k].name != NULL; k++)
-		if (strlen(named[k].name) == i - 1 &&
-		    strncasecmp(p + 1, named[k].name, i - 1) == 0) {
-			put_utf8(out, named[k].cp);
-			return i + 1;
-		}
-	return 0;
 }
 
-/* skip_raw - skip script/style contents up to the closing tag */
-
-static size_t
-skip_raw(const char *h, size_t len, size_t i, const char *name)
+/*
+ * browser_fixups - two things browsers do that libxml2 does not: "</br>"
+ * is a line break, and "<![CDATA[...]]>" in HTML is a bogus comment, not
+ * text.  Everything else is left to the parser.
+ */
+static void
+browser_fixups(const char *h, size_t len, struct buf *out)
 {
-	size_t n = strlen(name);
+	const char *p = h, *end = h + len;
 
-	for (; i + n + 2 < len; i++)
-		if (h[i] == '<' && h[i + 1] == '/' &&
-		    strncasecmp(h + i + 2, name, n) == 0)
-			return i;
-	return len;
+	while (p < end) {
+		const char *lt = memchr(p, '<', (size_t)(end - p));
+		size_t rest;
+
+		if (lt == NULL) {
+			buf_append(out, p, (size_t)(end - p));
+			break;
+		}
+		buf_append(out, p, (size_t)(lt - p));
+		rest = (size_t)(end - lt);
+		if (rest >= 5 && strncasecmp(lt, "</br", 4) == 0 &&
+		    (lt[4] == '>' || lt[4] == ' ' || lt[4] == '/')) {
+			const char *gt = memchr(lt, '>', rest);
+
+			buf_appends(out, "<br>");
+			p = gt ? gt + 1 : end;
+		} else if (rest >= 9 && memcmp(lt, "<![CDATA[", 9) == 0) {
+			const char *close = memmem(lt, rest, "]]>", 3);
+
+			p = close ? close + 3 : end;
+		} else {
+			buf_append(out, lt, 1);
+			p = lt + 1;
+		}
+	}
 }
 
-/* policy_html_to_text - visible text of an HTML document */
+/* policy_html_to_text - the visible text of an HTML document (UTF-8) */
 
 void
 policy_html_to_text(const char *h, size_t len, struct buf *out)
 {
-	size_t i = 0;
+	struct buf fixed;
+	htmlDocPtr doc;
 
-	while (i < len) {
-		if (h[i] == '<') {
-			size_t j = i + 1, ns, ne;
-
-			if (j < len && h[j] == '/')
-				j++;
-			ns = j;
-			while (j < len && (isalnum((unsigned char)h[j]) || h[j] == '!'))
-				j++;
-			ne = j;
-			while (j < len && h[j] != '>')
-				j++;
-			if (tag_breaks_line(h + ns, ne - ns))
-				buf_append(out, "\n", 1);
-			i = j < len ? j + 1 : len;
-			if (h[ns - 1] != '/' && ((ne - ns == 6 &&
-			    strncasecmp(h + ns, "script", 6) == 0) ||
-			    (ne - ns == 5 && strncasecmp(h + ns, "style", 5) == 0)))
-				i = skip_raw(h, len, i, ne - ns == 6 ? "script" : "style");
-			continue;
-		}
-		if (h[i] == '&') {
-			size_t used = entity(h + i, len - i, out);
-
-			if (used > 0) {
-				i += used;
-				continue;
-			}
-		}
-		buf_append(out, h + i, 1);
-		i++;
+	if (len == 0 || len > INT32_MAX / 2)
+		return;
+	buf_init(&fixed);
+	browser_fixups(h, len, &fixed);
+	if (fixed.len == 0) {
+		buf_free(&fixed);
+		return;
 	}
+	doc = htmlReadMemory(fixed.data, (int)fixed.len, NULL, "UTF-8",
+	    HTML_PARSE_RECOVER |
+	    HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	buf_free(&fixed);
+	if (doc == NULL)
+		return;
+	walk(xmlDocGetRootElement(doc) ? doc->children : NULL, false, 0, out);
+	newline(out);
+	xmlFreeDoc(doc);
 }

@@ -113,6 +113,20 @@ PY
 	verdict "XSA-355's description with ${form^^} for spaces" dev@vendor.example friend@outsider.example refuse XSA-355
 done
 
+# HTML laid out one word per table cell, as some clients lay out pasted text.
+/usr/bin/python3 - "$W/desc355" > "$W/msg" <<'PY'
+import html, sys
+from email.message import EmailMessage
+rows = ''.join('<tr>' + ''.join('<td>%s</td>' % html.escape(w) for w in line.split()) + '</tr>\n'
+               for line in open(sys.argv[1]) if line.strip())
+m = EmailMessage()
+m['Subject'] = 'table'
+m.set_content('see the HTML part')
+m.add_alternative('<html><body><table>%s</table></body></html>' % rows, subtype='html')
+sys.stdout.write(m.as_string())
+PY
+verdict "XSA-355's description as an HTML table, one word per cell" dev@vendor.example friend@outsider.example refuse XSA-355
+
 # 7. Encrypted mail that is not ours: read from its packets, so it passes
 #    even when the list's secret key cannot be used (agent down, keys
 #    unreadable); a post to the list that is ours then gets 451, never 5xx.

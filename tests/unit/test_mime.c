@@ -136,19 +136,6 @@ t_nested_multipart(void **st)
 }
 
 static void
-t_html_entities(void **st)
-{
-	struct buf out;
-	const char *h = "a&lt;b&gt;&#65;&#x42;&nbsp;<br>line2<p>x</p>&bogus;";
-
-	(void)st;
-	buf_init(&out);
-	policy_html_to_text(h, strlen(h), &out);
-	assert_string_equal(out.data, "a<b>AB \nline2\nx\n&bogus;");
-	buf_free(&out);
-}
-
-static void
 t_depth_limit(void **st)
 {
 	struct buf m;
@@ -265,7 +252,6 @@ main(void)
 		cmocka_unit_test(t_rfc2047_subject),
 		cmocka_unit_test(t_latin1_charset),
 		cmocka_unit_test(t_nested_multipart),
-		cmocka_unit_test(t_html_entities),
 		cmocka_unit_test(t_depth_limit),
 		cmocka_unit_test(t_parts_limit),
 		cmocka_unit_test(t_header_limit),
