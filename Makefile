@@ -14,13 +14,16 @@ SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 
 CC	?= cc
-PKGS	= milter gmime-3.0 gpgme lmdb libconfuse libxml-2.0
+# embargoctl links what it uses: no libmilter; json-glib for --json.
+CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0
+PKGS	= milter json-glib-1.0 $(CORE_PKGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -pthread
+MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null) $(CORE_LIBS)
+CLI_LIBS   = $(shell pkg-config --libs json-glib-1.0 2>/dev/null) $(CORE_LIBS)
 WARN	= -Wall -Wextra -Werror
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -g $(PKG_CFLAGS)
 CFLAGS	?= -O2
-LIBS	= $(PKG_LIBS) -pthread
 
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -36,7 +39,7 @@ MILTER_SRC = milter/main.c milter/log.c milter/state.c milter/ctx.c \
 	     milter/callbacks.c milter/verdict.c milter/eom.c milter/audit.c \
 	     milter/fanout.c milter/deliver.c milter/notice.c milter/smtp.c \
 	     milter/hold.c milter/release.c milter/auditq.c milter/post.c
-CLI_SRC    = cli/embargoctl.c cli/cmd_state.c cli/cmd_embargo.c \
+CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c \
 	     cli/cmd_members.c cli/cmd_public.c cli/cmd_trace.c \
 	     cli/cmd_report.c
 HDRS	   = $(wildcard */*.h)
@@ -69,25 +72,25 @@ $(BA)/%.o: %.c $(HDRS)
 	$(CC) $(BASE_CFLAGS) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -c $< -o $@
 
 $(B)/embargo-milter: $(call obj,$(CORE_SRC) $(MILTER_SRC))
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(MILTER_LIBS)
 
 $(B)/embargoctl: $(call obj,$(CORE_SRC) $(CLI_SRC))
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(CLI_LIBS)
 
 # The test build: the same sources under ASan and UBSan.
 $(BA)/embargo-milter: $(call aobj,$(CORE_SRC) $(MILTER_SRC))
-	$(CC) $(SAN) -o $@ $^ $(LIBS)
+	$(CC) $(SAN) -o $@ $^ $(MILTER_LIBS)
 
 $(BA)/embargoctl: $(call aobj,$(CORE_SRC) $(CLI_SRC))
-	$(CC) $(SAN) -o $@ $^ $(LIBS)
+	$(CC) $(SAN) -o $@ $^ $(CLI_LIBS)
 
 $(BA)/tests/%: $(BA)/tests/unit/%.o $(call aobj,$(CORE_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) $(shell pkg-config --libs cmocka)
 
 $(BA)/tests/fuzz_mime: $(BA)/tests/fuzz/fuzz_mime.o $(call aobj,$(CORE_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(LIBS)
+	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS)
 
 # A test tool: cuts the end of the audit chain as an attacker would.
 $(BA)/tests/audit_cut: tests/tools/audit_cut.c

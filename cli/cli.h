@@ -1,11 +1,14 @@
 /*
- * cli.h - what embargoctl's command files share
+ * cli.h - what embargoctl's command files share (cli.c), and the commands
+ * (cmd_*.c) that embargoctl.c's table calls.  The command files use cli.c
+ * and never each other.
  */
 #ifndef CLI_H
 #define CLI_H
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "../util/em.h"
 #include "../conf/conf.h"
@@ -22,15 +25,45 @@ struct opts {
 	bool	json;
 };
 
-void	json_str(const char *s);
-/* The config (keys checked), as the daemon's user; NULL after printing why. */
+/* The config, as the daemon's user; NULL after printing why. */
 struct config *cli_load(const struct opts *o);
+/* The same, problems into rep (keys checked if asked), none printed. */
+struct config *cli_load_report(const struct opts *o, struct conf_report *rep,
+	    bool check_keys);
+/* Note who runs embargoctl (before privileges change), for the audit. */
+void	cli_note_operator(void);
 /* The store of cfg, or NULL after printing why. */
 struct store *cli_store(const struct config *cfg);
 /* Both, or -1 after printing why; cli_close() releases them. */
 int	cli_open(const struct opts *o, struct config **cfg, struct store **s);
 void	cli_close(struct config *cfg, struct store *s);
 
+/*
+ * JSON output through json-glib (cli.c): cj_new() an object, members
+ * added, cj_print() writes it as one line and frees it.  NULL or "" is
+ * null; a time of 0 is null.
+ */
+struct cli_json;
+struct cli_json *cj_new(void);
+void	cj_str(struct cli_json *j, const char *key, const char *v);
+void	cj_int(struct cli_json *j, const char *key, long long v);
+void	cj_bool(struct cli_json *j, const char *key, bool v);
+void	cj_time(struct cli_json *j, const char *key, time_t t);
+void	cj_array(struct cli_json *j, const char *key);
+void	cj_array_end(struct cli_json *j);
+void	cj_item(struct cli_json *j);
+void	cj_item_end(struct cli_json *j);
+void	cj_print(struct cli_json *j);
+/* A finding (no such hold, advisory, ...): on stderr, and with --json
+ * also {"ok":false,"error":text} on stdout. */
+void	cli_fail(const struct opts *o, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* A command's one-line result: the text, or {"ok":true,"message":text}. */
+void	cli_say(const struct opts *o, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+int	cmd_check(const struct opts *o);
+int	cmd_dry_run(const struct opts *o, int argc, char **argv);
 int	cmd_advisories(const struct opts *o);
 int	cmd_advisory(const struct opts *o, const char *id);
 int	cmd_outbox(const struct opts *o, bool retry);

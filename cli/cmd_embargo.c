@@ -63,7 +63,8 @@ audit_change(struct store_txn *t, const char *event, const char *id,
 /* set_embargo - the registry change and its audit, one transaction */
 
 static int
-set_embargo(const struct config *cfg, struct store *s, const char *id,
+set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
+    const char *id,
     time_t when)
 {
 	struct store_advisory a;
@@ -98,7 +99,7 @@ set_embargo(const struct config *cfg, struct store *s, const char *id,
 		fprintf(stderr, "embargoctl: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
-	printf("%s: %s\n", id, why);
+	cli_say(o, "%s: %s", id, why);
 	wake_daemon(cfg);
 	return EXIT_OK;
 }
@@ -145,7 +146,7 @@ cmd_embargo(const struct opts *o, int argc, char **argv)
 	}
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	rc = set_embargo(cfg, s, argv[1], when);
+	rc = set_embargo(o, cfg, s, argv[1], when);
 	cli_close(cfg, s);
 	return rc;
 }
@@ -182,22 +183,17 @@ held_cb(const struct store_hold *h, void *ctx)
 	    h->released_at;
 
 	if (l->o->json) {
-		printf("{\"id\":%llu,\"state\":\"%s\",\"advisory\":",
-		    (unsigned long long)h->id, hold_state(h->state));
-		json_str(h->advisory);
-		printf(",\"held_at\":\"%s\",\"release\":", em_time_format_iso(
-		    h->held_at, t1));
-		if (rel)
-			json_str(em_time_format_iso(rel, t2));
-		else
-			printf("null");
-		printf(",\"sender\":");
-		json_str(h->sender);
-		printf(",\"rcpts\":");
-		json_str(h->rcpts);
-		printf(",\"why\":");
-		json_str(h->why[0] ? h->why : NULL);
-		printf("}\n");
+		struct cli_json *j = cj_new();
+
+		cj_int(j, "id", (long long)h->id);
+		cj_str(j, "state", hold_state(h->state));
+		cj_str(j, "advisory", h->advisory);
+		cj_time(j, "held_at", h->held_at);
+		cj_time(j, "release", rel);
+		cj_str(j, "sender", h->sender);
+		cj_str(j, "rcpts", h->rcpts);
+		cj_str(j, "why", h->why);
+		cj_print(j);
 	} else {
 		printf("%-6llu %-9s %-16s %-24s %-24s %s\n",
 		    (unsigned long long)h->id, hold_state(h->state),
@@ -222,7 +218,7 @@ held_show(const struct opts *o, const struct config *cfg, struct store_txn *t,
 	struct facts f;
 
 	if (store_hold_get(t, id, &h) != EM_OK) {
-		fprintf(stderr, "embargoctl: no hold %llu\n", (unsigned long long)id);
+		cli_fail(o, "no hold %llu", (unsigned long long)id);
 		return EXIT_FINDING;
 	}
 	(void)held_cb(&h, &l);
@@ -244,7 +240,8 @@ held_show(const struct opts *o, const struct config *cfg, struct store_txn *t,
 /* held_change - release now, or drop with a reason */
 
 static int
-held_change(const struct config *cfg, struct store *s, uint64_t id,
+held_change(const struct opts *o, const struct config *cfg, struct store *s,
+    uint64_t id,
     const char *why)
 {
 	struct store_txn *t;
@@ -256,8 +253,7 @@ held_change(const struct config *cfg, struct store *s, uint64_t id,
 		return EXIT_USAGE;
 	if (store_hold_get(t, id, &h) != EM_OK || h.state != STORE_HOLD_HELD) {
 		store_abort(t);
-		fprintf(stderr, "embargoctl: no hold %llu is held\n",
-		    (unsigned long long)id);
+		cli_fail(o, "no hold %llu is held", (unsigned long long)id);
 		return EXIT_FINDING;
 	}
 	if (why != NULL) {
@@ -276,7 +272,7 @@ held_change(const struct config *cfg, struct store *s, uint64_t id,
 		fprintf(stderr, "embargoctl: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
-	printf("%s\n", reason);
+	cli_say(o, "%s", reason);
 	wake_daemon(cfg);
 	return EXIT_OK;
 }
@@ -316,7 +312,7 @@ cmd_held(const struct opts *o, int argc, char **argv)
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
 	if (argc >= 2 && strcmp(argv[1], "show") != 0) {
-		rc = held_change(cfg, s, id, why);
+		rc = held_change(o, cfg, s, id, why);
 	} else if (store_begin(s, false, &t, &err) == EM_OK) {
 		if (argc >= 2) {
 			rc = held_show(o, cfg, t, id);
@@ -346,9 +342,11 @@ up_cb(const struct store_advisory *a, void *ctx)
 	if (a->state != STORE_ADV_EMBARGOED || a->embargo <= u->now)
 		return 0;
 	if (u->o->json) {
-		printf("{\"id\":");
-		json_str(a->id);
-		printf(",\"public_at\":\"%s\"}\n", em_time_format_iso(a->embargo, t));
+		struct cli_json *j = cj_new();
+
+		cj_str(j, "id", a->id);
+		cj_time(j, "public_at", a->embargo);
+		cj_print(j);
 	} else {
 		printf("%-20s %s\n", a->id, em_time_format(a->embargo, t));
 	}

@@ -8,6 +8,7 @@
  */
 
 /* System library. */
+#include <stdarg.h>
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <ftw.h>
 #include <getopt.h>
@@ -40,14 +41,14 @@ cmd_members(const struct opts *o, int argc, char **argv)
 		const struct conf_member *m = &cfg->members[i];
 
 		if (o->json) {
-			printf("{\"name\":");
-			json_str(m->name);
+			struct cli_json *j = cj_new();
+
+			cj_str(j, "name", m->name);
 			if (!pub) {
-				printf(",\"address\":");
-				json_str(m->address);
-				printf(",\"key\":\"%s\"", m->key);
+				cj_str(j, "address", m->address);
+				cj_str(j, "key", m->key);
 			}
-			printf("}\n");
+			cj_print(j);
 		} else if (pub) {
 			printf("%s\n", m->name);
 		} else {
@@ -99,7 +100,8 @@ import_key(const char *file, char fpr[41])
 /* vet_key - the key's health in a throwaway keyring; problems counted */
 
 static int
-vet_key(const char *file, const char *addr, char fpr[41])
+vet_key(const char *file, const char *addr, char fpr[41], struct strv *probs,
+    struct strv *warns)
 {
 	char home[] = "/tmp/embargoctl-vet-XXXXXX";
 	struct keys_health h;
@@ -110,25 +112,53 @@ vet_key(const char *file, const char *addr, char fpr[41])
 		fprintf(stderr, "embargoctl: cannot make a throwaway keyring\n");
 		return 1;
 	}
+	char *t;
+
 	if (import_key(file, fpr) < 0) {
-		printf("PROBLEM: %s does not hold exactly one OpenPGP public key\n",
+		t = xasprintf("%s does not hold exactly one OpenPGP public key",
 		    file);
+		strv_push(probs, t);
+		free(t);
 		problems++;
 	} else {
 		(void)keys_health(fpr, KEYS_USE_ENCRYPT, time(NULL), &h);
 		if (!h.usable) {
-			printf("PROBLEM: key %s\n", h.problem);
+			t = xasprintf("key %s", h.problem);
+			strv_push(probs, t);
+			free(t);
 			problems++;
 		} else if (h.days_left >= 0 && h.days_left < 30) {
-			printf("PROBLEM: key %s expires in %ld days; a member's key "
-			    "must be usable for 30 days or more\n", fpr, h.days_left);
+			t = xasprintf("key %s expires in %ld days; a member's key "
+			    "must be usable for 30 days or more", fpr, h.days_left);
+			strv_push(probs, t);
+			free(t);
 			problems++;
 		}
-		if (!keys_uid_has_address(fpr, addr))
-			printf("warning: no user id of key %s carries %s\n", fpr, addr);
+		if (!keys_uid_has_address(fpr, addr)) {
+			t = xasprintf("no user id of key %s carries %s", fpr, addr);
+			strv_push(warns, t);
+			free(t);
+		}
 	}
 	(void)nftw(home, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	return problems;
+}
+
+/* vet_problem - one problem found about the applicant */
+
+static void __attribute__((format(printf, 2, 3)))
+vet_problem(struct strv *probs, const char *fmt, ...)
+{
+	va_list ap;
+	char *t;
+
+	va_start(ap, fmt);
+	if (vasprintf(&t, fmt, ap) < 0)
+		t = NULL;
+	va_end(ap);
+	if (t != NULL)
+		strv_push(probs, t);
+	free(t);
 }
 
 /* cmd_member_vet - member vet --name ORG --address ADDR --key FILE */
@@ -143,9 +173,10 @@ cmd_member_vet(const struct opts *o, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *name = NULL, *addr = NULL, *file = NULL;
+	struct strv probs = { NULL, 0 }, warns = { NULL, 0 };
 	struct config *cfg;
-	char fpr[41] = "", *norm;
-	int ch, problems = 0;
+	char fpr[41] = "", *norm, *block;
+	int ch, problems;
 
 	optind = 2;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -166,28 +197,48 @@ cmd_member_vet(const struct opts *o, int argc, char **argv)
 	if ((cfg = cli_load(o)) == NULL)
 		return EXIT_USAGE;
 	norm = em_addr_norm(addr);
-	if (!conf_is_role_address(&cfg->role_localparts, norm)) {
-		printf("PROBLEM: %s is not a role address (its local part is not "
-		    "one of role_localparts); ask for the organisation's security "
-		    "role address, or check it and add role_attested\n", norm);
-		problems++;
-	}
-	if (conf_addr_role(cfg, norm) != CONF_ROLE_NONE) {
-		printf("PROBLEM: %s already has a role in %s\n", norm, cfg->path);
-		problems++;
-	}
+	if (!conf_is_role_address(&cfg->role_localparts, norm))
+		vet_problem(&probs, "%s is not a role address (its local part is "
+		    "not one of role_localparts); ask for the organisation's "
+		    "security role address, or check it and add role_attested",
+		    norm);
+	if (conf_addr_role(cfg, norm) != CONF_ROLE_NONE)
+		vet_problem(&probs, "%s already has a role in %s", norm, cfg->path);
 	for (size_t i = 0; i < cfg->n_members; i++)
-		if (strcmp(cfg->members[i].name, name) == 0) {
-			printf("PROBLEM: a member \"%s\" already exists\n", name);
-			problems++;
-		}
-	problems += vet_key(file, norm, fpr);
-	if (problems == 0)
-		printf("ok: paste this block into %s, import the key into %s "
-		    "and reload:\n\nmember \"%s\" {\n  address = \"%s\"\n  key     "
-		    "= \"%s\"\n}\n", cfg->path, cfg->gnupg_home, name, norm, fpr);
+		if (strcmp(cfg->members[i].name, name) == 0)
+			vet_problem(&probs, "a member \"%s\" already exists", name);
+	(void)vet_key(file, norm, fpr, &probs, &warns);
+	problems = (int)probs.n;
+	block = xasprintf("member \"%s\" {\n  address = \"%s\"\n  key     = "
+	    "\"%s\"\n}\n", name, norm, fpr);
+	if (o->json) {
+		struct cli_json *j = cj_new();
+
+		cj_bool(j, "ok", problems == 0);
+		cj_array(j, "problems");
+		for (size_t i = 0; i < probs.n; i++)
+			cj_str(j, NULL, probs.v[i]);
+		cj_array_end(j);
+		cj_array(j, "warnings");
+		for (size_t i = 0; i < warns.n; i++)
+			cj_str(j, NULL, warns.v[i]);
+		cj_array_end(j);
+		cj_str(j, "block", problems == 0 ? block : NULL);
+		cj_print(j);
+	} else {
+		for (size_t i = 0; i < probs.n; i++)
+			printf("PROBLEM: %s\n", probs.v[i]);
+		for (size_t i = 0; i < warns.n; i++)
+			printf("warning: %s\n", warns.v[i]);
+		if (problems == 0)
+			printf("ok: paste this block into %s, import the key into "
+			    "%s and reload:\n\n%s", cfg->path, cfg->gnupg_home,
+			    block);
+	}
+	free(block);
+	strv_free(&probs);
+	strv_free(&warns);
 	free(norm);
 	conf_free(cfg);
-	(void)o;
 	return problems ? EXIT_FINDING : EXIT_OK;
 }

@@ -60,8 +60,8 @@ base_name(const char *path)
 /* add_file - every message of one file, in one transaction, audited */
 
 static int
-add_file(const struct config *cfg, struct store *s, const unsigned char *key,
-    const char *path)
+add_file(const struct opts *o, const struct config *cfg, struct store *s,
+    const unsigned char *key, const char *path)
 {
 	struct policy_limits lim = { cfg->mime_max_depth, cfg->mime_max_parts,
 	    cfg->max_header_size };
@@ -122,7 +122,7 @@ add_file(const struct config *cfg, struct store *s, const unsigned char *key,
 		buf_free(&data);
 		return EXIT_USAGE;
 	}
-	printf("%s\n", why);
+	cli_say(o, "%s", why);
 	buf_free(&data);
 	return EXIT_OK;
 }
@@ -135,9 +135,11 @@ src_cb(const char *source, size_t runs, void *ctx)
 	struct src_list *l = ctx;
 
 	if (l->o->json) {
-		printf("{\"name\":");
-		json_str(source);
-		printf(",\"runs\":%zu}\n", runs);
+		struct cli_json *j = cj_new();
+
+		cj_str(j, "name", source);
+		cj_int(j, "runs", (long long)runs);
+		cj_print(j);
 	} else {
 		printf("%-40s %8zu\n", source, runs);
 	}
@@ -147,7 +149,7 @@ src_cb(const char *source, size_t runs, void *ctx)
 /* drop - one source's runs, audited */
 
 static int
-drop(struct store *s, const char *name)
+drop(const struct opts *o, struct store *s, const char *name)
 {
 	struct store_audit a = { 0 };
 	struct store_txn *t;
@@ -162,8 +164,8 @@ drop(struct store *s, const char *name)
 	}
 	if (n == 0) {
 		store_abort(t);
-		fprintf(stderr, "embargoctl: no public text named %s ('embargoctl "
-		    "public list' shows the names)\n", name);
+		cli_fail(o, "no public text named %s ('embargoctl public list' "
+		    "shows the names)", name);
 		return EXIT_FINDING;
 	}
 	(void)snprintf(why, sizeof(why), "public text %s: %zu word runs "
@@ -177,7 +179,7 @@ drop(struct store *s, const char *name)
 		fprintf(stderr, "embargoctl: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
-	printf("%s\n", why);
+	cli_say(o, "%s", why);
 	return EXIT_OK;
 }
 
@@ -212,9 +214,9 @@ cmd_public(const struct opts *o, int argc, char **argv)
 		}
 		g_mime_init();
 		for (int i = 2; i < argc && rc == EXIT_OK; i++)
-			rc = add_file(cfg, s, key, argv[i]);
+			rc = add_file(o, cfg, s, key, argv[i]);
 	} else if (strcmp(argv[1], "drop") == 0) {
-		rc = drop(s, argv[2]);
+		rc = drop(o, s, argv[2]);
 	} else if (store_begin(s, false, &t, &err) == EM_OK) {
 		if (!o->json)
 			printf("%-40s %8s\n", "NAME", "RUNS");

@@ -44,7 +44,7 @@ field(const char *json, size_t n, const char *name, char *out, size_t outsz)
 struct report {
 	const struct opts *o;
 	const char *id;
-	bool	first;			/* JSON: no comma before the first */
+	struct cli_json *j;		/* --json: the one object */
 	int	section;		/* 0 timeline, 1 refusals */
 };
 
@@ -69,25 +69,20 @@ timeline_cb(uint64_t seq, const char *json, size_t n, void *ctx)
 	refusal = strcmp(event, "rejected") == 0;
 	if ((r->section == 1) != refusal)
 		return 0;
-	if (r->o->json) {
-		printf("%s{\"seq\":%llu,\"time\":", r->first ? "" : ",",
-		    (unsigned long long)seq);
-		json_str(when);
-		printf(",\"event\":");
-		json_str(event);
-		printf(",\"sender\":");
-		json_str(sender);
-		printf(",\"rcpts\":");
-		json_str(rcpts);
-		printf(",\"reason\":");
-		json_str(reason);
-		printf("}");
+	if (r->j != NULL) {
+		cj_item(r->j);
+		cj_int(r->j, "seq", (long long)seq);
+		cj_str(r->j, "time", when);
+		cj_str(r->j, "event", event);
+		cj_str(r->j, "sender", sender);
+		cj_str(r->j, "rcpts", rcpts);
+		cj_str(r->j, "reason", reason);
+		cj_item_end(r->j);
 	} else if (refusal) {
 		printf("  %-20s from %s to %s\n", when, sender, rcpts);
 	} else {
 		printf("  %-20s %-18s %s\n", when, event, reason);
 	}
-	r->first = false;
 	return 0;
 }
 
@@ -101,33 +96,25 @@ copy_cb(const struct store_outbox *ob, void *ctx)
 
 	if (ob->kind != STORE_OB_COPY || strcmp(ob->advisory, r->id) != 0)
 		return 0;
-	if (r->o->json) {
-		printf("%s{\"member\":", r->first ? "" : ",");
-		json_str(ob->member);
-		printf(",\"address\":");
-		json_str(ob->rcpt);
-		printf(",\"revision\":%d,\"state\":\"%s\",\"sent_at\":", ob->revision,
-		    ob->state == STORE_OB_SENT ? "sent" : "not sent");
-		if (ob->sent_at)
-			json_str(em_time_format_iso(ob->sent_at, t));
-		else
-			printf("null");
-		printf(",\"key\":");
-		json_str(ob->key);
-		printf(",\"copy_id\":");
-		json_str(ob->copy_id);
-		printf(",\"queue_id\":");
-		json_str(ob->queue_id);
-		printf(",\"message_id\":");
-		json_str(ob->message_id);
-		printf("}");
+	if (r->j != NULL) {
+		cj_item(r->j);
+		cj_str(r->j, "member", ob->member);
+		cj_str(r->j, "address", ob->rcpt);
+		cj_int(r->j, "revision", ob->revision);
+		cj_str(r->j, "state", ob->state == STORE_OB_SENT ? "sent" :
+		    "not sent");
+		cj_time(r->j, "sent_at", ob->sent_at);
+		cj_str(r->j, "key", ob->key);
+		cj_str(r->j, "copy_id", ob->copy_id);
+		cj_str(r->j, "queue_id", ob->queue_id);
+		cj_str(r->j, "message_id", ob->message_id);
+		cj_item_end(r->j);
 	} else {
 		printf("  %-20s r%-3d %-20s %-40s %-28s %s\n", ob->member,
 		    ob->revision, ob->sent_at ? em_time_format_iso(ob->sent_at, t) :
 		    "not sent", ob->key, ob->copy_id, ob->queue_id[0] ?
 		    ob->queue_id : "-");
 	}
-	r->first = false;
 	return 0;
 }
 
@@ -143,25 +130,20 @@ hold_cb(const struct store_hold *h, void *ctx)
 
 	if (strcmp(h->advisory, r->id) != 0)
 		return 0;
-	if (r->o->json) {
-		printf("%s{\"hold\":%llu,\"state\":\"%s\",\"held_at\":",
-		    r->first ? "" : ",", (unsigned long long)h->id, st);
-		json_str(em_time_format_iso(h->held_at, t1));
-		printf(",\"released_at\":");
-		if (h->released_at)
-			json_str(em_time_format_iso(h->released_at, t2));
-		else
-			printf("null");
-		printf(",\"rcpts\":");
-		json_str(h->rcpts);
-		printf("}");
+	if (r->j != NULL) {
+		cj_item(r->j);
+		cj_int(r->j, "hold", (long long)h->id);
+		cj_str(r->j, "state", st);
+		cj_time(r->j, "held_at", h->held_at);
+		cj_time(r->j, "released_at", h->released_at);
+		cj_str(r->j, "rcpts", h->rcpts);
+		cj_item_end(r->j);
 	} else {
 		printf("  %-6llu %-9s held %-20s out %-20s to %s\n",
 		    (unsigned long long)h->id, st,
 		    em_time_format_iso(h->held_at, t1), h->released_at ?
 		    em_time_format_iso(h->released_at, t2) : "-", h->rcpts);
 	}
-	r->first = false;
 	return 0;
 }
 
@@ -170,11 +152,12 @@ hold_cb(const struct store_hold *h, void *ctx)
 static void
 section(struct report *r, const char *text, const char *key)
 {
-	if (r->o->json)
-		printf("],\"%s\":[", key);
-	else
+	if (r->j != NULL) {
+		cj_array_end(r->j);
+		cj_array(r->j, key);
+	} else {
 		printf("\n%s\n", text);
-	r->first = true;
+	}
 }
 
 /* cmd_advisory_report - the reviewer's report */
@@ -182,7 +165,7 @@ section(struct report *r, const char *text, const char *key)
 int
 cmd_advisory_report(const struct opts *o, const char *id)
 {
-	struct report r = { o, id, true, 0 };
+	struct report r = { o, id, NULL, 0 };
 	struct store_advisory a;
 	struct config *cfg;
 	struct store *s;
@@ -204,19 +187,22 @@ cmd_advisory_report(const struct opts *o, const char *id)
 	(void)store_audit_head(t, &seq, hash);
 	(void)em_time_format_iso(time(NULL), now_s);
 	if (o->json) {
-		printf("{\"advisory\":");
-		json_str(id);
-		printf(",\"known\":%s,\"state\":\"%s\",\"embargo\":",
-		    known ? "true" : "false", !known ? "unknown" :
+		char head[96];
+
+		(void)snprintf(head, sizeof(head), "%llu:%s",
+		    (unsigned long long)seq, hash);
+		r.j = cj_new();
+		cj_str(r.j, "advisory", id);
+		cj_bool(r.j, "known", known);
+		cj_str(r.j, "state", !known ? "unknown" :
 		    a.state == STORE_ADV_EMBARGOED ? "embargoed" : "public");
-		if (known && a.embargo)
-			json_str(em_time_format_iso(a.embargo, emb));
-		else
-			printf("null");
-		printf(",\"revision\":%d,\"generated\":\"%s\",\"chain\":{\"ok\":%s,"
-		    "\"records\":%llu,\"head\":\"%llu:%s\"},\"timeline\":[",
-		    known ? a.revision : 0, now_s, chain_ok ? "true" : "false",
-		    (unsigned long long)count, (unsigned long long)seq, hash);
+		cj_time(r.j, "embargo", known ? a.embargo : 0);
+		cj_int(r.j, "revision", known ? a.revision : 0);
+		cj_str(r.j, "generated", now_s);
+		cj_bool(r.j, "chain_ok", chain_ok);
+		cj_int(r.j, "chain_records", (long long)count);
+		cj_str(r.j, "chain_head", head);
+		cj_array(r.j, "timeline");
 	} else {
 		printf("Review report: %s\n", id);
 		printf("generated %s; %s", now_s, !known ? "not registered" :
@@ -242,8 +228,10 @@ cmd_advisory_report(const struct opts *o, const char *id)
 	section(&r, "REFUSED MAIL THAT QUOTED IT", "refusals");
 	r.section = 1;
 	(void)store_audit_each(t, timeline_cb, &r);
-	if (o->json)
-		printf("]}\n");
+	if (r.j != NULL) {
+		cj_array_end(r.j);
+		cj_print(r.j);
+	}
 	store_abort(t);
 	cli_close(cfg, s);
 	return known && chain_ok ? EXIT_OK : EXIT_FINDING;

@@ -16,46 +16,6 @@
 #include "../keys/keys.h"
 #include "../util/emtime.h"
 
-/* cli_store - open the state, or say why not */
-
-struct store *
-cli_store(const struct config *cfg)
-{
-	struct store *s;
-	struct em_err err;
-
-	if (store_open(cfg->state_dir, &s, &err) < 0) {
-		fprintf(stderr, "embargoctl: %s\n", err.msg);
-		return NULL;
-	}
-	return s;
-}
-
-/* cli_open - the config and the store, or say why not */
-
-int
-cli_open(const struct opts *o, struct config **cfg, struct store **s)
-{
-	*s = NULL;
-	if ((*cfg = cli_load(o)) == NULL)
-		return -1;
-	if ((*s = cli_store(*cfg)) == NULL) {
-		conf_free(*cfg);
-		*cfg = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* cli_close - what cli_open() opened */
-
-void
-cli_close(struct config *cfg, struct store *s)
-{
-	store_close(s);
-	conf_free(cfg);
-}
-
 static const char *
 ob_state(int st)
 {
@@ -110,15 +70,15 @@ adv_cb(const struct store_advisory *a, void *ctx)
 
 	(void)store_ob_each(l->t, count_cb, &c);
 	if (l->o->json) {
-		printf("{\"id\":");
-		json_str(a->id);
-		printf(",\"state\":\"%s\",\"embargo\":", state);
-		if (a->embargo)
-			json_str(em_time_format_iso(a->embargo, t));
-		else
-			printf("null");
-		printf(",\"revision\":%d,\"copies_sent\":%u,\"copies_waiting\":%u}\n",
-		    a->revision, c.sent, c.waiting);
+		struct cli_json *j = cj_new();
+
+		cj_str(j, "id", a->id);
+		cj_str(j, "state", state);
+		cj_time(j, "embargo", a->embargo);
+		cj_int(j, "revision", a->revision);
+		cj_int(j, "copies_sent", c.sent);
+		cj_int(j, "copies_waiting", c.waiting);
+		cj_print(j);
 	} else {
 		printf("%-20s %-10s %-24s %8d %5u %7u\n", a->id, state,
 		    ts(a->embargo, t), a->revision, c.sent, c.waiting);
@@ -166,31 +126,24 @@ ob_print(const struct store_outbox *ob, void *ctx)
 	    (l->advisory && ob->kind != STORE_OB_COPY))
 		return 0;
 	if (l->o->json) {
-		printf("{\"id\":%llu,\"kind\":\"%s\",\"advisory\":",
-		    (unsigned long long)ob->id,
-		    ob->kind == STORE_OB_COPY ? "copy" : "notice");
-		json_str(ob->advisory);
-		printf(",\"revision\":%d,\"member\":", ob->revision);
-		json_str(ob->member);
-		printf(",\"rcpt\":");
-		json_str(ob->rcpt);
-		printf(",\"key\":");
-		json_str(ob->key);
-		printf(",\"state\":\"%s\",\"attempts\":%u,\"sent_at\":",
-		    ob_state(ob->state), ob->attempts);
-		if (ob->sent_at)
-			json_str(em_time_format_iso(ob->sent_at, t1));
-		else
-			printf("null");
-		printf(",\"message_id\":");
-		json_str(ob->message_id);
-		printf(",\"queue_id\":");
-		json_str(ob->queue_id);
-		printf(",\"copy_id\":");
-		json_str(ob->copy_id);
-		printf(",\"last_error\":");
-		json_str(ob->last_error);
-		printf("}\n");
+		struct cli_json *j = cj_new();
+
+		cj_int(j, "id", (long long)ob->id);
+		cj_str(j, "kind", ob->kind == STORE_OB_COPY ? "copy" :
+		    ob->kind == STORE_OB_RELEASE ? "release" : "notice");
+		cj_str(j, "advisory", ob->advisory);
+		cj_int(j, "revision", ob->revision);
+		cj_str(j, "member", ob->member);
+		cj_str(j, "rcpt", ob->rcpt);
+		cj_str(j, "key", ob->key);
+		cj_str(j, "state", ob_state(ob->state));
+		cj_int(j, "attempts", ob->attempts);
+		cj_time(j, "sent_at", ob->sent_at);
+		cj_str(j, "message_id", ob->message_id);
+		cj_str(j, "queue_id", ob->queue_id);
+		cj_str(j, "copy_id", ob->copy_id);
+		cj_str(j, "last_error", ob->last_error);
+		cj_print(j);
 	} else if (l->advisory) {
 		printf("%-24s %-32s r%-3d %-11s %-24s %-40s %-12s %s\n",
 		    ob->member, ob->rcpt, ob->revision, ob_state(ob->state),
@@ -226,7 +179,7 @@ cmd_advisory(const struct opts *o, const char *id)
 	if (store_begin(s, false, &t, &err) < 0) {
 		rc = EXIT_USAGE;
 	} else if (store_adv_get(t, id, &a) != EM_OK) {
-		fprintf(stderr, "embargoctl: no advisory %s\n", id);
+		cli_fail(o, "no advisory %s", id);
 		rc = EXIT_FINDING;
 		store_abort(t);
 	} else {
@@ -279,7 +232,7 @@ retry_cb(const struct store_outbox *ob, void *ctx)
 /* outbox_retry - everything not sent becomes due now */
 
 static int
-outbox_retry(const struct config *cfg, struct store *s)
+outbox_retry(const struct opts *o, const struct config *cfg, struct store *s)
 {
 	struct retry r = { cfg, NULL, 0, 0 };
 	struct store_audit a = { 0 };
@@ -301,8 +254,8 @@ outbox_retry(const struct config *cfg, struct store *s)
 		fprintf(stderr, "embargoctl: outbox retry failed\n");
 		return EXIT_USAGE;
 	}
-	printf("%u outbox entries are due again; the daemon sends them within "
-	    "seconds\n", r.n);
+	cli_say(o, "%u outbox entries are due again; the daemon sends them "
+	    "within seconds", r.n);
 	return EXIT_OK;
 }
 
@@ -321,7 +274,7 @@ cmd_outbox(const struct opts *o, bool retry)
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
 	if (retry) {
-		rc = outbox_retry(cfg, s);
+		rc = outbox_retry(o, cfg, s);
 	} else if (store_begin(s, false, &t, &err) == EM_OK) {
 		if (!o->json)
 			printf("%-6s %-7s %-16s %-4s %-32s %-11s %3s %-24s %s\n",
@@ -356,17 +309,15 @@ cmd_keys(const struct opts *o)
 		if (!h.usable)
 			rc = EXIT_FINDING;
 		if (o->json) {
-			printf("{\"member\":");
-			json_str(m->name);
-			printf(",\"key\":\"%s\",\"usable\":%s,\"expires\":", m->key,
-			    h.usable ? "true" : "false");
-			if (h.expires)
-				json_str(em_time_format_iso(h.expires, t));
-			else
-				printf("null");
-			printf(",\"days_left\":%ld,\"problem\":", h.days_left);
-			json_str(h.problem[0] ? h.problem : NULL);
-			printf("}\n");
+			struct cli_json *j = cj_new();
+
+			cj_str(j, "member", m->name);
+			cj_str(j, "key", m->key);
+			cj_bool(j, "usable", h.usable);
+			cj_time(j, "expires", h.expires);
+			cj_int(j, "days_left", h.days_left);
+			cj_str(j, "problem", h.problem);
+			cj_print(j);
 		} else {
 			printf("%-24s %-40s %-6s %-24s %s\n", m->name, m->key,
 			    h.usable ? "yes" : "NO", h.expires ? ts(h.expires, t) :
@@ -415,15 +366,15 @@ audit_cb(uint64_t seq, const char *json, size_t n, void *ctx)
  * verifies on its own; against the head it does not.
  */
 static int
-verify_tip(struct store_txn *t, const char *tip)
+verify_tip(struct store_txn *t, const char *tip, char *msg, size_t msz)
 {
 	char want[65], got[65], *end;
 	unsigned long long seq = strtoull(tip, &end, 10);
 	int rc;
 
 	if (end == tip || *end != ':' || strlen(end + 1) != 64) {
-		fprintf(stderr, "embargoctl: --tip wants SEQ:SHA256, as receipts "
-		    "and notices print it\n");
+		(void)snprintf(msg, msz, "--tip wants SEQ:SHA256, as receipts and "
+		    "notices print it");
 		return EXIT_USAGE;
 	}
 	(void)snprintf(want, sizeof(want), "%s", end + 1);
@@ -431,17 +382,54 @@ verify_tip(struct store_txn *t, const char *tip)
 		*p = (char)tolower((unsigned char)*p);
 	rc = store_audit_hash_at(t, seq, got);
 	if (rc == EM_ENOTFOUND) {
-		printf("audit chain does NOT reach the head %s: record %llu is "
-		    "missing (records removed from the end)\n", tip, seq);
+		(void)snprintf(msg, msz, "audit chain does NOT reach the head %s: "
+		    "record %llu is missing (records removed from the end)", tip,
+		    seq);
 		return EXIT_FINDING;
 	}
 	if (rc < 0 || strcmp(got, want) != 0) {
-		printf("audit chain does NOT reach the head %s: record %llu "
-		    "differs\n", tip, seq);
+		(void)snprintf(msg, msz, "audit chain does NOT reach the head %s: "
+		    "record %llu differs", tip, seq);
 		return EXIT_FINDING;
 	}
-	printf("audit chain reaches the head %llu:%s\n", seq, want);
+	(void)snprintf(msg, msz, "audit chain reaches the head %llu:%s", seq,
+	    want);
 	return EXIT_OK;
+}
+
+/* audit_verify - the chain, and a head kept elsewhere; text or JSON */
+
+static int
+audit_verify(const struct opts *o, struct store_txn *t, const char *tip)
+{
+	uint64_t bad = 0, count = 0;
+	bool ok = store_audit_verify(t, &bad, &count) == EM_OK;
+	char msg[300] = "";
+	int rc = ok ? EXIT_OK : EXIT_FINDING;
+
+	if (ok && tip != NULL)
+		rc = verify_tip(t, tip, msg, sizeof(msg));
+	if (o->json) {
+		struct cli_json *j = cj_new();
+
+		cj_bool(j, "ok", rc == EXIT_OK);
+		cj_bool(j, "chain_ok", ok);
+		cj_int(j, "records", (long long)count);
+		if (!ok)
+			cj_int(j, "broken_at", (long long)bad);
+		cj_str(j, "tip", tip);
+		cj_str(j, "tip_result", msg);
+		cj_print(j);
+		return rc;
+	}
+	if (ok)
+		printf("audit chain ok: %llu records\n", (unsigned long long)count);
+	else
+		printf("audit chain BROKEN at record %llu\n",
+		    (unsigned long long)bad);
+	if (msg[0] != '\0')
+		printf("%s\n", msg);
+	return rc;
 }
 
 /* cmd_audit - the log, oldest first; or "verify" the chain */
@@ -483,18 +471,7 @@ cmd_audit(const struct opts *o, int argc, char **argv)
 	if (store_begin(s, false, &t, &err) < 0) {
 		rc = EXIT_USAGE;
 	} else if (verify) {
-		uint64_t bad, count;
-
-		if (store_audit_verify(t, &bad, &count) == EM_OK) {
-			printf("audit chain ok: %llu records\n",
-			    (unsigned long long)count);
-			if (tip != NULL)
-				rc = verify_tip(t, tip);
-		} else {
-			printf("audit chain BROKEN at record %llu\n",
-			    (unsigned long long)bad);
-			rc = EXIT_FINDING;
-		}
+		rc = audit_verify(o, t, tip);
 		store_abort(t);
 	} else {
 		(void)store_audit_each(t, audit_cb, &l);

@@ -84,24 +84,18 @@ print_found(const struct opts *o, const struct store_outbox *ob, bool by_id)
 	char t[EM_TIME_BUFSZ];
 
 	if (o->json) {
-		printf("{\"member\":");
-		json_str(ob->member);
-		printf(",\"address\":");
-		json_str(ob->rcpt);
-		printf(",\"advisory\":");
-		json_str(ob->advisory);
-		printf(",\"revision\":%d,\"sent_at\":", ob->revision);
-		if (ob->sent_at)
-			json_str(em_time_format_iso(ob->sent_at, t));
-		else
-			printf("null");
-		printf(",\"key\":");
-		json_str(ob->key);
-		printf(",\"copy_id\":");
-		json_str(ob->copy_id);
-		printf(",\"message_id\":");
-		json_str(ob->message_id);
-		printf(",\"matched\":\"%s\"}\n", by_id ? "copy id" : "message-id");
+		struct cli_json *j = cj_new();
+
+		cj_str(j, "member", ob->member);
+		cj_str(j, "address", ob->rcpt);
+		cj_str(j, "advisory", ob->advisory);
+		cj_int(j, "revision", ob->revision);
+		cj_time(j, "sent_at", ob->sent_at);
+		cj_str(j, "key", ob->key);
+		cj_str(j, "copy_id", ob->copy_id);
+		cj_str(j, "message_id", ob->message_id);
+		cj_str(j, "matched", by_id ? "copy id" : "message-id");
+		cj_print(j);
 		return;
 	}
 	printf("member:     %s <%s>\n", ob->member, ob->rcpt);
@@ -151,11 +145,12 @@ cmd_trace(const struct opts *o, const char *file)
 			print_found(o, &tr.found, tr.copy_id != NULL);
 			rc = EXIT_OK;
 		} else {
-			if (o->json)
-				printf("{\"member\":null,\"copy_id\":");
 			if (o->json) {
-				json_str(tr.copy_id);
-				printf("}\n");
+				struct cli_json *j = cj_new();
+
+				cj_str(j, "member", NULL);
+				cj_str(j, "copy_id", tr.copy_id);
+				cj_print(j);
 			} else {
 				printf("no copy of this list matches%s%s\n",
 				    tr.copy_id ? ": unknown copy id " : " (no copy "

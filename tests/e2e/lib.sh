@@ -285,6 +285,15 @@ queue_settled() {
 	return 1
 }
 
+# json_lines FILE: every line of FILE parses as one JSON object (an empty
+# list is no line at all)
+json_lines() {
+	/usr/bin/python3 -c 'import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+for l in lines:
+    assert isinstance(json.loads(l), dict), l' "$1" 2>/dev/null
+}
+
 # body_of FILE: the body (after the first empty line), carriage returns removed
 body_of() { tr -d '\r' < "$1" | sed '1,/^$/d'; }
 

@@ -176,5 +176,36 @@ ctl audit --advisory XSA-802 > "$W/audit802"
 check "the audit says who lifted it" grep -q '"event":"embargo-changed".*by root' "$W/audit802"
 check "every list got each posting once" test "$(delivered announce@lists.example.org)$(delivered oss-security@lists.example.net)" = 33
 check "audit chain verifies" ctl audit verify
+
+# 7. Every --json output parses (json-glib builds it), a line per object.
+printf 'Subject: hi\n\nXSA-800 text\n' > "$W/dry.eml"
+chmod 0644 "$W/dry.eml" "$W/applicant.asc" 2>/dev/null
+gpg --homedir "${MEMBER_HOME[1]}" --armor --export "${MEMBER_FPR[1]}" > "$W/m1.asc"; chmod 0644 "$W/m1.asc"
+while IFS= read -r cmd; do
+	# shellcheck disable=SC2086
+	ctl --json $cmd > "$W/json.out" 2>/dev/null
+	check "embargoctl --json $cmd: every line parses as JSON" json_lines "$W/json.out"
+done <<CMDS
+check
+advisories
+advisory XSA-800
+advisory XSA-800 --report
+held
+held show $(ctl --json held | /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
+outbox
+keys
+members
+members --public
+audit
+audit verify
+upcoming
+public list
+dry-run --from dev@vendor.example --to friend@outsider.example $W/dry.eml
+trace $W/dry.eml
+member vet --name New --address psirt@new.example --key $W/m1.asc
+embargo XSA-999 --until 2099-01-01T00:00:00Z
+held release 999
+outbox retry
+CMDS
 check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
 e2e_finish

@@ -1,0 +1,214 @@
+/*
+ * cmd_check.c - embargoctl check and dry-run: the config as a start would
+ * load it, and a message as the milter would decide it, changing nothing
+ */
+
+/* System library. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Utility library. */
+#include <gmime/gmime.h>
+
+/* Application-specific. */
+#include "cli.h"
+#include "../keys/keys.h"
+#include "../policy/policy.h"
+#include "../store/view.h"
+#include "../util/emtime.h"
+
+/* cmd_check - validate and list every problem */
+
+int
+cmd_check(const struct opts *o)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = cli_load_report(o, &rep, true);
+	int rc = cfg ? EXIT_OK : EXIT_USAGE;
+
+	if (o->json) {
+		struct cli_json *j = cj_new();
+
+		cj_str(j, "config", o->conf);
+		cj_bool(j, "ok", cfg != NULL);
+		cj_int(j, "errors", (long long)rep.errors);
+		cj_int(j, "warnings", (long long)rep.warnings);
+		cj_array(j, "problems");
+		for (size_t i = 0; i < rep.n; i++) {
+			cj_item(j);
+			cj_str(j, "severity", rep.v[i].warning ? "warning" : "error");
+			cj_str(j, "text", rep.v[i].text);
+			cj_item_end(j);
+		}
+		cj_array_end(j);
+		cj_print(j);
+	} else {
+		for (size_t i = 0; i < rep.n; i++)
+			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
+		if (cfg)
+			printf("%s: configuration ok (%zu members, %zu "
+			    "warnings)\n", o->conf, cfg->n_members, rep.warnings);
+		else
+			fprintf(stderr, "embargoctl: %s: %zu error(s)\n",
+			    o->conf, rep.errors);
+	}
+	conf_report_free(&rep);
+	conf_free(cfg);
+	return rc;
+}
+
+/* decide_with_view - policy_decide() on the registry, as the milter does */
+
+static void
+decide_with_view(const struct config *cfg, const struct facts *f,
+    const struct policy_envelope *env, struct policy_decision *d)
+{
+	struct store *s = cli_store(cfg);
+	unsigned char key[32];
+	struct store_view v;
+	struct policy_view pv;
+	struct em_err err;
+
+	if (s == NULL || store_print_key(cfg->state_dir, key, &err) < 0 ||
+	    store_view_open(&v, &pv, s, key, time(NULL), &err) < 0) {
+		memset(d, 0, sizeof(*d));
+		d->verdict = POLICY_TEMPFAIL;
+		memcpy(d->rcode, "451", 4);
+		memcpy(d->xcode, "4.3.0", 6);
+		(void)snprintf(d->reply, sizeof(d->reply), "state store not "
+		    "available");
+		store_close(s);
+		return;
+	}
+	policy_decide(cfg, f, env, &pv, v.now, d);
+	store_view_close(&v);
+	store_close(s);
+}
+
+/* dry_run_exit - the exit status of a verdict */
+
+static int
+dry_run_exit(enum policy_verdict v)
+{
+	switch (v) {
+	case POLICY_PASS:	return EXIT_OK;
+	case POLICY_REJECT:	return EXIT_FINDING;
+	case POLICY_HOLD:	return EXIT_HOLD;
+	case POLICY_FANOUT:	return EXIT_FANOUT;
+	case POLICY_TEMPFAIL:	break;
+	}
+	return EXIT_USAGE;
+}
+
+/* cmd_dry_run - decide on a message without changing anything */
+
+int
+cmd_dry_run(const struct opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf_report rep = { 0 };
+	struct strv rcpts = { 0 };
+	const char *from = NULL, *file = NULL;
+	struct policy_decision d;
+	struct policy_limits lim;
+	struct policy_envelope env;
+	struct config *cfg;
+	struct em_err err;
+	struct facts f;
+	struct buf msg;
+	char t[EM_TIME_BUFSZ];
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch == 'f')
+			from = optarg;
+		else if (ch == 't')
+			strv_push(&rcpts, optarg);
+		else
+			return EXIT_USAGE;
+	}
+	if (optind < argc)
+		file = argv[optind];
+	if (from == NULL || rcpts.n == 0) {
+		fprintf(stderr, "embargoctl: dry-run needs --from ADDR and at "
+		    "least one --to ADDR\n");
+		strv_free(&rcpts);
+		return EXIT_USAGE;
+	}
+	if ((cfg = cli_load_report(o, &rep, false)) == NULL) {
+		for (size_t i = 0; i < rep.n; i++)
+			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
+		conf_report_free(&rep);
+		strv_free(&rcpts);
+		return EXIT_USAGE;
+	}
+	conf_report_free(&rep);
+	buf_init(&msg);
+	if (cli_read_all(file, &msg) < 0) {
+		fprintf(stderr, "embargoctl: cannot read %s\n", file);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	g_mime_init();
+	lim.max_depth = cfg->mime_max_depth;
+	lim.max_parts = cfg->mime_max_parts;
+	lim.max_header = cfg->max_header_size;
+	facts_init(&f);
+	em_err_clear(&err);
+	rc = policy_read(msg.data ? msg.data : "", msg.len, &lim, &f, &err);
+	if (rc == EM_OK && f.n_crypt > 0)
+		rc = keys_read_crypt(cfg, &lim, &f, &err);
+	if (rc < 0) {
+		/* As the milter answers: a ceiling is 554; any other
+		 * failure (a key we cannot use now) is ours: 451. */
+		memset(&d, 0, sizeof(d));
+		d.verdict = rc == EM_ELIMIT ? POLICY_REJECT : POLICY_TEMPFAIL;
+		memcpy(d.rcode, rc == EM_ELIMIT ? "554" : "451", 4);
+		memcpy(d.xcode, rc == EM_ELIMIT ? "5.6.0" : "4.3.0", 6);
+		(void)snprintf(d.reply, sizeof(d.reply), "%s", err.msg);
+		(void)snprintf(d.reason, sizeof(d.reason), "%s", err.msg);
+	} else {
+		env.sender = from;
+		env.rcpts = (const char *const *)rcpts.v;
+		env.n_rcpts = rcpts.n;
+		policy_classify(cfg, &f);
+		decide_with_view(cfg, &f, &env, &d);
+	}
+	if (o->json) {
+		struct cli_json *j = cj_new();
+
+		(void)snprintf(t, sizeof(t), "%s %s", d.rcode, d.xcode);
+		cj_str(j, "decision", policy_verdict_name(d.verdict));
+		cj_str(j, "reply", d.verdict == POLICY_REJECT ||
+		    d.verdict == POLICY_TEMPFAIL ? d.reply : NULL);
+		cj_str(j, "code", t);
+		cj_str(j, "advisory", d.advisory_id);
+		cj_time(j, "embargo", d.embargo);
+		cj_str(j, "reason", d.reason);
+		cj_print(j);
+	} else {
+		printf("decision: %s\n", policy_verdict_name(d.verdict));
+		if (d.verdict == POLICY_REJECT || d.verdict == POLICY_TEMPFAIL)
+			printf("reply:    %s %s %s\n", d.rcode, d.xcode, d.reply);
+		printf("advisory: %s\n", d.advisory_id[0] ? d.advisory_id : "-");
+		if (d.embargo)
+			printf("embargo:  %s\n", em_time_format(d.embargo, t));
+		printf("why:      %s\n", d.reason);
+	}
+	rc = dry_run_exit(d.verdict);
+	facts_free(&f);
+out:
+	buf_free(&msg);
+	strv_free(&rcpts);
+	conf_free(cfg);
+	return rc;
+}
+
