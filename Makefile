@@ -29,7 +29,7 @@ SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 
 # Modules: each folder is one module (DESIGN.md).
 UTIL_SRC   = util/em.c util/emtime.c util/sha256.c
-CONF_SRC   = conf/conf.c
+CONF_SRC   = conf/conf.c conf/schema.c conf/validate.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/notice.c policy/prints.c
 KEYS_SRC   = keys/keys.c keys/pgpmime.c keys/check.c keys/pkesk.c

@@ -1,0 +1,33 @@
+/*
+ * conf_int.h - what the files of conf/ share, and nothing else sees:
+ * parsing (schema.c), the problem report and the rules (validate.c)
+ */
+#ifndef CONF_INT_H
+#define CONF_INT_H
+
+#include <confuse.h>
+
+#include "conf.h"
+
+/* schema.c */
+void	conf_parse_begin(struct conf_report *rep, const char *path);
+void	conf_parse_end(void);
+const char *conf_cur_path(void);
+cfg_t  *conf_schema_parse(const char *path, int *rc);
+/* Where option opt first had value val (0 when unknown). */
+int	conf_line_of(const char *opt, const char *val);
+
+/* validate.c */
+void	problem_at(struct conf_report *rep, bool warn, int line,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#define problem(rep, opt, val, ...) \
+	problem_at((rep), false, conf_line_of((opt), (val)), __VA_ARGS__)
+#define warning(rep, opt, val, ...) \
+	problem_at((rep), true, conf_line_of((opt), (val)), __VA_ARGS__)
+void	conf_check_fpr(struct conf_report *rep, const char *opt,
+	    const char *what, const char *fpr);
+bool	conf_check_addr(struct conf_report *rep, const char *opt,
+	    const char *what, const char *addr);
+void	conf_validate(struct config *cfg, struct conf_report *rep);
+
+#endif

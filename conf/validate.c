@@ -1,0 +1,295 @@
+/*
+ * validate.c - the rules of SPEC section 3, and the problem report
+ *
+ * libconfuse checks the syntax and the schema; the rules are applied
+ * afterwards so that every problem is reported, not only the first, each
+ * with the file, the line and the fix.
+ */
+
+/* System library. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Application-specific. */
+#include "conf.h"
+#include "conf_int.h"
+
+/* report_take - append one problem, taking the text */
+
+static void
+report_take(struct conf_report *rep, bool warning, char *text)
+{
+	rep->v = xrealloc(rep->v, (rep->n + 1) * sizeof(*rep->v));
+	rep->v[rep->n].warning = warning;
+	rep->v[rep->n].text = text;
+	rep->n++;
+	if (warning)
+		rep->warnings++;
+	else
+		rep->errors++;
+}
+
+/* conf_report_add - append one problem */
+
+void
+conf_report_add(struct conf_report *rep, bool warning, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	report_take(rep, warning, text);
+}
+
+/* conf_report_free - release a report */
+
+void
+conf_report_free(struct conf_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++)
+		free(rep->v[i].text);
+	free(rep->v);
+	memset(rep, 0, sizeof(*rep));
+}
+
+/* problem_at - report an error (or a warning) at a line of the file */
+
+void
+problem_at(struct conf_report *rep, bool warn, int line, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if (line > 0)
+		report_take(rep, warn, xasprintf("%s:%d: %s%s", conf_cur_path(), line,
+		    warn ? "warning: " : "", text));
+	else
+		report_take(rep, warn, xasprintf("%s: %s%s", conf_cur_path(),
+		    warn ? "warning: " : "", text));
+	free(text);
+}
+
+/* conf_fpr_valid - exactly 40 hex digits */
+
+bool
+conf_fpr_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return i == 40;
+}
+
+/* addr_syntax_ok - one '@', non-empty local part and domain, no blanks */
+
+static bool
+addr_syntax_ok(const char *a)
+{
+	const char *at = strchr(a, '@');
+
+	if (at == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@'))
+		return false;
+	for (; *a; a++)
+		if (isspace((unsigned char)*a) || *a == '<' || *a == '>' ||
+		    *a == ',' || *a == '"')
+			return false;
+	return true;
+}
+
+/* conf_is_role_address - local part is a role name, +tag or -suffix allowed */
+
+bool
+conf_is_role_address(const struct strv *roles, const char *addr)
+{
+	char *norm = em_addr_norm(addr);
+	char *at = strrchr(norm, '@');
+	char *plus;
+	bool ok = false;
+
+	if (at == NULL) {
+		free(norm);
+		return false;
+	}
+	*at = '\0';
+	if ((plus = strchr(norm, '+')) != NULL)
+		*plus = '\0';
+	for (size_t i = 0; i < roles->n && !ok; i++) {
+		size_t rl = strlen(roles->v[i]);
+
+		if (strcmp(norm, roles->v[i]) == 0)
+			ok = true;
+		else if (strncmp(norm, roles->v[i], rl) == 0 &&
+		    norm[rl] == '-' && norm[rl + 1] != '\0')
+			ok = true;
+	}
+	free(norm);
+	return ok;
+}
+
+/* check_fpr - report a fingerprint that is not 40 hex digits */
+
+void
+conf_check_fpr(struct conf_report *rep, const char *opt, const char *what,
+    const char *fpr)
+{
+	if (fpr == NULL || *fpr == '\0') {
+		problem_at(rep, false, 0, "%s: no key given; set %s to the "
+		    "key's 40-hex-digit fingerprint", what, opt);
+		return;
+	}
+	if (!conf_fpr_valid(fpr))
+		problem(rep, opt, fpr, "%s: key \"%s\" is not a fingerprint; "
+		    "write all 40 hex digits without spaces, as printed by "
+		    "gpg --with-colons --fingerprint (fpr line)", what, fpr);
+}
+
+/* check_addr - report an address that is not user@domain */
+
+bool
+conf_check_addr(struct conf_report *rep, const char *opt, const char *what,
+    const char *addr)
+{
+	if (addr == NULL || *addr == '\0') {
+		problem_at(rep, false, 0, "%s: no address given; set %s = "
+		    "\"role@domain\"", what, opt);
+		return false;
+	}
+	if (!addr_syntax_ok(addr)) {
+		problem(rep, opt, addr, "%s: \"%s\" is not a mail address; "
+		    "write it as local@domain, without <> or a name", what,
+		    addr);
+		return false;
+	}
+	return true;
+}
+
+/* validate_team_list - SPEC section 3 rules for team and list */
+
+static void
+validate_team_list(struct config *cfg, struct conf_report *rep)
+{
+	if (cfg->team_addresses.n == 0)
+		problem_at(rep, false, 0, "team: no addresses; give the team's "
+		    "role address, e.g. addresses = { \"security@example.org\" }");
+	for (size_t i = 0; i < cfg->team_addresses.n; i++)
+		(void)conf_check_addr(rep, "addresses", "team",
+		    cfg->team_addresses.v[i]);
+	if (cfg->team_keys.n == 0 && cfg->require_signed)
+		problem_at(rep, false, 0, "team: no keys while require_signed = "
+		    "true; list the fingerprints allowed to post");
+	for (size_t i = 0; i < cfg->team_keys.n; i++)
+		conf_check_fpr(rep, "keys", "team", cfg->team_keys.v[i]);
+	if (cfg->list_name == NULL)
+		return;
+	(void)conf_check_addr(rep, "address", "list", cfg->list_address);
+	conf_check_fpr(rep, "key", "list", cfg->list_key);
+	if (!cfg->require_signed)
+		problem_at(rep, true, 0, "list: require_signed = false lets "
+		    "anyone who forges the team's envelope sender post; keep it "
+		    "true unless the team cannot sign");
+}
+
+/* validate_members - role addresses, keys, duplicate names */
+
+static void
+validate_members(struct config *cfg, struct conf_report *rep)
+{
+	if (cfg->n_members == 0)
+		problem_at(rep, true, 0, "no member sections: embargoed "
+		    "advisories will reach no one");
+	for (size_t i = 0; i < cfg->n_members; i++) {
+		struct conf_member *m = &cfg->members[i];
+		char what[256];
+
+		(void)snprintf(what, sizeof(what), "member \"%s\"", m->name);
+		conf_check_fpr(rep, "key", what, m->key);
+		if (!conf_check_addr(rep, "address", what, m->address))
+			continue;
+		if (!conf_is_role_address(&cfg->role_localparts, m->address) &&
+		    m->role_attested == NULL)
+			problem_at(rep, false, m->line, "%s: address %s is not a "
+			    "role address (its local part is not one of "
+			    "role_localparts); only role addresses may receive "
+			    "embargoed advisories: ask the organisation for its "
+			    "security role address, or, once checked, add "
+			    "role_attested = \"DATE how it was checked\"",
+			    what, m->address);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cfg->members[j].name, m->name) == 0)
+				problem_at(rep, false, m->line, "%s: a member "
+				    "of that name is already defined at line "
+				    "%d; give each member one block", what,
+				    cfg->members[j].line);
+	}
+}
+
+/* validate_roles - an address is on at most one of the roles */
+
+static void
+validate_roles(struct config *cfg, struct conf_report *rep)
+{
+	struct { const char *addr; const char *role; int line; } *seen;
+	size_t n = 0, cap;
+
+	cap = cfg->n_members + cfg->public_lists.n + cfg->team_addresses.n + 1;
+	seen = xcalloc(cap, sizeof(*seen));
+	if (cfg->list_address != NULL) {
+		seen[n].addr = cfg->list_address;
+		seen[n].role = "the list address";
+		seen[n].line = conf_line_of("address", cfg->list_address);
+		n++;
+	}
+	for (size_t i = 0; i < cfg->team_addresses.n; i++) {
+		seen[n].addr = cfg->team_addresses.v[i];
+		seen[n].role = "a team address";
+		seen[n].line = conf_line_of("addresses", seen[n].addr);
+		n++;
+	}
+	for (size_t i = 0; i < cfg->n_members; i++) {
+		if (cfg->members[i].address == NULL)
+			continue;
+		seen[n].addr = cfg->members[i].address;
+		seen[n].role = "a member address";
+		seen[n].line = cfg->members[i].line;
+		n++;
+	}
+	for (size_t i = 0; i < cfg->public_lists.n; i++) {
+		seen[n].addr = cfg->public_lists.v[i];
+		seen[n].role = "a public list";
+		seen[n].line = conf_line_of("public_lists", seen[n].addr);
+		(void)conf_check_addr(rep, "public_lists", "public_lists", seen[n].addr);
+		n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(seen[i].addr, seen[j].addr) == 0)
+				problem_at(rep, false, seen[i].line, "%s is "
+				    "%s and also %s (line %d); an address may "
+				    "have one role only: remove one of them",
+				    seen[i].addr, seen[i].role, seen[j].role,
+				    seen[j].line);
+	free(seen);
+}
+
+/* conf_validate - every rule of SPEC section 3 on a loaded config */
+
+void
+conf_validate(struct config *cfg, struct conf_report *rep)
+{
+	validate_team_list(cfg, rep);
+	validate_members(cfg, rep);
+	validate_roles(cfg, rep);
+}
