@@ -225,10 +225,13 @@ set_waiting(struct store_txn *t, const struct config *cfg,
 	    "then run 'embargoctl outbox retry'.  The other members' copies are "
 	    "not held up.\n", ob->advisory, ob->revision, ob->member, ob->rcpt,
 	    why);
-	if (cfg->team_addresses.n > 0 &&
-	    notice_queue(t, cfg, cfg->team_addresses.v[0], ob->advisory,
-	    ob->revision, subject, body, time(NULL), &err) < 0)
-		log_msg(LOG_ERR, NULL, "notice: %s", err.msg);
+	if (cfg->team_addresses.n > 0) {
+		struct notice_spec n = { cfg->team_addresses.v[0], ob->advisory,
+		    ob->revision, subject, body, time(NULL) };
+
+		if (notice_queue(t, cfg, &n, &err) < 0)
+			log_msg(LOG_ERR, NULL, "notice: %s", err.msg);
+	}
 }
 
 static void

@@ -22,6 +22,18 @@
 #include "../util/emtime.h"
 #include "../store/view.h"
 
+/* One fan-out's transaction: what every step of rule 1 reads and writes. */
+struct fanout_txn {
+	struct store_txn *t;
+	const struct config *cfg;
+	const struct msg_ctx *m;
+	const struct facts *f;
+	const struct policy_decision *d;
+	time_t	now;
+	uint64_t post_id;
+	char	moved[200];		/* "embargo date moved ...", or "" */
+};
+
 /* embargo_text - "until <UTC>" or "none (public advisory)" */
 
 static const char *
@@ -39,17 +51,20 @@ embargo_text(time_t when, char *buf, size_t n)
 /* register_advisory - new or updated registry entry; say what moved */
 
 static int
-register_advisory(struct store_txn *t, const struct config *cfg,
-    const struct msg_ctx *m, const struct facts *f,
-    const struct policy_decision *d, time_t now, char *moved, size_t msz,
-    struct em_err *err)
+register_advisory(struct fanout_txn *x, struct em_err *err)
 {
+	struct store_txn *t = x->t;
+	const struct msg_ctx *m = x->m;
+	const struct facts *f = x->f;
+	const struct policy_decision *d = x->d;
+	time_t now = x->now;
+	char *moved = x->moved;
+	size_t msz = sizeof(x->moved);
 	struct store_advisory a;
 	time_t newdate = d->embargoed ? d->embargo : 0;
 	char was[64], now_s[64];
 	int rc;
 
-	(void)cfg;
 	moved[0] = '\0';
 	if (store_adv_get(t, d->advisory_id, &a) != EM_OK) {
 		memset(&a, 0, sizeof(a));
@@ -89,11 +104,14 @@ register_advisory(struct store_txn *t, const struct config *cfg,
 /* queue_copies - one outbox entry per member, each audited */
 
 static int
-queue_copies(struct store_txn *t, const struct config *cfg,
-    const struct msg_ctx *m, const struct facts *f,
-    const struct policy_decision *d, uint64_t post_id, time_t now,
-    struct em_err *err)
+queue_copies(struct fanout_txn *x, struct em_err *err)
 {
+	struct store_txn *t = x->t;
+	const struct config *cfg = x->cfg;
+	const struct msg_ctx *m = x->m;
+	const struct facts *f = x->f;
+	const struct policy_decision *d = x->d;
+	time_t now = x->now;
 	char what[96], why[200];
 	int rc;
 
@@ -111,7 +129,7 @@ queue_copies(struct store_txn *t, const struct config *cfg,
 		ob.kind = STORE_OB_COPY;
 		ob.state = STORE_OB_QUEUED;
 		ob.revision = f->revision;
-		ob.post_id = post_id;
+		ob.post_id = x->post_id;
 		ob.created = now;
 		ob.next_try = now;
 		(void)snprintf(ob.advisory, sizeof(ob.advisory), "%s", d->advisory_id);
@@ -147,11 +165,13 @@ queue_copies(struct store_txn *t, const struct config *cfg,
 /* queue_receipt - the sender's receipt: ids, dates, counts */
 
 static int
-queue_receipt(struct store_txn *t, const struct config *cfg,
-    const struct msg_ctx *m, const struct facts *f,
-    const struct policy_decision *d, const char *moved, time_t now,
-    struct em_err *err)
+queue_receipt(struct fanout_txn *x, struct em_err *err)
 {
+	const struct config *cfg = x->cfg;
+	const struct facts *f = x->f;
+	const struct policy_decision *d = x->d;
+	const char *moved = x->moved;
+	struct notice_spec n;
 	char subject[160], emb[64];
 	struct buf body, names;
 	int rc;
@@ -183,12 +203,17 @@ queue_receipt(struct store_txn *t, const struct config *cfg,
 	    d->embargo_kept ? "Note:      this post has no embargo marker: "
 	    "the registered date is kept\n           (to lift the embargo "
 	    "early: embargoctl embargo ID --now)\n" : "",
-	    cfg->n_members, m->qid[0] ? m->qid : "-",
+	    cfg->n_members, x->m->qid[0] ? x->m->qid : "-",
 	    names.data ? names.data : "(none)");
 	(void)snprintf(subject, sizeof(subject), "Receipt: %s revision %d, %zu "
 	    "copies queued", d->advisory_id, f->revision, cfg->n_members);
-	rc = notice_queue(t, cfg, m->sender, d->advisory_id, f->revision,
-	    subject, body.data, now, err);
+	n.to = x->m->sender;
+	n.advisory = d->advisory_id;
+	n.revision = f->revision;
+	n.subject = subject;
+	n.body = body.data;
+	n.now = x->now;
+	rc = notice_queue(x->t, cfg, &n, err);
 	buf_free(&body);
 	buf_free(&names);
 	return rc;
@@ -201,49 +226,45 @@ fanout_commit(const struct msg_ctx *m, const struct facts *f,
     const struct policy_decision *d, const char *msg_sha, struct em_err *err)
 {
 	const struct config *cfg = m->cfg;
-	struct store_txn *t;
+	struct fanout_txn x = { NULL, cfg, m, f, d, time(NULL), 0, "" };
 	struct buf packed, sealed;
-	time_t now = time(NULL);
-	char moved[200];
-	uint64_t post_id;
 	int rc;
 
 	/* Seal first: the crypto stays outside the write lock. */
 	buf_init(&packed);
 	buf_init(&sealed);
-	post_pack(f, now, &packed);
+	post_pack(f, x.now, &packed);
 	rc = keys_seal(cfg->list_key, packed.data, packed.len, &sealed, err);
 	buf_free(&packed);
 	if (rc < 0) {
 		buf_free(&sealed);
 		return rc;
 	}
-	if ((rc = store_begin(state_store(), true, &t, err)) < 0) {
+	if ((rc = store_begin(state_store(), true, &x.t, err)) < 0) {
 		buf_free(&sealed);
 		return rc;
 	}
-	if ((rc = register_advisory(t, cfg, m, f, d, now, moved, sizeof(moved),
-	    err)) == EM_OK &&
-	    (rc = store_next_id(t, &post_id, err)) == EM_OK &&
-	    (rc = store_blob_put(t, STORE_BLOB_POST, post_id, sealed.data,
+	if ((rc = register_advisory(&x, err)) == EM_OK &&
+	    (rc = store_next_id(x.t, &x.post_id, err)) == EM_OK &&
+	    (rc = store_blob_put(x.t, STORE_BLOB_POST, x.post_id, sealed.data,
 	    sealed.len, err)) == EM_OK &&
-	    (rc = audit_decision(t, m, f, d, msg_sha, err)) == EM_OK &&
-	    (rc = store_print_add_text(t, state_print_key(),
+	    (rc = audit_decision(x.t, m, f, d, msg_sha, err)) == EM_OK &&
+	    (rc = store_print_add_text(x.t, state_print_key(),
 	    f->text.data ? f->text.data : "", f->text.len, d->advisory_id,
 	    err)) == EM_OK &&
-	    (rc = queue_copies(t, cfg, m, f, d, post_id, now, err)) == EM_OK &&
-	    (rc = queue_receipt(t, cfg, m, f, d, moved, now, err)) == EM_OK)
-		rc = store_commit(t, err);
+	    (rc = queue_copies(&x, err)) == EM_OK &&
+	    (rc = queue_receipt(&x, err)) == EM_OK)
+		rc = store_commit(x.t, err);
 	else
-		store_abort(t);
+		store_abort(x.t);
 	buf_free(&sealed);
 	if (rc == EM_OK) {
 		log_msg(LOG_INFO, m->qid, "from=<%s> id=%s revision=%d: fan-out "
 		    "to %zu members queued%s%s", m->sender, d->advisory_id,
-		    f->revision, cfg->n_members, moved[0] ? "; " : "", moved);
+		    f->revision, cfg->n_members, x.moved[0] ? "; " : "", x.moved);
 		deliver_kick();
 		/* A date a post moved is a new release time for held postings. */
-		if (moved[0] != '\0')
+		if (x.moved[0] != '\0')
 			release_kick();
 	}
 	return rc;

@@ -41,8 +41,12 @@ hold_receipt(struct store_txn *t, const struct msg_ctx *m,
 	    (unsigned long long)h->id, h->advisory[0] ? h->advisory : "-",
 	    em_time_format(when, ts), h->rcpts, (unsigned long long)h->id,
 	    (unsigned long long)h->id);
-	return notice_queue(t, m->cfg, m->sender, h->advisory, 0, subject, body,
-	    now, err);
+	{
+		struct notice_spec n = { m->sender, h->advisory, 0, subject,
+		    body, now };
+
+		return notice_queue(t, m->cfg, &n, err);
+	}
 }
 
 /* hold_commit - seal, record, audit, receipt: one transaction */

@@ -128,10 +128,16 @@ void	deliver_stop(void);
 void	deliver_kick(void);
 
 /* notice.c: queue a notice mail to the team in an open transaction. */
+struct notice_spec {
+	const char *to;
+	const char *advisory;		/* "" when none */
+	int	revision;
+	const char *subject;
+	const char *body;		/* ids, dates, counts: never advisory text */
+	time_t	now;
+};
 int	notice_queue(struct store_txn *t, const struct config *cfg,
-	    const char *to, const char *advisory, int revision,
-	    const char *subject, const char *body, time_t now,
-	    struct em_err *err);
+	    const struct notice_spec *n, struct em_err *err);
 /* A Message-ID for something the list sends, without <>. */
 void	msgid_make(const struct config *cfg, const char *what, uint64_t id,
 	    char *out, size_t outsz);

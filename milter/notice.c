@@ -31,10 +31,13 @@ msgid_make(const struct config *cfg, const char *what, uint64_t id, char *out,
 /* notice_queue - build a notice and put it in the outbox, ready to send */
 
 int
-notice_queue(struct store_txn *t, const struct config *cfg, const char *to,
-    const char *advisory, int revision, const char *subject, const char *body,
-    time_t now, struct em_err *err)
+notice_queue(struct store_txn *t, const struct config *cfg,
+    const struct notice_spec *ns, struct em_err *err)
 {
+	const char *to = ns->to, *advisory = ns->advisory;
+	const char *subject = ns->subject, *body = ns->body;
+	int revision = ns->revision;
+	time_t now = ns->now;
 	struct store_outbox ob;
 	struct policy_notice n;
 	struct buf msg;

@@ -303,6 +303,7 @@ remind(const struct config *cfg, const char *id)
 	struct em_err err;
 	struct buf body;
 	struct remind_ctx r;
+	struct notice_spec n;
 	char subject[160], ts[EM_TIME_BUFSZ];
 
 	if (store_begin(state_store(), true, &t, &err) < 0)
@@ -335,8 +336,13 @@ remind(const struct config *cfg, const char *id)
 	au.embargo = a.embargo;
 	au.decision = "reminded";
 	au.reason = cfg->team_addresses.v[0];
-	if (notice_queue(t, cfg, cfg->team_addresses.v[0], id, a.revision,
-	    subject, body.data, time(NULL), &err) == EM_OK &&
+	n.to = cfg->team_addresses.v[0];
+	n.advisory = id;
+	n.revision = a.revision;
+	n.subject = subject;
+	n.body = body.data;
+	n.now = time(NULL);
+	if (notice_queue(t, cfg, &n, &err) == EM_OK &&
 	    store_adv_put(t, &a, &err) == EM_OK &&
 	    store_audit_append(t, &au, &err) == EM_OK &&
 	    store_commit(t, &err) == EM_OK)
