@@ -56,7 +56,7 @@ aobj  = $(1:%.c=$(BA)/%.o)
 
 .SECONDARY:
 
-.PHONY: all deps check unit e2e fuzz demo install clean bench asan
+.PHONY: all deps check unit e2e fuzz fuzzers demo install clean bench asan
 
 all: deps $(B)/embargo-milter $(B)/embargoctl
 
@@ -88,17 +88,30 @@ $(BA)/tests/%: $(BA)/tests/unit/%.o $(call aobj,$(CORE_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) $(shell pkg-config --libs cmocka)
 
-$(BA)/tests/fuzz_mime: $(BA)/tests/fuzz/fuzz_mime.o $(call aobj,$(CORE_SRC))
+# The libFuzzer targets: clang, the same sources under ASan and UBSan.
+BF	= build/fuzz
+FUZZ_CC	= clang
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	   -fno-omit-frame-pointer
+FUZZ_TARGETS = mime marker conf pgp
+fobj	= $(1:%.c=$(BF)/obj/%.o)
+
+$(BF)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS)
+	$(FUZZ_CC) $(BASE_CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BF)/fuzz_%: $(BF)/obj/tests/fuzz/fuzz_%.o $(call fobj,$(CORE_SRC))
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(CORE_LIBS)
+
+fuzzers: deps $(FUZZ_TARGETS:%=$(BF)/fuzz_%)
 
 # A test tool: cuts the end of the audit chain as an attacker would.
 $(BA)/tests/audit_cut: tests/tools/audit_cut.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -o $@ $< $(SAN) $(shell pkg-config --libs lmdb)
 
-asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(UNIT_BINS) $(BA)/tests/fuzz_mime \
-	$(BA)/tests/audit_cut
+asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(UNIT_BINS) \
+	$(BA)/tests/audit_cut $(FUZZ_TARGETS:%=$(BF)/fuzz_%)
 
 check: asan
 	@sh tests/run-all.sh
@@ -109,8 +122,10 @@ unit: asan
 e2e: asan
 	@SUITES=e2e sh tests/run-all.sh
 
-fuzz: asan
-	@SUITES=fuzz sh tests/run-all.sh
+# make fuzz FUZZ_SECONDS=N: every target for N seconds (crashes kept)
+FUZZ_SECONDS ?= 60
+fuzz: fuzzers
+	@sh tests/fuzz/run.sh long $(FUZZ_SECONDS)
 
 demo: all
 	@bash tests/e2e/demo.sh

@@ -90,6 +90,10 @@ keys_pkesk_ids(const char *p, size_t len, uint64_t *ids, size_t max,
 	*unknown = false;
 	buf_init(&bin);
 	dearmor(p, len, &bin);
+	if (bin.len == 0) {
+		buf_free(&bin);
+		return EM_EPARSE;
+	}
 	q = (const unsigned char *)bin.data;
 	end = q + bin.len;
 	while (q != NULL && q < end) {

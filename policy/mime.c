@@ -75,8 +75,11 @@ crypt_add(struct facts *f, enum policy_crypt_kind kind, const char *p, size_t n)
 static void
 text_add(struct facts *f, const char *p, size_t n)
 {
-	const char *end = p + n;
+	const char *end;
 
+	if (p == NULL || n == 0)
+		n = 0, p = "";		/* no arithmetic on a NULL pointer */
+	end = p + n;
 	while (p < end) {
 		const char *cr = memchr(p, '\r', (size_t)(end - p));
 

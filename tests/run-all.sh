@@ -53,15 +53,9 @@ for suite in $SUITES; do
 		done
 		;;
 	fuzz)
-		if ASAN_OPTIONS=detect_leaks=1 build/asan/tests/fuzz_mime 400 \
-		    conf/embargo-milter.conf tests/data/*.eml >"$log" 2>&1; then
-			echo "ok fuzz smoke: $(tail -n 1 "$log")"
-			passed=$((passed + 1))
-		else
-			cat "$log"
-			echo "not ok fuzz smoke"
-			failed=$((failed + 1))
-		fi
+		sh tests/fuzz/run.sh smoke >"$log" 2>&1
+		cat "$log"
+		count
 		;;
 	esac
 done

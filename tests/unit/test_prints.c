@@ -220,6 +220,31 @@ t_pkesk_ids(void **st)
 	free(armored);
 }
 
+/* A real message made by GnuPG for GMime's tests (tests/data). */
+static void
+t_pkesk_real(void **st)
+{
+	struct buf raw;
+	uint64_t ids[4];
+	size_t n;
+	bool unknown;
+	char chunk[4096];
+	FILE *fp = fopen("tests/data/gmime-pgp-encrypted.eml", "r");
+
+	(void)st;
+	assert_non_null(fp);
+	buf_init(&raw);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&raw, chunk, n);
+	fclose(fp);
+	assert_int_equal(keys_pkesk_ids(raw.data, raw.len, ids, 4, &n,
+	    &unknown), EM_OK);
+	assert_int_equal(n, 1);
+	assert_false(unknown);
+	assert_true(ids[0] == 0x04C9D286CEF249E9ULL);
+	buf_free(&raw);
+}
+
 int
 main(void)
 {
@@ -235,6 +260,7 @@ main(void)
 		cmocka_unit_test(t_invalid_utf8),
 		cmocka_unit_test(t_secret_text_of_a_patch),
 		cmocka_unit_test(t_pkesk_ids),
+		cmocka_unit_test(t_pkesk_real),
 	};
 
 	return cmocka_run_group_tests_name("prints", tests, NULL, NULL);
