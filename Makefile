@@ -56,7 +56,7 @@ aobj  = $(1:%.c=$(BA)/%.o)
 
 .SECONDARY:
 
-.PHONY: all deps check unit e2e fuzz fuzzers demo install clean bench asan
+.PHONY: all deps check unit e2e fuzz fuzzers demo install clean bench asan lint
 
 all: deps $(B)/embargo-milter $(B)/embargoctl
 
@@ -115,6 +115,11 @@ asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(UNIT_BINS) \
 
 check: asan
 	@sh tests/run-all.sh
+
+# make lint: the house rules, cppcheck and clang-tidy (also run by check)
+lint: deps
+	@mkdir -p build
+	@SUITES=lint sh tests/run-all.sh
 
 unit: asan
 	@SUITES=unit sh tests/run-all.sh

@@ -28,11 +28,12 @@ wake_daemon(const struct config *cfg)
 {
 	char *path = xasprintf("%s/embargo-milter.pid", cfg->state_dir);
 	FILE *fp = fopen(path, "r");
+	char line[32];
 	long pid = 0;
 
 	if (fp != NULL) {
-		if (fscanf(fp, "%ld", &pid) != 1)
-			pid = 0;
+		if (fgets(line, sizeof(line), fp) != NULL)
+			pid = strtol(line, NULL, 10);
 		fclose(fp);
 	}
 	if (pid <= 1 || kill((pid_t)pid, SIGUSR1) < 0)

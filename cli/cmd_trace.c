@@ -68,6 +68,7 @@ find_copy_id(const struct config *cfg, const struct buf *raw,
 	if (em_copy_id_find(raw->data ? raw->data : "", raw->len, id))
 		return true;
 	g_mime_init();
+	em_err_clear(&err);
 	facts_init(&f);
 	ok = policy_read(raw->data ? raw->data : "", raw->len, &lim, &f,
 	    &err) == EM_OK && em_copy_id_find(f.text.data ? f.text.data : "",
@@ -132,6 +133,7 @@ cmd_trace(const struct opts *o, const char *file)
 		return EXIT_USAGE;
 	}
 	memset(&tr, 0, sizeof(tr));
+	em_err_clear(&err);
 	tr.raw = &raw;
 	if (find_copy_id(cfg, &raw, id))
 		tr.copy_id = id;

@@ -129,11 +129,10 @@ conf_is_role_address(const struct strv *roles, const char *addr)
 	for (size_t i = 0; i < roles->n && !ok; i++) {
 		size_t rl = strlen(roles->v[i]);
 
-		if (strcmp(norm, roles->v[i]) == 0)
-			ok = true;
-		else if (strncmp(norm, roles->v[i], rl) == 0 &&
-		    norm[rl] == '-' && norm[rl + 1] != '\0')
-			ok = true;
+		/* The name itself, or the name and a "-suffix". */
+		ok = strcmp(norm, roles->v[i]) == 0 ||
+		    (strncmp(norm, roles->v[i], rl) == 0 &&
+		    norm[rl] == '-' && norm[rl + 1] != '\0');
 	}
 	free(norm);
 	return ok;

@@ -183,11 +183,10 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 		break;
 	case POLICY_PASS:
 	case POLICY_REJECT:
-		if (d.verdict == POLICY_PASS && d.is_team &&
+		if ((d.verdict == POLICY_PASS && d.is_team &&
 		    public_posting(cfg, &f, env.rcpts, env.n_rcpts,
-		    f.message_id ? f.message_id : m->qid, &err) < 0)
-			r = verdict_internal(ctx, m, err.msg);
-		else if (audit_decision(NULL, m, &f, &d, sha, &err) < 0)
+		    f.message_id ? f.message_id : m->qid, &err) < 0) ||
+		    audit_decision(NULL, m, &f, &d, sha, &err) < 0)
 			r = verdict_internal(ctx, m, err.msg);
 		else
 			r = verdict_apply(ctx, m, &d);

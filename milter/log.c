@@ -31,6 +31,7 @@ log_msg(int prio, const char *qid, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): see util/em.c */
 	(void)vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (to_stderr) {

@@ -159,7 +159,7 @@ static int
 release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 {
 	struct store_txn *t;
-	struct store_hold h, h0;
+	struct store_hold h, h0 = { 0 };
 	struct buf sealed, plain;
 	char *rcpts, *r, *next;
 	time_t now = time(NULL);
@@ -170,7 +170,7 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
 		return rc;
 	rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
-	if (rc == EM_OK && (store_hold_get(t, id, &h0) < 0 ||
+	if (rc == EM_OK && (store_hold_get(t, id, &h0) != EM_OK ||
 	    h0.state != STORE_HOLD_HELD))
 		rc = EM_ENOTFOUND;
 	store_abort(t);

@@ -24,7 +24,7 @@ set_reply(SMFICTX *ctx, const char *rcode, const char *xcode, const char *text)
 
 	/* libmilter gives '%' a meaning; SMTP wants printable ASCII. */
 	for (const char *p = text; *p && n + 1 < sizeof(safe); p++)
-		safe[n++] = (*p >= 0x20 && *p < 0x7f && *p != '%') ? *p : '?';
+		safe[n++] = (char)((*p >= 0x20 && *p < 0x7f && *p != '%') ? *p : '?');
 	safe[n] = '\0';
 	if (smfi_setreply(ctx, (char *)rcode, (char *)xcode, safe) != MI_SUCCESS)
 		log_msg(LOG_WARNING, NULL, "smfi_setreply failed for %s %s",

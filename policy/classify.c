@@ -33,7 +33,7 @@ copy_line(char *dst, size_t dstsz, const char *line, size_t len)
 	for (size_t i = 0; i < len && n + 1 < dstsz; i++) {
 		unsigned char c = (unsigned char)line[i];
 
-		dst[n++] = (c >= 0x20 && c < 0x7f && c != '%') ? (char)c : '?';
+		dst[n++] = (char)((c >= 0x20 && c < 0x7f && c != '%') ? c : '?');
 	}
 	dst[n] = '\0';
 }

@@ -27,6 +27,9 @@ for suite in $SUITES; do
 			echo "not ok house rules: banned calls"
 			failed=$((failed + 1))
 		fi
+		sh mk/lint.sh >"$log" 2>&1
+		cat "$log"
+		count
 		;;
 	unit)
 		for t in build/asan/tests/test_*; do

@@ -44,12 +44,15 @@ em_fail(struct em_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err != NULL) {
-		va_start(ap, fmt);
-		/* Truncation is acceptable: the reason is for people. */
+	va_start(ap, fmt);
+	/*
+	 * Truncation is acceptable: the reason is for people.  (The
+	 * analyzer's va_list checker misreads va_start above.)
+	 */
+	if (err != NULL)
+		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
 		(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
+	va_end(ap);
 	return code;
 }
 

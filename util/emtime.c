@@ -195,7 +195,7 @@ em_duration_parse(const char *s, long *secs)
 		case 'm': unit = 60; break;
 		case 'h': unit = 3600; break;
 		case 'd': unit = 86400; break;
-		case 'w': unit = 7 * 86400; break;
+		case 'w': unit = 7L * 86400; break;
 		default: return EM_EPARSE;
 		}
 		if (n > (LONG_MAX - total) / unit)
