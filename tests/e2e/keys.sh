@@ -118,6 +118,7 @@ screen_dump() {
 
 mutt_post() {	# mutt_post OUT DRAFT [ENCRYPT_FPR|none] [ATTACH] [SIGN_HOME]
 	local out=$1 draft=$2 enc=${3:-$LIST_FPR} att=${4:-} home=${5:-$TEAM_HOME} sign_fpr
+	grep -q 'EMBARGOED UNTIL' "$draft" && note_secret "$draft"
 	sign_fpr=$(gpg --homedir "$home" --with-colons -K | awk -F: '/^fpr/ { print $10; exit }')
 	rm -f "$out"
 	printf '#!/bin/sh\ncat > "$1"\n' > "$W/capture.sh"
@@ -207,6 +208,7 @@ MUTTRC
 
 real_post() {	# real_post SRC WHEN|- OUT [TO]
 	local src=$1 when=$2 out=$3 to=${4:-predisclosure@lists.example.org}
+	[ "$when" != - ] && note_secret "$out.txt"
 	mailpy text "$src" 0 > "$out.signed"
 	/usr/bin/python3 - "$out.signed" "$when" > "$out.txt" <<'PY'
 import sys

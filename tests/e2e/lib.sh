@@ -149,7 +149,7 @@ write_milter_conf() {
 	# Readable by the daemon's group after it drops privileges (reload).
 	chgrp "$(id -gn nobody)" "$W/milter.conf"
 	chmod 0640 "$W/milter.conf"
-	mkdir -p "$W/state"
+	mkdir -p -m 0700 "$W/state"	# as the README has it: never for others
 	chown nobody "$W/state"
 }
 
@@ -232,10 +232,39 @@ mail_sweep() {
 	return $rc
 }
 
+# note_secret FILE: FILE holds an embargoed advisory's text the test posted
+note_secret() { echo "$1" >> "$W/secret.list"; }
+
+# at_rest: SPEC 5, nothing embargoed rests in plaintext in state_dir (its
+# LMDB pages, free ones included); nothing there is readable by others
+at_rest() {
+	local bad=0 f
+	[ -s "$W/secret.list" ] || return 0
+	# Every significant line (20+ characters, mail headers aside).
+	sort -u "$W/secret.list" | while IFS= read -r f; do
+		sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' "$f" |
+		    grep -vE '^(From|To|Cc|Subject|Date|Message-ID):' | awk 'length($0) >= 20'
+	done | sort -u > "$W/secret.lines"
+	if [ -s "$W/secret.lines" ] && grep -rlaF -f "$W/secret.lines" "$W/state" > "$W/at-rest.hits" 2>/dev/null; then
+		echo "# embargoed text found at rest in: $(tr '\n' ' ' < "$W/at-rest.hits")"
+		bad=1
+	fi
+	find "$W/state" -maxdepth 1 -perm /o=rwx > "$W/at-rest.modes"
+	find "$W/state/gnupg" -maxdepth 0 -perm /o=rwx >> "$W/at-rest.modes" 2>/dev/null
+	if [ -s "$W/at-rest.modes" ]; then
+		echo "# readable by others: $(tr '\n' ' ' < "$W/at-rest.modes")"
+		bad=1
+	fi
+	return $bad
+}
+
 e2e_finish() {
 	mail_sweep
 	check "every delivered message ($(wc -l < "$W/mail-read")) reads with no MIME or header defect (Python email)" \
 	    test ! -s "$W/mail-defective"
+	if [ -s "$W/secret.list" ]; then
+		check "at rest: no line of the $(sort -u "$W/secret.list" | wc -l) embargoed post(s) in state_dir, nothing there readable by others" at_rest
+	fi
 	echo "# done ($TESTS_RUN tests)"
 }
 
