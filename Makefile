@@ -56,7 +56,7 @@ aobj  = $(1:%.c=$(BA)/%.o)
 
 .SECONDARY:
 
-.PHONY: all deps check unit e2e fuzz fuzzers demo install clean bench asan lint
+.PHONY: all deps check unit e2e fuzz fuzzers demo install clean bench asan lint trials
 
 all: deps $(B)/embargo-milter $(B)/embargoctl
 
@@ -115,6 +115,11 @@ asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(UNIT_BINS) \
 
 check: asan
 	@sh tests/run-all.sh
+
+# make trials N=100: the crash trials with N kills (make check runs 30)
+N ?= 100
+trials: asan
+	@TRIAL_KILLS=$(N) TRIAL_WINDOW=$$(( $(N) * 2 + 40 )) bash tests/e2e/t_trials.sh
 
 # make lint: the house rules, cppcheck and clang-tidy (also run by check)
 lint: deps

@@ -49,3 +49,29 @@ audit_decision(struct store_txn *t, const struct msg_ctx *m,
 	buf_free(&rcpts);
 	return rc;
 }
+
+/*
+ * resend_check - a sender's MTA that got no answer (the milter restarted
+ * between its commit and its answer) sends the same message again: it is
+ * answered as before and nothing is done twice.  The resend is audited.
+ */
+int
+resend_check(struct store_txn *t, const struct msg_ctx *m,
+    const struct facts *f, const struct policy_decision *d, const char *what,
+    bool *resent, struct em_err *err)
+{
+	struct policy_decision again;
+	char before[128];
+
+	*resent = false;
+	if (m->resend_key[0] == '\0')
+		return EM_OK;
+	if (store_seen_get(t, m->resend_key, before, sizeof(before)) != EM_OK)
+		return store_seen_put(t, m->resend_key, what, err);
+	*resent = true;
+	again = *d;
+	(void)snprintf(again.reason, sizeof(again.reason), "a resend of a "
+	    "message already %s (same Message-ID and body): nothing done again",
+	    before);
+	return audit_decision(t, m, f, &again, "", err);
+}

@@ -129,6 +129,30 @@ public_posting(const struct config *cfg, const struct facts *f,
 	return txq_run(public_in, &w, err);
 }
 
+/*
+ * resend_key - what a retry of this message by the sender's MTA has in
+ * common with it: its Message-ID and its body (the MTA's own Received
+ * header differs each time)
+ */
+static void
+resend_key(struct msg_ctx *m, const struct facts *f)
+{
+	const char *raw = m->raw.data ? m->raw.data : "";
+	const char *body = strstr(raw, "\r\n\r\n");
+	struct buf k;
+	char hex[SHA256_HEX];
+
+	if (body == NULL)
+		body = strstr(raw, "\n\n");
+	buf_init(&k);
+	buf_appendf(&k, "%s\n", f->message_id ? f->message_id : "");
+	if (body != NULL)
+		buf_append(&k, body, m->raw.len - (size_t)(body - raw));
+	sha256_hex(k.data, k.len, hex);
+	(void)snprintf(m->resend_key, sizeof(m->resend_key), "r:%s", hex);
+	buf_free(&k);
+}
+
 /* eom_process - the whole pipeline for one collected message */
 
 sfsistat
@@ -143,6 +167,7 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 	struct em_err err;
 	struct facts f;
 	char why[600], sha[SHA256_HEX];
+	bool resent = false;
 	sfsistat r;
 
 	em_err_clear(&err);
@@ -167,16 +192,17 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 	policy_decide(cfg, &f, &env, &view, vc.now, &d);
 	store_view_close(&vc);
 	sha256_hex(m->raw.data ? m->raw.data : "", m->raw.len, sha);
+	resend_key(m, &f);
 
 	switch (d.verdict) {
 	case POLICY_FANOUT:
-		if (fanout_commit(m, &f, &d, sha, &err) < 0)
+		if (fanout_commit(m, &f, &d, sha, &resent, &err) < 0)
 			r = verdict_internal(ctx, m, err.msg);
 		else
 			r = edit_envelope(ctx, m);
 		break;
 	case POLICY_HOLD:
-		if (hold_commit(m, &f, &d, sha, &err) < 0)
+		if (hold_commit(m, &f, &d, sha, &resent, &err) < 0)
 			r = verdict_internal(ctx, m, err.msg);
 		else
 			r = SMFIS_DISCARD;

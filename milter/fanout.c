@@ -176,9 +176,20 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 	struct buf body, names;
 	int rc;
 
+	/* One name after another, lines kept short (RFC 5322: 998 at most). */
 	buf_init(&names);
-	for (size_t i = 0; i < cfg->n_members; i++)
-		buf_appendf(&names, "%s%s", i ? ", " : "", cfg->members[i].name);
+	for (size_t i = 0, col = 11; i < cfg->n_members; i++) {
+		size_t w = strlen(cfg->members[i].name) + 2;
+
+		if (i > 0 && col + w > 72) {
+			buf_appends(&names, ",\n           ");
+			col = 11;
+		} else if (i > 0) {
+			buf_appends(&names, ", ");
+		}
+		buf_appends(&names, cfg->members[i].name);
+		col += w;
+	}
 	buf_init(&body);
 	buf_appendf(&body,
 	    "embargo-milter accepted your post to %s.\n\n"
@@ -223,11 +234,13 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 
 int
 fanout_commit(const struct msg_ctx *m, const struct facts *f,
-    const struct policy_decision *d, const char *msg_sha, struct em_err *err)
+    const struct policy_decision *d, const char *msg_sha, bool *resent,
+    struct em_err *err)
 {
 	const struct config *cfg = m->cfg;
 	struct fanout_txn x = { NULL, cfg, m, f, d, time(NULL), 0, "" };
 	struct buf packed, sealed;
+	char what[128];
 	int rc;
 
 	/* Seal first: the crypto stays outside the write lock. */
@@ -241,6 +254,16 @@ fanout_commit(const struct msg_ctx *m, const struct facts *f,
 		return rc;
 	}
 	if ((rc = store_begin(state_store(), true, &x.t, err)) < 0) {
+		buf_free(&sealed);
+		return rc;
+	}
+	(void)snprintf(what, sizeof(what), "fanned out as %s revision %d",
+	    d->advisory_id, f->revision);
+	if ((rc = resend_check(x.t, m, f, d, what, resent, err)) < 0 || *resent) {
+		if (rc == EM_OK)
+			rc = store_commit(x.t, err);
+		else
+			store_abort(x.t);
 		buf_free(&sealed);
 		return rc;
 	}

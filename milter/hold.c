@@ -53,7 +53,8 @@ hold_receipt(struct store_txn *t, const struct msg_ctx *m,
 
 int
 hold_commit(const struct msg_ctx *m, const struct facts *f,
-    const struct policy_decision *d, const char *msg_sha, struct em_err *err)
+    const struct policy_decision *d, const char *msg_sha, bool *resent,
+    struct em_err *err)
 {
 	struct store_hold h;
 	struct store_txn *t;
@@ -83,6 +84,15 @@ hold_commit(const struct msg_ctx *m, const struct facts *f,
 		free(r);
 	}
 	if ((rc = store_begin(state_store(), true, &t, err)) < 0) {
+		buf_free(&sealed);
+		return rc;
+	}
+	if ((rc = resend_check(t, m, f, d, "held", resent, err)) < 0 ||
+	    *resent) {
+		if (rc == EM_OK)
+			rc = store_commit(t, err);
+		else
+			store_abort(t);
 		buf_free(&sealed);
 		return rc;
 	}

@@ -31,6 +31,7 @@ struct msg_ctx {
 	bool	too_big;
 	bool	header_too_big;
 	char	qid[32];
+	char	resend_key[72];		/* "r:" + SHA-256 of Message-ID and body */
 };
 
 /* The connection context, hung on the libmilter context. */
@@ -92,12 +93,17 @@ int	auditq_commit(struct store_audit *a, struct em_err *err);
 /* fanout.c: rule 1, committed before the MTA is answered. */
 int	fanout_commit(const struct msg_ctx *m, const struct facts *f,
 	    const struct policy_decision *d, const char *msg_sha,
-	    struct em_err *err);
+	    bool *resent, struct em_err *err);
 
 /* hold.c: rule 2, committed before the MTA is answered. */
 int	hold_commit(const struct msg_ctx *m, const struct facts *f,
 	    const struct policy_decision *d, const char *msg_sha,
-	    struct em_err *err);
+	    bool *resent, struct em_err *err);
+/* audit.c: in t, was this message (m->resend_key) acted on before?  Then
+ * *resent is set and the resend is audited; else it is marked as what. */
+int	resend_check(struct store_txn *t, const struct msg_ctx *m,
+	    const struct facts *f, const struct policy_decision *d,
+	    const char *what, bool *resent, struct em_err *err);
 
 /* post.c: the sealed post's format, and the note a copy carries. */
 enum { POST_SUBJECT, POST_FROM, POST_DATE, POST_SIGNER, POST_VERIFIED,

@@ -144,7 +144,10 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 		(void)snprintf(d.reason, sizeof(d.reason), "final copy of "
 		    "revision %d at release of hold %llu (the list had revision "
 		    "%d)", f.revision, (unsigned long long)h->id, sent);
-		if (fanout_commit(&m, &f, &d, "", &err) < 0)
+		bool resent;
+
+		/* No resend key: a final copy is made once, by the release. */
+		if (fanout_commit(&m, &f, &d, "", &resent, &err) < 0)
 			log_msg(LOG_ERR, h->queue_id, "final copy of %s: %s",
 			    h->advisory, err.msg);
 		free(m.sender);

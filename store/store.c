@@ -28,7 +28,7 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi	adv, outbox, blob, audit, meta, hold, print, pending, pub;
+	MDB_dbi	adv, outbox, blob, audit, meta, hold, print, pending, pub, seen;
 };
 
 struct store_txn {
@@ -83,7 +83,8 @@ store_open(const char *dir, struct store **out, struct em_err *err)
 	    &s->print)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "pending", MDB_CREATE, &s->pending)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "public", MDB_CREATE | MDB_DUPSORT,
-	    &s->pub)) != 0) {
+	    &s->pub)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "seen", MDB_CREATE, &s->seen)) != 0) {
 		mdb_txn_abort(txn);
 		goto bad;
 	}
@@ -565,6 +566,31 @@ store_print_lookup(struct store_txn *t, const unsigned char h[8],
 		cb(id, ctx);
 	}
 	mdb_cursor_close(c);
+	return EM_OK;
+}
+
+/* store_seen_put - a post or posting acted on, by its resend key */
+
+int
+store_seen_put(struct store_txn *t, const char *key, const char *what,
+    struct em_err *err)
+{
+	return put(t, t->s->seen, key, strlen(key), what, strlen(what) + 1, err);
+}
+
+/* store_seen_get - what was done with it, if it was seen; EM_ENOTFOUND */
+
+int
+store_seen_get(struct store_txn *t, const char *key, char *what, size_t n)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc = mdb_get(t->txn, t->s->seen, &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return EM_ENOTFOUND;
+	if (rc != 0)
+		return EM_ESTORE;
+	(void)snprintf(what, n, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
 	return EM_OK;
 }
 

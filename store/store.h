@@ -180,6 +180,17 @@ int	store_print_lookup(struct store_txn *t, const unsigned char h[8],
 	    void (*cb)(const char *advisory, void *), void *ctx);
 
 /*
+ * Resends: a sender's MTA retries a message it got no answer for (a
+ * restart between our commit and our answer); the same post or held
+ * posting must not be fanned out or held twice.  The key is a hash of its
+ * Message-ID and body; the value says what was done with it.
+ */
+int	store_seen_put(struct store_txn *t, const char *key, const char *what,
+	    struct em_err *err);
+int	store_seen_get(struct store_txn *t, const char *key, char *what,
+	    size_t n);
+
+/*
  * Public text (SPEC 4): runs seen in text that is public (a corpus the
  * administrator loads, the team's postings once they reach a public
  * list), filed under a source name.  A run seen there never counts
