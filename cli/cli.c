@@ -293,11 +293,8 @@ cli_say(const struct opts *o, const char *fmt, ...)
 	char *text;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = NULL;
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (text == NULL)
-		return;
 	if (o->json) {
 		struct cli_json *j = cj_new();
 
@@ -319,11 +316,8 @@ cli_fail(const struct opts *o, const char *fmt, ...)
 	char *text;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = NULL;
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (text == NULL)
-		return;
 	fprintf(stderr, "embargoctl: %s\n", text);
 	if (o->json) {
 		struct cli_json *j = cj_new();

@@ -153,11 +153,9 @@ vet_problem(struct strv *probs, const char *fmt, ...)
 	char *t;
 
 	va_start(ap, fmt);
-	if (vasprintf(&t, fmt, ap) < 0)
-		t = NULL;
+	t = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (t != NULL)
-		strv_push(probs, t);
+	strv_push(probs, t);
 	free(t);
 }
 

@@ -122,6 +122,18 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* xvasprintf - vasprintf that cannot fail */
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	return s;
+}
+
 /* xasprintf - format into a new string or abort */
 
 char *
@@ -131,8 +143,7 @@ xasprintf(const char *fmt, ...)
 	char *p;
 
 	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) < 0)
-		abort();
+	p = xvasprintf(fmt, ap);
 	va_end(ap);
 	return p;
 }

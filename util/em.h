@@ -47,6 +47,7 @@ void   *xrealloc(void *p, size_t n);
 char   *xstrdup(const char *s);
 char   *xstrndup(const char *s, size_t n);
 char   *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char   *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* A growable byte buffer; always NUL-terminated after the data. */
 struct buf {

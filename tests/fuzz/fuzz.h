@@ -10,13 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gmime/gmime.h>
+
 #include "../../util/em.h"
 #include "../../conf/conf.h"
 
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
-/* fuzz_config - the config every input is judged with, loaded once */
+/* fuzz_config - the config every input is judged with, loaded once (and
+ * GMime initialised, which every target but the config loader's needs) */
 static inline struct config *
 fuzz_config(void)
 {
@@ -24,6 +27,7 @@ fuzz_config(void)
 	const char *path = getenv("EM_FUZZ_CONF");
 	struct config *cfg = NULL;
 
+	g_mime_init();
 	if (path == NULL)
 		path = "conf/embargo-milter.conf";
 	if (conf_load(path, &cfg, &rep) != EM_OK) {

@@ -17,7 +17,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	g_mime_init();
 	cfg = fuzz_config();
 	return 0;
 }

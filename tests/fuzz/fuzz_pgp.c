@@ -44,7 +44,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	g_mime_init();
 	cfg = fuzz_config();
 	make_keyring();
 	return 0;

@@ -181,16 +181,9 @@ t_id_real_xsa355(void **st)
 	struct em_err err;
 	struct facts f;
 	struct buf raw;
-	char chunk[4096];
-	size_t n;
-	FILE *fp = fopen("tests/data/xsa355.eml", "r");
 
 	(void)st;
-	assert_non_null(fp);
-	buf_init(&raw);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_append(&raw, chunk, n);
-	fclose(fp);
+	test_read_file("tests/data/xsa355.eml", &raw);
 	facts_init(&f);
 	assert_int_equal(policy_read(raw.data, raw.len, &lim, &f, &err), EM_OK);
 	policy_classify(cfg, &f);

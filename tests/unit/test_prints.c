@@ -228,15 +228,9 @@ t_pkesk_real(void **st)
 	uint64_t ids[4];
 	size_t n;
 	bool unknown;
-	char chunk[4096];
-	FILE *fp = fopen("tests/data/gmime-pgp-encrypted.eml", "r");
 
 	(void)st;
-	assert_non_null(fp);
-	buf_init(&raw);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_append(&raw, chunk, n);
-	fclose(fp);
+	test_read_file("tests/data/gmime-pgp-encrypted.eml", &raw);
 	assert_int_equal(keys_pkesk_ids(raw.data, raw.len, ids, 4, &n,
 	    &unknown), EM_OK);
 	assert_int_equal(n, 1);

@@ -17,6 +17,21 @@
 #include "../../util/em.h"
 #include "../../conf/conf.h"
 
+/* test_read_file - a file of the tree (tests run from its top) into b */
+static inline void
+test_read_file(const char *path, struct buf *b)
+{
+	char chunk[4096];
+	size_t n;
+	FILE *fp = fopen(path, "r");
+
+	assert_non_null(fp);
+	buf_init(b);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(b, chunk, n);
+	fclose(fp);
+}
+
 #define TEST_FPR_TEAM	"1111111111111111111111111111111111111111"
 #define TEST_FPR_LIST	"2222222222222222222222222222222222222222"
 #define TEST_FPR_A	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
