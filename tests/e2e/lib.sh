@@ -238,15 +238,26 @@ mail_sweep() {
 note_secret() { echo "$1" >> "$W/secret.list"; }
 
 # at_rest: SPEC 5, nothing embargoed rests in plaintext in state_dir (its
-# LMDB pages, free ones included); nothing there is readable by others
+# LMDB pages, free ones included); nothing there is readable by others.
+# An advisory public by the end (released, lifted) is public text: a
+# released posting may rest in plaintext until it is sent.
 at_rest() {
-	local bad=0 f
+	local bad=0 f id
 	[ -s "$W/secret.list" ] || return 0
-	# Every significant line (20+ characters, mail headers aside).
+	runuser -u nobody -- "$CTL_BIN" -c "$W/milter.conf" --json advisories 2>/dev/null |
+	    /usr/bin/python3 -c 'import json, sys
+for l in sys.stdin:
+    a = json.loads(l)
+    if a.get("state") == "embargoed": print(a["id"])' > "$W/still-embargoed"
+	# Every significant line (20+ characters, mail headers aside) of the
+	# posts whose advisory is still under embargo.
 	sort -u "$W/secret.list" | while IFS= read -r f; do
+		grep -oE '(XSA|CVE)-[0-9]+(-[0-9]+)?' "$f" | sort -u > "$W/ids-of-post"
+		[ -s "$W/still-embargoed" ] && grep -qxFf "$W/still-embargoed" "$W/ids-of-post" || continue
 		sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' "$f" |
 		    grep -vE '^(From|To|Cc|Subject|Date|Message-ID):' | awk 'length($0) >= 20'
 	done | sort -u > "$W/secret.lines"
+	echo "# at rest: $(wc -l < "$W/secret.lines") significant lines of advisories still under embargo searched for in state_dir"
 	if [ -s "$W/secret.lines" ] && grep -rlaF -f "$W/secret.lines" "$W/state" > "$W/at-rest.hits" 2>/dev/null; then
 		echo "# embargoed text found at rest in: $(tr '\n' ' ' < "$W/at-rest.hits")"
 		bad=1
@@ -265,7 +276,7 @@ e2e_finish() {
 	check "every delivered message ($(wc -l < "$W/mail-read")) reads with no MIME or header defect (Python email)" \
 	    test ! -s "$W/mail-defective"
 	if [ -s "$W/secret.list" ]; then
-		check "at rest: no line of the $(sort -u "$W/secret.list" | wc -l) embargoed post(s) in state_dir, nothing there readable by others" at_rest
+		check "at rest: no line of any post whose advisory is still under embargo in state_dir, nothing there readable by others" at_rest
 	fi
 	echo "# done ($TESTS_RUN tests)"
 }
