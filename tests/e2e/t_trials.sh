@@ -62,9 +62,14 @@ done
 		[ "$ms" -gt "$now" ] && sleep "$(awk -v d=$((ms - now)) 'BEGIN { print d / 1000 }')"
 		pid=$(cat "$W/milter.pid" 2>/dev/null)
 		[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && echo "kill at +${ms}ms" >> "$W/kills"
-		"$MILTER_BIN" -f -c "$W/milter.conf" >>"$W/milter.log" 2>&1 &
-		echo $! > "$W/milter.pid"
-		wait_port "$MILTER_PORT" 10
+		# Restarted as an init system would: until it runs (the port
+		# may still be held by the dying process for a moment).
+		for try in $(seq 1 20); do
+			"$MILTER_BIN" -f -c "$W/milter.conf" >>"$W/milter.log" 2>&1 &
+			echo $! > "$W/milter.pid"
+			sleep 0.3
+			kill -0 "$(cat "$W/milter.pid")" 2>/dev/null && wait_port "$MILTER_PORT" 10 && break
+		done
 	done < "$W/instants"
 ) &
 KILLER=$!
