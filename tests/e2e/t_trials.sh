@@ -35,7 +35,7 @@ milter_start || exit 1
 # The posts, composed before the trials begin.
 # The date leaves time for composing and posting under load.
 T0=$(date +%s)
-E=$((T0 + ${TRIAL_WINDOW:-75}))
+E=$((T0 + ${TRIAL_WINDOW:-60}))
 when=$(date -u -d "@$E" '+%Y-%m-%d %H:%M:%S UTC')
 { echo "From: security@example.org"; echo "To: predisclosure@lists.example.org"
   echo "Subject: Xen Security Advisory 900 v1 - trial"; echo
@@ -50,38 +50,36 @@ for k in 1 2 3 4 5; do
 	mutt_post "$W/pub$k.eml" "$W/pub$k" none || exit 1
 done
 
-# The killer: KILLS instants spread over the post, the holds, the fan-out
-# and the release; each a SIGKILL, then a restart.
+# The killer: each kill comes a random 0.2 to 3 s after the milter is up
+# again (a restart reads every member's key: seconds with 100 members),
+# so every kill lands in work: reading a post, a commit, a fan-out, a
+# release.  Each a SIGKILL, then a restart.
 (
 	for i in $(seq 1 "$KILLS"); do
-		echo $(( (RANDOM * 32768 + RANDOM) % ((E + 8 - T0) * 1000) ))
-	done | sort -n > "$W/instants"
-	start=$(date +%s%N)
-	while read -r ms; do
-		now=$(( ($(date +%s%N) - start) / 1000000 ))
-		[ "$ms" -gt "$now" ] && sleep "$(awk -v d=$((ms - now)) 'BEGIN { print d / 1000 }')"
+		wait_port "$MILTER_PORT" 60
+		sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.2 + r % 2800 / 1000 }')"
 		pid=$(cat "$W/milter.pid" 2>/dev/null)
-		[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && echo "kill at +${ms}ms" >> "$W/kills"
+		[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && echo "kill $i at $(date +%s.%N)" >> "$W/kills"
 		# Restarted as an init system would: until it runs (the port
 		# may still be held by the dying process for a moment).
 		for try in $(seq 1 20); do
 			"$MILTER_BIN" -f -c "$W/milter.conf" >>"$W/milter.log" 2>&1 &
 			echo $! > "$W/milter.pid"
 			sleep 0.3
-			kill -0 "$(cat "$W/milter.pid")" 2>/dev/null && wait_port "$MILTER_PORT" 10 && break
+			kill -0 "$(cat "$W/milter.pid")" 2>/dev/null && break
 		done
-	done < "$W/instants"
+	done
 ) &
 KILLER=$!
 
 # send_until_ok FILE FROM TO...: as the sender's MTA, retry until 250
 send_until_ok() {
 	local f=$1 i; shift
-	for i in $(seq 1 120); do
+	for i in $(seq 1 600); do
 		cp "$f" "$W/msg"
 		send "$@"
 		[ "$SWAKS_RC" = 0 ] && return 0
-		sleep 0.3
+		sleep 0.5
 	done
 	return 1
 }

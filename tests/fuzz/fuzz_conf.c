@@ -7,6 +7,7 @@
 #include "fuzz.h"
 
 static char path[] = "/tmp/em-fuzz-conf-XXXXXX";
+static char fdpath[64];
 static int fd = -1;
 
 int
@@ -16,6 +17,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if ((fd = mkstemp(path)) < 0)
 		exit(2);
+	(void)unlink(path);	/* read through the open descriptor; gone at exit */
+	(void)snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	return 0;
 }
 
@@ -27,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, data, len, 0) != (ssize_t)len)
 		return 0;
-	if (conf_load(path, &cfg, &rep) == EM_OK)
+	if (conf_load(fdpath, &cfg, &rep) == EM_OK)
 		conf_free(cfg);
 	conf_report_free(&rep);
 	return 0;

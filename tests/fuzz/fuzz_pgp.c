@@ -13,17 +13,31 @@
 #include "../../policy/policy.h"
 
 static struct config *cfg;
+static char home[] = "/tmp/em-fuzz-gnupg-XXXXXX";
+
+/* drop_keyring - at exit: the keyring's agent stopped, the folder gone */
+static void
+drop_keyring(void)
+{
+	char cmd[256];
+
+	(void)snprintf(cmd, sizeof(cmd), "gpgconf --homedir %s --kill gpg-agent "
+	    ">/dev/null 2>&1; rm -rf %s", home, home);
+	if (system(cmd) != 0)
+		fprintf(stderr, "fuzz_pgp: could not clean %s\n", home);
+}
 
 /* make_keyring - a throwaway GnuPG home with a list key; its fingerprint */
 static void
 make_keyring(void)
 {
-	char home[] = "/tmp/em-fuzz-gnupg-XXXXXX", cmd[512], fpr[64] = "";
+	char cmd[512], fpr[64] = "";
 	struct em_err err;
 	FILE *p;
 
 	if (mkdtemp(home) == NULL)
 		exit(2);
+	(void)atexit(drop_keyring);
 	(void)snprintf(cmd, sizeof(cmd), "gpg --homedir %s --batch -q "
 	    "--pinentry-mode loopback --passphrase '' --quick-gen-key "
 	    "'Fuzz list <predisclosure@lists.example.org>' future-default "
