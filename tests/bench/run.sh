@@ -40,7 +40,7 @@ list_gpg --export "$LIST_FPR" | gpg --homedir "$W/bench-cv" --batch -q --import 
   for i in $(seq 1 190); do echo "Line $i of the description of the issue, its impact and mitigation."; done
   for i in $(seq 1 120); do echo "+    fix_line_$i(ctx, idx); /* bounds checked */"; done; } > "$W/draft"
 mutt_post "$W/post.eml" "$W/draft" "$LIST_FPR" >/dev/null || { echo "bench: mutt failed"; exit 1; }
-list_gpg --decrypt < <(sed -n '/-----BEGIN PGP MESSAGE-----/,/-----END PGP MESSAGE-----/p' "$W/post.eml") \
+list_gpg --decrypt < <(mailpy payload "$W/post.eml") \
     > "$W/entity" 2>/dev/null
 chown nobody "$W/entity"
 echo "# advisory: $(wc -c < "$W/draft") bytes of text; post $(wc -c < "$W/post.eml") bytes; entity $(wc -c < "$W/entity") bytes"
