@@ -19,7 +19,8 @@ for t in mime marker conf pgp; do
 	bin=build/fuzz/fuzz_$t
 	work=build/fuzz/work-$t
 	mkdir -p "$work" tests/fuzz/regress
-	seeds="tests/fuzz/corpus/$t"
+	seeds=""
+	[ -d "tests/fuzz/corpus/$t" ] && seeds="tests/fuzz/corpus/$t"
 	case $t in mime|marker|pgp) seeds="$seeds tests/data" ;; esac
 	log=build/fuzz/$t.log
 	if [ "$mode" = smoke ]; then
