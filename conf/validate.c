@@ -42,8 +42,7 @@ conf_report_add(struct conf_report *rep, bool warning, const char *fmt, ...)
 	char *text;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		abort();
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
 	report_take(rep, warning, text);
 }
@@ -68,8 +67,7 @@ problem_at(struct conf_report *rep, bool warn, int line, const char *fmt, ...)
 	char *text;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		abort();
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (line > 0)
 		report_take(rep, warn, xasprintf("%s:%d: %s%s", conf_cur_path(), line,
