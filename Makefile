@@ -19,7 +19,7 @@ CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0
 PKGS	= milter json-glib-1.0 $(CORE_PKGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -pthread
-MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null) $(CORE_LIBS)
+MILTER_LIBS = $(shell pkg-config --libs milter libgcrypt 2>/dev/null) $(CORE_LIBS)
 CLI_LIBS   = $(shell pkg-config --libs json-glib-1.0 2>/dev/null) $(CORE_LIBS)
 WARN	= -Wall -Wextra -Werror
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -g $(PKG_CFLAGS)
@@ -28,7 +28,7 @@ CFLAGS	?= -O2
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Modules: each folder is one module (DESIGN.md).
-UTIL_SRC   = util/em.c util/emtime.c util/sha256.c
+UTIL_SRC   = util/em.c util/emtime.c util/sha256.c util/priv.c
 CONF_SRC   = conf/conf.c conf/schema.c conf/validate.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/notice.c policy/prints.c
@@ -38,14 +38,15 @@ CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(KEYS_SRC) $(STORE_SRC)
 MILTER_SRC = milter/main.c milter/log.c milter/state.c milter/ctx.c \
 	     milter/callbacks.c milter/verdict.c milter/eom.c milter/audit.c \
 	     milter/fanout.c milter/deliver.c milter/notice.c milter/smtp.c \
-	     milter/hold.c milter/release.c milter/auditq.c milter/post.c
+	     milter/hold.c milter/release.c milter/auditq.c milter/post.c \
+	     milter/spool.c
 CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c \
 	     cli/cmd_members.c cli/cmd_public.c cli/cmd_trace.c \
 	     cli/cmd_report.c
 HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints \
-	     test_html
+	     test_html test_spool
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build
@@ -83,6 +84,11 @@ $(BA)/embargo-milter: $(call aobj,$(CORE_SRC) $(MILTER_SRC))
 
 $(BA)/embargoctl: $(call aobj,$(CORE_SRC) $(CLI_SRC))
 	$(CC) $(SAN) -o $@ $^ $(CLI_LIBS)
+
+# The spool lives in the daemon (milter/) and uses libgcrypt.
+$(BA)/tests/test_spool: $(BA)/tests/unit/test_spool.o $(call aobj,$(CORE_SRC) milter/spool.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) -lgcrypt $(shell pkg-config --libs cmocka)
 
 $(BA)/tests/%: $(BA)/tests/unit/%.o $(call aobj,$(CORE_SRC))
 	@mkdir -p $(dir $@)

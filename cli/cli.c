@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "../keys/keys.h"
 #include "../util/emtime.h"
+#include "../util/priv.h"
 
 /* load - the config, with every problem printed */
 
@@ -34,18 +35,11 @@
 static int
 become_user(const struct config *cfg, struct conf_report *rep)
 {
-	struct passwd *pw;
+	struct em_err err;
 
-	if (geteuid() != 0)
-		return 0;
-	if ((pw = getpwnam(cfg->user)) == NULL) {
-		conf_report_add(rep, false, "user \"%s\" does not exist; create "
-		    "it or run embargoctl as the daemon's user", cfg->user);
-		return -1;
-	}
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0) {
-		conf_report_add(rep, false, "cannot become %s", cfg->user);
+	if (em_become_user(cfg->user, &err) < 0) {
+		conf_report_add(rep, false, "%s; or run embargoctl as the "
+		    "daemon's user", err.msg);
 		return -1;
 	}
 	return 0;
@@ -124,7 +118,7 @@ cli_store(const struct config *cfg)
 	struct store *s;
 	struct em_err err;
 
-	if (store_open(cfg->state_dir, &s, &err) < 0) {
+	if (store_open(cfg->state_dir, cfg->state_map_size, &s, &err) < 0) {
 		fprintf(stderr, "embargoctl: %s\n", err.msg);
 		return NULL;
 	}

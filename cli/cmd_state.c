@@ -152,7 +152,8 @@ ob_print(const struct store_outbox *ob, void *ctx)
 	} else {
 		printf("%-6llu %-7s %-16s r%-3d %-32s %-11s %3u %-24s %s\n",
 		    (unsigned long long)ob->id,
-		    ob->kind == STORE_OB_COPY ? "copy" : "notice", ob->advisory,
+		    ob->kind == STORE_OB_COPY ? "copy" :
+		    ob->kind == STORE_OB_RELEASE ? "release" : "notice", ob->advisory,
 		    ob->revision, ob->rcpt, ob_state(ob->state), ob->attempts,
 		    ts(ob->state == STORE_OB_SENT ? ob->sent_at : ob->next_try, t2),
 		    ob->last_error);

@@ -108,6 +108,13 @@ load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		    "give a byte count of at least 1024 (default 26214400)", n);
 	cfg->max_message_size = n > 0 ? (size_t)n : 0;
 
+	n = cfg_getint(c, "state_map_size");
+	if (n < (1L << 20))
+		problem_at(rep, false, 0, "state_map_size = %ld is too small; "
+		    "give a byte count of at least 1048576 (default 1073741824)",
+		    n);
+	cfg->state_map_size = n > 0 ? (size_t)n : 0;
+
 	s = cfg_getstr(c, "max_embargo");
 	if (em_duration_parse(s, &cfg->max_embargo) < 0 || cfg->max_embargo <= 0)
 		problem(rep, "max_embargo", s, "max_embargo = \"%s\" is not a "
@@ -146,6 +153,56 @@ load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
 
 /* load_patterns - advisory_id, embargo_phrases, role_localparts */
 
+/*
+ * pattern_cost - why an advisory_id pattern would cost regcomp() too
+ * much, or NULL.  glibc's regcomp() grows exponentially with stacked
+ * quantifiers ("a+++") and large counts ("(a{100}){100}"); an id pattern
+ * needs neither, so they are refused before compiling.
+ */
+static const char *
+pattern_cost(const char *src)
+{
+	bool quant = false, bracket = false;
+	int n_quant = 0;
+
+	if (strlen(src) > 200)
+		return "is longer than 200 characters";
+	for (const char *p = src; *p != '\0'; p++) {
+		bool q = false;
+
+		if (bracket) {
+			if (*p == ']' && p[-1] != '[' &&
+			    !(p[-1] == '^' && p[-2] == '['))
+				bracket = false;
+			continue;
+		}
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+		} else if (*p == '[') {
+			bracket = true;
+		} else if (*p == '*' || *p == '+' || *p == '?') {
+			q = true;
+		} else if (*p == '{') {
+			char *end;
+			long lo = strtol(p + 1, &end, 10), hi = lo;
+
+			if (*end == ',' && end[1] != '}')
+				hi = strtol(end + 1, NULL, 10);
+			if (lo > 16 || hi > 16)
+				return "has a repeat count over 16";
+			if (strchr(p, '}') != NULL)
+				p = strchr(p, '}');
+			q = true;
+		}
+		if (q && quant)
+			return "stacks one quantifier on another";
+		if (q && ++n_quant > 20)
+			return "has more than 20 quantifiers";
+		quant = q;
+	}
+	return NULL;
+}
+
 static void
 load_patterns(cfg_t *c, struct config *cfg, struct conf_report *rep)
 {
@@ -159,7 +216,9 @@ load_patterns(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	cfg->advisory_re = xcalloc(cfg->advisory_src.n + 1, sizeof(regex_t));
 	for (size_t i = 0; i < cfg->advisory_src.n; i++) {
 		const char *src = cfg->advisory_src.v[i];
-		int rc = regcomp(&cfg->advisory_re[i], src, REG_EXTENDED);
+		const char *cost = pattern_cost(src);
+		int rc = cost != NULL ? REG_ESPACE :
+		    regcomp(&cfg->advisory_re[i], src, REG_EXTENDED);
 		size_t lit = strcspn(src, "\\^$.[]|()*+?{}");
 
 		/*
@@ -179,7 +238,11 @@ load_patterns(cfg_t *c, struct config *cfg, struct conf_report *rep)
 			free(pre);
 		}
 
-		if (rc != 0) {
+		if (cost != NULL) {
+			problem(rep, "advisory_id", src, "advisory_id \"%.60s\" "
+			    "%s; an advisory id needs no such pattern (write "
+			    "e.g. \"XSA-[0-9]+\")", src, cost);
+		} else if (rc != 0) {
 			char msg[128];
 
 			regerror(rc, &cfg->advisory_re[i], msg, sizeof(msg));

@@ -53,6 +53,7 @@ struct config {
 	char   *user;
 	enum conf_on_error on_error;
 	size_t	max_message_size;
+	size_t	state_map_size;		/* LMDB map: the most state_dir holds */
 	long	max_embargo;		/* seconds */
 	long	remind_before;		/* seconds, 0 = never */
 	long	audit_anchor_every;	/* seconds between syslog anchors */

@@ -30,7 +30,8 @@
 const char *const conf_key_names[] = {
 	"socket", "socket_mode", "state_dir", "gnupg_home", "user", "on_error",
 	"max_message_size", "max_embargo", "remind_before", "audit_anchor_every",
-	"mime_max_depth", "mime_max_parts", "max_header_size", "delivery_workers",
+	"state_map_size", "mime_max_depth", "mime_max_parts", "max_header_size",
+	"delivery_workers",
 	"reinject", "host", "port",
 	"advisory_id", "embargo_phrases", "role_localparts",
 	"team", "addresses", "keys",
@@ -230,6 +231,7 @@ conf_schema_parse(const char *path, int *rc)
 		CFG_STR("max_embargo", "21d", CFGF_NONE),
 		CFG_STR("remind_before", "24h", CFGF_NONE),
 		CFG_STR("audit_anchor_every", "1h", CFGF_NONE),
+		CFG_INT("state_map_size", 1073741824, CFGF_NONE),
 		CFG_INT("mime_max_depth", 20, CFGF_NONE),
 		CFG_INT("delivery_workers", 4, CFGF_NONE),
 		CFG_INT("mime_max_parts", 500, CFGF_NONE),

@@ -135,20 +135,23 @@ addressed(const struct config *cfg, const char *p, size_t n, struct em_err *err)
 	if (to < 0)
 		return em_fail(err, EM_EKEY, "the list key %s cannot be read "
 		    "from the keyring, so whom an encrypted part is for is "
-		    "unknown", cfg->list_key);
+		    "unknown: check that gnupg_home %s is readable by the "
+		    "daemon's user", cfg->list_key, cfg->gnupg_home);
 	return to;
 }
 
 /* cannot_decrypt - what a failed decryption means, given whom it was for */
 
 static int
-cannot_decrypt(const struct config *cfg, int to, struct facts *f,
-    struct em_err *err)
+cannot_decrypt(const struct config *cfg, int to, const char *why,
+    struct facts *f, struct em_err *err)
 {
 	if (to == KEYS_TO_US)
 		return em_fail(err, EM_EKEY, "a part encrypted to the list key "
-		    "%s cannot be decrypted now (secret key or gpg-agent "
-		    "unavailable)", cfg->list_key);
+		    "%s cannot be decrypted now (%s): check that gnupg_home %s "
+		    "is readable by the daemon's user, holds that secret key, "
+		    "and that gpg-agent can start there", cfg->list_key, why,
+		    cfg->gnupg_home);
 	return not_for_us(cfg, f, err);
 }
 
@@ -187,11 +190,13 @@ read_pgpmime_encrypted(const struct config *cfg, const struct policy_limits *lim
 	    GMIME_DECRYPT_NONE, NULL, &res, &gerr);
 	g_object_unref(o);
 	if (plain == NULL) {
+		rc = cannot_decrypt(cfg, to, gerr ? gerr->message : "no reason "
+		    "given", f, err);
 		if (gerr)
 			g_error_free(gerr);
 		if (res)
 			g_object_unref(res);
-		return cannot_decrypt(cfg, to, f, err);
+		return rc;
 	}
 	if (res != NULL) {
 		take_gmime_sigs(cfg, g_mime_decrypt_result_get_signatures(res),
@@ -283,7 +288,7 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 		    gpgme_op_decrypt_verify(ctx, in, out) :
 		    gpgme_op_verify(ctx, in, NULL, out);
 	if (e != 0 && c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
-		rc = cannot_decrypt(cfg, to, f, err);
+		rc = cannot_decrypt(cfg, to, gpgme_strerror(e), f, err);
 	} else if (e == 0) {
 		/* Inline-encrypted and signed: members get the plaintext,
 		 * without the signature; clearsigned text stays whole. */

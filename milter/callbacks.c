@@ -26,6 +26,7 @@ conn_get(SMFICTX *ctx)
 
 	if (c == NULL) {
 		c = xcalloc(1, sizeof(*c));
+		spool_init(&c->msg.in);
 		if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
 			free(c);
 			return NULL;
@@ -115,10 +116,14 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	m->header_bytes += n;
 	if (m->header_bytes > m->cfg->max_header_size)
 		m->header_too_big = true;
-	else if (m->raw.len + n > m->cfg->max_message_size)
+	else if (m->in.len + n > m->cfg->max_message_size)
 		m->too_big = true;
-	else
-		buf_appendf(&m->raw, "%s: %s\r\n", name, value);
+	else {
+		char *line = xasprintf("%s: %s\r\n", name, value);
+
+		spool_add(&m->in, m->cfg->state_dir, line, strlen(line));
+		free(line);
+	}
 	return noreply(ctx, SMFIP_NR_HDR);
 }
 
@@ -130,7 +135,7 @@ cb_eoh(SMFICTX *ctx)
 	struct conn_ctx *c = smfi_getpriv(ctx);
 
 	if (c != NULL && c->msg.cfg != NULL)
-		buf_append(&c->msg.raw, "\r\n", 2);
+		spool_add(&c->msg.in, c->msg.cfg->state_dir, "\r\n", 2);
 	return noreply(ctx, SMFIP_NR_EOH);
 }
 
@@ -145,10 +150,10 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	if (c == NULL || c->msg.cfg == NULL)
 		return noreply(ctx, SMFIP_NR_BODY);
 	m = &c->msg;
-	if (m->too_big || m->raw.len + len > m->cfg->max_message_size)
+	if (m->too_big || m->in.len + len > m->cfg->max_message_size)
 		m->too_big = true;
 	else
-		buf_append(&m->raw, chunk, len);
+		spool_add(&m->in, m->cfg->state_dir, chunk, len);
 	return noreply(ctx, SMFIP_NR_BODY);
 }
 
@@ -158,15 +163,29 @@ static sfsistat
 cb_eom(SMFICTX *ctx)
 {
 	struct conn_ctx *c = smfi_getpriv(ctx);
+	struct em_err err;
 	const char *qid;
+	bool gated;
 	sfsistat r;
 
 	if (c == NULL || c->msg.cfg == NULL)
 		return verdict_internal(ctx, NULL, "no message context");
 	qid = smfi_getsymval(ctx, "i");
 	(void)snprintf(c->msg.qid, sizeof(c->msg.qid), "%s", qid ? qid : "");
-	r = eom_process(ctx, &c->msg);
+	/*
+	 * A spooled (large) message is whole in memory only inside the
+	 * gate, a few at a time; one over max_message_size is never read.
+	 */
+	gated = spool_on_disk(&c->msg.in) && !c->msg.too_big;
+	if (gated)
+		spool_gate_enter();
+	if (!c->msg.too_big && spool_take(&c->msg.in, &c->msg.raw, &err) < 0)
+		r = verdict_internal(ctx, &c->msg, err.msg);
+	else
+		r = eom_process(ctx, &c->msg);
 	msg_reset(&c->msg);
+	if (gated)
+		spool_gate_leave();
 	return r;
 }
 

@@ -25,6 +25,9 @@ msg_reset(struct msg_ctx *m)
 	free(m->sender);
 	m->sender = NULL;
 	strv_free(&m->rcpts);
+	spool_reset(&m->in);
+	if (m->raw.data != NULL)
+		explicit_bzero(m->raw.data, m->raw.len);
 	buf_free(&m->raw);
 	m->header_bytes = 0;
 	m->too_big = false;

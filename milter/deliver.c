@@ -439,9 +439,13 @@ process(const struct config *cfg, uint64_t id)
 			    "released posting about" : "notice about", ob.advisory,
 			    ob.revision, ob.rcpt);
 	} else {
-		log_msg(LOG_WARNING, NULL, "outbox %llu to <%s>: %s",
-		    (unsigned long long)id, ob.rcpt, err.msg);
-		(void)update(id, cfg, set_retry, err.msg, &err);
+		char why[sizeof(err.msg)];
+
+		(void)snprintf(why, sizeof(why), "%s", err.msg);
+		log_msg(LOG_WARNING, NULL, "outbox %llu to <%s>: %s; kept, and "
+		    "tried again after a backoff (embargoctl outbox shows it)",
+		    (unsigned long long)id, ob.rcpt, why);
+		(void)update(id, cfg, set_retry, why, &err);
 	}
 }
 

@@ -36,6 +36,7 @@
 #include "milter.h"
 #include "log.h"
 #include "../keys/keys.h"
+#include "../util/priv.h"
 
 #define DEFAULT_CONF	"/etc/embargo-milter/embargo-milter.conf"
 #define STOP_GRACE	30	/* seconds to finish messages in hand */
@@ -77,24 +78,33 @@ log_report(const struct conf_report *rep)
 		    rep->v[i].text);
 }
 
-/* check_file_mode - refuse a config anyone may read */
+/* mode_problem - a config anyone may read is refused */
 
 static int
-check_file_mode(const char *path)
+mode_problem(const char *path, struct em_err *err)
 {
 	struct stat st;
 
-	if (stat(path, &st) < 0) {
-		(void)fprintf(stderr, "embargo-milter: %s: %s\n", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (st.st_mode & S_IROTH) {
-		(void)fprintf(stderr, "embargo-milter: %s is readable by "
-		    "everyone; run chmod o-rwx %s\n", path, path);
-		return -1;
-	}
-	return 0;
+	if (stat(path, &st) < 0)
+		return em_fail(err, EM_EIO, "%s: %s", path, strerror(errno));
+	if (st.st_mode & S_IROTH)
+		return em_fail(err, EM_ECONFIG, "%s is readable by everyone "
+		    "(mode %04o); run chmod o-rwx %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
+	return EM_OK;
+}
+
+/* check_keys - the keyring and every key the config names */
+
+static void
+check_keys(const struct config *cfg, struct conf_report *rep)
+{
+	struct em_err err;
+
+	if (keys_init(cfg->gnupg_home, &err) < 0)
+		conf_report_add(rep, false, "%s", err.msg);
+	else
+		keys_check_config(cfg, rep, time(NULL));
 }
 
 /* socket_path - the file of a unix socket spec, or NULL */
@@ -111,27 +121,21 @@ socket_path(const char *spec)
 	return NULL;
 }
 
-/* drop_privileges - become cfg->user when started as root */
-
+/*
+ * drop_privileges - become cfg->user when started as root, handing it
+ * the socket and the state first
+ */
 static int
 drop_privileges(const struct config *cfg)
 {
 	struct passwd *pw;
 	const char *sock = socket_path(cfg->socket);
+	struct em_err err;
 
 	if (geteuid() != 0)
 		return 0;
-	if ((pw = getpwnam(cfg->user)) == NULL) {
-		(void)fprintf(stderr, "embargo-milter: user \"%s\" does not "
-		    "exist; create it (useradd --system %s) or set user in "
-		    "%s\n", cfg->user, cfg->user, cfg->path);
-		return -1;
-	}
-	if (pw->pw_uid == 0) {
-		(void)fprintf(stderr, "embargo-milter: user \"%s\" is root; "
-		    "set user to an unprivileged account\n", cfg->user);
-		return -1;
-	}
+	if ((pw = getpwnam(cfg->user)) == NULL || pw->pw_uid == 0)
+		goto become;	/* em_become_user() says why */
 	/* The MTA reaches the socket through the group (socket_mode). */
 	if (sock != NULL && (chown(sock, pw->pw_uid, pw->pw_gid) < 0 ||
 	    chmod(sock, cfg->socket_mode) < 0)) {
@@ -159,14 +163,9 @@ drop_privileges(const struct config *cfg)
 			}
 		}
 	}
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
-	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		(void)fprintf(stderr, "embargo-milter: cannot become %s: %s\n",
-		    cfg->user, strerror(errno));
-		return -1;
-	}
-	if (setuid(0) == 0) {
-		(void)fprintf(stderr, "embargo-milter: privileges not dropped\n");
+become:
+	if (em_become_user(cfg->user, &err) < 0) {
+		(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
 		return -1;
 	}
 	return 0;
@@ -348,17 +347,23 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (conf_load(path, &cfg, &rep) == EM_OK) {
-		struct em_err kerr;
+	/*
+	 * -t checks what a start checks, as the daemon's user: the file's
+	 * mode, then the keys (a start reads them after it drops root).
+	 */
+	if (conf_load(path, &cfg, &rep) == EM_OK && test) {
+		struct em_err err;
 
-		if (keys_init(cfg->gnupg_home, &kerr) < 0)
-			conf_report_add(&rep, false, "%s", kerr.msg);
+		if (mode_problem(path, &err) < 0)
+			conf_report_add(&rep, false, "%s", err.msg);
+		if (em_become_user(cfg->user, &err) < 0)
+			conf_report_add(&rep, false, "%s", err.msg);
 		else
-			keys_check_config(cfg, &rep, time(NULL));
-		if (rep.errors > 0) {
-			conf_free(cfg);
-			cfg = NULL;
-		}
+			check_keys(cfg, &rep);
+	}
+	if (cfg != NULL && rep.errors > 0) {
+		conf_free(cfg);
+		cfg = NULL;
 	}
 	if (cfg == NULL || test) {
 		print_report(&rep);
@@ -370,8 +375,14 @@ main(int argc, char **argv)
 		conf_free(cfg);
 		return rc;
 	}
-	if (check_file_mode(path) < 0)
-		return 2;
+	{
+		struct em_err err;
+
+		if (mode_problem(path, &err) < 0) {
+			(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
+			return 2;
+		}
+	}
 	log_init("embargo-milter", fg);
 	print_report(&rep);
 	conf_report_free(&rep);
@@ -379,10 +390,14 @@ main(int argc, char **argv)
 	{
 		struct em_err err;
 		struct store *st;
-
 		unsigned char key[32];
 
-		if (store_open(cfg->state_dir, &st, &err) < 0 ||
+		if (spool_lib_init(&err) < 0) {
+			(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
+			return 2;
+		}
+
+		if (store_open(cfg->state_dir, cfg->state_map_size, &st, &err) < 0 ||
 		    store_print_key(cfg->state_dir, key, &err) < 0) {
 			(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
 			return 2;
@@ -401,6 +416,12 @@ main(int argc, char **argv)
 	}
 	if (drop_privileges(cfg) < 0 || install_signals() < 0)
 		return 2;
+	/* The keys, as the daemon's user: its gpg-agent is its own. */
+	check_keys(cfg, &rep);
+	print_report(&rep);
+	if (rep.errors > 0)
+		return 2;
+	conf_report_free(&rep);
 	state_set_config(cfg);
 	if (!fg && daemon(0, 0) < 0) {
 		(void)fprintf(stderr, "embargo-milter: daemon: %s\n",

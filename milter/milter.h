@@ -20,13 +20,15 @@
 #include "../policy/policy.h"
 #include "../store/store.h"
 #include "../store/view.h"
+#include "spool.h"
 
 /* The message context: everything one SMTP transaction collects. */
 struct msg_ctx {
 	const struct config *cfg;	/* held reference, NULL when idle */
 	char   *sender;
 	struct strv rcpts;
-	struct buf raw;			/* headers and body as received */
+	struct spool in;		/* headers and body as they arrive */
+	struct buf raw;			/* ... and whole, at end of message */
 	size_t	header_bytes;
 	bool	too_big;
 	bool	header_too_big;

@@ -382,11 +382,45 @@ anchor(const struct config *cfg, time_t now, bool force)
 	last = now;
 }
 
+/*
+ * clock_watch - a step of the system clock, said in the log: releases
+ * follow the clock (an embargo date is a wall-clock time), so a clock set
+ * back an hour holds postings an hour longer and one set forward releases
+ * them early; either is the administrator's to know at once.  "Back" is
+ * any second earlier than the last look; "forward" is a wake more than
+ * half a minute after the time slept for.
+ */
+static void
+clock_watch(time_t now, time_t last, time_t woke_for)
+{
+	char a[EM_TIME_BUFSZ], b[EM_TIME_BUFSZ];
+
+	if (last == 0)
+		return;
+	if (now + 1 < last) {
+		em_time_format(last, a);
+		em_time_format(now, b);
+		log_msg(LOG_WARNING, NULL, "the system clock went back %lld s "
+		    "(from %s to %s): held postings are released when the clock "
+		    "reaches their date; check the time service (timedatectl, "
+		    "chronyc tracking)", (long long)(last - now), a, b);
+	} else if (woke_for != 0 && now > woke_for + 30) {
+		em_time_format(woke_for, a);
+		em_time_format(now, b);
+		log_msg(LOG_WARNING, NULL, "the system clock went forward %lld s "
+		    "(expected %s, now %s): whatever fell due meanwhile is "
+		    "released now; check the time service (timedatectl, chronyc "
+		    "tracking)", (long long)(now - woke_for), a, b);
+	}
+}
+
 /* release_thread - sleep until the next due time, then act */
 
 static void *
 release_thread(void *arg)
 {
+	time_t last = 0, woke_for = 0;
+
 	(void)arg;
 	for (;;) {
 		const struct config *cfg = state_config_acquire();
@@ -397,6 +431,8 @@ release_thread(void *arg)
 		memset(&s, 0, sizeof(s));
 		s.cfg = cfg;
 		s.now = time(NULL);
+		clock_watch(s.now, last, woke_for);
+		last = s.now;
 		if (store_begin(state_store(), false, &s.t, &err) == EM_OK) {
 			(void)store_hold_each(s.t, scan_hold, &s);
 			(void)store_adv_each(s.t, scan_adv, &s);
@@ -417,9 +453,12 @@ release_thread(void *arg)
 		ts.tv_sec = s.next && s.next < s.now + MAX_SLEEP ? s.next :
 		    s.now + MAX_SLEEP;
 		ts.tv_nsec = 0;
+		woke_for = ts.tv_sec;
 		while (!stopping && !kicked &&
 		    pthread_cond_timedwait(&cond, &lock, &ts) == 0)
 			;
+		if (kicked)
+			woke_for = 0;	/* woken early: no measure of a step */
 		kicked = false;
 		if (stopping) {
 			pthread_mutex_unlock(&lock);

@@ -56,8 +56,10 @@ dial(const char *host, int port, struct em_err *err)
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		return em_fail(err, EM_EDELIVER, "reinjection listener %s:%d: %s",
-		    host, port, strerror(errno));
+		return em_fail(err, EM_EDELIVER, "reinjection listener %s:%d: "
+		    "%s; is it running? (the reinject section of the "
+		    "configuration, its line in Postfix's master.cf)", host, port,
+		    strerror(errno));
 	return fd;
 }
 

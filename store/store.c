@@ -24,8 +24,6 @@
 #include "../util/emtime.h"
 #include "../util/sha256.h"
 
-#define MAP_SIZE	((size_t)1 << 30)	/* 1 GiB of address space */
-
 struct store {
 	MDB_env *env;
 	MDB_dbi	adv, outbox, blob, audit, meta, hold, print, pending, pub, seen;
@@ -36,19 +34,54 @@ struct store_txn {
 	MDB_txn *txn;
 };
 
+/*
+ * hint - what an administrator does about an LMDB or system error: the
+ * faults a running list server meets (a full map, a full or read-only
+ * disk) each name their cure
+ */
+static const char *
+hint(int rc)
+{
+	switch (rc) {
+	case MDB_MAP_FULL:
+		return "; the state reached state_map_size: raise state_map_size "
+		    "in the configuration and restart the daemon";
+	case MDB_MAP_RESIZED:
+		return "; another process (embargoctl with a larger "
+		    "state_map_size) grew the state: restart the daemon";
+	case ENOSPC:
+	case EDQUOT:
+		return "; the file system holding state_dir is full: free space "
+		    "there";
+	case EROFS:
+		return "; state_dir is on a read-only file system: remount it "
+		    "read-write";
+	case EACCES:
+	case EPERM:
+		return "; state_dir is not writable by the daemon's user: give "
+		    "it back to that user (chown -R, mode 0700)";
+	case EIO:
+		return "; writing to state_dir failed: the file system holding "
+		    "it may be full (df) or failing (the kernel log)";
+	default:
+		return "";
+	}
+}
+
 /* fail - an LMDB error as EM_ESTORE */
 
 static int
 fail(struct em_err *err, int rc, const char *what)
 {
-	return em_fail(err, EM_ESTORE, "state store: %s: %s", what,
-	    mdb_strerror(rc));
+	return em_fail(err, EM_ESTORE, "state store: %s: %s%s", what,
+	    mdb_strerror(rc), hint(rc));
 }
 
 /* store_open - open (or create) the environment and its databases */
 
 int
-store_open(const char *dir, struct store **out, struct em_err *err)
+store_open(const char *dir, size_t map_size, struct store **out,
+    struct em_err *err)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	MDB_txn *txn;
@@ -62,14 +95,14 @@ store_open(const char *dir, struct store **out, struct em_err *err)
 	}
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(s->env, 12)) != 0 ||
-	    (rc = mdb_env_set_mapsize(s->env, MAP_SIZE)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, map_size)) != 0 ||
 	    (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0) {
 		if (s->env)
 			mdb_env_close(s->env);
 		free(s);
-		return em_fail(err, EM_ESTORE, "state store %s: %s; check the "
-		    "folder exists and belongs to the daemon's user", dir,
-		    mdb_strerror(rc));
+		return em_fail(err, EM_ESTORE, "state store %s: %s%s", dir,
+		    mdb_strerror(rc), *hint(rc) ? hint(rc) : "; check the "
+		    "folder exists and belongs to the daemon's user");
 	}
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		goto bad;

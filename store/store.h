@@ -12,7 +12,8 @@
  * copied out before the transaction ends (LMDB's own caveat).
  *
  * How it fails: EM_ESTORE for any LMDB error (MDB_MAP_FULL included),
- * with mdb_strerror()'s text in *err; EM_ENOTFOUND for a missing key.
+ * with mdb_strerror()'s text in *err and, for a full map or a full or
+ * read-only disk, what to do; EM_ENOTFOUND for a missing key.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -119,7 +120,8 @@ struct store_audit {
 	const char *msg_sha256;
 };
 
-int	store_open(const char *dir, struct store **out, struct em_err *err);
+int	store_open(const char *dir, size_t map_size, struct store **out,
+	    struct em_err *err);
 /* The fingerprint key in dir/print.key (32 bytes, mode 0600), made once. */
 int	store_print_key(const char *dir, unsigned char key[32], struct em_err *err);
 void	store_close(struct store *s);

@@ -53,6 +53,12 @@ e2e_cleanup() {
 	    -name 'S.gpg-agent' -printf '%h\n' 2>/dev/null); do
 		[ -n "$h" ] && gpgconf --homedir "$h" --kill gpg-agent >/dev/null 2>&1
 	done
+	# A file system a test mounted in the work folder (t_faults: the
+	# state on a small tmpfs), deepest first, before the folder goes.
+	if [ -n "${W:-}" ]; then
+		findmnt -rn -o TARGET 2>/dev/null | grep "^$W/" | sort -r |
+		    while IFS= read -r m; do umount -l "$m"; done
+	fi
 	if [ -n "${W:-}" ] && [ -z "${E2E_KEEP:-}" ]; then rm -rf "$W"; fi
 }
 GNUPG_HOMES=()
@@ -92,6 +98,9 @@ local_transport = error:no local delivery in tests
 # Every recipient is delivered by the test's own agent; nothing leaves.
 default_transport = deliver
 relay_transport = deliver
+# Load trials send to discard.example: read by the milter, then dropped.
+transport_maps = inline:{ discard.example = discard: }
+default_process_limit = 250
 deliver_destination_recipient_limit = 1
 smtp_dns_support_level = disabled
 smtpd_milters = inet:127.0.0.1:$MILTER_PORT
@@ -182,6 +191,7 @@ e2e_start() {
 	W=$(mktemp -d /tmp/em-e2e.XXXXXX)
 	chmod 0755 "$W"
 	trap e2e_cleanup EXIT
+	trap "exit 1" TERM INT HUP
 	# A home of our own: nothing here depends on, or leaves anything in,
 	# the invoking user's home (mutt's folders, gpg's default keyring).
 	export HOME=$W/home GNUPGHOME=$W/home/.gnupg MAIL=$W/home/mbox
@@ -260,6 +270,8 @@ for l in sys.stdin:
 	echo "# at rest: $(wc -l < "$W/secret.lines") significant lines of advisories still under embargo searched for in state_dir"
 	if [ -s "$W/secret.lines" ] && grep -rlaF -f "$W/secret.lines" "$W/state" > "$W/at-rest.hits" 2>/dev/null; then
 		echo "# embargoed text found at rest in: $(tr '\n' ' ' < "$W/at-rest.hits")"
+		grep -rhaoF -f "$W/secret.lines" "$W/state" 2>/dev/null | sort | uniq -c | head -n 5 | sed 's/^/#   /'
+		grep -lF -f "$W/secret.lines" $(sort -u "$W/secret.list") 2>/dev/null | head -n 5 | sed 's/^/#   from /' 
 		bad=1
 	fi
 	find "$W/state" -maxdepth 1 -perm /o=rwx > "$W/at-rest.modes"

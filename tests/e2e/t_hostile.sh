@@ -68,6 +68,23 @@ cp "$W/garbage" "$W/msg"; hostile "PGP/MIME of garbage packets between outsiders
 { printf 'From: dev@vendor.example\r\nSubject: big\r\n\r\n'; head -c $((30 * 1024 * 1024)) /dev/zero | tr '\0' 'a' | fold -w 76; } > "$W/msg"
 hostile "a 30 MB message (over max_message_size)" "552 5.3.4"
 
+# 200 concurrent SMTP sessions, each with a 5 MB message: every one is
+# answered 250, and the milter's memory stays bounded (a message past
+# 64 KiB is spooled encrypted to state_dir, and only two are read whole at
+# once).  The figure is the peak RSS (VmHWM) of this sanitizer build.
+pid=$(cat "$W/milter.pid")
+rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+t0=$SECONDS
+timeout 600 smtp-source -c -m 200 -s 200 -l 5242880 -f dev@vendor.example \
+    -t sink@discard.example "127.0.0.1:$SMTP_PORT" > "$W/source.log" 2>&1
+src_rc=$?
+hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+queue_settled
+n=$(grep -c ' sink@discard.example.*status=sent' "$W/pf/maillog")
+echo "# 200 sessions x 5 MB: $((SECONDS - t0)) s; milter RSS $((rss0 / 1024)) MiB before, peak $((hwm / 1024)) MiB (ASan build); smtp-source rc $src_rc"
+check "200 concurrent 5 MB messages: all 200 taken and passed ($n)" test "$src_rc" = 0 -a "$n" = 200
+check "... and the milter's peak RSS stayed under 1 GiB ($((hwm / 1024)) MiB for 1000 MiB in flight)" test "$hwm" -lt 1048576
+
 # A replayed old team post (the same message again, after a later
 # revision moved the date): it moves nothing, and the audit says so.
 E1=$(utc_in 3600); E2=$(utc_in 7200)
@@ -86,5 +103,48 @@ cp "$W/p950.1.eml" "$W/msg"; send security@example.org predisclosure@lists.examp
 check "the replayed revision 1 is answered 250 (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
 check "... and moved nothing: still $E2" bash -c "'$CTL_BIN' -c '$W/milter.conf' advisories | grep -q '^XSA-950 .*${E2% UTC}'"
 check "... and the audit names it a resend" bash -c "'$CTL_BIN' -c '$W/milter.conf' audit --advisory XSA-950 | grep -q 'a resend of a message already fanned out'"
+# Signatures by team keys that have since expired, or been revoked: each
+# key was the team's when the config was loaded, and a post it signed was
+# taken then; afterwards, a post it signed is refused.
+T2_HOME=$W/team2-gnupg; T3_HOME=$W/team3-gnupg
+T2_FPR=$(gen_key "$T2_HOME" "Security Team <security@example.org>" future-default seconds=45)
+T2_END=$(( $(date +%s) + 45 ))
+T3_FPR=$(gen_key "$T3_HOME" "Security Team <security@example.org>")
+for h in "$T2_HOME" "$T3_HOME"; do
+	gpg --homedir "$h" --export | list_gpg --import 2>/dev/null
+	list_gpg --export "$LIST_FPR" | gpg --homedir "$h" --batch -q --import 2>/dev/null
+done
+sed -i "s/keys = { \"$TEAM_FPR\" }/keys = { \"$TEAM_FPR\", \"$T2_FPR\", \"$T3_FPR\" }/" "$W/milter.conf"
+m=$(wc -l < "$W/milter.log")
+kill -HUP "$(cat "$W/milter.pid")"
+for _ in $(seq 1 50); do tail -n +"$((m + 1))" "$W/milter.log" | grep -q 'config reloaded' && break; sleep 0.1; done
+check "two more team keys, one to expire in 45 s: config reloaded" \
+    bash -c "tail -n +$((m + 1)) '$W/milter.log' | grep -q 'config reloaded'"
+team_post() {	# team_post ID REV HOME: XSA-ID revision REV signed with HOME's key, in $W/tp.ID.REV
+	{ echo "From: security@example.org"; echo "To: predisclosure@lists.example.org"
+	  echo "Subject: Xen Security Advisory $1 v$2"; echo
+	  echo "Xen Security Advisory XSA-$1"; echo "version $2"; echo
+	  echo "*** EMBARGOED UNTIL $E2 ***"; echo; echo "Team key trial."; } > "$W/td.$1.$2"
+	mutt_post "$W/tp.$1.$2" "$W/td.$1.$2" "$LIST_FPR" "" "$3"
+}
+team_post 960 1 "$T2_HOME"; team_post 960 2 "$T2_HOME"
+team_post 961 1 "$T3_HOME"; team_post 961 2 "$T3_HOME"
+cp "$W/tp.960.1" "$W/msg"; send security@example.org predisclosure@lists.example.org
+check "a post signed by the team key that will expire, while it is valid, is taken (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+cp "$W/tp.961.1" "$W/msg"; send security@example.org predisclosure@lists.example.org
+check "a post signed by the team key that will be revoked, before it is, is taken (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+sed 's/^:-----/-----/' "$T3_HOME/openpgp-revocs.d/$T3_FPR.rev" | list_gpg --import 2>/dev/null
+check "the third key is revoked in the list's keyring" \
+    bash -c "runuser -u nobody -- gpg --homedir '$W/state/gnupg' --with-colons --list-keys '$T3_FPR' | grep -q '^pub:r:'"
+cp "$W/tp.961.2" "$W/msg"; send security@example.org predisclosure@lists.example.org
+check "a post signed by the revoked team key is refused: $(reply)" grep -q '^550 5.7.1 .*valid OpenPGP signature by a team key' <<<"$(reply)"
+while [ "$(date +%s)" -le $((T2_END + 1)) ]; do sleep 1; done
+cp "$W/tp.960.2" "$W/msg"; send security@example.org predisclosure@lists.example.org
+check "a post signed (before it expired) by the team key that has expired is refused: $(reply)" grep -q '^550 5.7.1 .*valid OpenPGP signature by a team key' <<<"$(reply)"
+"$CTL_BIN" -c "$W/milter.conf" --json advisories > "$W/adv.json"
+check "XSA-960 and XSA-961 stay at revision 1" /usr/bin/python3 -c 'import json, sys
+revs = {a["id"]: a["revision"] for a in map(json.loads, open(sys.argv[1])) if a["id"] in ("XSA-960", "XSA-961")}
+sys.exit(revs != {"XSA-960": 1, "XSA-961": 1})' "$W/adv.json"
+
 check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
 e2e_finish

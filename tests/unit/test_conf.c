@@ -165,6 +165,23 @@ t_bad_regex_and_duration(void **st)
 	conf_report_free(&rep);
 }
 
+/* Patterns that would make regcomp() eat memory (found by fuzz_conf). */
+static void
+t_costly_regex(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "advisory_id = { \"XSA-[0-9]+++++++++\", \"(a{100}){100}\", "
+	    "\"CVE-[0-9]{4}-[0-9]{4,}\", \"[+*]+\" }\n", &rep);
+
+	(void)st;
+	assert_null(cfg);
+	assert_int_equal(rep.errors, 2);
+	assert_true(test_report_has(&rep, "\"XSA-[0-9]+++++++++\" stacks one quantifier on another"));
+	assert_true(test_report_has(&rep, "\"(a{100}){100}\" has a repeat count over 16"));
+	conf_report_free(&rep);
+}
+
 static void
 t_every_problem_listed(void **st)
 {
@@ -251,6 +268,7 @@ main(void)
 		cmocka_unit_test(t_list_address_is_member),
 		cmocka_unit_test(t_unknown_key),
 		cmocka_unit_test(t_bad_regex_and_duration),
+		cmocka_unit_test(t_costly_regex),
 		cmocka_unit_test(t_every_problem_listed),
 		cmocka_unit_test(t_roles_lookup),
 		cmocka_unit_test(t_missing_file),

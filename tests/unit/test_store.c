@@ -16,7 +16,7 @@ setup(void **state)
 	(void)snprintf(dir, sizeof(dir), "/tmp/em-store-XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return 1;
-	return store_open(dir, &st, &err);
+	return store_open(dir, (size_t)1 << 30, &st, &err);
 }
 
 static int
@@ -245,7 +245,7 @@ t_audit_chain_and_tamper(void **state)
 	{
 		struct em_err err;
 
-		assert_int_equal(store_open(dir, &st, &err), EM_OK);
+		assert_int_equal(store_open(dir, (size_t)1 << 30, &st, &err), EM_OK);
 	}
 	t = begin(false);
 	assert_int_equal(store_audit_verify(t, &bad, &count), EM_EPARSE);

@@ -1,0 +1,212 @@
+/*
+ * spool.c - a message as it arrives, with a bounded part in memory
+ * (see spool.h)
+ */
+
+/* System library. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+/* Utility library. */
+#include <gcrypt.h>
+
+/* Application-specific. */
+#include "spool.h"
+
+#define CHUNK	(64 * 1024)
+
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static int gate_in;
+
+/* spool_lib_init - libgcrypt, as its manual asks, before any thread */
+
+int
+spool_lib_init(struct em_err *err)
+{
+	if (gcry_check_version(GCRYPT_VERSION) == NULL)
+		return em_fail(err, EM_EIO, "libgcrypt %s or later is needed",
+		    GCRYPT_VERSION);
+	(void)gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+	(void)gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	return EM_OK;
+}
+
+void
+spool_init(struct spool *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	buf_init(&sp->mem);
+	sp->fd = -1;
+}
+
+bool
+spool_on_disk(const struct spool *sp)
+{
+	return sp->fd >= 0;
+}
+
+/* failed - keep the first failure; what follows is dropped */
+
+static void
+failed(struct spool *sp, const char *what, const char *why)
+{
+	if (sp->error[0] == '\0')
+		(void)snprintf(sp->error, sizeof(sp->error), "%s: %s", what, why);
+}
+
+/* write_sealed - encrypt n bytes in chunks and append them to the file */
+
+static void
+write_sealed(struct spool *sp, const unsigned char *p, size_t n)
+{
+	unsigned char out[CHUNK];
+
+	while (n > 0 && sp->error[0] == '\0') {
+		size_t k = n < sizeof(out) ? n : sizeof(out), off = 0;
+		gcry_error_t e = gcry_cipher_encrypt(sp->cipher, out, k, p, k);
+
+		if (e != 0) {
+			failed(sp, "spool cipher", gcry_strerror(e));
+			break;
+		}
+		while (off < k) {
+			ssize_t w = write(sp->fd, out + off, k - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				failed(sp, "writing the message to state_dir",
+				    w < 0 ? strerror(errno) : "nothing written");
+				break;
+			}
+			off += (size_t)w;
+		}
+		p += k;
+		n -= k;
+	}
+}
+
+/* to_disk - the message outgrew memory: open the file, move the bytes */
+
+static void
+to_disk(struct spool *sp, const char *dir)
+{
+	gcry_cipher_hd_t h = NULL;
+	gcry_error_t e;
+
+	sp->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (sp->fd < 0) {
+		failed(sp, "a spool file in state_dir", strerror(errno));
+		return;
+	}
+	if (getrandom(sp->key, sizeof(sp->key), 0) != (ssize_t)sizeof(sp->key) ||
+	    getrandom(sp->nonce, sizeof(sp->nonce), 0) !=
+	    (ssize_t)sizeof(sp->nonce)) {
+		failed(sp, "spool key", strerror(errno));
+		return;
+	}
+	e = gcry_cipher_open(&h, GCRY_CIPHER_CHACHA20, GCRY_CIPHER_MODE_STREAM, 0);
+	if (e == 0 && (e = gcry_cipher_setkey(h, sp->key, sizeof(sp->key))) == 0)
+		e = gcry_cipher_setiv(h, sp->nonce, sizeof(sp->nonce));
+	if (e != 0) {
+		if (h != NULL)
+			gcry_cipher_close(h);
+		failed(sp, "spool cipher", gcry_strerror(e));
+		return;
+	}
+	sp->cipher = h;
+	write_sealed(sp, (const unsigned char *)sp->mem.data, sp->mem.len);
+	explicit_bzero(sp->mem.data, sp->mem.len);
+	buf_free(&sp->mem);
+}
+
+void
+spool_add(struct spool *sp, const char *dir, const void *p, size_t n)
+{
+	sp->len += n;
+	if (sp->error[0] != '\0')
+		return;
+	if (sp->fd < 0 && sp->mem.len + n <= SPOOL_MEM) {
+		buf_append(&sp->mem, p, n);
+		return;
+	}
+	if (sp->fd < 0)
+		to_disk(sp, dir);
+	if (sp->error[0] == '\0')
+		write_sealed(sp, p, n);
+}
+
+int
+spool_take(struct spool *sp, struct buf *out, struct em_err *err)
+{
+	size_t got = 0;
+	gcry_error_t e;
+
+	if (sp->error[0] != '\0')
+		return em_fail(err, EM_EIO, "%s; the message is deferred", sp->error);
+	if (sp->fd < 0) {
+		buf_append(out, sp->mem.data ? sp->mem.data : "", sp->mem.len);
+		return EM_OK;
+	}
+	if ((e = gcry_cipher_setiv(sp->cipher, sp->nonce, sizeof(sp->nonce))) != 0)
+		return em_fail(err, EM_EIO, "spool cipher: %s", gcry_strerror(e));
+	while (got < sp->len) {
+		char chunk[CHUNK];
+		size_t want = sp->len - got < sizeof(chunk) ? sp->len - got :
+		    sizeof(chunk);
+		ssize_t r = pread(sp->fd, chunk, want, (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return em_fail(err, EM_EIO, "reading the spooled message "
+			    "back: %s", r < 0 ? strerror(errno) : "it is short");
+		if ((e = gcry_cipher_decrypt(sp->cipher, chunk, (size_t)r, NULL,
+		    0)) != 0)
+			return em_fail(err, EM_EIO, "spool cipher: %s",
+			    gcry_strerror(e));
+		buf_append(out, chunk, (size_t)r);
+		explicit_bzero(chunk, (size_t)r);
+		got += (size_t)r;
+	}
+	return EM_OK;
+}
+
+void
+spool_reset(struct spool *sp)
+{
+	if (sp->fd >= 0)
+		(void)close(sp->fd);
+	if (sp->cipher != NULL)
+		gcry_cipher_close(sp->cipher);
+	if (sp->mem.data != NULL)
+		explicit_bzero(sp->mem.data, sp->mem.len);
+	buf_free(&sp->mem);
+	explicit_bzero(sp->key, sizeof(sp->key));
+	spool_init(sp);
+}
+
+void
+spool_gate_enter(void)
+{
+	pthread_mutex_lock(&gate_lock);
+	while (gate_in >= SPOOL_PARSERS)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	gate_in++;
+	pthread_mutex_unlock(&gate_lock);
+}
+
+void
+spool_gate_leave(void)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_in--;
+	pthread_cond_signal(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+}

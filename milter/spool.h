@@ -1,0 +1,55 @@
+/*
+ * spool.h - a message as it arrives, with a bounded part in memory
+ *
+ * What it is for: a list server takes many large messages at once, and
+ * each one kept whole in memory from its first byte would let anyone
+ * exhaust the daemon's memory.  The first SPOOL_MEM bytes of a message
+ * stay in memory; the rest goes to a file without a name in state_dir,
+ * encrypted (ChaCha20, libgcrypt) with a key made for that message and
+ * held in memory alone, so that nothing plain rests on disk (SPEC 5) and
+ * nothing is left behind by a crash.  At end of message, spool_take()
+ * gives the whole message back; spool_gate_enter() lets only a few
+ * spooled messages be whole in memory at one time.
+ *
+ * How it fails: a write that fails (a full disk) is kept in the spool,
+ * and spool_take() returns it (EM_EIO, the reason in *err), so that the
+ * message is deferred, never passed unread.
+ */
+#ifndef SPOOL_H
+#define SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../util/em.h"
+
+#define SPOOL_MEM	(64 * 1024)	/* bytes of a message kept in memory */
+#define SPOOL_PARSERS	2		/* spooled messages whole in memory */
+
+struct spool {
+	struct buf mem;		/* the first bytes, while under SPOOL_MEM */
+	int	fd;		/* the file, -1 while in memory */
+	size_t	len;		/* bytes added in all */
+	void   *cipher;		/* gcry_cipher_hd_t of the file */
+	unsigned char key[32];
+	unsigned char nonce[12];
+	char	error[256];	/* the first failure, "" while none */
+};
+
+/* Once, before any thread: the cipher library. */
+int	spool_lib_init(struct em_err *err);
+
+void	spool_init(struct spool *sp);
+/* Add n bytes; dir is where a spool file goes (state_dir). */
+void	spool_add(struct spool *sp, const char *dir, const void *p, size_t n);
+bool	spool_on_disk(const struct spool *sp);
+/* The whole message into out (appended); EM_EIO on any failure. */
+int	spool_take(struct spool *sp, struct buf *out, struct em_err *err);
+/* Forget the message: the file closed (it has no name), the key wiped. */
+void	spool_reset(struct spool *sp);
+
+/* At most SPOOL_PARSERS callers between enter and leave. */
+void	spool_gate_enter(void);
+void	spool_gate_leave(void);
+
+#endif
