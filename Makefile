@@ -149,6 +149,7 @@ demo: all
 bench: all
 	@bash tests/bench/run.sh
 	@bash tests/bench/throughput.sh
+	@bash tests/bench/memory.sh
 
 install: $(B)/embargo-milter $(B)/embargoctl
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \

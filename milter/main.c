@@ -132,13 +132,20 @@ drop_privileges(const struct config *cfg)
 	const char *sock = socket_path(cfg->socket);
 	struct em_err err;
 
+	/*
+	 * The MTA reaches the socket through the group (socket_mode),
+	 * whatever the umask (systemd's UMask=0027 would shut it out).
+	 */
+	if (sock != NULL && chmod(sock, cfg->socket_mode) < 0) {
+		(void)fprintf(stderr, "embargo-milter: %s: %s\n", sock,
+		    strerror(errno));
+		return -1;
+	}
 	if (geteuid() != 0)
 		return 0;
 	if ((pw = getpwnam(cfg->user)) == NULL || pw->pw_uid == 0)
 		goto become;	/* em_become_user() says why */
-	/* The MTA reaches the socket through the group (socket_mode). */
-	if (sock != NULL && (chown(sock, pw->pw_uid, pw->pw_gid) < 0 ||
-	    chmod(sock, cfg->socket_mode) < 0)) {
+	if (sock != NULL && chown(sock, pw->pw_uid, pw->pw_gid) < 0) {
 		(void)fprintf(stderr, "embargo-milter: %s: %s\n", sock,
 		    strerror(errno));
 		return -1;

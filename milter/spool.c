@@ -51,13 +51,35 @@ spool_on_disk(const struct spool *sp)
 	return sp->fd >= 0;
 }
 
+/* cure - what an administrator does about a failed spool write */
+
+static const char *
+cure(int e)
+{
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+		return "; the file system holding state_dir is full: free space "
+		    "there";
+	case EROFS:
+		return "; state_dir is on a read-only file system: remount it "
+		    "read-write";
+	case EACCES:
+	case EPERM:
+		return "; state_dir is not writable by the daemon's user";
+	default:
+		return "";
+	}
+}
+
 /* failed - keep the first failure; what follows is dropped */
 
 static void
-failed(struct spool *sp, const char *what, const char *why)
+failed(struct spool *sp, const char *what, const char *why, int e)
 {
 	if (sp->error[0] == '\0')
-		(void)snprintf(sp->error, sizeof(sp->error), "%s: %s", what, why);
+		(void)snprintf(sp->error, sizeof(sp->error), "%s: %s%s", what,
+		    why, cure(e));
 }
 
 /* write_sealed - encrypt n bytes in chunks and append them to the file */
@@ -72,7 +94,7 @@ write_sealed(struct spool *sp, const unsigned char *p, size_t n)
 		gcry_error_t e = gcry_cipher_encrypt(sp->cipher, out, k, p, k);
 
 		if (e != 0) {
-			failed(sp, "spool cipher", gcry_strerror(e));
+			failed(sp, "spool cipher", gcry_strerror(e), 0);
 			break;
 		}
 		while (off < k) {
@@ -82,7 +104,8 @@ write_sealed(struct spool *sp, const unsigned char *p, size_t n)
 				continue;
 			if (w <= 0) {
 				failed(sp, "writing the message to state_dir",
-				    w < 0 ? strerror(errno) : "nothing written");
+				    w < 0 ? strerror(errno) : "nothing written",
+				    w < 0 ? errno : 0);
 				break;
 			}
 			off += (size_t)w;
@@ -102,13 +125,13 @@ to_disk(struct spool *sp, const char *dir)
 
 	sp->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (sp->fd < 0) {
-		failed(sp, "a spool file in state_dir", strerror(errno));
+		failed(sp, "a spool file in state_dir", strerror(errno), errno);
 		return;
 	}
 	if (getrandom(sp->key, sizeof(sp->key), 0) != (ssize_t)sizeof(sp->key) ||
 	    getrandom(sp->nonce, sizeof(sp->nonce), 0) !=
 	    (ssize_t)sizeof(sp->nonce)) {
-		failed(sp, "spool key", strerror(errno));
+		failed(sp, "spool key", strerror(errno), 0);
 		return;
 	}
 	e = gcry_cipher_open(&h, GCRY_CIPHER_CHACHA20, GCRY_CIPHER_MODE_STREAM, 0);
@@ -117,7 +140,7 @@ to_disk(struct spool *sp, const char *dir)
 	if (e != 0) {
 		if (h != NULL)
 			gcry_cipher_close(h);
-		failed(sp, "spool cipher", gcry_strerror(e));
+		failed(sp, "spool cipher", gcry_strerror(e), 0);
 		return;
 	}
 	sp->cipher = h;

@@ -99,7 +99,7 @@ local_transport = error:no local delivery in tests
 default_transport = deliver
 relay_transport = deliver
 # Load trials send to discard.example: read by the milter, then dropped.
-transport_maps = inline:{ discard.example = discard: }
+transport_maps = inline:{discard.example=discard:}
 default_process_limit = 250
 deliver_destination_recipient_limit = 1
 smtp_dns_support_level = disabled

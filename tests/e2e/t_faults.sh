@@ -227,6 +227,9 @@ if [ -n "$FAKETIME_LIB" ]; then
 	echo "+0" > "$W/faketime"
 	sleep 5
 	check "the clock back to true: nothing went out twice" test "$(delivered announce@lists.example.org)" = 2
+	# Released by the daemon's clock, their text is public text now,
+	# whatever the real clock says: not searched for at rest.
+	sed -i '/\/\(d\|pub\)73[12]$/d' "$W/secret.list"
 else
 	ok "# skip the clock steps: libfaketime is not installed (make deps)"
 fi
