@@ -245,12 +245,28 @@ buf_json_str(struct buf *b, const char *s)
 	buf_append(b, "\"", 1);
 }
 
+/*
+ * strv_cap - the slots a vector of n strings has: a power of two, so that
+ * n pushes cost O(n) copies (growing by one slot made a 5 MB message's
+ * 65,000 word runs cost 99 s under ASan, whose realloc always copies)
+ */
+static size_t
+strv_cap(size_t n)
+{
+	size_t c = 4;
+
+	while (c < n + 1)
+		c *= 2;
+	return c;
+}
+
 /* strv_push - append a copy of s */
 
 void
 strv_push(struct strv *sv, const char *s)
 {
-	sv->v = xrealloc(sv->v, (sv->n + 2) * sizeof(*sv->v));
+	if (sv->v == NULL || sv->n + 2 > strv_cap(sv->n))
+		sv->v = xrealloc(sv->v, strv_cap(sv->n + 1) * sizeof(*sv->v));
 	sv->v[sv->n++] = xstrdup(s);
 	sv->v[sv->n] = NULL;
 }
