@@ -18,7 +18,7 @@
 /* Application-specific. */
 #include "spool.h"
 
-#define CHUNK	(64 * 1024)
+#define CHUNK	(8 * 1024)	/* on the stack of each session thread */
 
 static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
