@@ -17,6 +17,7 @@
 
 /* Application-specific. */
 #include "spool.h"
+#include "../store/store.h"
 
 #define CHUNK	(8 * 1024)	/* on the stack of each session thread */
 
@@ -51,27 +52,6 @@ spool_on_disk(const struct spool *sp)
 	return sp->fd >= 0;
 }
 
-/* cure - what an administrator does about a failed spool write */
-
-static const char *
-cure(int e)
-{
-	switch (e) {
-	case ENOSPC:
-	case EDQUOT:
-		return "; the file system holding state_dir is full: free space "
-		    "there";
-	case EROFS:
-		return "; state_dir is on a read-only file system: remount it "
-		    "read-write";
-	case EACCES:
-	case EPERM:
-		return "; state_dir is not writable by the daemon's user";
-	default:
-		return "";
-	}
-}
-
 /* failed - keep the first failure; what follows is dropped */
 
 static void
@@ -79,7 +59,7 @@ failed(struct spool *sp, const char *what, const char *why, int e)
 {
 	if (sp->error[0] == '\0')
 		(void)snprintf(sp->error, sizeof(sp->error), "%s: %s%s", what,
-		    why, cure(e));
+		    why, e != 0 ? store_hint(e) : "");
 }
 
 /* write_sealed - encrypt n bytes in chunks and append them to the file */

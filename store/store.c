@@ -35,12 +35,12 @@ struct store_txn {
 };
 
 /*
- * hint - what an administrator does about an LMDB or system error: the
+ * store_hint - what an administrator does about an LMDB or system error: the
  * faults a running list server meets (a full map, a full or read-only
  * disk) each name their cure
  */
-static const char *
-hint(int rc)
+const char *
+store_hint(int rc)
 {
 	switch (rc) {
 	case MDB_MAP_FULL:
@@ -74,7 +74,7 @@ static int
 fail(struct em_err *err, int rc, const char *what)
 {
 	return em_fail(err, EM_ESTORE, "state store: %s: %s%s", what,
-	    mdb_strerror(rc), hint(rc));
+	    mdb_strerror(rc), store_hint(rc));
 }
 
 /* store_open - open (or create) the environment and its databases */
@@ -101,7 +101,7 @@ store_open(const char *dir, size_t map_size, struct store **out,
 			mdb_env_close(s->env);
 		free(s);
 		return em_fail(err, EM_ESTORE, "state store %s: %s%s", dir,
-		    mdb_strerror(rc), *hint(rc) ? hint(rc) : "; check the "
+		    mdb_strerror(rc), *store_hint(rc) ? store_hint(rc) : "; check the "
 		    "folder exists and belongs to the daemon's user");
 	}
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)

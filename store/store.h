@@ -122,6 +122,8 @@ struct store_audit {
 
 int	store_open(const char *dir, size_t map_size, struct store **out,
 	    struct em_err *err);
+/* What to do about an LMDB or errno code met in state_dir ("; ..."), or "". */
+const char *store_hint(int rc);
 /* The fingerprint key in dir/print.key (32 bytes, mode 0600), made once. */
 int	store_print_key(const char *dir, unsigned char key[32], struct em_err *err);
 void	store_close(struct store *s);
