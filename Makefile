@@ -73,10 +73,10 @@ $(BA)/%.o: %.c $(HDRS)
 	$(CC) $(BASE_CFLAGS) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -c $< -o $@
 
 $(B)/embargo-milter: $(call obj,$(CORE_SRC) $(MILTER_SRC))
-	$(CC) $(CFLAGS) -o $@ $^ $(MILTER_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS)
 
 $(B)/embargoctl: $(call obj,$(CORE_SRC) $(CLI_SRC))
-	$(CC) $(CFLAGS) -o $@ $^ $(CLI_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
 # The test build: the same sources under ASan and UBSan.
 $(BA)/embargo-milter: $(call aobj,$(CORE_SRC) $(MILTER_SRC))

@@ -207,7 +207,9 @@ on_signal(int sig)
 	unsigned char c = (unsigned char)sig;
 	int saved = errno;
 
-	(void)write(sig_pipe[1], &c, 1);
+	/* A full pipe already holds a wake-up: nothing to do on failure. */
+	if (write(sig_pipe[1], &c, 1) < 0)
+		c = 0;
 	errno = saved;
 }
 
@@ -244,7 +246,8 @@ milter_thread(void *arg)
 
 	*rc = smfi_main();
 	milter_done = 1;
-	(void)write(sig_pipe[1], "", 1);
+	if (write(sig_pipe[1], "", 1) < 0)
+		milter_done = 1;	/* the pipe is full: a wake-up waits */
 	return NULL;
 }
 
