@@ -49,7 +49,9 @@ for suite in $SUITES; do
 		;;
 	e2e)
 		for t in tests/e2e/t_*.sh; do
+			t0=$(date +%s)
 			bash "$t" 2>&1 | tee "$log"
+			echo "# ${t##*/}: $(( $(date +%s) - t0 )) s"
 			count
 			# A harness that died before reporting counts as one failure.
 			grep -q '^# done' "$log" || failed=$((failed + 1))
