@@ -225,7 +225,14 @@ install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
+	/*
+	 * libmilter's own thread sigwait()s for SIGHUP, SIGTERM and SIGINT
+	 * (and stops the milter on SIGHUP).  Linux gives a signal sent to
+	 * the process to the main thread whenever it does not block it, so
+	 * the main thread never blocks them, not even in its handler
+	 * (SA_NODEFER: the handler only writes a byte to a pipe).
+	 */
+	sa.sa_flags = SA_RESTART | SA_NODEFER;
 	if (sigaction(SIGHUP, &sa, NULL) < 0 ||
 	    sigaction(SIGTERM, &sa, NULL) < 0 ||
 	    sigaction(SIGINT, &sa, NULL) < 0 ||
