@@ -19,7 +19,7 @@
 #include "spool.h"
 #include "../store/store.h"
 
-#define CHUNK	(8 * 1024)	/* on the stack of each session thread */
+#define CHUNK	((size_t)8 * 1024)	/* on each session thread's stack */
 
 static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;

@@ -23,7 +23,7 @@
 
 #include "../util/em.h"
 
-#define SPOOL_MEM	(64 * 1024)	/* bytes of a message kept in memory */
+#define SPOOL_MEM	((size_t)64 * 1024)	/* bytes kept in memory */
 #define SPOOL_PARSERS	2		/* spooled messages whole in memory */
 
 struct spool {
