@@ -83,6 +83,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;
 	msg_reset(&c->msg);
 	c->msg.cfg = state_config_acquire();
+	c->msg.late = state_stopping();
 	state_busy_inc();
 	c->msg.sender = em_addr_norm(argv[0] ? argv[0] : "");
 	return noreply(ctx, SMFIP_NR_MAIL);
@@ -172,6 +173,12 @@ cb_eom(SMFICTX *ctx)
 		return verdict_internal(ctx, NULL, "no message context");
 	qid = smfi_getsymval(ctx, "i");
 	(void)snprintf(c->msg.qid, sizeof(c->msg.qid), "%s", qid ? qid : "");
+	if (c->msg.late) {
+		r = verdict_fail(ctx, &c->msg, EM_EIO, "451", "4.3.2",
+		    "embargo-milter is stopping; try again later");
+		msg_reset(&c->msg);
+		return r;
+	}
 	/*
 	 * A spooled (large) message is whole in memory only inside the
 	 * gate, a few at a time; one over max_message_size is never read.

@@ -32,6 +32,7 @@ msg_reset(struct msg_ctx *m)
 	m->header_bytes = 0;
 	m->too_big = false;
 	m->header_too_big = false;
+	m->late = false;
 	m->qid[0] = '\0';
 	m->resend_key[0] = '\0';
 }

@@ -220,7 +220,7 @@ install_signals(void)
 {
 	struct sigaction sa;
 
-	if (pipe(sig_pipe) < 0)
+	if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -314,25 +314,41 @@ main_loop(const char *path)
 {
 	for (;;) {
 		struct pollfd pfd = { sig_pipe[0], POLLIN, 0 };
-		unsigned char c;
+		unsigned char c[64];
+		bool hup = false, term = false, usr1 = false;
+		ssize_t n;
 
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			return;
-		if (read(sig_pipe[0], &c, 1) != 1)
-			continue;
+		/* Every signal waiting, at once: a burst is one reload. */
+		while ((n = read(sig_pipe[0], c, sizeof(c))) > 0)
+			for (ssize_t i = 0; i < n; i++) {
+				hup |= c[i] == SIGHUP;
+				term |= c[i] == SIGTERM || c[i] == SIGINT;
+				usr1 |= c[i] == SIGUSR1;
+			}
 		if (milter_done)
 			return;
-		if (c == SIGUSR1) {
-			release_kick();	/* embargoctl changed a date or a hold */
-		} else if (c == SIGHUP) {
-			reload(path);
-			release_kick();
-		} else if (c == SIGTERM || c == SIGINT) {
+		if (term) {
+			/*
+			 * libmilter stops serving its sessions once told to
+			 * stop, so the messages in hand are finished first;
+			 * one begun meanwhile is deferred (451 4.3.2).
+			 */
 			log_msg(LOG_INFO, NULL, "stopping: finishing the "
 			    "messages in hand");
+			state_set_stopping();
+			if (!state_wait_idle(STOP_GRACE))
+				log_msg(LOG_WARNING, NULL, "messages still in "
+				    "hand after %d s; the MTA will retry them",
+				    STOP_GRACE);
 			(void)smfi_stop();
 			return;
 		}
+		if (hup)
+			reload(path);
+		if (hup || usr1)
+			release_kick();	/* a date, a hold or the config changed */
 	}
 }
 
@@ -465,9 +481,6 @@ main(int argc, char **argv)
 	audit_config(cfg, "started with");
 	main_loop(path);
 	(void)pthread_join(tid, NULL);
-	if (!state_wait_idle(STOP_GRACE))
-		log_msg(LOG_WARNING, NULL, "messages still in hand after %d s; "
-		    "the MTA will retry them", STOP_GRACE);
 	release_stop();
 	deliver_stop();
 	auditq_stop();

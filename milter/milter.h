@@ -32,6 +32,7 @@ struct msg_ctx {
 	size_t	header_bytes;
 	bool	too_big;
 	bool	header_too_big;
+	bool	late;			/* begun after SIGTERM: deferred */
 	char	qid[32];
 	char	resend_key[72];		/* "r:" + SHA-256 of Message-ID and body */
 };
@@ -50,6 +51,9 @@ struct store *state_store(void);
 void	state_set_config(struct config *cfg);
 const struct config *state_config_acquire(void);
 void	state_config_release(const struct config *cfg);
+/* SIGTERM: messages begun before it finish; those begun after are deferred. */
+void	state_set_stopping(void);
+bool	state_stopping(void);
 void	state_busy_inc(void);
 void	state_busy_dec(void);
 bool	state_wait_idle(int seconds);

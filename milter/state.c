@@ -123,6 +123,29 @@ state_config_release(const struct config *cfg)
 	pthread_mutex_unlock(&lock);
 }
 
+/* state_set_stopping / state_stopping - SIGTERM: finish, take nothing new */
+
+static bool stopping;
+
+void
+state_set_stopping(void)
+{
+	pthread_mutex_lock(&lock);
+	stopping = true;
+	pthread_mutex_unlock(&lock);
+}
+
+bool
+state_stopping(void)
+{
+	bool b;
+
+	pthread_mutex_lock(&lock);
+	b = stopping;
+	pthread_mutex_unlock(&lock);
+	return b;
+}
+
 /* state_busy_inc - a message is in hand */
 
 void
