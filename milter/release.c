@@ -6,7 +6,7 @@
  * The thread sleeps until the next due release or reminder, not by
  * polling: a new hold, SIGUSR1 (sent by embargoctl after it moves a date
  * or releases a hold) or a reload wakes it to compute the next time
- * again.  A minute is the longest it sleeps, as a safety net.
+ * again.  Half a minute is the longest it sleeps, as a safety net.
  *
  * A release is one transaction per hold: the hold becomes "released" and
  * one outbox entry per recipient is queued, so a crash never sends a hold
@@ -26,7 +26,7 @@
 #include "../keys/keys.h"
 #include "../util/emtime.h"
 
-#define MAX_SLEEP	60
+#define MAX_SLEEP	30
 #define MAX_DUE		64
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
