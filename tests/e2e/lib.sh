@@ -348,6 +348,19 @@ for l in lines:
     assert isinstance(json.loads(l), dict), l' "$1" 2>/dev/null
 }
 
+# forwarded_advisory WHEN: $W/msg, XSA-400 (embargoed until WHEN) forwarded
+# by dev@vendor.example to friend@outsider.example
+forwarded_advisory() {
+	cat > "$W/msg" <<MSG
+From: dev@vendor.example
+To: friend@outsider.example
+Subject: Fwd: Xen Security Advisory 400
+
+*** EMBARGOED UNTIL $1 ***
+XSA-400: a guest can crash the host.
+MSG
+}
+
 # body_of FILE: the body (after the first empty line), carriage returns removed
 body_of() { tr -d '\r' < "$1" | sed '1,/^$/d'; }
 

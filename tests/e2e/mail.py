@@ -12,6 +12,11 @@ parser that is not the milter's (Python's email package, policy.default).
   mail.py header FILE NAME       a header's value, decoded, unfolded
   mail.py select NAME VALUE FILE...
                                  the files whose header NAME is VALUE
+  mail.py count SUBJECT MAILDIR...
+                                 for each maildir, "COPIES IDS MAILDIR": how
+                                 many of its messages (new/) have that exact
+                                 Subject, and how many distinct Message-IDs
+                                 they carry (one process for many mailboxes)
   mail.py tree FILE              the content types, one part a line, indented
   mail.py text FILE [N]          every text part (text/*, HTML aside) decoded,
                                  or the N-th one (from 0), in order
@@ -199,6 +204,20 @@ def cmd_select(name, value, paths):
     return 0
 
 
+def cmd_count(subject, dirs):
+    import os
+    for d in dirs:
+        n, ids = 0, set()
+        new = os.path.join(d, 'new')
+        for f in sorted(os.listdir(new)) if os.path.isdir(new) else []:
+            m = load(os.path.join(new, f))
+            if str(m.get('Subject')) == subject:
+                n += 1
+                ids.add(str(m.get('Message-ID')))
+        print(n, len(ids), d)
+    return 0
+
+
 def main(argv):
     if len(argv) < 3:
         sys.stderr.write(__doc__)
@@ -212,6 +231,8 @@ def main(argv):
         return cmd_part(*args)
     if cmd == 'select' and len(args) >= 2:
         return cmd_select(args[0], args[1], args[2:])
+    if cmd == 'count' and len(args) >= 1:
+        return cmd_count(args[0], args[1:])
     if cmd == 'tree' and len(args) == 1:
         return cmd_tree(args[0])
     if cmd == 'text' and len(args) in (1, 2):

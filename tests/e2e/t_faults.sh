@@ -21,23 +21,12 @@ post() {	# post ID [ATTACH] [WHEN]: a signed post of XSA-ID, encrypted to the li
 	mutt_post "$W/p$1.eml" "$W/d$1" "$LIST_FPR" "${2:-}"
 }
 send_post() { cp "$W/p$1.eml" "$W/msg"; send security@example.org predisclosure@lists.example.org; }
-# distinct ID: how many members hold exactly one copy (one Message-ID) of
-# XSA-ID, their mail read with Python's email package (one process for all)
+# distinct ID: how many members hold exactly one copy (one Message-ID) of XSA-ID
 distinct() {
 	local i
-	for i in $(seq 1 $NMEMBERS); do maildir "${MEMBER_ADDR[$i]}"; done |
-	    /usr/bin/python3 -c 'import email, email.policy, os, sys
-want = "Embargoed security advisory XSA-" + sys.argv[1]
-n = 0
-for d in sys.stdin.read().split():
-    ids = set()
-    for f in os.listdir(os.path.join(d, "new")) if os.path.isdir(os.path.join(d, "new")) else []:
-        with open(os.path.join(d, "new", f), "rb") as fp:
-            m = email.message_from_binary_file(fp, policy=email.policy.default)
-        if str(m.get("Subject")) == want:
-            ids.add(str(m.get("Message-ID")))
-    n += len(ids) == 1
-print(n)' "$1"
+	mailpy count "Embargoed security advisory XSA-$1" \
+	    $(for i in $(seq 1 $NMEMBERS); do maildir "${MEMBER_ADDR[$i]}"; done) |
+	    awk '$1 >= 1 && $2 == 1 { n++ } END { print n + 0 }'
 }
 all_copies() {	# all_copies ID SECONDS: every member holds its copy of XSA-ID, once
 	local end=$((SECONDS + $2))

@@ -73,14 +73,7 @@ send alice@vendor.example bob@outsider.example
 check "through the chrooted smtpd, a plain mail passes (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
 check "... and is delivered" wait_delivered bob@outsider.example 1 20
 when=$(utc_in 86400)
-cat > "$W/msg" <<MSG
-From: dev@vendor.example
-To: friend@outsider.example
-Subject: Fwd: Xen Security Advisory 400
-
-*** EMBARGOED UNTIL $when ***
-XSA-400: a guest can crash the host.
-MSG
+forwarded_advisory "$when"
 send dev@vendor.example friend@outsider.example
 check "... and an embargoed advisory to an outsider is refused: $(reply)" \
     test "$(reply)" = "550 5.7.1 XSA-400 is under embargo until $when; not sent to <friend@outsider.example>"

@@ -75,14 +75,7 @@ tail -n +"$((m + 1))" "$W/milter.log" | sed 's/^/#   /'
 check "... and the milter's log line starts with sendmail's queue id ${qid:-?}" \
     bash -c "[ -n '$qid' ] && tail -n +$((m + 1)) '$W/milter.log' | grep -q 'embargo-milter: $qid: .*pass'"
 when=$(utc_in 86400)
-cat > "$W/msg" <<MSG
-From: dev@vendor.example
-To: friend@outsider.example
-Subject: Fwd: Xen Security Advisory 400
-
-*** EMBARGOED UNTIL $when ***
-XSA-400: a guest can crash the host.
-MSG
+forwarded_advisory "$when"
 send --port "$SM_PORT" dev@vendor.example friend@outsider.example
 check "an embargoed advisory to an outsider is refused as under Postfix: $(reply)" \
     test "$(reply)" = "550 5.7.1 XSA-400 is under embargo until $when; not sent to <friend@outsider.example>"

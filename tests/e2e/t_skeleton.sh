@@ -31,14 +31,7 @@ fi
 
 # 2. A future marker to an outsider: refused with the 5.7.1 text, nothing delivered.
 when=$(utc_in 86400)
-cat > "$W/msg" <<MSG
-From: dev@vendor.example
-To: friend@outsider.example
-Subject: Fwd: Xen Security Advisory 400
-
-*** EMBARGOED UNTIL $when ***
-XSA-400: a guest can crash the host.
-MSG
+forwarded_advisory "$when"
 send dev@vendor.example friend@outsider.example security@cloud.example
 r=$(reply)
 check "future marker to outsider refused at end of data (rc $SWAKS_RC)" test "$SWAKS_RC" = 26
