@@ -692,15 +692,19 @@ store_public_sources(struct store_txn *t,
 	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK : EM_ESTORE;
 }
 
-/* store_public_drop - remove every run filed under source; *n how many */
-
+/*
+ * store_public_drop - remove every run filed under source; *n how many.
+ * The runs are found first and deleted after: deleting under a cursor
+ * that walks a DUPSORT database with MDB_NEXT skipped some of them.
+ */
 int
 store_public_drop(struct store_txn *t, const char *source, size_t *n,
     struct em_err *err)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
-	size_t len = strlen(source);
+	size_t len = strlen(source), nkeys = 0;
+	unsigned char (*keys)[8] = NULL;
 	int rc;
 
 	*n = 0;
@@ -708,14 +712,31 @@ store_public_drop(struct store_txn *t, const char *source, size_t *n,
 		return fail(err, rc, "public");
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (v.mv_size != len || memcmp(v.mv_data, source, len) != 0)
+		if (k.mv_size != 8 || v.mv_size != len ||
+		    memcmp(v.mv_data, source, len) != 0)
 			continue;
-		if ((rc = mdb_cursor_del(c, 0)) != 0)
-			break;
-		(*n)++;
+		if ((nkeys & (nkeys - 1)) == 0)	/* 0, 1, 2, 4...: grow */
+			keys = xrealloc(keys, (nkeys ? nkeys * 2 : 1) *
+			    sizeof(*keys));
+		memcpy(keys[nkeys++], k.mv_data, 8);
 	}
 	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK : fail(err, rc, "public");
+	if (rc != MDB_NOTFOUND) {
+		free(keys);
+		return fail(err, rc, "public");
+	}
+	for (size_t i = 0; i < nkeys; i++) {
+		MDB_val key = { 8, keys[i] }, val = { len, (void *)source };
+
+		if ((rc = mdb_del(t->txn, t->s->pub, &key, &val)) != 0 &&
+		    rc != MDB_NOTFOUND)
+			break;
+		if (rc == 0)
+			(*n)++;
+		rc = 0;
+	}
+	free(keys);
+	return rc == 0 ? EM_OK : fail(err, rc, "public");
 }
 
 /* audit_last - the last record's seq and hash ("" and 0 when empty) */

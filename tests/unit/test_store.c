@@ -270,6 +270,51 @@ t_print_key_stable(void **state)
 	free(path);
 }
 
+/*
+ * public drop takes every run of one source, those it shares with another
+ * source included (a DUPSORT key with two values), and nothing else
+ */
+static int
+count_src(const char *source, size_t runs, void *ctx)
+{
+	size_t *n = ctx;
+
+	if (strcmp(source, "a.mbox") == 0)
+		n[0] += runs;
+	else
+		n[1] += runs;
+	return 0;
+}
+
+static void
+t_public_drop_all(void **state)
+{
+	struct store_txn *t = begin(true);
+	struct em_err err;
+	size_t n = 0, left[2] = { 0, 0 };
+	unsigned char h[8];
+
+	(void)state;
+	for (unsigned i = 0; i < 3000; i++) {
+		memset(h, 0, sizeof(h));
+		memcpy(h, &i, sizeof(i));
+		assert_int_equal(store_public_add(t, h, "a.mbox", &err), EM_OK);
+		if (i % 3 == 0)
+			assert_int_equal(store_public_add(t, h, "b.mbox", &err),
+			    EM_OK);
+	}
+	commit(t);
+	t = begin(true);
+	assert_int_equal(store_public_drop(t, "a.mbox", &n, &err), EM_OK);
+	commit(t);
+	assert_int_equal(n, 3000);
+	t = begin(false);
+	assert_int_equal(store_public_sources(t, count_src, left), EM_OK);
+	store_abort(t);
+	assert_int_equal(left[0], 0);
+	assert_int_equal(left[1], 1000);
+}
+
 int
 main(void)
 {
@@ -281,6 +326,7 @@ main(void)
 		cmocka_unit_test(t_prints_multi),
 		cmocka_unit_test(t_audit_chain_and_tamper),
 		cmocka_unit_test(t_print_key_stable),
+		cmocka_unit_test(t_public_drop_all),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, setup, teardown);
