@@ -102,6 +102,17 @@ load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		problem(rep, "on_error", s, "on_error = %s is unknown; write "
 		    "tempfail (the safe default) or accept", s);
 
+	s = cfg_getstr(c, "audit_passes");
+	if (strcmp(s, "advisory") == 0)
+		cfg->audit_passes = CONF_AUDIT_PASSES_ADVISORY;
+	else if (strcmp(s, "all") == 0)
+		cfg->audit_passes = CONF_AUDIT_PASSES_ALL;
+	else
+		problem(rep, "audit_passes", s, "audit_passes = %s is unknown; "
+		    "write advisory (the default: a pass of mail that concerns "
+		    "no advisory is a log line) or all (every pass is also "
+		    "audited, in a later group commit)", s);
+
 	n = cfg_getint(c, "max_message_size");
 	if (n < 1024)
 		problem_at(rep, false, 0, "max_message_size = %ld is too small; "

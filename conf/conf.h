@@ -27,6 +27,11 @@ enum conf_on_error {
 	CONF_ON_ERROR_ACCEPT = 1,
 };
 
+enum conf_audit_passes {
+	CONF_AUDIT_PASSES_ADVISORY = 0,	/* passes about an advisory only */
+	CONF_AUDIT_PASSES_ALL = 1,	/* every pass, in a later group commit */
+};
+
 /* What an address is to the policy. */
 enum conf_role {
 	CONF_ROLE_NONE = 0,
@@ -52,6 +57,7 @@ struct config {
 	char   *gnupg_home;
 	char   *user;
 	enum conf_on_error on_error;
+	enum conf_audit_passes audit_passes;
 	size_t	max_message_size;
 	size_t	state_map_size;		/* LMDB map: the most state_dir holds */
 	long	max_embargo;		/* seconds */

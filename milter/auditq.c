@@ -16,6 +16,7 @@
 /* System library. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Application-specific. */
@@ -25,6 +26,7 @@
 struct waiter {
 	int	(*fn)(struct store_txn *, void *, struct em_err *);
 	void   *arg;
+	void	(*release)(void *, int, const char *);	/* txq_post: nobody waits */
 	int	rc;
 	bool	done;
 	char	why[512];
@@ -56,7 +58,13 @@ commit_batch(struct waiter *batch)
 	else if (t != NULL)
 		store_abort(t);
 	pthread_mutex_lock(&lock);
-	for (struct waiter *w = batch; w != NULL; w = w->next) {
+	for (struct waiter *w = batch, *next; w != NULL; w = next) {
+		next = w->next;
+		if (w->release != NULL) {
+			w->release(w->arg, rc, err.msg);
+			free(w);
+			continue;
+		}
 		w->rc = rc;
 		(void)snprintf(w->why, sizeof(w->why), "%s", err.msg);
 		w->done = true;
@@ -96,7 +104,7 @@ int
 txq_run(int (*fn)(struct store_txn *, void *, struct em_err *), void *arg,
     struct em_err *err)
 {
-	struct waiter w = { fn, arg, 0, false, "", NULL };
+	struct waiter w = { fn, arg, NULL, 0, false, "", NULL };
 
 	pthread_mutex_lock(&lock);
 	*tail = &w;
@@ -106,6 +114,27 @@ txq_run(int (*fn)(struct store_txn *, void *, struct em_err *), void *arg,
 		pthread_cond_wait(&done, &lock);
 	pthread_mutex_unlock(&lock);
 	return w.rc < 0 ? em_fail(err, w.rc, "%s", w.why) : EM_OK;
+}
+
+/*
+ * txq_post - queue fn for the next shared transaction and return at once;
+ * release(arg, rc, why) runs after that commit (or its failure), on the
+ * writer thread.  For records nobody waits for (SPEC 5: audit_passes = all).
+ */
+void
+txq_post(int (*fn)(struct store_txn *, void *, struct em_err *), void *arg,
+    void (*release)(void *, int, const char *))
+{
+	struct waiter *w = xcalloc(1, sizeof(*w));
+
+	w->fn = fn;
+	w->arg = arg;
+	w->release = release;
+	pthread_mutex_lock(&lock);
+	*tail = w;
+	tail = &w->next;
+	pthread_cond_signal(&work);
+	pthread_mutex_unlock(&lock);
 }
 
 /* append_audit - txq_run() work: one audit record */

@@ -153,6 +153,34 @@ resend_key(struct msg_ctx *m, const struct facts *f)
 	buf_free(&k);
 }
 
+/*
+ * decide - the decision on the facts, in a read view of the state; with
+ * quick, facts from policy_read_quick(), good only for a plain pass
+ */
+static int
+decide(struct msg_ctx *m, struct facts *f, const struct policy_envelope *env,
+    bool quick, struct policy_decision *d, struct em_err *err)
+{
+	struct store_view vc;
+	struct policy_view view;
+
+	if (quick) {
+		struct policy_limits lim = { m->cfg->mime_max_depth,
+		    m->cfg->mime_max_parts, m->cfg->max_header_size };
+
+		if (policy_read_quick(m->raw.data ? m->raw.data : "",
+		    m->raw.len, &lim, f, err) != EM_OK)
+			return 1;
+		policy_classify(m->cfg, f);
+	}
+	if (store_view_open(&vc, &view, state_store(), state_print_key(),
+	    time(NULL), err) < 0)
+		return EM_EIO;
+	policy_decide(m->cfg, f, env, &view, vc.now, d);
+	store_view_close(&vc);
+	return quick && !d->plain ? 1 : EM_OK;
+}
+
 /* eom_process - the whole pipeline for one collected message */
 
 sfsistat
@@ -161,14 +189,13 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 	const struct config *cfg = m->cfg;
 	struct policy_envelope env = { m->sender,
 	    (const char *const *)m->rcpts.v, m->rcpts.n };
-	struct store_view vc;
-	struct policy_view view;
 	struct policy_decision d;
 	struct em_err err;
 	struct facts f;
 	char why[600], sha[SHA256_HEX];
 	bool resent = false;
 	sfsistat r;
+	int rc;
 
 	em_err_clear(&err);
 	if (m->header_too_big || m->too_big) {
@@ -179,18 +206,35 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 		    cfg->max_message_size);
 		return refuse_limit(ctx, m, "552", "5.3.4", why);
 	}
+	/*
+	 * Plain text mail is read first without its MIME tree: if that
+	 * decides a plain pass, it is one; anything else is read in full.
+	 */
 	facts_init(&f);
-	if ((r = read_message(ctx, m, &f)) != SMFIS_CONTINUE) {
+	if ((rc = decide(m, &f, &env, true, &d, &err)) > 0) {
 		facts_free(&f);
-		return r;
+		facts_init(&f);
+		em_err_clear(&err);
+		if ((r = read_message(ctx, m, &f)) != SMFIS_CONTINUE) {
+			facts_free(&f);
+			return r;
+		}
+		rc = decide(m, &f, &env, false, &d, &err);
 	}
-	if (store_view_open(&vc, &view, state_store(), state_print_key(),
-	    time(NULL), &err) < 0) {
+	if (rc < 0) {
 		facts_free(&f);
 		return verdict_internal(ctx, m, err.msg);
 	}
-	policy_decide(cfg, &f, &env, &view, vc.now, &d);
-	store_view_close(&vc);
+	if (d.plain) {
+		if (cfg->audit_passes == CONF_AUDIT_PASSES_ALL) {
+			sha256_hex(m->raw.data ? m->raw.data : "", m->raw.len,
+			    sha);
+			audit_pass_later(m, &f, &d, sha);
+		}
+		r = verdict_apply(ctx, m, &d);
+		facts_free(&f);
+		return r;
+	}
 	sha256_hex(m->raw.data ? m->raw.data : "", m->raw.len, sha);
 	resend_key(m, &f);
 

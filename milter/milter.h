@@ -88,12 +88,18 @@ int	public_posting(const struct config *cfg, const struct facts *f,
 int	audit_decision(struct store_txn *t, const struct msg_ctx *m,
 	    const struct facts *f, const struct policy_decision *d,
 	    const char *msg_sha, struct em_err *err);
+/* A pass that concerns no advisory, under audit_passes = all: queued for
+ * a later group commit, never awaited (SPEC 5). */
+void	audit_pass_later(const struct msg_ctx *m, const struct facts *f,
+	    const struct policy_decision *d, const char *msg_sha);
 
 /* auditq.c: group commit of small write transactions. */
 int	auditq_start(void);
 void	auditq_stop(void);
 int	txq_run(int (*fn)(struct store_txn *, void *, struct em_err *),
 	    void *arg, struct em_err *err);
+void	txq_post(int (*fn)(struct store_txn *, void *, struct em_err *),
+	    void *arg, void (*release)(void *, int, const char *));
 int	auditq_commit(struct store_audit *a, struct em_err *err);
 
 /* fanout.c: rule 1, committed before the MTA is answered. */

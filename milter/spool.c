@@ -17,6 +17,7 @@
 
 /* Application-specific. */
 #include "spool.h"
+#include "../util/sha256.h"
 #include "../store/store.h"
 
 #define CHUNK	((size_t)8 * 1024)	/* on each session thread's stack */
@@ -30,12 +31,8 @@ static int gate_in;
 int
 spool_lib_init(struct em_err *err)
 {
-	if (gcry_check_version(GCRYPT_VERSION) == NULL)
-		return em_fail(err, EM_EIO, "libgcrypt %s or later is needed",
-		    GCRYPT_VERSION);
-	(void)gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-	(void)gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
-	return EM_OK;
+	(void)err;
+	return crypto_lib_init();
 }
 
 void

@@ -292,7 +292,7 @@ rule_hold(const struct config *cfg, const struct facts *f,
 static bool
 rule_leak(const struct config *cfg, const struct facts *f,
     const struct policy_envelope *env, const struct policy_view *view,
-    time_t now, struct policy_decision *d)
+    time_t now, bool *seen, struct policy_decision *d)
 {
 	char who[256];
 	const char *id = NULL;
@@ -309,6 +309,7 @@ rule_leak(const struct config *cfg, const struct facts *f,
 	} else {
 		return false;
 	}
+	*seen = true;
 	if (outsiders(cfg, env, who, sizeof(who)) == 0)
 		return false;
 	(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s", id);
@@ -324,6 +325,8 @@ policy_decide(const struct config *cfg, const struct facts *f,
     const struct policy_envelope *env, const struct policy_view *view,
     time_t now, struct policy_decision *d)
 {
+	bool seen = false;
+
 	memset(d, 0, sizeof(*d));
 	d->is_team = is_team(cfg, f, env);
 	(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s",
@@ -350,9 +353,16 @@ policy_decide(const struct config *cfg, const struct facts *f,
 	}
 	if (rule_hold(cfg, f, env, view, now, d))
 		return;
-	if (rule_leak(cfg, f, env, view, now, d))
+	if (rule_leak(cfg, f, env, view, now, &seen, d))
 		return;
 	set(d, POLICY_PASS, "250", "2.0.0", "received");
+	/* SPEC 5: a pass of mail that concerns no advisory needs no
+	 * durable record before the answer. */
+	d->plain = !d->is_team && !seen && view != NULL &&
+	    f->marker.kind == POLICY_MARKER_NONE &&
+	    f->bad_marker.kind == POLICY_MARKER_NONE &&
+	    (f->advisory_id[0] == '\0' ||
+	    (view->lookup != NULL && view->lookup(view->ctx, f->advisory_id) == NULL));
 	(void)snprintf(d->reason, sizeof(d->reason), "%s",
 	    f->bad_marker.kind == POLICY_MARKER_BAD ?
 	    "pass; an embargo phrase without a readable date is not a marker "

@@ -346,6 +346,108 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 	return rc;
 }
 
+/*
+ * quick_text - the body of a message with a simple header block, as the
+ * full read would have its text: identity transfer encoding, text/plain
+ * in US-ASCII or valid UTF-8, no NUL, no OpenPGP armor.  NULL otherwise.
+ */
+static const char *
+quick_body(GMimeObject *o, const char *body, size_t n)
+{
+	GMimeContentType *ct;
+	GMimeParamList *pl;
+	const char *cs = NULL;
+	bool ascii = true;
+
+	if (o == NULL || !GMIME_IS_TEXT_PART(o))
+		return NULL;
+	switch (g_mime_part_get_content_encoding(GMIME_PART(o))) {
+	case GMIME_CONTENT_ENCODING_DEFAULT:
+	case GMIME_CONTENT_ENCODING_7BIT:
+	case GMIME_CONTENT_ENCODING_8BIT:
+	case GMIME_CONTENT_ENCODING_BINARY:
+		break;
+	default:
+		return NULL;
+	}
+	ct = g_mime_object_get_content_type(o);
+	if (ct == NULL || !g_mime_content_type_is_type(ct, "text", "plain"))
+		return NULL;
+	pl = g_mime_content_type_get_parameters(ct);
+	for (int i = 0; pl != NULL && i < g_mime_param_list_length(pl); i++) {
+		GMimeParam *prm = g_mime_param_list_get_parameter_at(pl, i);
+		const char *name = g_mime_param_get_name(prm);
+
+		if (g_ascii_strcasecmp(name, "charset") == 0)
+			cs = g_mime_param_get_value(prm);
+		else if (g_ascii_strcasecmp(name, "format") != 0 &&
+		    g_ascii_strcasecmp(name, "delsp") != 0)
+			return NULL;
+	}
+	if (cs != NULL && g_ascii_strcasecmp(cs, "us-ascii") != 0 &&
+	    g_ascii_strcasecmp(cs, "utf-8") != 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (body[i] == '\0')
+			return NULL;
+		if ((unsigned char)body[i] >= 0x80)
+			ascii = false;
+	}
+	if (!ascii && (cs == NULL || g_ascii_strcasecmp(cs, "utf-8") != 0 ||
+	    !g_utf8_validate_len(body, n, NULL)))
+		return NULL;
+	if (memmem(body, n, "-----BEGIN PGP", 14) != NULL)
+		return NULL;
+	return body;
+}
+
+/*
+ * policy_read_quick - the facts of a plain text message (the commonest
+ * mail) without building its MIME tree: the header block is parsed by
+ * GMime, the body taken as it is when quick_body() says the full read
+ * would give the same text.  Returns EM_OK with subject, Message-ID and
+ * text filled (not from, date or forward: enough to classify and decide
+ * a pass, nothing more), 1 when the message needs policy_read(), or an
+ * error as policy_read() would give.
+ */
+int
+policy_read_quick(const char *msg, size_t len, const struct policy_limits *lim,
+    struct facts *f, struct em_err *err)
+{
+	size_t hl = header_len(msg, len), bstart;
+	GMimeParser *p;
+	GMimeMessage *m;
+	const char *v, *body;
+
+	if (hl > lim->max_header)
+		return em_fail(err, EM_ELIMIT, "header block larger than %zu "
+		    "bytes", lim->max_header);
+	if (hl >= len)
+		return 1;
+	bstart = hl + (msg[hl] == '\r' ? 2 : 1);
+	p = parser_for(msg, hl);
+	m = g_mime_parser_construct_message(p, NULL);
+	g_object_unref(p);
+	if (m == NULL)
+		return 1;
+	body = quick_body(g_mime_message_get_mime_part(m), msg + bstart,
+	    len - bstart);
+	if (body != NULL) {
+		if ((v = g_mime_message_get_subject(m)) != NULL) {
+			free(f->subject);
+			f->subject = xstrdup(v);
+		}
+		if ((v = g_mime_message_get_message_id(m)) != NULL)
+			f->message_id = xstrdup(v);
+		f->parts = f->depth = 1;
+		f->has_first_text = true;
+		f->first_text = 0;
+		text_add(f, body, len - bstart);
+	}
+	g_object_unref(m);
+	return body != NULL ? EM_OK : 1;
+}
+
 /* take_header - replace *dst with a header of o, if o has it */
 
 static void

@@ -99,6 +99,14 @@ void	facts_free(struct facts *f);
 int	policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 	    struct facts *f, struct em_err *err);
 /*
+ * The same facts for a plain text message without its MIME tree (subject,
+ * Message-ID, text; enough to decide a pass): EM_OK, or 1 when the message
+ * needs policy_read().
+ */
+int	policy_read_quick(const char *msg, size_t len,
+	    const struct policy_limits *lim, struct facts *f,
+	    struct em_err *err);
+/*
  * Read one more entity (a decrypted part) into the same facts.  payload:
  * the entity is the whole message's encrypted payload, so a Subject, From
  * or Date among its headers is a protected header (as Thunderbird and
@@ -191,6 +199,9 @@ struct policy_decision {
 	bool	embargo_kept;		/* ... by its registered date: the post
 					   had no marker */
 	bool	is_team;		/* the sender is the team */
+	bool	plain;			/* PASS of mail that concerns no
+					   advisory: no id registered, no
+					   marker, quotes none (SPEC 5) */
 };
 
 /* A notice from the list to the team: ids, dates, counts, never text. */

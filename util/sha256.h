@@ -1,7 +1,7 @@
 /*
  * sha256.h - SHA-256 and HMAC-SHA-256 as lower-case hex
  *
- * A thin wrapper, so that GLib's checksum types stay out of the callers.
+ * A thin wrapper over libgcrypt, so that its types stay out of the callers.
  */
 #ifndef SHA256_H
 #define SHA256_H
@@ -9,6 +9,9 @@
 #include <stddef.h>
 
 #define SHA256_HEX	65	/* 64 hex digits and a NUL */
+
+/* libgcrypt's set-up, once per process (the functions below call it). */
+int	crypto_lib_init(void);
 
 void	sha256_hex(const void *p, size_t n, char out[SHA256_HEX]);
 void	hmac_sha256_hex(const void *key, size_t keylen, const void *p, size_t n,

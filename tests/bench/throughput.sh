@@ -1,42 +1,57 @@
 #!/bin/bash
-# throughput.sh - make bench (second part): Postfix throughput with the
-# milter against the same Postfix without it, side by side in one run, and
-# Debian's opendkim (verify mode) as the milter people already run.
+# throughput.sh - make bench (second part): Postfix throughput of
+# pass-through mail with each milter, side by side in one run.
 #
-# smtp-source, 10 sessions, BENCH_MSGS (3000) messages of 4 KB to a
-# discard transport, BENCH_ROUNDS (3) alternating rounds of: no milter,
-# embargo-milter with 0 advisories, opendkim, embargo-milter with 200
-# advisories under embargo.  Also the milter's own CPU time per message
-# (utime+stime from /proc), less noisy than throughput.
+# One Postfix, one listener per path, all to a discard transport:
+#   none      no milter
+#   null      tests/bench/null_milter: negotiates the protocol steps ours
+#             does, keeps the message, accepts everything (the ceiling)
+#   parse     the same plus a GMime parse of every message
+#   ours      embargo-milter
+#   opendkim  Debian's opendkim in verify mode (the milter people run)
+# Three messages (smtp-source -F, 10 sessions): 4 KB plain text, 20 KB
+# multipart with a base64 attachment, 200 KB plain text; public text from
+# the machine's own documentation.  Rounds alternate the paths; ours runs
+# first with 0 advisories, then with BENCH_ADVISORIES (200) under embargo
+# and BENCH_RUNS (50000) public-text word runs loaded.  Every round checks
+# that Postfix took every message.  CPU per message: utime+stime of the
+# milter's process over its rounds (from /proc).
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 MILTER_BIN=$TOP/build/embargo-milter
 CTL_BIN=$TOP/build/embargoctl
+NULL_BIN=$TOP/build/bench/null_milter
 . "$TOP/tests/e2e/lib.sh"
-MSGS=${BENCH_MSGS:-3000}
 ROUNDS=${BENCH_ROUNDS:-3}
 NADV=${BENCH_ADVISORIES:-200}
+NRUNS=${BENCH_RUNS:-50000}
+KINDS=${BENCH_MSG_KINDS:-plain4k multi20k plain200k}
+PATHS=${BENCH_PATHS:-none null parse ours opendkim}
+declare -A COUNT=([plain4k]=${BENCH_MSGS:-3000} [multi20k]=2000 [plain200k]=300)
+[ -x "$NULL_BIN" ] || { echo "bench: $NULL_BIN is missing: run make bench"; exit 1; }
 command -v opendkim >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
     --no-install-recommends opendkim >/dev/null
 e2e_start --keys 0
-# No members: the 200 advisories are registered, their copies go nowhere.
 milter_stop
-# Unix sockets for both milters (over TCP both lose far more: see the note).
-SOCK=$W/milter.sock
-if [ "${BENCH_TCP:-}" != 1 ]; then
-	sed -i "s|^socket = .*|socket = \"unix:$SOCK\"|" "$W/milter.conf"
-	postconf -c "$W/pf" -e "smtpd_milters = unix:$SOCK"
-fi
-NOMILTER_PORT=$(free_port); ODK_PORT=$((NOMILTER_PORT + 1)); ODK_MILTER=$((NOMILTER_PORT + 2))
+# Unix sockets for every milter.
+sed -i "s|^socket = .*|socket = \"unix:$W/ours.sock\"|" "$W/milter.conf"
+postconf -c "$W/pf" -e "smtpd_milters = unix:$W/ours.sock"
+declare -A PORT SOCK PIDF
+p=$(free_port)
+PORT[none]=$p; PORT[null]=$((p + 1)); PORT[parse]=$((p + 2)); PORT[opendkim]=$((p + 3))
+PORT[ours]=$SMTP_PORT
+SOCK[null]=$W/null.sock; SOCK[parse]=$W/parse.sock; SOCK[opendkim]=$W/odk/odk.sock
 cat >> "$W/pf/master.cf" <<MASTER
-127.0.0.1:$NOMILTER_PORT inet n - n - - smtpd -o smtpd_milters=
-127.0.0.1:$ODK_PORT inet n - n - - smtpd -o smtpd_milters=$([ "${BENCH_TCP:-}" = 1 ] && echo "inet:127.0.0.1:$ODK_MILTER" || echo "unix:$W/odk/odk.sock")
+127.0.0.1:${PORT[none]} inet n - n - - smtpd -o smtpd_milters=
+127.0.0.1:${PORT[null]} inet n - n - - smtpd -o smtpd_milters=unix:${SOCK[null]}
+127.0.0.1:${PORT[parse]} inet n - n - - smtpd -o smtpd_milters=unix:${SOCK[parse]}
+127.0.0.1:${PORT[opendkim]} inet n - n - - smtpd -o smtpd_milters=unix:${SOCK[opendkim]}
 MASTER
 postconf -c "$W/pf" -e 'default_transport = discard:' 'relay_transport = discard:' \
     'smtpd_client_connection_count_limit = 0' 'smtpd_client_connection_rate_limit = 0'
 postfix -c "$W/pf" reload >/dev/null 2>&1
 cat > "$W/opendkim.conf" <<ODK
 Mode v
-Socket $([ "${BENCH_TCP:-}" = 1 ] && echo "inet:$ODK_MILTER@127.0.0.1" || echo "local:$W/odk/odk.sock")
+Socket local:${SOCK[opendkim]}
 UMask 000
 Syslog no
 UserID opendkim
@@ -44,39 +59,88 @@ PidFile $W/opendkim.pid
 ODK
 mkdir -p "$W/odk" && chown opendkim "$W/odk"
 opendkim -x "$W/opendkim.conf" -f > "$W/opendkim.log" 2>&1 &
-echo $! > "$W/odk.pid"
-if [ "${BENCH_TCP:-}" = 1 ]; then
-	milter_start
-else
-	"$MILTER_BIN" -f -c "$W/milter.conf" >>"$W/milter.log" 2>&1 &
-	echo $! > "$W/milter.pid"
-	for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
-	sleep 0.5
-	chmod 0666 "$SOCK"	# the bench's Postfix user is not in the daemon's group
-	for _ in $(seq 1 100); do [ -S "$W/odk/odk.sock" ] && break; sleep 0.1; done
-fi
-wait_port "$NOMILTER_PORT" 10 && wait_port "$ODK_PORT" 10 ||
-    { echo "bench: listeners did not start"; exit 1; }
-trap 'kill "$(cat "$W/odk.pid")" 2>/dev/null; e2e_cleanup' EXIT
+echo $! > "$W/odk.pid"; PIDF[opendkim]=$W/odk.pid
+"$NULL_BIN" -s "unix:${SOCK[null]}" > "$W/null.log" 2>&1 &
+echo $! > "$W/null.pid"; PIDF[null]=$W/null.pid
+"$NULL_BIN" -p -s "unix:${SOCK[parse]}" > "$W/parse.log" 2>&1 &
+echo $! > "$W/parse.pid"; PIDF[parse]=$W/parse.pid
+"$MILTER_BIN" -f -c "$W/milter.conf" >>"$W/milter.log" 2>&1 &
+echo $! > "$W/milter.pid"; PIDF[ours]=$W/milter.pid
+trap 'for f in "$W/odk.pid" "$W/null.pid" "$W/parse.pid"; do kill "$(cat "$f")" 2>/dev/null; done; e2e_cleanup' EXIT
+for s in "$W/ours.sock" "${SOCK[null]}" "${SOCK[parse]}" "${SOCK[opendkim]}"; do
+	for _ in $(seq 1 100); do [ -S "$s" ] && break; sleep 0.1; done
+	[ -S "$s" ] || { echo "bench: no milter socket $s (see $W/*.log)"; exit 1; }
+	chmod 0666 "$s"	# the bench's Postfix user is not in the milters' groups
+done
+for path in $PATHS; do
+	wait_port "${PORT[$path]}" 10 || { echo "bench: listener for $path did not start"; exit 1; }
+done
 
-cpu() { awk '{ print $14 + $15 }' "/proc/$(cat "$W/milter.pid")/stat"; }
-run() {	# run PORT: messages per second; every message must be accepted
-	local t0 t1 before after
-	before=$(grep -c 'status=sent' "$W/pf/maillog")
+# The messages: real text from the machine's documentation, composed by
+# Python's email package (not our MIME code).
+python3 - "$W" <<'PY'
+import glob, gzip, os, sys
+from email.message import EmailMessage
+w = sys.argv[1]
+text = ""
+for f in sorted(glob.glob("/usr/share/doc/*/changelog.Debian.gz")):
+    text += gzip.open(f, "rt", errors="replace").read()
+    if len(text) > 400000:
+        break
+text = "".join(c if ord(c) < 128 else "?" for c in text)
+def plain(name, size):
+    m = EmailMessage()
+    m["From"] = "dev@vendor.example"; m["To"] = "rcpt@sink.bench.example"
+    m["Subject"] = "Release notes, part %s" % name
+    m["Message-ID"] = "<%s@vendor.example>" % name
+    body = text[:size]
+    m.set_content(body[:body.rfind("\n") + 1], cte="7bit")
+    open(os.path.join(w, name + ".eml"), "w").write(m.as_string())
+plain("plain4k", 3600)
+plain("plain200k", 200000)
+m = EmailMessage()
+m["From"] = "dev@vendor.example"; m["To"] = "rcpt@sink.bench.example"
+m["Subject"] = "Build log attached"; m["Message-ID"] = "<multi20k@vendor.example>"
+m.set_content(text[:2000])
+blob = open("/usr/share/common-licenses/GPL-3", "rb").read()[:13000]
+m.add_attachment(gzip.compress(blob) + blob[:13000 - len(gzip.compress(blob))],
+    maintype="application", subtype="octet-stream", filename="build.log.gz")
+open(os.path.join(w, "multi20k.eml"), "w").write(m.as_string())
+PY
+for k in $KINDS; do echo "# $k: $(wc -c < "$W/$k.eml") bytes"; done
+
+cpu() { awk '{ print $14 + $15 }' "/proc/$(cat "${PIDF[$1]}")/stat"; }
+LOGPOS=0
+run() {	# run PATH KIND: messages per second; every message must be accepted
+	local n=${COUNT[$2]} t0 t1 got=0
+	LOGPOS=$(stat -c %s "$W/pf/maillog")
 	t0=$(date +%s.%N)
-	smtp-source -s 10 -m "$MSGS" -l 4096 -f sender@bench.example \
-	    -t rcpt@sink.bench.example "127.0.0.1:$1" >/dev/null 2>&1
+	smtp-source -s 10 -m "$n" -F "$W/$2.eml" -f dev@vendor.example \
+	    -t rcpt@sink.bench.example "127.0.0.1:${PORT[$1]}" >/dev/null 2>&1
 	t1=$(date +%s.%N)
-	for _ in $(seq 1 100); do
-		after=$(grep -c 'status=sent' "$W/pf/maillog")
-		[ $((after - before)) -ge "$MSGS" ] && break
+	for _ in $(seq 1 150); do
+		got=$(tail -c +$((LOGPOS + 1)) "$W/pf/maillog" | grep -c 'status=sent')
+		[ "$got" -ge "$n" ] && break
 		sleep 0.2
 	done
-	if [ $((after - before)) -lt "$MSGS" ] || grep -q 'milter-reject' "$W/pf/maillog"; then
-		echo "bench: port $1 did not accept all $MSGS messages ($((after - before))); see $W/pf/maillog" >&2
+	if [ "$got" -lt "$n" ] || tail -c +$((LOGPOS + 1)) "$W/pf/maillog" | grep -q 'milter-reject'; then
+		echo "bench: $1 did not accept all $n $2 messages ($got); see $W/pf/maillog" >&2
 		exit 1
 	fi
-	awk -v a="$t0" -v b="$t1" -v n="$MSGS" 'BEGIN { printf "%.0f", n / (b - a) }'
+	awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%.0f", n / (b - a) }'
+}
+load_public() {	# public text of the machine's documentation: NRUNS word runs or more
+	python3 - "$W/public.mbox" <<'PY'
+import glob, gzip, sys, mailbox, email.message
+box = mailbox.mbox(sys.argv[1])
+for f in sorted(glob.glob("/usr/share/doc/*/changelog.Debian.gz"))[::-1][:400]:
+    m = email.message.EmailMessage()
+    m["From"] = "changelog@debian.example"; m["Subject"] = f
+    m.set_content(gzip.open(f, "rt", errors="replace").read()[:60000])
+    box.add(m)
+box.flush()
+PY
+	runuser -u nobody -- "$CTL_BIN" -c "$W/milter.conf" public add "$W/public.mbox" 2>&1 | tail -n 1
 }
 register_advisories() {	# N inline-signed posts, each registers an embargoed advisory
 	local i when
@@ -92,42 +156,58 @@ register_advisories() {	# N inline-signed posts, each registers an embargoed adv
 	done
 }
 
-declare -A SUM CPU
-row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
-rounds() {	# rounds LABEL: ROUNDS alternating rounds of none, ours (LABEL), opendkim
-	local r kind port c0 c1 rate
+declare -A RATE CPUT
+rounds() {	# rounds STAGE: ROUNDS alternating rounds of every path, every kind
+	local r k path c0 c1 rate
 	for r in $(seq 1 "$ROUNDS"); do
-		for kind in none "$1" opendkim; do
-			case $kind in
-			none) port=$NOMILTER_PORT ;; opendkim) port=$ODK_PORT ;; *) port=$SMTP_PORT ;;
-			esac
-			c0=$(cpu); rate=$(run "$port"); c1=$(cpu)
-			SUM[$kind]="${SUM[$kind]:-} $rate"
-			[ "$kind" = "$1" ] && CPU[$kind]="${CPU[$kind]:-} $(( c1 - c0 ))"
-			echo "# round $r: $kind $rate msg/s"
+		for k in $KINDS; do
+			for path in $PATHS; do
+				c0=0; [ -n "${PIDF[$path]:-}" ] && c0=$(cpu "$path")
+				rate=$(run "$path" "$k") || exit 1
+				c1=0; [ -n "${PIDF[$path]:-}" ] && c1=$(cpu "$path")
+				RATE[$1,$k,$path]="${RATE[$1,$k,$path]:-} $rate"
+				CPUT[$1,$k,$path]=$(( ${CPUT[$1,$k,$path]:-0} + c1 - c0 ))
+				echo "# $1 round $r: $k $path $rate msg/s"
+			done
 		done
 	done
 }
-rounds milter0
+rounds 0
+load_public
 register_advisories "$NADV"
 echo "# registered $("$CTL_BIN" -c "$W/milter.conf" advisories 2>/dev/null | grep -c embargoed) advisories under embargo"
-rounds "milter$NADV"
+rounds "$NADV"
 hz=$(getconf CLK_TCK)
 med() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-none=$(echo "${SUM[none]}" | med)
+label() {
+	case $1 in
+	none) echo "no milter" ;; null) echo "null milter (ceiling)" ;;
+	parse) echo "parse-only milter" ;; opendkim) echo "opendkim (verify)" ;;
+	ours) echo "**embargo-milter**" ;;
+	esac
+}
 out=$TOP/build/bench-throughput.md
 {
-echo "socket: $([ "${BENCH_TCP:-}" = 1 ] && echo TCP || echo unix), $MSGS messages of 4 KB, 10 sessions"
-echo
-echo "| path | msg/s (median of $ROUNDS+$ROUNDS rounds; none: of all) | ratio to no milter | milter CPU ms/msg |"
-echo "| --- | ---: | ---: | ---: |"
-row "no milter" "$none" "1.00 | -"
-for kind in milter0 "milter$NADV" opendkim; do
-	m=$(echo "${SUM[$kind]}" | med)
-	cpu_ms="-"
-	[ -n "${CPU[$kind]:-}" ] && cpu_ms=$(echo "${CPU[$kind]}" | tr ' ' '\n' | grep . |
-	    awk -v hz="$hz" -v n="$MSGS" '{ s += $1; k++ } END { printf "%.3f", s * 1000 / hz / (n * k) }')
-	row "$kind" "$m" "$(awk -v a="$m" -v b="$none" 'BEGIN { printf "%.2f", a / b }') | $cpu_ms"
+echo "unix sockets, 10 sessions, $ROUNDS rounds per stage, median msg/s; ratios of medians"
+for stage in 0 "$NADV"; do
+	for k in $KINDS; do
+		echo
+		echo "$k ($(wc -c < "$W/$k.eml") bytes, ${COUNT[$k]} per round), stage: $stage advisories under embargo$([ "$stage" != 0 ] && echo ", public text loaded")"
+		echo
+		echo "| path | msg/s | of no milter | of null milter | milter CPU ms/msg |"
+		echo "| --- | ---: | ---: | ---: | ---: |"
+		none=$(echo "${RATE[$stage,$k,none]}" | med)
+		null=$(echo "${RATE[$stage,$k,null]}" | med)
+		for path in $PATHS; do
+			m=$(echo "${RATE[$stage,$k,$path]}" | med)
+			c="-"
+			[ -n "${PIDF[$path]:-}" ] && c=$(awk -v t="${CPUT[$stage,$k,$path]}" -v hz="$hz" \
+			    -v n="$(( ${COUNT[$k]} * ROUNDS ))" 'BEGIN { printf "%.3f", t * 1000 / hz / n }')
+			printf '| %s | %s | %s | %s | %s |\n' "$(label "$path")" "$m" \
+			    "$(awk -v a="$m" -v b="$none" 'BEGIN { printf "%.2f", a / b }')" \
+			    "$(awk -v a="$m" -v b="$null" 'BEGIN { printf "%.2f", a / b }')" "$c"
+		done
+	done
 done
 } | tee "$out"
 echo "# table written to $out"

@@ -154,14 +154,15 @@ t_bad_regex_and_duration(void **st)
 	struct conf_report rep = { 0 };
 	struct config *cfg = test_conf_with(
 	    "advisory_id = { \"XSA-[0-9\" }\nmax_embargo = \"three weeks\"\n"
-	    "on_error = maybe\n", &rep);
+	    "on_error = maybe\naudit_passes = some\n", &rep);
 
 	(void)st;
 	assert_null(cfg);
-	assert_int_equal(rep.errors, 3);
+	assert_int_equal(rep.errors, 4);
 	assert_true(test_report_has(&rep, ":4: advisory_id \"XSA-[0-9\" is not a valid"));
 	assert_true(test_report_has(&rep, ":5: max_embargo = \"three weeks\""));
 	assert_true(test_report_has(&rep, ":6: on_error = maybe is unknown"));
+	assert_true(test_report_has(&rep, ":7: audit_passes = some is unknown"));
 	conf_report_free(&rep);
 }
 

@@ -1,5 +1,6 @@
 /* test_mime - reading messages: encodings, charsets, nesting, HTML, limits */
 #include "testutil.h"
+#include <dirent.h>
 #include <gmime/gmime.h>
 #include "../../policy/policy.h"
 
@@ -33,6 +34,98 @@ t_plain(void **st)
 	assert_true(has(&f, "Hello\nworld\n"));
 	assert_false(has(&f, "\r"));
 	facts_free(&f);
+}
+
+/*
+ * same_quick - where the quick read takes a message, it gives the facts the
+ * full read gives (subject, Message-ID, text, where the text starts);
+ * returns whether it took it
+ */
+static bool
+same_quick(const char *name, const char *msg, size_t len)
+{
+	struct facts full, quick;
+	struct em_err e;
+	int rq;
+
+	facts_init(&full);
+	facts_init(&quick);
+	em_err_clear(&e);
+	rq = policy_read_quick(msg, len, &lim, &quick, &e);
+	if (rq == EM_OK) {
+		assert_int_equal(policy_read(msg, len, &lim, &full, &e), EM_OK);
+		if (strcmp(full.subject, quick.subject) != 0 ||
+		    (full.message_id == NULL) != (quick.message_id == NULL) ||
+		    (full.message_id && strcmp(full.message_id, quick.message_id)) ||
+		    full.text.len != quick.text.len ||
+		    (full.text.len && memcmp(full.text.data, quick.text.data,
+		    full.text.len) != 0) || full.first_text != quick.first_text ||
+		    full.n_crypt != 0)
+			fail_msg("%s: the quick read differs from the full read",
+			    name);
+	}
+	facts_free(&full);
+	facts_free(&quick);
+	if (getenv("TEST_QUICK_VERBOSE"))
+		print_message("%s: %s\n", name, rq == EM_OK ? "quick" : "full");
+	return rq == EM_OK;
+}
+
+/* The quick read against the full read on real mail, LF and CRLF. */
+static void
+t_quick_read_is_the_full_read(void **st)
+{
+	const char *dirs[] = { "tests/data", "tests/data/python-email" };
+	size_t taken = 0, seen = 0;
+
+	(void)st;
+	for (size_t d = 0; d < 2; d++) {
+		DIR *dir = opendir(dirs[d]);
+		struct dirent *de;
+
+		assert_non_null(dir);
+		while ((de = readdir(dir)) != NULL) {
+			char path[512];
+			struct buf raw, crlf;
+			size_t n = strlen(de->d_name);
+
+			if (n < 5 || (strcmp(de->d_name + n - 4, ".eml") != 0 &&
+			    strcmp(de->d_name + n - 4, ".txt") != 0))
+				continue;
+			(void)snprintf(path, sizeof(path), "%s/%s", dirs[d],
+			    de->d_name);
+			test_read_file(path, &raw);
+			buf_init(&crlf);
+			for (size_t i = 0; i < raw.len; i++) {
+				if (raw.data[i] == '\n' &&
+				    (i == 0 || raw.data[i - 1] != '\r'))
+					buf_append(&crlf, "\r", 1);
+				buf_append(&crlf, raw.data + i, 1);
+			}
+			seen++;
+			taken += same_quick(path, raw.data, raw.len);
+			taken += same_quick(path, crlf.data, crlf.len);
+			buf_free(&raw);
+			buf_free(&crlf);
+		}
+		closedir(dir);
+	}
+	/* Made here: UTF-8, flowed, no final newline, 8 bits undeclared. */
+	{
+		const char *utf8 = "Subject: =?UTF-8?Q?caf=C3=A9?=\nContent-Type: "
+		    "text/plain; charset=UTF-8; format=flowed\n\nCaf\xc3\xa9 "
+		    "cr\xc3\xa8me \n br\xc3\xbbl\xc3\xa9" "e";
+		const char *undeclared = "Subject: x\n\nna\xef" "ve\n";
+		const char *b64 = "Subject: x\nContent-Transfer-Encoding: "
+		    "base64\n\naGVsbG8K\n";
+
+		assert_true(same_quick("utf8", utf8, strlen(utf8)));
+		assert_false(same_quick("8bit", undeclared, strlen(undeclared)));
+		assert_false(same_quick("b64", b64, strlen(b64)));
+	}
+	print_message("quick read took %zu of %zu messages (each LF and CRLF)\n",
+	    taken, 2 * seen);
+	assert_true(taken >= 12);
 }
 
 static void
@@ -257,6 +350,7 @@ main(void)
 		cmocka_unit_test(t_header_limit),
 		cmocka_unit_test(t_encrypted_kept_for_keys),
 		cmocka_unit_test(t_inline_pgp_found),
+		cmocka_unit_test(t_quick_read_is_the_full_read),
 	};
 
 	return cmocka_run_group_tests_name("mime", tests, setup, NULL);

@@ -90,6 +90,43 @@ t_key_matters(void **st)
 	policy_prints_free(&b);
 }
 
+/*
+ * The stored format: a print is the first 8 bytes of HMAC-SHA-256 of
+ * four normalised words joined by one space, across significant lines.
+ * Prints already in a state store must keep matching after an upgrade;
+ * the values are Python's hmac.new(b"\x01" * 32, run, sha256).
+ */
+static bool
+has_print(const struct policy_prints *p, const char *hex)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		char h[17];
+
+		for (int k = 0; k < 8; k++)
+			(void)snprintf(h + 2 * k, 3, "%02x", p->h[i][k]);
+		if (strcmp(h, hex) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+t_stored_format(void **st)
+{
+	const char *text = "  The   first four WORDS of a line that is long "
+	    "enough and\nshort\n> the next line, quoted, counts with it\n";
+	unsigned char k1[32];
+	struct policy_prints p;
+
+	(void)st;
+	memset(k1, 1, sizeof(k1));
+	policy_prints(text, strlen(text), k1, sizeof(k1), &p);
+	assert_true(has_print(&p, "7c3878b007582340"));	/* the first four words */
+	assert_true(has_print(&p, "f30f209289aa54ea"));	/* is long enough and */
+	assert_true(has_print(&p, "354226dd3107af8b"));	/* enough and the next */
+	policy_prints_free(&p);
+}
+
 /* replace_spaces - the advisory with every ASCII space replaced by sp */
 static char *
 replace_spaces(const char *sp)
@@ -253,6 +290,7 @@ main(void)
 		cmocka_unit_test(t_format_chars_and_nfkc_match),
 		cmocka_unit_test(t_invalid_utf8),
 		cmocka_unit_test(t_secret_text_of_a_patch),
+		cmocka_unit_test(t_stored_format),
 		cmocka_unit_test(t_pkesk_ids),
 		cmocka_unit_test(t_pkesk_real),
 	};
