@@ -45,6 +45,12 @@ sed -i "s/$when/$(utc_in -3600)/" "$W/msg"
 send dev@vendor.example friend@outsider.example
 check "past marker accepted (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
 check "past marker delivered" wait_delivered friend@outsider.example 1 10
+# SPEC 5: a pass that carries a marker is audited; plain mail that concerns
+# no advisory is a log line only (audit_passes = advisory, the default).
+audit_has() { runuser -u nobody -- "$CTL_BIN" -c "$W/milter.conf" audit | grep -q "$1"; }
+check "the pass with a marker is in the audit log" audit_has '"advisory":"XSA-400".*"decision":"pass"'
+check "the plain pass is not in the audit log" bash -c "! runuser -u nobody -- '$CTL_BIN' -c '$W/milter.conf' audit | grep -q 'plain-1@vendor.example'"
+check "the plain pass is in the milter's log" grep -q 'from=<alice@vendor.example> nrcpt=1 id=-: pass' "$W/milter.log"
 
 # 4. An unreadable marker: an error for the team, no marker for others.
 cat > "$W/msg" <<MSG
@@ -84,6 +90,17 @@ send dev@vendor.example someone@outsider.example
 r=$(reply)
 check "too deep refused with 554 5.6.0: $r" grep -q '^554 5.6.0 message structure too complex' <<<"$r"
 check "the refusal is in the audit log" bash -c "runuser -u nobody -- '$CTL_BIN' -c '$W/milter.conf' audit | grep -q '\"decision\":\"reject\".*554 5.6.0 message structure too complex'"
+
+# 6b. audit_passes = all: plain passes are recorded too, in a later commit.
+echo 'audit_passes = all' >> "$W/milter.conf"
+kill -HUP "$(cat "$W/milter.pid")"; sleep 0.5
+printf 'From: carol@vendor.example\nSubject: minutes\nMessage-ID: <plain-2@vendor.example>\n\nThe minutes of the meeting.\n' > "$W/msg"
+send carol@vendor.example dave@outsider.example
+check "audit_passes = all: plain mail accepted (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+for _ in $(seq 1 20); do audit_has 'plain-2@vendor.example' && break; sleep 0.25; done
+check "audit_passes = all: the plain pass is in the audit log" audit_has 'plain-2@vendor.example.*"decision":"pass"'
+check "audit_passes = all: the chain verifies" runuser -u nobody -- "$CTL_BIN" -c "$W/milter.conf" audit verify
+sed -i '/^audit_passes/d' "$W/milter.conf"
 
 # 7. Larger than max_message_size: 552 5.3.4.
 sed -i 's/^max_message_size.*/max_message_size = 2048/' "$W/milter.conf"
