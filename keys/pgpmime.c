@@ -411,11 +411,10 @@ canonical(GMimeObject *o, struct buf *out)
 	g_object_unref(mem);
 }
 
-/* sign_encrypt - one OpenPGP message, armored: signed by the list key,
- * encrypted to the one fingerprint given */
+/* encrypt_to - one OpenPGP message, armored, to the one fingerprint given */
 
 static int
-sign_encrypt(const char *list_fpr, const char *member_fpr, const struct buf *plain,
+encrypt_to(const char *list_fpr, const char *member_fpr, const struct buf *plain,
     struct buf *armored, struct em_err *err)
 {
 	gpgme_ctx_t ctx = copy_context(list_fpr, err);
@@ -425,20 +424,54 @@ sign_encrypt(const char *list_fpr, const char *member_fpr, const struct buf *pla
 
 	if (ctx == NULL)
 		return EM_EKEY;
-	/* "!" : exactly this key, not a subkey gpg might choose instead. */
 	(void)snprintf(rcpt, sizeof(rcpt), "%s", member_fpr);
 	e = gpgme_data_new_from_mem(&in, plain->data, plain->len, 0);
 	if (e == 0)
 		e = gpgme_data_new(&out);
 	if (e == 0)
-		e = gpgme_op_encrypt_sign_ext(ctx, NULL, rcpt,
+		e = gpgme_op_encrypt_ext(ctx, NULL, rcpt,
 		    GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_ENCRYPT_TO, in, out);
 	if (e == 0)
 		keys_data_drain(out, armored);
 	gpgme_data_release(in);
 	gpgme_data_release(out);
-	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "sign+encrypt to %s "
+	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "encrypt to %s "
 	    "failed: %s", member_fpr, gpgme_strerror(e));
+}
+
+/* sign_detached - an armored detached signature by the list key; micalg */
+
+static int
+sign_detached(const char *list_fpr, const struct buf *canon, struct buf *sig,
+    char *micalg, size_t msz, struct em_err *err)
+{
+	gpgme_ctx_t ctx = copy_context(list_fpr, err);
+	gpgme_data_t in = NULL, out = NULL;
+	gpgme_sign_result_t res;
+	gpgme_error_t e;
+
+	if (ctx == NULL)
+		return EM_EKEY;
+	e = gpgme_data_new_from_mem(&in, canon->data, canon->len, 0);
+	if (e == 0)
+		e = gpgme_data_new(&out);
+	if (e == 0)
+		e = gpgme_op_sign(ctx, in, out, GPGME_SIG_MODE_DETACH);
+	if (e == 0 && ((res = gpgme_op_sign_result(ctx)) == NULL ||
+	    res->signatures == NULL || res->invalid_signers != NULL))
+		e = gpg_error(GPG_ERR_GENERAL);
+	if (e == 0) {
+		const char *h = gpgme_hash_algo_name(res->signatures->hash_algo);
+
+		(void)snprintf(micalg, msz, "pgp-%s", h ? h : "sha256");
+		for (char *p = micalg; *p; p++)
+			*p = (char)g_ascii_tolower(*p);
+		keys_data_drain(out, sig);
+	}
+	gpgme_data_release(in);
+	gpgme_data_release(out);
+	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "signing with the "
+	    "list key %s failed: %s", list_fpr, gpgme_strerror(e));
 }
 
 /* mem_part - a leaf part of the given type holding bytes, 7bit */
@@ -494,6 +527,8 @@ pgpmime_encrypted(const struct buf *armored)
  */
 static _Thread_local struct buf last_entity_bytes;
 static _Thread_local GMimeObject *last_entity;
+static _Thread_local GMimeObject *last_signed;	/* ... signed by the list */
+static _Thread_local char last_signed_by[41];
 
 /* cached_entity - the parsed original entity, from the cache if the same */
 
@@ -503,12 +538,65 @@ cached_entity(const char *p, size_t n)
 	if (last_entity != NULL && last_entity_bytes.len == n &&
 	    memcmp(last_entity_bytes.data, p, n) == 0)
 		return last_entity;
+	if (last_signed != NULL) {
+		g_object_unref(last_signed);
+		last_signed = NULL;
+	}
 	if (last_entity != NULL)
 		g_object_unref(last_entity);
 	buf_reset(&last_entity_bytes);
 	if ((last_entity = parse_entity(p, n)) != NULL)
 		buf_append(&last_entity_bytes, p, n);
 	return last_entity;
+}
+
+/*
+ * signed_entity - the original entity in a multipart/signed by the list
+ * key (RFC 3156 section 5: signed, then encrypted, as nested entities).
+ * The signature is the same for every member's copy, so it is made once
+ * per post by each worker, not once per copy: a copy then costs gpg one
+ * encryption, and the list key's agent is not asked per copy.
+ */
+static GMimeObject *
+signed_entity(const char *list_fpr, GMimeObject *entity, struct em_err *err)
+{
+	GMimeMultipartSigned *ms;
+	GMimePart *sigpart;
+	struct buf canon, sig;
+	char micalg[32];
+
+	if (last_signed != NULL && strcasecmp(last_signed_by, list_fpr) == 0)
+		return last_signed;
+	if (last_signed != NULL) {
+		g_object_unref(last_signed);
+		last_signed = NULL;
+	}
+	buf_init(&canon);
+	buf_init(&sig);
+	canonical(entity, &canon);
+	if (sign_detached(list_fpr, &canon, &sig, micalg, sizeof(micalg),
+	    err) < 0) {
+		buf_free(&canon);
+		buf_free(&sig);
+		return NULL;
+	}
+	ms = g_mime_multipart_signed_new();
+	g_mime_multipart_set_boundary(GMIME_MULTIPART(ms), NULL);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(ms), "protocol",
+	    "application/pgp-signature");
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(ms), "micalg",
+	    micalg);
+	sigpart = mem_part("application", "pgp-signature", sig.data, sig.len);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(sigpart), "name",
+	    "signature.asc");
+	g_mime_multipart_add(GMIME_MULTIPART(ms), entity);
+	g_mime_multipart_add(GMIME_MULTIPART(ms), GMIME_OBJECT(sigpart));
+	g_object_unref(sigpart);
+	buf_free(&canon);
+	buf_free(&sig);
+	last_signed = GMIME_OBJECT(ms);
+	(void)snprintf(last_signed_by, sizeof(last_signed_by), "%s", list_fpr);
+	return last_signed;
 }
 
 /*
@@ -525,6 +613,8 @@ inner_plain(const struct keys_copy_spec *sp, struct buf *plain, struct em_err *e
 
 	if (entity == NULL)
 		return em_fail(err, EM_EPARSE, "the stored post is not MIME");
+	if ((entity = signed_entity(sp->list_fpr, entity, err)) == NULL)
+		return EM_EKEY;
 	mixed = g_mime_multipart_new_with_subtype("mixed");
 	g_mime_multipart_set_boundary(mixed, NULL);
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(mixed),
@@ -569,7 +659,7 @@ keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
 	buf_init(&plain);
 	buf_init(&armored);
 	if ((rc = inner_plain(sp, &plain, err)) == EM_OK)
-		rc = sign_encrypt(sp->list_fpr, sp->member_fpr, &plain, &armored,
+		rc = encrypt_to(sp->list_fpr, sp->member_fpr, &plain, &armored,
 		    err);
 	buf_free(&plain);
 	if (rc < 0) {
@@ -607,6 +697,10 @@ void
 keys_thread_done(void)
 {
 	buf_free(&last_entity_bytes);
+	if (last_signed != NULL) {
+		g_object_unref(last_signed);
+		last_signed = NULL;
+	}
 	if (last_entity != NULL) {
 		g_object_unref(last_entity);
 		last_entity = NULL;

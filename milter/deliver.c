@@ -464,6 +464,7 @@ worker(void *arg)
 			pthread_mutex_unlock(&lock);
 			buf_free(&cached);
 			keys_thread_done();
+			smtp_idle();
 			return NULL;
 		}
 		kicked = false;
@@ -471,6 +472,7 @@ worker(void *arg)
 		if (claim_due(&d) == 0) {
 			struct timespec ts;
 
+			smtp_idle();	/* a kept connection ends with the burst */
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += IDLE_WAIT;
 			pthread_mutex_lock(&lock);

@@ -1,9 +1,12 @@
 /*
  * smtp.c - a small blocking SMTP client for the reinjection listener
  *
- * One message, one recipient, one connection: the listener is local, and
- * a connection per message keeps failure handling simple.  Every read has
- * a timeout; lines are made CRLF and dot-stuffed on the way out.
+ * One message, one recipient per transaction.  Each thread keeps its
+ * connection while it has work (a fan-out sends hundreds of copies in a
+ * row): RSET before each next message, and a fresh connection whenever
+ * RSET fails.  An idle thread closes it (smtp_idle()), so a listener that
+ * was removed or reloaded is met anew.  Every read has a timeout; lines
+ * are made CRLF and dot-stuffed on the way out.
  */
 
 /* System library. */
@@ -162,6 +165,50 @@ send_data(int fd, const char *p, size_t n)
 	return rc;
 }
 
+/* The calling thread's connection, kept between messages. */
+static _Thread_local struct conn kept = { -1, "", 0 };
+static _Thread_local char kept_host[256];
+static _Thread_local int kept_port;
+
+/* smtp_idle - the calling thread has no more to send: QUIT, close */
+
+void
+smtp_idle(void)
+{
+	if (kept.fd < 0)
+		return;
+	(void)write_all(kept.fd, "QUIT\r\n", 6);
+	close(kept.fd);
+	kept.fd = -1;
+	kept.inlen = 0;
+}
+
+/* session - the kept connection, reset; or a new one, greeted */
+
+static int
+session(const char *host, int port, char *line, size_t lsz, struct em_err *err)
+{
+	int rc;
+
+	if (kept.fd >= 0 && (kept_port != port || strcmp(kept_host, host) != 0))
+		smtp_idle();
+	if (kept.fd >= 0 && command(&kept, "RSET\r\n", 2, line, lsz) == 0)
+		return 0;
+	if (kept.fd >= 0) {
+		close(kept.fd);
+		kept.fd = -1;
+	}
+	kept.inlen = 0;
+	if ((kept.fd = dial(host, port, err)) < 0)
+		return EM_EDELIVER;
+	(void)snprintf(kept_host, sizeof(kept_host), "%s", host);
+	kept_port = port;
+	rc = command(&kept, NULL, 2, line, lsz);
+	if (rc == 0)
+		rc = command(&kept, "EHLO embargo-milter\r\n", 2, line, lsz);
+	return rc;
+}
+
 /* smtp_send - one message to one recipient; the queue id of the 250 */
 
 int
@@ -169,39 +216,40 @@ smtp_send(const char *host, int port, const char *from, const char *rcpt,
     const char *data, size_t len, char *queue_id, size_t qsz, bool *permanent,
     struct em_err *err)
 {
-	struct conn c = { -1, "", 0 };
+	struct conn *c = &kept;
 	char line[512], cmd[600];
 	const char *q;
 	int rc;
 
 	*permanent = false;
 	queue_id[0] = '\0';
-	if ((c.fd = dial(host, port, err)) < 0)
+	line[0] = '\0';
+	if ((rc = session(host, port, line, sizeof(line), err)) == EM_EDELIVER)
 		return EM_EDELIVER;
-	rc = command(&c, NULL, 2, line, sizeof(line));
-	if (rc == 0)
-		rc = command(&c, "EHLO embargo-milter\r\n", 2, line, sizeof(line));
 	(void)snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>\r\n", from);
 	if (rc == 0)
-		rc = command(&c, cmd, 2, line, sizeof(line));
+		rc = command(c, cmd, 2, line, sizeof(line));
 	(void)snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>\r\n", rcpt);
 	if (rc == 0)
-		rc = command(&c, cmd, 2, line, sizeof(line));
+		rc = command(c, cmd, 2, line, sizeof(line));
 	if (rc == 0)
-		rc = command(&c, "DATA\r\n", 3, line, sizeof(line));
+		rc = command(c, "DATA\r\n", 3, line, sizeof(line));
 	if (rc == 0)
-		rc = send_data(c.fd, data, len) < 0 ? -1 :
-		    command(&c, NULL, 2, line, sizeof(line));
+		rc = send_data(c->fd, data, len) < 0 ? -1 :
+		    command(c, NULL, 2, line, sizeof(line));
 	if (rc == 0) {
 		/* Postfix: "250 2.0.0 Ok: queued as 4Xyz..." */
 		if ((q = strstr(line, "queued as ")) != NULL)
 			(void)snprintf(queue_id, qsz, "%.*s",
 			    (int)strcspn(q + 10, " \r\n"), q + 10);
-		(void)write_all(c.fd, "QUIT\r\n", 6);
-	}
-	close(c.fd);
-	if (rc == 0)
 		return EM_OK;
+	}
+	if (rc < 0 || rc == 421) {
+		/* Broken, or closing: not to be used again. */
+		close(c->fd);
+		c->fd = -1;
+		c->inlen = 0;
+	}
 	*permanent = rc >= 500 && rc < 600;
 	return em_fail(err, EM_EDELIVER, "reinjection listener %s:%d: %s",
 	    host, port, rc > 0 ? line : strerror(errno));

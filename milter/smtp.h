@@ -16,5 +16,7 @@
 int	smtp_send(const char *host, int port, const char *from, const char *rcpt,
 	    const char *data, size_t len, char *queue_id, size_t qsz,
 	    bool *permanent, struct em_err *err);
+/* The calling thread has nothing more to send now: its connection ends. */
+void	smtp_idle(void);
 
 #endif

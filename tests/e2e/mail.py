@@ -25,8 +25,11 @@ parser that is not the milter's (Python's email package, policy.default).
   mail.py decrypt FILE GNUPGHOME OUT
                                  decrypt the payload with that keyring:
                                  OUT.inner (the decrypted entity), OUT.status
-                                 (gpg's status lines); the inner entity is
-                                 checked for defects too; exit 1 on failure
+                                 (gpg's status lines, and those of verifying
+                                 each multipart/signed inside it, RFC 3156
+                                 section 5, as a mail client does); the inner
+                                 entity is checked for defects too; exit 1 on
+                                 failure
 
 Exit status 2 on usage errors.  Nothing here cuts text out of a file: every
 value comes from the parsed structure.
@@ -175,7 +178,43 @@ def cmd_decrypt(path, home, out):
     if r.returncode != 0:
         print('# %s: gpg could not decrypt it with %s' % (path, home))
         return 1
+    verify_nested(out + '.inner', home, out + '.status')
     return cmd_check([out + '.inner'])
+
+
+def verify_nested(path, home, status):
+    """Verify every multipart/signed (protocol application/pgp-signature)
+    of the entity in path: the signed bytes are those between its first
+    boundary line and the CRLF before the next, as RFC 3156 section 5 and
+    RFC 2046 define them; gpg's status lines are appended to status."""
+    with open(path, 'rb') as fh:
+        raw = fh.read()
+    for part in load(path).walk():
+        if (part.get_content_type() != 'multipart/signed' or
+                part.get_param('protocol') != 'application/pgp-signature'):
+            continue
+        kids = list(part.iter_parts())
+        b = ('--' + part.get_boundary()).encode()
+        start = raw.find(b + b'\r\n')
+        nl = b'\r\n'
+        if start < 0:
+            start, nl = raw.find(b + b'\n'), b'\n'
+        if start < 0 or len(kids) != 2:
+            continue
+        start += len(b) + len(nl)
+        end = raw.find(nl + b, start)
+        data = raw[start:end].replace(b'\r\n', b'\n').replace(b'\n', b'\r\n')
+        sig = kids[1].get_content()
+        with open(path + '.signed', 'wb') as fh:
+            fh.write(data)
+        with open(path + '.sig', 'wb') as fh:
+            fh.write(sig if isinstance(sig, bytes) else sig.encode())
+        subprocess.run(['gpg', '--homedir', home, '--batch', '-q',
+                        '--status-file', path + '.vstatus', '--verify',
+                        path + '.sig', path + '.signed'],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(path + '.vstatus', 'rb') as fh, open(status, 'ab') as out:
+            out.write(fh.read())
 
 
 def cmd_part(path, name):
