@@ -155,6 +155,7 @@ bench: all $(B)/bench/null_milter
 	@bash tests/bench/run.sh
 	@bash tests/bench/throughput.sh
 	@bash tests/bench/memory.sh
+	@bash tests/bench/release.sh
 
 install: $(B)/embargo-milter $(B)/embargoctl
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \

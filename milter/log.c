@@ -36,12 +36,15 @@ log_msg(int prio, const char *qid, const char *fmt, ...)
 	va_end(ap);
 	if (to_stderr) {
 		char ts[32];
-		time_t now = time(NULL);
+		struct timespec now;
 		struct tm tm;
 
-		(void)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ",
-		    gmtime_r(&now, &tm));
-		(void)fprintf(stderr, "%s embargo-milter: %s: %s\n", ts,
+		/* Milliseconds: make bench times releases from this log. */
+		(void)clock_gettime(CLOCK_REALTIME, &now);
+		(void)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S",
+		    gmtime_r(&now.tv_sec, &tm));
+		(void)fprintf(stderr, "%s.%03ldZ embargo-milter: %s: %s\n", ts,
+		    now.tv_nsec / 1000000,
 		    qid && *qid ? qid : "-", line);
 		return;
 	}
