@@ -96,6 +96,12 @@ struct keys_copy_spec {
 
 int	keys_build_copy(const struct keys_copy_spec *spec, struct buf *out,
 	    struct em_err *err);
+/*
+ * Fork n small processes that encrypt copies for the delivery workers (a
+ * gpg run forked from the daemon costs more than the encryption).  Call
+ * before any thread starts; without them copies are encrypted in-process.
+ */
+int	keys_helpers_start(int n, struct em_err *err);
 /* Free the calling thread's caches (signer context, last plaintext). */
 void	keys_thread_done(void);
 

@@ -8,8 +8,14 @@
  */
 
 /* System library. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* Utility library. */
 #include <gmime/gmime.h>
@@ -411,19 +417,16 @@ canonical(GMimeObject *o, struct buf *out)
 	g_object_unref(mem);
 }
 
-/* encrypt_to - one OpenPGP message, armored, to the one fingerprint given */
+/* encrypt_in - one OpenPGP message, armored, to one fingerprint, in ctx */
 
 static int
-encrypt_to(const char *list_fpr, const char *member_fpr, const struct buf *plain,
+encrypt_in(gpgme_ctx_t ctx, const char *member_fpr, const struct buf *plain,
     struct buf *armored, struct em_err *err)
 {
-	gpgme_ctx_t ctx = copy_context(list_fpr, err);
 	gpgme_data_t in = NULL, out = NULL;
 	gpgme_error_t e;
 	char rcpt[64];
 
-	if (ctx == NULL)
-		return EM_EKEY;
 	(void)snprintf(rcpt, sizeof(rcpt), "%s", member_fpr);
 	e = gpgme_data_new_from_mem(&in, plain->data, plain->len, 0);
 	if (e == 0)
@@ -437,6 +440,210 @@ encrypt_to(const char *list_fpr, const char *member_fpr, const struct buf *plain
 	gpgme_data_release(out);
 	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "encrypt to %s "
 	    "failed: %s", member_fpr, gpgme_strerror(e));
+}
+
+/*
+ * Encryption helpers.  gpgme runs gpg by fork and exec; a fork of the
+ * daemon (large, many threads) costs more than the encryption: each copies
+ * the page tables, and every thread's next writes fault and flush TLBs
+ * (perf: the daemon's own CPU exceeded gpg's in a fan-out).  So the daemon
+ * forks small helper processes at start, before any thread, one per
+ * delivery worker; a worker hands a copy's plaintext and the member's
+ * fingerprint to its helper over a socket pair and gets the armored
+ * message back.  Nothing touches the disk.  A helper that is gone is not
+ * used again: the worker encrypts in-process, as before.
+ */
+struct helper {
+	int	fd;		/* -1: none, or gone */
+};
+
+static struct helper *helpers;
+static int n_helpers;
+static int next_helper;
+static pthread_mutex_t helper_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int my_helper = -1;
+
+static int
+read_n(int fd, void *p, size_t n)
+{
+	char *q = p;
+
+	while (n > 0) {
+		ssize_t r = read(fd, q, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		q += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+write_n(int fd, const void *p, size_t n)
+{
+	const char *q = p;
+
+	while (n > 0) {
+		ssize_t w = send(fd, q, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* helper_main - a helper's life: requests in, armored messages out */
+
+static void
+helper_main(int fd)
+{
+	gpgme_ctx_t ctx = NULL;
+
+	if (gpgme_new(&ctx) != 0)
+		_exit(1);
+	gpgme_set_armor(ctx, 1);
+	gpgme_set_offline(ctx, 1);
+	for (;;) {
+		char fpr[41];
+		uint32_t len, st;
+		struct buf plain, out;
+		struct em_err err;
+
+		if (read_n(fd, fpr, 40) < 0 || read_n(fd, &len, 4) < 0)
+			_exit(0);
+		fpr[40] = '\0';
+		buf_init(&plain);
+		buf_init(&out);
+		em_err_clear(&err);
+		if (len > 0) {
+			buf_append(&plain, NULL, 0);
+			plain.data = xrealloc(plain.data, len + 1);
+			plain.cap = len + 1;
+			if (read_n(fd, plain.data, len) < 0)
+				_exit(0);
+			plain.len = len;
+		}
+		st = encrypt_in(ctx, fpr, &plain, &out, &err) == EM_OK ? 0 : 1;
+		if (st != 0) {
+			buf_reset(&out);
+			buf_appends(&out, err.msg);
+		}
+		len = (uint32_t)out.len;
+		if (write_n(fd, &st, 4) < 0 || write_n(fd, &len, 4) < 0 ||
+		    write_n(fd, out.data ? out.data : "", out.len) < 0)
+			_exit(0);
+		buf_free(&plain);
+		buf_free(&out);
+	}
+}
+
+/* keys_helpers_start - n helper processes; before any thread starts */
+
+int
+keys_helpers_start(int n, struct em_err *err)
+{
+	helpers = xcalloc((size_t)n, sizeof(*helpers));
+	for (n_helpers = 0; n_helpers < n; n_helpers++) {
+		int sv[2];
+		pid_t pid;
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			return em_fail(err, EM_EIO, "socketpair: %s",
+			    strerror(errno));
+		if ((pid = fork()) < 0) {
+			close(sv[0]);
+			close(sv[1]);
+			return em_fail(err, EM_EIO, "fork: %s", strerror(errno));
+		}
+		if (pid == 0) {
+			sigset_t all;
+
+			/* The daemon's signals are for the daemon. */
+			(void)signal(SIGHUP, SIG_IGN);
+			(void)signal(SIGUSR1, SIG_IGN);
+			(void)signal(SIGINT, SIG_IGN);
+			(void)signal(SIGTERM, SIG_DFL);
+			(void)signal(SIGPIPE, SIG_IGN);
+			(void)sigemptyset(&all);
+			(void)sigprocmask(SIG_SETMASK, &all, NULL);
+			close(sv[0]);
+			for (int i = 0; i < n_helpers; i++)
+				close(helpers[i].fd);
+			helper_main(sv[1]);
+			_exit(0);
+		}
+		close(sv[1]);
+		helpers[n_helpers].fd = sv[0];
+	}
+	return EM_OK;
+}
+
+/* helper_encrypt - through this thread's helper: EM_OK, error, or 1 (none) */
+
+static int
+helper_encrypt(const char *member_fpr, const struct buf *plain,
+    struct buf *armored, struct em_err *err)
+{
+	uint32_t len = (uint32_t)plain->len, st, n;
+	int fd;
+	struct buf reply;
+
+	if (my_helper < 0) {
+		pthread_mutex_lock(&helper_lock);
+		if (next_helper < n_helpers)
+			my_helper = next_helper++;
+		pthread_mutex_unlock(&helper_lock);
+	}
+	if (my_helper < 0 || helpers[my_helper].fd < 0 ||
+	    strlen(member_fpr) != 40)
+		return 1;
+	fd = helpers[my_helper].fd;
+	if (write_n(fd, member_fpr, 40) < 0 || write_n(fd, &len, 4) < 0 ||
+	    write_n(fd, plain->data ? plain->data : "", plain->len) < 0 ||
+	    read_n(fd, &st, 4) < 0 || read_n(fd, &n, 4) < 0)
+		goto gone;
+	buf_init(&reply);
+	reply.data = xrealloc(reply.data, (size_t)n + 1);
+	reply.cap = (size_t)n + 1;
+	if (read_n(fd, reply.data, n) < 0) {
+		buf_free(&reply);
+		goto gone;
+	}
+	reply.len = n;
+	reply.data[n] = '\0';
+	if (st == 0)
+		buf_append(armored, reply.data, reply.len);
+	else
+		(void)em_fail(err, EM_ECRYPTO, "%s", reply.data);
+	buf_free(&reply);
+	return st == 0 ? EM_OK : EM_ECRYPTO;
+gone:
+	close(fd);
+	helpers[my_helper].fd = -1;
+	return 1;
+}
+
+/* encrypt_to - to the member's key: by a helper, else in this process */
+
+static int
+encrypt_to(const char *list_fpr, const char *member_fpr, const struct buf *plain,
+    struct buf *armored, struct em_err *err)
+{
+	gpgme_ctx_t ctx;
+	int rc = helper_encrypt(member_fpr, plain, armored, err);
+
+	if (rc <= 0)
+		return rc;
+	if ((ctx = copy_context(list_fpr, err)) == NULL)
+		return EM_EKEY;
+	return encrypt_in(ctx, member_fpr, plain, armored, err);
 }
 
 /* sign_detached - an armored detached signature by the list key; micalg */

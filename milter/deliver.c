@@ -33,7 +33,13 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static bool stopping, kicked;
+static bool stopping;
+/*
+ * Kicks, counted: each worker compares with the count it saw before it
+ * looked for work.  (A flag that the first worker to wake cleared sent
+ * the others back to sleep, so one worker sent a whole fan-out.)
+ */
+static unsigned long kicks;
 static pthread_t *threads;
 static int nthreads;
 static uint64_t *claimed;
@@ -458,6 +464,7 @@ worker(void *arg)
 	for (;;) {
 		const struct config *cfg;
 		struct due d;
+		unsigned long seen;
 
 		pthread_mutex_lock(&lock);
 		if (stopping) {
@@ -467,7 +474,7 @@ worker(void *arg)
 			smtp_idle();
 			return NULL;
 		}
-		kicked = false;
+		seen = kicks;
 		pthread_mutex_unlock(&lock);
 		if (claim_due(&d) == 0) {
 			struct timespec ts;
@@ -476,7 +483,7 @@ worker(void *arg)
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += IDLE_WAIT;
 			pthread_mutex_lock(&lock);
-			while (!stopping && !kicked &&
+			while (!stopping && kicks == seen &&
 			    pthread_cond_timedwait(&cond, &lock, &ts) == 0)
 				;
 			pthread_mutex_unlock(&lock);
@@ -497,7 +504,7 @@ void
 deliver_kick(void)
 {
 	pthread_mutex_lock(&lock);
-	kicked = true;
+	kicks++;
 	pthread_cond_broadcast(&cond);
 	pthread_mutex_unlock(&lock);
 }

@@ -472,6 +472,15 @@ main(int argc, char **argv)
 		    strerror(errno));
 		return 2;
 	}
+	{
+		struct em_err err;
+
+		/* Before any thread: a fork of a threaded daemon is dear. */
+		if (keys_helpers_start(cfg->delivery_workers, &err) < 0)
+			log_msg(LOG_WARNING, NULL, "encryption helpers: %s; "
+			    "copies are encrypted in the daemon itself",
+			    err.msg);
+	}
 	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);
 	write_pidfile(cfg->state_dir);
 	if (auditq_start() < 0 || deliver_start(cfg->delivery_workers) < 0 ||

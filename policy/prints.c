@@ -120,7 +120,12 @@ words(const char *text, size_t len, struct buf *all, size_t **at)
 	size_t n = 0, cap = 0;
 
 	buf_init(&line);
-	*at = NULL;
+	/* Sized once for the common case (ASCII text: never longer). */
+	all->data = xrealloc(all->data, len + 1);
+	all->cap = len + 1;
+	all->data[all->len] = '\0';
+	cap = len / 6 + 64;
+	*at = xcalloc(cap, sizeof(**at));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t ln = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -141,7 +146,7 @@ words(const char *text, size_t len, struct buf *all, size_t **at)
 				if (i > 0 && line.data[i - 1] != ' ')
 					continue;
 				if (n == cap) {
-					cap = cap ? 2 * cap : 256;
+					cap *= 2;
 					*at = xrealloc(*at, cap * sizeof(**at));
 				}
 				(*at)[n++] = base + i;

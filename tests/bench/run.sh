@@ -62,22 +62,37 @@ for kind in $KINDS; do
 	for n in $SIZES; do
 		members_conf "$n" "${KEY[$kind]}" > "$W/milter.conf"
 		[ -n "${BENCH_WORKERS:-}" ] && echo "delivery_workers = $BENCH_WORKERS" >> "$W/milter.conf"
-		milter_start || exit 1
 		off=$(wc -l < "$W/milter.log")
+		milter_start || exit 1
+		# Its socket opens before it has checked every member's key:
+		# the clock starts when it says it has started.
+		for _ in $(seq 1 1200); do
+			tail -n +"$((off + 1))" "$W/milter.log" | grep -q ': started on ' && break
+			sleep 0.05
+		done
 		if [ -n "${BENCH_PERF:-}" ]; then	# CPU by process over the fan-out alone
 			perf record -a -o "$W/perf.data" -- sleep 3600 >/dev/null 2>&1 &
 			perf_pid=$!
 			sleep 1
 		fi
+		# A Message-ID of its own: the same post again is a resend the
+		# milter answers as before and does nothing for (SPEC 5).
+		python3 - "$W/post.eml" "$W/post-$kind-$n.eml" "bench-$kind-$n-$$@example.org" <<'PY'
+import sys
+raw = open(sys.argv[1], 'rb').read()
+head, sep, body = raw.partition(b'\n\n')
+lines = [l for l in head.split(b'\n') if not l.lower().startswith(b'message-id:')]
+lines.append(b'Message-ID: <' + sys.argv[3].encode() + b'>')
+open(sys.argv[2], 'wb').write(b'\n'.join(lines) + sep + body)
+PY
+		python3 "$TOP/tests/bench/wait_log.py" "$W/milter.log" "$(stat -c %s "$W/milter.log")" \
+		    'copy of XSA-700 .*reinjection listener' "$n" 600 > "$W/waited" &
+		waiter=$!
 		t0=$(now)
 		wait250=$(python3 "$TOP/tests/bench/smtp_time.py" 127.0.0.1 "$SMTP_PORT" \
-		    security@example.org predisclosure@lists.example.org "$W/post.eml")
-		for _ in $(seq 1 12000); do
-			got=$(tail -n +"$((off + 1))" "$W/milter.log" | grep -c 'copy of XSA-700 .*reinjection listener')
-			[ "$got" -ge "$n" ] && break
-			sleep 0.05
-		done
-		t1=$(now)
+		    security@example.org predisclosure@lists.example.org "$W/post-$kind-$n.eml")
+		wait "$waiter"
+		read -r t1 got < "$W/waited"
 		if [ -n "${BENCH_PERF:-}" ]; then
 			kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null
 			echo "# CPU by process during the $kind x $n fan-out (perf record -a):"
@@ -98,4 +113,4 @@ for kind in $KINDS; do
 	done
 done
 echo "# table written to $out"
-[ "${BENCH_SCHLEUDER:-1}" = 1 ] && . "$TOP/tests/bench/schleuder.sh"
+if [ "${BENCH_SCHLEUDER:-1}" = 1 ]; then . "$TOP/tests/bench/schleuder.sh"; fi
