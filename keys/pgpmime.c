@@ -573,10 +573,15 @@ keys_helpers_start(int n, struct em_err *err)
 			(void)signal(SIGPIPE, SIG_IGN);
 			(void)sigemptyset(&all);
 			(void)sigprocmask(SIG_SETMASK, &all, NULL);
-			close(sv[0]);
-			for (int i = 0; i < n_helpers; i++)
-				close(helpers[i].fd);
-			helper_main(sv[1]);
+			/*
+			 * Nothing of the daemon's but stderr and this socket:
+			 * a helper outliving a killed daemon by a moment must
+			 * not hold its milter socket or state files open.
+			 */
+			if (dup2(sv[1], 3) < 0)
+				_exit(1);
+			(void)close_range(4, ~0U, 0);
+			helper_main(3);
 			_exit(0);
 		}
 		close(sv[1]);
