@@ -52,7 +52,7 @@ hex(const unsigned char *d, char out[SHA256_HEX])
 {
 	static const char digits[] = "0123456789abcdef";
 
-	for (int i = 0; i < 32; i++) {
+	for (size_t i = 0; i < 32; i++) {
 		out[2 * i] = digits[d[i] >> 4];
 		out[2 * i + 1] = digits[d[i] & 15];
 	}
