@@ -102,6 +102,8 @@ int	keys_build_copy(const struct keys_copy_spec *spec, struct buf *out,
  * before any thread starts; without them copies are encrypted in-process.
  */
 int	keys_helpers_start(int n, struct em_err *err);
+/* End them (after the delivery workers have stopped). */
+void	keys_helpers_stop(void);
 /* Free the calling thread's caches (signer context, last plaintext). */
 void	keys_thread_done(void);
 

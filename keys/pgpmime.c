@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Utility library. */
@@ -455,6 +456,7 @@ encrypt_in(gpgme_ctx_t ctx, const char *member_fpr, const struct buf *plain,
  */
 struct helper {
 	int	fd;		/* -1: none, or gone */
+	pid_t	pid;
 };
 
 static struct helper *helpers;
@@ -586,8 +588,24 @@ keys_helpers_start(int n, struct em_err *err)
 		}
 		close(sv[1]);
 		helpers[n_helpers].fd = sv[0];
+		helpers[n_helpers].pid = pid;
 	}
 	return EM_OK;
+}
+
+/* keys_helpers_stop - after the workers: each helper sees EOF, ends, is reaped */
+
+void
+keys_helpers_stop(void)
+{
+	for (int i = 0; i < n_helpers; i++) {
+		if (helpers[i].fd >= 0)
+			close(helpers[i].fd);
+		(void)waitpid(helpers[i].pid, NULL, 0);
+	}
+	free(helpers);
+	helpers = NULL;
+	n_helpers = 0;
 }
 
 /* helper_encrypt - through this thread's helper: EM_OK, error, or 1 (none) */

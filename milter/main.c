@@ -492,6 +492,7 @@ main(int argc, char **argv)
 	(void)pthread_join(tid, NULL);
 	release_stop();
 	deliver_stop();
+	keys_helpers_stop();
 	auditq_stop();
 	store_close(state_store());
 	log_msg(LOG_INFO, NULL, "stopped");
