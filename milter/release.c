@@ -40,6 +40,7 @@ struct scan {
 	time_t	now;
 	time_t	next;
 	uint64_t holds[MAX_DUE];
+	char	hold_adv[MAX_DUE][64];	/* each hold's advisory, "" if none */
 	size_t	n_holds;
 	char	remind[MAX_DUE][64];
 	size_t	n_remind;
@@ -68,8 +69,11 @@ scan_hold(const struct store_hold *h, void *ctx)
 	if (h->state != STORE_HOLD_HELD)
 		return 0;
 	when = hold_when(s->t, h, s->now);
-	if (when <= s->now && s->n_holds < MAX_DUE)
+	if (when <= s->now && s->n_holds < MAX_DUE) {
+		(void)snprintf(s->hold_adv[s->n_holds], sizeof(s->hold_adv[0]),
+		    "%s", h->advisory);
 		s->holds[s->n_holds++] = h->id;
+	}
 	else if (when > s->now && (s->next == 0 || when < s->next))
 		s->next = when;
 	return 0;
@@ -252,6 +256,112 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		    (unsigned long long)h.id, h.advisory[0] ? h.advisory : "-",
 		    h.rcpts);
 	return rc;
+}
+
+/*
+ * Holds due at one second are released side by side: each is a gpg
+ * decryption, a signature check, a sealed final copy and two commits, and
+ * twenty of them one after another took seconds.  Two holds of one
+ * advisory are never released at once (the second must see that the
+ * first already sent the list its final copy).  Each release kicks the
+ * delivery workers as soon as it is committed.
+ */
+#define RELEASERS	4
+
+struct rel_work {
+	const struct config *cfg;
+	const struct scan *s;
+	bool	taken[MAX_DUE];
+	const char *busy[RELEASERS];	/* advisories being released */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+/* rel_pick - the next hold this releaser may take, or -1: none left */
+
+static int
+rel_pick(struct rel_work *w, int slot)
+{
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		bool left = false;
+
+		for (size_t i = 0; i < w->s->n_holds; i++) {
+			const char *adv = w->s->hold_adv[i];
+			bool clash = false;
+
+			if (w->taken[i])
+				continue;
+			left = true;
+			for (int k = 0; k < RELEASERS && adv[0]; k++)
+				clash |= w->busy[k] != NULL &&
+				    strcmp(w->busy[k], adv) == 0;
+			if (clash)
+				continue;
+			w->taken[i] = true;
+			w->busy[slot] = adv;
+			pthread_mutex_unlock(&w->mu);
+			return (int)i;
+		}
+		if (!left) {
+			pthread_mutex_unlock(&w->mu);
+			return -1;
+		}
+		pthread_cond_wait(&w->cv, &w->mu);
+	}
+}
+
+struct releaser_arg { struct rel_work *w; int slot; };
+
+static void *
+releaser(void *arg)
+{
+	struct releaser_arg *a = arg;
+	struct rel_work *w = a->w;
+	int i;
+
+	while ((i = rel_pick(w, a->slot)) >= 0) {
+		struct em_err err;
+
+		em_err_clear(&err);
+		if (release_one(w->cfg, w->s->holds[i], &err) < 0)
+			log_msg(LOG_ERR, NULL, "release of hold %llu: %s",
+			    (unsigned long long)w->s->holds[i], err.msg);
+		else
+			deliver_kick();
+		pthread_mutex_lock(&w->mu);
+		w->busy[a->slot] = NULL;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+	}
+	return NULL;
+}
+
+/* release_due - every due hold, by up to RELEASERS threads */
+
+static void
+release_due(const struct config *cfg, const struct scan *s)
+{
+	struct rel_work w;
+	struct releaser_arg args[RELEASERS];
+	pthread_t tids[RELEASERS];
+	int n = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.cfg = cfg;
+	w.s = s;
+	(void)pthread_mutex_init(&w.mu, NULL);
+	(void)pthread_cond_init(&w.cv, NULL);
+	for (int k = 0; k < RELEASERS; k++)
+		args[k] = (struct releaser_arg){ &w, k };
+	while (n + 1 < RELEASERS && (size_t)n + 1 < s->n_holds &&
+	    state_thread_start(&tids[n], releaser, &args[n + 1]) == 0)
+		n++;
+	(void)releaser(&args[0]);	/* this thread takes its share too */
+	for (int i = 0; i < n; i++)
+		(void)pthread_join(tids[i], NULL);
+	(void)pthread_mutex_destroy(&w.mu);
+	(void)pthread_cond_destroy(&w.cv);
 }
 
 struct remind_ctx { struct store_txn *t; const char *id; struct buf *body;
@@ -438,10 +548,7 @@ release_thread(void *arg)
 			(void)store_adv_each(s.t, scan_adv, &s);
 			store_abort(s.t);
 		}
-		for (size_t i = 0; i < s.n_holds; i++)
-			if (release_one(cfg, s.holds[i], &err) < 0)
-				log_msg(LOG_ERR, NULL, "release of hold %llu: %s",
-				    (unsigned long long)s.holds[i], err.msg);
+		release_due(cfg, &s);
 		for (size_t i = 0; i < s.n_remind; i++)
 			remind(cfg, s.remind[i]);
 		anchor(cfg, s.now, false);
