@@ -56,7 +56,7 @@ sleep 2
 passed=$(( $(grep -c 'status=sent' "$W/pf/maillog") - pf0 ))
 want=$(( 2 + NMEMBERS ))	# both lists and every member's final copy
 tail -n +"$((off + 1))" "$W/milter.log" |
-    grep -E '(copy of|released posting about) XSA-9[0-9]+ revision 2 .*reinjection listener' |
+    grep -E '(copy of XSA-9[0-9]+ revision 2|released posting about XSA-9[0-9]+ revision [0-9]+) .*reinjection listener' |
     awk -v E="$E" -v want="$want" -v n="$NHELD" -v passed="$passed" -v secs="$(echo "$t1 - $t0" | awk '{ print $1 - $3 }')" '
     {
 	ts = $1; sub(/Z$/, "", ts)
