@@ -465,42 +465,6 @@ static int next_helper;
 static pthread_mutex_t helper_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local int my_helper = -1;
 
-static int
-read_n(int fd, void *p, size_t n)
-{
-	char *q = p;
-
-	while (n > 0) {
-		ssize_t r = read(fd, q, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		q += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-static int
-write_n(int fd, const void *p, size_t n)
-{
-	const char *q = p;
-
-	while (n > 0) {
-		ssize_t w = send(fd, q, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		q += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* helper_main - a helper's life: requests in, armored messages out */
 
 static void
@@ -518,7 +482,7 @@ helper_main(int fd)
 		struct buf plain, out;
 		struct em_err err;
 
-		if (read_n(fd, fpr, 40) < 0 || read_n(fd, &len, 4) < 0)
+		if (em_read_all(fd, fpr, 40) < 0 || em_read_all(fd, &len, 4) < 0)
 			_exit(0);
 		fpr[40] = '\0';
 		buf_init(&plain);
@@ -528,7 +492,7 @@ helper_main(int fd)
 			buf_append(&plain, NULL, 0);
 			plain.data = xrealloc(plain.data, len + 1);
 			plain.cap = len + 1;
-			if (read_n(fd, plain.data, len) < 0)
+			if (em_read_all(fd, plain.data, len) < 0)
 				_exit(0);
 			plain.len = len;
 		}
@@ -538,8 +502,8 @@ helper_main(int fd)
 			buf_appends(&out, err.msg);
 		}
 		len = (uint32_t)out.len;
-		if (write_n(fd, &st, 4) < 0 || write_n(fd, &len, 4) < 0 ||
-		    write_n(fd, out.data ? out.data : "", out.len) < 0)
+		if (em_write_all(fd, &st, 4) < 0 || em_write_all(fd, &len, 4) < 0 ||
+		    em_write_all(fd, out.data ? out.data : "", out.len) < 0)
 			_exit(0);
 		buf_free(&plain);
 		buf_free(&out);
@@ -628,14 +592,14 @@ helper_encrypt(const char *member_fpr, const struct buf *plain,
 	    strlen(member_fpr) != 40)
 		return 1;
 	fd = helpers[my_helper].fd;
-	if (write_n(fd, member_fpr, 40) < 0 || write_n(fd, &len, 4) < 0 ||
-	    write_n(fd, plain->data ? plain->data : "", plain->len) < 0 ||
-	    read_n(fd, &st, 4) < 0 || read_n(fd, &n, 4) < 0)
+	if (em_write_all(fd, member_fpr, 40) < 0 || em_write_all(fd, &len, 4) < 0 ||
+	    em_write_all(fd, plain->data ? plain->data : "", plain->len) < 0 ||
+	    em_read_all(fd, &st, 4) < 0 || em_read_all(fd, &n, 4) < 0)
 		goto gone;
 	buf_init(&reply);
 	reply.data = xrealloc(reply.data, (size_t)n + 1);
 	reply.cap = (size_t)n + 1;
-	if (read_n(fd, reply.data, n) < 0) {
+	if (em_read_all(fd, reply.data, n) < 0) {
 		buf_free(&reply);
 		goto gone;
 	}

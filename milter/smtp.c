@@ -66,24 +66,6 @@ dial(const char *host, int port, struct em_err *err)
 	return fd;
 }
 
-/* write_all - every byte, or an error */
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* reply_code - the three digits that open a reply line, or -1 */
 
 static int
@@ -133,7 +115,7 @@ command(struct conn *c, const char *cmd, int want, char *line, size_t lsz)
 {
 	int code;
 
-	if (cmd != NULL && write_all(c->fd, cmd, strlen(cmd)) < 0)
+	if (cmd != NULL && em_write_all(c->fd, cmd, strlen(cmd)) < 0)
 		return -1;
 	code = reply(c, line, lsz);
 	return code / 100 == want ? 0 : code;
@@ -160,7 +142,7 @@ send_data(int fd, const char *p, size_t n)
 	if (!bol)
 		buf_append(&b, "\r\n", 2);
 	buf_append(&b, ".\r\n", 3);
-	rc = write_all(fd, b.data, b.len);
+	rc = em_write_all(fd, b.data, b.len);
 	buf_free(&b);
 	return rc;
 }
@@ -177,7 +159,7 @@ smtp_idle(void)
 {
 	if (kept.fd < 0)
 		return;
-	(void)write_all(kept.fd, "QUIT\r\n", 6);
+	(void)em_write_all(kept.fd, "QUIT\r\n", 6);
 	close(kept.fd);
 	kept.fd = -1;
 	kept.inlen = 0;

@@ -5,9 +5,11 @@
 
 /* System library. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/types.h>
@@ -353,4 +355,44 @@ em_copy_id_find(const char *text, size_t len, char out[EM_COPY_ID_LEN + 1])
 		return true;
 	}
 	return false;
+}
+
+/*
+ * em_write_all, em_read_all - every byte of n, or -1 (EINTR retried; a
+ * closed peer is an error: the daemon and its helpers ignore SIGPIPE)
+ */
+int
+em_write_all(int fd, const void *p, size_t n)
+{
+	const char *q = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, q, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+em_read_all(int fd, void *p, size_t n)
+{
+	char *q = p;
+
+	while (n > 0) {
+		ssize_t r = read(fd, q, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		q += r;
+		n -= (size_t)r;
+	}
+	return 0;
 }
