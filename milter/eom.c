@@ -172,6 +172,11 @@ decide(struct msg_ctx *m, struct facts *f, const struct policy_envelope *env,
 		    m->raw.len, &lim, f, err) != EM_OK)
 			return 1;
 		policy_classify(m->cfg, f);
+		/* A marker is never a plain pass: read it in full at once,
+		 * rather than run the leak guard over it twice. */
+		if (f->marker.kind != POLICY_MARKER_NONE ||
+		    f->bad_marker.kind != POLICY_MARKER_NONE)
+			return 1;
 	}
 	if (store_view_open(&vc, &view, state_store(), state_print_key(),
 	    time(NULL), err) < 0)
