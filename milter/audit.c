@@ -19,7 +19,7 @@
  */
 struct audit_rec {
 	struct store_audit a;
-	char   *strs[6];		/* what a's pointers point into */
+	char   *strs[4];		/* what a's pointers point into */
 	char	keys[128];
 	char	event[24];
 	char	advisory[POLICY_ID_MAX];

@@ -46,6 +46,7 @@ static void
 commit_batch(struct waiter *batch)
 {
 	struct store_txn *t;
+	struct waiter *detached = NULL;
 	struct em_err err;
 	int rc;
 
@@ -60,9 +61,9 @@ commit_batch(struct waiter *batch)
 	pthread_mutex_lock(&lock);
 	for (struct waiter *w = batch, *next; w != NULL; w = next) {
 		next = w->next;
-		if (w->release != NULL) {
-			w->release(w->arg, rc, err.msg);
-			free(w);
+		if (w->release != NULL) {	/* nobody waits: after the lock */
+			w->next = detached;
+			detached = w;
 			continue;
 		}
 		w->rc = rc;
@@ -71,6 +72,11 @@ commit_batch(struct waiter *batch)
 	}
 	pthread_cond_broadcast(&done);
 	pthread_mutex_unlock(&lock);
+	for (struct waiter *w = detached, *next; w != NULL; w = next) {
+		next = w->next;
+		w->release(w->arg, rc, err.msg);
+		free(w);
+	}
 }
 
 /* writer - take everything waiting, commit it, repeat */
