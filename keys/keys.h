@@ -7,8 +7,9 @@
  * verifies signatures, filling facts->signer only for a valid one.
  * keys_build_copy() makes one RFC 3156 copy: inside the encryption, a
  * multipart/mixed with the real Subject as a protected header, a note for
- * the member and the original entity untouched; signed by the list key,
- * encrypted to one member's key alone.  keys_seal()/keys_unseal() encrypt what is kept
+ * the member and the original entity untouched; signed by the list key and
+ * encrypted to one member's key alone in one gpg run (RFC 3156 6.2), so
+ * the signature covers all that the member decrypts.  keys_seal()/keys_unseal() encrypt what is kept
  * at rest to the list key.
  *
  * The keyring is the GnuPG home given to keys_init(), once per process
@@ -97,9 +98,9 @@ struct keys_copy_spec {
 int	keys_build_copy(const struct keys_copy_spec *spec, struct buf *out,
 	    struct em_err *err);
 /*
- * Fork n small processes that encrypt copies for the delivery workers (a
- * gpg run forked from the daemon costs more than the encryption).  Call
- * before any thread starts; without them copies are encrypted in-process.
+ * Fork n small processes that sign and encrypt copies for the delivery
+ * workers (a gpg run forked from the daemon costs more than gpg itself).
+ * Call before any thread starts; without them copies are made in-process.
  */
 int	keys_helpers_start(int n, struct em_err *err);
 /* End them (after the delivery workers have stopped). */

@@ -355,7 +355,8 @@ keys_read_crypt(const struct config *cfg, const struct policy_limits *lim,
 }
 
 /*
- * One gpg run per copy.  GMime's own encrypt looks the signer and each
+ * One gpg run per copy, signing and encrypting at once.  GMime's own
+ * encrypt looks the signer and each
  * recipient up first (a gpg run each); here the signer key is looked up
  * once per thread and the recipient is named by its pinned fingerprint,
  * so gpg itself resolves it, and gpg runs once.  --no-encrypt-to keeps a
@@ -418,13 +419,18 @@ canonical(GMimeObject *o, struct buf *out)
 	g_object_unref(mem);
 }
 
-/* encrypt_in - one OpenPGP message, armored, to one fingerprint, in ctx */
-
+/*
+ * sign_encrypt_in - one OpenPGP message, armored, signed by ctx's signer
+ * (the list key) and encrypted to one fingerprint, in one gpg run (RFC 3156
+ * section 6.2, the combined form): the signature covers the whole entity a
+ * member's client decrypts, which is where Thunderbird, mutt and gpg look
+ */
 static int
-encrypt_in(gpgme_ctx_t ctx, const char *member_fpr, const struct buf *plain,
-    struct buf *armored, struct em_err *err)
+sign_encrypt_in(gpgme_ctx_t ctx, const char *member_fpr,
+    const struct buf *plain, struct buf *armored, struct em_err *err)
 {
 	gpgme_data_t in = NULL, out = NULL;
+	gpgme_sign_result_t res;
 	gpgme_error_t e;
 	char rcpt[64];
 
@@ -433,26 +439,31 @@ encrypt_in(gpgme_ctx_t ctx, const char *member_fpr, const struct buf *plain,
 	if (e == 0)
 		e = gpgme_data_new(&out);
 	if (e == 0)
-		e = gpgme_op_encrypt_ext(ctx, NULL, rcpt,
+		e = gpgme_op_encrypt_sign_ext(ctx, NULL, rcpt,
 		    GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_ENCRYPT_TO, in, out);
+	/* A run that encrypted but made no signature is no copy. */
+	if (e == 0 && ((res = gpgme_op_sign_result(ctx)) == NULL ||
+	    res->signatures == NULL || res->invalid_signers != NULL))
+		e = gpg_error(GPG_ERR_NO_SECKEY);
 	if (e == 0)
 		keys_data_drain(out, armored);
 	gpgme_data_release(in);
 	gpgme_data_release(out);
-	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "encrypt to %s "
-	    "failed: %s", member_fpr, gpgme_strerror(e));
+	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "signing with the list "
+	    "key and encrypting to %s failed: %s", member_fpr, gpgme_strerror(e));
 }
 
 /*
- * Encryption helpers.  gpgme runs gpg by fork and exec; a fork of the
+ * Signing helpers.  gpgme runs gpg by fork and exec; a fork of the
  * daemon (large, many threads) costs more than the encryption: each copies
  * the page tables, and every thread's next writes fault and flush TLBs
  * (perf: the daemon's own CPU exceeded gpg's in a fan-out).  So the daemon
  * forks small helper processes at start, before any thread, one per
- * delivery worker; a worker hands a copy's plaintext and the member's
- * fingerprint to its helper over a socket pair and gets the armored
- * message back.  Nothing touches the disk.  A helper that is gone is not
- * used again: the worker encrypts in-process, as before.
+ * delivery worker; a worker hands a copy's plaintext, the member's and
+ * the list's fingerprints to its helper over a socket pair and gets the
+ * armored message back, signed by the list and encrypted to the member in
+ * one gpg run.  Nothing touches the disk.  A helper that is gone is not
+ * used again: the worker signs and encrypts in-process, as before.
  */
 struct helper {
 	int	fd;		/* -1: none, or gone */
@@ -465,41 +476,62 @@ static int next_helper;
 static pthread_mutex_t helper_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local int my_helper = -1;
 
+/*
+ * The helper protocol, on a socket pair.  Request: the member's
+ * fingerprint and the list's (40 bytes each), a 4-byte length, the
+ * plaintext.  Answer: a 4-byte status (0 ok), a 4-byte length, the armored
+ * message or the error text.  No length may exceed KEYS_WIRE_MAX: the
+ * side that reads one larger takes the other side as broken.
+ */
+#define KEYS_WIRE_MAX	(1U << 30)
+
+/* wire_read - a length-prefixed body into b, within KEYS_WIRE_MAX */
+
+static int
+wire_read(int fd, uint32_t len, struct buf *b)
+{
+	if (len > KEYS_WIRE_MAX)
+		return -1;
+	buf_reset(b);
+	b->data = xrealloc(b->data, (size_t)len + 1);
+	b->cap = (size_t)len + 1;
+	if (len > 0 && em_read_all(fd, b->data, len) < 0)
+		return -1;
+	b->len = len;
+	b->data[len] = '\0';
+	return 0;
+}
+
 /* helper_main - a helper's life: requests in, armored messages out */
 
 static void
 helper_main(int fd)
 {
-	gpgme_ctx_t ctx = NULL;
-
-	if (gpgme_new(&ctx) != 0)
-		_exit(1);
-	gpgme_set_armor(ctx, 1);
-	gpgme_set_offline(ctx, 1);
 	for (;;) {
-		char fpr[41];
+		char fpr[41], list[41];
 		uint32_t len, st;
 		struct buf plain, out;
 		struct em_err err;
+		gpgme_ctx_t ctx;
 
-		if (em_read_all(fd, fpr, 40) < 0 || em_read_all(fd, &len, 4) < 0)
+		if (em_read_all(fd, fpr, 40) < 0 || em_read_all(fd, list, 40) < 0 ||
+		    em_read_all(fd, &len, 4) < 0)
 			_exit(0);
-		fpr[40] = '\0';
+		fpr[40] = list[40] = '\0';
 		buf_init(&plain);
 		buf_init(&out);
 		em_err_clear(&err);
-		if (len > 0) {
-			buf_append(&plain, NULL, 0);
-			plain.data = xrealloc(plain.data, len + 1);
-			plain.cap = len + 1;
-			if (em_read_all(fd, plain.data, len) < 0)
-				_exit(0);
-			plain.len = len;
-		}
-		st = encrypt_in(ctx, fpr, &plain, &out, &err) == EM_OK ? 0 : 1;
-		if (st != 0) {
+		if (wire_read(fd, len, &plain) < 0)
+			_exit(0);
+		st = 1;
+		if ((ctx = copy_context(list, &err)) != NULL &&
+		    sign_encrypt_in(ctx, fpr, &plain, &out, &err) == EM_OK)
+			st = 0;
+		if (st != 0 || out.len > KEYS_WIRE_MAX) {
+			st = 1;
 			buf_reset(&out);
-			buf_appends(&out, err.msg);
+			buf_appends(&out, err.msg[0] ? err.msg :
+			    "the signed and encrypted copy is too large");
 		}
 		len = (uint32_t)out.len;
 		if (em_write_all(fd, &st, 4) < 0 || em_write_all(fd, &len, 4) < 0 ||
@@ -572,11 +604,11 @@ keys_helpers_stop(void)
 	n_helpers = 0;
 }
 
-/* helper_encrypt - through this thread's helper: EM_OK, error, or 1 (none) */
+/* helper_sign_encrypt - through this thread's helper: EM_OK, error, or 1 (none) */
 
 static int
-helper_encrypt(const char *member_fpr, const struct buf *plain,
-    struct buf *armored, struct em_err *err)
+helper_sign_encrypt(const char *list_fpr, const char *member_fpr,
+    const struct buf *plain, struct buf *armored, struct em_err *err)
 {
 	uint32_t len = (uint32_t)plain->len, st, n;
 	int fd;
@@ -589,83 +621,45 @@ helper_encrypt(const char *member_fpr, const struct buf *plain,
 		pthread_mutex_unlock(&helper_lock);
 	}
 	if (my_helper < 0 || helpers[my_helper].fd < 0 ||
-	    strlen(member_fpr) != 40)
+	    strlen(member_fpr) != 40 || strlen(list_fpr) != 40)
 		return 1;
+	if (plain->len > KEYS_WIRE_MAX)
+		return em_fail(err, EM_ELIMIT, "a copy of %zu bytes is over the "
+		    "helpers' ceiling of %u bytes", plain->len, KEYS_WIRE_MAX);
 	fd = helpers[my_helper].fd;
-	if (em_write_all(fd, member_fpr, 40) < 0 || em_write_all(fd, &len, 4) < 0 ||
-	    em_write_all(fd, plain->data ? plain->data : "", plain->len) < 0 ||
-	    em_read_all(fd, &st, 4) < 0 || em_read_all(fd, &n, 4) < 0)
-		goto gone;
 	buf_init(&reply);
-	reply.data = xrealloc(reply.data, (size_t)n + 1);
-	reply.cap = (size_t)n + 1;
-	if (em_read_all(fd, reply.data, n) < 0) {
+	if (em_write_all(fd, member_fpr, 40) < 0 ||
+	    em_write_all(fd, list_fpr, 40) < 0 || em_write_all(fd, &len, 4) < 0 ||
+	    em_write_all(fd, plain->data ? plain->data : "", plain->len) < 0 ||
+	    em_read_all(fd, &st, 4) < 0 || em_read_all(fd, &n, 4) < 0 ||
+	    wire_read(fd, n, &reply) < 0) {
 		buf_free(&reply);
-		goto gone;
+		close(fd);
+		helpers[my_helper].fd = -1;
+		return 1;
 	}
-	reply.len = n;
-	reply.data[n] = '\0';
 	if (st == 0)
 		buf_append(armored, reply.data, reply.len);
 	else
 		(void)em_fail(err, EM_ECRYPTO, "%s", reply.data);
 	buf_free(&reply);
 	return st == 0 ? EM_OK : EM_ECRYPTO;
-gone:
-	close(fd);
-	helpers[my_helper].fd = -1;
-	return 1;
 }
 
-/* encrypt_to - to the member's key: by a helper, else in this process */
+/* sign_encrypt_to - signed by the list, to the member: by a helper, else here */
 
 static int
-encrypt_to(const char *list_fpr, const char *member_fpr, const struct buf *plain,
-    struct buf *armored, struct em_err *err)
+sign_encrypt_to(const char *list_fpr, const char *member_fpr,
+    const struct buf *plain, struct buf *armored, struct em_err *err)
 {
 	gpgme_ctx_t ctx;
-	int rc = helper_encrypt(member_fpr, plain, armored, err);
+	int rc = helper_sign_encrypt(list_fpr, member_fpr, plain, armored, err);
 
 	if (rc <= 0)
 		return rc;
 	if ((ctx = copy_context(list_fpr, err)) == NULL)
 		return EM_EKEY;
-	return encrypt_in(ctx, member_fpr, plain, armored, err);
-}
-
-/* sign_detached - an armored detached signature by the list key; micalg */
-
-static int
-sign_detached(const char *list_fpr, const struct buf *canon, struct buf *sig,
-    char *micalg, size_t msz, struct em_err *err)
-{
-	gpgme_ctx_t ctx = copy_context(list_fpr, err);
-	gpgme_data_t in = NULL, out = NULL;
-	gpgme_sign_result_t res;
-	gpgme_error_t e;
-
-	if (ctx == NULL)
-		return EM_EKEY;
-	e = gpgme_data_new_from_mem(&in, canon->data, canon->len, 0);
-	if (e == 0)
-		e = gpgme_data_new(&out);
-	if (e == 0)
-		e = gpgme_op_sign(ctx, in, out, GPGME_SIG_MODE_DETACH);
-	if (e == 0 && ((res = gpgme_op_sign_result(ctx)) == NULL ||
-	    res->signatures == NULL || res->invalid_signers != NULL))
-		e = gpg_error(GPG_ERR_GENERAL);
-	if (e == 0) {
-		const char *h = gpgme_hash_algo_name(res->signatures->hash_algo);
-
-		(void)snprintf(micalg, msz, "pgp-%s", h ? h : "sha256");
-		for (char *p = micalg; *p; p++)
-			*p = (char)g_ascii_tolower(*p);
-		keys_data_drain(out, sig);
-	}
-	gpgme_data_release(in);
-	gpgme_data_release(out);
-	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "signing with the "
-	    "list key %s failed: %s", list_fpr, gpgme_strerror(e));
+	return sign_encrypt_in(ctx, member_fpr, plain, armored, err);
 }
 
 /* mem_part - a leaf part of the given type holding bytes, 7bit */
@@ -721,8 +715,6 @@ pgpmime_encrypted(const struct buf *armored)
  */
 static _Thread_local struct buf last_entity_bytes;
 static _Thread_local GMimeObject *last_entity;
-static _Thread_local GMimeObject *last_signed;	/* ... signed by the list */
-static _Thread_local char last_signed_by[41];
 
 /* cached_entity - the parsed original entity, from the cache if the same */
 
@@ -732,65 +724,12 @@ cached_entity(const char *p, size_t n)
 	if (last_entity != NULL && last_entity_bytes.len == n &&
 	    memcmp(last_entity_bytes.data, p, n) == 0)
 		return last_entity;
-	if (last_signed != NULL) {
-		g_object_unref(last_signed);
-		last_signed = NULL;
-	}
 	if (last_entity != NULL)
 		g_object_unref(last_entity);
 	buf_reset(&last_entity_bytes);
 	if ((last_entity = parse_entity(p, n)) != NULL)
 		buf_append(&last_entity_bytes, p, n);
 	return last_entity;
-}
-
-/*
- * signed_entity - the original entity in a multipart/signed by the list
- * key (RFC 3156 section 5: signed, then encrypted, as nested entities).
- * The signature is the same for every member's copy, so it is made once
- * per post by each worker, not once per copy: a copy then costs gpg one
- * encryption, and the list key's agent is not asked per copy.
- */
-static GMimeObject *
-signed_entity(const char *list_fpr, GMimeObject *entity, struct em_err *err)
-{
-	GMimeMultipartSigned *ms;
-	GMimePart *sigpart;
-	struct buf canon, sig;
-	char micalg[32];
-
-	if (last_signed != NULL && strcasecmp(last_signed_by, list_fpr) == 0)
-		return last_signed;
-	if (last_signed != NULL) {
-		g_object_unref(last_signed);
-		last_signed = NULL;
-	}
-	buf_init(&canon);
-	buf_init(&sig);
-	canonical(entity, &canon);
-	if (sign_detached(list_fpr, &canon, &sig, micalg, sizeof(micalg),
-	    err) < 0) {
-		buf_free(&canon);
-		buf_free(&sig);
-		return NULL;
-	}
-	ms = g_mime_multipart_signed_new();
-	g_mime_multipart_set_boundary(GMIME_MULTIPART(ms), NULL);
-	g_mime_object_set_content_type_parameter(GMIME_OBJECT(ms), "protocol",
-	    "application/pgp-signature");
-	g_mime_object_set_content_type_parameter(GMIME_OBJECT(ms), "micalg",
-	    micalg);
-	sigpart = mem_part("application", "pgp-signature", sig.data, sig.len);
-	g_mime_object_set_content_type_parameter(GMIME_OBJECT(sigpart), "name",
-	    "signature.asc");
-	g_mime_multipart_add(GMIME_MULTIPART(ms), entity);
-	g_mime_multipart_add(GMIME_MULTIPART(ms), GMIME_OBJECT(sigpart));
-	g_object_unref(sigpart);
-	buf_free(&canon);
-	buf_free(&sig);
-	last_signed = GMIME_OBJECT(ms);
-	(void)snprintf(last_signed_by, sizeof(last_signed_by), "%s", list_fpr);
-	return last_signed;
 }
 
 /*
@@ -807,8 +746,6 @@ inner_plain(const struct keys_copy_spec *sp, struct buf *plain, struct em_err *e
 
 	if (entity == NULL)
 		return em_fail(err, EM_EPARSE, "the stored post is not MIME");
-	if ((entity = signed_entity(sp->list_fpr, entity, err)) == NULL)
-		return EM_EKEY;
 	mixed = g_mime_multipart_new_with_subtype("mixed");
 	g_mime_multipart_set_boundary(mixed, NULL);
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(mixed),
@@ -853,8 +790,8 @@ keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
 	buf_init(&plain);
 	buf_init(&armored);
 	if ((rc = inner_plain(sp, &plain, err)) == EM_OK)
-		rc = encrypt_to(sp->list_fpr, sp->member_fpr, &plain, &armored,
-		    err);
+		rc = sign_encrypt_to(sp->list_fpr, sp->member_fpr, &plain,
+		    &armored, err);
 	buf_free(&plain);
 	if (rc < 0) {
 		buf_free(&armored);
@@ -891,10 +828,6 @@ void
 keys_thread_done(void)
 {
 	buf_free(&last_entity_bytes);
-	if (last_signed != NULL) {
-		g_object_unref(last_signed);
-		last_signed = NULL;
-	}
 	if (last_entity != NULL) {
 		g_object_unref(last_entity);
 		last_entity = NULL;

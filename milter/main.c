@@ -477,8 +477,8 @@ main(int argc, char **argv)
 
 		/* Before any thread: a fork of a threaded daemon is dear. */
 		if (keys_helpers_start(cfg->delivery_workers, &err) < 0)
-			log_msg(LOG_WARNING, NULL, "encryption helpers: %s; "
-			    "copies are encrypted in the daemon itself",
+			log_msg(LOG_WARNING, NULL, "signing helpers: %s; "
+			    "copies are signed and encrypted in the daemon itself",
 			    err.msg);
 	}
 	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);

@@ -25,11 +25,16 @@ parser that is not the milter's (Python's email package, policy.default).
   mail.py decrypt FILE GNUPGHOME OUT
                                  decrypt the payload with that keyring:
                                  OUT.inner (the decrypted entity), OUT.status
-                                 (gpg's status lines, and those of verifying
-                                 each multipart/signed inside it, RFC 3156
-                                 section 5, as a mail client does); the inner
-                                 entity is checked for defects too; exit 1 on
-                                 failure
+                                 (gpg's status lines for signatures that
+                                 cover the whole decrypted entity: the one
+                                 made with the encryption, RFC 3156 section
+                                 6.2, or a multipart/signed that is the
+                                 entity itself, section 5), OUT.nested (those
+                                 of each multipart/signed further down, as
+                                 mutt shows them); exit 1 on failure, on a
+                                 defect of the inner entity, and when no
+                                 valid signature covers the whole of it:
+                                 Thunderbird shows no signature then
 
 Exit status 2 on usage errors.  Nothing here cuts text out of a file: every
 value comes from the parsed structure.
@@ -178,32 +183,48 @@ def cmd_decrypt(path, home, out):
     if r.returncode != 0:
         print('# %s: gpg could not decrypt it with %s' % (path, home))
         return 1
-    verify_nested(out + '.inner', home, out + '.status')
+    open(out + '.nested', 'wb').close()
+    verify_signed(out + '.inner', home, out + '.status', out + '.nested')
+    with open(out + '.status', 'rb') as fh:
+        whole = any(line.startswith(b'[GNUPG:] VALIDSIG ') for line in fh)
+    if not whole:
+        print('# %s: no valid signature covers the whole decrypted entity '
+              '(a client such as Thunderbird shows it unsigned)' % path)
+        return 1
     return cmd_check([out + '.inner'])
 
 
-def verify_nested(path, home, status):
+def signed_bytes(raw, boundary):
+    """The bytes a multipart/signed's signature covers: those between its
+    first boundary line and the CRLF before the next (RFC 3156 section 5,
+    RFC 2046), with CRLF line ends; None when they cannot be found."""
+    b = ('--' + boundary).encode()
+    start, nl = raw.find(b + b'\r\n'), b'\r\n'
+    if start < 0:
+        start, nl = raw.find(b + b'\n'), b'\n'
+    if start < 0:
+        return None
+    start += len(b) + len(nl)
+    end = raw.find(nl + b, start)
+    return raw[start:end].replace(b'\r\n', b'\n').replace(b'\n', b'\r\n')
+
+
+def verify_signed(path, home, top_status, nested_status):
     """Verify every multipart/signed (protocol application/pgp-signature)
-    of the entity in path: the signed bytes are those between its first
-    boundary line and the CRLF before the next, as RFC 3156 section 5 and
-    RFC 2046 define them; gpg's status lines are appended to status."""
+    of the entity in path as a client does; gpg's status lines go to
+    top_status when the multipart/signed is the entity itself, else to
+    nested_status."""
     with open(path, 'rb') as fh:
         raw = fh.read()
-    for part in load(path).walk():
+    top = load(path)
+    for part in top.walk():
         if (part.get_content_type() != 'multipart/signed' or
                 part.get_param('protocol') != 'application/pgp-signature'):
             continue
         kids = list(part.iter_parts())
-        b = ('--' + part.get_boundary()).encode()
-        start = raw.find(b + b'\r\n')
-        nl = b'\r\n'
-        if start < 0:
-            start, nl = raw.find(b + b'\n'), b'\n'
-        if start < 0 or len(kids) != 2:
+        data = signed_bytes(raw, part.get_boundary())
+        if data is None or len(kids) != 2:
             continue
-        start += len(b) + len(nl)
-        end = raw.find(nl + b, start)
-        data = raw[start:end].replace(b'\r\n', b'\n').replace(b'\n', b'\r\n')
         sig = kids[1].get_content()
         with open(path + '.signed', 'wb') as fh:
             fh.write(data)
@@ -213,7 +234,8 @@ def verify_nested(path, home, status):
                         '--status-file', path + '.vstatus', '--verify',
                         path + '.sig', path + '.signed'],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        with open(path + '.vstatus', 'rb') as fh, open(status, 'ab') as out:
+        dest = top_status if part is top else nested_status
+        with open(path + '.vstatus', 'rb') as fh, open(dest, 'ab') as out:
             out.write(fh.read())
 
 
