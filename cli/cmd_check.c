@@ -157,7 +157,6 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	g_mime_init();
 	lim.max_depth = cfg->mime_max_depth;
 	lim.max_parts = cfg->mime_max_parts;
 	lim.max_header = cfg->max_header_size;

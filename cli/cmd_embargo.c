@@ -217,6 +217,7 @@ held_show(const struct opts *o, const struct config *cfg, struct store_txn *t,
 	struct buf sealed, plain;
 	struct em_err err;
 	struct facts f;
+	int rc;
 
 	if (store_hold_get(t, id, &h) != EM_OK) {
 		cli_fail(o, "no hold %llu", (unsigned long long)id);
@@ -226,15 +227,25 @@ held_show(const struct opts *o, const struct config *cfg, struct store_txn *t,
 	buf_init(&sealed);
 	buf_init(&plain);
 	facts_init(&f);
-	if (store_blob_get(t, STORE_BLOB_HOLD, id, &sealed) == EM_OK &&
-	    keys_unseal(sealed.data, sealed.len, &plain, &err) == EM_OK &&
-	    policy_read(plain.data, plain.len, &lim, &f, &err) == EM_OK && !o->json)
+	em_err_clear(&err);
+	if ((rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed)) != EM_OK)
+		rc = em_fail(&err, EM_ESTORE, "its sealed posting is not in the "
+		    "store");
+	else if ((rc = keys_unseal(sealed.data, sealed.len, &plain, &err)) ==
+	    EM_OK)
+		rc = policy_read(plain.data, plain.len, &lim, &f, &err);
+	if (rc == EM_OK && !o->json)
 		printf("  Subject:    %s\n  Message-ID: %s\n  Size:       %zu "
 		    "bytes\n", f.subject, f.message_id ? f.message_id : "-",
 		    plain.len);
 	facts_free(&f);
 	buf_free(&sealed);
 	buf_free(&plain);
+	if (rc != EM_OK) {
+		cli_fail(o, "hold %llu: cannot read the held posting: %s",
+		    (unsigned long long)id, err.msg);
+		return EXIT_USAGE;
+	}
 	return EXIT_OK;
 }
 

@@ -212,7 +212,6 @@ cmd_public(const struct opts *o, int argc, char **argv)
 			fprintf(stderr, "embargoctl: %s\n", err.msg);
 			rc = EXIT_USAGE;
 		}
-		g_mime_init();
 		for (int i = 2; i < argc && rc == EXIT_OK; i++)
 			rc = add_file(o, cfg, s, key, argv[i]);
 	} else if (strcmp(argv[1], "drop") == 0) {

@@ -67,7 +67,6 @@ find_copy_id(const struct config *cfg, const struct buf *raw,
 
 	if (em_copy_id_find(raw->data ? raw->data : "", raw->len, id))
 		return true;
-	g_mime_init();
 	em_err_clear(&err);
 	facts_init(&f);
 	ok = policy_read(raw->data ? raw->data : "", raw->len, &lim, &f,

@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Utility library. */
+#include <gmime/gmime.h>
+
 /* Application-specific. */
 #include "cli.h"
 
@@ -99,6 +102,8 @@ main(int argc, char **argv)
 			argc--;
 			i--;
 		}
+	/* Once, for every command that reads a message (policy_read()). */
+	g_mime_init();
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(&o);
 	if (strcmp(cmd, "dry-run") == 0)

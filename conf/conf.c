@@ -295,8 +295,13 @@ load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	sec = cfg_getsec(c, "team");
 	copy_list(sec, "addresses", &cfg->team_addresses, true);
 	copy_list(sec, "keys", &cfg->team_keys, false);
-	for (size_t i = 0; i < cfg->team_keys.n; i++)
+	cfg->team_key_line = xcalloc(cfg->team_keys.n + 1, sizeof(int));
+	for (size_t i = 0; i < cfg->team_keys.n; i++) {
 		upper(cfg->team_keys.v[i]);
+		cfg->team_key_line[i] = conf_line_of("keys", cfg->team_keys.v[i]);
+		if (cfg->team_key_line[i] == 0)
+			cfg->team_key_line[i] = sec->line;
+	}
 
 	if (cfg_size(c, "list") > 1)
 		problem_at(rep, false, 0, "more than one list section; this "
@@ -310,6 +315,9 @@ load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		cfg->list_address = sec ? (cfg_getstr(sec, "address") ?
 		    em_addr_norm(cfg_getstr(sec, "address")) : NULL) : NULL;
 		cfg->list_key = upper(dupstr(cfg_getstr(sec, "key")));
+		cfg->list_key_line = conf_line_in(sec, "key");
+		if (cfg->list_key_line == 0)
+			cfg->list_key_line = sec->line;
 		cfg->list_outer_subject = xstrdup(cfg_getstr(sec, "outer_subject"));
 		cfg->require_signed = cfg_getbool(sec, "require_signed");
 	}
@@ -326,6 +334,9 @@ load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		m->address = a ? em_addr_norm(a) : NULL;
 		m->line = a ? conf_line_of("address", a) : sec->line;
 		m->key = upper(dupstr(cfg_getstr(sec, "key")));
+		m->key_line = conf_line_in(sec, "key");
+		if (m->key_line == 0)
+			m->key_line = sec->line;
 		m->role_attested = dupstr(cfg_getstr(sec, "role_attested"));
 	}
 	copy_list(c, "public_lists", &cfg->public_lists, true);
@@ -390,6 +401,7 @@ conf_free(struct config *cfg)
 	free(cfg->list_name);
 	free(cfg->list_address);
 	free(cfg->list_key);
+	free(cfg->team_key_line);
 	free(cfg->list_outer_subject);
 	for (size_t i = 0; i < cfg->n_members; i++) {
 		free(cfg->members[i].name);

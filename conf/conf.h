@@ -47,6 +47,7 @@ struct conf_member {
 	char   *key;		/* 40 upper-case hex digits */
 	char   *role_attested;	/* NULL unless given */
 	int	line;		/* where its address was written */
+	int	key_line;	/* where its key was written */
 };
 
 struct config {
@@ -79,10 +80,12 @@ struct config {
 
 	struct strv team_addresses;	/* lower case */
 	struct strv team_keys;		/* upper-case hex */
+	int    *team_key_line;		/* where each was written */
 
 	char   *list_name;
 	char   *list_address;
 	char   *list_key;
+	int	list_key_line;		/* where it was written */
 	char   *list_outer_subject;
 	bool	require_signed;
 
@@ -110,6 +113,8 @@ void	conf_free(struct config *cfg);
 void	conf_report_add(struct conf_report *rep, bool warning,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void	conf_report_free(struct conf_report *rep);
+/* A config file anyone may read is an error (SPEC 9), added to rep. */
+void	conf_check_mode(const char *path, struct conf_report *rep);
 
 /* What addr (any case, <> allowed) is under cfg. */
 enum conf_role conf_addr_role(const struct config *cfg, const char *addr);

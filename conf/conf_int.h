@@ -16,6 +16,8 @@ const char *conf_cur_path(void);
 cfg_t  *conf_schema_parse(const char *path, int *rc);
 /* Where option opt first had value val (0 when unknown). */
 int	conf_line_of(const char *opt, const char *val);
+/* Where option opt was last set inside section sec (0 when unknown). */
+int	conf_line_in(const cfg_t *sec, const char *opt);
 
 /* validate.c */
 void	problem_at(struct conf_report *rep, bool warn, int line,

@@ -44,6 +44,7 @@ const char *const conf_key_names[] = {
  * is rare (start, SIGHUP, embargoctl), so one mutex serialises it.
  */
 struct line_note {
+	const cfg_t *sec;	/* the section it was in (compared, never read) */
 	char   *opt;
 	char   *val;
 	int	line;
@@ -69,6 +70,7 @@ note_line(cfg_t *cfg, cfg_opt_t *opt)
 	if (val == NULL)
 		return 0;
 	notes = xrealloc(notes, (n_notes + 1) * sizeof(*notes));
+	notes[n_notes].sec = cfg;
 	notes[n_notes].opt = xstrdup(opt->name);
 	notes[n_notes].val = xstrdup(val);
 	notes[n_notes].line = cfg->line;
@@ -86,6 +88,19 @@ conf_line_of(const char *opt, const char *val)
 		    strcasecmp(notes[i].val, val) == 0)
 			return notes[i].line;
 	return 0;
+}
+
+/* conf_line_in - where option opt was last set inside section sec (0: unknown) */
+
+int
+conf_line_in(const cfg_t *sec, const char *opt)
+{
+	int line = 0;
+
+	for (size_t i = 0; i < n_notes; i++)
+		if (notes[i].sec == sec && strcmp(notes[i].opt, opt) == 0)
+			line = notes[i].line;
+	return line;
 }
 
 /* notes_free - forget the line notes */

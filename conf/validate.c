@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* Application-specific. */
 #include "conf.h"
@@ -289,4 +290,20 @@ conf_validate(struct config *cfg, struct conf_report *rep)
 	validate_team_list(cfg, rep);
 	validate_members(cfg, rep);
 	validate_roles(cfg, rep);
+}
+
+/* conf_check_mode - a config file anyone may read is an error */
+
+void
+conf_check_mode(const char *path, struct conf_report *rep)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		conf_report_add(rep, false, "%s: %m; give the config path with "
+		    "-c FILE", path);
+	else if (st.st_mode & S_IROTH)
+		conf_report_add(rep, false, "%s is readable by everyone (mode "
+		    "%04o); run chmod o-rwx %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
 }

@@ -1,45 +1,247 @@
 /*
  * check.c - the keyring rules of SPEC section 3, applied at -t, at
- * "embargoctl check", at start and at every reload
+ * "embargoctl check", at start and at every reload: one function, so that
+ * the four never disagree
  *
  * A missing keyring folder is one warning (the file can be checked before
- * the keyring is set up); with a keyring, every key must be there and
- * usable for its role.
+ * the keyring is set up); with a keyring, its files must be the running
+ * user's (a gpg run as root leaves root's files and agent socket behind),
+ * every key must be there and usable for its role, and one real operation
+ * with each key must work as this user, unattended: sign and decrypt with
+ * the list key, encrypt to every member key.  That is what catches a
+ * passphrase on the list key or an agent the user cannot reach, before a
+ * start rather than at the first copy.  Every problem names the file, the
+ * line, and a cure that works as printed (as the daemon's user).
  */
 
 /* System library. */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* Utility library. */
+#include <gpgme.h>
 
 /* Application-specific. */
 #include "keys.h"
+#include "keys_int.h"
+
+/* as_user - the prefix that runs a command as the daemon's user */
+
+static void
+as_user(const struct config *cfg, char *out, size_t n)
+{
+	(void)snprintf(out, n, "runuser -u %s -- gpg --homedir %s", cfg->user,
+	    cfg->gnupg_home);
+}
 
 /* check_one - one fingerprint for one use; false when it is an error */
 
-static void
+static bool
 check_one(const struct config *cfg, struct conf_report *rep, const char *who,
     int line, const char *fpr, enum keys_use use, time_t now)
 {
 	struct keys_health h;
+	char gpg[512];
 
 	if (fpr == NULL || keys_health(fpr, use, now, &h) < 0)
-		return;
+		return false;
+	as_user(cfg, gpg, sizeof(gpg));
 	if (!h.usable) {
-		if (line > 0)
-			conf_report_add(rep, false, "%s:%d: %s: key %s; import "
-			    "a valid key with that fingerprint into %s (gpg "
-			    "--homedir %s --import FILE)", cfg->path, line, who,
-			    h.problem, cfg->gnupg_home, cfg->gnupg_home);
-		else
-			conf_report_add(rep, false, "%s: %s: key %s; import a "
-			    "valid key with that fingerprint into %s", cfg->path,
-			    who, h.problem, cfg->gnupg_home);
-		return;
+		conf_report_add(rep, false, "%s:%d: %s: key %s; import a valid "
+		    "key with that fingerprint as the daemon's user (%s "
+		    "--import < FILE)", cfg->path, line, who, h.problem, gpg);
+		return false;
 	}
 	if (use == KEYS_USE_ENCRYPT && h.days_left >= 0 && h.days_left < 30)
 		conf_report_add(rep, true, "%s:%d: warning: %s: key %s expires "
 		    "in %ld days; ask for an extended key", cfg->path, line, who,
 		    fpr, h.days_left);
+	return true;
+}
+
+/* check_owner - every file of the keyring belongs to the running user */
+
+static bool
+check_owner(const struct config *cfg, struct conf_report *rep)
+{
+	static const char *const sub[] = { "", "/private-keys-v1.d", NULL };
+	uid_t me = geteuid();
+	bool ok = true;
+
+	for (int i = 0; ok && sub[i] != NULL; i++) {
+		char *dir = xasprintf("%s%s", cfg->gnupg_home, sub[i]);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+
+		while (d != NULL && ok && (e = readdir(d)) != NULL) {
+			struct stat st;
+			char *p;
+
+			if (strcmp(e->d_name, "..") == 0)
+				continue;
+			p = xasprintf("%s/%s", dir, e->d_name);
+			if (lstat(p, &st) == 0 && st.st_uid != me) {
+				conf_report_add(rep, false, "%s: keyring file %s "
+				    "belongs to uid %ld, not to %s, which runs "
+				    "the daemon (a gpg run as root leaves such "
+				    "files); run gpgconf --homedir %s --kill "
+				    "gpg-agent; chown -R %s: %s", cfg->path, p,
+				    (long)st.st_uid, cfg->user, cfg->gnupg_home,
+				    cfg->user, cfg->gnupg_home);
+				ok = false;
+			}
+			free(p);
+		}
+		if (d != NULL)
+			(void)closedir(d);
+		free(dir);
+	}
+	return ok;
+}
+
+/* trial_ctx - a context that never asks anyone for a passphrase */
+
+static gpgme_ctx_t
+trial_ctx(void)
+{
+	gpgme_ctx_t ctx;
+
+	if (gpgme_new(&ctx) != 0)
+		return NULL;
+	gpgme_set_offline(ctx, 1);
+	/* The daemon has no terminal: a key that needs one fails here too. */
+	(void)gpgme_set_pinentry_mode(ctx, GPGME_PINENTRY_MODE_ERROR);
+	return ctx;
+}
+
+/* trial_encrypt - encrypt a few bytes to the keys; signed by ctx's signers when sign */
+
+static gpgme_error_t
+trial_encrypt(gpgme_ctx_t ctx, gpgme_key_t *rcpt, bool sign, struct buf *out)
+{
+	static const char probe[] = "embargo-milter key check\n";
+	gpgme_data_t in = NULL, cipher = NULL;
+	gpgme_error_t e;
+
+	e = gpgme_data_new_from_mem(&in, probe, sizeof(probe) - 1, 0);
+	if (e == 0)
+		e = gpgme_data_new(&cipher);
+	if (e == 0)
+		e = sign ? gpgme_op_encrypt_sign(ctx, rcpt,
+		    GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_ENCRYPT_TO, in,
+		    cipher) : gpgme_op_encrypt(ctx, rcpt,
+		    GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_ENCRYPT_TO, in,
+		    cipher);
+	if (e == 0 && sign) {
+		gpgme_sign_result_t r = gpgme_op_sign_result(ctx);
+
+		if (r == NULL || r->signatures == NULL || r->invalid_signers)
+			e = gpg_error(GPG_ERR_NO_SECKEY);
+	}
+	if (e == 0 && out != NULL)
+		keys_data_drain(cipher, out);
+	gpgme_data_release(in);
+	gpgme_data_release(cipher);
+	return e;
+}
+
+/* trial_list - sign with the list key, encrypt to it, decrypt it again */
+
+static void
+trial_list(const struct config *cfg, struct conf_report *rep)
+{
+	gpgme_ctx_t ctx = trial_ctx();
+	gpgme_key_t key = keys_lookup(cfg->list_key, 1);
+	gpgme_key_t rcpt[2] = { key, NULL };
+	gpgme_data_t in = NULL, plain = NULL;
+	gpgme_error_t e = gpg_error(GPG_ERR_GENERAL);
+	struct buf cipher;
+	char gpg[512];
+
+	buf_init(&cipher);
+	if (ctx != NULL && key != NULL && gpgme_signers_add(ctx, key) == 0)
+		e = trial_encrypt(ctx, rcpt, true, &cipher);
+	if (e == 0)
+		e = gpgme_data_new_from_mem(&in, cipher.data, cipher.len, 0);
+	if (e == 0)
+		e = gpgme_data_new(&plain);
+	if (e == 0)
+		e = gpgme_op_decrypt(ctx, in, plain);
+	as_user(cfg, gpg, sizeof(gpg));
+	if (e != 0)
+		conf_report_add(rep, false, "%s:%d: list: signing and decrypting "
+		    "with key %s failed as %s: %s; the daemon needs the list "
+		    "key's secret without a passphrase and an agent of its own "
+		    "(to remove a passphrase: %s --passwd %s, and give an empty "
+		    "one)", cfg->path, cfg->list_key_line, cfg->list_key,
+		    cfg->user, gpgme_strerror(e), gpg, cfg->list_key);
+	gpgme_data_release(in);
+	gpgme_data_release(plain);
+	buf_free(&cipher);
+	if (key != NULL)
+		gpgme_key_unref(key);
+	if (ctx != NULL)
+		gpgme_release(ctx);
+}
+
+/* trial_member - encrypt to one member key as a copy would be */
+
+static bool
+trial_member(gpgme_ctx_t ctx, const char *fpr, gpgme_error_t *e)
+{
+	gpgme_key_t key = keys_lookup(fpr, 0);
+	gpgme_key_t rcpt[2] = { key, NULL };
+
+	*e = key ? trial_encrypt(ctx, rcpt, false, NULL) :
+	    gpg_error(GPG_ERR_NO_PUBKEY);
+	if (key != NULL)
+		gpgme_key_unref(key);
+	return *e == 0;
+}
+
+/*
+ * trial_members - encrypt to every usable member key: one gpg run for all
+ * of them, and one per member only when that run fails, to name the key
+ */
+static void
+trial_members(const struct config *cfg, struct conf_report *rep,
+    const bool *usable)
+{
+	gpgme_ctx_t ctx = trial_ctx();
+	gpgme_key_t *rcpt = xcalloc(cfg->n_members + 1, sizeof(*rcpt));
+	size_t n = 0;
+	gpgme_error_t e = 0;
+
+	for (size_t i = 0; ctx != NULL && i < cfg->n_members; i++)
+		if (usable[i] &&
+		    (rcpt[n] = keys_lookup(cfg->members[i].key, 0)) != NULL)
+			n++;
+	if (ctx != NULL && n > 0)
+		e = trial_encrypt(ctx, rcpt, false, NULL);
+	for (size_t i = 0; i < n; i++)
+		gpgme_key_unref(rcpt[i]);
+	free(rcpt);
+	for (size_t i = 0; ctx != NULL && e != 0 && i < cfg->n_members; i++) {
+		const struct conf_member *m = &cfg->members[i];
+		gpgme_error_t why;
+
+		if (usable[i] && !trial_member(ctx, m->key, &why))
+			conf_report_add(rep, false, "%s:%d: member \"%s\": "
+			    "encrypting to key %s failed as %s: %s; import a "
+			    "valid key with that fingerprint as the daemon's "
+			    "user", cfg->path, m->key_line, m->name, m->key,
+			    cfg->user, gpgme_strerror(why));
+	}
+	if (ctx == NULL)
+		conf_report_add(rep, false, "%s: gpgme: no context; is gnupg "
+		    "installed?", cfg->path);
+	else
+		gpgme_release(ctx);
 }
 
 /* keys_check_config - every key of the config against the keyring */
@@ -47,36 +249,48 @@ check_one(const struct config *cfg, struct conf_report *rep, const char *who,
 void
 keys_check_config(const struct config *cfg, struct conf_report *rep, time_t now)
 {
+	size_t errors = rep->errors;
+	bool list_ok, *usable;
 	struct stat st;
 
+	conf_check_mode(cfg->path, rep);
 	if (stat(cfg->gnupg_home, &st) < 0) {
 		conf_report_add(rep, true, "%s: warning: keyring %s does not "
-		    "exist: keys not checked; create it (mode 0700, owned by %s) "
-		    "and import the list, team and member keys", cfg->path,
-		    cfg->gnupg_home, cfg->user);
+		    "exist: keys not checked; create it (install -d -o %s -m "
+		    "0700 %s) and import the list, team and member keys", cfg->path,
+		    cfg->gnupg_home, cfg->user, cfg->gnupg_home);
 		return;
 	}
 	if (st.st_mode & (S_IROTH | S_IWOTH))
 		conf_report_add(rep, false, "%s: keyring %s is readable or "
 		    "writable by everyone; run chmod 0700 %s", cfg->path,
 		    cfg->gnupg_home, cfg->gnupg_home);
+	if (!check_owner(cfg, rep))
+		return;		/* every gpg run would fail for that reason */
 	for (size_t i = 0; i < cfg->team_keys.n; i++)
-		check_one(cfg, rep, "team", 0, cfg->team_keys.v[i],
-		    KEYS_USE_VERIFY, now);
-	check_one(cfg, rep, "list (signing, secret key)", 0, cfg->list_key,
-	    KEYS_USE_SIGN, now);
-	check_one(cfg, rep, "list (encryption)", 0, cfg->list_key,
-	    KEYS_USE_ENCRYPT, now);
+		(void)check_one(cfg, rep, "team", cfg->team_key_line[i],
+		    cfg->team_keys.v[i], KEYS_USE_VERIFY, now);
+	list_ok = check_one(cfg, rep, "list (signing, secret key)",
+	    cfg->list_key_line, cfg->list_key, KEYS_USE_SIGN, now);
+	list_ok = check_one(cfg, rep, "list (encryption)", cfg->list_key_line,
+	    cfg->list_key, KEYS_USE_ENCRYPT, now) && list_ok;
+	usable = xcalloc(cfg->n_members + 1, sizeof(*usable));
 	for (size_t i = 0; i < cfg->n_members; i++) {
 		const struct conf_member *m = &cfg->members[i];
 		char who[200];
 
 		(void)snprintf(who, sizeof(who), "member \"%s\"", m->name);
-		check_one(cfg, rep, who, m->line, m->key, KEYS_USE_ENCRYPT, now);
-		if (!keys_uid_has_address(m->key, m->address))
+		usable[i] = check_one(cfg, rep, who, m->key_line, m->key,
+		    KEYS_USE_ENCRYPT, now);
+		if (usable[i] && !keys_uid_has_address(m->key, m->address))
 			conf_report_add(rep, true, "%s:%d: warning: %s: no user "
 			    "id of key %s carries %s; check the key belongs to "
-			    "that role address", cfg->path, m->line, who, m->key,
-			    m->address);
+			    "that role address", cfg->path, m->key_line, who,
+			    m->key, m->address);
 	}
+	/* The real operations, where the keys themselves were found good. */
+	if (list_ok && rep->errors == errors)
+		trial_list(cfg, rep);
+	trial_members(cfg, rep, usable);
+	free(usable);
 }

@@ -79,22 +79,6 @@ log_report(const struct conf_report *rep)
 		    rep->v[i].text);
 }
 
-/* mode_problem - a config anyone may read is refused */
-
-static int
-mode_problem(const char *path, struct em_err *err)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return em_fail(err, EM_EIO, "%s: %s", path, strerror(errno));
-	if (st.st_mode & S_IROTH)
-		return em_fail(err, EM_ECONFIG, "%s is readable by everyone "
-		    "(mode %04o); run chmod o-rwx %s", path,
-		    (unsigned)(st.st_mode & 07777), path);
-	return EM_OK;
-}
-
 /* check_keys - the keyring and every key the config names */
 
 static void
@@ -398,12 +382,12 @@ main(int argc, char **argv)
 	if (conf_load(path, &cfg, &rep) == EM_OK && test) {
 		struct em_err err;
 
-		if (mode_problem(path, &err) < 0)
+		if (em_become_user(cfg->user, &err) < 0) {
 			conf_report_add(&rep, false, "%s", err.msg);
-		if (em_become_user(cfg->user, &err) < 0)
-			conf_report_add(&rep, false, "%s", err.msg);
-		else
-			check_keys(cfg, &rep);
+			conf_check_mode(path, &rep);
+		} else {
+			check_keys(cfg, &rep);	/* the mode too */
+		}
 	}
 	if (cfg != NULL && rep.errors > 0) {
 		conf_free(cfg);
@@ -419,13 +403,11 @@ main(int argc, char **argv)
 		conf_free(cfg);
 		return rc;
 	}
-	{
-		struct em_err err;
-
-		if (mode_problem(path, &err) < 0) {
-			(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
-			return 2;
-		}
+	/* Before anything is opened: the file's mode (SPEC 9). */
+	conf_check_mode(path, &rep);
+	if (rep.errors > 0) {
+		print_report(&rep);
+		return 2;
 	}
 	log_init("embargo-milter", fg);
 	print_report(&rep);

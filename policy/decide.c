@@ -142,6 +142,25 @@ embargoed(const struct policy_view *view, const char *id, time_t now)
 }
 
 /*
+ * marker_date - the date a future marker gives rules 2 and 3, or 0.  A
+ * marker in mail that names a registered advisory follows the registry's
+ * date for it, not the date written in the text (SPEC 4): none once it is
+ * public (lifted early with --now, say), the moved date when it moved.
+ */
+static time_t
+marker_date(const struct facts *f, const struct policy_view *view, time_t now)
+{
+	const struct policy_advisory *a;
+
+	if (f->marker.kind != POLICY_MARKER_VALID || f->marker.when <= now)
+		return 0;
+	if (view != NULL && view->lookup != NULL && f->advisory_id[0] != '\0' &&
+	    (a = view->lookup(view->ctx, f->advisory_id)) != NULL)
+		return a->embargo > now ? a->embargo : 0;
+	return f->marker.when;
+}
+
+/*
  * list_post_date - rule 1's embargo: the marker's date, or, for an
  * advisory registered and under embargo, the date it has (nothing lifts
  * an embargo by omission).  False with d set when the post is refused.
@@ -272,10 +291,7 @@ rule_hold(const struct config *cfg, const struct facts *f,
 		d->embargo = a->embargo;
 		(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s",
 		    a->id);
-	} else if (f->marker.kind == POLICY_MARKER_VALID &&
-	    f->marker.when > now) {
-		d->embargo = f->marker.when;
-	} else {
+	} else if ((d->embargo = marker_date(f, view, now)) == 0) {
 		return false;
 	}
 	set(d, POLICY_HOLD, "250", "2.0.0", "held");
@@ -303,8 +319,7 @@ rule_leak(const struct config *cfg, const struct facts *f,
 	    (id = view->quoted(view->ctx, f->text.data, f->text.len)) != NULL &&
 	    (a = embargoed(view, id, now)) != NULL) {
 		when = a->embargo;
-	} else if (f->marker.kind == POLICY_MARKER_VALID && f->marker.when > now) {
-		when = f->marker.when;
+	} else if ((when = marker_date(f, view, now)) != 0) {
 		id = f->advisory_id;
 	} else {
 		return false;

@@ -433,11 +433,49 @@ t_list_post_public_stays_public(void **st)
 	assert_false(d.embargoed);
 }
 
+/* SPEC 4: a marker naming a registered advisory follows the registry. */
+static void
+t_marker_of_public_advisory_forwards(void **st)
+{
+	struct policy_decision d;
+
+	(void)st;
+	/* Lifted early with --now: the text still says "until FUTURE". */
+	assert_int_equal(decide_view("Fwd: Xen Security Advisory XSA-900",
+	    "Xen Security Advisory XSA-900\n" MARK(FUTURE), NULL,
+	    "friend@outsider.example", 0, &d), POLICY_PASS);
+	assert_int_equal(decide_view("Xen Security Advisory XSA-900",
+	    "Xen Security Advisory XSA-900\n" MARK(FUTURE), TEST_FPR_TEAM,
+	    "announce@lists.example.org", 0, &d), POLICY_PASS);
+}
+
+static void
+t_marker_follows_moved_date(void **st)
+{
+	struct policy_decision d;
+
+	(void)st;
+	/* Moved earlier than the text says: the reply names the real date. */
+	assert_int_equal(decide_view("Fwd: Xen Security Advisory XSA-900",
+	    "Xen Security Advisory XSA-900\n" MARK(FUTURE), NULL,
+	    "friend@outsider.example", NOW + 3600, &d), POLICY_REJECT);
+	assert_int_equal(d.embargo, NOW + 3600);
+	assert_null(strstr(d.reply, "2026-12-01 12:00"));
+	/* An id nobody registered keeps the text's own date. */
+	assert_int_equal(decide_view("Fwd: XSA-901",
+	    "Xen Security Advisory XSA-901\n" MARK(FUTURE), NULL,
+	    "friend@outsider.example", 0, &d), POLICY_REJECT);
+	assert_non_null(strstr(d.reply, "XSA-901 is under embargo until "
+	    "2026-12-01 12:00:00 UTC"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_plain_passes),
+		cmocka_unit_test(t_marker_of_public_advisory_forwards),
+		cmocka_unit_test(t_marker_follows_moved_date),
 		cmocka_unit_test(t_future_marker_to_outsider),
 		cmocka_unit_test(t_future_marker_names_all_outsiders),
 		cmocka_unit_test(t_future_marker_to_member_passes),
