@@ -22,7 +22,8 @@
 
 static int
 hold_receipt(struct store_txn *t, const struct msg_ctx *m,
-    const struct store_hold *h, time_t when, time_t now, struct em_err *err)
+    const struct store_hold *h, int revision, time_t when, time_t now,
+    struct em_err *err)
 {
 	char subject[200], body[1600], ts[EM_TIME_BUFSZ];
 
@@ -42,8 +43,8 @@ hold_receipt(struct store_txn *t, const struct msg_ctx *m,
 	    em_time_format(when, ts), h->rcpts, (unsigned long long)h->id,
 	    (unsigned long long)h->id);
 	{
-		struct notice_spec n = { m->sender, h->advisory, 0, subject,
-		    body, now };
+		struct notice_spec n = { m->sender, h->advisory,
+		    h->advisory[0] ? revision : 0, subject, body, now };
 
 		return notice_queue(t, m->cfg, &n, err);
 	}
@@ -100,14 +101,16 @@ hold_commit(const struct msg_ctx *m, const struct facts *f,
 	    (rc = store_blob_put(t, STORE_BLOB_HOLD, h.id, sealed.data,
 	    sealed.len, err)) == EM_OK &&
 	    (rc = audit_decision(t, m, f, d, msg_sha, err)) == EM_OK &&
-	    (rc = hold_receipt(t, m, &h, d->embargo, now, err)) == EM_OK)
+	    (rc = hold_receipt(t, m, &h, f->revision, d->embargo, now,
+	    err)) == EM_OK)
 		rc = store_commit(t, err);
 	else
 		store_abort(t);
 	buf_free(&sealed);
 	if (rc == EM_OK) {
-		log_msg(LOG_INFO, m->qid, "from=<%s> id=%s: held as hold %llu",
-		    m->sender, d->advisory_id[0] ? d->advisory_id : "-",
+		log_msg(LOG_INFO, m->qid, "from=<%s> id=%s revision=%d: held as "
+		    "hold %llu", m->sender, d->advisory_id[0] ? d->advisory_id :
+		    "-", d->advisory_id[0] ? f->revision : 0,
 		    (unsigned long long)h.id);
 		release_kick();
 		deliver_kick();

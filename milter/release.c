@@ -101,10 +101,11 @@ scan_adv(const struct store_advisory *a, void *ctx)
  * final copy of the released posting if that revision was not already
  * sent to it.  Done before the hold is marked released: after a crash in
  * between, the revision counts as sent, so it is not fanned out twice.
+ * *revision: the posting's revision, for the release's audit record.
  */
 static void
 final_copy(const struct config *cfg, const struct store_hold *h,
-    const struct buf *plain)
+    const struct buf *plain, int *revision)
 {
 	struct policy_limits lim = { cfg->mime_max_depth, cfg->mime_max_parts,
 	    cfg->max_header_size };
@@ -129,6 +130,7 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 		return;
 	}
 	policy_classify(cfg, &f);
+	*revision = f.revision;
 	/* A released posting is public: its text is public text (SPEC 4). */
 	if (public_posting(cfg, &f, (const char *const *)cfg->public_lists.v,
 	    cfg->public_lists.n, h->queue_id, &err) < 0)
@@ -170,6 +172,7 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 	struct buf sealed, plain;
 	char *rcpts, *r, *next;
 	time_t now = time(NULL);
+	int revision = 0;
 	int rc;
 
 	buf_init(&sealed);
@@ -188,7 +191,7 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		buf_free(&plain);
 		return rc;
 	}
-	final_copy(cfg, &h0, &plain);
+	final_copy(cfg, &h0, &plain, &revision);
 	if ((rc = store_begin(state_store(), true, &t, err)) < 0) {
 		buf_free(&plain);
 		return rc;
@@ -216,6 +219,7 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		ob.created = now;
 		ob.next_try = now;
 		(void)snprintf(ob.advisory, sizeof(ob.advisory), "%s", h.advisory);
+		ob.revision = h.advisory[0] ? revision : 0;
 		(void)snprintf(ob.rcpt, sizeof(ob.rcpt), "%s", r);
 		(void)snprintf(ob.from, sizeof(ob.from), "%s", h.sender);
 		(void)snprintf(ob.member, sizeof(ob.member), "hold %llu",
@@ -240,6 +244,7 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		a.sender = h.sender;
 		a.rcpts = h.rcpts;
 		a.advisory = h.advisory;
+		a.revision = h.advisory[0] ? revision : 0;
 		a.decision = "released";
 		a.reason = why;
 		if ((rc = store_blob_del(t, STORE_BLOB_HOLD, h.id, err)) == EM_OK &&
@@ -252,8 +257,9 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		store_abort(t);
 	}
 	if (rc == EM_OK)
-		log_msg(LOG_INFO, h.queue_id, "hold %llu about %s released to %s",
-		    (unsigned long long)h.id, h.advisory[0] ? h.advisory : "-",
+		log_msg(LOG_INFO, h.queue_id, "hold %llu about %s revision %d "
+		    "released to %s", (unsigned long long)h.id,
+		    h.advisory[0] ? h.advisory : "-", h.advisory[0] ? revision : 0,
 		    h.rcpts);
 	return rc;
 }
@@ -484,7 +490,12 @@ anchor(const struct config *cfg, time_t now, bool force)
 		return;
 	if (store_begin(state_store(), false, &t, &err) < 0)
 		return;
-	if (store_audit_head(t, &seq, hash) == EM_OK)
+	if (store_audit_head(t, &seq, hash) != EM_OK)
+		log_msg(LOG_ERR, NULL, "audit head unreadable: the state store "
+		    "failed; embargoctl audit verify says where the chain breaks");
+	else if (seq == 0 || hash[0] == '\0')
+		log_msg(LOG_INFO, NULL, "audit log empty: no head yet");
+	else
 		log_msg(LOG_INFO, NULL, "audit head %llu:%s (embargoctl audit "
 		    "verify --tip checks the log still reaches it)",
 		    (unsigned long long)seq, hash);

@@ -140,6 +140,15 @@ t0=$(date +%s.%N)
 ctl embargo XSA-811 --now >/dev/null
 a=$(arrival announce@lists.example.org 2 $(( $(date +%s) + 10 )))
 check "--now released it (+$(awk -v a="$a" -v t="$t0" 'BEGIN { printf "%.2f", a - t }') s)" awk -v a="$a" -v t="$t0" 'BEGIN { exit !(a != "none" && a - t < 2) }'
+# Its text still says "EMBARGOED UNTIL" an hour ahead; the registry says
+# public, and a marker naming a registered advisory follows the registry.
+{ echo "Subject: Fwd: Xen Security Advisory 811 v1 - shadow paging superpage split"; echo
+  echo "---------- Forwarded message ----------"; advisory 811 1 "$when6"; } > "$W/msg"
+ctl dry-run --from dev@vendor.example --to friend@outsider.example < "$W/msg" >/dev/null
+DRY=$?
+send dev@vendor.example friend@outsider.example
+check "a forward of XSA-811 lifted with --now passes, its banner's date aside (rc $SWAKS_RC, dry-run $DRY): $(reply)" \
+    test "$SWAKS_RC$DRY" = 00
 
 check "audit chain verifies" ctl audit verify
 check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"

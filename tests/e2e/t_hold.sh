@@ -78,6 +78,11 @@ check "the team's public posting is accepted (250) and held" post_public 800 "$w
 check "the receipt names the hold id and release time" bash -c "grep -l 'Release:   $when' \$(find '$(maildir security@example.org)/new' -type f) >/dev/null 2>&1 || { sleep 3; grep -l 'Release:   $when' \$(find '$(maildir security@example.org)/new' -type f) >/dev/null; }"
 ctl held > "$W/held.out"
 check "embargoctl held lists it" grep -q '^[0-9]* *held *XSA-800 ' "$W/held.out"
+hid=$(awk '$3 == "XSA-800" { print $1; exit }' "$W/held.out")
+ctl held show "$hid" > "$W/show.out" 2>&1
+rc=$?
+check "embargoctl held show $hid (exit $rc), as the hold notice says, names its Subject" \
+    bash -c "[ $rc = 0 ] && grep -q 'Subject: *Xen Security Advisory 800 v1' '$W/show.out'"
 ctl upcoming > "$W/up.out"
 check "upcoming shows the id and date only: $(cat "$W/up.out")" test "$(cat "$W/up.out")" = "XSA-800              $when"
 

@@ -3,10 +3,11 @@
 # with dpkg-buildpackage from a clean copy of the tree, lintian clean,
 # unpacked with dpkg-deb -x into a private root; its daemon runs as an
 # unprivileged user (as the unit's User= has it) for a private Postfix
-# whose smtpd keeps Debian's chroot (y), the socket where the package puts
-# it (embargo-milter/ in the queue directory, unix:/embargo-milter/... as
-# the chrooted smtpd sees it): a plain mail passes and an embargoed
-# advisory to an outsider is refused.
+# whose smtpd and cleanup keep Debian's chroot (y), the socket where the
+# package puts it (embargo-milter/ in the queue directory), and the main.cf
+# and master.cf lines taken out of README.md itself, so that the two cannot
+# drift apart: a plain mail passes, one submitted with sendmail passes, and
+# an embargoed advisory to an outsider is refused.
 . "$(dirname "$0")/lib.sh"
 for tool in dpkg-buildpackage dpkg-deb dh lintian; do
 	if ! command -v "$tool" >/dev/null; then
@@ -48,12 +49,39 @@ Q=$W/pf/queue
 install -d -o nobody -g postfix -m 2750 "$Q/embargo-milter"
 mkdir -p "$Q/etc"
 cp /etc/services /etc/hosts /etc/localtime /etc/nsswitch.conf "$Q/etc/" 2>/dev/null
-sed -i "s|^127.0.0.1:$SMTP_PORT inet n - n - - smtpd|127.0.0.1:$SMTP_PORT inet n - y - - smtpd|" "$W/pf/master.cf"
-postconf -c "$W/pf" -e "smtpd_milters = unix:/embargo-milter/milter.sock"
+sed -i -e "s|^127.0.0.1:$SMTP_PORT inet n - n - - smtpd|127.0.0.1:$SMTP_PORT inet n - y - - smtpd|" \
+    -e 's|^cleanup   unix  n - n -  0 cleanup|cleanup   unix  n - y -  0 cleanup|' "$W/pf/master.cf"
+# The README's lines, as an administrator pastes them (the listener on
+# this test's port): main.cf through postconf, one line each; master.cf's
+# listener in place of the test's own.
+readme_block() {	# readme_block NAME: the fenced block after <!-- test: NAME -->
+	python3 - "$TOP/README.md" "$1" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding='utf-8').read().split('\n')
+mark = '<!-- test: %s -->' % sys.argv[2]
+i = lines.index(mark) + 1
+assert lines[i].startswith('```'), 'no fenced block after ' + mark
+j = lines.index('```', i + 1)
+print('\n'.join(lines[i + 1:j]))
+PY
+}
+readme_block main.cf > "$W/readme.main.cf"
+readme_block master.cf | sed "s|^127.0.0.1:10026 |127.0.0.1:$REINJECT_PORT |" > "$W/readme.master.cf"
+check "README.md holds the main.cf and master.cf lines" \
+    bash -c "grep -q '^smtpd_milters' '$W/readme.main.cf' && grep -q '^127.0.0.1:$REINJECT_PORT ' '$W/readme.master.cf'"
+grep -v '^#' "$W/readme.main.cf" | grep . | while IFS= read -r line; do
+	postconf -c "$W/pf" -e "$line"
+done
+sed -i "/^127.0.0.1:$REINJECT_PORT inet/d" "$W/pf/master.cf"
+cat "$W/readme.master.cf" >> "$W/pf/master.cf"
+postfix -c "$W/pf" check > "$W/pf.check" 2>&1
+check "postfix check accepts the README's lines: $(head -c 200 "$W/pf.check")" test ! -s "$W/pf.check"
+check "milter_default_action is tempfail, nothing after it: $(postconf -c "$W/pf" -h milter_default_action)" \
+    test "$(postconf -c "$W/pf" -h milter_default_action)" = tempfail
 sed -i "s|^socket .*|socket = \"unix:$Q/embargo-milter/milter.sock\"|" "$W/milter.conf"
 postfix -c "$W/pf" reload >/dev/null 2>&1
-check "master.cf keeps the chroot column y for the smtpd" \
-    grep -q "^127.0.0.1:$SMTP_PORT inet n - y - - smtpd" "$W/pf/master.cf"
+check "master.cf keeps the chroot column y for smtpd and cleanup" \
+    bash -c "grep -q '^127.0.0.1:$SMTP_PORT inet n - y - - smtpd' '$W/pf/master.cf' && grep -q '^cleanup .* y .* cleanup' '$W/pf/master.cf'"
 runuser -u nobody -- "$W/root/usr/sbin/embargo-milter" -t -c "$W/milter.conf" > "$W/t.out" 2>&1
 check "the packaged embargo-milter -t, as the daemon's user: $(tail -n 1 "$W/t.out")" grep -q 'configuration ok' "$W/t.out"
 runuser -u nobody -- "$W/root/usr/sbin/embargo-milter" -f -c "$W/milter.conf" >>"$W/milter.log" 2>&1 &
@@ -72,6 +100,17 @@ MSG
 send alice@vendor.example bob@outsider.example
 check "through the chrooted smtpd, a plain mail passes (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
 check "... and is delivered" wait_delivered bob@outsider.example 1 20
+cat > "$W/msg2" <<MSG
+From: alice@vendor.example
+To: carol@outsider.example
+Subject: submitted
+
+Submitted with sendmail: pickup and a chrooted cleanup ask the milter.
+MSG
+timeout 30 /usr/sbin/sendmail -C "$W/pf" -f alice@vendor.example carol@outsider.example < "$W/msg2"
+check "a mail submitted with /usr/sbin/sendmail is delivered" wait_delivered carol@outsider.example 1 30
+check "... after the milter saw it (the chrooted cleanup reached the socket)" \
+    bash -c "[ \$(grep -c 'from=<alice@vendor.example>' '$W/milter.log') -ge 2 ] && ! grep -q 'connect to Milter service' '$W/pf/maillog'"
 when=$(utc_in 86400)
 forwarded_advisory "$when"
 send dev@vendor.example friend@outsider.example
