@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config libmilter-dev libgpgme-dev libgmime-3.0-dev
 liblmdb-dev libconfuse-dev libgcrypt20-dev libcmocka-dev libxml2-dev libjson-glib-dev gnupg gpg-agent swaks postfix
 miltertest lmdb-utils mutt neomutt tmux python3 ca-certificates
-clang libclang-rt-14-dev clang-tidy cppcheck libfaketime debhelper lintian cpio"
+clang libclang-rt-14-dev clang-tidy cppcheck libfaketime debhelper lintian cpio
+thunderbird xvfb xdotool imagemagick tesseract-ocr tesseract-ocr-eng"
 
 missing=""
 for p in $PKGS; do

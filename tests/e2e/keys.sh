@@ -18,6 +18,8 @@
 #                                    gpgme, that keyring), as a member would; the pager's
 #                                    screen text lands in OUT
 # MUTT                               the mail client to run (default mutt)
+# nested_copy OUT I ENTITY           a copy for member I with the list's signature
+#                                    below the top (the form the tests' rule must fail)
 # real_post SRC WHEN|- OUT [TO]      a real advisory mail (tests/data) as the team would post
 #                                    it: its clearsigned text re-signed by the team key, an
 #                                    EMBARGOED UNTIL WHEN line under the title ("-": none),
@@ -237,4 +239,26 @@ text = next(p for p in msg.walk() if p.get_content_type() == 'text/plain')
 text.set_content(open(sys.argv[2]).read(), cte='7bit')
 sys.stdout.buffer.write(msg.as_bytes(policy=email.policy.SMTP))
 PY
+}
+
+# nested_copy OUT I ENTITY: a copy for member I in the form copies had
+# before the list signed them whole: a note and protected headers beside a
+# multipart/signed of ENTITY by the list key, encrypted to the member (a
+# client such as Thunderbird shows no signature on it; the tests' rule
+# must fail it too)
+nested_copy() {
+	local out=$1 i=$2 entity=$3
+	sed 's/$/\r/' "$entity" > "$out.entity"
+	list_gpg --armor --detach-sign < "$out.entity" > "$out.sig" 2>/dev/null
+	{ printf 'Content-Type: multipart/mixed; boundary="m0"; protected-headers="v1"\r\n'
+	  printf 'Subject: Xen Security Advisory 400 v1 - guest can crash the host\r\n\r\n'
+	  printf -- '--m0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThis copy was made for Member %s.\r\n' "$i"
+	  printf -- '--m0\r\nContent-Type: multipart/signed; boundary="s0"; micalg=pgp-sha512;\r\n protocol="application/pgp-signature"\r\n\r\n'
+	  printf -- '--s0\r\n'; cat "$out.entity"; printf '\r\n--s0\r\nContent-Type: application/pgp-signature\r\n\r\n'
+	  sed 's/$/\r/' "$out.sig"; printf -- '--s0--\r\n--m0--\r\n'; } > "$out.inner"
+	list_gpg --armor --trust-model always --encrypt -r "${MEMBER_FPR[$i]}" < "$out.inner" > "$out.asc" 2>/dev/null
+	{ printf 'From: predisclosure@lists.example.org\nTo: %s\nSubject: Embargoed security advisory XSA-400\n' "${MEMBER_ADDR[$i]}"
+	  printf 'MIME-Version: 1.0\nContent-Type: multipart/encrypted; boundary="e0";\n protocol="application/pgp-encrypted"\n\n'
+	  printf -- '--e0\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--e0\nContent-Type: application/octet-stream\n\n'
+	  cat "$out.asc"; printf -- '\n--e0--\n'; } > "$out"
 }

@@ -4,8 +4,11 @@
 # keyring, for an rsa3072 and a cv25519 member; the real Subject from a
 # post whose Subject is protected as Thunderbird and mutt protect it; a real
 # Xen advisory (XSA-355, inline clearsigned as Xen signs them) whose team
-# signature still verifies in the member's copy; Reply reaches the team.
+# signature still verifies in the member's copy; Reply reaches the team;
+# and every copy opened in Thunderbird, whose OpenPGP panel must read "Good
+# Digital Signature" by the list key and the protected Subject.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/thunderbird.sh"
 NMEMBERS=2
 e2e_start --keys $NMEMBERS
 # Members hold the team's public key, as they would from its web page.
@@ -127,6 +130,37 @@ for g in $(find "$(maildir security@example.org)/new" -type f); do
 done
 check "the receipt says the title block's id was chosen over the Subject's" \
     grep -q 'the Subject XSA-346: registered as XSA-355' <(mailpy text "$rcpt")
+
+# 5. Thunderbird, the client most teams and members read with: each
+#    member (rsa3072, cv25519) opens both copies; the panel behind the
+#    OpenPGP button is read by OCR, the Subject from the window's title.
+trap 'tb_cleanup; e2e_cleanup' EXIT
+list_kid=${LIST_FPR: -16}
+check "Xvfb runs for Thunderbird" tb_x
+for i in 1 2; do
+	check "member $i: a Thunderbird profile with its key (first start repaired)" tb_profile "$i" "$W/tb$i"
+	for copy in "XSA-400:$subject" "XSA-355:Xen Security Advisory 355 v2 - stack corruption from XSA-346 change"; do
+		id=${copy%%:*} want=${copy#*:}
+		f=$(mailpy select Subject "Embargoed security advisory $id" "$(maildir "${MEMBER_ADDR[$i]}")"/new/* | head -n 1)
+		tb_read "$W/tb$i" "$f" "$W/tb$i-$id"
+		echo "# Thunderbird, member $i (${algo[$i]}), $id: title '$(cat "$W/tb$i-$id.title" 2>/dev/null)'; panel:"
+		grep -E 'Signature|Encrypted|Signer key|message' "$W/tb$i-$id.txt" 2>/dev/null | sed 's/^/#   | /'
+		check "member $i, $id: Thunderbird shows the protected Subject" \
+		    test "$(cat "$W/tb$i-$id.title" 2>/dev/null)" = "$want"
+		# OCR reads a zero in the key id as O at times: O counts as 0.
+		check "member $i, $id: Thunderbird: Good Digital Signature, signer key 0x$list_kid (the list)" \
+		    bash -c "grep -q 'Good Digital Signature' '$W/tb$i-$id.txt' && tr Oo 00 < '$W/tb$i-$id.txt' | grep -q 'Signer key ID: 0x${list_kid}'"
+		check "member $i, $id: Thunderbird: Message Is Encrypted" grep -q 'Message Is Encrypted' "$W/tb$i-$id.txt"
+	done
+done
+# The rule can fail: the form copies had before (the list's signature below
+# the top, beside the note) reads "No Digital Signature" in Thunderbird.
+nested_copy "$W/nested.eml" 2 "$W/c2.inner"
+tb_read "$W/tb2" "$W/nested.eml" "$W/tb2-nested"
+grep -E 'Signature|Encrypted' "$W/tb2-nested.txt" 2>/dev/null | sed 's/^/#   nested | /'
+check "a copy signed below its top: Thunderbird shows no good signature, only 'No Digital Signature'" \
+    bash -c "! grep -q 'Good Digital Signature' '$W/tb2-nested.txt' && grep -q 'No Digital Signature' '$W/tb2-nested.txt'"
+tb_cleanup
 
 check "audit chain verifies" as_nobody "$CTL_BIN" -c "$W/milter.conf" audit verify
 check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"

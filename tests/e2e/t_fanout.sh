@@ -77,19 +77,7 @@ list_gpg --decrypt < <(mailpy payload "$W/post1.eml") > "$W/orig.inner" 2>/dev/n
 # below the top of what the member decrypts (Thunderbird then shows "No
 # Digital Signature"): the form copies had before, a note and the protected
 # headers beside a multipart/signed of the entity, made here by hand.
-sed 's/$/\r/' "$W/orig.inner" > "$W/old.entity"
-list_gpg --armor --detach-sign < "$W/old.entity" > "$W/old.sig" 2>/dev/null
-{ printf 'Content-Type: multipart/mixed; boundary="m0"; protected-headers="v1"\r\n'
-  printf 'Subject: Xen Security Advisory 400 v1 - guest can crash the host\r\n\r\n'
-  printf -- '--m0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThis copy was made for Member 1.\r\n'
-  printf -- '--m0\r\nContent-Type: multipart/signed; boundary="s0"; micalg=pgp-sha512;\r\n protocol="application/pgp-signature"\r\n\r\n'
-  printf -- '--s0\r\n'; cat "$W/old.entity"; printf '\r\n--s0\r\nContent-Type: application/pgp-signature\r\n\r\n'
-  sed 's/$/\r/' "$W/old.sig"; printf -- '--s0--\r\n--m0--\r\n'; } > "$W/old.inner"
-list_gpg --armor --trust-model always --encrypt -r "${MEMBER_FPR[1]}" < "$W/old.inner" > "$W/old.asc" 2>/dev/null
-{ printf 'From: predisclosure@lists.example.org\nTo: %s\nSubject: Embargoed security advisory XSA-400\n' "${MEMBER_ADDR[1]}"
-  printf 'MIME-Version: 1.0\nContent-Type: multipart/encrypted; boundary="e0";\n protocol="application/pgp-encrypted"\n\n'
-  printf -- '--e0\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--e0\nContent-Type: application/octet-stream\n\n'
-  cat "$W/old.asc"; printf -- '\n--e0--\n'; } > "$W/old.eml"
+nested_copy "$W/old.eml" 1 "$W/orig.inner"
 mailpy decrypt "$W/old.eml" "${MEMBER_HOME[1]}" "$W/old" > "$W/old.out"
 check "a copy signed below its top fails the whole-signature rule" \
     grep -q 'no valid signature covers the whole decrypted entity' "$W/old.out"

@@ -1,0 +1,179 @@
+# thunderbird.sh - a member reads a copy in Thunderbird (Debian's), under
+# Xvfb, and the test reads what Thunderbird shows: its window title (the
+# Subject it shows) and, by OCR of a screenshot (tesseract), the text of
+# its OpenPGP "Message Security" panel.  Sourced by tests after lib.sh.
+#
+# tb_x                        start Xvfb on a free display (DISPLAY set)
+# tb_profile I DIR            a fresh profile for member I: its key as
+#                             personal, the list's and the team's verified;
+#                             the first start's "automatic repair" of the
+#                             unprotected secret key clicked once
+# tb_read DIR EML OUT         open EML in that profile; OUT.title (the
+#                             window's title), OUT.png (the panel open),
+#                             OUT.txt (the panel's text, OCR); 1 on failure
+#
+# Every process is started in a group of its own and ended by its PID.
+
+TB_PIDS=()
+
+tb_cleanup() {
+	local p
+	for p in "${TB_PIDS[@]:-}"; do
+		[ -n "$p" ] && kill -TERM -- "-$p" 2>/dev/null
+	done
+	sleep 0.5
+	for p in "${TB_PIDS[@]:-}"; do
+		[ -n "$p" ] && kill -KILL -- "-$p" 2>/dev/null
+	done
+	TB_PIDS=()
+}
+
+tb_x() {
+	local n
+	setsid Xvfb -displayfd 3 -screen 0 1400x1000x24 -nolisten tcp \
+	    3>"$W/xvfb.display" >"$W/xvfb.log" 2>&1 &
+	TB_PIDS+=($!)
+	for _ in $(seq 1 100); do
+		n=$(tr -dc 0-9 < "$W/xvfb.display" 2>/dev/null)
+		[ -n "$n" ] && break
+		sleep 0.1
+	done
+	[ -n "$n" ] || return 1
+	export DISPLAY=":$n"
+}
+
+# tb_ocr PNG: the text of a screenshot (scaled up, grey: tesseract reads
+# Thunderbird's small type far better so); tb_ocr_tsv PNG: words with boxes
+tb_ocr() {
+	convert "$1" -resize 200% -colorspace Gray "$1.big.png" &&
+	    tesseract "$1.big.png" - 2>/dev/null
+}
+tb_ocr_tsv() {
+	convert "$1" -resize 200% -colorspace Gray "$1.big.png" &&
+	    tesseract "$1.big.png" - tsv 2>/dev/null
+}
+# tb_find PNG WORD [MINY]: "X Y" (screen pixels) of the centre of the first
+# word WORD at or below MINY, or nothing
+tb_find() {
+	tb_ocr_tsv "$1" | awk -F'\t' -v w="$2" -v miny="${3:-0}" \
+	    '$12 == w && $8 / 2 >= miny { printf "%d %d\n", ($7 + $9 / 2) / 2, ($8 + $10 / 2) / 2; exit }'
+}
+
+# tb_run DIR [FILE]: Thunderbird on that profile (its own group), PID in TB_PID
+tb_run() {
+	HOME=$W/tb-home setsid thunderbird --no-remote --profile "$1" ${2:+"$2"} \
+	    >>"$W/thunderbird.log" 2>&1 &
+	TB_PID=$!
+	TB_PIDS+=("$TB_PID")
+}
+tb_stop() {
+	kill -TERM -- "-$TB_PID" 2>/dev/null
+	for _ in $(seq 1 50); do kill -0 "$TB_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL -- "-$TB_PID" 2>/dev/null
+	wait "$TB_PID" 2>/dev/null
+	return 0
+}
+# tb_window NAME SECONDS: the id of a window whose title contains NAME
+tb_window() {
+	local id
+	for _ in $(seq 1 $(( $2 * 4 ))); do
+		id=$(xdotool search --name "$1" 2>/dev/null | head -n 1)
+		[ -n "$id" ] && { echo "$id"; return 0; }
+		sleep 0.25
+	done
+	return 1
+}
+
+tb_profile() {
+	local i=$1 p=$2 h=${MEMBER_HOME[$1]} f xy
+	mkdir -p "$p" "$W/tb-home"
+	gpg --homedir "$h" --export "${MEMBER_FPR[$i]}" "$LIST_FPR" "$TEAM_FPR" > "$p/pubring.gpg"
+	gpg --homedir "$h" --batch --export-secret-keys "${MEMBER_FPR[$i]}" > "$p/secring.gpg"
+	/usr/bin/python3 - "$p/openpgp.sqlite" "${MEMBER_FPR[$i]}" "${MEMBER_ADDR[$i]}" \
+	    "$LIST_FPR" predisclosure@lists.example.org "$TEAM_FPR" security@example.org <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute('create table if not exists acceptance_email '
+           '(fpr text not null, email text not null, unique(fpr, email))')
+db.execute('create table if not exists acceptance_decision '
+           '(fpr text not null, decision text not null, unique(fpr))')
+args = sys.argv[2:]
+for n, (fpr, addr) in enumerate(zip(args[0::2], args[1::2])):
+    decision = 'personal' if n == 0 else 'verified'
+    db.execute('insert or replace into acceptance_decision values (?, ?)',
+               (fpr.lower(), decision))
+    db.execute('insert or replace into acceptance_email values (?, ?)',
+               (fpr.lower(), addr))
+db.commit()
+PY
+	f=${MEMBER_FPR[$i]}
+	cat > "$p/user.js" <<JS
+user_pref("mail.accountmanager.accounts", "account1");
+user_pref("mail.accountmanager.defaultaccount", "account1");
+user_pref("mail.accountmanager.localfoldersserver", "server1");
+user_pref("mail.account.account1.identities", "id1");
+user_pref("mail.account.account1.server", "server1");
+user_pref("mail.identity.id1.useremail", "${MEMBER_ADDR[$i]}");
+user_pref("mail.identity.id1.fullName", "Member $i");
+user_pref("mail.identity.id1.openpgp_key_id", "${f: -16}");
+user_pref("mail.identity.id1.valid", true);
+user_pref("mail.server.server1.type", "none");
+user_pref("mail.server.server1.hostname", "Local Folders");
+user_pref("mail.server.server1.name", "Local Folders");
+user_pref("mail.server.server1.userName", "nobody");
+user_pref("mail.shell.checkDefaultClient", false);
+user_pref("mailnews.start_page.enabled", false);
+user_pref("app.update.auto", false);
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("datareporting.healthreport.uploadEnabled", false);
+user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
+user_pref("mail.provider.suppress_dialog_on_startup", true);
+user_pref("mail.rights.version", 1);
+user_pref("mailnews.auto_config.fetchFromISP.enabled", false);
+user_pref("mail.openpgp.fetch_pubkeys_from_armored_sig", false);
+user_pref("extensions.update.enabled", false);
+user_pref("network.dns.disableIPv6", true);
+JS
+	# The first start offers to repair the unprotected secret key.
+	tb_run "$p"
+	tb_window 'OpenPGP corruption detected' 60 >/dev/null || { tb_stop; return 1; }
+	sleep 1
+	import -window root "$p.repair.png"
+	xy=$(tb_find "$p.repair.png" repair.)
+	[ -n "$xy" ] || { tb_stop; return 1; }
+	# shellcheck disable=SC2086
+	xdotool mousemove $xy click 1
+	for _ in $(seq 1 80); do
+		[ -s "$p/encrypted-openpgp-passphrase.txt" ] && break
+		sleep 0.25
+	done
+	sleep 1
+	tb_stop
+	[ -s "$p/encrypted-openpgp-passphrase.txt" ]
+}
+
+tb_read() {
+	local p=$1 eml=$2 out=$3 xy= title=
+	# Thunderbird opens a message file by its name: FILE.eml.
+	cp "$eml" "$out.eml" || return 1
+	tb_run "$p" "$out.eml"
+	# Decrypted and verified when the OpenPGP button shows at the end of
+	# the Subject line (the first "OpenPGP" below the menu bar).
+	for _ in $(seq 1 30); do
+		sleep 1
+		import -window root "$out.head.png" 2>/dev/null || continue
+		xy=$(tb_find "$out.head.png" OpenPGP 100)
+		[ -n "$xy" ] && break
+	done
+	# The message window's title is the Subject Thunderbird shows.
+	title=$(xdotool search --name ' - Mozilla Thunderbird$' getwindowname %@ 2>/dev/null |
+	    grep -v -e '^Local Folders - ' -e '^Home - ' | head -n 1)
+	printf '%s\n' "${title% - Mozilla Thunderbird}" > "$out.title"
+	[ -n "$xy" ] || { tb_stop; return 1; }
+	# shellcheck disable=SC2086
+	xdotool mousemove $xy click 1
+	sleep 2
+	import -window root "$out.png"
+	tb_ocr "$out.png" > "$out.txt"
+	tb_stop
+}
