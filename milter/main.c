@@ -147,7 +147,7 @@ drop_privileges(const struct config *cfg)
 			int rc = chown(p, pw->pw_uid, pw->pw_gid);
 
 			free(p);
-			if (rc < 0) {
+			if (rc < 0 && errno != ENOENT) {
 				(void)fprintf(stderr, "embargo-milter: cannot "
 				    "hand %s to %s: %s\n", files[i], cfg->user,
 				    strerror(errno));
@@ -160,6 +160,38 @@ become:
 		(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * open_state - the store and the fingerprint key; with probe, opened and
+ * closed again (before daemon(), so that a failure reaches stderr)
+ */
+static int
+open_state(const struct config *cfg, bool probe)
+{
+	struct em_err err;
+	struct store *st = NULL;
+	unsigned char key[32];
+
+	if (store_open(cfg->state_dir, cfg->state_map_size, &st, &err) == 0 &&
+	    store_print_key(cfg->state_dir, key, &err) < 0) {
+		store_close(st);
+		st = NULL;
+	}
+	if (st == NULL) {
+		if (probe)
+			(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
+		else
+			log_msg(LOG_ERR, NULL, "%s", err.msg);
+		return -1;
+	}
+	if (probe) {
+		store_close(st);
+		return 0;
+	}
+	state_set_store(st);
+	state_set_print_key(key);
 	return 0;
 }
 
@@ -263,6 +295,30 @@ audit_config(const struct config *cfg, const char *how)
 		log_msg(LOG_ERR, NULL, "audit: %s", err.msg);
 }
 
+/*
+ * restart_only - what a reload cannot change: the store, the spool, the
+ * socket and the keyring stay where the start opened them, and the user is
+ * the one the start became; a change of them is an error naming the cure
+ */
+static void
+restart_only(const struct config *old, const struct config *cfg,
+    struct conf_report *rep)
+{
+	const struct { const char *key, *was, *is; } v[] = {
+		{ "state_dir", old->state_dir, cfg->state_dir },
+		{ "socket", old->socket, cfg->socket },
+		{ "gnupg_home", old->gnupg_home, cfg->gnupg_home },
+		{ "user", old->user, cfg->user },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (strcmp(v[i].was, v[i].is) != 0)
+			conf_report_add(rep, false, "%s: %s changed from \"%s\" to "
+			    "\"%s\": a reload cannot change it (restart needed: "
+			    "systemctl restart embargo-milter)", cfg->path, v[i].key,
+			    v[i].was, v[i].is);
+}
+
 /* reload - SIGHUP: a new config, or the old one and the reasons */
 
 static void
@@ -272,7 +328,12 @@ reload(const char *path)
 	struct config *cfg;
 
 	if (conf_load(path, &cfg, &rep) == EM_OK) {
-		keys_check_config(cfg, &rep, time(NULL));
+		const struct config *old = state_config_acquire();
+
+		restart_only(old, cfg, &rep);
+		state_config_release(old);
+		if (rep.errors == 0)
+			keys_check_config(cfg, &rep, time(NULL));
 		if (rep.errors > 0) {
 			conf_free(cfg);
 			cfg = NULL;
@@ -415,21 +476,11 @@ main(int argc, char **argv)
 	g_mime_init();
 	{
 		struct em_err err;
-		struct store *st;
-		unsigned char key[32];
 
 		if (spool_lib_init(&err) < 0) {
 			(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
 			return 2;
 		}
-
-		if (store_open(cfg->state_dir, cfg->state_map_size, &st, &err) < 0 ||
-		    store_print_key(cfg->state_dir, key, &err) < 0) {
-			(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
-			return 2;
-		}
-		state_set_store(st);
-		state_set_print_key(key);
 	}
 
 	if (smfi_setconn(cfg->socket) != MI_SUCCESS ||
@@ -449,6 +500,9 @@ main(int argc, char **argv)
 		return 2;
 	conf_report_free(&rep);
 	state_set_config(cfg);
+	/* The state opens once, on stderr if it cannot, before daemon(). */
+	if (open_state(cfg, true) < 0)
+		return 2;
 	if (!fg && daemon(0, 0) < 0) {
 		(void)fprintf(stderr, "embargo-milter: daemon: %s\n",
 		    strerror(errno));
@@ -462,6 +516,16 @@ main(int argc, char **argv)
 			log_msg(LOG_WARNING, NULL, "signing helpers: %s; "
 			    "copies are signed and encrypted in the daemon itself",
 			    err.msg);
+	}
+	/*
+	 * LMDB: an environment is used only by the process that opened it,
+	 * never across fork() (lmdb.h): the child of daemon() would lose the
+	 * lock file's locks, and the next embargoctl would reset the reader
+	 * table.  So the state opens for good here, after every fork.
+	 */
+	if (open_state(cfg, false) < 0) {
+		keys_helpers_stop();
+		return 2;
 	}
 	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);
 	write_pidfile(cfg->state_dir);

@@ -12,7 +12,7 @@
 # and, when Debian's schleuder is installed, schleuder fed the same
 # advisory (tests/bench/schleuder.sh).
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-MILTER_BIN=$TOP/build/embargo-milter
+MILTER_BIN=${BENCH_MILTER:-$TOP/build/embargo-milter}	# BENCH_MILTER: another build, side by side
 CTL_BIN=$TOP/build/embargoctl
 . "$TOP/tests/e2e/lib.sh"
 SIZES=${BENCH_SIZES:-"10 100 500"}

@@ -4,7 +4,8 @@
 # told), then gets its copy once after a renewed key and "outbox retry";
 # a kill -9 of the milter while 50 members are served loses and doubles
 # nothing (a duplicate only from the one SMTP window, same Message-ID,
-# recorded as a resend).
+# recorded as a resend); started without -f (daemon()), the milter holds
+# its store's locks itself and serves embargoctl and a fan-out.
 . "$(dirname "$0")/lib.sh"
 NMEMBERS=50
 MEMBER2_EXPIRE=seconds=40
@@ -88,6 +89,30 @@ check "every member has exactly one distinct Message-ID ($bad bad)" test "$bad" 
 resends=$(ctl audit --advisory XSA-600 | grep '"event":"copy-delivered"' | grep -c '"reason":"resend')
 check "each duplicate delivery is one the audit records as a resend ($dups dups, $resends resends)" test "$dups" -le "$resends"
 check "the outbox is empty" bash -c "[ \$(runuser -u nobody -- '$CTL_BIN' -c '$W/milter.conf' outbox --json | grep -c .) = 0 ]"
+
+# 4. Started without -f: daemon() forks, and the store opens after it (an
+#    LMDB environment never crosses a fork), so the daemon itself holds the
+#    lock file's lock that tells embargoctl it is not alone.
+milter_stop
+"$MILTER_BIN" -c "$W/milter.conf" >>"$W/milter.log" 2>&1
+rc=$?
+dpid=$(tr -dc 0-9 < "$W/state/embargo-milter.pid" 2>/dev/null)
+for _ in $(seq 1 100); do [ -n "$dpid" ] && break; sleep 0.1; dpid=$(tr -dc 0-9 < "$W/state/embargo-milter.pid" 2>/dev/null); done
+[ -n "$dpid" ] && echo "$dpid" > "$W/milter.pid"	# milter_stop ends it by this PID
+check "without -f the milter starts in the background (exit $rc, pid ${dpid:-none})" \
+    bash -c "[ $rc = 0 ] && kill -0 '${dpid:-0}' 2>/dev/null"
+wait_port "$MILTER_PORT" 10
+ino=$(stat -c %i "$W/state/lock.mdb")
+check "the daemon ($dpid) itself holds a lock on the store's lock file (inode $ino)" \
+    grep -qE "POSIX +ADVISORY +(READ|WRITE) +$dpid +[0-9a-f]+:[0-9a-f]+:$ino " /proc/locks
+ctl advisories > "$W/adv.out"
+check "embargoctl reads the state beside it" grep -q '^XSA-600 ' "$W/adv.out"
+check "post of XSA-601 accepted by the daemon" post 601
+check "every member got XSA-601 from the daemon" all_have 601 1 90
+ino2=$(stat -c %i "$W/state/lock.mdb")
+check "... and it still holds its lock after embargoctl ran" \
+    grep -qE "POSIX +ADVISORY +(READ|WRITE) +$dpid +[0-9a-f]+:[0-9a-f]+:$ino2 " /proc/locks
+
 check "audit chain verifies" ctl audit verify
 check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
 e2e_finish
