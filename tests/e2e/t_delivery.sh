@@ -103,15 +103,17 @@ check "without -f the milter starts in the background (exit $rc, pid ${dpid:-non
     bash -c "[ $rc = 0 ] && kill -0 '${dpid:-0}' 2>/dev/null"
 wait_port "$MILTER_PORT" 10
 ino=$(stat -c %i "$W/state/lock.mdb")
-check "the daemon ($dpid) itself holds a lock on the store's lock file (inode $ino)" \
-    grep -qE "POSIX +ADVISORY +(READ|WRITE) +$dpid +[0-9a-f]+:[0-9a-f]+:$ino " /proc/locks
+# LMDB's environment lock is byte 0 of lock.mdb (a reader's own mark sits
+# at the offset of its PID): held by whoever opened the environment.
+check "the daemon ($dpid) itself holds the environment lock of the store (lock.mdb, inode $ino, byte 0)" \
+    grep -qE "POSIX +ADVISORY +(READ|WRITE) +$dpid +[0-9a-f]+:[0-9a-f]+:$ino 0 0\$" /proc/locks
 ctl advisories > "$W/adv.out"
 check "embargoctl reads the state beside it" grep -q '^XSA-600 ' "$W/adv.out"
 check "post of XSA-601 accepted by the daemon" post 601
 check "every member got XSA-601 from the daemon" all_have 601 1 90
 ino2=$(stat -c %i "$W/state/lock.mdb")
-check "... and it still holds its lock after embargoctl ran" \
-    grep -qE "POSIX +ADVISORY +(READ|WRITE) +$dpid +[0-9a-f]+:[0-9a-f]+:$ino2 " /proc/locks
+check "... and it still holds it after embargoctl ran" \
+    grep -qE "POSIX +ADVISORY +(READ|WRITE) +$dpid +[0-9a-f]+:[0-9a-f]+:$ino2 0 0\$" /proc/locks
 
 check "audit chain verifies" ctl audit verify
 check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"

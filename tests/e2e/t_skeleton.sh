@@ -116,7 +116,18 @@ kill -HUP "$(cat "$W/milter.pid")"; sleep 0.5
 check "broken reload is logged" grep -q 'reload of .* failed; the previous config stays in force' "$W/milter.log"
 send dev@vendor.example someone@outsider.example
 check "old config still in force (552 again)" grep -q '^552 5.3.4 ' <<<"$(reply)"
-sed -i '/^bogus_key/d; s/^max_message_size.*/max_message_size = 26214400/' "$W/milter.conf"
+sed -i '/^bogus_key/d' "$W/milter.conf"
+# ... and so does one that moves what only a restart can move.
+mkdir -p -m 0700 "$W/state2"; chown nobody "$W/state2"
+sed -i "s|^state_dir .*|state_dir = \"$W/state2\"|" "$W/milter.conf"
+off=$(wc -l < "$W/milter.log")
+kill -HUP "$(cat "$W/milter.pid")"; sleep 0.5
+check "a reload with a new state_dir is refused, naming the restart" \
+    bash -c "tail -n +$((off + 1)) '$W/milter.log' | grep -q 'state_dir changed from \"$W/state\" to \"$W/state2\": a reload cannot change it (restart needed'"
+send dev@vendor.example someone@outsider.example
+check "... and the running config stays (552 again)" grep -q '^552 5.3.4 ' <<<"$(reply)"
+check "... nothing written to the new state_dir" test -z "$(ls -A "$W/state2")"
+sed -i "s|^state_dir .*|state_dir = \"$W/state\"|; s/^max_message_size.*/max_message_size = 26214400/" "$W/milter.conf"
 kill -HUP "$(cat "$W/milter.pid")"; sleep 0.5
 
 # 9. embargoctl dry-run agrees with the milter on the refused forward.
