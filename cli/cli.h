@@ -66,7 +66,7 @@ int	cmd_check(const struct opts *o);
 int	cmd_dry_run(const struct opts *o, int argc, char **argv);
 int	cmd_advisories(const struct opts *o);
 int	cmd_advisory(const struct opts *o, const char *id);
-int	cmd_outbox(const struct opts *o, bool retry);
+int	cmd_outbox(const struct opts *o, bool retry, const char *id);
 int	cmd_keys(const struct opts *o);
 int	cmd_audit(const struct opts *o, int argc, char **argv);
 int	cmd_embargo(const struct opts *o, int argc, char **argv);

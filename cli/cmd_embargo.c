@@ -228,7 +228,7 @@ held_show(const struct opts *o, const struct config *cfg, struct store_txn *t,
 	buf_init(&plain);
 	facts_init(&f);
 	em_err_clear(&err);
-	if ((rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed)) != EM_OK)
+	if (store_blob_get(t, STORE_BLOB_HOLD, id, &sealed) != EM_OK)
 		rc = em_fail(&err, EM_ESTORE, "its sealed posting is not in the "
 		    "store");
 	else if ((rc = keys_unseal(sealed.data, sealed.len, &plain, &err)) ==

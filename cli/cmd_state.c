@@ -155,8 +155,9 @@ ob_print(const struct store_outbox *ob, void *ctx)
 		    ob->kind == STORE_OB_COPY ? "copy" :
 		    ob->kind == STORE_OB_RELEASE ? "release" : "notice", ob->advisory,
 		    ob->revision, ob->rcpt, ob_state(ob->state), ob->attempts,
-		    ts(ob->state == STORE_OB_SENT ? ob->sent_at : ob->next_try, t2),
-		    ob->last_error);
+		    ob->state == STORE_OB_SENT ? ts(ob->sent_at, t2) :
+		    ob->state == STORE_OB_QUEUED || ob->state == STORE_OB_BUILT ?
+		    ts(ob->next_try, t2) : "-", ob->last_error);
 	}
 	return 0;
 }
@@ -198,7 +199,8 @@ cmd_advisory(const struct opts *o, const char *id)
 	return rc;
 }
 
-struct retry { const struct config *cfg; struct store_txn *t; unsigned n; int rc; };
+struct retry { const struct config *cfg; struct store_txn *t; uint64_t id;
+    unsigned n; int rc; };
 
 /* retry_cb - put a waiting or failed entry back, with the member's key now */
 
@@ -209,7 +211,7 @@ retry_cb(const struct store_outbox *ob, void *ctx)
 	struct store_outbox copy = *ob;
 	struct em_err err;
 
-	if (ob->state == STORE_OB_SENT)
+	if (ob->state == STORE_OB_SENT || (r->id != 0 && ob->id != r->id))
 		return 0;
 	if (ob->kind == STORE_OB_COPY) {
 		const struct conf_member *m = conf_member_by_addr(r->cfg, ob->rcpt);
@@ -233,26 +235,42 @@ retry_cb(const struct store_outbox *ob, void *ctx)
 /* outbox_retry - everything not sent becomes due now */
 
 static int
-outbox_retry(const struct opts *o, const struct config *cfg, struct store *s)
+outbox_retry(const struct opts *o, const struct config *cfg, struct store *s,
+    uint64_t id)
 {
-	struct retry r = { cfg, NULL, 0, 0 };
+	struct retry r = { cfg, NULL, id, 0, 0 };
 	struct store_audit a = { 0 };
 	struct em_err err;
 	char why[64];
 
-	if (store_begin(s, true, &r.t, &err) < 0)
+	if (store_begin(s, true, &r.t, &err) < 0) {
+		cli_fail(o, "outbox retry: %s", err.msg);
 		return EXIT_USAGE;
-	(void)store_ob_each(r.t, retry_cb, &r);
-	(void)snprintf(why, sizeof(why), "%u entries due again", r.n);
+	}
+	if (store_ob_each(r.t, retry_cb, &r) < 0 && r.rc == 0)
+		r.rc = em_fail(&err, EM_ESTORE, "the outbox could not be read");
+	if (r.rc == 0 && id != 0 && r.n == 0) {
+		store_abort(r.t);
+		cli_fail(o, "no undelivered outbox entry %llu",
+		    (unsigned long long)id);
+		return EXIT_FINDING;
+	}
+	if (id != 0)
+		(void)snprintf(why, sizeof(why), "entry %llu due again",
+		    (unsigned long long)id);
+	else
+		(void)snprintf(why, sizeof(why), "%u entries due again", r.n);
 	a.time = time(NULL);
 	a.event = "outbox-retry";
 	a.decision = "retry";
 	a.reason = why;
-	if (r.rc < 0 || store_audit_append(r.t, &a, &err) < 0 ||
-	    store_commit(r.t, &err) < 0) {
-		if (r.rc < 0)
-			store_abort(r.t);
-		fprintf(stderr, "embargoctl: outbox retry failed\n");
+	if (r.rc < 0 || store_audit_append(r.t, &a, &err) < 0) {
+		store_abort(r.t);
+		cli_fail(o, "outbox retry: %s", err.msg);
+		return EXIT_USAGE;
+	}
+	if (store_commit(r.t, &err) < 0) {
+		cli_fail(o, "outbox retry: %s", err.msg);
 		return EXIT_USAGE;
 	}
 	cli_say(o, "%u outbox entries are due again; the daemon sends them "
@@ -263,26 +281,39 @@ outbox_retry(const struct opts *o, const struct config *cfg, struct store *s)
 /* cmd_outbox - what has not left yet, and why; or retry it */
 
 int
-cmd_outbox(const struct opts *o, bool retry)
+cmd_outbox(const struct opts *o, bool retry, const char *id)
 {
 	struct config *cfg;
 	struct store *s;
 	struct ob_list l = { o, NULL, false };
 	struct store_txn *t;
 	struct em_err err;
+	unsigned long long n = 0;
+	char *end = NULL;
 	int rc = EXIT_OK;
 
+	if (id != NULL && ((n = strtoull(id, &end, 10)) == 0 || *end != '\0')) {
+		cli_fail(o, "outbox retry: %s is not an outbox entry id (the "
+		    "ID column of embargoctl outbox)", id);
+		return EXIT_USAGE;
+	}
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
 	if (retry) {
-		rc = outbox_retry(o, cfg, s);
+		rc = outbox_retry(o, cfg, s, (uint64_t)n);
 	} else if (store_begin(s, false, &t, &err) == EM_OK) {
 		if (!o->json)
 			printf("%-6s %-7s %-16s %-4s %-32s %-11s %3s %-24s %s\n",
 			    "ID", "KIND", "ADVISORY", "REV", "RECIPIENT", "STATE",
 			    "TRY", "NEXT TRY", "LAST ERROR");
-		(void)store_ob_each(t, ob_print, &l);
+		if (store_ob_each(t, ob_print, &l) < 0) {
+			cli_fail(o, "outbox: the state store could not be read");
+			rc = EXIT_USAGE;
+		}
 		store_abort(t);
+	} else {
+		cli_fail(o, "outbox: %s", err.msg);
+		rc = EXIT_USAGE;
 	}
 	cli_close(cfg, s);
 	return rc;

@@ -38,8 +38,9 @@ usage(FILE *fp)
 	    "  advisories                  id, state, embargo date, revision, copies sent/waiting\n"
 	    "  advisory ID [--report]      one advisory and its distribution report;\n"
 	    "                              --report: the reviewer's whole record of it\n"
-	    "  outbox [retry]              copies and notices not yet delivered, and why;\n"
-	    "                              retry: make them due now (after importing a key)\n"
+	    "  outbox [retry [ID]]         copies and notices not yet delivered, and why;\n"
+	    "                              retry: make them (or entry ID) due now, after\n"
+	    "                              importing a key or mending a refusal\n"
 	    "  keys                        each member's key: usable, expiry, days left\n"
 	    "  audit [--since WHEN] [--advisory ID]   the audit log, oldest first (JSON lines)\n"
 	    "  audit verify [--tip SEQ:HASH]  check the audit log's hash chain end to end\n"
@@ -130,9 +131,11 @@ main(int argc, char **argv)
 		return cmd_advisory_report(&o, argv[1]);
 	if (strcmp(cmd, "advisory") == 0 && argc == 2)
 		return cmd_advisory(&o, argv[1]);
-	if (strcmp(cmd, "outbox") == 0 && argc <= 2)
-		return argc == 1 ? cmd_outbox(&o, false) :
-		    strcmp(argv[1], "retry") == 0 ? cmd_outbox(&o, true) : EXIT_USAGE;
+	if (strcmp(cmd, "outbox") == 0 && argc == 1)
+		return cmd_outbox(&o, false, NULL);
+	if (strcmp(cmd, "outbox") == 0 && argc <= 3 &&
+	    strcmp(argv[1], "retry") == 0)
+		return cmd_outbox(&o, true, argc == 3 ? argv[2] : NULL);
 	if (strcmp(cmd, "keys") == 0)
 		return cmd_keys(&o);
 	if (strcmp(cmd, "audit") == 0)

@@ -316,7 +316,7 @@ load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		    em_addr_norm(cfg_getstr(sec, "address")) : NULL) : NULL;
 		cfg->list_key = upper(dupstr(cfg_getstr(sec, "key")));
 		cfg->list_key_line = conf_line_in(sec, "key");
-		if (cfg->list_key_line == 0)
+		if (cfg->list_key_line == 0 && sec != NULL)
 			cfg->list_key_line = sec->line;
 		cfg->list_outer_subject = xstrdup(cfg_getstr(sec, "outer_subject"));
 		cfg->require_signed = cfg_getbool(sec, "require_signed");

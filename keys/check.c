@@ -213,7 +213,8 @@ trial_members(const struct config *cfg, struct conf_report *rep,
     const bool *usable)
 {
 	gpgme_ctx_t ctx = trial_ctx();
-	gpgme_key_t *rcpt = xcalloc(cfg->n_members + 1, sizeof(*rcpt));
+	/* gpgme_key_t is itself a pointer: a NULL-ended array of them. */
+	gpgme_key_t *rcpt = xcalloc(cfg->n_members + 1, sizeof(void *));
 	size_t n = 0;
 	gpgme_error_t e = 0;
 

@@ -254,6 +254,43 @@ set_retry(struct store_txn *t, const struct config *cfg, struct store_outbox *ob
 	audit_entry(t, cfg, ob, "copy-failed", why);
 }
 
+/*
+ * set_failed - the listener refused the entry for good (5xx): it is not
+ * tried again until "embargoctl outbox retry ID"; audited once, and the
+ * team told (unless the entry is itself a notice to the team)
+ */
+static void
+set_failed(struct store_txn *t, const struct config *cfg,
+    struct store_outbox *ob, void *arg)
+{
+	const char *why = arg;
+	char body[1536], subject[400];
+	struct em_err err;
+
+	ob->state = STORE_OB_FAILED;
+	(void)snprintf(ob->last_error, sizeof(ob->last_error), "%s", why);
+	audit_entry(t, cfg, ob, "copy-failed", why);
+	if (ob->kind == STORE_OB_NOTICE || cfg->team_addresses.n == 0)
+		return;
+	(void)snprintf(subject, sizeof(subject), "Not delivered: %s %s for <%s>",
+	    ob->advisory, ob->kind == STORE_OB_COPY ? "copy" :
+	    "released posting", ob->rcpt);
+	(void)snprintf(body, sizeof(body),
+	    "The reinjection listener refused outbox entry %llu (%s revision %d "
+	    "to <%s>) for good:\n\n  %s\n\nIt is kept and not tried again. "
+	    "Mend the cause (the listener's\nrestrictions, the address), then "
+	    "run 'embargoctl outbox retry %llu'.\n",
+	    (unsigned long long)ob->id, ob->advisory, ob->revision, ob->rcpt,
+	    why, (unsigned long long)ob->id);
+	{
+		struct notice_spec n = { cfg->team_addresses.v[0], ob->advisory,
+		    ob->revision, subject, body, time(NULL) };
+
+		if (notice_queue(t, cfg, &n, &err) < 0)
+			log_msg(LOG_ERR, NULL, "notice: %s", err.msg);
+	}
+}
+
 static void
 set_attempt(struct store_txn *t, const struct config *cfg,
     struct store_outbox *ob, void *arg)
@@ -444,6 +481,17 @@ process(const struct config *cfg, uint64_t id)
 			    "copy of" : ob.kind == STORE_OB_RELEASE ?
 			    "released posting about" : "notice about", ob.advisory,
 			    ob.revision, ob.rcpt);
+	} else if (permanent) {
+		char why[sizeof(err.msg)];
+
+		(void)snprintf(why, sizeof(why), "%s", err.msg);
+		log_msg(LOG_ERR, NULL, "outbox %llu to <%s>: refused for good: %s; "
+		    "kept, not tried again: mend the cause, then run embargoctl "
+		    "outbox retry %llu", (unsigned long long)id, ob.rcpt, why,
+		    (unsigned long long)id);
+		if (update(id, cfg, set_failed, why, &err) < 0)
+			log_msg(LOG_ERR, NULL, "outbox %llu: %s",
+			    (unsigned long long)id, err.msg);
 	} else {
 		char why[sizeof(err.msg)];
 
@@ -451,7 +499,9 @@ process(const struct config *cfg, uint64_t id)
 		log_msg(LOG_WARNING, NULL, "outbox %llu to <%s>: %s; kept, and "
 		    "tried again after a backoff (embargoctl outbox shows it)",
 		    (unsigned long long)id, ob.rcpt, why);
-		(void)update(id, cfg, set_retry, why, &err);
+		if (update(id, cfg, set_retry, why, &err) < 0)
+			log_msg(LOG_ERR, NULL, "outbox %llu: %s",
+			    (unsigned long long)id, err.msg);
 	}
 }
 

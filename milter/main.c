@@ -140,8 +140,12 @@ drop_privileges(const struct config *cfg)
 		static const char *const files[] = { "data.mdb", "lock.mdb",
 		    "print.key", NULL };
 
-		if (chown(cfg->state_dir, pw->pw_uid, pw->pw_gid) < 0)
+		if (chown(cfg->state_dir, pw->pw_uid, pw->pw_gid) < 0) {
+			(void)fprintf(stderr, "embargo-milter: cannot hand %s to "
+			    "%s: %s%s\n", cfg->state_dir, cfg->user,
+			    strerror(errno), store_hint(errno));
 			return -1;
+		}
 		for (int i = 0; files[i] != NULL; i++) {
 			char *p = xasprintf("%s/%s", cfg->state_dir, files[i]);
 			int rc = chown(p, pw->pw_uid, pw->pw_gid);
@@ -149,8 +153,8 @@ drop_privileges(const struct config *cfg)
 			free(p);
 			if (rc < 0 && errno != ENOENT) {
 				(void)fprintf(stderr, "embargo-milter: cannot "
-				    "hand %s to %s: %s\n", files[i], cfg->user,
-				    strerror(errno));
+				    "hand %s to %s: %s%s\n", files[i], cfg->user,
+				    strerror(errno), store_hint(errno));
 				return -1;
 			}
 		}
@@ -482,6 +486,9 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* The state opens once, as root, so a fault reaches stderr now. */
+	if (open_state(cfg, true) < 0)
+		return 2;
 
 	if (smfi_setconn(cfg->socket) != MI_SUCCESS ||
 	    smfi_register(milter_desc) != MI_SUCCESS ||
@@ -500,9 +507,6 @@ main(int argc, char **argv)
 		return 2;
 	conf_report_free(&rep);
 	state_set_config(cfg);
-	/* The state opens once, on stderr if it cannot, before daemon(). */
-	if (open_state(cfg, true) < 0)
-		return 2;
 	if (!fg && daemon(0, 0) < 0) {
 		(void)fprintf(stderr, "embargo-milter: daemon: %s\n",
 		    strerror(errno));

@@ -94,10 +94,15 @@ check "the outbox is empty" bash -c "[ \$(runuser -u nobody -- '$CTL_BIN' -c '$W
 #    LMDB environment never crosses a fork), so the daemon itself holds the
 #    lock file's lock that tells embargoctl it is not alone.
 milter_stop
+rm -f "$W/state/embargo-milter.pid"	# the foreground one's, now stale
 "$MILTER_BIN" -c "$W/milter.conf" >>"$W/milter.log" 2>&1
 rc=$?
-dpid=$(tr -dc 0-9 < "$W/state/embargo-milter.pid" 2>/dev/null)
-for _ in $(seq 1 100); do [ -n "$dpid" ] && break; sleep 0.1; dpid=$(tr -dc 0-9 < "$W/state/embargo-milter.pid" 2>/dev/null); done
+dpid=
+for _ in $(seq 1 100); do
+	dpid=$(tr -dc 0-9 < "$W/state/embargo-milter.pid" 2>/dev/null)
+	[ -n "$dpid" ] && break
+	sleep 0.1
+done
 [ -n "$dpid" ] && echo "$dpid" > "$W/milter.pid"	# milter_stop ends it by this PID
 check "without -f the milter starts in the background (exit $rc, pid ${dpid:-none})" \
     bash -c "[ $rc = 0 ] && kill -0 '${dpid:-0}' 2>/dev/null"
@@ -114,6 +119,21 @@ check "every member got XSA-601 from the daemon" all_have 601 1 90
 ino2=$(stat -c %i "$W/state/lock.mdb")
 check "... and it still holds it after embargoctl ran" \
     grep -qE "POSIX +ADVISORY +(READ|WRITE) +$dpid +[0-9a-f]+:[0-9a-f]+:$ino2 0 0\$" /proc/locks
+dstopped() {	# SIGTERM to the daemon by its PID; gone within 10 s
+	local p
+	p=$(tr -dc 0-9 < "$W/state/embargo-milter.pid" 2>/dev/null)
+	[ -n "$p" ] || return 1
+	kill -TERM "$p" 2>/dev/null
+	for _ in $(seq 1 100); do
+		kill -0 "$p" 2>/dev/null || return 0
+		case $(ps -o stat= -p "$p" 2>/dev/null) in Z*) return 0 ;; esac
+		sleep 0.1
+	done
+	kill -9 "$p" 2>/dev/null
+	return 1
+}
+check "SIGTERM to the PID in state_dir stops the background daemon" dstopped
+rm -f "$W/milter.pid"
 
 check "audit chain verifies" ctl audit verify
 check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
