@@ -157,9 +157,7 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	lim.max_depth = cfg->mime_max_depth;
-	lim.max_parts = cfg->mime_max_parts;
-	lim.max_header = cfg->max_header_size;
+	lim = policy_limits_of(cfg);
 	facts_init(&f);
 	em_err_clear(&err);
 	rc = policy_read(msg.data ? msg.data : "", msg.len, &lim, &f, &err);

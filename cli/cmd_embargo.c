@@ -210,8 +210,7 @@ static int
 held_show(const struct opts *o, const struct config *cfg, struct store_txn *t,
     uint64_t id)
 {
-	struct policy_limits lim = { cfg->mime_max_depth, cfg->mime_max_parts,
-	    cfg->max_header_size };
+	struct policy_limits lim = policy_limits_of(cfg);
 	struct held_list l = { o, t };
 	struct store_hold h;
 	struct buf sealed, plain;

@@ -63,8 +63,7 @@ static int
 add_file(const struct opts *o, const struct config *cfg, struct store *s,
     const unsigned char *key, const char *path)
 {
-	struct policy_limits lim = { cfg->mime_max_depth, cfg->mime_max_parts,
-	    cfg->max_header_size };
+	struct policy_limits lim = policy_limits_of(cfg);
 	struct store_audit a = { 0 };
 	struct store_txn *t;
 	struct em_err err;

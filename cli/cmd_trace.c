@@ -59,8 +59,7 @@ static bool
 find_copy_id(const struct config *cfg, const struct buf *raw,
     char id[EM_COPY_ID_LEN + 1])
 {
-	struct policy_limits lim = { cfg->mime_max_depth, cfg->mime_max_parts,
-	    cfg->max_header_size };
+	struct policy_limits lim = policy_limits_of(cfg);
 	struct em_err err;
 	struct facts f;
 	bool ok;

@@ -118,6 +118,13 @@ load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		problem_at(rep, false, 0, "max_message_size = %ld is too small; "
 		    "give a byte count of at least 1024 (default 26214400)", n);
 	cfg->max_message_size = n > 0 ? (size_t)n : 0;
+	/* 0: twice max_message_size (compressed text inside encryption). */
+	n = cfg_getint(c, "max_decrypted_size");
+	if (n != 0 && n < 1024)
+		problem_at(rep, false, 0, "max_decrypted_size = %ld is too small; "
+		    "give a byte count of at least 1024, or 0 for twice "
+		    "max_message_size (the default)", n);
+	cfg->max_decrypted_size = n > 0 ? (size_t)n : 2 * cfg->max_message_size;
 
 	n = cfg_getint(c, "state_map_size");
 	if (n < (1L << 20))

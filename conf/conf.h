@@ -60,6 +60,7 @@ struct config {
 	enum conf_on_error on_error;
 	enum conf_audit_passes audit_passes;
 	size_t	max_message_size;
+	size_t	max_decrypted_size;	/* what decryption may yield, per part */
 	size_t	state_map_size;		/* LMDB map: the most state_dir holds */
 	long	max_embargo;		/* seconds */
 	long	remind_before;		/* seconds, 0 = never */

@@ -29,7 +29,7 @@
 /* Every key of the schema, for the man page test (conf_key_names). */
 const char *const conf_key_names[] = {
 	"socket", "socket_mode", "state_dir", "gnupg_home", "user", "on_error",
-	"audit_passes", "max_message_size", "max_embargo", "remind_before", "audit_anchor_every",
+	"audit_passes", "max_message_size", "max_decrypted_size", "max_embargo", "remind_before", "audit_anchor_every",
 	"state_map_size", "mime_max_depth", "mime_max_parts", "max_header_size",
 	"delivery_workers",
 	"reinject", "host", "port",
@@ -244,6 +244,7 @@ conf_schema_parse(const char *path, int *rc)
 		CFG_STR("on_error", "tempfail", CFGF_NONE),
 		CFG_STR("audit_passes", "advisory", CFGF_NONE),
 		CFG_INT("max_message_size", 26214400, CFGF_NONE),
+		CFG_INT("max_decrypted_size", 0, CFGF_NONE),
 		CFG_STR("max_embargo", "21d", CFGF_NONE),
 		CFG_STR("remind_before", "24h", CFGF_NONE),
 		CFG_STR("audit_anchor_every", "1h", CFGF_NONE),

@@ -147,19 +147,107 @@ addressed(const struct config *cfg, const char *p, size_t n, struct em_err *err)
 	return to;
 }
 
-/* cannot_decrypt - what a failed decryption means, given whom it was for */
+/* take_gpgme_sigs - the valid signatures of a gpgme verify result */
 
-static int
-cannot_decrypt(const struct config *cfg, int to, const char *why,
-    struct facts *f, struct em_err *err)
+static void
+take_gpgme_sigs(const struct config *cfg, gpgme_ctx_t ctx, bool inside,
+    struct facts *f)
 {
-	if (to == KEYS_TO_US)
-		return em_fail(err, EM_EKEY, "a part encrypted to the list key "
-		    "%s cannot be decrypted now (%s): check that gnupg_home %s "
-		    "is readable by the daemon's user, holds that secret key, "
-		    "and that gpg-agent can start there", cfg->list_key, why,
-		    cfg->gnupg_home);
-	return not_for_us(cfg, f, err);
+	gpgme_verify_result_t vr = gpgme_op_verify_result(ctx);
+
+	for (gpgme_signature_t s = vr ? vr->signatures : NULL; s; s = s->next)
+		if (gpg_err_code(s->status) == GPG_ERR_NO_ERROR &&
+		    !(s->summary & (GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED |
+		    GPGME_SIGSUM_KEY_EXPIRED | GPGME_SIGSUM_SIG_EXPIRED)))
+			take_signer(cfg, s->fpr, inside, f);
+}
+
+/*
+ * Decryption has a ceiling (max_decrypted_size): OpenPGP compresses, so a
+ * few megabytes can decompress to gigabytes.  gpgme writes the plaintext
+ * through sink_write(), which refuses what would pass the ceiling; gpg is
+ * then stopped, and nothing of the partial plaintext is used.
+ */
+struct sink {
+	struct buf *out;
+	size_t	max;
+	bool	over;
+};
+
+/* sink_write - gpgme's write callback: append, or refuse past the ceiling */
+
+static ssize_t
+sink_write(void *handle, const void *p, size_t n)
+{
+	struct sink *s = handle;
+
+	if (n > s->max - s->out->len || s->out->len > s->max) {
+		s->over = true;
+		errno = EFBIG;
+		return -1;
+	}
+	buf_append(s->out, p, n);
+	return (ssize_t)n;
+}
+
+/* had_session_key - gpg held the secret key for some recipient */
+
+static bool
+had_session_key(gpgme_ctx_t ctx)
+{
+	gpgme_decrypt_result_t r = gpgme_op_decrypt_result(ctx);
+
+	for (gpgme_recipient_t p = r ? r->recipients : NULL; p; p = p->next)
+		if (gpg_err_code(p->status) == GPG_ERR_NO_ERROR)
+			return true;
+	return false;
+}
+
+/*
+ * decrypt_bounded - decrypt and verify p into out (signatures in ctx):
+ * EM_ETOOBIG past lim->max_decrypted; EM_EINTEGRITY when the list's key
+ * opened the message but its data cannot be read (no integrity protection,
+ * altered in transit, a corrupt or undecompressable packet), which no
+ * retry mends; EM_EKEY for the rest (the secret key or gpg-agent not
+ * available now), which a retry may
+ */
+static int
+decrypt_bounded(const struct config *cfg, const struct policy_limits *lim,
+    gpgme_ctx_t ctx, const char *p, size_t n, struct buf *out,
+    struct em_err *err)
+{
+	struct gpgme_data_cbs cbs = { NULL, sink_write, NULL, NULL };
+	struct sink s = { out, lim->max_decrypted, false };
+	gpgme_data_t in = NULL, sink = NULL;
+	gpgme_error_t e;
+	int rc;
+
+	e = gpgme_data_new_from_mem(&in, p, n, 0);
+	if (e == 0)
+		e = gpgme_data_new_from_cbs(&sink, &cbs, &s);
+	if (e == 0)
+		e = gpgme_op_decrypt_verify(ctx, in, sink);
+	gpgme_data_release(in);
+	gpgme_data_release(sink);
+	if (e == 0)
+		return EM_OK;
+	buf_reset(out);		/* nothing of a failed decryption is used */
+	if (s.over)
+		rc = em_fail(err, EM_ETOOBIG, "a part encrypted to the list key "
+		    "decrypts to more than max_decrypted_size (%zu bytes): "
+		    "decryption stopped there", lim->max_decrypted);
+	else if (gpg_err_code(e) != GPG_ERR_NO_SECKEY && had_session_key(ctx))
+		rc = em_fail(err, EM_EINTEGRITY, "a part encrypted to the list "
+		    "key cannot be read (%s): it has no integrity protection, "
+		    "was altered on the way, or is corrupt; send it again, "
+		    "encrypted by a current OpenPGP client", gpgme_strerror(e));
+	else
+		rc = em_fail(err, EM_EKEY, "a part encrypted to the list key %s "
+		    "cannot be decrypted now (%s): check that gnupg_home %s is "
+		    "readable by the daemon's user, holds that secret key, and "
+		    "that gpg-agent can start there", cfg->list_key,
+		    gpgme_strerror(e), cfg->gnupg_home);
+	return rc;
 }
 
 /* read_pgpmime_encrypted - decrypt with the list key; read what is inside */
@@ -168,11 +256,9 @@ static int
 read_pgpmime_encrypted(const struct config *cfg, const struct policy_limits *lim,
     const struct buf *data, bool first, struct facts *f, struct em_err *err)
 {
-	GMimeObject *o = parse_entity(data->data, data->len), *plain;
-	GMimeDecryptResult *res = NULL;
-	GError *gerr = NULL;
-	struct buf ct;
-	char *s;
+	GMimeObject *o = parse_entity(data->data, data->len);
+	gpgme_ctx_t ctx;
+	struct buf ct, plain;
 	int rc, to;
 
 	if (o == NULL || !GMIME_IS_MULTIPART_ENCRYPTED(o)) {
@@ -184,42 +270,39 @@ read_pgpmime_encrypted(const struct config *cfg, const struct policy_limits *lim
 	buf_init(&ct);
 	part_bytes(g_mime_multipart_get_part(GMIME_MULTIPART(o),
 	    GMIME_MULTIPART_ENCRYPTED_CONTENT), &ct);
+	g_object_unref(o);
 	to = addressed(cfg, ct.data ? ct.data : "", ct.len, err);
-	buf_free(&ct);
 	if (to < 0 || to == KEYS_NOT_TO_US) {
-		g_object_unref(o);
+		buf_free(&ct);
 		if (to < 0)
 			return to;
 		f->unreadable++;
 		return EM_OK;
 	}
-	plain = g_mime_multipart_encrypted_decrypt(GMIME_MULTIPART_ENCRYPTED(o),
-	    GMIME_DECRYPT_NONE, NULL, &res, &gerr);
-	g_object_unref(o);
-	if (plain == NULL) {
-		rc = cannot_decrypt(cfg, to, gerr ? gerr->message : "no reason "
-		    "given", f, err);
-		if (gerr)
-			g_error_free(gerr);
-		if (res)
-			g_object_unref(res);
-		return rc;
+	if (gpgme_new(&ctx) != 0) {
+		buf_free(&ct);
+		return em_fail(err, EM_ECRYPTO, "gpgme: no context");
 	}
-	if (res != NULL) {
-		take_gmime_sigs(cfg, g_mime_decrypt_result_get_signatures(res),
-		    false, f);
-		g_object_unref(res);
+	gpgme_set_offline(ctx, 1);
+	buf_init(&plain);
+	rc = decrypt_bounded(cfg, lim, ctx, ct.data ? ct.data : "", ct.len,
+	    &plain, err);
+	buf_free(&ct);
+	if (rc == EM_EKEY && to != KEYS_TO_US) {
+		/* Perhaps not for us after all: read on its headers alone. */
+		rc = not_for_us(cfg, f, err);
+	} else if (rc == EM_OK) {
+		take_gpgme_sigs(cfg, ctx, false, f);
+		if (first && f->top_encrypted) {
+			buf_reset(&f->forward);
+			buf_append(&f->forward, plain.data, plain.len);
+		}
+		/* The message's whole payload: its headers are protected. */
+		rc = policy_read_more(plain.data ? plain.data : "", plain.len,
+		    lim, first && f->top_encrypted, f, err);
 	}
-	s = g_mime_object_to_string(plain, NULL);
-	g_object_unref(plain);
-	if (first && f->top_encrypted) {
-		buf_reset(&f->forward);
-		buf_append(&f->forward, s, strlen(s));
-	}
-	/* The message's whole payload: its headers are protected headers. */
-	rc = policy_read_more(s, strlen(s), lim, first && f->top_encrypted, f,
-	    err);
-	g_free(s);
+	buf_free(&plain);
+	gpgme_release(ctx);
 	return rc;
 }
 
@@ -248,21 +331,6 @@ read_pgpmime_signed(const struct config *cfg, const struct buf *data,
 	g_object_unref(o);
 }
 
-/* take_gpgme_sigs - the valid signatures of a gpgme verify result */
-
-static void
-take_gpgme_sigs(const struct config *cfg, gpgme_ctx_t ctx, bool inside,
-    struct facts *f)
-{
-	gpgme_verify_result_t vr = gpgme_op_verify_result(ctx);
-
-	for (gpgme_signature_t s = vr ? vr->signatures : NULL; s; s = s->next)
-		if (gpg_err_code(s->status) == GPG_ERR_NO_ERROR &&
-		    !(s->summary & (GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED |
-		    GPGME_SIGSUM_KEY_EXPIRED | GPGME_SIGSUM_SIG_EXPIRED)))
-			take_signer(cfg, s->fpr, inside, f);
-}
-
 /* read_inline - inline PGP: decrypt and/or verify with gpgme */
 
 static int
@@ -271,52 +339,66 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 {
 	static const char hdr[] = "Content-Type: text/plain; charset=utf-8\r\n\r\n";
 	gpgme_ctx_t ctx;
-	gpgme_data_t in = NULL, out = NULL;
+	gpgme_data_t in = NULL;
 	gpgme_error_t e;
 	struct buf plain;
-	int rc = EM_OK, to = KEYS_TO_MAYBE;
+	int rc = EM_OK, to;
 
-	if (c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
-		if ((to = addressed(cfg, c->data.data, c->data.len, err)) < 0)
-			return to;
-		if (to == KEYS_NOT_TO_US) {
-			f->unreadable++;
-			return EM_OK;
-		}
-	}
 	if (gpgme_new(&ctx) != 0)
 		return em_fail(err, EM_ECRYPTO, "gpgme: no context");
 	gpgme_set_offline(ctx, 1);
-	e = gpgme_data_new_from_mem(&in, c->data.data, c->data.len, 0);
-	if (e == 0)
-		e = gpgme_data_new(&out);
-	if (e == 0)
-		e = c->kind == POLICY_CRYPT_INLINE_ENCRYPTED ?
-		    gpgme_op_decrypt_verify(ctx, in, out) :
-		    gpgme_op_verify(ctx, in, NULL, out);
-	if (e != 0 && c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
-		rc = cannot_decrypt(cfg, to, gpgme_strerror(e), f, err);
-	} else if (e == 0) {
-		/* Inline-encrypted and signed: members get the plaintext,
-		 * without the signature; clearsigned text stays whole. */
-		take_gpgme_sigs(cfg, ctx,
-		    c->kind == POLICY_CRYPT_INLINE_SIGNED, f);
-		if (c->kind == POLICY_CRYPT_INLINE_ENCRYPTED) {
-			buf_init(&plain);
-			buf_appends(&plain, hdr);
-			keys_data_drain(out, &plain);
-			/* A single inline-encrypted text: members get it clear. */
-			if (f->parts == 1) {
-				buf_reset(&f->forward);
-				buf_append(&f->forward, plain.data, plain.len);
-			}
-			rc = policy_read_more(plain.data, plain.len, lim, false,
-			    f, err);
-			buf_free(&plain);
-		}
+	if (c->kind != POLICY_CRYPT_INLINE_ENCRYPTED) {
+		/* Clearsigned text stays whole: only the signature is read,
+		 * its plaintext going to a sink with the same ceiling. */
+		struct gpgme_data_cbs cbs = { NULL, sink_write, NULL, NULL };
+		struct sink sk = { &plain, lim->max_decrypted, false };
+		gpgme_data_t out = NULL;
+
+		buf_init(&plain);
+		e = gpgme_data_new_from_mem(&in, c->data.data, c->data.len, 0);
+		if (e == 0)
+			e = gpgme_data_new_from_cbs(&out, &cbs, &sk);
+		if (e == 0 && gpgme_op_verify(ctx, in, NULL, out) == 0)
+			take_gpgme_sigs(cfg, ctx, true, f);
+		gpgme_data_release(in);
+		gpgme_data_release(out);
+		gpgme_release(ctx);
+		buf_free(&plain);
+		return EM_OK;
 	}
-	gpgme_data_release(in);
-	gpgme_data_release(out);
+	if ((to = addressed(cfg, c->data.data, c->data.len, err)) < 0 ||
+	    to == KEYS_NOT_TO_US) {
+		gpgme_release(ctx);
+		if (to < 0)
+			return to;
+		f->unreadable++;
+		return EM_OK;
+	}
+	buf_init(&plain);
+	buf_appends(&plain, hdr);
+	{
+		struct buf text;
+
+		buf_init(&text);
+		rc = decrypt_bounded(cfg, lim, ctx, c->data.data, c->data.len,
+		    &text, err);
+		buf_append(&plain, text.data, text.len);
+		buf_free(&text);
+	}
+	if (rc == EM_EKEY && to != KEYS_TO_US) {
+		rc = not_for_us(cfg, f, err);
+	} else if (rc == EM_OK) {
+		/* Inline-encrypted and signed: members get the plaintext,
+		 * without the signature. */
+		take_gpgme_sigs(cfg, ctx, false, f);
+		/* A single inline-encrypted text: members get it clear. */
+		if (f->parts == 1) {
+			buf_reset(&f->forward);
+			buf_append(&f->forward, plain.data, plain.len);
+		}
+		rc = policy_read_more(plain.data, plain.len, lim, false, f, err);
+	}
+	buf_free(&plain);
 	gpgme_release(ctx);
 	return rc;
 }

@@ -50,8 +50,7 @@ static sfsistat
 read_message(SMFICTX *ctx, struct msg_ctx *m, struct facts *f)
 {
 	const struct config *cfg = m->cfg;
-	struct policy_limits lim = { cfg->mime_max_depth, cfg->mime_max_parts,
-	    cfg->max_header_size };
+	struct policy_limits lim = policy_limits_of(cfg);
 	struct em_err err;
 	char why[600];
 	int rc;
@@ -66,6 +65,11 @@ read_message(SMFICTX *ctx, struct msg_ctx *m, struct facts *f)
 		    "to check: %s", err.msg);
 		return refuse_limit(ctx, m, "554", "5.6.0", why);
 	}
+	/* Never a 451: the same message will never fit, nor ever decrypt. */
+	if (rc == EM_ETOOBIG)
+		return refuse_limit(ctx, m, "554", "5.6.0", err.msg);
+	if (rc == EM_EINTEGRITY)
+		return refuse_limit(ctx, m, "550", "5.7.1", err.msg);
 	if (rc < 0)
 		return verdict_internal(ctx, m, err.msg);
 	policy_classify(cfg, f);
@@ -165,8 +169,7 @@ decide(struct msg_ctx *m, struct facts *f, const struct policy_envelope *env,
 	struct policy_view view;
 
 	if (quick) {
-		struct policy_limits lim = { m->cfg->mime_max_depth,
-		    m->cfg->mime_max_parts, m->cfg->max_header_size };
+		struct policy_limits lim = policy_limits_of(m->cfg);
 
 		if (policy_read_quick(m->raw.data ? m->raw.data : "",
 		    m->raw.len, &lim, f, err) != EM_OK)

@@ -107,8 +107,7 @@ static void
 final_copy(const struct config *cfg, const struct store_hold *h,
     const struct buf *plain, int *revision)
 {
-	struct policy_limits lim = { cfg->mime_max_depth, cfg->mime_max_parts,
-	    cfg->max_header_size };
+	struct policy_limits lim = policy_limits_of(cfg);
 	struct store_advisory a;
 	struct policy_decision d;
 	struct store_txn *t;
@@ -370,15 +369,15 @@ release_due(const struct config *cfg, const struct scan *s)
 	(void)pthread_cond_destroy(&w.cv);
 }
 
-struct remind_ctx { struct store_txn *t; const char *id; struct buf *body;
-    unsigned n; };
+struct remind_ctx { struct store_txn *t; const struct config *cfg;
+    const char *id; struct buf *body; unsigned n; };
 
 static int
 remind_hold(const struct store_hold *h, void *ctx)
 {
 	struct remind_ctx *r = ctx;
 	struct buf sealed, plain;
-	struct policy_limits lim = { 20, 500, 262144 };
+	struct policy_limits lim = policy_limits_of(r->cfg);
 	struct facts f;
 	struct em_err err;
 
@@ -437,6 +436,7 @@ remind(const struct config *cfg, const char *id)
 	    "held posting.\n\nHeld postings that will go out then:\n", id,
 	    em_time_format(a.embargo, ts), id);
 	r.t = t;
+	r.cfg = cfg;
 	r.id = id;
 	r.body = &body;
 	r.n = 0;

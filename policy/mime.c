@@ -461,6 +461,17 @@ take_header(GMimeObject *o, const char *name, char **dst)
 	*dst = xstrdup(v);
 }
 
+/* policy_limits_of - the ceilings the configuration sets, in one place */
+
+struct policy_limits
+policy_limits_of(const struct config *cfg)
+{
+	struct policy_limits lim = { cfg->mime_max_depth, cfg->mime_max_parts,
+	    cfg->max_header_size, cfg->max_decrypted_size };
+
+	return lim;
+}
+
 /* policy_read_more - parse one decrypted entity into the same facts */
 
 int

@@ -90,7 +90,11 @@ struct policy_limits {
 	size_t	max_depth;
 	size_t	max_parts;
 	size_t	max_header;
+	size_t	max_decrypted;		/* what one decryption may yield */
 };
+
+/* The ceilings of cfg, for policy_read() and keys_read_crypt(). */
+struct policy_limits policy_limits_of(const struct config *cfg);
 
 void	facts_init(struct facts *f);
 void	facts_free(struct facts *f);

@@ -35,6 +35,8 @@ em_strerror(int code)
 	case EM_ENOTFOUND:	return "not found";
 	case EM_EDELIVER:	return "delivery failed";
 	case EM_EUSAGE:		return "usage error";
+	case EM_ETOOBIG:	return "over a size ceiling";
+	case EM_EINTEGRITY:	return "unreadable for good";
 	default:		return "unknown error";
 	}
 }

@@ -30,6 +30,9 @@
 #define EM_ENOTFOUND	(-9)	/* no such item */
 #define EM_EDELIVER	(-10)	/* the reinjection listener refused or failed */
 #define EM_EUSAGE	(-11)	/* bad arguments */
+#define EM_ETOOBIG	(-12)	/* an input over its size ceiling: it never fits */
+#define EM_EINTEGRITY	(-13)	/* an input that can never be read (altered,
+				   unprotected, corrupt): refused for good */
 
 /* A human-readable reason, filled by the function that failed. */
 struct em_err {

@@ -22,7 +22,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static const struct policy_limits lim = { 20, 500, 65536 };
+	static const struct policy_limits lim = { 20, 500, 65536, 1 << 20 };
 	const char *rcpts[] = { "someone@outsider.example",
 	    "predisclosure@lists.example.org" };
 	struct policy_envelope env = { "security@example.org", rcpts, 2 };

@@ -66,7 +66,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static const struct policy_limits lim = { 20, 500, 65536 };
+	static const struct policy_limits lim = { 20, 500, 65536, 1 << 20 };
 	static const char *const wraps[] = {
 		"Content-Type: multipart/encrypted; protocol=\"application/"
 		"pgp-encrypted\"; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: "

@@ -176,7 +176,7 @@ t_id_title_block_first(void **st)
 static void
 t_id_real_xsa355(void **st)
 {
-	static const struct policy_limits lim = { 20, 500, 65536 };
+	static const struct policy_limits lim = { 20, 500, 65536, 1 << 20 };
 	struct config *cfg = cfg_load();
 	struct em_err err;
 	struct facts f;

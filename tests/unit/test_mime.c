@@ -4,7 +4,7 @@
 #include <gmime/gmime.h>
 #include "../../policy/policy.h"
 
-static const struct policy_limits lim = { 20, 500, 65536 };
+static const struct policy_limits lim = { 20, 500, 65536, 1 << 20 };
 
 static int
 read_msg(const char *msg, struct facts *f, struct em_err *err)
@@ -254,7 +254,7 @@ t_depth_limit(void **st)
 static void
 t_parts_limit(void **st)
 {
-	struct policy_limits small = { 20, 5, 65536 };
+	struct policy_limits small = { 20, 5, 65536, 1 << 20 };
 	struct buf m;
 	struct facts f;
 	struct em_err e;
@@ -276,7 +276,7 @@ t_parts_limit(void **st)
 static void
 t_header_limit(void **st)
 {
-	struct policy_limits small = { 20, 500, 1024 };
+	struct policy_limits small = { 20, 500, 1024, 1 << 20 };
 	struct buf m;
 	struct facts f;
 	struct em_err e;
