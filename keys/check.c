@@ -109,13 +109,11 @@ check_owner(const struct config *cfg, struct conf_report *rep)
 static gpgme_ctx_t
 trial_ctx(void)
 {
-	gpgme_ctx_t ctx;
+	gpgme_ctx_t ctx = keys_ctx_new();
 
-	if (gpgme_new(&ctx) != 0)
-		return NULL;
-	gpgme_set_offline(ctx, 1);
 	/* The daemon has no terminal: a key that needs one fails here too. */
-	(void)gpgme_set_pinentry_mode(ctx, GPGME_PINENTRY_MODE_ERROR);
+	if (ctx != NULL)
+		(void)gpgme_set_pinentry_mode(ctx, GPGME_PINENTRY_MODE_ERROR);
 	return ctx;
 }
 

@@ -34,10 +34,10 @@ keys_init(const char *gnupg_home, struct em_err *err)
 	return EM_OK;
 }
 
-/* new_ctx - a fresh gpgme context */
+/* keys_ctx_new - a fresh gpgme context for OpenPGP, offline */
 
-static gpgme_ctx_t
-new_ctx(void)
+gpgme_ctx_t
+keys_ctx_new(void)
 {
 	gpgme_ctx_t ctx;
 
@@ -70,7 +70,7 @@ get_key(gpgme_ctx_t ctx, const char *fpr, int secret)
 gpgme_key_t
 keys_lookup(const char *fpr, int secret)
 {
-	gpgme_ctx_t ctx = new_ctx();
+	gpgme_ctx_t ctx = keys_ctx_new();
 	gpgme_key_t key;
 
 	if (ctx == NULL)
@@ -204,7 +204,7 @@ int
 keys_seal(const char *list_fpr, const char *p, size_t n, struct buf *out,
     struct em_err *err)
 {
-	gpgme_ctx_t ctx = new_ctx();
+	gpgme_ctx_t ctx = keys_ctx_new();
 	gpgme_data_t in = NULL, cipher = NULL;
 	gpgme_key_t rcpt[2] = { NULL, NULL };
 	gpgme_error_t e;
@@ -237,7 +237,7 @@ keys_seal(const char *list_fpr, const char *p, size_t n, struct buf *out,
 int
 keys_unseal(const char *p, size_t n, struct buf *out, struct em_err *err)
 {
-	gpgme_ctx_t ctx = new_ctx();
+	gpgme_ctx_t ctx = keys_ctx_new();
 	gpgme_data_t in = NULL, plain = NULL;
 	gpgme_error_t e;
 

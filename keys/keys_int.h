@@ -9,6 +9,8 @@
 
 #include "../util/em.h"
 
+/* A fresh gpgme context for OpenPGP, offline; NULL when gpgme has none. */
+gpgme_ctx_t keys_ctx_new(void);
 /* The key with exactly this fingerprint, or NULL; caller unrefs it. */
 gpgme_key_t keys_lookup(const char *fpr, int secret);
 /* Append the whole of a gpgme data object to out. */

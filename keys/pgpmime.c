@@ -279,11 +279,10 @@ read_pgpmime_encrypted(const struct config *cfg, const struct policy_limits *lim
 		f->unreadable++;
 		return EM_OK;
 	}
-	if (gpgme_new(&ctx) != 0) {
+	if ((ctx = keys_ctx_new()) == NULL) {
 		buf_free(&ct);
 		return em_fail(err, EM_ECRYPTO, "gpgme: no context");
 	}
-	gpgme_set_offline(ctx, 1);
 	buf_init(&plain);
 	rc = decrypt_bounded(cfg, lim, ctx, ct.data ? ct.data : "", ct.len,
 	    &plain, err);
@@ -344,9 +343,8 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 	struct buf plain;
 	int rc = EM_OK, to;
 
-	if (gpgme_new(&ctx) != 0)
+	if ((ctx = keys_ctx_new()) == NULL)
 		return em_fail(err, EM_ECRYPTO, "gpgme: no context");
-	gpgme_set_offline(ctx, 1);
 	if (c->kind != POLICY_CRYPT_INLINE_ENCRYPTED) {
 		/* Clearsigned text stays whole: only the signature is read,
 		 * its plaintext going to a sink with the same ceiling. */

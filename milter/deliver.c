@@ -212,17 +212,39 @@ set_built(struct store_txn *t, const struct config *cfg, struct store_outbox *ob
 	ob->attempts++;		/* counted before the send: see the header */
 }
 
+/*
+ * park - an entry that waits for a person: its state and reason kept, one
+ * audit record, and the team told in a notice (never about a notice to
+ * the team itself: that would only make another)
+ */
+static void
+park(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
+    int state, const char *event, const char *why, const char *subject,
+    const char *body)
+{
+	struct em_err err;
+
+	ob->state = state;
+	(void)snprintf(ob->last_error, sizeof(ob->last_error), "%s", why);
+	audit_entry(t, cfg, ob, event, why);
+	if (ob->kind != STORE_OB_NOTICE && cfg->team_addresses.n > 0) {
+		struct notice_spec n = { cfg->team_addresses.v[0], ob->advisory,
+		    ob->revision, subject, body, time(NULL) };
+
+		if (notice_queue(t, cfg, &n, &err) < 0)
+			log_msg(LOG_ERR, NULL, "notice: %s", err.msg);
+	}
+}
+
+/* set_waiting - the member's key is not usable: the copy waits for one */
+
 static void
 set_waiting(struct store_txn *t, const struct config *cfg,
     struct store_outbox *ob, void *arg)
 {
 	const char *why = arg;
 	char body[1024], subject[256];
-	struct em_err err;
 
-	ob->state = STORE_OB_WAITING_KEY;
-	(void)snprintf(ob->last_error, sizeof(ob->last_error), "%s", why);
-	audit_entry(t, cfg, ob, "key-missing", why);
 	(void)snprintf(subject, sizeof(subject), "Waiting for a key: %s copy "
 	    "for %s", ob->advisory, ob->member);
 	(void)snprintf(body, sizeof(body),
@@ -231,13 +253,7 @@ set_waiting(struct store_txn *t, const struct config *cfg,
 	    "then run 'embargoctl outbox retry'.  The other members' copies are "
 	    "not held up.\n", ob->advisory, ob->revision, ob->member, ob->rcpt,
 	    why);
-	if (cfg->team_addresses.n > 0) {
-		struct notice_spec n = { cfg->team_addresses.v[0], ob->advisory,
-		    ob->revision, subject, body, time(NULL) };
-
-		if (notice_queue(t, cfg, &n, &err) < 0)
-			log_msg(LOG_ERR, NULL, "notice: %s", err.msg);
-	}
+	park(t, cfg, ob, STORE_OB_WAITING_KEY, "key-missing", why, subject, body);
 }
 
 static void
@@ -256,8 +272,7 @@ set_retry(struct store_txn *t, const struct config *cfg, struct store_outbox *ob
 
 /*
  * set_failed - the listener refused the entry for good (5xx): it is not
- * tried again until "embargoctl outbox retry ID"; audited once, and the
- * team told (unless the entry is itself a notice to the team)
+ * tried again until "embargoctl outbox retry ID"
  */
 static void
 set_failed(struct store_txn *t, const struct config *cfg,
@@ -265,13 +280,7 @@ set_failed(struct store_txn *t, const struct config *cfg,
 {
 	const char *why = arg;
 	char body[1536], subject[400];
-	struct em_err err;
 
-	ob->state = STORE_OB_FAILED;
-	(void)snprintf(ob->last_error, sizeof(ob->last_error), "%s", why);
-	audit_entry(t, cfg, ob, "copy-failed", why);
-	if (ob->kind == STORE_OB_NOTICE || cfg->team_addresses.n == 0)
-		return;
 	(void)snprintf(subject, sizeof(subject), "Not delivered: %s %s for <%s>",
 	    ob->advisory, ob->kind == STORE_OB_COPY ? "copy" :
 	    "released posting", ob->rcpt);
@@ -282,13 +291,7 @@ set_failed(struct store_txn *t, const struct config *cfg,
 	    "run 'embargoctl outbox retry %llu'.\n",
 	    (unsigned long long)ob->id, ob->advisory, ob->revision, ob->rcpt,
 	    why, (unsigned long long)ob->id);
-	{
-		struct notice_spec n = { cfg->team_addresses.v[0], ob->advisory,
-		    ob->revision, subject, body, time(NULL) };
-
-		if (notice_queue(t, cfg, &n, &err) < 0)
-			log_msg(LOG_ERR, NULL, "notice: %s", err.msg);
-	}
+	park(t, cfg, ob, STORE_OB_FAILED, "copy-failed", why, subject, body);
 }
 
 static void
