@@ -170,6 +170,7 @@ take_gpgme_sigs(const struct config *cfg, gpgme_ctx_t ctx, bool inside,
  */
 struct sink {
 	struct buf *out;
+	size_t	n;		/* written so far, never above max */
 	size_t	max;
 	bool	over;
 };
@@ -181,13 +182,28 @@ sink_write(void *handle, const void *p, size_t n)
 {
 	struct sink *s = handle;
 
-	if (n > s->max - s->out->len || s->out->len > s->max) {
+	if (n > s->max - s->n) {
 		s->over = true;
 		errno = EFBIG;
 		return -1;
 	}
 	buf_append(s->out, p, n);
+	s->n += n;
 	return (ssize_t)n;
+}
+
+/* sink_new - a gpgme data object that appends to out, up to max bytes */
+
+static gpgme_error_t
+sink_new(struct sink *s, struct buf *out, size_t max, gpgme_data_t *d)
+{
+	static struct gpgme_data_cbs cbs = { NULL, sink_write, NULL, NULL };
+
+	s->out = out;
+	s->n = 0;
+	s->max = max;
+	s->over = false;
+	return gpgme_data_new_from_cbs(d, &cbs, s);
 }
 
 /* had_session_key - gpg held the secret key for some recipient */
@@ -204,7 +220,8 @@ had_session_key(gpgme_ctx_t ctx)
 }
 
 /*
- * decrypt_bounded - decrypt and verify p into out (signatures in ctx):
+ * decrypt_bounded - decrypt and verify p, appended to out (signatures in
+ * ctx; on failure out is as it was):
  * EM_ETOOBIG past lim->max_decrypted; EM_EINTEGRITY when the list's key
  * opened the message but its data cannot be read (no integrity protection,
  * altered in transit, a corrupt or undecompressable packet), which no
@@ -216,22 +233,25 @@ decrypt_bounded(const struct config *cfg, const struct policy_limits *lim,
     gpgme_ctx_t ctx, const char *p, size_t n, struct buf *out,
     struct em_err *err)
 {
-	struct gpgme_data_cbs cbs = { NULL, sink_write, NULL, NULL };
-	struct sink s = { out, lim->max_decrypted, false };
+	size_t start = out->len;
+	struct sink s = { 0 };
 	gpgme_data_t in = NULL, sink = NULL;
 	gpgme_error_t e;
 	int rc;
 
 	e = gpgme_data_new_from_mem(&in, p, n, 0);
 	if (e == 0)
-		e = gpgme_data_new_from_cbs(&sink, &cbs, &s);
+		e = sink_new(&s, out, lim->max_decrypted, &sink);
 	if (e == 0)
 		e = gpgme_op_decrypt_verify(ctx, in, sink);
 	gpgme_data_release(in);
 	gpgme_data_release(sink);
 	if (e == 0)
 		return EM_OK;
-	buf_reset(out);		/* nothing of a failed decryption is used */
+	/* Nothing of a failed decryption is used. */
+	out->len = start;
+	if (out->data != NULL)
+		out->data[start] = '\0';
 	if (s.over)
 		rc = em_fail(err, EM_ETOOBIG, "a part encrypted to the list key "
 		    "decrypts to more than max_decrypted_size (%zu bytes): "
@@ -348,14 +368,13 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 	if (c->kind != POLICY_CRYPT_INLINE_ENCRYPTED) {
 		/* Clearsigned text stays whole: only the signature is read,
 		 * its plaintext going to a sink with the same ceiling. */
-		struct gpgme_data_cbs cbs = { NULL, sink_write, NULL, NULL };
-		struct sink sk = { &plain, lim->max_decrypted, false };
+		struct sink sk = { 0 };
 		gpgme_data_t out = NULL;
 
 		buf_init(&plain);
 		e = gpgme_data_new_from_mem(&in, c->data.data, c->data.len, 0);
 		if (e == 0)
-			e = gpgme_data_new_from_cbs(&out, &cbs, &sk);
+			e = sink_new(&sk, &plain, lim->max_decrypted, &out);
 		if (e == 0 && gpgme_op_verify(ctx, in, NULL, out) == 0)
 			take_gpgme_sigs(cfg, ctx, true, f);
 		gpgme_data_release(in);
@@ -374,15 +393,8 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 	}
 	buf_init(&plain);
 	buf_appends(&plain, hdr);
-	{
-		struct buf text;
-
-		buf_init(&text);
-		rc = decrypt_bounded(cfg, lim, ctx, c->data.data, c->data.len,
-		    &text, err);
-		buf_append(&plain, text.data, text.len);
-		buf_free(&text);
-	}
+	rc = decrypt_bounded(cfg, lim, ctx, c->data.data, c->data.len, &plain,
+	    err);
 	if (rc == EM_EKEY && to != KEYS_TO_US) {
 		rc = not_for_us(cfg, f, err);
 	} else if (rc == EM_OK) {
