@@ -92,6 +92,27 @@ send dev@vendor.example predisclosure@lists.example.org
 r=$(reply)
 check "an altered part is refused, 550 5.7.1: $r" \
     grep -q '^550 5.7.1 a part encrypted to the list key cannot be read' <<<"$r"
+# 4. Inline PGP (armour in a text/plain body) takes the same ceiling, and
+#    what it decrypts to is read: a future marker inside is refused to an
+#    outsider.
+inline() {	# inline ARMOR OUT TO
+	{ printf 'From: dev@vendor.example\r\nTo: %s\r\nSubject: inline\r\n' "$3"
+	  printf 'Content-Type: text/plain; charset=us-ascii\r\n\r\n'; sed 's/$/\r/' "$1"; } > "$2"
+}
+head -c 1073741824 /dev/zero | list_pub --compress-algo zlib -z 9 --armor -e -r "$LIST_FPR" > "$W/ibomb.asc"
+inline "$W/ibomb.asc" "$W/msg" friend@outsider.example
+send dev@vendor.example friend@outsider.example
+r=$(reply)
+check "an inline-encrypted bomb is refused for good too: $r" \
+    grep -q '^554 5.6.0 .*more than max_decrypted_size' <<<"$r"
+when=$(utc_in 86400)
+printf 'Fwd:\n\n*** EMBARGOED UNTIL %s ***\n\nthe text\n' "$when" |
+    list_pub --armor -e -r "$LIST_FPR" > "$W/imark.asc"
+inline "$W/imark.asc" "$W/msg" friend@outsider.example
+send dev@vendor.example friend@outsider.example
+r=$(reply)
+check "an inline-encrypted text is read: its future marker is refused to an outsider: $r" \
+    grep -q "^550 5.7.1 .*under embargo until $when; not sent to <friend@outsider.example>" <<<"$r"
 check "each refusal is in the audit log" \
-    bash -c "[ \$(runuser -u nobody -- '$CTL_BIN' -c '$W/milter.conf' audit | grep -c '\"decision\":\"reject\"') -ge 13 ]"
+    bash -c "[ \$(runuser -u nobody -- '$CTL_BIN' -c '$W/milter.conf' audit | grep -c '\"decision\":\"reject\"') -ge 15 ]"
 e2e_finish
