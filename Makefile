@@ -27,19 +27,20 @@ CFLAGS	?= -O2
 
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# Modules: each folder is one module (DESIGN.md).
-UTIL_SRC   = util/em.c util/emtime.c util/sha256.c util/priv.c
+# Modules: each folder is one module (DESIGN.md, doc/ARCHITECTURE.md).
+UTIL_SRC   = util/em.c util/emtime.c util/sha256.c util/priv.c util/log.c
 CONF_SRC   = conf/conf.c conf/schema.c conf/validate.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/notice.c policy/prints.c
-KEYS_SRC   = keys/keys.c keys/pgpmime.c keys/check.c keys/pkesk.c
+KEYS_SRC   = keys/keys.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
+	     keys/pkesk.c
 STORE_SRC  = store/store.c store/view.c
 CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(KEYS_SRC) $(STORE_SRC)
-MILTER_SRC = milter/main.c milter/log.c milter/state.c milter/ctx.c \
-	     milter/callbacks.c milter/verdict.c milter/eom.c milter/audit.c \
-	     milter/fanout.c milter/deliver.c milter/notice.c milter/smtp.c \
-	     milter/hold.c milter/release.c milter/auditq.c milter/post.c \
-	     milter/spool.c
+OUTBOX_SRC = outbox/state.c outbox/audit.c outbox/auditq.c outbox/fanout.c \
+	     outbox/hold.c outbox/post.c outbox/notice.c outbox/deliver.c \
+	     outbox/smtp.c outbox/release.c
+MILTER_SRC = $(OUTBOX_SRC) milter/main.c milter/state.c milter/ctx.c \
+	     milter/callbacks.c milter/verdict.c milter/eom.c milter/spool.c
 CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c \
 	     cli/cmd_members.c cli/cmd_public.c cli/cmd_trace.c \
 	     cli/cmd_report.c
@@ -57,9 +58,9 @@ aobj  = $(1:%.c=$(BA)/%.o)
 
 .SECONDARY:
 
-.PHONY: all deps check unit e2e fuzz fuzzers demo install clean bench asan lint trials
+.PHONY: rooms all deps check unit e2e fuzz fuzzers demo install clean bench asan lint trials
 
-all: deps $(B)/embargo-milter $(B)/embargoctl
+all: deps $(B)/embargo-milter $(B)/embargoctl rooms
 
 deps:
 	@sh mk/deps.sh
@@ -71,6 +72,35 @@ $(B)/%.o: %.c $(HDRS)
 $(BA)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -c $< -o $@
+
+# The arrows between the rooms, kept by the linker: each room is linked,
+# with the rooms above it, against the libraries it may use and no other,
+# into a program that does nothing.  A call across a forbidden arrow (say
+# policy/ or store/ reaching gpgme or libmilter, outbox/ reaching
+# libmilter) is an undefined symbol, and the build stops.
+ROOM_util   = $(UTIL_SRC)
+ROOM_conf   = $(ROOM_util) $(CONF_SRC)
+ROOM_policy = $(ROOM_conf) $(POLICY_SRC)
+ROOM_keys   = $(ROOM_policy) $(KEYS_SRC)
+ROOM_store  = $(ROOM_policy) $(STORE_SRC)
+ROOM_outbox = $(CORE_SRC) $(OUTBOX_SRC)
+LIBS_util   = libgcrypt glib-2.0
+LIBS_conf   = $(LIBS_util) libconfuse
+LIBS_policy = $(LIBS_conf) gmime-3.0 libxml-2.0
+LIBS_keys   = $(LIBS_policy) gpgme
+LIBS_store  = $(LIBS_policy) lmdb
+LIBS_outbox = $(LIBS_keys) lmdb
+ROOMS	= util conf policy keys store outbox
+
+$(B)/rooms/%: $(B)/mk/room_main.o $(B)/embargo-milter
+	@mkdir -p $(@D)
+	@$(CC) -o $@ $(B)/mk/room_main.o $(call obj,$(ROOM_$*)) \
+	    $$(pkg-config --libs $(LIBS_$*)) -pthread 2>$@.log || \
+	    { sed 's/^/  /' $@.log; echo "room $*/ reaches past its arrows" \
+	    "(doc/ARCHITECTURE.md): a library it may not use, or a room below it"; \
+	    exit 1; }
+
+rooms: $(ROOMS:%=$(B)/rooms/%)
 
 $(B)/embargo-milter: $(call obj,$(CORE_SRC) $(MILTER_SRC))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS)
@@ -88,7 +118,7 @@ $(BA)/embargoctl: $(call aobj,$(CORE_SRC) $(CLI_SRC))
 # The spool lives in the daemon (milter/) and uses libgcrypt.
 $(BA)/tests/test_spool: $(BA)/tests/unit/test_spool.o $(call aobj,$(CORE_SRC) milter/spool.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) -lgcrypt $(shell pkg-config --libs cmocka)
+	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) $(shell pkg-config --libs cmocka)
 
 $(BA)/tests/%: $(BA)/tests/unit/%.o $(call aobj,$(CORE_SRC))
 	@mkdir -p $(dir $@)
@@ -120,7 +150,7 @@ asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(UNIT_BINS) \
 	$(BA)/tests/audit_cut $(FUZZ_TARGETS:%=$(BF)/fuzz_%)
 
 # The -O2 daemon too: t_bomb measures the memory administrators will see.
-check: asan $(B)/embargo-milter
+check: asan $(B)/embargo-milter rooms
 	@UNIT_TESTS="$(UNIT_TESTS)" sh tests/run-all.sh
 
 # make trials N=100: the crash trials with N kills (make check runs 30)

@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 /* Utility library. */
-#include <gpgme.h>
 
 /* Application-specific. */
 #include "cli.h"
@@ -70,33 +69,6 @@ rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	return remove(path);
 }
 
-/* import_key - a key file into the current (throwaway) keyring */
-
-static int
-import_key(const char *file, char fpr[41])
-{
-	gpgme_ctx_t ctx;
-	gpgme_data_t d;
-	gpgme_import_result_t r;
-	int rc = -1;
-
-	fpr[0] = '\0';
-	if (gpgme_new(&ctx) != 0)
-		return -1;
-	if (gpgme_data_new_from_file(&d, file, 1) == 0) {
-		if (gpgme_op_import(ctx, d) == 0 &&
-		    (r = gpgme_op_import_result(ctx)) != NULL &&
-		    r->imports != NULL && r->imports->fpr != NULL &&
-		    r->imports->next == NULL) {
-			(void)snprintf(fpr, 41, "%s", r->imports->fpr);
-			rc = 0;
-		}
-		gpgme_data_release(d);
-	}
-	gpgme_release(ctx);
-	return rc;
-}
-
 /* vet_key - the key's health in a throwaway keyring; problems counted */
 
 static int
@@ -114,7 +86,7 @@ vet_key(const char *file, const char *addr, char fpr[41], struct strv *probs,
 	}
 	char *t;
 
-	if (import_key(file, fpr) < 0) {
+	if (keys_import_file(file, fpr) < 0) {
 		t = xasprintf("%s does not hold exactly one OpenPGP public key",
 		    file);
 		strv_push(probs, t);

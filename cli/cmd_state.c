@@ -129,8 +129,7 @@ ob_print(const struct store_outbox *ob, void *ctx)
 		struct cli_json *j = cj_new();
 
 		cj_int(j, "id", (long long)ob->id);
-		cj_str(j, "kind", ob->kind == STORE_OB_COPY ? "copy" :
-		    ob->kind == STORE_OB_RELEASE ? "release" : "notice");
+		cj_str(j, "kind", store_ob_kind(ob->kind)->word);
 		cj_str(j, "advisory", ob->advisory);
 		cj_int(j, "revision", ob->revision);
 		cj_str(j, "member", ob->member);
@@ -151,9 +150,8 @@ ob_print(const struct store_outbox *ob, void *ctx)
 		    "-", ob->copy_id[0] ? ob->copy_id : "-");
 	} else {
 		printf("%-6llu %-7s %-16s r%-3d %-32s %-11s %3u %-24s %s\n",
-		    (unsigned long long)ob->id,
-		    ob->kind == STORE_OB_COPY ? "copy" :
-		    ob->kind == STORE_OB_RELEASE ? "release" : "notice", ob->advisory,
+		    (unsigned long long)ob->id, store_ob_kind(ob->kind)->word,
+		    ob->advisory,
 		    ob->revision, ob->rcpt, ob_state(ob->state), ob->attempts,
 		    ob->state == STORE_OB_SENT ? ts(ob->sent_at, t2) :
 		    ob->state == STORE_OB_QUEUED || ob->state == STORE_OB_BUILT ?

@@ -256,3 +256,30 @@ keys_unseal(const char *p, size_t n, struct buf *out, struct em_err *err)
 	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "unsealing with the "
 	    "list key failed: %s", gpgme_strerror(e));
 }
+
+/* keys_import_file - a file holding exactly one key, into the keyring */
+
+int
+keys_import_file(const char *file, char fpr[41])
+{
+	gpgme_ctx_t ctx = keys_ctx_new();
+	gpgme_data_t d;
+	gpgme_import_result_t r;
+	int rc = EM_EKEY;
+
+	fpr[0] = '\0';
+	if (ctx == NULL)
+		return EM_ECRYPTO;
+	if (gpgme_data_new_from_file(&d, file, 1) == 0) {
+		if (gpgme_op_import(ctx, d) == 0 &&
+		    (r = gpgme_op_import_result(ctx)) != NULL &&
+		    r->imports != NULL && r->imports->fpr != NULL &&
+		    r->imports->next == NULL) {
+			(void)snprintf(fpr, 41, "%s", r->imports->fpr);
+			rc = EM_OK;
+		}
+		gpgme_data_release(d);
+	}
+	gpgme_release(ctx);
+	return rc;
+}

@@ -9,14 +9,40 @@
  * multipart/mixed with the real Subject as a protected header, a note for
  * the member and the original entity untouched; signed by the list key and
  * encrypted to one member's key alone in one gpg run (RFC 3156 6.2), so
- * the signature covers all that the member decrypts.  keys_seal()/keys_unseal() encrypt what is kept
- * at rest to the list key.
+ * the signature covers all that the member decrypts.  keys_seal() and
+ * keys_unseal() encrypt what is kept at rest to the list key.
+ *
+ * The files, by job: keys.c and check.c (key health, sealing at rest,
+ * the keyring rules of SPEC 3), read.c (decrypting and verifying a post,
+ * bounded by max_decrypted_size), copy.c (building a member's copy),
+ * helper.c (the helper processes that sign and encrypt copies, and their
+ * wire protocol), pkesk.c (whom an encrypted part is for, from its
+ * packets).
  *
  * The keyring is the GnuPG home given to keys_init(), once per process
  * (gpgme and GMime's gpg context both read GNUPGHOME).
  *
+ * Caveats, as lmdb.h states its own:
+ *  - keys_init() and keys_helpers_start() run once, in the main thread,
+ *    before any other thread exists: the helpers are forked then, and a
+ *    fork after threads have started copies locks held by other threads.
+ *  - Every other function may be called from any thread.  No gpgme
+ *    context is shared between threads: each call makes its own, except
+ *    the signing context and the last parsed entity of keys_build_copy(),
+ *    which are per thread (thread-local) and valid until
+ *    keys_thread_done() in that thread; a thread that builds copies calls
+ *    it before it ends.  The entity cache is compared byte for byte, so a
+ *    different post is never served from it.
+ *  - The helpers hold no state between requests; a helper that dies is
+ *    not used again and that worker's copies are made in-process.  Each
+ *    length on the helper wire is checked against KEYS_WIRE_MAX (1 GiB).
+ *  - Nothing here opens the store: keys/ never links LMDB (make rooms).
+ *
  * How it fails: EM_EKEY (missing, expired, revoked, unusable key),
- * EM_ECRYPTO (an operation failed), EM_EPARSE; the reason is in *err.
+ * EM_ECRYPTO (an operation failed), EM_EPARSE, EM_ETOOBIG (decrypted
+ * output over max_decrypted_size), EM_EINTEGRITY (a part the list key
+ * opens whose data cannot be read: no MDC, altered, corrupt); the reason
+ * is in *err.
  */
 #ifndef KEYS_H
 #define KEYS_H
@@ -53,6 +79,9 @@ int	keys_health(const char *fpr, enum keys_use use, time_t now,
 bool	keys_uid_has_address(const char *fpr, const char *addr);
 /* The primary key's fingerprint for any of its (sub)key fingerprints. */
 int	keys_primary_fpr(const char *fpr, char out[41]);
+
+/* Import a file that holds exactly one key; its fingerprint in fpr. */
+int	keys_import_file(const char *file, char fpr[41]);
 
 /* The keyring rules of SPEC section 3, added to rep. */
 void	keys_check_config(const struct config *cfg, struct conf_report *rep,

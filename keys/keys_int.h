@@ -5,6 +5,7 @@
 #ifndef KEYS_INT_H
 #define KEYS_INT_H
 
+#include <gmime/gmime.h>
 #include <gpgme.h>
 
 #include "../util/em.h"
@@ -15,5 +16,15 @@ gpgme_ctx_t keys_ctx_new(void);
 gpgme_key_t keys_lookup(const char *fpr, int secret);
 /* Append the whole of a gpgme data object to out. */
 void	keys_data_drain(gpgme_data_t d, struct buf *out);
+
+/* read.c: a MIME entity parsed from bytes; NULL when it is not MIME. */
+GMimeObject *keys_parse_entity(const char *p, size_t n);
+
+/* helper.c: plain signed by list_fpr and encrypted to member_fpr alone,
+ * armored, in one gpg run: by this thread's helper, else in-process. */
+int	keys_sign_encrypt(const char *list_fpr, const char *member_fpr,
+	    const struct buf *plain, struct buf *armored, struct em_err *err);
+/* helper.c: free the calling thread's signing context. */
+void	keys_helper_thread_done(void);
 
 #endif

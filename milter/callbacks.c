@@ -15,7 +15,7 @@
 
 /* Application-specific. */
 #include "milter.h"
-#include "log.h"
+#include "../util/log.h"
 
 /* conn_get - the connection context, made on first use */
 

@@ -14,9 +14,21 @@
 
 /* Application-specific. */
 #include "milter.h"
-#include "log.h"
+#include "../util/log.h"
 #include "../keys/keys.h"
 #include "../util/sha256.h"
+
+/* outbox_msg_of - what the outbox needs of a collected message */
+
+static struct outbox_msg
+outbox_msg_of(const struct msg_ctx *m)
+{
+	struct outbox_msg o = { m->cfg, m->sender ? m->sender : "",
+	    (const char *const *)m->rcpts.v, m->rcpts.n, m->qid, m->resend_key,
+	    m->raw.data ? m->raw.data : "", m->raw.len };
+
+	return o;
+}
 
 /*
  * refuse_limit - a message over a ceiling: refused, and, like every
@@ -26,6 +38,7 @@ static sfsistat
 refuse_limit(SMFICTX *ctx, const struct msg_ctx *m, const char *rcode,
     const char *xcode, const char *why)
 {
+	struct outbox_msg om = outbox_msg_of(m);
 	struct policy_decision d;
 	struct facts f;
 	struct em_err err;
@@ -36,7 +49,7 @@ refuse_limit(SMFICTX *ctx, const struct msg_ctx *m, const char *rcode,
 	(void)snprintf(d.event, sizeof(d.event), "rejected");
 	(void)snprintf(d.reason, sizeof(d.reason), "%s %s %s", rcode, xcode, why);
 	facts_init(&f);
-	if (audit_decision(NULL, m, &f, &d, "", &err) < 0)
+	if (audit_decision(NULL, &om, &f, &d, "", &err) < 0)
 		r = verdict_internal(ctx, m, err.msg);
 	else
 		r = verdict_fail(ctx, m, EM_ELIMIT, rcode, xcode, why);
@@ -98,39 +111,6 @@ edit_envelope(SMFICTX *ctx, const struct msg_ctx *m)
 		}
 	}
 	return remaining > 0 ? SMFIS_ACCEPT : SMFIS_DISCARD;
-}
-
-struct public_work { const struct facts *f; char source[96]; };
-
-static int
-public_in(struct store_txn *t, void *arg, struct em_err *err)
-{
-	struct public_work *w = arg;
-
-	return store_public_add_text(t, state_print_key(),
-	    w->f->text.data ? w->f->text.data : "", w->f->text.len, w->source,
-	    NULL, err);
-}
-
-/*
- * public_posting - the team's posting that reaches a public list makes its
- * text public (SPEC 4): its word runs never count as a leak again.  Only
- * the team's: anyone else's mail never makes text public, or a leak in
- * small pieces would wear the guard down.
- */
-int
-public_posting(const struct config *cfg, const struct facts *f,
-    const char *const *rcpts, size_t n, const char *what, struct em_err *err)
-{
-	struct public_work w = { f, "" };
-	bool public = false;
-
-	for (size_t i = 0; i < n && !public; i++)
-		public = conf_addr_role(cfg, rcpts[i]) == CONF_ROLE_PUBLIC;
-	if (!public || f->text.len == 0)
-		return EM_OK;
-	(void)snprintf(w.source, sizeof(w.source), "posting %s", what);
-	return txq_run(public_in, &w, err);
 }
 
 /*
@@ -198,6 +178,7 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 	struct policy_envelope env = { m->sender,
 	    (const char *const *)m->rcpts.v, m->rcpts.n };
 	struct policy_decision d;
+	struct outbox_msg om;
 	struct em_err err;
 	struct facts f;
 	char why[600], sha[SHA256_HEX];
@@ -237,7 +218,8 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 		if (cfg->audit_passes == CONF_AUDIT_PASSES_ALL) {
 			sha256_hex(m->raw.data ? m->raw.data : "", m->raw.len,
 			    sha);
-			audit_pass_later(m, &f, &d, sha);
+			om = outbox_msg_of(m);
+			audit_pass_later(&om, &f, &d, sha);
 		}
 		r = verdict_apply(ctx, m, &d);
 		facts_free(&f);
@@ -245,16 +227,17 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 	}
 	sha256_hex(m->raw.data ? m->raw.data : "", m->raw.len, sha);
 	resend_key(m, &f);
+	om = outbox_msg_of(m);
 
 	switch (d.verdict) {
 	case POLICY_FANOUT:
-		if (fanout_commit(m, &f, &d, sha, &resent, &err) < 0)
+		if (fanout_commit(&om, &f, &d, sha, &resent, &err) < 0)
 			r = verdict_internal(ctx, m, err.msg);
 		else
 			r = edit_envelope(ctx, m);
 		break;
 	case POLICY_HOLD:
-		if (hold_commit(m, &f, &d, sha, &resent, &err) < 0)
+		if (hold_commit(&om, &f, &d, sha, &resent, &err) < 0)
 			r = verdict_internal(ctx, m, err.msg);
 		else
 			r = SMFIS_DISCARD;
@@ -264,7 +247,7 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 		if ((d.verdict == POLICY_PASS && d.is_team &&
 		    public_posting(cfg, &f, env.rcpts, env.n_rcpts,
 		    f.message_id ? f.message_id : m->qid, &err) < 0) ||
-		    audit_decision(NULL, m, &f, &d, sha, &err) < 0)
+		    audit_decision(NULL, &om, &f, &d, sha, &err) < 0)
 			r = verdict_internal(ctx, m, err.msg);
 		else
 			r = verdict_apply(ctx, m, &d);

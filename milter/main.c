@@ -35,7 +35,7 @@
 
 /* Application-specific. */
 #include "milter.h"
-#include "log.h"
+#include "../util/log.h"
 #include "../keys/keys.h"
 #include "../util/priv.h"
 

@@ -12,7 +12,7 @@
 
 /* Application-specific. */
 #include "milter.h"
-#include "log.h"
+#include "../util/log.h"
 
 /* set_reply - smfi_setreply with text made safe for an SMTP line */
 

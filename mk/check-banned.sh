@@ -7,3 +7,13 @@ if grep -nE '(^|[^_a-z])(strcpy|strcat|sprintf|strtok|atoi)[[:space:]]*\(' \
 	echo "banned call(s) above: see DESIGN.md (use snprintf, strtol, ...)" >&2
 	exit 1
 fi
+# The rooms' headers (doc/ARCHITECTURE.md): libmilter is milter/'s alone,
+# gpgme is keys/' alone; the linker checks the calls ("make rooms").
+if grep -nE '#include <libmilter/' $(git ls-files '*.c' '*.h' | grep -v '^milter/\|^tests/bench/'); then
+	echo "libmilter included outside milter/ (above)" >&2
+	exit 1
+fi
+if grep -nE '#include <gpgme.h>' $(git ls-files '*.c' '*.h' | grep -v '^keys/\|^tests/'); then
+	echo "gpgme included outside keys/ (above)" >&2
+	exit 1
+fi

@@ -327,6 +327,25 @@ store_adv_each(struct store_txn *t,
 	return each(t, t->s->adv, adv_each_cb, &e);
 }
 
+static const struct store_ob_kind_info ob_kinds[] = {
+	{ STORE_OB_COPY, "copy", "copy of", "copy-delivered", STORE_BLOB_COPY },
+	{ STORE_OB_RELEASE, "release", "released posting about",
+	    "release-delivered", STORE_BLOB_REL },
+	{ STORE_OB_NOTICE, "notice", "notice about", "notice-delivered",
+	    STORE_BLOB_NOTE },
+};
+
+/* store_ob_kind - the table row of an outbox kind */
+
+const struct store_ob_kind_info *
+store_ob_kind(int kind)
+{
+	for (size_t i = 0; i < sizeof(ob_kinds) / sizeof(ob_kinds[0]); i++)
+		if (ob_kinds[i].kind == kind)
+			return &ob_kinds[i];
+	return &ob_kinds[2];
+}
+
 /* store_next_id - a fresh id from the meta counter */
 
 int

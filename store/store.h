@@ -51,6 +51,17 @@ enum store_ob_kind {
 	STORE_OB_RELEASE = 3,		/* a held posting, to one recipient */
 };
 
+/* One row per outbox kind: every place that names a kind reads it here. */
+struct store_ob_kind_info {
+	int	kind;			/* enum store_ob_kind */
+	const char *word;		/* "copy", "notice", "release" */
+	const char *about;		/* in a log line: "copy of", ... */
+	const char *delivered;		/* its audit event once sent */
+	char	blob;			/* STORE_BLOB_* of its built bytes */
+};
+/* The row of kind; an unknown kind gets the notice row (never NULL). */
+const struct store_ob_kind_info *store_ob_kind(int kind);
+
 enum store_hold_state {
 	STORE_HOLD_HELD = 1,
 	STORE_HOLD_RELEASED = 2,

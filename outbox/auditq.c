@@ -20,8 +20,8 @@
 #include <string.h>
 
 /* Application-specific. */
-#include "milter.h"
-#include "log.h"
+#include "outbox.h"
+#include "../util/log.h"
 
 struct waiter {
 	int	(*fn)(struct store_txn *, void *, struct em_err *);

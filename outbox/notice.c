@@ -10,7 +10,7 @@
 #include <sys/random.h>
 
 /* Application-specific. */
-#include "milter.h"
+#include "outbox.h"
 
 /* msgid_make - "<what>.<id>.<random>@<list domain>", fixed once made */
 

@@ -9,8 +9,8 @@
 #include <time.h>
 
 /* Application-specific. */
-#include "milter.h"
-#include "log.h"
+#include "outbox.h"
+#include "../util/log.h"
 #include "../util/sha256.h"
 
 /*
@@ -31,7 +31,7 @@ struct audit_rec {
 /* audit_build - the record of SPEC section 8 for a message's decision */
 
 static void
-audit_build(struct audit_rec *r, const struct msg_ctx *m,
+audit_build(struct audit_rec *r, const struct outbox_msg *m,
     const struct facts *f, const struct policy_decision *d,
     const char *msg_sha)
 {
@@ -39,8 +39,8 @@ audit_build(struct audit_rec *r, const struct msg_ctx *m,
 
 	memset(r, 0, sizeof(*r));
 	buf_init(&rcpts);
-	for (size_t i = 0; i < m->rcpts.n; i++) {
-		char *addr = em_addr_norm(m->rcpts.v[i]);
+	for (size_t i = 0; i < m->n_rcpts; i++) {
+		char *addr = em_addr_norm(m->rcpts[i]);
 
 		buf_appendf(&rcpts, "%s%s", i ? "," : "", addr);
 		free(addr);
@@ -87,7 +87,7 @@ audit_rec_free(struct audit_rec *r)
 /* audit_decision - the record for a decision, committed before returning */
 
 int
-audit_decision(struct store_txn *t, const struct msg_ctx *m,
+audit_decision(struct store_txn *t, const struct outbox_msg *m,
     const struct facts *f, const struct policy_decision *d,
     const char *msg_sha, struct em_err *err)
 {
@@ -124,7 +124,7 @@ release_later(void *arg, int rc, const char *why)
  * advisory, recorded in a later group commit that nobody waits for
  */
 void
-audit_pass_later(const struct msg_ctx *m, const struct facts *f,
+audit_pass_later(const struct outbox_msg *m, const struct facts *f,
     const struct policy_decision *d, const char *msg_sha)
 {
 	struct audit_rec *r = xcalloc(1, sizeof(*r));
@@ -139,7 +139,7 @@ audit_pass_later(const struct msg_ctx *m, const struct facts *f,
  * answered as before and nothing is done twice.  The resend is audited.
  */
 int
-resend_check(struct store_txn *t, const struct msg_ctx *m,
+resend_check(struct store_txn *t, const struct outbox_msg *m,
     const struct facts *f, const struct policy_decision *d, const char *what,
     bool *resent, struct em_err *err)
 {
@@ -147,7 +147,7 @@ resend_check(struct store_txn *t, const struct msg_ctx *m,
 	char before[128];
 
 	*resent = false;
-	if (m->resend_key[0] == '\0')
+	if (m->resend_key == NULL || m->resend_key[0] == '\0')
 		return EM_OK;
 	if (store_seen_get(t, m->resend_key, before, sizeof(before)) != EM_OK)
 		return store_seen_put(t, m->resend_key, what, err);

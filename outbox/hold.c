@@ -13,15 +13,15 @@
 #include <time.h>
 
 /* Application-specific. */
-#include "milter.h"
-#include "log.h"
+#include "outbox.h"
+#include "../util/log.h"
 #include "../keys/keys.h"
 #include "../util/emtime.h"
 
 /* hold_receipt - the sender learns the hold id and the release time */
 
 static int
-hold_receipt(struct store_txn *t, const struct msg_ctx *m,
+hold_receipt(struct store_txn *t, const struct outbox_msg *m,
     const struct store_hold *h, int revision, time_t when, time_t now,
     struct em_err *err)
 {
@@ -53,7 +53,7 @@ hold_receipt(struct store_txn *t, const struct msg_ctx *m,
 /* hold_commit - seal, record, audit, receipt: one transaction */
 
 int
-hold_commit(const struct msg_ctx *m, const struct facts *f,
+hold_commit(const struct outbox_msg *m, const struct facts *f,
     const struct policy_decision *d, const char *msg_sha, bool *resent,
     struct em_err *err)
 {
@@ -64,7 +64,7 @@ hold_commit(const struct msg_ctx *m, const struct facts *f,
 	int rc;
 
 	buf_init(&sealed);
-	if ((rc = keys_seal(m->cfg->list_key, m->raw.data, m->raw.len, &sealed,
+	if ((rc = keys_seal(m->cfg->list_key, m->raw, m->raw_len, &sealed,
 	    err)) < 0) {
 		buf_free(&sealed);
 		return rc;
@@ -76,8 +76,8 @@ hold_commit(const struct msg_ctx *m, const struct facts *f,
 	(void)snprintf(h.advisory, sizeof(h.advisory), "%s", d->advisory_id);
 	(void)snprintf(h.sender, sizeof(h.sender), "%s", m->sender);
 	(void)snprintf(h.queue_id, sizeof(h.queue_id), "%s", m->qid);
-	for (size_t i = 0; i < m->rcpts.n; i++) {
-		char *r = em_addr_norm(m->rcpts.v[i]);
+	for (size_t i = 0; i < m->n_rcpts; i++) {
+		char *r = em_addr_norm(m->rcpts[i]);
 		size_t used = strlen(h.rcpts);
 
 		(void)snprintf(h.rcpts + used, sizeof(h.rcpts) - used, "%s%s",

@@ -22,8 +22,8 @@
 #include <time.h>
 
 /* Application-specific. */
-#include "milter.h"
-#include "log.h"
+#include "outbox.h"
+#include "../util/log.h"
 #include "smtp.h"
 #include "../keys/keys.h"
 
@@ -110,18 +110,6 @@ claim_due(struct due *d)
 	pthread_mutex_unlock(&lock);
 	store_abort(t);
 	return d->n;
-}
-
-/* blob_ns - where an entry's ready-to-send message is kept */
-
-static char
-blob_ns(int kind)
-{
-	switch (kind) {
-	case STORE_OB_COPY:	return STORE_BLOB_COPY;
-	case STORE_OB_RELEASE:	return STORE_BLOB_REL;
-	default:		return STORE_BLOB_NOTE;
-	}
 }
 
 /* audit_entry - an audit record about one outbox entry */
@@ -317,10 +305,8 @@ set_sent(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
 	ob->sent_at = time(NULL);
 	ob->last_error[0] = '\0';
 	(void)snprintf(ob->queue_id, sizeof(ob->queue_id), "%s", s->qid);
-	(void)store_blob_del(t, blob_ns(ob->kind), ob->id, &err);
-	audit_entry(t, cfg, ob, ob->kind == STORE_OB_COPY ? "copy-delivered" :
-	    ob->kind == STORE_OB_RELEASE ? "release-delivered" :
-	    "notice-delivered", ob->attempts > 1 ? "resend: an earlier send may "
+	(void)store_blob_del(t, store_ob_kind(ob->kind)->blob, ob->id, &err);
+	audit_entry(t, cfg, ob, store_ob_kind(ob->kind)->delivered, ob->attempts > 1 ? "resend: an earlier send may "
 	    "have been accepted before a restart (same Message-ID)" :
 	    (ob->kind == STORE_OB_NOTICE ? "notice" : ob->member));
 }
@@ -458,7 +444,7 @@ process(const struct config *cfg, uint64_t id)
 			buf_free(&data);
 			return;
 		}
-		rc = store_blob_get(t, blob_ns(ob.kind), id, &data);
+		rc = store_blob_get(t, store_ob_kind(ob.kind)->blob, id, &data);
 		store_abort(t);
 		if (rc < 0) {
 			buf_free(&data);
@@ -480,9 +466,8 @@ process(const struct config *cfg, uint64_t id)
 			log_msg(LOG_ERR, qid, "sent but not recorded: %s", err.msg);
 		else
 			log_msg(LOG_INFO, qid, "%s %s revision %d to <%s> delivered "
-			    "to the reinjection listener", ob.kind == STORE_OB_COPY ?
-			    "copy of" : ob.kind == STORE_OB_RELEASE ?
-			    "released posting about" : "notice about", ob.advisory,
+			    "to the reinjection listener",
+			    store_ob_kind(ob.kind)->about, ob.advisory,
 			    ob.revision, ob.rcpt);
 	} else if (permanent) {
 		char why[sizeof(err.msg)];

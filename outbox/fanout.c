@@ -16,8 +16,8 @@
 #include <time.h>
 
 /* Application-specific. */
-#include "milter.h"
-#include "log.h"
+#include "outbox.h"
+#include "../util/log.h"
 #include "../keys/keys.h"
 #include "../util/emtime.h"
 #include "../store/view.h"
@@ -26,7 +26,7 @@
 struct fanout_txn {
 	struct store_txn *t;
 	const struct config *cfg;
-	const struct msg_ctx *m;
+	const struct outbox_msg *m;
 	const struct facts *f;
 	const struct policy_decision *d;
 	time_t	now;
@@ -54,7 +54,7 @@ static int
 register_advisory(struct fanout_txn *x, struct em_err *err)
 {
 	struct store_txn *t = x->t;
-	const struct msg_ctx *m = x->m;
+	const struct outbox_msg *m = x->m;
 	const struct facts *f = x->f;
 	const struct policy_decision *d = x->d;
 	time_t now = x->now;
@@ -108,7 +108,7 @@ queue_copies(struct fanout_txn *x, struct em_err *err)
 {
 	struct store_txn *t = x->t;
 	const struct config *cfg = x->cfg;
-	const struct msg_ctx *m = x->m;
+	const struct outbox_msg *m = x->m;
 	const struct facts *f = x->f;
 	const struct policy_decision *d = x->d;
 	time_t now = x->now;
@@ -233,7 +233,7 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 /* fanout_commit - everything rule 1 changes, in one transaction */
 
 int
-fanout_commit(const struct msg_ctx *m, const struct facts *f,
+fanout_commit(const struct outbox_msg *m, const struct facts *f,
     const struct policy_decision *d, const char *msg_sha, bool *resent,
     struct em_err *err)
 {
@@ -291,4 +291,37 @@ fanout_commit(const struct msg_ctx *m, const struct facts *f,
 			release_kick();
 	}
 	return rc;
+}
+
+struct public_work { const struct facts *f; char source[96]; };
+
+static int
+public_in(struct store_txn *t, void *arg, struct em_err *err)
+{
+	struct public_work *w = arg;
+
+	return store_public_add_text(t, state_print_key(),
+	    w->f->text.data ? w->f->text.data : "", w->f->text.len, w->source,
+	    NULL, err);
+}
+
+/*
+ * public_posting - the team's posting that reaches a public list makes its
+ * text public (SPEC 4): its word runs never count as a leak again.  Only
+ * the team's: anyone else's mail never makes text public, or a leak in
+ * small pieces would wear the guard down.
+ */
+int
+public_posting(const struct config *cfg, const struct facts *f,
+    const char *const *rcpts, size_t n, const char *what, struct em_err *err)
+{
+	struct public_work w = { f, "" };
+	bool public = false;
+
+	for (size_t i = 0; i < n && !public; i++)
+		public = conf_addr_role(cfg, rcpts[i]) == CONF_ROLE_PUBLIC;
+	if (!public || f->text.len == 0)
+		return EM_OK;
+	(void)snprintf(w.source, sizeof(w.source), "posting %s", what);
+	return txq_run(public_in, &w, err);
 }

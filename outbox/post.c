@@ -16,7 +16,7 @@
 #include <string.h>
 
 /* Application-specific. */
-#include "milter.h"
+#include "outbox.h"
 #include "../util/emtime.h"
 
 /* post_pack - the fields and the entity, from the facts of a post */

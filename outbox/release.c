@@ -21,8 +21,8 @@
 #include <time.h>
 
 /* Application-specific. */
-#include "milter.h"
-#include "log.h"
+#include "outbox.h"
+#include "../util/log.h"
 #include "../keys/keys.h"
 #include "../util/emtime.h"
 
@@ -108,23 +108,34 @@ final_copy(const struct config *cfg, const struct store_hold *h,
     const struct buf *plain, int *revision)
 {
 	struct policy_limits lim = policy_limits_of(cfg);
+	const char *list = cfg->list_address;
+	struct outbox_msg m = { cfg, h->sender, &list, 1, h->queue_id, "",
+	    NULL, 0 };
 	struct store_advisory a;
 	struct policy_decision d;
 	struct store_txn *t;
-	struct msg_ctx m;
 	struct em_err err;
 	struct facts f;
+	bool resent;
 	int sent = 0;
 
-	if (h->advisory[0] == '\0' || cfg->list_address == NULL ||
-	    store_begin(state_store(), false, &t, &err) < 0)
+	if (h->advisory[0] == '\0' || list == NULL)
 		return;
+	if (store_begin(state_store(), false, &t, &err) < 0) {
+		log_msg(LOG_ERR, h->queue_id, "no final copy of %s at the release "
+		    "of hold %llu: %s", h->advisory, (unsigned long long)h->id,
+		    err.msg);
+		return;
+	}
 	if (store_adv_get(t, h->advisory, &a) == EM_OK)
 		sent = a.list_revision_sent;
 	store_abort(t);
 	facts_init(&f);
 	if (policy_read(plain->data, plain->len, &lim, &f, &err) < 0 ||
 	    (f.n_crypt > 0 && keys_read_crypt(cfg, &lim, &f, &err) < 0)) {
+		log_msg(LOG_ERR, h->queue_id, "no final copy of %s at the release "
+		    "of hold %llu: the posting cannot be read: %s", h->advisory,
+		    (unsigned long long)h->id, err.msg);
 		facts_free(&f);
 		return;
 	}
@@ -136,12 +147,7 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 		log_msg(LOG_ERR, h->queue_id, "public text of hold %llu: %s",
 		    (unsigned long long)h->id, err.msg);
 	if (f.revision > sent) {
-		memset(&m, 0, sizeof(m));
 		memset(&d, 0, sizeof(d));
-		m.cfg = cfg;
-		m.sender = xstrdup(h->sender);
-		strv_push(&m.rcpts, cfg->list_address);
-		(void)snprintf(m.qid, sizeof(m.qid), "%s", h->queue_id);
 		d.verdict = POLICY_FANOUT;
 		(void)snprintf(d.event, sizeof(d.event), "final-copy");
 		(void)snprintf(d.advisory_id, sizeof(d.advisory_id), "%s",
@@ -149,14 +155,10 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 		(void)snprintf(d.reason, sizeof(d.reason), "final copy of "
 		    "revision %d at release of hold %llu (the list had revision "
 		    "%d)", f.revision, (unsigned long long)h->id, sent);
-		bool resent;
-
 		/* No resend key: a final copy is made once, by the release. */
 		if (fanout_commit(&m, &f, &d, "", &resent, &err) < 0)
 			log_msg(LOG_ERR, h->queue_id, "final copy of %s: %s",
 			    h->advisory, err.msg);
-		free(m.sender);
-		strv_free(&m.rcpts);
 	}
 	facts_free(&f);
 }

@@ -1,0 +1,136 @@
+/*
+ * outbox.h - the engine that records and sends: rule 1 and rule 2
+ * committed, audit records, the group commit, the delivery workers, the
+ * release timer, notices, the sealed post's format and the SMTP client
+ *
+ * What it is for: everything the list does with a message once it has
+ * been decided, and everything it sends later, on its own threads.  It
+ * never includes libmilter: a message reaches it as a struct outbox_msg
+ * (what the MTA gave), from the milter's end of message or from a
+ * release, so the same code serves both.
+ *
+ * What it owns: the running config (swapped whole on SIGHUP; each user
+ * keeps the one it started with, by reference count), the store and the
+ * fingerprint key of the running daemon (set once at start-up), and its
+ * threads: the group-commit writer, the delivery workers, the release
+ * timer.
+ *
+ * How it fails: every function returns 0 or a negative EM_E* code with the
+ * reason in the caller's struct em_err; a thread that cannot act logs why
+ * and tries again later, never silently.
+ */
+#ifndef OUTBOX_H
+#define OUTBOX_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../util/em.h"
+#include "../conf/conf.h"
+#include "../policy/policy.h"
+#include "../store/store.h"
+
+/* One message as the MTA gave it: what the outbox needs of it. */
+struct outbox_msg {
+	const struct config *cfg;
+	const char *sender;
+	const char *const *rcpts;
+	size_t	n_rcpts;
+	const char *qid;		/* the MTA's queue id, "" if none */
+	const char *resend_key;		/* "" when a resend is not looked for */
+	const char *raw;		/* the whole message (rule 2 keeps it) */
+	size_t	raw_len;
+};
+
+/* state.c: the running config, the store and the fingerprint key. */
+void	state_set_store(struct store *s);
+struct store *state_store(void);
+void	state_set_config(struct config *cfg);
+const struct config *state_config_acquire(void);
+void	state_config_release(const struct config *cfg);
+void	state_set_print_key(const unsigned char key[32]);
+const unsigned char *state_print_key(void);
+/* Start a thread with the daemon's signals blocked: only the main
+ * thread takes SIGHUP, SIGTERM, SIGINT and SIGUSR1. */
+int	state_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg);
+
+/* audit.c: one audit record for a decision, in t; or, with t NULL,
+ * committed through the group commit of auditq.c. */
+int	audit_decision(struct store_txn *t, const struct outbox_msg *m,
+	    const struct facts *f, const struct policy_decision *d,
+	    const char *msg_sha, struct em_err *err);
+/* A pass that concerns no advisory, under audit_passes = all: queued for
+ * a later group commit, never awaited (SPEC 5). */
+void	audit_pass_later(const struct outbox_msg *m, const struct facts *f,
+	    const struct policy_decision *d, const char *msg_sha);
+/* In t, was this message (m->resend_key) acted on before?  Then *resent
+ * is set and the resend is audited; else it is marked as what. */
+int	resend_check(struct store_txn *t, const struct outbox_msg *m,
+	    const struct facts *f, const struct policy_decision *d,
+	    const char *what, bool *resent, struct em_err *err);
+
+/* auditq.c: group commit of small write transactions.  Each piece runs
+ * in its own nested transaction: one that fails fails only its caller. */
+int	auditq_start(void);
+void	auditq_stop(void);
+int	txq_run(int (*fn)(struct store_txn *, void *, struct em_err *),
+	    void *arg, struct em_err *err);
+void	txq_post(int (*fn)(struct store_txn *, void *, struct em_err *),
+	    void *arg, void (*release)(void *, int, const char *));
+int	auditq_commit(struct store_audit *a, struct em_err *err);
+
+/* fanout.c: rule 1, committed before the MTA is answered. */
+int	fanout_commit(const struct outbox_msg *m, const struct facts *f,
+	    const struct policy_decision *d, const char *msg_sha,
+	    bool *resent, struct em_err *err);
+/* The team's posting to a public list: its text becomes public text. */
+int	public_posting(const struct config *cfg, const struct facts *f,
+	    const char *const *rcpts, size_t n, const char *what,
+	    struct em_err *err);
+
+/* hold.c: rule 2, committed before the MTA is answered. */
+int	hold_commit(const struct outbox_msg *m, const struct facts *f,
+	    const struct policy_decision *d, const char *msg_sha,
+	    bool *resent, struct em_err *err);
+
+/* post.c: the sealed post's format, and the note a copy carries. */
+enum { POST_SUBJECT, POST_FROM, POST_DATE, POST_SIGNER, POST_VERIFIED,
+	POST_INSIDE, POST_NFIELDS };
+struct post {
+	char   *field[POST_NFIELDS];	/* owned; "" when absent */
+	const char *entity;		/* points into the unpacked buffer */
+	size_t	entity_len;
+};
+void	post_pack(const struct facts *f, time_t verified, struct buf *out);
+int	post_unpack(const struct buf *b, struct post *p);
+void	post_free(struct post *p);
+void	post_note(const struct config *cfg, const struct post *p,
+	    const struct store_outbox *ob, struct buf *out);
+
+/* release.c: the timer that releases holds and sends reminders. */
+int	release_start(void);
+void	release_stop(void);
+void	release_kick(void);
+
+/* deliver.c: the workers that build and send the outbox. */
+int	deliver_start(int nthreads);
+void	deliver_stop(void);
+void	deliver_kick(void);
+
+/* notice.c: queue a notice mail to the team in an open transaction. */
+struct notice_spec {
+	const char *to;
+	const char *advisory;		/* "" when none */
+	int	revision;
+	const char *subject;
+	const char *body;		/* ids, dates, counts: never advisory text */
+	time_t	now;
+};
+int	notice_queue(struct store_txn *t, const struct config *cfg,
+	    const struct notice_spec *n, struct em_err *err);
+/* A Message-ID for something the list sends, without <>. */
+void	msgid_make(const struct config *cfg, const char *what, uint64_t id,
+	    char *out, size_t outsz);
+
+#endif
