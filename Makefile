@@ -47,7 +47,7 @@ CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_
 HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints \
-	     test_html test_spool
+	     test_html test_spool test_auditq
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build
@@ -117,6 +117,11 @@ $(BA)/embargoctl: $(call aobj,$(CORE_SRC) $(CLI_SRC))
 
 # The spool lives in the daemon (milter/) and uses libgcrypt.
 $(BA)/tests/test_spool: $(BA)/tests/unit/test_spool.o $(call aobj,$(CORE_SRC) milter/spool.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) $(shell pkg-config --libs cmocka)
+
+# The group commit lives in outbox/ and runs its own thread.
+$(BA)/tests/test_auditq: $(BA)/tests/unit/test_auditq.o $(call aobj,$(CORE_SRC) outbox/auditq.c outbox/state.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) $(shell pkg-config --libs cmocka)
 

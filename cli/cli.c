@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <pwd.h>
 #include <unistd.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,10 @@ become_user(const struct config *cfg, struct conf_report *rep)
 	return 0;
 }
 
+/*
+ * cli_load_report - the config, its problems into rep; NULL when it has
+ * errors
+ */
 struct config *
 cli_load_report(const struct opts *o, struct conf_report *rep, bool check_keys)
 {
@@ -78,7 +83,7 @@ cli_operator(void)
 	return operator_name;
 }
 
-/* note_operator - SUDO_USER, else the real user's name */
+/* cli_note_operator - SUDO_USER, else the real user's name */
 
 void
 cli_note_operator(void)
@@ -150,22 +155,36 @@ cli_close(struct config *cfg, struct store *s)
 	conf_free(cfg);
 }
 
-/* read_all - a whole file (or stdin) into a buffer */
-
+/*
+ * cli_read_all - a whole file (or stdin) into b, at most max bytes:
+ * EM_EIO (it cannot be read) or EM_ETOOBIG (larger), the reason in err
+ */
 int
-cli_read_all(const char *path, struct buf *b)
+cli_read_all(const char *path, size_t max, struct buf *b, struct em_err *err)
 {
-	FILE *fp = path ? fopen(path, "rb") : stdin;
+	bool in = path == NULL || strcmp(path, "-") == 0;
+	FILE *fp = in ? stdin : fopen(path, "rb");
+	const char *name = in ? "standard input" : path;
 	char chunk[65536];
 	size_t n;
+	int rc = EM_OK;
 
 	if (fp == NULL)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_append(b, chunk, n);
+		return em_fail(err, EM_EIO, "cannot read %s: %s", name,
+		    strerror(errno));
+	while (rc == EM_OK && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		if (n > max - b->len)
+			rc = em_fail(err, EM_ETOOBIG, "%s is larger than %zu "
+			    "bytes", name, max);
+		else
+			buf_append(b, chunk, n);
+	}
+	if (rc == EM_OK && ferror(fp))
+		rc = em_fail(err, EM_EIO, "cannot read %s: %s", name,
+		    strerror(errno));
 	if (fp != stdin)
 		(void)fclose(fp);
-	return 0;
+	return rc;
 }
 
 /*
@@ -245,11 +264,15 @@ cj_array_end(struct cli_json *j)
 	json_builder_end_array(j->b);
 }
 
+/* cj_item - begin one object of the current array */
+
 void
 cj_item(struct cli_json *j)
 {
 	json_builder_begin_object(j->b);
 }
+
+/* cj_item_end - end that object */
 
 void
 cj_item_end(struct cli_json *j)

@@ -77,8 +77,10 @@ int	cmd_member_vet(const struct opts *o, int argc, char **argv);
 int	cmd_public(const struct opts *o, int argc, char **argv);
 int	cmd_trace(const struct opts *o, const char *file);
 int	cmd_advisory_report(const struct opts *o, const char *id);
-/* A whole file (NULL or "-": standard input); -1 when it cannot be read. */
-int	cli_read_all(const char *path, struct buf *b);
+/* A whole file (NULL or "-": standard input) of at most max bytes:
+ * EM_EIO when it cannot be read, EM_ETOOBIG when larger. */
+int	cli_read_all(const char *path, size_t max, struct buf *b,
+	    struct em_err *err);
 /* Who runs embargoctl (SUDO_USER, else the login name), for the audit. */
 const char *cli_operator(void);
 

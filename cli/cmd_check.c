@@ -103,6 +103,36 @@ dry_run_exit(enum policy_verdict v)
 	return EXIT_USAGE;
 }
 
+/* print_decision - what dry-run found, as text or JSON */
+
+static void
+print_decision(const struct opts *o, const struct policy_decision *d)
+{
+	char t[EM_TIME_BUFSZ];
+
+	if (o->json) {
+		struct cli_json *j = cj_new();
+
+		(void)snprintf(t, sizeof(t), "%s %s", d->rcode, d->xcode);
+		cj_str(j, "decision", policy_verdict_name(d->verdict));
+		cj_str(j, "reply", d->verdict == POLICY_REJECT ||
+		    d->verdict == POLICY_TEMPFAIL ? d->reply : NULL);
+		cj_str(j, "code", t);
+		cj_str(j, "advisory", d->advisory_id);
+		cj_time(j, "embargo", d->embargo);
+		cj_str(j, "reason", d->reason);
+		cj_print(j);
+		return;
+	}
+	printf("decision: %s\n", policy_verdict_name(d->verdict));
+	if (d->verdict == POLICY_REJECT || d->verdict == POLICY_TEMPFAIL)
+		printf("reply:    %s %s %s\n", d->rcode, d->xcode, d->reply);
+	printf("advisory: %s\n", d->advisory_id[0] ? d->advisory_id : "-");
+	if (d->embargo)
+		printf("embargo:  %s\n", em_time_format(d->embargo, t));
+	printf("why:      %s\n", d->reason);
+}
+
 /* cmd_dry_run - decide on a message without changing anything */
 
 int
@@ -123,7 +153,7 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 	struct em_err err;
 	struct facts f;
 	struct buf msg;
-	char t[EM_TIME_BUFSZ];
+	bool too_big;
 	int ch, rc;
 
 	optind = 1;
@@ -152,26 +182,25 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 	}
 	conf_report_free(&rep);
 	buf_init(&msg);
-	if (cli_read_all(file, &msg) < 0) {
-		fprintf(stderr, "embargoctl: cannot read %s\n", file);
+	em_err_clear(&err);
+	rc = cli_read_all(file, cfg->max_message_size, &msg, &err);
+	if (rc == EM_EIO) {
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	too_big = rc == EM_ETOOBIG;	/* the milter's 552, before any reading */
 	lim = policy_limits_of(cfg);
 	facts_init(&f);
-	em_err_clear(&err);
-	rc = policy_read(msg.data ? msg.data : "", msg.len, &lim, &f, &err);
+	if (rc == EM_OK)
+		rc = policy_read(msg.data ? msg.data : "", msg.len, &lim, &f,
+		    &err);
 	if (rc == EM_OK && f.n_crypt > 0)
 		rc = keys_read_crypt(cfg, &lim, &f, &err);
-	if (rc < 0) {
-		/* As the milter answers: a ceiling is 554; any other
-		 * failure (a key we cannot use now) is ours: 451. */
-		memset(&d, 0, sizeof(d));
-		d.verdict = rc == EM_ELIMIT ? POLICY_REJECT : POLICY_TEMPFAIL;
-		memcpy(d.rcode, rc == EM_ELIMIT ? "554" : "451", 4);
-		memcpy(d.xcode, rc == EM_ELIMIT ? "5.6.0" : "4.3.0", 6);
-		(void)snprintf(d.reply, sizeof(d.reply), "%s", err.msg);
-		(void)snprintf(d.reason, sizeof(d.reason), "%s", err.msg);
+	if (too_big) {
+		policy_oversize(false, cfg->max_message_size, &d);
+	} else if (rc < 0) {
+		policy_unreadable(rc, err.msg, &d);	/* as the milter answers */
 	} else {
 		env.sender = from;
 		env.rcpts = (const char *const *)rcpts.v;
@@ -179,27 +208,7 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 		policy_classify(cfg, &f);
 		decide_with_view(cfg, &f, &env, &d);
 	}
-	if (o->json) {
-		struct cli_json *j = cj_new();
-
-		(void)snprintf(t, sizeof(t), "%s %s", d.rcode, d.xcode);
-		cj_str(j, "decision", policy_verdict_name(d.verdict));
-		cj_str(j, "reply", d.verdict == POLICY_REJECT ||
-		    d.verdict == POLICY_TEMPFAIL ? d.reply : NULL);
-		cj_str(j, "code", t);
-		cj_str(j, "advisory", d.advisory_id);
-		cj_time(j, "embargo", d.embargo);
-		cj_str(j, "reason", d.reason);
-		cj_print(j);
-	} else {
-		printf("decision: %s\n", policy_verdict_name(d.verdict));
-		if (d.verdict == POLICY_REJECT || d.verdict == POLICY_TEMPFAIL)
-			printf("reply:    %s %s %s\n", d.rcode, d.xcode, d.reply);
-		printf("advisory: %s\n", d.advisory_id[0] ? d.advisory_id : "-");
-		if (d.embargo)
-			printf("embargo:  %s\n", em_time_format(d.embargo, t));
-		printf("why:      %s\n", d.reason);
-	}
+	print_decision(o, &d);
 	rc = dry_run_exit(d.verdict);
 	facts_free(&f);
 out:

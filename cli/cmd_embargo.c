@@ -96,7 +96,12 @@ set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
 	    "by %s", cli_operator());
 	if (store_adv_put(t, &a, &err) < 0 ||
 	    audit_change(t, known ? "embargo-changed" : "embargo-set", id, when,
-	    why) < 0 || store_commit(t, &err) < 0) {
+	    why) < 0) {
+		store_abort(t);
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	if (store_commit(t, &err) < 0) {
 		fprintf(stderr, "embargoctl: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
@@ -152,6 +157,8 @@ cmd_embargo(const struct opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* hold_state - a hold's state as a word */
+
 static const char *
 hold_state(int st)
 {
@@ -159,28 +166,16 @@ hold_state(int st)
 	    "released" : "dropped";
 }
 
-/* release_time - when a hold goes out, as the daemon computes it */
-
-static time_t
-release_time(struct store_txn *t, const struct store_hold *h)
-{
-	struct store_advisory a;
-
-	if (h->release_now)
-		return time(NULL);
-	if (h->advisory[0] && store_adv_get(t, h->advisory, &a) == EM_OK)
-		return a.state == STORE_ADV_EMBARGOED ? a.embargo : time(NULL);
-	return h->embargo;
-}
-
 struct held_list { const struct opts *o; struct store_txn *t; };
+
+/* held_cb - one line (or JSON object) of embargoctl held */
 
 static int
 held_cb(const struct store_hold *h, void *ctx)
 {
 	struct held_list *l = ctx;
 	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
-	time_t rel = h->state == STORE_HOLD_HELD ? release_time(l->t, h) :
+	time_t rel = h->state == STORE_HOLD_HELD ? store_hold_due(l->t, h, time(NULL)) :
 	    h->released_at;
 
 	if (l->o->json) {
@@ -279,7 +274,12 @@ held_change(const struct opts *o, const struct config *cfg, struct store *s,
 	    cli_operator(), why ? ": " : "", why ? why : "");
 	if (store_hold_put(t, &h, &err) < 0 ||
 	    audit_change(t, why ? "dropped" : "release-requested", h.advisory, 0,
-	    reason) < 0 || store_commit(t, &err) < 0) {
+	    reason) < 0) {
+		store_abort(t);
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	if (store_commit(t, &err) < 0) {
 		fprintf(stderr, "embargoctl: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
@@ -334,15 +334,23 @@ cmd_held(const struct opts *o, int argc, char **argv)
 				printf("%-6s %-9s %-16s %-24s %-24s %s\n", "HOLD",
 				    "STATE", "ADVISORY", "HELD AT", "RELEASE",
 				    "RECIPIENTS");
-			(void)store_hold_each(t, held_cb, &l);
+			if (store_hold_each(t, held_cb, &l, &err) < 0) {
+				cli_fail(o, "held: %s", err.msg);
+				rc = EXIT_USAGE;
+			}
 		}
 		store_abort(t);
+	} else {
+		cli_fail(o, "held: %s", err.msg);
+		rc = EXIT_USAGE;
 	}
 	cli_close(cfg, s);
 	return rc;
 }
 
 struct up { const struct opts *o; time_t now; };
+
+/* up_cb - one advisory still under embargo: its id and date only */
 
 static int
 up_cb(const struct store_advisory *a, void *ctx)
@@ -375,12 +383,16 @@ cmd_upcoming(const struct opts *o)
 	struct store_txn *t;
 	struct em_err err;
 
+	int rc = EXIT_OK;
+
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	if (store_begin(s, false, &t, &err) == EM_OK) {
-		(void)store_adv_each(t, up_cb, &u);
-		store_abort(t);
+	if (store_begin(s, false, &t, &err) < 0 ||
+	    store_adv_each(t, up_cb, &u, &err) < 0) {
+		cli_fail(o, "upcoming: %s", err.msg);
+		rc = EXIT_USAGE;
 	}
+	store_abort(t);
 	cli_close(cfg, s);
-	return EXIT_OK;
+	return rc;
 }

@@ -128,6 +128,8 @@ add_file(const struct opts *o, const struct config *cfg, struct store *s,
 
 struct src_list { const struct opts *o; };
 
+/* src_cb - one public text source and its number of runs */
+
 static int
 src_cb(const char *source, size_t runs, void *ctx)
 {

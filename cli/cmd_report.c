@@ -160,6 +160,49 @@ section(struct report *r, const char *text, const char *key)
 	}
 }
 
+/* report_head - the report's first lines: the advisory and the chain */
+
+static void
+report_head(struct report *r, const struct store_advisory *a, bool chain_ok,
+    uint64_t bad, uint64_t count, uint64_t seq, const char *hash)
+{
+	char now_s[EM_TIME_BUFSZ], emb[EM_TIME_BUFSZ];
+	const char *state = a == NULL ? "unknown" :
+	    a->state == STORE_ADV_EMBARGOED ? "embargoed" : "public";
+
+	(void)em_time_format_iso(time(NULL), now_s);
+	if (r->o->json) {
+		char head[96];
+
+		(void)snprintf(head, sizeof(head), "%llu:%s",
+		    (unsigned long long)seq, hash);
+		r->j = cj_new();
+		cj_str(r->j, "advisory", r->id);
+		cj_bool(r->j, "known", a != NULL);
+		cj_str(r->j, "state", state);
+		cj_time(r->j, "embargo", a ? a->embargo : 0);
+		cj_int(r->j, "revision", a ? a->revision : 0);
+		cj_str(r->j, "generated", now_s);
+		cj_bool(r->j, "chain_ok", chain_ok);
+		cj_int(r->j, "chain_records", (long long)count);
+		cj_str(r->j, "chain_head", head);
+		cj_array(r->j, "timeline");
+		return;
+	}
+	printf("Review report: %s\n", r->id);
+	printf("generated %s; %s", now_s, a == NULL ? "not registered" : state);
+	if (a != NULL)
+		printf(", embargo %s, revision %d, date set by %s",
+		    a->embargo ? em_time_format_iso(a->embargo, emb) : "none",
+		    a->revision, a->embargo_set_by);
+	printf("\naudit chain: %s, %llu records, head %llu:%s\n",
+	    chain_ok ? "verified" : "BROKEN", (unsigned long long)count,
+	    (unsigned long long)seq, hash);
+	if (!chain_ok)
+		printf("  first broken record: %llu\n", (unsigned long long)bad);
+	printf("\nTIMELINE\n");
+}
+
 /* cmd_advisory_report - the reviewer's report */
 
 int
@@ -172,7 +215,7 @@ cmd_advisory_report(const struct opts *o, const char *id)
 	struct store_txn *t;
 	struct em_err err;
 	uint64_t bad = 0, count = 0, seq = 0;
-	char hash[65], now_s[EM_TIME_BUFSZ], emb[EM_TIME_BUFSZ];
+	char hash[65] = "";
 	bool known, chain_ok;
 
 	if (cli_open(o, &cfg, &s) < 0)
@@ -185,54 +228,30 @@ cmd_advisory_report(const struct opts *o, const char *id)
 	known = store_adv_get(t, id, &a) == EM_OK;
 	chain_ok = store_audit_verify(t, &bad, &count) == EM_OK;
 	(void)store_audit_head(t, &seq, hash);
-	(void)em_time_format_iso(time(NULL), now_s);
-	if (o->json) {
-		char head[96];
-
-		(void)snprintf(head, sizeof(head), "%llu:%s",
-		    (unsigned long long)seq, hash);
-		r.j = cj_new();
-		cj_str(r.j, "advisory", id);
-		cj_bool(r.j, "known", known);
-		cj_str(r.j, "state", !known ? "unknown" :
-		    a.state == STORE_ADV_EMBARGOED ? "embargoed" : "public");
-		cj_time(r.j, "embargo", known ? a.embargo : 0);
-		cj_int(r.j, "revision", known ? a.revision : 0);
-		cj_str(r.j, "generated", now_s);
-		cj_bool(r.j, "chain_ok", chain_ok);
-		cj_int(r.j, "chain_records", (long long)count);
-		cj_str(r.j, "chain_head", head);
-		cj_array(r.j, "timeline");
-	} else {
-		printf("Review report: %s\n", id);
-		printf("generated %s; %s", now_s, !known ? "not registered" :
-		    a.state == STORE_ADV_EMBARGOED ? "embargoed" : "public");
-		if (known)
-			printf(", embargo %s, revision %d, date set by %s",
-			    a.embargo ? em_time_format_iso(a.embargo, emb) : "none",
-			    a.revision, a.embargo_set_by);
-		printf("\naudit chain: %s, %llu records, head %llu:%s\n",
-		    chain_ok ? "verified" : "BROKEN", (unsigned long long)count,
-		    (unsigned long long)seq, hash);
-		if (!chain_ok)
-			printf("  first broken record: %llu\n",
-			    (unsigned long long)bad);
-		printf("\nTIMELINE\n");
+	report_head(&r, known ? &a : NULL, chain_ok, bad, count, seq, hash);
+	em_err_clear(&err);
+	if (store_audit_each(t, timeline_cb, &r, &err) == EM_OK) {
+		section(&r, "COPIES (member, revision, sent, key, copy id, "
+		    "queue id)", "copies");
+		if (store_ob_each(t, copy_cb, &r, &err) == EM_OK) {
+			section(&r, "HELD POSTINGS", "holds");
+			if (store_hold_each(t, hold_cb, &r, &err) == EM_OK) {
+				section(&r, "REFUSED MAIL THAT QUOTED IT",
+				    "refusals");
+				r.section = 1;
+				(void)store_audit_each(t, timeline_cb, &r, &err);
+			}
+		}
 	}
-	(void)store_audit_each(t, timeline_cb, &r);
-	section(&r, "COPIES (member, revision, sent, key, copy id, queue id)",
-	    "copies");
-	(void)store_ob_each(t, copy_cb, &r);
-	section(&r, "HELD POSTINGS", "holds");
-	(void)store_hold_each(t, hold_cb, &r);
-	section(&r, "REFUSED MAIL THAT QUOTED IT", "refusals");
-	r.section = 1;
-	(void)store_audit_each(t, timeline_cb, &r);
 	if (r.j != NULL) {
 		cj_array_end(r.j);
 		cj_print(r.j);
 	}
 	store_abort(t);
 	cli_close(cfg, s);
+	if (err.msg[0] != '\0') {
+		cli_fail(o, "report %s: the report is incomplete: %s", id, err.msg);
+		return EXIT_USAGE;
+	}
 	return known && chain_ok ? EXIT_OK : EXIT_FINDING;
 }

@@ -16,6 +16,8 @@
 #include "../keys/keys.h"
 #include "../util/emtime.h"
 
+/* ob_state - an outbox entry's state as a word */
+
 static const char *
 ob_state(int st)
 {
@@ -43,6 +45,8 @@ ts(time_t t, char *buf)
 
 struct counts { const char *id; unsigned sent, waiting; };
 
+/* count_cb - count one advisory's copies, sent and waiting */
+
 static int
 count_cb(const struct store_outbox *ob, void *ctx)
 {
@@ -57,7 +61,10 @@ count_cb(const struct store_outbox *ob, void *ctx)
 	return 0;
 }
 
-struct adv_list { const struct opts *o; struct store_txn *t; };
+struct adv_list { const struct opts *o; struct store_txn *t;
+    struct em_err *err; };
+
+/* adv_cb - one line (or JSON object) of embargoctl advisories */
 
 static int
 adv_cb(const struct store_advisory *a, void *ctx)
@@ -68,7 +75,8 @@ adv_cb(const struct store_advisory *a, void *ctx)
 	const char *state = a->state == STORE_ADV_EMBARGOED &&
 	    a->embargo > time(NULL) ? "embargoed" : "public";
 
-	(void)store_ob_each(l->t, count_cb, &c);
+	if (store_ob_each(l->t, count_cb, &c, l->err) < 0)
+		return EM_ESTORE;
 	if (l->o->json) {
 		struct cli_json *j = cj_new();
 
@@ -95,20 +103,27 @@ cmd_advisories(const struct opts *o)
 	struct store *s;
 	struct store_txn *t;
 	struct em_err err;
-	struct adv_list l = { o, NULL };
+	struct adv_list l = { o, NULL, &err };
+	int rc = EXIT_OK;
 
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
+	em_err_clear(&err);
 	if (store_begin(s, false, &t, &err) == EM_OK) {
 		l.t = t;
 		if (!o->json)
 			printf("%-20s %-10s %-24s %8s %5s %7s\n", "ID", "STATE",
 			    "EMBARGO", "REVISION", "SENT", "WAITING");
-		(void)store_adv_each(t, adv_cb, &l);
+		if (store_adv_each(t, adv_cb, &l, &err) < 0)
+			rc = EXIT_USAGE;
 		store_abort(t);
+	} else {
+		rc = EXIT_USAGE;
 	}
+	if (rc != EXIT_OK)
+		cli_fail(o, "advisories: %s", err.msg);
 	cli_close(cfg, s);
-	return EXIT_OK;
+	return rc;
 }
 
 struct ob_list { const struct opts *o; const char *advisory; bool all; };
@@ -177,10 +192,16 @@ cmd_advisory(const struct opts *o, const char *id)
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
 	if (store_begin(s, false, &t, &err) < 0) {
+		cli_fail(o, "advisory: %s", err.msg);
 		rc = EXIT_USAGE;
-	} else if (store_adv_get(t, id, &a) != EM_OK) {
-		cli_fail(o, "no advisory %s", id);
-		rc = EXIT_FINDING;
+	} else if ((rc = store_adv_get(t, id, &a)) != EM_OK) {
+		if (rc == EM_ENOTFOUND) {
+			cli_fail(o, "no advisory %s", id);
+			rc = EXIT_FINDING;
+		} else {
+			cli_fail(o, "advisory %s: %s", id, em_strerror(rc));
+			rc = EXIT_USAGE;
+		}
 		store_abort(t);
 	} else {
 		if (!o->json)
@@ -190,7 +211,10 @@ cmd_advisory(const struct opts *o, const char *id)
 			    "embargoed" : "public", ts(a.embargo, tb),
 			    a.embargo_set_by, "MEMBER", "ADDRESS", "REV", "STATE",
 			    "SENT", "KEY", "QUEUE ID", "COPY ID");
-		(void)store_ob_each(t, ob_print, &l);
+		if (store_ob_each(t, ob_print, &l, &err) < 0) {
+			cli_fail(o, "advisory %s: %s", id, err.msg);
+			rc = EXIT_USAGE;
+		}
 		store_abort(t);
 	}
 	cli_close(cfg, s);
@@ -198,7 +222,7 @@ cmd_advisory(const struct opts *o, const char *id)
 }
 
 struct retry { const struct config *cfg; struct store_txn *t; uint64_t id;
-    unsigned n; int rc; };
+    unsigned n; struct em_err *err; };
 
 /* retry_cb - put a waiting or failed entry back, with the member's key now */
 
@@ -207,7 +231,7 @@ retry_cb(const struct store_outbox *ob, void *ctx)
 {
 	struct retry *r = ctx;
 	struct store_outbox copy = *ob;
-	struct em_err err;
+	int rc;
 
 	if (ob->state == STORE_OB_SENT || (r->id != 0 && ob->id != r->id))
 		return 0;
@@ -224,8 +248,8 @@ retry_cb(const struct store_outbox *ob, void *ctx)
 	}
 	copy.next_try = time(NULL);
 	copy.last_error[0] = '\0';
-	if ((r->rc = store_ob_put(r->t, &copy, &err)) < 0)
-		return 1;
+	if ((rc = store_ob_put(r->t, &copy, r->err)) < 0)
+		return rc;
 	r->n++;
 	return 0;
 }
@@ -236,18 +260,22 @@ static int
 outbox_retry(const struct opts *o, const struct config *cfg, struct store *s,
     uint64_t id)
 {
-	struct retry r = { cfg, NULL, id, 0, 0 };
 	struct store_audit a = { 0 };
 	struct em_err err;
+	struct retry r = { cfg, NULL, id, 0, &err };
 	char why[64];
 
+	em_err_clear(&err);
 	if (store_begin(s, true, &r.t, &err) < 0) {
 		cli_fail(o, "outbox retry: %s", err.msg);
 		return EXIT_USAGE;
 	}
-	if (store_ob_each(r.t, retry_cb, &r) < 0 && r.rc == 0)
-		r.rc = em_fail(&err, EM_ESTORE, "the outbox could not be read");
-	if (r.rc == 0 && id != 0 && r.n == 0) {
+	if (store_ob_each(r.t, retry_cb, &r, &err) < 0) {
+		store_abort(r.t);
+		cli_fail(o, "outbox retry: %s", err.msg);
+		return EXIT_USAGE;
+	}
+	if (id != 0 && r.n == 0) {
 		store_abort(r.t);
 		cli_fail(o, "no undelivered outbox entry %llu",
 		    (unsigned long long)id);
@@ -262,7 +290,7 @@ outbox_retry(const struct opts *o, const struct config *cfg, struct store *s,
 	a.event = "outbox-retry";
 	a.decision = "retry";
 	a.reason = why;
-	if (r.rc < 0 || store_audit_append(r.t, &a, &err) < 0) {
+	if (store_audit_append(r.t, &a, &err) < 0) {
 		store_abort(r.t);
 		cli_fail(o, "outbox retry: %s", err.msg);
 		return EXIT_USAGE;
@@ -304,8 +332,8 @@ cmd_outbox(const struct opts *o, bool retry, const char *id)
 			printf("%-6s %-7s %-16s %-4s %-32s %-11s %3s %-24s %s\n",
 			    "ID", "KIND", "ADVISORY", "REV", "RECIPIENT", "STATE",
 			    "TRY", "NEXT TRY", "LAST ERROR");
-		if (store_ob_each(t, ob_print, &l) < 0) {
-			cli_fail(o, "outbox: the state store could not be read");
+		if (store_ob_each(t, ob_print, &l, &err) < 0) {
+			cli_fail(o, "outbox: %s", err.msg);
 			rc = EXIT_USAGE;
 		}
 		store_abort(t);
@@ -499,12 +527,16 @@ cmd_audit(const struct opts *o, int argc, char **argv)
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
 	if (store_begin(s, false, &t, &err) < 0) {
+		cli_fail(o, "audit: %s", err.msg);
 		rc = EXIT_USAGE;
 	} else if (verify) {
 		rc = audit_verify(o, t, tip);
 		store_abort(t);
 	} else {
-		(void)store_audit_each(t, audit_cb, &l);
+		if (store_audit_each(t, audit_cb, &l, &err) < 0) {
+			cli_fail(o, "audit: %s", err.msg);
+			rc = EXIT_USAGE;
+		}
 		store_abort(t);
 	}
 	cli_close(cfg, s);

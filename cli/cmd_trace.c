@@ -122,8 +122,10 @@ cmd_trace(const struct opts *o, const char *file)
 	int rc;
 
 	buf_init(&raw);
-	if (cli_read_all(file, &raw) < 0) {
-		fprintf(stderr, "embargoctl: cannot read %s\n", file ? file : "-");
+	/* The largest message any configuration lets through. */
+	if (cli_read_all(file, (size_t)1 << 30, &raw, &err) < 0) {
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		buf_free(&raw);
 		return EXIT_USAGE;
 	}
 	if (cli_open(o, &cfg, &s) < 0) {
@@ -139,9 +141,13 @@ cmd_trace(const struct opts *o, const char *file)
 		fprintf(stderr, "embargoctl: %s\n", err.msg);
 		rc = EXIT_USAGE;
 	} else {
-		(void)store_ob_each(t, trace_cb, &tr);
+		int each_rc = store_ob_each(t, trace_cb, &tr, &err);
+
 		store_abort(t);
-		if (tr.hit) {
+		if (each_rc < 0) {
+			fprintf(stderr, "embargoctl: %s\n", err.msg);
+			rc = EXIT_USAGE;
+		} else if (tr.hit) {
 			print_found(o, &tr.found, tr.copy_id != NULL);
 			rc = EXIT_OK;
 		} else {

@@ -64,6 +64,57 @@ usage(FILE *fp)
 	    "See embargoctl(8).\n");
 }
 
+/* dispatch - one command, by name, with its own arguments */
+
+static int
+dispatch(struct opts *o, const char *cmd, int argc, char **argv)
+{
+	/* Once, for every command that reads a message (policy_read()). */
+	g_mime_init();
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(o);
+	if (strcmp(cmd, "dry-run") == 0)
+		return cmd_dry_run(o, argc, argv);
+	cli_note_operator();
+	if (strcmp(cmd, "embargo") == 0)
+		return cmd_embargo(o, argc, argv);
+	if (strcmp(cmd, "held") == 0)
+		return cmd_held(o, argc, argv);
+	if (strcmp(cmd, "trace") == 0 && argc <= 2)
+		return cmd_trace(o, argc > 1 ? argv[1] : NULL);
+	if (strcmp(cmd, "public") == 0)
+		return cmd_public(o, argc, argv);
+	if (strcmp(cmd, "upcoming") == 0)
+		return cmd_upcoming(o);
+	if (strcmp(cmd, "members") == 0)
+		return cmd_members(o, argc, argv);
+	if (strcmp(cmd, "member") == 0 && argc > 1 && strcmp(argv[1], "vet") == 0)
+		return cmd_member_vet(o, argc, argv);
+	if (strcmp(cmd, "advisories") == 0)
+		return cmd_advisories(o);
+	if (strcmp(cmd, "advisory") == 0 && argc == 3 &&
+	    strcmp(argv[2], "--report") == 0)
+		return cmd_advisory_report(o, argv[1]);
+	if (strcmp(cmd, "advisory") == 0 && argc == 2)
+		return cmd_advisory(o, argv[1]);
+	if (strcmp(cmd, "outbox") == 0 && argc == 1)
+		return cmd_outbox(o, false, NULL);
+	if (strcmp(cmd, "outbox") == 0 && argc <= 3 &&
+	    strcmp(argv[1], "retry") == 0)
+		return cmd_outbox(o, true, argc == 3 ? argv[2] : NULL);
+	if (strcmp(cmd, "keys") == 0)
+		return cmd_keys(o);
+	if (strcmp(cmd, "audit") == 0)
+		return cmd_audit(o, argc, argv);
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "embargoctl: unknown command \"%s\"; see "
+	    "embargoctl --help\n", cmd);
+	return EXIT_USAGE;
+}
+
 /* main - global options, then the command */
 
 int
@@ -103,48 +154,5 @@ main(int argc, char **argv)
 			argc--;
 			i--;
 		}
-	/* Once, for every command that reads a message (policy_read()). */
-	g_mime_init();
-	if (strcmp(cmd, "check") == 0)
-		return cmd_check(&o);
-	if (strcmp(cmd, "dry-run") == 0)
-		return cmd_dry_run(&o, argc, argv);
-	cli_note_operator();
-	if (strcmp(cmd, "embargo") == 0)
-		return cmd_embargo(&o, argc, argv);
-	if (strcmp(cmd, "held") == 0)
-		return cmd_held(&o, argc, argv);
-	if (strcmp(cmd, "trace") == 0 && argc <= 2)
-		return cmd_trace(&o, argc > 1 ? argv[1] : NULL);
-	if (strcmp(cmd, "public") == 0)
-		return cmd_public(&o, argc, argv);
-	if (strcmp(cmd, "upcoming") == 0)
-		return cmd_upcoming(&o);
-	if (strcmp(cmd, "members") == 0)
-		return cmd_members(&o, argc, argv);
-	if (strcmp(cmd, "member") == 0 && argc > 1 && strcmp(argv[1], "vet") == 0)
-		return cmd_member_vet(&o, argc, argv);
-	if (strcmp(cmd, "advisories") == 0)
-		return cmd_advisories(&o);
-	if (strcmp(cmd, "advisory") == 0 && argc == 3 &&
-	    strcmp(argv[2], "--report") == 0)
-		return cmd_advisory_report(&o, argv[1]);
-	if (strcmp(cmd, "advisory") == 0 && argc == 2)
-		return cmd_advisory(&o, argv[1]);
-	if (strcmp(cmd, "outbox") == 0 && argc == 1)
-		return cmd_outbox(&o, false, NULL);
-	if (strcmp(cmd, "outbox") == 0 && argc <= 3 &&
-	    strcmp(argv[1], "retry") == 0)
-		return cmd_outbox(&o, true, argc == 3 ? argv[2] : NULL);
-	if (strcmp(cmd, "keys") == 0)
-		return cmd_keys(&o);
-	if (strcmp(cmd, "audit") == 0)
-		return cmd_audit(&o, argc, argv);
-	if (strcmp(cmd, "help") == 0) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	fprintf(stderr, "embargoctl: unknown command \"%s\"; see "
-	    "embargoctl --help\n", cmd);
-	return EXIT_USAGE;
+	return dispatch(&o, cmd, argc, argv);
 }

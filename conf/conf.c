@@ -7,6 +7,7 @@
 
 /* System library. */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,13 +55,14 @@ upper(char *s)
 	return s;
 }
 
-/* load_scalars - the top-level keys */
+/* load_places - where the daemon lives: socket, state, keyring, user */
 
 static void
-load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
+load_places(cfg_t *c, struct config *cfg, struct conf_report *rep)
 {
-	const char *s;
-	long n;
+	const char *s = cfg_getstr(c, "socket_mode");
+	char *end;
+	long mode = strtol(s, &end, 8);
 
 	cfg->socket = xstrdup(cfg_getstr(c, "socket"));
 	cfg->state_dir = xstrdup(cfg_getstr(c, "state_dir"));
@@ -73,27 +75,27 @@ load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		problem(rep, "socket", cfg->socket, "socket \"%s\" is not a "
 		    "milter socket; write \"unix:/path\" or \"inet:PORT@127.0.0.1\"",
 		    cfg->socket);
-	s = cfg_getstr(c, "socket_mode");
-	{
-		char *end;
-		long mode = strtol(s, &end, 8);
-
-		if (*s == '\0' || *end != '\0' || mode < 0 || mode > 0777 ||
-		    (mode & 0007))
-			problem(rep, "socket_mode", s, "socket_mode = \"%s\" is not "
-			    "an octal mode without rights for others; write e.g. "
-			    "\"0660\" and put the MTA's user in the daemon's group",
-			    s);
-		cfg->socket_mode = (unsigned)(mode & 0777);
-	}
+	if (*s == '\0' || *end != '\0' || mode < 0 || mode > 0777 ||
+	    (mode & 0007))
+		problem(rep, "socket_mode", s, "socket_mode = \"%s\" is not an "
+		    "octal mode without rights for others; write e.g. \"0660\" "
+		    "and put the MTA's user in the daemon's group", s);
+	cfg->socket_mode = (unsigned)(mode & 0777);
 	if (cfg->state_dir[0] != '/')
 		problem(rep, "state_dir", cfg->state_dir, "state_dir \"%s\" "
 		    "must be an absolute path", cfg->state_dir);
 	if (cfg->gnupg_home[0] != '/')
 		problem(rep, "gnupg_home", cfg->gnupg_home, "gnupg_home \"%s\" "
 		    "must be an absolute path", cfg->gnupg_home);
+}
 
-	s = cfg_getstr(c, "on_error");
+/* load_choices - the keys that take one of a few words */
+
+static void
+load_choices(cfg_t *c, struct config *cfg, struct conf_report *rep)
+{
+	const char *s = cfg_getstr(c, "on_error");
+
 	if (strcmp(s, "tempfail") == 0)
 		cfg->on_error = CONF_ON_ERROR_TEMPFAIL;
 	else if (strcmp(s, "accept") == 0)
@@ -101,7 +103,6 @@ load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	else
 		problem(rep, "on_error", s, "on_error = %s is unknown; write "
 		    "tempfail (the safe default) or accept", s);
-
 	s = cfg_getstr(c, "audit_passes");
 	if (strcmp(s, "advisory") == 0)
 		cfg->audit_passes = CONF_AUDIT_PASSES_ADVISORY;
@@ -112,28 +113,78 @@ load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		    "write advisory (the default: a pass of mail that concerns "
 		    "no advisory is a log line) or all (every pass is also "
 		    "audited, in a later group commit)", s);
+}
 
-	n = cfg_getint(c, "max_message_size");
-	if (n < 1024)
-		problem_at(rep, false, 0, "max_message_size = %ld is too small; "
-		    "give a byte count of at least 1024 (default 26214400)", n);
-	cfg->max_message_size = n > 0 ? (size_t)n : 0;
-	/* 0: twice max_message_size (compressed text inside encryption). */
-	n = cfg_getint(c, "max_decrypted_size");
-	if (n != 0 && n < 1024)
-		problem_at(rep, false, 0, "max_decrypted_size = %ld is too small; "
-		    "give a byte count of at least 1024, or 0 for twice "
-		    "max_message_size (the default)", n);
-	cfg->max_decrypted_size = n > 0 ? (size_t)n : 2 * cfg->max_message_size;
+/*
+ * The numeric keys: each with its range and default.  A value out of
+ * range is a problem, and the default (or the nearest bound) is kept so
+ * that the rest of the file is still checked.  max_decrypted_size 0 means
+ * twice max_message_size (compressed text inside encryption).
+ */
+static const struct num_key {
+	const char *name;
+	long	min, max;		/* max 0: no upper bound */
+	bool	zero_ok;		/* 0 has a meaning of its own */
+	size_t	off;			/* the size_t field of struct config */
+} num_keys[] = {
+	{ "max_message_size", 1024, 1L << 30, false,
+	    offsetof(struct config, max_message_size) },
+	{ "max_decrypted_size", 1024, 1L << 30, true,
+	    offsetof(struct config, max_decrypted_size) },
+	{ "state_map_size", 1L << 20, 0, false,
+	    offsetof(struct config, state_map_size) },
+	{ "mime_max_depth", 1, 100, false,
+	    offsetof(struct config, mime_max_depth) },
+	{ "mime_max_parts", 1, 100000, false,
+	    offsetof(struct config, mime_max_parts) },
+	{ "max_header_size", 1024, 1L << 30, false,
+	    offsetof(struct config, max_header_size) },
+};
 
-	n = cfg_getint(c, "state_map_size");
-	if (n < (1L << 20))
-		problem_at(rep, false, 0, "state_map_size = %ld is too small; "
-		    "give a byte count of at least 1048576 (default 1073741824)",
-		    n);
-	cfg->state_map_size = n > 0 ? (size_t)n : 0;
+/* load_numbers - the numeric keys, by the table above */
 
-	s = cfg_getstr(c, "max_embargo");
+static void
+load_numbers(cfg_t *c, struct config *cfg, struct conf_report *rep)
+{
+	long n;
+
+	for (size_t i = 0; i < sizeof(num_keys) / sizeof(num_keys[0]); i++) {
+		const struct num_key *k = &num_keys[i];
+		size_t *field = (size_t *)(void *)((char *)cfg + k->off);
+		long dflt = cfg_getopt(c, k->name)->def.number;	/* schema.c */
+
+		n = cfg_getint(c, k->name);
+		if (n == 0 && k->zero_ok) {
+			*field = 0;
+			continue;
+		}
+		if (n < k->min && k->max == 0)
+			problem_at(rep, false, 0, "%s = %ld is too small; give at "
+			    "least %ld%s (default %ld)", k->name, n, k->min,
+			    k->zero_ok ? ", or 0" : "", dflt);
+		else if (n < k->min || (k->max != 0 && n > k->max))
+			problem_at(rep, false, 0, "%s = %ld is out of range; give "
+			    "%ld to %ld (default %ld)", k->name, n, k->min, k->max,
+			    dflt);
+		*field = n >= k->min && (k->max == 0 || n <= k->max) ?
+		    (size_t)n : (size_t)k->min;
+	}
+	if (cfg->max_decrypted_size == 0)
+		cfg->max_decrypted_size = 2 * cfg->max_message_size;
+	n = cfg_getint(c, "delivery_workers");
+	if (n < 1 || n > 32)
+		problem_at(rep, false, 0, "delivery_workers = %ld is out of range; "
+		    "give 1 to 32 (default 4)", n);
+	cfg->delivery_workers = n >= 1 && n <= 32 ? (int)n : 4;
+}
+
+/* load_durations - the keys that are durations ("21d", "24h") */
+
+static void
+load_durations(cfg_t *c, struct config *cfg, struct conf_report *rep)
+{
+	const char *s = cfg_getstr(c, "max_embargo");
+
 	if (em_duration_parse(s, &cfg->max_embargo) < 0 || cfg->max_embargo <= 0)
 		problem(rep, "max_embargo", s, "max_embargo = \"%s\" is not a "
 		    "duration; write e.g. \"21d\" or \"14d12h\"", s);
@@ -146,27 +197,17 @@ load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	    cfg->audit_anchor_every <= 0)
 		problem(rep, "audit_anchor_every", s, "audit_anchor_every = \"%s\" "
 		    "is not a duration; write e.g. \"1h\"", s);
+}
 
-	n = cfg_getint(c, "delivery_workers");
-	if (n < 1 || n > 32)
-		problem_at(rep, false, 0, "delivery_workers = %ld is out of range; "
-		    "give 1 to 32 (default 4)", n);
-	cfg->delivery_workers = n >= 1 && n <= 32 ? (int)n : 4;
-	n = cfg_getint(c, "mime_max_depth");
-	if (n < 1 || n > 100)
-		problem_at(rep, false, 0, "mime_max_depth = %ld is out of range; "
-		    "give 1 to 100 (default 20)", n);
-	cfg->mime_max_depth = n > 0 ? (size_t)n : 1;
-	n = cfg_getint(c, "mime_max_parts");
-	if (n < 1 || n > 100000)
-		problem_at(rep, false, 0, "mime_max_parts = %ld is out of range; "
-		    "give 1 to 100000 (default 500)", n);
-	cfg->mime_max_parts = n > 0 ? (size_t)n : 1;
-	n = cfg_getint(c, "max_header_size");
-	if (n < 1024)
-		problem_at(rep, false, 0, "max_header_size = %ld is too small; "
-		    "give at least 1024 bytes (default 262144)", n);
-	cfg->max_header_size = n > 0 ? (size_t)n : 1024;
+/* load_scalars - the top-level keys */
+
+static void
+load_scalars(cfg_t *c, struct config *cfg, struct conf_report *rep)
+{
+	load_places(c, cfg, rep);
+	load_choices(c, cfg, rep);
+	load_numbers(c, cfg, rep);
+	load_durations(c, cfg, rep);
 }
 
 /* load_patterns - advisory_id, embargo_phrases, role_localparts */
@@ -220,6 +261,8 @@ pattern_cost(const char *src)
 	}
 	return NULL;
 }
+
+/* load_patterns - advisory_id, embargo_phrases, role_localparts, compiled */
 
 static void
 load_patterns(cfg_t *c, struct config *cfg, struct conf_report *rep)

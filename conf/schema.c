@@ -78,7 +78,7 @@ note_line(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* line_of - where option opt first had value val (0 when unknown) */
+/* conf_line_of - where option opt first had value val (0 when unknown) */
 
 int
 conf_line_of(const char *opt, const char *val)
@@ -207,7 +207,7 @@ read_uncommented(const char *path)
 	return b.data;
 }
 
-/* schema - build the libconfuse option tables and parse */
+/* conf_schema_parse - build the libconfuse option tables and parse */
 
 cfg_t *
 conf_schema_parse(const char *path, int *rc)

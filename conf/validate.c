@@ -137,7 +137,7 @@ conf_is_role_address(const struct strv *roles, const char *addr)
 	return ok;
 }
 
-/* check_fpr - report a fingerprint that is not 40 hex digits */
+/* conf_check_fpr - report a fingerprint that is not 40 hex digits */
 
 void
 conf_check_fpr(struct conf_report *rep, const char *opt, const char *what,
@@ -154,7 +154,7 @@ conf_check_fpr(struct conf_report *rep, const char *opt, const char *what,
 		    "gpg --with-colons --fingerprint (fpr line)", what, fpr);
 }
 
-/* check_addr - report an address that is not user@domain */
+/* conf_check_addr - report an address that is not user@domain */
 
 bool
 conf_check_addr(struct conf_report *rep, const char *opt, const char *what,

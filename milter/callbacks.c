@@ -42,8 +42,9 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	unsigned long want_actions = SMFIF_DELRCPT | SMFIF_ADDHDRS |
-	    SMFIF_CHGHDRS | SMFIF_ADDRCPT;
+	/* Removing the list and the members from the envelope is the one
+	 * change made to a message in flight (rule 1). */
+	unsigned long want_actions = SMFIF_DELRCPT;
 	unsigned long skip = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN |
 	    SMFIP_NODATA | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR |
 	    SMFIP_NR_EOH | SMFIP_NR_BODY;
@@ -226,8 +227,7 @@ cb_close(SMFICTX *ctx)
 struct smfiDesc milter_desc = {
 	.xxfi_name = "embargo-milter",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_DELRCPT | SMFIF_ADDHDRS | SMFIF_CHGHDRS |
-	    SMFIF_ADDRCPT,
+	.xxfi_flags = SMFIF_DELRCPT,
 	.xxfi_envfrom = cb_envfrom,
 	.xxfi_envrcpt = cb_envrcpt,
 	.xxfi_header = cb_header,

@@ -65,7 +65,6 @@ read_message(SMFICTX *ctx, struct msg_ctx *m, struct facts *f)
 	const struct config *cfg = m->cfg;
 	struct policy_limits lim = policy_limits_of(cfg);
 	struct em_err err;
-	char why[600];
 	int rc;
 
 	em_err_clear(&err);
@@ -73,18 +72,15 @@ read_message(SMFICTX *ctx, struct msg_ctx *m, struct facts *f)
 	    &err);
 	if (rc == EM_OK && f->n_crypt > 0)
 		rc = keys_read_crypt(cfg, &lim, f, &err);
-	if (rc == EM_ELIMIT) {
-		(void)snprintf(why, sizeof(why), "message structure too complex "
-		    "to check: %s", err.msg);
-		return refuse_limit(ctx, m, "554", "5.6.0", why);
-	}
-	/* Never a 451: the same message will never fit, nor ever decrypt. */
-	if (rc == EM_ETOOBIG)
-		return refuse_limit(ctx, m, "554", "5.6.0", err.msg);
-	if (rc == EM_EINTEGRITY)
-		return refuse_limit(ctx, m, "550", "5.7.1", err.msg);
-	if (rc < 0)
+	if (rc < 0) {
+		struct policy_decision d;
+
+		/* Never a 451 for what will never fit, nor ever decrypt. */
+		policy_unreadable(rc, err.msg, &d);
+		if (d.verdict == POLICY_REJECT)
+			return refuse_limit(ctx, m, d.rcode, d.xcode, d.reply);
 		return verdict_internal(ctx, m, err.msg);
+	}
 	policy_classify(cfg, f);
 	return SMFIS_CONTINUE;
 }
@@ -169,6 +165,56 @@ decide(struct msg_ctx *m, struct facts *f, const struct policy_envelope *env,
 	return quick && !d->plain ? 1 : EM_OK;
 }
 
+/*
+ * act - what the decision changes, committed before the MTA is answered:
+ * rule 1, rule 2, or the audit record of a pass or a refusal (the team's
+ * posting to a public list makes its text public first)
+ */
+static sfsistat
+act(SMFICTX *ctx, struct msg_ctx *m, const struct facts *f,
+    const struct policy_decision *d)
+{
+	const struct config *cfg = m->cfg;
+	struct outbox_msg om;
+	struct em_err err;
+	char sha[SHA256_HEX];
+	bool resent = false;
+
+	em_err_clear(&err);
+	/* A plain pass is hashed only when it is audited (the common case
+	 * costs nothing more than the reading). */
+	if (d->plain && cfg->audit_passes != CONF_AUDIT_PASSES_ALL)
+		return verdict_apply(ctx, m, d);
+	sha256_hex(m->raw.data ? m->raw.data : "", m->raw.len, sha);
+	if (d->plain) {
+		om = outbox_msg_of(m);
+		audit_pass_later(&om, f, d, sha);
+		return verdict_apply(ctx, m, d);
+	}
+	resend_key(m, f);
+	om = outbox_msg_of(m);
+	switch (d->verdict) {
+	case POLICY_FANOUT:
+		if (fanout_commit(&om, f, d, sha, &resent, &err) < 0)
+			return verdict_internal(ctx, m, err.msg);
+		return edit_envelope(ctx, m);
+	case POLICY_HOLD:
+		if (hold_commit(&om, f, d, sha, &resent, &err) < 0)
+			return verdict_internal(ctx, m, err.msg);
+		return SMFIS_DISCARD;
+	case POLICY_PASS:
+	case POLICY_REJECT:
+		if ((d->verdict == POLICY_PASS && d->is_team &&
+		    public_posting(cfg, f, om.rcpts, om.n_rcpts,
+		    f->message_id ? f->message_id : m->qid, &err) < 0) ||
+		    audit_decision(NULL, &om, f, d, sha, &err) < 0)
+			return verdict_internal(ctx, m, err.msg);
+		return verdict_apply(ctx, m, d);
+	default:
+		return verdict_apply(ctx, m, d);
+	}
+}
+
 /* eom_process - the whole pipeline for one collected message */
 
 sfsistat
@@ -178,22 +224,16 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 	struct policy_envelope env = { m->sender,
 	    (const char *const *)m->rcpts.v, m->rcpts.n };
 	struct policy_decision d;
-	struct outbox_msg om;
 	struct em_err err;
 	struct facts f;
-	char why[600], sha[SHA256_HEX];
-	bool resent = false;
 	sfsistat r;
 	int rc;
 
 	em_err_clear(&err);
 	if (m->header_too_big || m->too_big) {
-		(void)snprintf(why, sizeof(why), "message %s larger than %s (%zu "
-		    "bytes)", m->header_too_big ? "header" : "",
-		    m->header_too_big ? "max_header_size" : "max_message_size",
-		    m->header_too_big ? cfg->max_header_size :
-		    cfg->max_message_size);
-		return refuse_limit(ctx, m, "552", "5.3.4", why);
+		policy_oversize(m->header_too_big, m->header_too_big ?
+		    cfg->max_header_size : cfg->max_message_size, &d);
+		return refuse_limit(ctx, m, d.rcode, d.xcode, d.reply);
 	}
 	/*
 	 * Plain text mail is read first without its MIME tree: if that
@@ -210,52 +250,7 @@ eom_process(SMFICTX *ctx, struct msg_ctx *m)
 		}
 		rc = decide(m, &f, &env, false, &d, &err);
 	}
-	if (rc < 0) {
-		facts_free(&f);
-		return verdict_internal(ctx, m, err.msg);
-	}
-	if (d.plain) {
-		if (cfg->audit_passes == CONF_AUDIT_PASSES_ALL) {
-			sha256_hex(m->raw.data ? m->raw.data : "", m->raw.len,
-			    sha);
-			om = outbox_msg_of(m);
-			audit_pass_later(&om, &f, &d, sha);
-		}
-		r = verdict_apply(ctx, m, &d);
-		facts_free(&f);
-		return r;
-	}
-	sha256_hex(m->raw.data ? m->raw.data : "", m->raw.len, sha);
-	resend_key(m, &f);
-	om = outbox_msg_of(m);
-
-	switch (d.verdict) {
-	case POLICY_FANOUT:
-		if (fanout_commit(&om, &f, &d, sha, &resent, &err) < 0)
-			r = verdict_internal(ctx, m, err.msg);
-		else
-			r = edit_envelope(ctx, m);
-		break;
-	case POLICY_HOLD:
-		if (hold_commit(&om, &f, &d, sha, &resent, &err) < 0)
-			r = verdict_internal(ctx, m, err.msg);
-		else
-			r = SMFIS_DISCARD;
-		break;
-	case POLICY_PASS:
-	case POLICY_REJECT:
-		if ((d.verdict == POLICY_PASS && d.is_team &&
-		    public_posting(cfg, &f, env.rcpts, env.n_rcpts,
-		    f.message_id ? f.message_id : m->qid, &err) < 0) ||
-		    audit_decision(NULL, &om, &f, &d, sha, &err) < 0)
-			r = verdict_internal(ctx, m, err.msg);
-		else
-			r = verdict_apply(ctx, m, &d);
-		break;
-	default:
-		r = verdict_apply(ctx, m, &d);
-		break;
-	}
+	r = rc < 0 ? verdict_internal(ctx, m, err.msg) : act(ctx, m, &f, &d);
 	facts_free(&f);
 	return r;
 }

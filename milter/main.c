@@ -401,7 +401,145 @@ main_loop(const char *path)
 	}
 }
 
-/* main - start-up */
+/*
+ * test_config - "-t": load and check what a start checks, as the daemon's
+ * user (the file's mode, then the keys: a start reads them after it drops
+ * root), print the report; 0 when the configuration is good, else 2
+ */
+static int
+test_config(const char *path)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg;
+	struct em_err err;
+	int rc;
+
+	if (conf_load(path, &cfg, &rep) == EM_OK) {
+		if (em_become_user(cfg->user, &err) < 0) {
+			conf_report_add(&rep, false, "%s", err.msg);
+			conf_check_mode(path, &rep);
+		} else {
+			check_keys(cfg, &rep);	/* the mode too */
+		}
+	}
+	if (cfg != NULL && rep.errors > 0) {
+		conf_free(cfg);
+		cfg = NULL;
+	}
+	rc = cfg != NULL ? 0 : 2;
+
+	print_report(&rep);
+	if (cfg != NULL)
+		(void)printf("%s: configuration ok (%zu members, %zu warnings)\n",
+		    path, cfg->n_members, rep.warnings);
+	conf_report_free(&rep);
+	conf_free(cfg);
+	return rc;
+}
+
+/*
+ * load_for_start - the configuration, its file's mode (SPEC 9) checked
+ * before anything is opened; NULL (the report printed) when it cannot
+ * start
+ */
+static struct config *
+load_for_start(const char *path)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg;
+
+	if (conf_load(path, &cfg, &rep) == EM_OK && rep.errors == 0)
+		conf_check_mode(path, &rep);
+	if (cfg != NULL && rep.errors > 0) {
+		conf_free(cfg);
+		cfg = NULL;
+	}
+	print_report(&rep);
+	conf_report_free(&rep);
+	return cfg;
+}
+
+/*
+ * open_milter - as root: the libraries, the state (so that a fault
+ * reaches stderr now), the milter socket; then the daemon's user, the
+ * signals, and the keys as that user (its gpg-agent is its own)
+ */
+static int
+open_milter(struct config *cfg)
+{
+	struct conf_report rep = { 0 };
+	struct em_err err;
+
+	g_mime_init();
+	if (spool_lib_init(&err) < 0) {
+		(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
+		return -1;
+	}
+	if (open_state(cfg, true) < 0)
+		return -1;
+	if (smfi_setconn(cfg->socket) != MI_SUCCESS ||
+	    smfi_register(milter_desc) != MI_SUCCESS ||
+	    smfi_opensocket(1) != MI_SUCCESS) {
+		(void)fprintf(stderr, "embargo-milter: cannot open the milter "
+		    "socket %s; check that its folder exists and is writable\n",
+		    cfg->socket);
+		return -1;
+	}
+	if (drop_privileges(cfg) < 0 || install_signals() < 0)
+		return -1;
+	check_keys(cfg, &rep);
+	print_report(&rep);
+	conf_report_free(&rep);
+	return rep.errors > 0 ? -1 : 0;
+}
+
+/*
+ * run - in the process that stays (after daemon()): the signing helpers
+ * before any thread, the state for good, the threads; until SIGTERM
+ */
+static int
+run(const char *path, const struct config *cfg)
+{
+	struct em_err err;
+	pthread_t tid;
+	int rc = 0;
+
+	/* Before any thread: a fork of a threaded daemon is dear. */
+	if (keys_helpers_start(cfg->delivery_workers, &err) < 0)
+		log_msg(LOG_WARNING, NULL, "signing helpers: %s; copies are "
+		    "signed and encrypted in the daemon itself", err.msg);
+	/*
+	 * LMDB: an environment is used only by the process that opened it,
+	 * never across fork() (lmdb.h): the child of daemon() would lose the
+	 * lock file's locks, and the next embargoctl would reset the reader
+	 * table.  So the state opens for good here, after every fork.
+	 */
+	if (open_state(cfg, false) < 0) {
+		keys_helpers_stop();
+		return 2;
+	}
+	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);
+	write_pidfile(cfg->state_dir);
+	if (auditq_start() < 0 || deliver_start(cfg->delivery_workers) < 0 ||
+	    release_start() < 0 ||
+	    pthread_create(&tid, NULL, milter_thread, &rc) != 0) {
+		log_msg(LOG_ERR, NULL, "cannot start the daemon's threads");
+		return 2;
+	}
+	audit_config(cfg, "started with");
+	main_loop(path);
+	(void)pthread_join(tid, NULL);
+	release_stop();
+	deliver_stop();
+	keys_helpers_stop();
+	auditq_stop();
+	store_close(state_store());
+	log_msg(LOG_INFO, NULL, "stopped");
+	g_mime_shutdown();
+	return rc == MI_SUCCESS ? 0 : 1;
+}
+
+/* main - options, then a check (-t) or a start */
 
 int
 main(int argc, char **argv)
@@ -412,10 +550,8 @@ main(int argc, char **argv)
 	};
 	const char *path = DEFAULT_CONF;
 	bool fg = false, test = false;
-	struct conf_report rep = { 0 };
 	struct config *cfg;
-	pthread_t tid;
-	int ch, rc = 0;
+	int ch;
 
 	/*
 	 * Memory given back: a large message's buffers are mapped apart
@@ -440,112 +576,18 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	/*
-	 * -t checks what a start checks, as the daemon's user: the file's
-	 * mode, then the keys (a start reads them after it drops root).
-	 */
-	if (conf_load(path, &cfg, &rep) == EM_OK && test) {
-		struct em_err err;
-
-		if (em_become_user(cfg->user, &err) < 0) {
-			conf_report_add(&rep, false, "%s", err.msg);
-			conf_check_mode(path, &rep);
-		} else {
-			check_keys(cfg, &rep);	/* the mode too */
-		}
-	}
-	if (cfg != NULL && rep.errors > 0) {
-		conf_free(cfg);
-		cfg = NULL;
-	}
-	if (cfg == NULL || test) {
-		print_report(&rep);
-		if (test && cfg != NULL)
-			(void)printf("%s: configuration ok (%zu members, %zu "
-			    "warnings)\n", path, cfg->n_members, rep.warnings);
-		rc = cfg != NULL ? 0 : 2;
-		conf_report_free(&rep);
-		conf_free(cfg);
-		return rc;
-	}
-	/* Before anything is opened: the file's mode (SPEC 9). */
-	conf_check_mode(path, &rep);
-	if (rep.errors > 0) {
-		print_report(&rep);
+	if (test)
+		return test_config(path);
+	if ((cfg = load_for_start(path)) == NULL)
 		return 2;
-	}
 	log_init("embargo-milter", fg);
-	print_report(&rep);
-	conf_report_free(&rep);
-	g_mime_init();
-	{
-		struct em_err err;
-
-		if (spool_lib_init(&err) < 0) {
-			(void)fprintf(stderr, "embargo-milter: %s\n", err.msg);
-			return 2;
-		}
-	}
-	/* The state opens once, as root, so a fault reaches stderr now. */
-	if (open_state(cfg, true) < 0)
+	if (open_milter(cfg) < 0)
 		return 2;
-
-	if (smfi_setconn(cfg->socket) != MI_SUCCESS ||
-	    smfi_register(milter_desc) != MI_SUCCESS ||
-	    smfi_opensocket(1) != MI_SUCCESS) {
-		(void)fprintf(stderr, "embargo-milter: cannot open the milter "
-		    "socket %s; check that its folder exists and is writable\n",
-		    cfg->socket);
-		return 2;
-	}
-	if (drop_privileges(cfg) < 0 || install_signals() < 0)
-		return 2;
-	/* The keys, as the daemon's user: its gpg-agent is its own. */
-	check_keys(cfg, &rep);
-	print_report(&rep);
-	if (rep.errors > 0)
-		return 2;
-	conf_report_free(&rep);
 	state_set_config(cfg);
 	if (!fg && daemon(0, 0) < 0) {
 		(void)fprintf(stderr, "embargo-milter: daemon: %s\n",
 		    strerror(errno));
 		return 2;
 	}
-	{
-		struct em_err err;
-
-		/* Before any thread: a fork of a threaded daemon is dear. */
-		if (keys_helpers_start(cfg->delivery_workers, &err) < 0)
-			log_msg(LOG_WARNING, NULL, "signing helpers: %s; "
-			    "copies are signed and encrypted in the daemon itself",
-			    err.msg);
-	}
-	/*
-	 * LMDB: an environment is used only by the process that opened it,
-	 * never across fork() (lmdb.h): the child of daemon() would lose the
-	 * lock file's locks, and the next embargoctl would reset the reader
-	 * table.  So the state opens for good here, after every fork.
-	 */
-	if (open_state(cfg, false) < 0) {
-		keys_helpers_stop();
-		return 2;
-	}
-	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);
-	write_pidfile(cfg->state_dir);
-	if (auditq_start() < 0 || deliver_start(cfg->delivery_workers) < 0 ||
-	    release_start() < 0 ||
-	    pthread_create(&tid, NULL, milter_thread, &rc) != 0)
-		return 2;
-	audit_config(cfg, "started with");
-	main_loop(path);
-	(void)pthread_join(tid, NULL);
-	release_stop();
-	deliver_stop();
-	keys_helpers_stop();
-	auditq_stop();
-	store_close(state_store());
-	log_msg(LOG_INFO, NULL, "stopped");
-	g_mime_shutdown();
-	return rc == MI_SUCCESS ? 0 : 1;
+	return run(path, cfg);
 }

@@ -35,6 +35,8 @@ spool_lib_init(struct em_err *err)
 	return crypto_lib_init();
 }
 
+/* spool_init - an empty spool, in memory */
+
 void
 spool_init(struct spool *sp)
 {
@@ -42,6 +44,8 @@ spool_init(struct spool *sp)
 	buf_init(&sp->mem);
 	sp->fd = -1;
 }
+
+/* spool_on_disk - has the message outgrown memory? */
 
 bool
 spool_on_disk(const struct spool *sp)
@@ -126,6 +130,10 @@ to_disk(struct spool *sp, const char *dir)
 	buf_free(&sp->mem);
 }
 
+/*
+ * spool_add - n more bytes: in memory up to SPOOL_MEM, then to the sealed
+ * file
+ */
 void
 spool_add(struct spool *sp, const char *dir, const void *p, size_t n)
 {
@@ -142,6 +150,10 @@ spool_add(struct spool *sp, const char *dir, const void *p, size_t n)
 		write_sealed(sp, p, n);
 }
 
+/*
+ * spool_take - the whole message, appended to out; EM_EIO if any write
+ * failed
+ */
 int
 spool_take(struct spool *sp, struct buf *out, struct em_err *err)
 {
@@ -178,6 +190,10 @@ spool_take(struct spool *sp, struct buf *out, struct em_err *err)
 	return EM_OK;
 }
 
+/*
+ * spool_reset - forget the message: memory wiped, the file closed, the key
+ * wiped
+ */
 void
 spool_reset(struct spool *sp)
 {
@@ -192,6 +208,10 @@ spool_reset(struct spool *sp)
 	spool_init(sp);
 }
 
+/*
+ * spool_gate_enter - wait until fewer than SPOOL_PARSERS spooled messages
+ * are whole in memory
+ */
 void
 spool_gate_enter(void)
 {
@@ -201,6 +221,8 @@ spool_gate_enter(void)
 	gate_in++;
 	pthread_mutex_unlock(&gate_lock);
 }
+
+/* spool_gate_leave - one spooled message is done with its memory */
 
 void
 spool_gate_leave(void)

@@ -101,11 +101,15 @@ audit_decision(struct store_txn *t, const struct outbox_msg *m,
 	return rc;
 }
 
+/* append_later - txq_post() work: the queued record */
+
 static int
 append_later(struct store_txn *t, void *arg, struct em_err *err)
 {
 	return store_audit_append(t, &((struct audit_rec *)arg)->a, err);
 }
+
+/* release_later - after its commit: log a failure, free the record */
 
 static void
 release_later(void *arg, int rc, const char *why)

@@ -8,9 +8,11 @@
  * each other's fsync.  Here one writer takes every piece of work waiting,
  * runs them all in one transaction, commits once, and wakes each caller,
  * which only then goes on (answers the MTA, sends the copy).  Ordering
- * holds for each caller: its work is on disk when txq_run() returns.  A
- * failed piece or commit fails every caller in that batch; each handles
- * it as it would its own failed commit (451, or a retry later).
+ * holds for each caller: its work is on disk when txq_run() returns.
+ * Each piece runs in its own nested transaction: a piece that fails is
+ * undone alone and fails only its own caller, while the others commit.
+ * A failed commit of the whole fails every caller in that batch; each
+ * handles it as it would its own failed commit (451, or a retry later).
  */
 
 /* System library. */
@@ -40,7 +42,25 @@ static struct waiter *head, **tail = &head;
 static bool stopping;
 static pthread_t tid;
 
-/* commit_batch - one transaction for a batch; every waiter learns the result */
+/* run_piece - one waiter's work in a nested transaction of t */
+
+static void
+run_piece(struct store_txn *t, struct waiter *w)
+{
+	struct store_txn *nt;
+	struct em_err err;
+
+	em_err_clear(&err);
+	if ((w->rc = store_begin_nested(t, &nt, &err)) == EM_OK) {
+		if ((w->rc = w->fn(nt, w->arg, &err)) == EM_OK)
+			w->rc = store_commit(nt, &err);
+		else
+			store_abort(nt);
+	}
+	(void)snprintf(w->why, sizeof(w->why), "%s", w->rc < 0 ? err.msg : "");
+}
+
+/* commit_batch - one transaction for a batch; every waiter learns its result */
 
 static void
 commit_batch(struct waiter *batch)
@@ -53,28 +73,29 @@ commit_batch(struct waiter *batch)
 	em_err_clear(&err);
 	rc = store_begin(state_store(), true, &t, &err);
 	for (struct waiter *w = batch; rc == EM_OK && w != NULL; w = w->next)
-		rc = w->fn(t, w->arg, &err);
+		run_piece(t, w);
 	if (rc == EM_OK)
 		rc = store_commit(t, &err);
-	else if (t != NULL)
-		store_abort(t);
 	pthread_mutex_lock(&lock);
 	for (struct waiter *w = batch, *next; w != NULL; w = next) {
 		next = w->next;
+		/* The batch's failure is everyone's; else each has its own. */
+		if (rc < 0) {
+			w->rc = rc;
+			(void)snprintf(w->why, sizeof(w->why), "%s", err.msg);
+		}
 		if (w->release != NULL) {	/* nobody waits: after the lock */
 			w->next = detached;
 			detached = w;
 			continue;
 		}
-		w->rc = rc;
-		(void)snprintf(w->why, sizeof(w->why), "%s", err.msg);
 		w->done = true;
 	}
 	pthread_cond_broadcast(&done);
 	pthread_mutex_unlock(&lock);
 	for (struct waiter *w = detached, *next; w != NULL; w = next) {
 		next = w->next;
-		w->release(w->arg, rc, err.msg);
+		w->release(w->arg, w->rc, w->why);
 		free(w);
 	}
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Application-specific. */
 #include "outbox.h"
@@ -100,10 +101,14 @@ claim_due(struct due *d)
 
 	d->now = time(NULL);
 	d->n = 0;
-	if (store_begin(state_store(), false, &t, &err) < 0)
+	if (store_begin(state_store(), false, &t, &err) < 0) {
+		log_msg(LOG_ERR, NULL, "the outbox cannot be read: %s", err.msg);
 		return 0;
+	}
 	pthread_mutex_lock(&lock);
-	(void)store_ob_each_pending(t, due_cb, d);
+	if (store_ob_each_pending(t, due_cb, d, &err) < 0)
+		log_msg(LOG_ERR, NULL, "the outbox cannot be read whole (%zu due "
+		    "entries found before): %s", d->n, err.msg);
 	claimed = xrealloc(claimed, (n_claimed + d->n + 1) * sizeof(*claimed));
 	for (size_t i = 0; i < d->n; i++)
 		claimed[n_claimed++] = d->ids[i];
@@ -112,14 +117,14 @@ claim_due(struct due *d)
 	return d->n;
 }
 
-/* audit_entry - an audit record about one outbox entry */
+/* audit_entry - an audit record about one outbox entry, in t */
 
-static void
+static int
 audit_entry(struct store_txn *t, const struct config *cfg,
-    const struct store_outbox *ob, const char *event, const char *reason)
+    const struct store_outbox *ob, const char *event, const char *reason,
+    struct em_err *err)
 {
 	struct store_audit a = { 0 };
-	struct em_err err;
 	char why[400];
 
 	/* A copy's records name its copy id, for embargoctl trace. */
@@ -139,15 +144,17 @@ audit_entry(struct store_txn *t, const struct config *cfg,
 	a.decision = event;
 	a.reason = reason;
 	a.keys = ob->key;
-	if (store_audit_append(t, &a, &err) < 0)
-		log_msg(LOG_ERR, NULL, "audit: %s", err.msg);
+	return store_audit_append(t, &a, err);
 }
+
+/* A change to one entry, made in the transaction t; 0 or EM_E*. */
+typedef int (*update_fn)(struct store_txn *t, const struct config *cfg,
+    struct store_outbox *ob, void *arg, struct em_err *err);
 
 struct update_work {
 	uint64_t id;
 	const struct config *cfg;
-	void	(*fn)(struct store_txn *, const struct config *,
-	    struct store_outbox *, void *);
+	update_fn fn;
 	void   *arg;
 };
 
@@ -161,43 +168,45 @@ update_in(struct store_txn *t, void *arg, struct em_err *err)
 	int rc;
 
 	if ((rc = store_ob_get(t, u->id, &ob)) < 0)
-		return em_fail(err, rc, "outbox entry %llu vanished",
-		    (unsigned long long)u->id);
-	u->fn(t, u->cfg, &ob, u->arg);
+		return em_fail(err, rc, "outbox entry %llu cannot be read: %s",
+		    (unsigned long long)u->id, em_strerror(rc));
+	if ((rc = u->fn(t, u->cfg, &ob, u->arg, err)) < 0)
+		return rc;
 	return store_ob_put(t, &ob, err);
 }
 
 /*
  * update - change one entry, committed (with whatever other workers
- * commit at the same moment) before this returns
+ * commit at the same moment, each in its own nested transaction) before
+ * this returns; a change that fails leaves the entry as it was
  */
 static int
-update(uint64_t id, const struct config *cfg,
-    void (*fn)(struct store_txn *, const struct config *, struct store_outbox *,
-    void *), void *arg, struct em_err *err)
+update(uint64_t id, const struct config *cfg, update_fn fn, void *arg,
+    struct em_err *err)
 {
 	struct update_work u = { id, cfg, fn, arg };
 
 	return txq_run(update_in, &u, err);
 }
 
-struct built { struct buf *copy; const char *why; };
+/* set_built - the copy is built: its bytes kept, the send counted */
 
-static void
+static int
 set_built(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
-    void *arg)
+    void *arg, struct em_err *err)
 {
-	struct built *b = arg;
-	struct em_err err;
+	const struct buf *copy = arg;
+	int rc;
 
 	(void)cfg;
 	if (ob->state != STORE_OB_QUEUED)
-		return;
-	if (store_blob_put(t, STORE_BLOB_COPY, ob->id, b->copy->data,
-	    b->copy->len, &err) < 0)
-		return;		/* the commit below fails too, or it stays queued */
+		return EM_OK;	/* "embargoctl outbox" moved it meanwhile */
+	if ((rc = store_blob_put(t, STORE_BLOB_COPY, ob->id, copy->data,
+	    copy->len, err)) < 0)
+		return rc;
 	ob->state = STORE_OB_BUILT;
 	ob->attempts++;		/* counted before the send: see the header */
+	return EM_OK;
 }
 
 /*
@@ -205,30 +214,31 @@ set_built(struct store_txn *t, const struct config *cfg, struct store_outbox *ob
  * audit record, and the team told in a notice (never about a notice to
  * the team itself: that would only make another)
  */
-static void
+static int
 park(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
     int state, const char *event, const char *why, const char *subject,
-    const char *body)
+    const char *body, struct em_err *err)
 {
-	struct em_err err;
+	int rc;
 
 	ob->state = state;
 	(void)snprintf(ob->last_error, sizeof(ob->last_error), "%s", why);
-	audit_entry(t, cfg, ob, event, why);
+	if ((rc = audit_entry(t, cfg, ob, event, why, err)) < 0)
+		return rc;
 	if (ob->kind != STORE_OB_NOTICE && cfg->team_addresses.n > 0) {
 		struct notice_spec n = { cfg->team_addresses.v[0], ob->advisory,
 		    ob->revision, subject, body, time(NULL) };
 
-		if (notice_queue(t, cfg, &n, &err) < 0)
-			log_msg(LOG_ERR, NULL, "notice: %s", err.msg);
+		return notice_queue(t, cfg, &n, err);
 	}
+	return EM_OK;
 }
 
 /* set_waiting - the member's key is not usable: the copy waits for one */
 
-static void
+static int
 set_waiting(struct store_txn *t, const struct config *cfg,
-    struct store_outbox *ob, void *arg)
+    struct store_outbox *ob, void *arg, struct em_err *err)
 {
 	const char *why = arg;
 	char body[1024], subject[256];
@@ -241,12 +251,15 @@ set_waiting(struct store_txn *t, const struct config *cfg,
 	    "then run 'embargoctl outbox retry'.  The other members' copies are "
 	    "not held up.\n", ob->advisory, ob->revision, ob->member, ob->rcpt,
 	    why);
-	park(t, cfg, ob, STORE_OB_WAITING_KEY, "key-missing", why, subject, body);
+	return park(t, cfg, ob, STORE_OB_WAITING_KEY, "key-missing", why,
+	    subject, body, err);
 }
 
-static void
+/* set_retry - a failure that may pass: tried again after a backoff */
+
+static int
 set_retry(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
-    void *arg)
+    void *arg, struct em_err *err)
 {
 	const char *why = arg;
 	long backoff = 1L << (ob->attempts < 8 ? ob->attempts : 8);
@@ -255,23 +268,22 @@ set_retry(struct store_txn *t, const struct config *cfg, struct store_outbox *ob
 		backoff = MAX_BACKOFF;
 	ob->next_try = time(NULL) + backoff;
 	(void)snprintf(ob->last_error, sizeof(ob->last_error), "%s", why);
-	audit_entry(t, cfg, ob, "copy-failed", why);
+	return audit_entry(t, cfg, ob, "copy-failed", why, err);
 }
 
 /*
  * set_failed - the listener refused the entry for good (5xx): it is not
  * tried again until "embargoctl outbox retry ID"
  */
-static void
+static int
 set_failed(struct store_txn *t, const struct config *cfg,
-    struct store_outbox *ob, void *arg)
+    struct store_outbox *ob, void *arg, struct em_err *err)
 {
 	const char *why = arg;
 	char body[1536], subject[400];
 
 	(void)snprintf(subject, sizeof(subject), "Not delivered: %s %s for <%s>",
-	    ob->advisory, ob->kind == STORE_OB_COPY ? "copy" :
-	    "released posting", ob->rcpt);
+	    ob->advisory, store_ob_kind(ob->kind)->word, ob->rcpt);
 	(void)snprintf(body, sizeof(body),
 	    "The reinjection listener refused outbox entry %llu (%s revision %d "
 	    "to <%s>) for good:\n\n  %s\n\nIt is kept and not tried again. "
@@ -279,36 +291,44 @@ set_failed(struct store_txn *t, const struct config *cfg,
 	    "run 'embargoctl outbox retry %llu'.\n",
 	    (unsigned long long)ob->id, ob->advisory, ob->revision, ob->rcpt,
 	    why, (unsigned long long)ob->id);
-	park(t, cfg, ob, STORE_OB_FAILED, "copy-failed", why, subject, body);
+	return park(t, cfg, ob, STORE_OB_FAILED, "copy-failed", why, subject,
+	    body, err);
 }
 
-static void
+/* set_attempt - a built entry is about to be sent (again) */
+
+static int
 set_attempt(struct store_txn *t, const struct config *cfg,
-    struct store_outbox *ob, void *arg)
+    struct store_outbox *ob, void *arg, struct em_err *err)
 {
 	(void)t;
 	(void)cfg;
 	(void)arg;
+	(void)err;
 	ob->attempts++;
+	return EM_OK;
 }
 
-struct sent { const char *qid; };
+/* set_sent - the listener took it: its queue id kept, its bytes dropped */
 
-static void
+static int
 set_sent(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
-    void *arg)
+    void *arg, struct em_err *err)
 {
-	struct sent *s = arg;
-	struct em_err err;
+	const char *qid = arg;
+	int rc;
 
 	ob->state = STORE_OB_SENT;
 	ob->sent_at = time(NULL);
 	ob->last_error[0] = '\0';
-	(void)snprintf(ob->queue_id, sizeof(ob->queue_id), "%s", s->qid);
-	(void)store_blob_del(t, store_ob_kind(ob->kind)->blob, ob->id, &err);
-	audit_entry(t, cfg, ob, store_ob_kind(ob->kind)->delivered, ob->attempts > 1 ? "resend: an earlier send may "
-	    "have been accepted before a restart (same Message-ID)" :
-	    (ob->kind == STORE_OB_NOTICE ? "notice" : ob->member));
+	(void)snprintf(ob->queue_id, sizeof(ob->queue_id), "%s", qid);
+	rc = store_blob_del(t, store_ob_kind(ob->kind)->blob, ob->id, err);
+	if (rc < 0 && rc != EM_ENOTFOUND)
+		return rc;
+	return audit_entry(t, cfg, ob, store_ob_kind(ob->kind)->delivered,
+	    ob->attempts > 1 ? "resend: an earlier send may have been accepted "
+	    "before a restart (same Message-ID)" :
+	    (ob->kind == STORE_OB_NOTICE ? "notice" : ob->member), err);
 }
 
 /*
@@ -395,102 +415,132 @@ build(const struct config *cfg, const struct store_outbox *ob,
 	return rc;
 }
 
-/* process - take one entry one step further */
+/*
+ * build_copy - a queued copy built and committed as built, into data; a
+ * member key that cannot be used parks the copy, any other failure is
+ * tried again later.  Returns EM_OK when data is ready to send, 1 when
+ * the failure to build is recorded, EM_E* when nothing could be recorded.
+ */
+static int
+build_copy(const struct config *cfg, const struct store_outbox *ob,
+    struct buf *data, struct em_err *err)
+{
+	struct keys_health h;
+	struct em_err uerr;
+	int rc;
 
-static void
-process(const struct config *cfg, uint64_t id)
+	if (build(cfg, ob, data, err) == EM_OK)
+		return update(ob->id, cfg, set_built, data, err);
+	if (keys_health(ob->key, KEYS_USE_ENCRYPT, time(NULL), &h) == 0 &&
+	    !h.usable) {
+		log_msg(LOG_WARNING, NULL, "%s copy for %s waits for a key: %s",
+		    ob->advisory, ob->rcpt, h.problem);
+		if ((rc = update(ob->id, cfg, set_waiting, h.problem, &uerr)) < 0)
+			return em_fail(err, rc, "%s", uerr.msg);
+		return 1;
+	}
+	log_msg(LOG_WARNING, NULL, "%s copy for %s not built: %s; tried again "
+	    "after a backoff", ob->advisory, ob->rcpt, err->msg);
+	if ((rc = update(ob->id, cfg, set_retry, err->msg, &uerr)) < 0)
+		return em_fail(err, rc, "%s", uerr.msg);
+	return 1;
+}
+
+/* built_bytes - a built entry's bytes, its attempt committed first */
+
+static int
+built_bytes(const struct config *cfg, const struct store_outbox *ob,
+    struct buf *data, struct em_err *err)
+{
+	struct store_txn *t;
+	int rc;
+
+	if ((rc = update(ob->id, cfg, set_attempt, NULL, err)) < 0 ||
+	    (rc = store_begin(state_store(), false, &t, err)) < 0)
+		return rc;
+	rc = store_blob_get(t, store_ob_kind(ob->kind)->blob, ob->id, data);
+	store_abort(t);
+	if (rc < 0)
+		return em_fail(err, rc, "outbox entry %llu is built but its "
+		    "bytes cannot be read: %s", (unsigned long long)ob->id,
+		    em_strerror(rc));
+	return EM_OK;
+}
+
+/* sent_or_not - record what the listener said of one send */
+
+static int
+sent_or_not(const struct config *cfg, const struct store_outbox *ob, int rc,
+    bool permanent, const char *qid, const char *reply, struct em_err *err)
+{
+	char why[sizeof(err->msg)];
+
+	(void)snprintf(why, sizeof(why), "%s", reply);
+	if (rc == EM_OK) {
+		if ((rc = update(ob->id, cfg, set_sent, (void *)qid, err)) < 0)
+			return em_fail(err, rc, "sent (queue id %s) but not "
+			    "recorded: %s", qid, err->msg);
+		log_msg(LOG_INFO, qid, "%s %s revision %d to <%s> delivered to "
+		    "the reinjection listener", store_ob_kind(ob->kind)->about,
+		    ob->advisory, ob->revision, ob->rcpt);
+		return EM_OK;
+	}
+	if (permanent) {
+		log_msg(LOG_ERR, NULL, "outbox %llu to <%s>: refused for good: "
+		    "%s; kept, not tried again: mend the cause, then run "
+		    "embargoctl outbox retry %llu", (unsigned long long)ob->id,
+		    ob->rcpt, why, (unsigned long long)ob->id);
+		return update(ob->id, cfg, set_failed, why, err);
+	}
+	log_msg(LOG_WARNING, NULL, "outbox %llu to <%s>: %s; kept, and tried "
+	    "again after a backoff (embargoctl outbox shows it)",
+	    (unsigned long long)ob->id, ob->rcpt, why);
+	return update(ob->id, cfg, set_retry, why, err);
+}
+
+/*
+ * process - take one entry one step further: build it if it is a queued
+ * copy, send it if it is built.  An entry in any other state (sent,
+ * parked, moved by embargoctl meanwhile) is left alone.  A failure to
+ * read or record is returned, and the worker logs it.
+ */
+static int
+process(const struct config *cfg, uint64_t id, struct em_err *err)
 {
 	struct store_outbox ob;
 	struct store_txn *t;
-	struct em_err err;
 	struct buf data;
-	char qid[32];
-	bool permanent;
+	char qid[32] = "";
+	bool permanent = false;
 	int rc;
 
-	em_err_clear(&err);
-	if (store_begin(state_store(), false, &t, &err) < 0)
-		return;
+	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
+		return rc;
 	rc = store_ob_get(t, id, &ob);
 	store_abort(t);
 	if (rc < 0)
-		return;
+		return em_fail(err, rc, "outbox entry %llu cannot be read: %s",
+		    (unsigned long long)id, em_strerror(rc));
 	buf_init(&data);
-	if (ob.kind == STORE_OB_COPY && ob.state == STORE_OB_QUEUED) {
-		struct built b = { &data, NULL };
-
-		if (build(cfg, &ob, &data, &err) < 0) {
-			struct keys_health h;
-
-			if (keys_health(ob.key, KEYS_USE_ENCRYPT, time(NULL), &h) == 0 &&
-			    !h.usable)
-				(void)update(id, cfg, set_waiting, h.problem, &err);
-			else
-				(void)update(id, cfg, set_retry, err.msg, &err);
-			log_msg(LOG_WARNING, NULL, "%s copy for %s: %s", ob.advisory,
-			    ob.rcpt, h.usable ? err.msg : h.problem);
-			buf_free(&data);
-			return;
-		}
-		if (update(id, cfg, set_built, &b, &err) < 0) {
-			log_msg(LOG_ERR, NULL, "outbox %llu: %s",
-			    (unsigned long long)id, err.msg);
-			buf_free(&data);
-			return;
-		}
-	} else if (ob.state == STORE_OB_BUILT) {
-		if (update(id, cfg, set_attempt, NULL, &err) < 0 ||
-		    store_begin(state_store(), false, &t, &err) < 0) {
-			buf_free(&data);
-			return;
-		}
-		rc = store_blob_get(t, store_ob_kind(ob.kind)->blob, id, &data);
-		store_abort(t);
-		if (rc < 0) {
-			buf_free(&data);
-			return;
-		}
-	} else {
-		return;
-	}
-	rc = smtp_send(cfg->reinject_host, cfg->reinject_port,
-	    ob.kind == STORE_OB_RELEASE ? ob.from :
-	    ob.kind == STORE_OB_COPY && cfg->team_addresses.n ?
-	    cfg->team_addresses.v[0] : "", ob.rcpt, data.data, data.len, qid,
-	    sizeof(qid), &permanent, &err);
-	buf_free(&data);
+	if (ob.kind == STORE_OB_COPY && ob.state == STORE_OB_QUEUED)
+		rc = build_copy(cfg, &ob, &data, err);
+	else if (ob.state == STORE_OB_BUILT)
+		rc = built_bytes(cfg, &ob, &data, err);
+	else
+		rc = 1;		/* nothing to do */
 	if (rc == EM_OK) {
-		struct sent s = { qid };
+		struct em_err serr;
 
-		if (update(id, cfg, set_sent, &s, &err) < 0)
-			log_msg(LOG_ERR, qid, "sent but not recorded: %s", err.msg);
-		else
-			log_msg(LOG_INFO, qid, "%s %s revision %d to <%s> delivered "
-			    "to the reinjection listener",
-			    store_ob_kind(ob.kind)->about, ob.advisory,
-			    ob.revision, ob.rcpt);
-	} else if (permanent) {
-		char why[sizeof(err.msg)];
-
-		(void)snprintf(why, sizeof(why), "%s", err.msg);
-		log_msg(LOG_ERR, NULL, "outbox %llu to <%s>: refused for good: %s; "
-		    "kept, not tried again: mend the cause, then run embargoctl "
-		    "outbox retry %llu", (unsigned long long)id, ob.rcpt, why,
-		    (unsigned long long)id);
-		if (update(id, cfg, set_failed, why, &err) < 0)
-			log_msg(LOG_ERR, NULL, "outbox %llu: %s",
-			    (unsigned long long)id, err.msg);
-	} else {
-		char why[sizeof(err.msg)];
-
-		(void)snprintf(why, sizeof(why), "%s", err.msg);
-		log_msg(LOG_WARNING, NULL, "outbox %llu to <%s>: %s; kept, and "
-		    "tried again after a backoff (embargoctl outbox shows it)",
-		    (unsigned long long)id, ob.rcpt, why);
-		if (update(id, cfg, set_retry, why, &err) < 0)
-			log_msg(LOG_ERR, NULL, "outbox %llu: %s",
-			    (unsigned long long)id, err.msg);
+		em_err_clear(&serr);
+		rc = smtp_send(cfg->reinject_host, cfg->reinject_port,
+		    ob.kind == STORE_OB_RELEASE ? ob.from :
+		    ob.kind == STORE_OB_COPY && cfg->team_addresses.n ?
+		    cfg->team_addresses.v[0] : "", ob.rcpt, data.data, data.len,
+		    qid, sizeof(qid), &permanent, &serr);
+		rc = sent_or_not(cfg, &ob, rc, permanent, qid, serr.msg, err);
 	}
+	buf_free(&data);
+	return rc < 0 ? rc : EM_OK;
 }
 
 /* worker - claim, process, sleep */
@@ -503,6 +553,7 @@ worker(void *arg)
 		const struct config *cfg;
 		struct due d;
 		unsigned long seen;
+		bool failed = false;
 
 		pthread_mutex_lock(&lock);
 		if (stopping) {
@@ -529,10 +580,20 @@ worker(void *arg)
 		}
 		cfg = state_config_acquire();
 		for (size_t i = 0; i < d.n; i++) {
-			process(cfg, d.ids[i]);
+			struct em_err err;
+
+			em_err_clear(&err);
+			if (process(cfg, d.ids[i], &err) < 0) {
+				log_msg(LOG_ERR, NULL, "outbox %llu: %s",
+				    (unsigned long long)d.ids[i], err.msg);
+				failed = true;
+			}
 			unclaim(d.ids[i]);
 		}
 		state_config_release(cfg);
+		/* The store failed: wait before trying the same entries. */
+		if (failed)
+			(void)sleep(IDLE_WAIT);
 	}
 }
 

@@ -295,6 +295,8 @@ fanout_commit(const struct outbox_msg *m, const struct facts *f,
 
 struct public_work { const struct facts *f; char source[96]; };
 
+/* public_in - txq_run() work: the posting's text filed as public text */
+
 static int
 public_in(struct store_txn *t, void *arg, struct em_err *err)
 {

@@ -46,19 +46,7 @@ struct scan {
 	size_t	n_remind;
 };
 
-/* hold_when - when a hold is due: its advisory's date as it is now */
-
-static time_t
-hold_when(struct store_txn *t, const struct store_hold *h, time_t now)
-{
-	struct store_advisory a;
-
-	if (h->release_now)
-		return now;
-	if (h->advisory[0] && store_adv_get(t, h->advisory, &a) == EM_OK)
-		return a.state == STORE_ADV_EMBARGOED ? a.embargo : now;
-	return h->embargo;
-}
+/* scan_hold - a held hold: due now (collected) or the next time to wake */
 
 static int
 scan_hold(const struct store_hold *h, void *ctx)
@@ -68,7 +56,7 @@ scan_hold(const struct store_hold *h, void *ctx)
 
 	if (h->state != STORE_HOLD_HELD)
 		return 0;
-	when = hold_when(s->t, h, s->now);
+	when = store_hold_due(s->t, h, s->now);
 	if (when <= s->now && s->n_holds < MAX_DUE) {
 		(void)snprintf(s->hold_adv[s->n_holds], sizeof(s->hold_adv[0]),
 		    "%s", h->advisory);
@@ -78,6 +66,8 @@ scan_hold(const struct store_hold *h, void *ctx)
 		s->next = when;
 	return 0;
 }
+
+/* scan_adv - an embargoed advisory: its reminder due now, or the next time */
 
 static int
 scan_adv(const struct store_advisory *a, void *ctx)
@@ -163,46 +153,46 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 	facts_free(&f);
 }
 
-/* release_one - one hold: unseal, queue one entry per recipient, audit */
+/* unsealed_hold - a hold still held, and its posting decrypted */
 
 static int
-release_one(const struct config *cfg, uint64_t id, struct em_err *err)
+unsealed_hold(uint64_t id, struct store_hold *h, struct buf *plain,
+    struct em_err *err)
 {
 	struct store_txn *t;
-	struct store_hold h, h0 = { 0 };
-	struct buf sealed, plain;
-	char *rcpts, *r, *next;
-	time_t now = time(NULL);
-	int revision = 0;
+	struct buf sealed;
 	int rc;
 
 	buf_init(&sealed);
-	buf_init(&plain);
 	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
 		return rc;
 	rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
-	if (rc == EM_OK && (store_hold_get(t, id, &h0) != EM_OK ||
-	    h0.state != STORE_HOLD_HELD))
+	if (rc == EM_OK && (store_hold_get(t, id, h) != EM_OK ||
+	    h->state != STORE_HOLD_HELD))
 		rc = EM_ENOTFOUND;
 	store_abort(t);
-	if (rc == EM_OK)
-		rc = keys_unseal(sealed.data, sealed.len, &plain, err);
+	if (rc == EM_ENOTFOUND)
+		rc = em_fail(err, rc, "hold %llu is gone or no longer held",
+		    (unsigned long long)id);
+	else if (rc < 0)
+		rc = em_fail(err, rc, "hold %llu cannot be read: %s",
+		    (unsigned long long)id, em_strerror(rc));
+	else
+		rc = keys_unseal(sealed.data, sealed.len, plain, err);
 	buf_free(&sealed);
-	if (rc < 0) {
-		buf_free(&plain);
-		return rc;
-	}
-	final_copy(cfg, &h0, &plain, &revision);
-	if ((rc = store_begin(state_store(), true, &t, err)) < 0) {
-		buf_free(&plain);
-		return rc;
-	}
-	if ((rc = store_hold_get(t, id, &h)) < 0 || h.state != STORE_HOLD_HELD) {
-		store_abort(t);
-		buf_free(&plain);
-		return EM_OK;	/* dropped or released meanwhile */
-	}
-	rcpts = xstrdup(h.rcpts);
+	return rc;
+}
+
+/* queue_releases - in t, one built outbox entry per recipient of h */
+
+static int
+queue_releases(struct store_txn *t, const struct config *cfg,
+    const struct store_hold *h, const struct buf *plain, int revision,
+    time_t now, struct em_err *err)
+{
+	char *rcpts = xstrdup(h->rcpts), *r, *next;
+	int rc = EM_OK;
+
 	for (r = rcpts; r != NULL && *r != '\0' && rc == EM_OK; r = next) {
 		struct store_outbox ob;
 
@@ -211,7 +201,6 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		/* Never the plain posting to the list: members get copies. */
 		if (conf_addr_role(cfg, r) == CONF_ROLE_LIST)
 			continue;
-
 		memset(&ob, 0, sizeof(ob));
 		if ((rc = store_next_id(t, &ob.id, err)) < 0)
 			break;
@@ -219,44 +208,92 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		ob.state = STORE_OB_BUILT;
 		ob.created = now;
 		ob.next_try = now;
-		(void)snprintf(ob.advisory, sizeof(ob.advisory), "%s", h.advisory);
-		ob.revision = h.advisory[0] ? revision : 0;
+		(void)snprintf(ob.advisory, sizeof(ob.advisory), "%s", h->advisory);
+		ob.revision = h->advisory[0] ? revision : 0;
 		(void)snprintf(ob.rcpt, sizeof(ob.rcpt), "%s", r);
-		(void)snprintf(ob.from, sizeof(ob.from), "%s", h.sender);
+		(void)snprintf(ob.from, sizeof(ob.from), "%s", h->sender);
 		(void)snprintf(ob.member, sizeof(ob.member), "hold %llu",
-		    (unsigned long long)h.id);
-		if ((rc = store_blob_put(t, STORE_BLOB_REL, ob.id, plain.data,
-		    plain.len, err)) == EM_OK)
+		    (unsigned long long)h->id);
+		if ((rc = store_blob_put(t, STORE_BLOB_REL, ob.id, plain->data,
+		    plain->len, err)) == EM_OK)
 			rc = store_ob_put(t, &ob, err);
 	}
 	free(rcpts);
-	buf_free(&plain);
-	if (rc == EM_OK) {
-		struct store_audit a = { 0 };
-		char why[64];
+	return rc;
+}
 
-		h.state = STORE_HOLD_RELEASED;
-		h.released_at = now;
-		(void)snprintf(why, sizeof(why), "hold %llu released",
-		    (unsigned long long)h.id);
-		a.time = now;
-		a.event = "released";
-		a.queue_id = h.queue_id;
-		a.sender = h.sender;
-		a.rcpts = h.rcpts;
-		a.advisory = h.advisory;
-		a.revision = h.advisory[0] ? revision : 0;
-		a.decision = "released";
-		a.reason = why;
-		if ((rc = store_blob_del(t, STORE_BLOB_HOLD, h.id, err)) == EM_OK &&
-		    (rc = store_hold_put(t, &h, err)) == EM_OK &&
-		    (rc = store_audit_append(t, &a, err)) == EM_OK)
-			rc = store_commit(t, err);
-		else
-			store_abort(t);
-	} else {
-		store_abort(t);
+/* mark_released - in t, the hold released, its sealed copy gone, audited */
+
+static int
+mark_released(struct store_txn *t, struct store_hold *h, int revision,
+    time_t now, struct em_err *err)
+{
+	struct store_audit a = { 0 };
+	char why[64];
+	int rc;
+
+	h->state = STORE_HOLD_RELEASED;
+	h->released_at = now;
+	(void)snprintf(why, sizeof(why), "hold %llu released",
+	    (unsigned long long)h->id);
+	a.time = now;
+	a.event = "released";
+	a.queue_id = h->queue_id;
+	a.sender = h->sender;
+	a.rcpts = h->rcpts;
+	a.advisory = h->advisory;
+	a.revision = h->advisory[0] ? revision : 0;
+	a.decision = "released";
+	a.reason = why;
+	if ((rc = store_blob_del(t, STORE_BLOB_HOLD, h->id, err)) < 0 ||
+	    (rc = store_hold_put(t, h, err)) < 0)
+		return rc;
+	return store_audit_append(t, &a, err);
+}
+
+/*
+ * release_one - one hold: the final copy to the list first (see
+ * final_copy), then in one transaction one entry per recipient and the
+ * hold marked released, audited
+ */
+static int
+release_one(const struct config *cfg, uint64_t id, struct em_err *err)
+{
+	struct store_txn *t;
+	struct store_hold h, h0 = { 0 };
+	struct buf plain;
+	time_t now = time(NULL);
+	int revision = 0;
+	int rc;
+
+	buf_init(&plain);
+	if ((rc = unsealed_hold(id, &h0, &plain, err)) < 0) {
+		buf_free(&plain);
+		return rc;
 	}
+	final_copy(cfg, &h0, &plain, &revision);
+	if ((rc = store_begin(state_store(), true, &t, err)) < 0) {
+		buf_free(&plain);
+		return rc;
+	}
+	rc = store_hold_get(t, id, &h);
+	if (rc < 0 && rc != EM_ENOTFOUND) {
+		store_abort(t);
+		buf_free(&plain);
+		return em_fail(err, rc, "hold %llu cannot be read: %s",
+		    (unsigned long long)id, em_strerror(rc));
+	}
+	if (rc == EM_ENOTFOUND || h.state != STORE_HOLD_HELD) {
+		store_abort(t);
+		buf_free(&plain);
+		return EM_OK;	/* dropped or released meanwhile */
+	}
+	if ((rc = queue_releases(t, cfg, &h, &plain, revision, now, err)) < 0 ||
+	    (rc = mark_released(t, &h, revision, now, err)) < 0)
+		store_abort(t);
+	else
+		rc = store_commit(t, err);
+	buf_free(&plain);
 	if (rc == EM_OK)
 		log_msg(LOG_INFO, h.queue_id, "hold %llu about %s revision %d "
 		    "released to %s", (unsigned long long)h.id,
@@ -320,6 +357,8 @@ rel_pick(struct rel_work *w, int slot)
 
 struct releaser_arg { struct rel_work *w; int slot; };
 
+/* releaser - one releasing thread: take holds until none is left */
+
 static void *
 releaser(void *arg)
 {
@@ -374,6 +413,8 @@ release_due(const struct config *cfg, const struct scan *s)
 struct remind_ctx { struct store_txn *t; const struct config *cfg;
     const char *id; struct buf *body; unsigned n; };
 
+/* remind_hold - one held posting of the advisory, named in the reminder */
+
 static int
 remind_hold(const struct store_hold *h, void *ctx)
 {
@@ -400,6 +441,8 @@ remind_hold(const struct store_hold *h, void *ctx)
 	return 0;
 }
 
+/* remind_waiting - one copy still waiting for a key, named in the reminder */
+
 static int
 remind_waiting(const struct store_outbox *ob, void *ctx)
 {
@@ -412,6 +455,28 @@ remind_waiting(const struct store_outbox *ob, void *ctx)
 	return 0;
 }
 
+/* remind_body - what the reminder lists: the holds, the waiting copies */
+
+static int
+remind_body(struct store_txn *t, const struct config *cfg,
+    const struct store_advisory *a, struct buf *body, struct em_err *err)
+{
+	struct remind_ctx r = { t, cfg, a->id, body, 0 };
+	char ts[EM_TIME_BUFSZ];
+	int rc;
+
+	buf_appendf(body, "%s becomes public at %s.\n\nThis is the last moment "
+	    "to move the date (embargoctl embargo %s --until WHEN)\nor to fix a "
+	    "held posting.\n\nHeld postings that will go out then:\n", a->id,
+	    em_time_format(a->embargo, ts), a->id);
+	if ((rc = store_hold_each(t, remind_hold, &r, err)) < 0)
+		return rc;
+	if (r.n == 0)
+		buf_appends(body, "  (none)\n");
+	buf_appends(body, "\nMembers still waiting for a key:\n");
+	return store_ob_each(t, remind_waiting, &r, err);
+}
+
 /* remind - one advisory's reminder to the team, audited, once per date */
 
 static void
@@ -422,33 +487,22 @@ remind(const struct config *cfg, const char *id)
 	struct store_txn *t;
 	struct em_err err;
 	struct buf body;
-	struct remind_ctx r;
-	struct notice_spec n;
+	struct notice_spec n = { 0 };
 	char subject[160], ts[EM_TIME_BUFSZ];
+	int rc;
 
-	if (store_begin(state_store(), true, &t, &err) < 0)
+	if (store_begin(state_store(), true, &t, &err) < 0) {
+		log_msg(LOG_ERR, NULL, "no reminder of %s: %s", id, err.msg);
 		return;
+	}
 	if (store_adv_get(t, id, &a) != EM_OK || cfg->team_addresses.n == 0) {
+		/* Gone meanwhile (embargoctl), or nobody to remind. */
 		store_abort(t);
 		return;
 	}
 	buf_init(&body);
-	buf_appendf(&body, "%s becomes public at %s.\n\nThis is the last moment "
-	    "to move the date (embargoctl embargo %s --until WHEN)\nor to fix a "
-	    "held posting.\n\nHeld postings that will go out then:\n", id,
-	    em_time_format(a.embargo, ts), id);
-	r.t = t;
-	r.cfg = cfg;
-	r.id = id;
-	r.body = &body;
-	r.n = 0;
-	(void)store_hold_each(t, remind_hold, &r);
-	if (r.n == 0)
-		buf_appends(&body, "  (none)\n");
-	buf_appends(&body, "\nMembers still waiting for a key:\n");
-	(void)store_ob_each(t, remind_waiting, &r);
 	(void)snprintf(subject, sizeof(subject), "Reminder: %s goes public at %s",
-	    id, ts);
+	    id, em_time_format(a.embargo, ts));
 	a.reminded_for = a.embargo;
 	au.time = time(NULL);
 	au.event = "reminder";
@@ -461,15 +515,19 @@ remind(const struct config *cfg, const char *id)
 	n.advisory = id;
 	n.revision = a.revision;
 	n.subject = subject;
-	n.body = body.data;
 	n.now = time(NULL);
-	if (notice_queue(t, cfg, &n, &err) == EM_OK &&
-	    store_adv_put(t, &a, &err) == EM_OK &&
-	    store_audit_append(t, &au, &err) == EM_OK &&
-	    store_commit(t, &err) == EM_OK)
-		log_msg(LOG_INFO, NULL, "reminder for %s sent to the team", id);
-	else
+	rc = remind_body(t, cfg, &a, &body, &err);
+	n.body = body.data;
+	if (rc < 0 || notice_queue(t, cfg, &n, &err) < 0 ||
+	    store_adv_put(t, &a, &err) < 0 ||
+	    store_audit_append(t, &au, &err) < 0) {
 		store_abort(t);
+		log_msg(LOG_ERR, NULL, "no reminder of %s: %s", id, err.msg);
+	} else if (store_commit(t, &err) < 0) {	/* t is gone either way */
+		log_msg(LOG_ERR, NULL, "no reminder of %s: %s", id, err.msg);
+	} else {
+		log_msg(LOG_INFO, NULL, "reminder for %s sent to the team", id);
+	}
 	buf_free(&body);
 }
 
@@ -556,11 +614,15 @@ release_thread(void *arg)
 		s.now = time(NULL);
 		clock_watch(s.now, last, woke_for);
 		last = s.now;
-		if (store_begin(state_store(), false, &s.t, &err) == EM_OK) {
-			(void)store_hold_each(s.t, scan_hold, &s);
-			(void)store_adv_each(s.t, scan_adv, &s);
+		/* A store that cannot be read is logged; the next scan is
+		 * at most MAX_SLEEP away. */
+		if (store_begin(state_store(), false, &s.t, &err) < 0 ||
+		    store_hold_each(s.t, scan_hold, &s, &err) < 0 ||
+		    store_adv_each(s.t, scan_adv, &s, &err) < 0)
+			log_msg(LOG_ERR, NULL, "release timer: the holds cannot be "
+			    "read: %s", err.msg);
+		if (s.t != NULL)
 			store_abort(s.t);
-		}
 		release_due(cfg, &s);
 		for (size_t i = 0; i < s.n_remind; i++)
 			remind(cfg, s.remind[i]);

@@ -8,6 +8,7 @@
  */
 
 /* System library. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,69 @@ set(struct policy_decision *d, enum policy_verdict v, const char *rcode,
 	(void)snprintf(d->rcode, sizeof(d->rcode), "%s", rcode);
 	(void)snprintf(d->xcode, sizeof(d->xcode), "%s", xcode);
 	(void)snprintf(d->event, sizeof(d->event), "%s", event);
+}
+
+static void refuse(struct policy_decision *d, const char *what,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * refuse - every refusal of the rules: 550 5.7.1, the reply to the sender
+ * from fmt, and the audit reason: the reply, after "what: " when what is
+ * not NULL
+ */
+static void
+refuse(struct policy_decision *d, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	char *reply;
+
+	set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
+	va_start(ap, fmt);
+	reply = xvasprintf(fmt, ap);
+	va_end(ap);
+	(void)snprintf(d->reply, sizeof(d->reply), "%s", reply);
+	free(reply);
+	(void)snprintf(d->reason, sizeof(d->reason), "%s%s%s", what ? what : "",
+	    what ? ": " : "", d->reply);
+}
+
+/*
+ * policy_unreadable - a message that could not be read (rc from
+ * policy_read() or keys_read_crypt(), why its reason): over a ceiling,
+ * 554 5.6.0 (it never fits); a part that can never be decrypted, 550
+ * 5.7.1; anything else is ours and passes (a key or agent we cannot use
+ * now): tempfail, 451 4.3.0.  The milter and dry-run both answer so.
+ */
+void
+policy_unreadable(int rc, const char *why, struct policy_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (rc == EM_ELIMIT || rc == EM_ETOOBIG || rc == EM_EINTEGRITY) {
+		set(d, POLICY_REJECT, rc == EM_EINTEGRITY ? "550" : "554",
+		    rc == EM_EINTEGRITY ? "5.7.1" : "5.6.0", "rejected");
+		(void)snprintf(d->reply, sizeof(d->reply), "%s%s",
+		    rc == EM_ELIMIT ? "message structure too complex to check: " :
+		    "", why);
+	} else {
+		set(d, POLICY_TEMPFAIL, "451", "4.3.0", "tempfail");
+		(void)snprintf(d->reply, sizeof(d->reply), "%s", why);
+	}
+	(void)snprintf(d->reason, sizeof(d->reason), "%s", d->reply);
+}
+
+/*
+ * policy_oversize - a message, or its header block, larger than its
+ * ceiling: 552 5.3.4 (RFC 3463: too big for the system), for good
+ */
+void
+policy_oversize(bool header, size_t limit, struct policy_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	set(d, POLICY_REJECT, "552", "5.3.4", "rejected");
+	(void)snprintf(d->reply, sizeof(d->reply), header ?
+	    "message header larger than max_header_size (%zu bytes)" :
+	    "message larger than max_message_size (%zu bytes)", limit);
+	(void)snprintf(d->reason, sizeof(d->reason), "%s", d->reply);
 }
 
 /* policy_verdict_name - for logs and dry-run */
@@ -121,14 +185,11 @@ reply_embargo(struct policy_decision *d, const char *id, time_t when,
 {
 	char t[EM_TIME_BUFSZ];
 
-	set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
-	(void)snprintf(d->reply, sizeof(d->reply),
-	    "%s is under embargo until %s; not sent to %s",
+	refuse(d, "leak", "%s is under embargo until %s; not sent to %s",
 	    id[0] ? id : "this message", em_time_format(when, t), who);
-	(void)snprintf(d->reason, sizeof(d->reason), "leak: %s", d->reply);
 }
 
-/* embargoed_id - an advisory the view says is under embargo */
+/* embargoed - an advisory the view says is under embargo */
 
 static const struct policy_advisory *
 embargoed(const struct policy_view *view, const char *id, time_t now)
@@ -177,27 +238,22 @@ list_post_date(const struct config *cfg, const struct facts *f,
 		d->embargo = f->marker.when;
 		if (f->marker.when - now <= cfg->max_embargo)
 			return true;
-		set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
-		(void)snprintf(d->reply, sizeof(d->reply), "%s: embargo "
-		    "date %s is more than max_embargo (%ld days) ahead; "
-		    "choose an earlier date, or set it on purpose with "
-		    "embargoctl embargo %s --until", f->advisory_id,
+		refuse(d, NULL, "%s: embargo date %s is more than max_embargo "
+		    "(%ld days) ahead; choose an earlier date, or set it on "
+		    "purpose with embargoctl embargo %s --until", f->advisory_id,
 		    em_time_format(f->marker.when, t),
 		    cfg->max_embargo / 86400, f->advisory_id);
-		(void)snprintf(d->reason, sizeof(d->reason), "%s", d->reply);
 		return false;
 	}
 	if (reg == NULL)
 		return true;		/* a public advisory */
 	if (f->marker.kind == POLICY_MARKER_VALID) {
 		/* A date in the past: a mistyped year must not publish. */
-		set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
-		(void)snprintf(d->reply, sizeof(d->reply), "%s is under embargo "
-		    "until %s, and this post's embargo date %s has passed; to "
-		    "lift the embargo early run: embargoctl embargo %s --now",
-		    f->advisory_id, em_time_format(reg->embargo, t),
+		refuse(d, NULL, "%s is under embargo until %s, and this post's "
+		    "embargo date %s has passed; to lift the embargo early run: "
+		    "embargoctl embargo %s --now", f->advisory_id,
+		    em_time_format(reg->embargo, t),
 		    em_time_format(f->marker.when, t2), f->advisory_id);
-		(void)snprintf(d->reason, sizeof(d->reason), "%s", d->reply);
 		return false;
 	}
 	/* No marker: an embargoed revision, its date kept. */
@@ -217,35 +273,29 @@ rule_list_post(const struct config *cfg, const struct facts *f,
 	char who[256], t[EM_TIME_BUFSZ];
 
 	if (!d->is_team) {
-		set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
+		const char *what = "list post not from the team";
+
 		if (f->unreadable > 0)
-			(void)snprintf(d->reply, sizeof(d->reply), "posts to %s "
-			    "must be encrypted to the list key %s or sent in "
-			    "clear; this one is encrypted to a key the list "
-			    "does not hold", cfg->list_address, cfg->list_key);
+			refuse(d, what, "posts to %s must be encrypted to the "
+			    "list key %s or sent in clear; this one is encrypted "
+			    "to a key the list does not hold", cfg->list_address,
+			    cfg->list_key);
 		else if (cfg->require_signed)
-			(void)snprintf(d->reply, sizeof(d->reply), "posts to %s "
-			    "must carry a valid OpenPGP signature by a team key; "
-			    "%s", cfg->list_address, f->n_crypt > 0 ?
-			    "no valid team signature was found" :
+			refuse(d, what, "posts to %s must carry a valid OpenPGP "
+			    "signature by a team key; %s", cfg->list_address,
+			    f->n_crypt > 0 ? "no valid team signature was found" :
 			    "this one is not signed: sign it (PGP/MIME) with "
 			    "your team key");
 		else
-			(void)snprintf(d->reply, sizeof(d->reply), "only the "
-			    "team (%s) may post to %s", cfg->team_addresses.n ?
-			    cfg->team_addresses.v[0] : "team.addresses",
-			    cfg->list_address);
-		(void)snprintf(d->reason, sizeof(d->reason), "list post not "
-		    "from the team: %s", d->reply);
+			refuse(d, what, "only the team (%s) may post to %s",
+			    cfg->team_addresses.n ? cfg->team_addresses.v[0] :
+			    "team.addresses", cfg->list_address);
 		return;
 	}
 	if (f->advisory_id[0] == '\0') {
-		set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
-		(void)snprintf(d->reply, sizeof(d->reply), "a post to %s must "
-		    "name its advisory id (e.g. XSA-123 or CVE-YYYY-NNNN) in "
-		    "the Subject or text", cfg->list_address);
-		(void)snprintf(d->reason, sizeof(d->reason), "list post "
-		    "without an advisory id");
+		refuse(d, "list post without an advisory id", "a post to %s "
+		    "must name its advisory id (e.g. XSA-123 or CVE-YYYY-NNNN) "
+		    "in the Subject or text", cfg->list_address);
 		return;
 	}
 	(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s",
@@ -253,13 +303,10 @@ rule_list_post(const struct config *cfg, const struct facts *f,
 	if (!list_post_date(cfg, f, view, now, d))
 		return;
 	if (d->embargoed && outsiders(cfg, env, who, sizeof(who)) > 0) {
-		set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
-		(void)snprintf(d->reply, sizeof(d->reply), "%s is under "
-		    "embargo until %s; not sent to %s: an embargoed "
-		    "advisory goes to the list and team only; remove "
-		    "those recipients", f->advisory_id,
+		refuse(d, NULL, "%s is under embargo until %s; not sent to %s: "
+		    "an embargoed advisory goes to the list and team only; "
+		    "remove those recipients", f->advisory_id,
 		    em_time_format(d->embargo, t), who);
-		(void)snprintf(d->reason, sizeof(d->reason), "%s", d->reply);
 		return;
 	}
 	set(d, POLICY_FANOUT, "250", "2.0.0", "received");
@@ -351,13 +398,10 @@ policy_decide(const struct config *cfg, const struct facts *f,
 	if (f->bad_marker.kind == POLICY_MARKER_BAD &&
 	    (d->is_team || sender_is_team_address(cfg, env) ||
 	    has_role(cfg, env, CONF_ROLE_LIST))) {
-		set(d, POLICY_REJECT, "550", "5.7.1", "rejected");
-		(void)snprintf(d->reply, sizeof(d->reply), "cannot read the "
-		    "embargo date in \"%s\"; write it as YYYY-MM-DD HH:MM UTC, "
+		refuse(d, "unreadable embargo marker", "cannot read the embargo "
+		    "date in \"%s\"; write it as YYYY-MM-DD HH:MM UTC, "
 		    "YYYY-MM-DDTHH:MMZ or with a numeric offset",
 		    f->bad_marker.line);
-		(void)snprintf(d->reason, sizeof(d->reason), "unreadable "
-		    "embargo marker");
 		return;
 	}
 	/* Rule 1: a post to the list, no public list among the recipients. */

@@ -94,7 +94,7 @@ text_add(struct facts *f, const char *p, size_t n)
 		buf_append(&f->text, "\n", 1);
 }
 
-/* armor_block - find an armored block "-----BEGIN what-----" .. END line */
+/* armor_scan - find an armored block "-----BEGIN what-----" .. END line */
 
 static void
 armor_scan(struct facts *f, const char *text, size_t len)
@@ -347,7 +347,7 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 }
 
 /*
- * quick_text - the body of a message with a simple header block, as the
+ * quick_body - the body of a message with a simple header block, as the
  * full read would have its text: identity transfer encoding, text/plain
  * in US-ASCII or valid UTF-8, no NUL, no OpenPGP armor.  NULL otherwise.
  */

@@ -225,5 +225,10 @@ void	policy_decide(const struct config *cfg, const struct facts *f,
 	    const struct policy_envelope *env, const struct policy_view *view,
 	    time_t now, struct policy_decision *d);
 const char *policy_verdict_name(enum policy_verdict v);
+/* The decision on a message that could not be read: rc and its reason
+ * from policy_read() or keys_read_crypt(). */
+void	policy_unreadable(int rc, const char *why, struct policy_decision *d);
+/* The decision on a message (or its header) larger than its ceiling. */
+void	policy_oversize(bool header, size_t limit, struct policy_decision *d);
 
 #endif

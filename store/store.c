@@ -24,6 +24,11 @@
 #include "../util/emtime.h"
 #include "../util/sha256.h"
 
+/* The layout versions this build writes and reads (the version field). */
+#define ADV_VERSION	1
+#define OB_VERSION	2
+#define HOLD_VERSION	1
+
 struct store {
 	MDB_env *env;
 	MDB_dbi	adv, outbox, blob, audit, meta, hold, print, pending, pub, seen;
@@ -189,6 +194,27 @@ store_begin(struct store *s, bool write, struct store_txn **out,
 	return EM_OK;
 }
 
+/*
+ * store_begin_nested - a write transaction inside the write transaction
+ * parent: its commit folds it into parent, its abort undoes it alone
+ */
+int
+store_begin_nested(struct store_txn *parent, struct store_txn **out,
+    struct em_err *err)
+{
+	struct store_txn *t = xcalloc(1, sizeof(*t));
+	int rc;
+
+	t->s = parent->s;
+	if ((rc = mdb_txn_begin(parent->s->env, parent->txn, 0, &t->txn)) != 0) {
+		free(t);
+		*out = NULL;
+		return fail(err, rc, "begin (nested)");
+	}
+	*out = t;
+	return EM_OK;
+}
+
 /* store_commit - make it durable (the MTA is answered after this) */
 
 int
@@ -223,18 +249,25 @@ put(struct store_txn *t, MDB_dbi dbi, const void *k, size_t kn, const void *v,
 	return rc == 0 ? EM_OK : fail(err, rc, "put");
 }
 
-/* get_fixed - one fixed-size record, copied out */
-
+/*
+ * get_fixed - one fixed-size record, copied out: EM_ENOTFOUND, or
+ * EM_ESTORE when it cannot be read or its size or layout version (its
+ * first four bytes, when version is not 0) is not this build's
+ */
 static int
 get_fixed(struct store_txn *t, MDB_dbi dbi, const void *k, size_t kn,
-    void *out, size_t n)
+    void *out, size_t n, uint32_t version)
 {
 	MDB_val key = { kn, (void *)k }, val;
 	int rc = mdb_get(t->txn, dbi, &key, &val);
+	uint32_t have;
 
 	if (rc == MDB_NOTFOUND)
 		return EM_ENOTFOUND;
 	if (rc != 0 || val.mv_size != n)
+		return EM_ESTORE;
+	memcpy(&have, val.mv_data, sizeof(have));
+	if (version != 0 && have != version)
 		return EM_ESTORE;
 	memcpy(out, val.mv_data, n);
 	return EM_OK;
@@ -251,6 +284,8 @@ be64(uint64_t v, unsigned char out[8])
 	}
 }
 
+/* from_be64 - a big-endian key back to its number */
+
 static uint64_t
 from_be64(const unsigned char *p)
 {
@@ -261,24 +296,65 @@ from_be64(const unsigned char *p)
 	return v;
 }
 
-/* each - call cb for every value of a database, in key order */
-
+/*
+ * each - call cb for every value of a database, in key order.  cb returns
+ * 0 to go on, > 0 to stop (not an error), < 0 an error (its reason in
+ * err), which each() returns; so does a cursor that fails.
+ */
 static int
-each(struct store_txn *t, MDB_dbi dbi,
-    int (*cb)(const MDB_val *, const MDB_val *, void *), void *ctx)
+each(struct store_txn *t, MDB_dbi dbi, const char *db,
+    int (*cb)(const MDB_val *, const MDB_val *, void *, struct em_err *),
+    void *ctx, struct em_err *err)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
-	int rc;
+	int rc, crc = 0;
 
-	if (mdb_cursor_open(t->txn, dbi, &c) != 0)
-		return EM_ESTORE;
+	if ((rc = mdb_cursor_open(t->txn, dbi, &c)) != 0)
+		return fail(err, rc, db);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-		if (cb(&k, &v, ctx) != 0)
+		if ((crc = cb(&k, &v, ctx, err)) != 0)
 			break;
 	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK : EM_ESTORE;
+	if (crc < 0)
+		return crc;
+	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK : fail(err, rc, db);
+}
+
+/*
+ * record - a fixed-layout record copied out of v, or EM_ESTORE naming the
+ * database when its size or layout version is not the one this build
+ * writes (the state was written by another version of the daemon)
+ */
+static int
+record(const MDB_val *v, void *out, size_t n, uint32_t version, const char *db,
+    struct em_err *err)
+{
+	uint32_t have = 0;
+
+	if (v->mv_size >= sizeof(have))
+		memcpy(&have, v->mv_data, sizeof(have));
+	if (v->mv_size != n || have != version)
+		return em_fail(err, EM_ESTORE, "state store: a record in "
+		    "database '%s' has %zu bytes and layout version %u, where "
+		    "this build reads %zu bytes of version %u: the state in "
+		    "state_dir was written by another version of embargo-milter; "
+		    "run that version, or restore state_dir from its backup",
+		    db, v->mv_size, (unsigned)have, n, (unsigned)version);
+	memcpy(out, v->mv_data, n);
+	return EM_OK;
+}
+
+/* passed - a reader's own failure, named if it did not name it */
+
+static int
+passed(int rc, const char *db, struct em_err *err)
+{
+	if (rc < 0 && err->msg[0] == '\0')
+		(void)em_fail(err, rc, "reading database '%s' stopped: %s", db,
+		    em_strerror(rc));
+	return rc;
 }
 
 /* store_adv_get - one advisory by id */
@@ -286,7 +362,8 @@ each(struct store_txn *t, MDB_dbi dbi,
 int
 store_adv_get(struct store_txn *t, const char *id, struct store_advisory *out)
 {
-	return get_fixed(t, t->s->adv, id, strlen(id), out, sizeof(*out));
+	return get_fixed(t, t->s->adv, id, strlen(id), out, sizeof(*out),
+	    ADV_VERSION);
 }
 
 /* store_adv_put - register or update an advisory */
@@ -297,34 +374,37 @@ store_adv_put(struct store_txn *t, const struct store_advisory *a,
 {
 	struct store_advisory copy = *a;
 
-	copy.version = 1;
+	copy.version = ADV_VERSION;
 	return put(t, t->s->adv, a->id, strlen(a->id), &copy, sizeof(copy), err);
 }
 
 struct adv_each { int (*cb)(const struct store_advisory *, void *); void *ctx; };
 
+/* adv_each_cb - each() for advisories: the record checked, then cb */
+
 static int
-adv_each_cb(const MDB_val *k, const MDB_val *v, void *ctx)
+adv_each_cb(const MDB_val *k, const MDB_val *v, void *ctx, struct em_err *err)
 {
 	struct adv_each *e = ctx;
 	struct store_advisory a;
+	int rc;
 
 	(void)k;
-	if (v->mv_size != sizeof(a))
-		return 0;
-	memcpy(&a, v->mv_data, sizeof(a));
-	return e->cb(&a, e->ctx);
+	if ((rc = record(v, &a, sizeof(a), ADV_VERSION, "adv", err)) < 0)
+		return rc;
+	return passed(e->cb(&a, e->ctx), "adv", err);
 }
 
 /* store_adv_each - every advisory, by id */
 
 int
 store_adv_each(struct store_txn *t,
-    int (*cb)(const struct store_advisory *, void *), void *ctx)
+    int (*cb)(const struct store_advisory *, void *), void *ctx,
+    struct em_err *err)
 {
 	struct adv_each e = { cb, ctx };
 
-	return each(t, t->s->adv, adv_each_cb, &e);
+	return each(t, t->s->adv, "adv", adv_each_cb, &e, err);
 }
 
 static const struct store_ob_kind_info ob_kinds[] = {
@@ -354,7 +434,7 @@ store_next_id(struct store_txn *t, uint64_t *id, struct em_err *err)
 	unsigned char k[] = "next_id", v[8];
 	uint64_t n = 1;
 
-	if (get_fixed(t, t->s->meta, k, sizeof(k) - 1, v, 8) == EM_OK)
+	if (get_fixed(t, t->s->meta, k, sizeof(k) - 1, v, 8, 0) == EM_OK)
 		n = from_be64(v);
 	*id = n;
 	be64(n + 1, v);
@@ -371,7 +451,7 @@ store_ob_put(struct store_txn *t, struct store_outbox *ob, struct em_err *err)
 
 	if (ob->id == 0 && (rc = store_next_id(t, &ob->id, err)) < 0)
 		return rc;
-	ob->version = 2;
+	ob->version = OB_VERSION;
 	be64(ob->id, k);
 	if ((rc = put(t, t->s->outbox, k, 8, ob, sizeof(*ob), err)) < 0)
 		return rc;
@@ -395,59 +475,73 @@ store_ob_get(struct store_txn *t, uint64_t id, struct store_outbox *out)
 	unsigned char k[8];
 
 	be64(id, k);
-	return get_fixed(t, t->s->outbox, k, 8, out, sizeof(*out));
+	return get_fixed(t, t->s->outbox, k, 8, out, sizeof(*out), OB_VERSION);
 }
 
 struct ob_each { int (*cb)(const struct store_outbox *, void *); void *ctx; };
 
+/* ob_each_cb - each() for outbox entries: the record checked, then cb */
+
 static int
-ob_each_cb(const MDB_val *k, const MDB_val *v, void *ctx)
+ob_each_cb(const MDB_val *k, const MDB_val *v, void *ctx, struct em_err *err)
 {
 	struct ob_each *e = ctx;
 	struct store_outbox ob;
+	int rc;
 
 	(void)k;
-	if (v->mv_size != sizeof(ob))
-		return 0;
-	memcpy(&ob, v->mv_data, sizeof(ob));
-	return e->cb(&ob, e->ctx);
+	if ((rc = record(v, &ob, sizeof(ob), OB_VERSION, "outbox", err)) < 0)
+		return rc;
+	return passed(e->cb(&ob, e->ctx), "outbox", err);
 }
 
 /* store_ob_each - every outbox entry, oldest first */
 
 int
 store_ob_each(struct store_txn *t,
-    int (*cb)(const struct store_outbox *, void *), void *ctx)
+    int (*cb)(const struct store_outbox *, void *), void *ctx,
+    struct em_err *err)
 {
 	struct ob_each e = { cb, ctx };
 
-	return each(t, t->s->outbox, ob_each_cb, &e);
+	return each(t, t->s->outbox, "outbox", ob_each_cb, &e, err);
 }
 
 struct pending_each { struct store_txn *t;
     int (*cb)(const struct store_outbox *, void *); void *ctx; };
 
+/* pending_cb - each() for the pending index: its outbox entry, then cb */
+
 static int
-pending_cb(const MDB_val *k, const MDB_val *v, void *ctx)
+pending_cb(const MDB_val *k, const MDB_val *v, void *ctx, struct em_err *err)
 {
 	struct pending_each *e = ctx;
 	struct store_outbox ob;
+	uint64_t id;
+	int rc;
 
 	(void)v;
-	if (k->mv_size != 8 || store_ob_get(e->t, from_be64(k->mv_data), &ob) < 0)
-		return 0;
-	return e->cb(&ob, e->ctx);
+	if (k->mv_size != 8)
+		return em_fail(err, EM_ESTORE, "state store: a key of %zu bytes "
+		    "in database 'pending', where ids have 8", k->mv_size);
+	id = from_be64(k->mv_data);
+	if ((rc = store_ob_get(e->t, id, &ob)) < 0)
+		return em_fail(err, rc, "state store: pending entry %llu has no "
+		    "readable outbox record: %s", (unsigned long long)id,
+		    em_strerror(rc));
+	return passed(e->cb(&ob, e->ctx), "pending", err);
 }
 
 /* store_ob_each_pending - the queued and built entries only, oldest first */
 
 int
 store_ob_each_pending(struct store_txn *t,
-    int (*cb)(const struct store_outbox *, void *), void *ctx)
+    int (*cb)(const struct store_outbox *, void *), void *ctx,
+    struct em_err *err)
 {
 	struct pending_each e = { t, cb, ctx };
 
-	return each(t, t->s->pending, pending_cb, &e);
+	return each(t, t->s->pending, "pending", pending_cb, &e, err);
 }
 
 /* blob_key - namespace byte and big-endian id */
@@ -539,7 +633,7 @@ store_hold_put(struct store_txn *t, struct store_hold *h, struct em_err *err)
 
 	if (h->id == 0 && (rc = store_next_id(t, &h->id, err)) < 0)
 		return rc;
-	h->version = 1;
+	h->version = HOLD_VERSION;
 	be64(h->id, k);
 	return put(t, t->s->hold, k, 8, h, sizeof(*h), err);
 }
@@ -552,33 +646,52 @@ store_hold_get(struct store_txn *t, uint64_t id, struct store_hold *out)
 	unsigned char k[8];
 
 	be64(id, k);
-	return get_fixed(t, t->s->hold, k, 8, out, sizeof(*out));
+	return get_fixed(t, t->s->hold, k, 8, out, sizeof(*out), HOLD_VERSION);
 }
 
 struct hold_each { int (*cb)(const struct store_hold *, void *); void *ctx; };
 
+/* hold_each_cb - each() for holds: the record checked, then cb */
+
 static int
-hold_each_cb(const MDB_val *k, const MDB_val *v, void *ctx)
+hold_each_cb(const MDB_val *k, const MDB_val *v, void *ctx, struct em_err *err)
 {
 	struct hold_each *e = ctx;
 	struct store_hold h;
+	int rc;
 
 	(void)k;
-	if (v->mv_size != sizeof(h))
-		return 0;
-	memcpy(&h, v->mv_data, sizeof(h));
-	return e->cb(&h, e->ctx);
+	if ((rc = record(v, &h, sizeof(h), HOLD_VERSION, "hold", err)) < 0)
+		return rc;
+	return passed(e->cb(&h, e->ctx), "hold", err);
+}
+
+/*
+ * store_hold_due - when a hold goes out: now if a release was asked for,
+ * else its advisory's date as the registry has it now (a public advisory:
+ * now), else the date of its own marker
+ */
+time_t
+store_hold_due(struct store_txn *t, const struct store_hold *h, time_t now)
+{
+	struct store_advisory a;
+
+	if (h->release_now)
+		return now;
+	if (h->advisory[0] && store_adv_get(t, h->advisory, &a) == EM_OK)
+		return a.state == STORE_ADV_EMBARGOED ? a.embargo : now;
+	return h->embargo;
 }
 
 /* store_hold_each - every hold, in the order they were held */
 
 int
 store_hold_each(struct store_txn *t, int (*cb)(const struct store_hold *, void *),
-    void *ctx)
+    void *ctx, struct em_err *err)
 {
 	struct hold_each e = { cb, ctx };
 
-	return each(t, t->s->hold, hold_each_cb, &e);
+	return each(t, t->s->hold, "hold", hold_each_cb, &e, err);
 }
 
 /* store_print_add - file a fingerprint under an advisory */
@@ -758,6 +871,27 @@ store_public_drop(struct store_txn *t, const char *source, size_t *n,
 	return rc == 0 ? EM_OK : fail(err, rc, "public");
 }
 
+/*
+ * A record is one JSON line that ends with ,"hash":"<64 hex>"} where the
+ * hash covers the line up to that field, closed with "}".  These two give
+ * the hash and the length of what it covers; a line too short for that
+ * ending is no record (AUDIT_TAIL bytes of ending, and "{}" at least).
+ */
+#define AUDIT_TAIL	(sizeof(",\"hash\":\"\"}") - 1 + 64)
+#define AUDIT_HASH_AT(n)	((n) - 2 - 64)	/* the hex, before "} */
+
+/* audit_hash_of - the hash a record line carries; false if it is too short */
+
+static bool
+audit_hash_of(const char *json, size_t n, char hash[SHA256_HEX])
+{
+	if (n < AUDIT_TAIL + 2)
+		return false;
+	memcpy(hash, json + AUDIT_HASH_AT(n), 64);
+	hash[64] = '\0';
+	return true;
+}
+
 /* audit_last - the last record's seq and hash ("" and 0 when empty) */
 
 static int
@@ -772,12 +906,12 @@ audit_last(struct store_txn *t, uint64_t *seq, char hash[SHA256_HEX])
 	if (mdb_cursor_open(t->txn, t->s->audit, &c) != 0)
 		return EM_ESTORE;
 	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-	if (rc == 0 && k.mv_size == 8 && v.mv_size > 75) {
+	/* A last record that is no record must not restart the chain. */
+	if (rc == 0 && (k.mv_size != 8 ||
+	    !audit_hash_of(v.mv_data, v.mv_size, hash)))
+		rc = MDB_CORRUPTED;
+	else if (rc == 0)
 		*seq = from_be64(k.mv_data);
-		/* The line ends with ,"hash":"<64 hex>"} */
-		memcpy(hash, (const char *)v.mv_data + v.mv_size - 66, 64);
-		hash[64] = '\0';
-	}
 	mdb_cursor_close(c);
 	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK : EM_ESTORE;
 }
@@ -802,10 +936,8 @@ store_audit_hash_at(struct store_txn *t, uint64_t seq, char hash[65])
 	be64(seq, k);
 	if ((rc = mdb_get(t->txn, t->s->audit, &key, &v)) == MDB_NOTFOUND)
 		return EM_ENOTFOUND;
-	if (rc != 0 || v.mv_size < 80)
+	if (rc != 0 || !audit_hash_of(v.mv_data, v.mv_size, hash))
 		return EM_ESTORE;
-	memcpy(hash, (const char *)v.mv_data + v.mv_size - 66, 64);
-	hash[64] = '\0';
 	return EM_OK;
 }
 
@@ -876,24 +1008,31 @@ store_audit_append(struct store_txn *t, struct store_audit *a,
 
 struct audit_each { int (*cb)(uint64_t, const char *, size_t, void *); void *ctx; };
 
+/* audit_each_cb - each() for the audit chain: seq and line, then cb */
+
 static int
-audit_each_cb(const MDB_val *k, const MDB_val *v, void *ctx)
+audit_each_cb(const MDB_val *k, const MDB_val *v, void *ctx, struct em_err *err)
 {
 	struct audit_each *e = ctx;
 
-	return e->cb(k->mv_size == 8 ? from_be64(k->mv_data) : 0, v->mv_data,
-	    v->mv_size, e->ctx);
+	if (k->mv_size != 8)
+		return em_fail(err, EM_ESTORE, "state store: a key of %zu bytes "
+		    "in database 'audit', where sequence numbers have 8",
+		    k->mv_size);
+	return passed(e->cb(from_be64(k->mv_data), v->mv_data, v->mv_size,
+	    e->ctx), "audit", err);
 }
 
 /* store_audit_each - every record, oldest first */
 
 int
 store_audit_each(struct store_txn *t,
-    int (*cb)(uint64_t, const char *, size_t, void *), void *ctx)
+    int (*cb)(uint64_t, const char *, size_t, void *), void *ctx,
+    struct em_err *err)
 {
 	struct audit_each e = { cb, ctx };
 
-	return each(t, t->s->audit, audit_each_cb, &e);
+	return each(t, t->s->audit, "audit", audit_each_cb, &e, err);
 }
 
 struct verify { char prev[SHA256_HEX]; uint64_t expect, bad, count; };
@@ -909,13 +1048,11 @@ verify_cb(uint64_t seq, const char *json, size_t n, void *ctx)
 	bool ok;
 
 	v->count++;
-	if (n < 80 || seq != v->expect) {
+	if (seq != v->expect || !audit_hash_of(json, n, got)) {
 		v->bad = v->expect;
 		return 1;
 	}
-	memcpy(got, json + n - 66, 64);
-	got[64] = '\0';
-	bn = n - 75;
+	bn = n - AUDIT_TAIL;
 	body = xmalloc(bn + 2);
 	memcpy(body, json, bn);
 	body[bn] = '}';
@@ -942,7 +1079,9 @@ store_audit_verify(struct store_txn *t, uint64_t *bad, uint64_t *count)
 {
 	struct verify v = { "", 1, 0, 0 };
 
-	if (store_audit_each(t, verify_cb, &v) < 0)
+	struct em_err err;
+
+	if (store_audit_each(t, verify_cb, &v, &err) < 0)
 		return EM_ESTORE;
 	*bad = v.bad;
 	*count = v.count;

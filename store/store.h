@@ -13,7 +13,11 @@
  *
  * How it fails: EM_ESTORE for any LMDB error (MDB_MAP_FULL included),
  * with mdb_strerror()'s text in *err and, for a full map or a full or
- * read-only disk, what to do; EM_ENOTFOUND for a missing key.
+ * read-only disk, what to do; EM_ENOTFOUND for a missing key.  A record
+ * whose size or layout version is not this build's is EM_ESTORE too,
+ * never skipped.  The store_*_each() readers call cb for each record in
+ * key order: cb returns 0 to go on, > 0 to stop early (not an error), or
+ * < 0, an error that the reader returns; any failure's reason is in *err.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -141,6 +145,10 @@ void	store_close(struct store *s);
 
 int	store_begin(struct store *s, bool write, struct store_txn **out,
 	    struct em_err *err);
+/* A write transaction inside parent (a write one): committing it folds
+ * it into parent, aborting it undoes its own changes alone. */
+int	store_begin_nested(struct store_txn *parent, struct store_txn **out,
+	    struct em_err *err);
 int	store_commit(struct store_txn *t, struct em_err *err);
 void	store_abort(struct store_txn *t);
 
@@ -149,16 +157,19 @@ int	store_adv_get(struct store_txn *t, const char *id,
 int	store_adv_put(struct store_txn *t, const struct store_advisory *a,
 	    struct em_err *err);
 int	store_adv_each(struct store_txn *t,
-	    int (*cb)(const struct store_advisory *, void *), void *ctx);
+	    int (*cb)(const struct store_advisory *, void *), void *ctx,
+	    struct em_err *err);
 
 int	store_ob_put(struct store_txn *t, struct store_outbox *ob,
 	    struct em_err *err);
 int	store_ob_get(struct store_txn *t, uint64_t id, struct store_outbox *out);
 int	store_ob_each(struct store_txn *t,
-	    int (*cb)(const struct store_outbox *, void *), void *ctx);
+	    int (*cb)(const struct store_outbox *, void *), void *ctx,
+	    struct em_err *err);
 /* Only the entries still queued or built: what delivery has to do. */
 int	store_ob_each_pending(struct store_txn *t,
-	    int (*cb)(const struct store_outbox *, void *), void *ctx);
+	    int (*cb)(const struct store_outbox *, void *), void *ctx,
+	    struct em_err *err);
 /* A new id for an outbox entry or a blob. */
 int	store_next_id(struct store_txn *t, uint64_t *id, struct em_err *err);
 
@@ -181,8 +192,12 @@ int	store_meta_put(struct store_txn *t, const char *key, const void *p,
 int	store_hold_put(struct store_txn *t, struct store_hold *h,
 	    struct em_err *err);
 int	store_hold_get(struct store_txn *t, uint64_t id, struct store_hold *out);
+/* When h goes out, seen at now (the daemon and embargoctl agree). */
+time_t	store_hold_due(struct store_txn *t, const struct store_hold *h,
+	    time_t now);
 int	store_hold_each(struct store_txn *t,
-	    int (*cb)(const struct store_hold *, void *), void *ctx);
+	    int (*cb)(const struct store_hold *, void *), void *ctx,
+	    struct em_err *err);
 
 /*
  * Text fingerprints: 8-byte keyed hashes of an advisory's word shingles.
@@ -223,7 +238,8 @@ int	store_audit_append(struct store_txn *t, struct store_audit *a,
 	    struct em_err *err);
 /* Each record as its stored JSON line, oldest first. */
 int	store_audit_each(struct store_txn *t,
-	    int (*cb)(uint64_t seq, const char *json, size_t n, void *), void *ctx);
+	    int (*cb)(uint64_t seq, const char *json, size_t n, void *), void *ctx,
+	    struct em_err *err);
 /* The chain's head: the last record's seq and hash (0 and "" when empty). */
 int	store_audit_head(struct store_txn *t, uint64_t *seq, char hash[65]);
 /* The hash recorded in record seq: EM_OK, or EM_ENOTFOUND. */

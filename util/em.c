@@ -160,6 +160,25 @@ buf_init(struct buf *b)
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;
+	b->max = 0;
+	b->over = false;
+}
+
+/* buf_init_max - an empty buffer that refuses to grow past max bytes */
+
+void
+buf_init_max(struct buf *b, size_t max)
+{
+	buf_init(b);
+	b->max = max;
+}
+
+/* buf_over - was an append refused at the buffer's ceiling? */
+
+bool
+buf_over(const struct buf *b)
+{
+	return b->over;
 }
 
 /* buf_free - release a buffer's memory */
@@ -167,8 +186,11 @@ buf_init(struct buf *b)
 void
 buf_free(struct buf *b)
 {
+	size_t max = b->max;
+
 	free(b->data);
 	buf_init(b);
+	b->max = max;
 }
 
 /* buf_reset - empty a buffer, keeping its memory */
@@ -186,6 +208,14 @@ buf_reset(struct buf *b)
 void
 buf_append(struct buf *b, const void *p, size_t n)
 {
+	size_t max = b->max ? b->max : BUF_MAX;
+
+	if (n > max - b->len) {
+		if (b->max == 0)
+			abort();	/* a bug: no input may reach BUF_MAX */
+		b->over = true;
+		return;
+	}
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 
@@ -380,6 +410,8 @@ em_write_all(int fd, const void *p, size_t n)
 	}
 	return 0;
 }
+
+/* em_read_all - read exactly n bytes, or -1 (EOF or an error) */
 
 int
 em_read_all(int fd, void *p, size_t n)

@@ -52,14 +52,27 @@ char   *xstrndup(const char *s, size_t n);
 char   *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char   *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
-/* A growable byte buffer; always NUL-terminated after the data. */
+/*
+ * A growable byte buffer; always NUL-terminated after the data.  Every
+ * buffer has a ceiling.  buf_init() gives BUF_MAX, which no input can
+ * reach (each is bounded before by its owner: max_message_size,
+ * max_decrypted_size, at most 1 GiB each, the helper wire's 1 GiB): an
+ * append past it is a bug and aborts, as an allocation that fails does.
+ * buf_init_max() gives the owner's own ceiling: an append past it is
+ * refused whole, the buffer keeps what it had, and buf_over() says so.
+ */
+#define BUF_MAX		((size_t)4 << 30)
 struct buf {
 	char   *data;
 	size_t	len;
 	size_t	cap;
+	size_t	max;		/* 0: BUF_MAX */
+	bool	over;		/* an append was refused at max */
 };
 
 void	buf_init(struct buf *b);
+void	buf_init_max(struct buf *b, size_t max);
+bool	buf_over(const struct buf *b);
 void	buf_free(struct buf *b);
 void	buf_reset(struct buf *b);
 void	buf_append(struct buf *b, const void *p, size_t n);

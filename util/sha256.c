@@ -22,6 +22,8 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_ok;
 
+/* init - libgcrypt, once per process */
+
 static void
 init(void)
 {
@@ -47,6 +49,8 @@ crypto_lib_init(void)
 	return 0;
 }
 
+/* hex - a SHA-256 digest as 64 lowercase hex digits */
+
 static void
 hex(const unsigned char *d, char out[SHA256_HEX])
 {
@@ -71,7 +75,7 @@ sha256_hex(const void *p, size_t n, char out[SHA256_HEX])
 	hex(d, out);
 }
 
-/* hmac - a keyed handle, opened anew (rare callers) */
+/* hmac_open - a keyed handle, opened anew (rare callers) */
 
 static gcry_md_hd_t
 hmac_open(const void *key, size_t keylen)
@@ -112,6 +116,8 @@ struct keyed {
 static pthread_key_t keyed_key;
 static pthread_once_t keyed_once = PTHREAD_ONCE_INIT;
 
+/* keyed_free - a thread's keyed HMAC handle, at thread exit */
+
 static void
 keyed_free(void *p)
 {
@@ -121,6 +127,8 @@ keyed_free(void *p)
 	free(k);
 }
 
+/* keyed_init - the thread key of those handles, once */
+
 static void
 keyed_init(void)
 {
@@ -128,6 +136,10 @@ keyed_init(void)
 		abort();
 }
 
+/*
+ * hmac_sha256_8 - the first 8 bytes of HMAC-SHA-256(key, p), with a handle
+ * kept per thread
+ */
 void
 hmac_sha256_8(const void *key, size_t keylen, const void *p, size_t n,
     unsigned char out[8])

@@ -150,6 +150,24 @@ send dev@vendor.example friend@outsider.example
 check "a forward of XSA-811 lifted with --now passes, its banner's date aside (rc $SWAKS_RC, dry-run $DRY): $(reply)" \
     test "$SWAKS_RC$DRY" = 00
 
+# 7. A state store that embargoctl cannot read whole is an error (exit 2,
+#    the store's own words), never an empty answer: a copy of the state
+#    with one record written by some other program.
+mkdir -p "$W/state-copy"
+mdb_copy "$W/state" "$W/state-copy"
+cp "$W/state/print.key" "$W/state-copy/"
+sed "s|^state_dir .*|state_dir = \"$W/state-copy\"|" "$W/milter.conf" > "$W/copy.conf"
+chmod 0640 "$W/copy.conf"
+printf 'ZZZ-1\nabc\n' | mdb_load -s adv -T "$W/state-copy"
+"$CTL_BIN" -c "$W/copy.conf" advisories > "$W/adv.out" 2> "$W/adv.err"
+rc=$?
+check "embargoctl advisories over a record of another layout exits 2 (rc $rc)" test "$rc" = 2
+check "... saying which database and what to do: $(head -c 160 "$W/adv.err")" \
+    grep -q "database 'adv' has 3 bytes.*another version of embargo-milter" "$W/adv.err"
+"$CTL_BIN" -c "$W/copy.conf" upcoming > /dev/null 2> "$W/up.err"
+rc=$?
+check "embargoctl upcoming too (rc $rc)" test "$rc" = 2
+
 check "audit chain verifies" ctl audit verify
 check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
 e2e_finish

@@ -118,10 +118,10 @@ t_outbox_ids_and_order(void **state)
 	t = begin(false);
 	assert_int_equal(store_ob_get(t, b.id, &c), EM_OK);
 	assert_string_equal(c.rcpt, "security@b.example");
-	assert_int_equal(store_ob_each(t, count_cb, &n), EM_OK);
+	assert_int_equal(store_ob_each(t, count_cb, &n, &err), EM_OK);
 	assert_int_equal(n, 2);
 	n = 0;
-	assert_int_equal(store_ob_each_pending(t, count_cb, &n), EM_OK);
+	assert_int_equal(store_ob_each_pending(t, count_cb, &n, &err), EM_OK);
 	assert_int_equal(n, 2);
 	store_abort(t);
 	/* A sent entry leaves the pending index, and stays in the outbox. */
@@ -131,10 +131,10 @@ t_outbox_ids_and_order(void **state)
 	commit(t);
 	t = begin(false);
 	n = 0;
-	assert_int_equal(store_ob_each_pending(t, count_cb, &n), EM_OK);
+	assert_int_equal(store_ob_each_pending(t, count_cb, &n, &err), EM_OK);
 	assert_int_equal(n, 1);
 	n = 0;
-	assert_int_equal(store_ob_each(t, count_cb, &n), EM_OK);
+	assert_int_equal(store_ob_each(t, count_cb, &n, &err), EM_OK);
 	assert_int_equal(n, 2);
 	store_abort(t);
 }
@@ -315,6 +315,68 @@ t_public_drop_all(void **state)
 	assert_int_equal(left[1], 1000);
 }
 
+static int
+stop_at_first(const struct store_advisory *a, void *ctx)
+{
+	(void)a;
+	(*(unsigned *)ctx)++;
+	return 1;		/* stop: not an error */
+}
+
+static int
+count_adv(const struct store_advisory *a, void *ctx)
+{
+	(void)a;
+	(*(unsigned *)ctx)++;
+	return 0;
+}
+
+/* A record of another layout is an error naming its database, never
+ * skipped; a reader that stops early is no error. */
+static void
+t_wrong_record_is_an_error(void **state)
+{
+	struct store_advisory a = { 0 };
+	struct store_txn *t = begin(true);
+	struct em_err err;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { 4, "ZZZ1" }, v = { 3, "abc" };
+	unsigned n = 0;
+
+	(void)state;
+	(void)snprintf(a.id, sizeof(a.id), "XSA-1");
+	assert_int_equal(store_adv_put(t, &a, &err), EM_OK);
+	(void)snprintf(a.id, sizeof(a.id), "XSA-2");
+	assert_int_equal(store_adv_put(t, &a, &err), EM_OK);
+	commit(t);
+	t = begin(false);
+	assert_int_equal(store_adv_each(t, stop_at_first, &n, &err), EM_OK);
+	assert_int_equal(n, 1);
+	store_abort(t);
+	/* Another program writes a record of 3 bytes after them. */
+	store_close(st);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, (size_t)1 << 30), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "adv", 0, &dbi), 0);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	assert_int_equal(store_open(dir, (size_t)1 << 30, &st, &err), EM_OK);
+	t = begin(false);
+	n = 0;
+	em_err_clear(&err);
+	assert_int_equal(store_adv_each(t, count_adv, &n, &err), EM_ESTORE);
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(err.msg, "database 'adv' has 3 bytes"));
+	assert_int_equal(store_adv_get(t, "ZZZ1", &a), EM_ESTORE);
+	store_abort(t);
+}
+
 int
 main(void)
 {
@@ -327,6 +389,7 @@ main(void)
 		cmocka_unit_test(t_audit_chain_and_tamper),
 		cmocka_unit_test(t_print_key_stable),
 		cmocka_unit_test(t_public_drop_all),
+		cmocka_unit_test(t_wrong_record_is_an_error),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, setup, teardown);
