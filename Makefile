@@ -15,7 +15,7 @@ UNITDIR	?= /lib/systemd/system
 
 CC	?= cc
 # embargoctl links what it uses: no libmilter; json-glib for --json.
-CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libgcrypt
+CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libgcrypt libarchive
 PKGS	= milter json-glib-1.0 $(CORE_PKGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -pthread
@@ -31,7 +31,7 @@ SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 UTIL_SRC   = util/em.c util/emtime.c util/sha256.c util/priv.c util/log.c
 CONF_SRC   = conf/conf.c conf/schema.c conf/validate.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
-	     policy/notice.c policy/prints.c
+	     policy/notice.c policy/prints.c policy/archive.c
 KEYS_SRC   = keys/keys.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
 	     keys/pkesk.c
 STORE_SRC  = store/store.c store/view.c
@@ -86,7 +86,7 @@ ROOM_store  = $(ROOM_policy) $(STORE_SRC)
 ROOM_outbox = $(CORE_SRC) $(OUTBOX_SRC)
 LIBS_util   = libgcrypt glib-2.0
 LIBS_conf   = $(LIBS_util) libconfuse
-LIBS_policy = $(LIBS_conf) gmime-3.0 libxml-2.0
+LIBS_policy = $(LIBS_conf) gmime-3.0 libxml-2.0 libarchive
 LIBS_keys   = $(LIBS_policy) gpgme
 LIBS_store  = $(LIBS_policy) lmdb
 LIBS_outbox = $(LIBS_keys) lmdb

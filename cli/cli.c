@@ -156,6 +156,24 @@ cli_close(struct config *cfg, struct store *s)
 }
 
 /*
+ * cli_finish - the end of a write transaction: committed when rc is
+ * EM_OK, else aborted; a failure (rc's, or the commit's) printed from err
+ */
+int
+cli_finish(struct store_txn *t, int rc, struct em_err *err)
+{
+	if (rc < 0)
+		store_abort(t);
+	else
+		rc = store_commit(t, err);	/* t is gone either way */
+	if (rc < 0) {
+		fprintf(stderr, "embargoctl: %s\n", err->msg);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/*
  * cli_read_all - a whole file (or stdin) into b, at most max bytes:
  * EM_EIO (it cannot be read) or EM_ETOOBIG (larger), the reason in err
  */

@@ -77,6 +77,9 @@ int	cmd_member_vet(const struct opts *o, int argc, char **argv);
 int	cmd_public(const struct opts *o, int argc, char **argv);
 int	cmd_trace(const struct opts *o, const char *file);
 int	cmd_advisory_report(const struct opts *o, const char *id);
+/* End a write transaction: commit if rc is EM_OK, else abort; EXIT_OK,
+ * or EXIT_USAGE with the failure printed. */
+int	cli_finish(struct store_txn *t, int rc, struct em_err *err);
 /* A whole file (NULL or "-": standard input) of at most max bytes:
  * EM_EIO when it cannot be read, EM_ETOOBIG when larger. */
 int	cli_read_all(const char *path, size_t max, struct buf *b,

@@ -29,6 +29,9 @@ cmd_check(const struct opts *o)
 	struct config *cfg = cli_load_report(o, &rep, true);
 	int rc = cfg ? EXIT_OK : EXIT_USAGE;
 
+	if (cfg != NULL)
+		store_check_public(cfg, &rep);
+
 	if (o->json) {
 		struct cli_json *j = cj_new();
 
@@ -60,11 +63,43 @@ cmd_check(const struct opts *o)
 	return rc;
 }
 
-/* decide_with_view - policy_decide() on the registry, as the milter does */
+/* What --explain found of one line of the message's text. */
+struct expl_line {
+	size_t	line;
+	enum store_run_kind kind;
+	char	advisory[POLICY_ID_MAX];
+};
+struct explain {
+	struct expl_line *v;
+	size_t	n;
+};
+
+/* explain_cb - store_view_explain() work: one entry per line, its first */
 
 static void
+explain_cb(size_t line, enum store_run_kind kind, const char *advisory,
+    void *ctx)
+{
+	struct explain *e = ctx;
+
+	if (e->n > 0 && e->v[e->n - 1].line == line)
+		return;
+	e->v = xrealloc(e->v, (e->n + 1) * sizeof(*e->v));
+	e->v[e->n].line = line;
+	e->v[e->n].kind = kind;
+	(void)snprintf(e->v[e->n].advisory, sizeof(e->v[e->n].advisory), "%s",
+	    advisory);
+	e->n++;
+}
+
+/*
+ * decide_with_view - policy_decide() on the registry, as the milter does;
+ * with e, also what the leak guard made of each line of the text
+ */
+static void
 decide_with_view(const struct config *cfg, const struct facts *f,
-    const struct policy_envelope *env, struct policy_decision *d)
+    const struct policy_envelope *env, struct policy_decision *d,
+    struct explain *e)
 {
 	struct store *s = cli_store(cfg);
 	unsigned char key[32];
@@ -84,8 +119,77 @@ decide_with_view(const struct config *cfg, const struct facts *f,
 		return;
 	}
 	policy_decide(cfg, f, env, &pv, v.now, d);
+	if (e != NULL && f->text.len > 0)
+		(void)store_view_explain(&v, f->text.data, f->text.len,
+		    explain_cb, e);
 	store_view_close(&v);
 	store_close(s);
+}
+
+/* text_line - line k of text (0-based), its length in *n */
+
+static const char *
+text_line(const struct buf *text, size_t k, size_t *n)
+{
+	const char *p = text->data ? text->data : "", *end = p + text->len;
+
+	for (; k > 0 && p < end; k--) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		p = nl ? nl + 1 : end;
+	}
+	{
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		*n = (size_t)((nl ? nl : end) - p);
+	}
+	return p;
+}
+
+/*
+ * print_explain - each line of the message a word run of which the leak
+ * guard knows: the advisory its run is filed under (and so counts), or
+ * what cleared it (public text, two advisories).  Only the message's own
+ * lines are shown, never an advisory's other text.
+ */
+static void
+print_explain(const struct opts *o, const struct facts *f,
+    const struct explain *e)
+{
+	static const char *const why[] = { "counts for", "public: in two or "
+	    "more advisories, first", "public text" };
+	struct cli_json *j = o->json ? cj_new() : NULL;
+
+	if (j != NULL)
+		cj_array(j, "explain");
+	else
+		printf("explain:  %zu line(s) of the message share word runs "
+		    "with advisories or public text\n", e->n);
+	for (size_t i = 0; i < e->n; i++) {
+		size_t n;
+		const char *p = text_line(&f->text, e->v[i].line, &n);
+		char *line = xstrndup(p, n > 200 ? 200 : n);
+
+		if (j != NULL) {
+			cj_item(j);
+			cj_int(j, "line", (long long)e->v[i].line + 1);
+			cj_str(j, "cleared", e->v[i].kind == STORE_RUN_SECRET ?
+			    NULL : e->v[i].kind == STORE_RUN_SHARED ?
+			    "two-advisories" : "public-text");
+			cj_str(j, "advisory", e->v[i].advisory);
+			cj_str(j, "text", line);
+			cj_item_end(j);
+		} else {
+			printf("  line %zu, %s %s: %s\n", e->v[i].line + 1,
+			    why[e->v[i].kind], e->v[i].advisory[0] ?
+			    e->v[i].advisory : "-", line);
+		}
+		free(line);
+	}
+	if (j != NULL) {
+		cj_array_end(j);
+		cj_print(j);
+	}
 }
 
 /* dry_run_exit - the exit status of a verdict */
@@ -141,9 +245,12 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
+		{ "explain", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conf_report rep = { 0 };
+	struct explain ex = { NULL, 0 };
+	bool explain = false;
 	struct strv rcpts = { 0 };
 	const char *from = NULL, *file = NULL;
 	struct policy_decision d;
@@ -162,6 +269,8 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 			from = optarg;
 		else if (ch == 't')
 			strv_push(&rcpts, optarg);
+		else if (ch == 'e')
+			explain = true;
 		else
 			return EXIT_USAGE;
 	}
@@ -206,9 +315,12 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 		env.rcpts = (const char *const *)rcpts.v;
 		env.n_rcpts = rcpts.n;
 		policy_classify(cfg, &f);
-		decide_with_view(cfg, &f, &env, &d);
+		decide_with_view(cfg, &f, &env, &d, explain ? &ex : NULL);
 	}
 	print_decision(o, &d);
+	if (explain)
+		print_explain(o, &f, &ex);
+	free(ex.v);
 	rc = dry_run_exit(d.verdict);
 	facts_free(&f);
 out:

@@ -46,10 +46,9 @@ wake_daemon(const struct config *cfg)
 
 static int
 audit_change(struct store_txn *t, const char *event, const char *id,
-    time_t embargo, const char *reason)
+    time_t embargo, const char *reason, struct em_err *err)
 {
 	struct store_audit a = { 0 };
-	struct em_err err;
 
 	a.time = time(NULL);
 	a.event = event;
@@ -58,7 +57,7 @@ audit_change(struct store_txn *t, const char *event, const char *id,
 	a.embargo = embargo;
 	a.decision = event;
 	a.reason = reason;
-	return store_audit_append(t, &a, &err);
+	return store_audit_append(t, &a, err);
 }
 
 /* set_embargo - the registry change and its audit, one transaction */
@@ -74,10 +73,20 @@ set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
 	char was[EM_TIME_BUFSZ], now_s[EM_TIME_BUFSZ], why[300];
 	bool known;
 	time_t now = time(NULL);
+	int rc;
 
-	if (store_begin(s, true, &t, &err) < 0)
+	if (store_begin(s, true, &t, &err) < 0) {
+		cli_fail(o, "embargo %s: %s", id, err.msg);
 		return EXIT_USAGE;
-	known = store_adv_get(t, id, &a) == EM_OK;
+	}
+	rc = store_adv_get(t, id, &a);
+	if (rc < 0 && rc != EM_ENOTFOUND) {
+		store_abort(t);
+		cli_fail(o, "embargo %s: the registry entry cannot be read: %s", id,
+		    em_strerror(rc));
+		return EXIT_USAGE;
+	}
+	known = rc == EM_OK;
 	if (!known) {
 		memset(&a, 0, sizeof(a));
 		(void)snprintf(a.id, sizeof(a.id), "%s", id);
@@ -94,17 +103,11 @@ set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
 	a.updated = now;
 	(void)snprintf(a.embargo_set_by, sizeof(a.embargo_set_by), "embargoctl "
 	    "by %s", cli_operator());
-	if (store_adv_put(t, &a, &err) < 0 ||
-	    audit_change(t, known ? "embargo-changed" : "embargo-set", id, when,
-	    why) < 0) {
-		store_abort(t);
-		fprintf(stderr, "embargoctl: %s\n", err.msg);
+	if ((rc = store_adv_put(t, &a, &err)) == EM_OK)
+		rc = audit_change(t, known ? "embargo-changed" : "embargo-set", id,
+		    when, why, &err);
+	if (cli_finish(t, rc, &err) != EXIT_OK)
 		return EXIT_USAGE;
-	}
-	if (store_commit(t, &err) < 0) {
-		fprintf(stderr, "embargoctl: %s\n", err.msg);
-		return EXIT_USAGE;
-	}
 	cli_say(o, "%s: %s", id, why);
 	wake_daemon(cfg);
 	return EXIT_OK;
@@ -254,9 +257,12 @@ held_change(const struct opts *o, const struct config *cfg, struct store *s,
 	struct store_hold h;
 	struct em_err err;
 	char reason[300];
+	int rc;
 
-	if (store_begin(s, true, &t, &err) < 0)
+	if (store_begin(s, true, &t, &err) < 0) {
+		cli_fail(o, "held %llu: %s", (unsigned long long)id, err.msg);
 		return EXIT_USAGE;
+	}
 	if (store_hold_get(t, id, &h) != EM_OK || h.state != STORE_HOLD_HELD) {
 		store_abort(t);
 		cli_fail(o, "no hold %llu is held", (unsigned long long)id);
@@ -265,24 +271,25 @@ held_change(const struct opts *o, const struct config *cfg, struct store *s,
 	if (why != NULL) {
 		h.state = STORE_HOLD_DROPPED;
 		(void)snprintf(h.why, sizeof(h.why), "%s", why);
-		(void)store_blob_del(t, STORE_BLOB_HOLD, id, &err);
+		/* Its sealed posting goes with it (gone already is no error). */
+		if ((rc = store_blob_del(t, STORE_BLOB_HOLD, id, &err)) < 0 &&
+		    rc != EM_ENOTFOUND) {
+			store_abort(t);
+			cli_fail(o, "held %llu: %s", (unsigned long long)id,
+			    err.msg);
+			return EXIT_USAGE;
+		}
 	} else {
 		h.release_now = true;
 	}
 	(void)snprintf(reason, sizeof(reason), "hold %llu %s by %s%s%s",
 	    (unsigned long long)id, why ? "dropped" : "released now",
 	    cli_operator(), why ? ": " : "", why ? why : "");
-	if (store_hold_put(t, &h, &err) < 0 ||
-	    audit_change(t, why ? "dropped" : "release-requested", h.advisory, 0,
-	    reason) < 0) {
-		store_abort(t);
-		fprintf(stderr, "embargoctl: %s\n", err.msg);
+	if ((rc = store_hold_put(t, &h, &err)) == EM_OK)
+		rc = audit_change(t, why ? "dropped" : "release-requested",
+		    h.advisory, 0, reason, &err);
+	if (cli_finish(t, rc, &err) != EXIT_OK)
 		return EXIT_USAGE;
-	}
-	if (store_commit(t, &err) < 0) {
-		fprintf(stderr, "embargoctl: %s\n", err.msg);
-		return EXIT_USAGE;
-	}
 	cli_say(o, "%s", reason);
 	wake_daemon(cfg);
 	return EXIT_OK;

@@ -4,15 +4,18 @@
  * Public text (SPEC 4): past advisories and other text already public,
  * loaded by the administrator, whose word runs never count towards
  * "quotes an advisory under embargo".  A file is one message or an mbox
- * of many; its runs are filed under the file's base name, and each change
- * is audited.  How it fails: exit 2 (usage, config, store), with why.
+ * of many, a folder a maildir (or any folder of message files); its runs
+ * are filed under its base name, and each change is audited.  How it fails: exit 2 (usage, config, store), with why.
  */
 
 /* System library. */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 /* Utility library. */
 #include <gmime/gmime.h>
@@ -57,72 +60,144 @@ base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* add_file - every message of one file, in one transaction, audited */
+/* What one "public add" has read so far. */
+struct adding {
+	struct store_txn *t;
+	const unsigned char *key;
+	struct policy_limits lim;
+	const char *name;		/* the source: the file's base name */
+	size_t	nmsg, runs, unread, next_say;
+};
+
+/* add_messages - every message of one file (one, or an mbox of many) */
 
 static int
-add_file(const struct opts *o, const struct config *cfg, struct store *s,
-    const unsigned char *key, const char *path)
+add_messages(struct adding *ad, const char *path, struct em_err *err)
 {
-	struct policy_limits lim = policy_limits_of(cfg);
-	struct store_audit a = { 0 };
-	struct store_txn *t;
-	struct em_err err;
 	struct buf data;
 	const char *msg;
-	size_t pos = 0, mlen, nmsg = 0, runs = 0, n;
-	char why[400];
-	int rc = EM_OK;
-	FILE *fp = fopen(path, "r");
+	size_t pos = 0, mlen, n;
+	int rc;
 
-	if (fp == NULL) {
-		fprintf(stderr, "embargoctl: cannot read %s\n", path);
-		return EXIT_USAGE;
-	}
 	buf_init(&data);
-	{
-		char chunk[8192];
-
-		while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-			buf_append(&data, chunk, n);
-	}
-	fclose(fp);
-	if (store_begin(s, true, &t, &err) < 0) {
-		fprintf(stderr, "embargoctl: %s\n", err.msg);
+	if ((rc = cli_read_all(path, BUF_MAX - 1, &data, err)) < 0) {
 		buf_free(&data);
-		return EXIT_USAGE;
+		return rc;
 	}
 	while (rc == EM_OK && next_message(data.data ? data.data : "", data.len,
 	    &pos, &msg, &mlen)) {
 		struct facts f;
+		struct em_err perr = { "" };
 
 		facts_init(&f);
-		if (policy_read(msg, mlen, &lim, &f, &err) == EM_OK) {
-			rc = store_public_add_text(t, key, f.text.data ?
-			    f.text.data : "", f.text.len, base_name(path), &n,
-			    &err);
-			runs += n;
-			nmsg++;
+		if (policy_read(msg, mlen, &ad->lim, &f, &perr) == EM_OK) {
+			rc = store_public_add_text(ad->t, ad->key, f.text.data ?
+			    f.text.data : "", f.text.len, ad->name, &n, err);
+			ad->runs += n;
+			ad->nmsg++;
+		} else {
+			ad->unread++;	/* counted and said, never dropped unsaid */
 		}
 		facts_free(&f);
+		if (ad->nmsg >= ad->next_say) {
+			fprintf(stderr, "embargoctl: public add %s: %zu messages, "
+			    "%zu word runs so far\n", ad->name, ad->nmsg, ad->runs);
+			ad->next_say += 1000;
+		}
 	}
+	buf_free(&data);
+	return rc;
+}
+
+/* by_name - qsort() order of file names */
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * add_dir - a maildir (its cur/ and new/) or any folder of message files,
+ * in name order
+ */
+static int
+add_dir(struct adding *ad, const char *path, struct em_err *err)
+{
+	static const char *const subs[] = { "cur", "new", "." };
+	int rc = EM_OK;
+
+	for (size_t k = 0; k < 3 && rc == EM_OK; k++) {
+		char *dir = xasprintf("%s/%s", path, subs[k]);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		struct strv names = { 0 };
+
+		while (d != NULL && (e = readdir(d)) != NULL) {
+			char *f = xasprintf("%s/%s", dir, e->d_name);
+			struct stat st;
+
+			if (e->d_name[0] != '.' && stat(f, &st) == 0 &&
+			    S_ISREG(st.st_mode))
+				strv_push(&names, f);
+			free(f);
+		}
+		if (d != NULL)
+			(void)closedir(d);
+		if (names.n > 0)
+			qsort(names.v, names.n, sizeof(*names.v), by_name);
+		for (size_t i = 0; i < names.n && rc == EM_OK; i++)
+			rc = add_messages(ad, names.v[i], err);
+		strv_free(&names);
+		free(dir);
+	}
+	return rc;
+}
+
+/*
+ * add_source - one file (a message or an mbox) or folder (a maildir), in
+ * one transaction, audited; its runs filed under its base name
+ */
+static int
+add_source(const struct opts *o, const struct config *cfg, struct store *s,
+    const unsigned char *key, const char *path)
+{
+	struct adding ad = { NULL, key, policy_limits_of(cfg), base_name(path),
+	    0, 0, 0, 1000 };
+	struct store_audit a = { 0 };
+	struct em_err err;
+	struct stat st;
+	char why[400];
+	int rc;
+
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "embargoctl: cannot read %s: %s\n", path,
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (store_begin(s, true, &ad.t, &err) < 0) {
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	em_err_clear(&err);
+	rc = S_ISDIR(st.st_mode) ? add_dir(&ad, path, &err) :
+	    add_messages(&ad, path, &err);
 	(void)snprintf(why, sizeof(why), "public text %s: %zu message(s), "
-	    "%zu word runs, added by %s", base_name(path), nmsg, runs,
-	    cli_operator());
+	    "%zu word runs, added by %s%s", ad.name, ad.nmsg, ad.runs,
+	    cli_operator(), ad.unread ? "; some could not be read as mail" : "");
 	a.time = time(NULL);
 	a.event = "public-added";
 	a.sender = cli_operator();
 	a.decision = "public-added";
 	a.reason = why;
-	if (rc < 0 || store_audit_append(t, &a, &err) < 0 ||
-	    store_commit(t, &err) < 0) {
-		if (rc < 0)
-			store_abort(t);
-		fprintf(stderr, "embargoctl: %s: %s\n", path, err.msg);
-		buf_free(&data);
+	if (rc == EM_OK)
+		rc = store_audit_append(ad.t, &a, &err);
+	if (cli_finish(ad.t, rc, &err) != EXIT_OK)
 		return EXIT_USAGE;
-	}
 	cli_say(o, "%s", why);
-	buf_free(&data);
+	if (ad.unread > 0)
+		fprintf(stderr, "embargoctl: public add %s: %zu message(s) could "
+		    "not be read as mail and were left out\n", ad.name, ad.unread);
 	return EXIT_OK;
 }
 
@@ -176,10 +251,8 @@ drop(const struct opts *o, struct store *s, const char *name)
 	a.sender = cli_operator();
 	a.decision = "public-dropped";
 	a.reason = why;
-	if (store_audit_append(t, &a, &err) < 0 || store_commit(t, &err) < 0) {
-		fprintf(stderr, "embargoctl: %s\n", err.msg);
+	if (cli_finish(t, store_audit_append(t, &a, &err), &err) != EXIT_OK)
 		return EXIT_USAGE;
-	}
 	cli_say(o, "%s", why);
 	return EXIT_OK;
 }
@@ -214,13 +287,17 @@ cmd_public(const struct opts *o, int argc, char **argv)
 			rc = EXIT_USAGE;
 		}
 		for (int i = 2; i < argc && rc == EXIT_OK; i++)
-			rc = add_file(o, cfg, s, key, argv[i]);
+			rc = add_source(o, cfg, s, key, argv[i]);
 	} else if (strcmp(argv[1], "drop") == 0) {
 		rc = drop(o, s, argv[2]);
 	} else if (store_begin(s, false, &t, &err) == EM_OK) {
 		if (!o->json)
 			printf("%-40s %8s\n", "NAME", "RUNS");
-		(void)store_public_sources(t, src_cb, &l);
+		if (store_public_sources(t, src_cb, &l) < 0) {
+			fprintf(stderr, "embargoctl: public list: the state store "
+			    "could not be read\n");
+			rc = EXIT_USAGE;
+		}
 		store_abort(t);
 	} else {
 		fprintf(stderr, "embargoctl: %s\n", err.msg);

@@ -290,15 +290,8 @@ outbox_retry(const struct opts *o, const struct config *cfg, struct store *s,
 	a.event = "outbox-retry";
 	a.decision = "retry";
 	a.reason = why;
-	if (store_audit_append(r.t, &a, &err) < 0) {
-		store_abort(r.t);
-		cli_fail(o, "outbox retry: %s", err.msg);
+	if (cli_finish(r.t, store_audit_append(r.t, &a, &err), &err) != EXIT_OK)
 		return EXIT_USAGE;
-	}
-	if (store_commit(r.t, &err) < 0) {
-		cli_fail(o, "outbox retry: %s", err.msg);
-		return EXIT_USAGE;
-	}
 	cli_say(o, "%u outbox entries are due again; the daemon sends them "
 	    "within seconds", r.n);
 	return EXIT_OK;

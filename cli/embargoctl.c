@@ -58,7 +58,7 @@ usage(FILE *fp)
 	    "                              runs never count as a leak (audited)\n"
 	    "  public list | public drop NAME\n"
 	    "                              the public text loaded, by file name\n"
-	    "  dry-run --from A --to B [--to C ...] [FILE]\n"
+	    "  dry-run --from A --to B [--to C ...] [--explain] [FILE]\n"
 	    "                              what the milter would do with this message\n"
 	    "                              (exit 0 pass, 1 reject, 3 hold, 4 fan-out)\n"
 	    "See embargoctl(8).\n");

@@ -420,6 +420,7 @@ test_config(const char *path)
 			conf_check_mode(path, &rep);
 		} else {
 			check_keys(cfg, &rep);	/* the mode too */
+			store_check_public(cfg, &rep);
 		}
 	}
 	if (cfg != NULL && rep.errors > 0) {

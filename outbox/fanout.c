@@ -205,7 +205,8 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 	    "Members:   %s\n\n"
 	    "A copy whose member key is missing, expired or revoked waits in "
 	    "the outbox;\nyou will get a separate notice naming it.  "
-	    "'embargoctl outbox' lists what\nhas not been delivered yet.\n",
+	    "'embargoctl outbox' lists what\nhas not been delivered yet.\n"
+	    "%s",
 	    cfg->list_address, d->advisory_id,
 	    f->id_note[0] ? "Id:        " : "", f->id_note,
 	    f->id_note[0] ? "\n" : "", f->revision,
@@ -215,7 +216,13 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 	    "the registered date is kept\n           (to lift the embargo "
 	    "early: embargoctl embargo ID --now)\n" : "",
 	    cfg->n_members, x->m->qid[0] ? x->m->qid : "-",
-	    names.data ? names.data : "(none)");
+	    names.data ? names.data : "(none)",
+	    store_public_any(x->t) ? "" : "\nNote: no public text is loaded. "
+	    "Until the team's published advisories are\nloaded (embargoctl "
+	    "public add FILE, an mbox or maildir of the public\nlist's "
+	    "archive), the boilerplate every advisory carries counts as this\n"
+	    "one's text, and outsiders' forwards of old advisories are "
+	    "refused.\n");
 	(void)snprintf(subject, sizeof(subject), "Receipt: %s revision %d, %zu "
 	    "copies queued", d->advisory_id, f->revision, cfg->n_members);
 	n.to = x->m->sender;

@@ -261,6 +261,39 @@ policy_revision_find(const char *text)
 	return 1;
 }
 
+/*
+ * carried_title - the title block of an advisory a message carries or
+ * quotes below its own first lines: the lines after its clearsigned
+ * armour ("> " quote marks off), when the armour is not at the start
+ */
+static void
+carried_title(const char *text, size_t len, struct buf *out)
+{
+	static const char begin[] = "-----BEGIN PGP SIGNED MESSAGE-----";
+	const char *b = memmem(text, len, begin, sizeof(begin) - 1);
+	const char *p, *end = text + len;
+	struct buf plain;
+	int lines = 0;
+
+	if (b == NULL)
+		return;
+	while (b > text && b[-1] != '\n')
+		b--;			/* the start of its line */
+	buf_init(&plain);
+	for (p = b; p < end && lines < 40; lines++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *q = p, *e = nl ? nl : end;
+
+		while (q < e && (*q == '>' || *q == ' ') && q - p < 16)
+			q++;
+		buf_append(&plain, q, (size_t)(e - q));
+		buf_append(&plain, "\n", 1);
+		p = nl ? nl + 1 : end;
+	}
+	policy_title_block(plain.data, plain.len, out);
+	buf_free(&plain);
+}
+
 /* policy_classify - fill id, markers and revision */
 
 void
@@ -274,6 +307,17 @@ policy_classify(const struct config *cfg, struct facts *f)
 	if (f->has_first_text)
 		policy_title_block(text + f->first_text,
 		    f->text.len - f->first_text, &title);
+	/*
+	 * A reply or a forward starts with its own lines: the advisory it
+	 * quotes is named by that advisory's title, before any id its
+	 * Subject mentions in passing (SPEC 4).
+	 */
+	if (!policy_advisory_find(cfg, title.data, NULL, NULL, f->advisory_id,
+	    sizeof(f->advisory_id)) && f->has_first_text)
+		carried_title(text + f->first_text, f->text.len - f->first_text,
+		    &title);
+	f->id_in_title = policy_advisory_find(cfg, title.data, NULL, NULL,
+	    f->advisory_id, sizeof(f->advisory_id));
 	(void)policy_advisory_find(cfg, title.data, f->subject, text,
 	    f->advisory_id, sizeof(f->advisory_id));
 	/*

@@ -181,12 +181,21 @@ outsiders(const struct config *cfg, const struct policy_envelope *env,
 
 static void
 reply_embargo(struct policy_decision *d, const char *id, time_t when,
-    const char *who)
+    const char *who, size_t runs)
 {
 	char t[EM_TIME_BUFSZ];
+	size_t n;
 
 	refuse(d, "leak", "%s is under embargo until %s; not sent to %s",
 	    id[0] ? id : "this message", em_time_format(when, t), who);
+	/* For the audit: how much of it the message quotes (SPEC 8). */
+	n = strlen(d->reason);
+	if (runs > 0)
+		(void)snprintf(d->reason + n, sizeof(d->reason) - n, " (%zu word "
+		    "runs of the message match its text)", runs);
+	else
+		(void)snprintf(d->reason + n, sizeof(d->reason) - n, " (its "
+		    "embargo marker)");
 }
 
 /* embargoed - an advisory the view says is under embargo */
@@ -200,6 +209,33 @@ embargoed(const struct policy_view *view, const char *id, time_t now)
 		return NULL;
 	a = view->lookup(view->ctx, id);
 	return a != NULL && a->embargo > now ? a : NULL;
+}
+
+/*
+ * quoting - the embargoed advisory whose text the message quotes, or NULL.
+ * Never for one of the team's own advisories that is public (a valid team
+ * signature, its id in its title block, not under embargo): the text it
+ * shares with an embargoed one is text of two advisories, which is public
+ * (SPEC 4), so that the team can publish one advisory while another is
+ * embargoed.  Outsiders cannot use this: it needs the team's signature.
+ */
+static const struct policy_advisory *
+quoting(const struct config *cfg, const struct facts *f,
+    const struct policy_view *view, time_t now, size_t *runs)
+{
+	const char *id;
+
+	*runs = 0;
+	if (view == NULL || view->quoted == NULL || f->text.len == 0)
+		return NULL;
+	if (f->signer[0] != '\0' && conf_is_team_key(cfg, f->signer) &&
+	    f->id_in_title && f->advisory_id[0] != '\0' &&
+	    embargoed(view, f->advisory_id, now) == NULL)
+		return NULL;
+	if ((id = view->quoted(view->ctx, f->text.data, f->text.len,
+	    runs)) == NULL)
+		return NULL;
+	return embargoed(view, id, now);
 }
 
 /*
@@ -326,14 +362,12 @@ rule_hold(const struct config *cfg, const struct facts *f,
     time_t now, struct policy_decision *d)
 {
 	const struct policy_advisory *a = embargoed(view, f->advisory_id, now);
-	const char *quoted = NULL;
+	size_t runs;
 
 	if (!d->is_team || !has_role(cfg, env, CONF_ROLE_PUBLIC))
 		return false;
-	if (a == NULL && view != NULL && view->quoted != NULL && f->text.len)
-		quoted = view->quoted(view->ctx, f->text.data, f->text.len);
-	if (a == NULL && quoted != NULL)
-		a = embargoed(view, quoted, now);
+	if (a == NULL)
+		a = quoting(cfg, f, view, now, &runs);
 	if (a != NULL) {
 		d->embargo = a->embargo;
 		(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s",
@@ -361,13 +395,14 @@ rule_leak(const struct config *cfg, const struct facts *f,
 	const char *id = NULL;
 	const struct policy_advisory *a = NULL;
 	time_t when = 0;
+	size_t runs = 0;
 
-	if (view != NULL && view->quoted != NULL && f->text.len > 0 &&
-	    (id = view->quoted(view->ctx, f->text.data, f->text.len)) != NULL &&
-	    (a = embargoed(view, id, now)) != NULL) {
+	if ((a = quoting(cfg, f, view, now, &runs)) != NULL) {
+		id = a->id;
 		when = a->embargo;
 	} else if ((when = marker_date(f, view, now)) != 0) {
 		id = f->advisory_id;
+		runs = 0;
 	} else {
 		return false;
 	}
@@ -376,7 +411,7 @@ rule_leak(const struct config *cfg, const struct facts *f,
 		return false;
 	(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s", id);
 	d->embargo = when;
-	reply_embargo(d, id, when, who);
+	reply_embargo(d, id, when, who, runs);
 	return true;
 }
 

@@ -20,11 +20,13 @@
 
 /* Application-specific. */
 #include "policy.h"
+#include "policy_int.h"
 
 struct walk {
 	const struct policy_limits *lim;
 	struct facts *f;
 	struct em_err *err;
+	struct policy_archive arc;	/* the archives attached so far */
 };
 
 /* facts_init - an empty set of facts */
@@ -145,11 +147,58 @@ is_patch(GMimePart *part)
 	    (n > 4 && strcasecmp(fn + n - 4, ".txt") == 0);
 }
 
-/* read_leaf - decode one leaf part's text into the facts */
+/*
+ * maybe_archive - a leaf that may be an archive or a compressed file: an
+ * application part (archives come as octet-stream as often as not) or
+ * one whose name says so; its bytes decide (policy_is_archive())
+ */
+static bool
+maybe_archive(GMimePart *part)
+{
+	static const char *const ext[] = { ".gz", ".tgz", ".bz2", ".tbz2",
+	    ".xz", ".txz", ".tar", ".zip" };
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+	const char *fn = g_mime_part_get_filename(part);
+	size_t n = fn ? strlen(fn) : 0;
+
+	if (ct != NULL && g_mime_content_type_is_type(ct, "application", "*") &&
+	    !g_mime_content_type_is_type(ct, "application", "pgp-encrypted") &&
+	    !g_mime_content_type_is_type(ct, "application", "pgp-signature") &&
+	    !g_mime_content_type_is_type(ct, "application", "pgp-keys"))
+		return true;
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+		if (n > strlen(ext[i]) &&
+		    strcasecmp(fn + n - strlen(ext[i]), ext[i]) == 0)
+			return true;
+	return false;
+}
+
+/* part_decoded - a leaf part's content, transfer encoding undone */
+
+static GMimeStream *
+part_decoded(GMimePart *part)
+{
+	GMimeStream *s = g_mime_stream_mem_new();
+
+	(void)g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(part),
+	    s);
+	return s;
+}
+
+/* archive_text - policy_archive_read() work: a text member, read */
 
 static void
-read_leaf(GMimePart *part, struct facts *f)
+archive_text(void *ctx, const char *p, size_t n)
 {
+	text_add(ctx, p, n);
+}
+
+/* read_leaf - decode one leaf part's text into the facts */
+
+static int
+read_leaf(GMimePart *part, struct walk *w)
+{
+	struct facts *f = w->f;
 	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
 
 	if (GMIME_IS_TEXT_PART(part)) {
@@ -157,7 +206,7 @@ read_leaf(GMimePart *part, struct facts *f)
 		size_t n_crypt = f->n_crypt;
 
 		if (t == NULL)
-			return;
+			return EM_OK;
 		armor_scan(f, t, strlen(t));
 		/*
 		 * Where the first text part starts: its first lines are the
@@ -180,16 +229,26 @@ read_leaf(GMimePart *part, struct facts *f)
 			text_add(f, t, strlen(t));
 		}
 		g_free(t);
-	} else if (is_patch(part) && g_mime_part_get_content(part) != NULL) {
-		GMimeStream *s = g_mime_stream_mem_new();
-		GByteArray *ba;
+	} else if (g_mime_part_get_content(part) != NULL &&
+	    (is_patch(part) || maybe_archive(part))) {
+		GMimeStream *s = part_decoded(part);
+		GByteArray *ba = g_mime_stream_mem_get_byte_array(
+		    GMIME_STREAM_MEM(s));
+		int rc = EM_OK;
 
-		(void)g_mime_data_wrapper_write_to_stream(
-		    g_mime_part_get_content(part), s);
-		ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
-		text_add(f, (const char *)ba->data, ba->len);
+		if (policy_is_archive((const char *)ba->data, ba->len)) {
+			w->arc.lim = w->lim;
+			w->arc.text = archive_text;
+			w->arc.ctx = f;
+			rc = policy_archive_read((const char *)ba->data, ba->len,
+			    1, &w->arc, w->err);
+		} else if (is_patch(part)) {
+			text_add(f, (const char *)ba->data, ba->len);
+		}
 		g_object_unref(s);
+		return rc;
 	}
+	return EM_OK;
 }
 
 static int walk(GMimeObject *obj, size_t depth, struct walk *w);
@@ -268,7 +327,7 @@ walk(GMimeObject *obj, size_t depth, struct walk *w)
 		return walk(g_mime_message_get_mime_part(m), depth + 1, w);
 	}
 	if (GMIME_IS_PART(obj))
-		read_leaf(GMIME_PART(obj), f);
+		return read_leaf(GMIME_PART(obj), w);
 	return EM_OK;
 }
 
@@ -306,7 +365,7 @@ int
 policy_read(const char *msg, size_t len, const struct policy_limits *lim,
     struct facts *f, struct em_err *err)
 {
-	struct walk w = { lim, f, err };
+	struct walk w = { lim, f, err, { 0 } };
 	GMimeParser *p;
 	GMimeMessage *m;
 	GMimeObject *body;
@@ -478,7 +537,7 @@ int
 policy_read_more(const char *entity, size_t len, const struct policy_limits *lim,
     bool payload, struct facts *f, struct em_err *err)
 {
-	struct walk w = { lim, f, err };
+	struct walk w = { lim, f, err, { 0 } };
 	GMimeParser *p;
 	GMimeObject *o;
 	const char *subj;

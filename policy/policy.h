@@ -75,6 +75,8 @@ struct facts {
 
 	/* Filled by policy_classify(). */
 	char	advisory_id[POLICY_ID_MAX];	/* "" when none */
+	bool	id_in_title;		/* found in a title block, the
+					   message's own or the one it quotes */
 	char	id_note[256];		/* "" unless title block and Subject
 					   name different ids: which won */
 	struct policy_marker marker;	/* first valid marker, else NONE */
@@ -156,9 +158,21 @@ struct policy_prints {
 
 void	policy_prints(const char *text, size_t len, const void *key,
 	    size_t keylen, struct policy_prints *out);
+/* Each word run of text in order, with the line (0-based, of text) its
+ * first word is on: for "embargoctl dry-run --explain". */
+struct policy_run {
+	unsigned char h[8];
+	size_t	line;
+};
+void	policy_runs(const char *text, size_t len, const void *key,
+	    size_t keylen, struct policy_run **out, size_t *n);
 void	policy_prints_free(struct policy_prints *p);
-/* The secret part of an advisory's text: of a patch, the added lines. */
+/* The secret part of an advisory's text: of a patch, the added lines
+ * that are new (not moved or re-indented context or removed lines). */
 void	policy_secret_text(const char *text, size_t len, struct buf *out);
+/* What the patches in text show of the public tree: their context and
+ * removed lines.  A word run found there is never secret. */
+void	policy_patch_public(const char *text, size_t len, struct buf *out);
 
 /* What the milter must do. */
 enum policy_verdict {
@@ -185,8 +199,9 @@ struct policy_advisory {
 struct policy_view {
 	const struct policy_advisory *(*lookup)(void *ctx, const char *id);
 	/* Id of an embargoed advisory at least 3 of whose lines the text
-	 * quotes, or NULL. */
-	const char *(*quoted)(void *ctx, const char *text, size_t len);
+	 * quotes, or NULL; *runs: how many of the text's word runs match it. */
+	const char *(*quoted)(void *ctx, const char *text, size_t len,
+	    size_t *runs);
 	void   *ctx;
 };
 

@@ -108,16 +108,57 @@ norm_line(const char *p, size_t n, struct buf *out)
 }
 
 /*
+ * armour - what an OpenPGP armour line is to the leak guard: its BEGIN
+ * and END lines, the armour headers after a BEGIN (Hash:, Version:,
+ * Comment:), and a signature's body are nobody's text (SPEC 4): every
+ * clearsigned advisory carries the same ones.  Quote marks are skipped.
+ */
+enum armour_state { ARM_TEXT, ARM_HEADERS, ARM_SIG };
+
+static bool
+armour_line(const char *p, size_t n, enum armour_state *st)
+{
+	static const char dash[] = "-----";
+	const char *colon, *space;
+
+	while (n > 0 && (*p == '>' || *p == ' ' || *p == '\t'))
+		p++, n--;
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+		n--;
+	if (n > 15 && memcmp(p, dash, 5) == 0 && memcmp(p + n - 5, dash, 5) == 0 &&
+	    (memcmp(p + 5, "BEGIN PGP ", 10) == 0 ||
+	    (n > 13 && memcmp(p + 5, "END PGP ", 8) == 0))) {
+		*st = memcmp(p + 5, "BEGIN PGP SIGNATURE", 19) == 0 ? ARM_SIG :
+		    p[5] == 'B' ? ARM_HEADERS : ARM_TEXT;
+		return true;
+	}
+	if (*st == ARM_HEADERS) {
+		if (n == 0) {
+			*st = ARM_TEXT;	/* the headers end at a blank line */
+			return true;
+		}
+		colon = memchr(p, ':', n);
+		space = memchr(p, ' ', n);
+		if (colon != NULL && space != NULL && colon < space)
+			return true;	/* "Hash: SHA256" */
+		*st = ARM_TEXT;
+	}
+	return *st == ARM_SIG;
+}
+
+/*
  * words - the words of the significant lines, one space between each, in
  * one buffer; at[k] is where word k starts.  A run of words is then a
  * substring: "w1 w2 w3 w4" is hashed where it lies, nothing is copied.
  */
 static size_t
-words(const char *text, size_t len, struct buf *all, size_t **at)
+words(const char *text, size_t len, struct buf *all, size_t **at,
+    size_t **lines)
 {
 	const char *p = text, *end = text + len;
 	struct buf line;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, lineno = 0;
+	enum armour_state arm = ARM_TEXT;
 
 	buf_init(&line);
 	/* Sized once for the common case (ASCII text: never longer). */
@@ -126,10 +167,17 @@ words(const char *text, size_t len, struct buf *all, size_t **at)
 	all->data[all->len] = '\0';
 	cap = len / 6 + 64;
 	*at = xcalloc(cap, sizeof(**at));
+	if (lines != NULL)
+		*lines = xcalloc(cap, sizeof(**lines));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t ln = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
+		if (armour_line(p, ln, &arm)) {
+			p = nl ? nl + 1 : end;
+			lineno++;
+			continue;
+		}
 		buf_reset(&line);
 		norm_line(p, ln, &line);
 		/* A NUL ends the line's words (the text is a C string). */
@@ -148,11 +196,17 @@ words(const char *text, size_t len, struct buf *all, size_t **at)
 				if (n == cap) {
 					cap *= 2;
 					*at = xrealloc(*at, cap * sizeof(**at));
+					if (lines != NULL)
+						*lines = xrealloc(*lines,
+						    cap * sizeof(**lines));
 				}
+				if (lines != NULL)
+					(*lines)[n] = lineno;
 				(*at)[n++] = base + i;
 			}
 		}
 		p = nl ? nl + 1 : end;
+		lineno++;
 	}
 	buf_free(&line);
 	return n;
@@ -193,41 +247,74 @@ sort8(unsigned char (*h)[8], size_t n)
 	free(b);
 }
 
+/*
+ * hash_runs - the keyed hash of every run of POLICY_SHINGLE_WORDS words,
+ * in order, into h (room for nw); lines (if not NULL) gets the line of
+ * each run's first word.  Returns how many.
+ */
+static size_t
+hash_runs(const char *text, size_t len, const void *key, size_t keylen,
+    unsigned char (**h)[8], size_t **line_of)
+{
+	struct buf all;
+	size_t *at, *lines = NULL, nw, n = 0;
+
+	buf_init(&all);
+	nw = words(text, len, &all, &at, line_of != NULL ? &lines : NULL);
+	*h = NULL;
+	if (nw >= POLICY_SHINGLE_WORDS) {
+		*h = xcalloc(nw, 8);
+		for (size_t i = 0; i + POLICY_SHINGLE_WORDS <= nw; i++) {
+			size_t last = i + POLICY_SHINGLE_WORDS - 1;
+			const char *sp = memchr(all.data + at[last], ' ',
+			    all.len - at[last]);
+			size_t stop = sp ? (size_t)(sp - all.data) : all.len;
+
+			hmac_sha256_8(key, keylen, all.data + at[i],
+			    stop - at[i], (*h)[n++]);
+		}
+	}
+	if (line_of != NULL)
+		*line_of = lines;
+	free(at);
+	buf_free(&all);
+	return n;
+}
+
 /* policy_prints - the sorted, distinct keyed hashes of every word run */
 
 void
 policy_prints(const char *text, size_t len, const void *key, size_t keylen,
     struct policy_prints *out)
 {
-	struct buf all;
-	size_t *at, nw, n = 0;
+	size_t n = hash_runs(text, len, key, keylen, &out->h, NULL);
 
-	out->h = NULL;
 	out->n = 0;
-	buf_init(&all);
-	nw = words(text, len, &all, &at);
-	if (nw < POLICY_SHINGLE_WORDS) {
-		free(at);
-		buf_free(&all);
+	if (n == 0)
 		return;
-	}
-	out->h = xcalloc(nw, 8);
-	for (size_t i = 0; i + POLICY_SHINGLE_WORDS <= nw; i++) {
-		size_t last = i + POLICY_SHINGLE_WORDS - 1;
-		const char *sp = memchr(all.data + at[last], ' ',
-		    all.len - at[last]);
-		size_t stop = sp ? (size_t)(sp - all.data) : all.len;
-
-		hmac_sha256_8(key, keylen, all.data + at[i], stop - at[i],
-		    out->h[n++]);
-	}
-	free(at);
-	buf_free(&all);
 	sort8(out->h, n);
-	out->n = 0;
 	for (size_t i = 0; i < n; i++)
 		if (out->n == 0 || memcmp(out->h[out->n - 1], out->h[i], 8) != 0)
 			memcpy(out->h[out->n++], out->h[i], 8);
+}
+
+/* policy_runs - every word run in order, with the line it starts on */
+
+void
+policy_runs(const char *text, size_t len, const void *key, size_t keylen,
+    struct policy_run **out, size_t *n)
+{
+	unsigned char (*h)[8];
+	size_t *lines;
+
+	*n = hash_runs(text, len, key, keylen, &h, &lines);
+	*out = xcalloc(*n + 1, sizeof(**out));
+	for (size_t i = 0; i < *n; i++) {
+		memcpy((*out)[i].h, h[i], 8);
+		(*out)[i].line = lines[i];
+	}
+	free(h);
+	free(lines);
 }
 
 /* diff_header - a line that names files or a hunk, not code */
@@ -247,14 +334,17 @@ diff_header(const char *p, size_t n)
 	return false;
 }
 
+/* What one line of an advisory's text is, read as a unified diff. */
+enum patch_line { PL_TEXT, PL_ADDED, PL_OLD, PL_SKIP };
+
 /*
- * policy_secret_text - what of an advisory's text is secret: in a
- * unified diff only the added lines are (without their "+"); its context
- * and removed lines are code already public in the source tree, and its
- * file and hunk headers name public files.  Everything else is kept.
+ * patch_each - every line of text with what it is: an added line (PL_ADDED,
+ * without its "+"), a context or removed line (PL_OLD: code already in the
+ * public tree), a file or hunk header (PL_SKIP), or text (PL_TEXT)
  */
-void
-policy_secret_text(const char *text, size_t len, struct buf *out)
+static void
+patch_each(const char *text, size_t len,
+    void (*cb)(enum patch_line, const char *, size_t, void *), void *ctx)
 {
 	const char *line = text, *end = text + len;
 	bool hunk = false;
@@ -271,27 +361,104 @@ policy_secret_text(const char *text, size_t len, struct buf *out)
 				p++;
 		}
 		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (n >= 3 && memcmp(p, "@@ ", 3) == 0)
+		if (n >= 3 && memcmp(p, "@@ ", 3) == 0) {
 			hunk = true;
-		else if (hunk && n > 0 && (p[0] == ' ' || p[0] == '-' ||
-		    p[0] == '\\'))
-			;	/* context, removed, "\ No newline" */
-		else if (hunk && n > 0 && p[0] == '+' &&
+			cb(PL_SKIP, p, n, ctx);
+		} else if (hunk && n > 0 && (p[0] == ' ' || p[0] == '-')) {
+			cb(PL_OLD, p + 1, n - 1, ctx);
+		} else if (hunk && n > 0 && p[0] == '\\') {
+			cb(PL_SKIP, p, n, ctx);		/* "\ No newline" */
+		} else if (hunk && n > 0 && p[0] == '+' &&
 		    !(n >= 4 && memcmp(p, "+++ ", 4) == 0)) {
-			buf_append(out, p + 1, n - 1);
-			buf_append(out, "\n", 1);
+			cb(PL_ADDED, p + 1, n - 1, ctx);
 		} else if (diff_header(p, n)) {
 			hunk = false;
+			cb(PL_SKIP, p, n, ctx);
 		} else {
 			if (n > 0)
 				hunk = false;	/* a blank line may be context */
-			if (!hunk) {
-				buf_append(out, p, n);
-				buf_append(out, "\n", 1);
-			}
+			cb(hunk ? PL_SKIP : PL_TEXT, p, n, ctx);
 		}
 		line = nl ? nl + 1 : end;
 	}
+}
+
+struct secret { GHashTable *old; struct buf *out; struct buf norm; };
+
+/* old_cb - patch_each() work: the normalised public lines of the patch */
+
+static void
+old_cb(enum patch_line k, const char *p, size_t n, void *ctx)
+{
+	struct secret *s = ctx;
+
+	if (k != PL_OLD)
+		return;
+	buf_reset(&s->norm);
+	norm_line(p, n, &s->norm);
+	if (s->norm.len >= POLICY_SIGNIFICANT)
+		g_hash_table_add(s->old, g_strndup(s->norm.data, s->norm.len));
+}
+
+/* secret_cb - patch_each() work: keep text and new added lines */
+
+static void
+secret_cb(enum patch_line k, const char *p, size_t n, void *ctx)
+{
+	struct secret *s = ctx;
+
+	if (k == PL_OLD || k == PL_SKIP)
+		return;
+	if (k == PL_ADDED) {
+		/* Moved or re-indented code is the public tree's, not the fix. */
+		buf_reset(&s->norm);
+		norm_line(p, n, &s->norm);
+		if (s->norm.len >= POLICY_SIGNIFICANT &&
+		    g_hash_table_contains(s->old, s->norm.data))
+			return;
+	}
+	buf_append(s->out, p, n);
+	buf_append(s->out, "\n", 1);
+}
+
+/*
+ * policy_secret_text - what of an advisory's text is secret: in a unified
+ * diff only the added lines that are new are (without their "+"); its
+ * context and removed lines are code already public in the source tree,
+ * an added line equal to one of them (once normalised: moved or
+ * re-indented code) is too, and its file and hunk headers name public
+ * files.  Everything else is kept.
+ */
+void
+policy_secret_text(const char *text, size_t len, struct buf *out)
+{
+	struct secret s = { g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, NULL), out, { 0 } };
+
+	buf_init(&s.norm);
+	patch_each(text, len, old_cb, &s);
+	patch_each(text, len, secret_cb, &s);
+	buf_free(&s.norm);
+	g_hash_table_destroy(s.old);
+}
+
+/* public_cb - patch_each() work: the context and removed lines */
+
+static void
+public_cb(enum patch_line k, const char *p, size_t n, void *ctx)
+{
+	if (k != PL_OLD)
+		return;
+	buf_append(ctx, p, n);
+	buf_append(ctx, "\n", 1);
+}
+
+/* policy_patch_public - what a patch in text shows of the public tree */
+
+void
+policy_patch_public(const char *text, size_t len, struct buf *out)
+{
+	patch_each(text, len, public_cb, out);
 }
 
 /* policy_prints_free - release the hashes */

@@ -781,6 +781,22 @@ store_public_has(struct store_txn *t, const unsigned char h[8])
 	return mdb_get(t->txn, t->s->pub, &key, &val) == 0;
 }
 
+/* store_public_any - is any public text loaded? */
+
+bool
+store_public_any(struct store_txn *t)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	bool any;
+
+	if (mdb_cursor_open(t->txn, t->s->pub, &c) != 0)
+		return false;
+	any = mdb_cursor_get(c, &k, &v, MDB_FIRST) == 0;
+	mdb_cursor_close(c);
+	return any;
+}
+
 /*
  * store_public_sources - each source with its number of runs (a whole
  * scan: for embargoctl, never on the milter's path)

@@ -229,6 +229,7 @@ int	store_seen_get(struct store_txn *t, const char *key, char *what,
 int	store_public_add(struct store_txn *t, const unsigned char h[8],
 	    const char *source, struct em_err *err);
 bool	store_public_has(struct store_txn *t, const unsigned char h[8]);
+bool	store_public_any(struct store_txn *t);
 int	store_public_sources(struct store_txn *t,
 	    int (*cb)(const char *source, size_t runs, void *), void *ctx);
 int	store_public_drop(struct store_txn *t, const char *source, size_t *n,

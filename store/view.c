@@ -4,7 +4,9 @@
 
 /* System library. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Application-specific. */
 #include "view.h"
@@ -53,13 +55,14 @@ ids_cb(const char *id, void *ctx)
  * or text shared with one already public), does not count.
  */
 static const char *
-view_quoted(void *ctx, const char *text, size_t len)
+view_quoted(void *ctx, const char *text, size_t len, size_t *runs)
 {
 	struct store_view *v = ctx;
 	struct policy_prints pr;
 	struct tallies tl = { .n = 0 };
 	const char *found = NULL;
 
+	*runs = 0;
 	if (v->t == NULL)
 		return NULL;
 	if (memmem(text, len, "@@ ", 3) != NULL) {
@@ -92,9 +95,42 @@ view_quoted(void *ctx, const char *text, size_t len)
 		    v->a.state == STORE_ADV_EMBARGOED && v->a.embargo > v->now) {
 			(void)snprintf(v->quoted, sizeof(v->quoted), "%s",
 			    tl.v[i].id);
+			*runs = tl.v[i].n;
 			found = v->quoted;
 		}
 	return found;
+}
+
+/*
+ * store_view_explain - what the leak guard makes of each word run of text,
+ * in order: filed under one advisory alone (secret, counted), under two or
+ * more (shared: public), seen in public text, or found nowhere (not
+ * reported); cb gets the line the run starts on and the advisory
+ */
+int
+store_view_explain(struct store_view *v, const char *text, size_t len,
+    void (*cb)(size_t line, enum store_run_kind kind, const char *advisory,
+    void *ctx), void *ctx)
+{
+	struct policy_run *runs;
+	size_t n;
+
+	if (v->t == NULL)
+		return EM_ESTORE;
+	policy_runs(text, len, v->key, 32, &runs, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct run_ids r = { .n = 0 };
+
+		(void)store_print_lookup(v->t, runs[i].h, ids_cb, &r);
+		if (store_public_has(v->t, runs[i].h))
+			cb(runs[i].line, STORE_RUN_PUBLIC, r.n ? r.id : "", ctx);
+		else if (r.n >= 2)
+			cb(runs[i].line, STORE_RUN_SHARED, r.id, ctx);
+		else if (r.n == 1)
+			cb(runs[i].line, STORE_RUN_SECRET, r.id, ctx);
+	}
+	free(runs);
+	return EM_OK;
 }
 
 /* view_lookup - one advisory, or NULL */
@@ -136,6 +172,43 @@ store_view_close(struct store_view *v)
 	v->t = NULL;
 }
 
+/* The warning while no public text is loaded, and what to do (SPEC 4). */
+#define NO_PUBLIC_TEXT "no public text is loaded%s: load the team's " \
+    "published advisories, an mbox or maildir of the public list's " \
+    "archive (embargoctl public add FILE): until then the boilerplate " \
+    "every advisory carries is text of whichever one is embargoed, and " \
+    "outsiders' forwards of old advisories are refused"
+
+/*
+ * store_check_public - a warning into rep while no public text is loaded
+ * in the state of state_dir (or there is no state yet)
+ */
+void
+store_check_public(const struct config *cfg, struct conf_report *rep)
+{
+	char path[4096];
+	struct store *s;
+	struct store_txn *t;
+	struct em_err err;
+	bool any = false;
+
+	(void)snprintf(path, sizeof(path), "%s/data.mdb", cfg->state_dir);
+	if (access(path, F_OK) < 0) {
+		conf_report_add(rep, true, NO_PUBLIC_TEXT, " (state_dir holds no "
+		    "state yet; load it once the daemon has started)");
+		return;
+	}
+	if (store_open(cfg->state_dir, cfg->state_map_size, &s, &err) < 0)
+		return;		/* a start or embargoctl says why */
+	if (store_begin(s, false, &t, &err) == EM_OK) {
+		any = store_public_any(t);
+		store_abort(t);
+	}
+	store_close(s);
+	if (!any)
+		conf_report_add(rep, true, NO_PUBLIC_TEXT, "");
+}
+
 /* store_public_add_text - every word run of a public text, filed public */
 
 int
@@ -161,16 +234,28 @@ int
 store_print_add_text(struct store_txn *t, const unsigned char *key,
     const char *text, size_t len, const char *advisory, struct em_err *err)
 {
-	struct policy_prints pr;
-	struct buf secret;
+	struct policy_prints pr, old;
+	struct buf secret, shown;
 	int rc = EM_OK;
 
 	buf_init(&secret);
+	buf_init(&shown);
 	policy_secret_text(text, len, &secret);
+	policy_patch_public(text, len, &shown);
 	policy_prints(secret.data ? secret.data : "", secret.len, key, 32, &pr);
-	for (size_t i = 0; i < pr.n && rc == EM_OK; i++)
+	policy_prints(shown.data ? shown.data : "", shown.len, key, 32, &old);
+	/* A run the patch shows of the public tree is not secret: only the
+	 * runs that hold new text are filed (both lists are sorted). */
+	for (size_t i = 0, k = 0; i < pr.n && rc == EM_OK; i++) {
+		while (k < old.n && memcmp(old.h[k], pr.h[i], 8) < 0)
+			k++;
+		if (k < old.n && memcmp(old.h[k], pr.h[i], 8) == 0)
+			continue;
 		rc = store_print_add(t, pr.h[i], advisory, err);
+	}
 	policy_prints_free(&pr);
+	policy_prints_free(&old);
 	buf_free(&secret);
+	buf_free(&shown);
 	return rc;
 }

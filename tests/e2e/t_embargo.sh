@@ -159,6 +159,8 @@ cp "$W/state/print.key" "$W/state-copy/"
 sed "s|^state_dir .*|state_dir = \"$W/state-copy\"|" "$W/milter.conf" > "$W/copy.conf"
 chmod 0640 "$W/copy.conf"
 printf 'ZZZ-1\nabc\n' | mdb_load -s adv -T "$W/state-copy"
+chown -R --reference="$W/state" "$W/state-copy"
+chmod --reference="$W/state" "$W/state-copy"
 "$CTL_BIN" -c "$W/copy.conf" advisories > "$W/adv.out" 2> "$W/adv.err"
 rc=$?
 check "embargoctl advisories over a record of another layout exits 2 (rc $rc)" test "$rc" = 2

@@ -36,6 +36,10 @@ verdict() {
 	fi
 }
 
+# 0. Before any public text is loaded, check says so, with the cure.
+ctl check > /dev/null 2> "$W/check0"
+check "embargoctl check warns while no public text is loaded" grep -q 'no public text is loaded.*embargoctl public add' "$W/check0"
+
 # 1. The administrator loads past advisories as public text (an mbox).
 for f in xsa300.eml xsa376.eml; do
 	echo "From MAILER-DAEMON Thu Jan  1 00:00:00 1970"; cat "$D/$f"; echo
@@ -47,6 +51,8 @@ check "public add reads both messages of the mbox: $(cat "$W/public.out")" \
 ctl public list > "$W/plist.out"
 check "public list names it" grep -q '^past-advisories.mbox ' "$W/plist.out"
 check "the audit records it" bash -c "'$CTL_BIN' -c '$W/milter.conf' audit | grep -q '\"event\":\"public-added\"'"
+ctl check > /dev/null 2> "$W/check1"
+check "... and check no longer warns" bash -c "! grep -q 'no public text' '$W/check1'"
 
 # 2. The team posts three real advisories to the list: XSA-366 public,
 #    XSA-355 and XSA-367 under embargo.
@@ -77,10 +83,35 @@ before=$(delivered announce@lists.example.org)
 verdict "the team posts public XSA-366 to announce" security@example.org announce@lists.example.org pass
 check "... and it is delivered at once, not held" wait_delivered announce@lists.example.org $((before + 1)) 20
 
+# 3b. Another real advisory the team publishes while two are embargoed
+#     (XSA-399, never posted to the list here): Xen's boilerplate is
+#     XSA-355's text too, yet the team's own public advisory goes out at
+#     once, and its text becomes public.
+real_post "$D/xsa399.eml" - "$W/msg" announce@lists.example.org
+before=$(delivered announce@lists.example.org)
+verdict "the team posts another real advisory, XSA-399, to announce" security@example.org announce@lists.example.org pass
+check "... delivered at once, not held" wait_delivered announce@lists.example.org $((before + 1)) 20
+cp "$D/xsa399.eml" "$W/msg"
+verdict "an outsider forwards the real XSA-399 once the team published it" dev@vendor.example friend@outsider.example pass
+# 3c. A real advisory neither posted nor loaded (XSA-405): with the past
+#     advisories loaded as public text, only its own words are its own.
+cp "$D/xsa405.eml" "$W/msg"
+verdict "an outsider mails the real XSA-405, never seen here" dev@vendor.example friend@outsider.example pass
+ctl dry-run --explain --from dev@vendor.example --to friend@outsider.example < "$W/msg" > "$W/explain405"
+check "dry-run --explain says what cleared XSA-405's shared lines: $(grep -c 'public' "$W/explain405") lines public" \
+    grep -q '^  line [0-9]*, public' "$W/explain405"
+
 # 4. Quoting an embargoed advisory: refused.
 cp "$D/reply-xsa355.eml" "$W/msg"
 verdict "the real oss-security reply quoting XSA-355 (top-posted, Gmail quotes)" \
     dev@vendor.example friend@outsider.example refuse XSA-355
+ctl dry-run --explain --from dev@vendor.example --to friend@outsider.example < "$W/msg" > "$W/explain355"
+check "dry-run names the quoted advisory, not the Subject's XSA-346" grep -q '^advisory: XSA-355' "$W/explain355"
+check "dry-run --explain shows the reply's own lines that count for XSA-355 ($(grep -c 'counts for XSA-355' "$W/explain355"))" \
+    grep -q '^  line [0-9]*, counts for XSA-355: > ' "$W/explain355"
+check "... and never a line the reply does not hold" bash -c "! grep -q 'counts for XSA-355: [^>]' '$W/explain355'"
+check "the audit of the refusal says how many word runs matched" \
+    bash -c "'$CTL_BIN' -c '$W/milter.conf' audit --advisory XSA-355 | grep -q 'word runs of the message match its text'"
 mailpy text "$D/xsa355.eml" 0 | sed -n '/^ISSUE DESCRIPTION/,/^MITIGATION/p' > "$W/desc355"
 { echo "Subject: Re: stack corruption"; echo; echo "Looks nasty; see below."; echo
   fmt -w 50 "$W/desc355" | sed 's/^/> /'; } > "$W/msg"
@@ -97,6 +128,64 @@ verdict "XSA-367's patch itself, pasted" dev@vendor.example friend@outsider.exam
 { echo "Subject: Re: set_foreign_p2m_mapping"; echo; echo "This is the code as it is in Linus' tree today:"; echo
   sed 's/^/> /' "$W/old367"; echo; echo "Why is the return value ignored?"; } > "$W/msg"
 verdict "the old code of the patched functions, quoted (xen-devel style)" dev@vendor.example friend@outsider.example pass
+
+# 5b. A real patch that moves code (tests/data/vtd-cleanup.patch re-indents
+#     a statement out of the block it removes), attached to an embargoed
+#     advisory: the code it shows of the public tree stays public.
+E3=$(utc_in 14400)
+{ echo "From: security@example.org"; echo "To: predisclosure@lists.example.org"
+  echo "Subject: Xen Security Advisory XSA-902 - VT-d device mapping flags"; echo
+  echo "                    Xen Security Advisory XSA-902"; echo
+  echo "EMBARGOED UNTIL $E3"; echo
+  echo "A stale mapping flag lets a dying domain's device keep a context entry."; } > "$W/d902"
+mutt_post "$W/msg" "$W/d902" none "$D/vtd-cleanup.patch"
+send security@example.org predisclosure@lists.example.org
+check "XSA-902 (embargoed, the real VT-d patch attached) fans out (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+sed -n '/^@@/,$p' "$D/vtd-cleanup.patch" | grep -E '^( |-[^-])' | sed 's/^[ -]//' > "$W/old902"
+{ echo "Subject: Re: domain_context_mapping"; echo; echo "The code in staging reads:"; echo
+  sed 's/^/> /' "$W/old902"; echo; echo "Is MAP_SINGLE_DEVICE still needed?"; } > "$W/msg"
+verdict "the old code around the moved statement, quoted" dev@vendor.example friend@outsider.example pass
+{ echo "Subject: [PATCH] VT-d: cleanup"; echo; cat "$D/vtd-cleanup.patch"; } > "$W/msg"
+verdict "XSA-902's patch itself, pasted" dev@vendor.example friend@outsider.example refuse XSA-902
+
+# 5c. Archives: the advisory's text in a .tar.gz and in a .zip is read.
+/usr/bin/python3 - "$W/desc355" "$W" <<'PY'
+import io, sys, tarfile, zipfile
+from email.message import EmailMessage
+text = open(sys.argv[1], 'rb').read()
+def msg(name, ctype, data, out):
+    m = EmailMessage()
+    m['Subject'] = 'notes'
+    m.set_content('The notes, attached.')
+    maintype, subtype = ctype.split('/')
+    m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    open(out, 'wb').write(bytes(m))
+b = io.BytesIO()
+with tarfile.open(fileobj=b, mode='w:gz') as t:
+    ti = tarfile.TarInfo('notes/desc.txt'); ti.size = len(text)
+    t.addfile(ti, io.BytesIO(text))
+msg('notes.tar.gz', 'application/gzip', b.getvalue(), sys.argv[2] + '/tgz.eml')
+z = io.BytesIO()
+with zipfile.ZipFile(z, 'w', zipfile.ZIP_DEFLATED) as f:
+    f.writestr('notes/desc.txt', text)
+msg('notes.zip', 'application/zip', z.getvalue(), sys.argv[2] + '/zip.eml')
+b = io.BytesIO()
+with tarfile.open(fileobj=b, mode='w:gz') as t:
+    zeros = b'\0' * (200 << 20)
+    ti = tarfile.TarInfo('zeros'); ti.size = len(zeros)
+    t.addfile(ti, io.BytesIO(zeros))
+msg('zeros.tar.gz', 'application/octet-stream', b.getvalue(), sys.argv[2] + '/bomb.eml')
+PY
+cp "$W/tgz.eml" "$W/msg"
+verdict "XSA-355's description in a .tar.gz attachment" dev@vendor.example friend@outsider.example refuse XSA-355
+cp "$W/zip.eml" "$W/msg"
+verdict "XSA-355's description in a .zip attachment" dev@vendor.example friend@outsider.example refuse XSA-355
+cp "$W/bomb.eml" "$W/msg"
+ctl dry-run --from dev@vendor.example --to friend@outsider.example < "$W/msg" > "$W/dry.out"
+dry=$?
+send dev@vendor.example friend@outsider.example
+check "a tar.gz of 200 MiB of zeros ($(stat -c %s "$W/bomb.eml") bytes of mail): 554 5.6.0: $(reply)" grep -q '^554 5.6.0' <<<"$(reply)"
+check "dry-run says the same (exit $dry)" bash -c "[ $dry = 1 ] && grep -q 'reply:    554 5.6.0' '$W/dry.out'"
 
 # 6. Text as rich-text and web clients write it.
 for form in nbsp zwsp; do

@@ -294,9 +294,10 @@ fake_lookup(void *ctx, const char *id)
 }
 
 static const char *
-fake_quoted(void *ctx, const char *text, size_t len)
+fake_quoted(void *ctx, const char *text, size_t len, size_t *runs)
 {
 	(void)ctx;
+	*runs = 9;
 	return memmem(text, len, "QUOTED", 6) ? reg.id : NULL;
 }
 
@@ -314,6 +315,7 @@ decide_view(const char *subject, const char *text, const char *signer,
 	free(f.subject);
 	f.subject = xstrdup(subject);
 	buf_appends(&f.text, text);
+	f.has_first_text = true;
 	if (signer)
 		(void)snprintf(f.signer, sizeof(f.signer), "%s", signer);
 	policy_classify(cfg, &f);
@@ -374,6 +376,51 @@ t_quoted_text_to_member_passes(void **st)
 	(void)st;
 	assert_int_equal(decide_view("Re: hello", "> QUOTED text\n", NULL,
 	    "security@cloud.example", NOW + 60, &d), POLICY_PASS);
+}
+
+/* SPEC 4: the team's own public advisory may share text with an embargoed
+ * one; an outsider's forward of the same text may not. */
+static void
+t_team_publishes_another_advisory(void **st)
+{
+	static const char other[] = "-----BEGIN PGP SIGNED MESSAGE-----\n"
+	    "Hash: SHA256\n\n    Xen Security Advisory XSA-901\n\n"
+	    "RESOLUTION\nQUOTED boilerplate both advisories carry\n";
+	struct policy_decision d;
+
+	(void)st;
+	assert_int_equal(decide_view("Xen Security Advisory 901", other,
+	    TEST_FPR_TEAM, "announce@lists.example.org", NOW + 3600, &d),
+	    POLICY_PASS);
+	assert_int_equal(decide_view("Fwd: Xen Security Advisory 901", other,
+	    NULL, "friend@outsider.example", NOW + 3600, &d), POLICY_REJECT);
+	assert_non_null(strstr(d.reason, "(9 word runs of the message match"));
+	/* Signed by the team but naming the embargoed one: held. */
+	assert_int_equal(decide_view("Xen Security Advisory XSA-900",
+	    "Xen Security Advisory XSA-900\n\nQUOTED\n", TEST_FPR_TEAM,
+	    "announce@lists.example.org", NOW + 3600, &d), POLICY_HOLD);
+}
+
+/* A reply is named by the advisory it quotes, not by the Subject's id. */
+static void
+t_reply_named_by_quoted_title(void **st)
+{
+	struct facts f;
+
+	(void)st;
+	facts_init(&f);
+	free(f.subject);
+	f.subject = xstrdup("Re: [oss-security] Xen Security Advisory 355 v2 - "
+	    "stack corruption from XSA-346 change");
+	buf_appends(&f.text, "Can this have a CVE?\n\nOn Tue someone wrote:\n"
+	    "> -----BEGIN PGP SIGNED MESSAGE-----\n> Hash: SHA256\n>\n"
+	    ">             Xen Security Advisory CVE-2020-29040 / XSA-355\n"
+	    ">                               version 2\n>\n> ISSUE\n");
+	f.has_first_text = true;
+	policy_classify(cfg, &f);
+	assert_string_equal(f.advisory_id, "XSA-355");
+	assert_true(f.id_in_title);
+	facts_free(&f);
 }
 
 /* SPEC 5 rule 1: nothing lifts an embargo by omission */
@@ -501,6 +548,8 @@ main(void)
 		cmocka_unit_test(t_quoted_text_to_outsider_refused),
 		cmocka_unit_test(t_quoted_text_after_embargo_passes),
 		cmocka_unit_test(t_quoted_text_to_member_passes),
+		cmocka_unit_test(t_team_publishes_another_advisory),
+		cmocka_unit_test(t_reply_named_by_quoted_title),
 	};
 
 	return cmocka_run_group_tests_name("decide", tests, setup, teardown);

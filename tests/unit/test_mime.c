@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <gmime/gmime.h>
 #include "../../policy/policy.h"
+#include <archive.h>
+#include <archive_entry.h>
 
 static const struct policy_limits lim = { 20, 500, 65536, 1 << 20 };
 
@@ -335,11 +337,185 @@ setup(void **st)
 	return 0;
 }
 
+/*
+ * make_archive - an archive in memory, written by libarchive: format and
+ * filter as libarchive names them, one member per (name, data) pair
+ */
+struct member { const char *name, *data; size_t len; };
+
+static void
+make_archive(const char *format, const char *filter,
+    const struct member *members, size_t n, struct buf *out)
+{
+	struct archive *a = archive_write_new();
+	size_t cap = (size_t)8 << 20, used = 0;
+	char *mem = xmalloc(cap);
+
+	assert_int_equal(archive_write_set_format_by_name(a, format), ARCHIVE_OK);
+	if (filter != NULL)
+		assert_int_equal(archive_write_add_filter_by_name(a, filter),
+		    ARCHIVE_OK);
+	assert_int_equal(archive_write_open_memory(a, mem, cap, &used),
+	    ARCHIVE_OK);
+	for (size_t i = 0; i < n; i++) {
+		struct archive_entry *e = archive_entry_new();
+		size_t len = members[i].len ? members[i].len :
+		    strlen(members[i].data);
+
+		archive_entry_set_pathname(e, members[i].name);
+		archive_entry_set_size(e, (la_int64_t)len);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		assert_int_equal(archive_write_data(a, members[i].data, len),
+		    (la_ssize_t)len);
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	buf_init(out);
+	buf_append(out, mem, used);
+	free(mem);
+}
+
+/* with_attachment - a message carrying bytes as a base64 attachment */
+
+static char *
+with_attachment(const char *type, const char *name, const struct buf *b)
+{
+	gchar *b64 = g_base64_encode((const guchar *)b->data, b->len);
+	char *msg = xasprintf("Subject: files\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+	    "--b\r\nContent-Type: %s; name=\"%s\"\r\n"
+	    "Content-Disposition: attachment; filename=\"%s\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--b--\r\n",
+	    type, name, name, b64);
+
+	g_free(b64);
+	return msg;
+}
+
+static const struct member adv_members[] = {
+	{ "xsa/README", "The archived advisory text, a line long enough to "
+	    "count.\n", 0 },
+	{ "xsa/xsa.patch", "--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-old line of "
+	    "the tree here\n+new secret line of the fix here\n", 0 },
+	{ "xsa/blob.bin", "binary\0data", 11 },
+};
+
+/* Archives are read as their members: tar.gz, zip, tar.xz, a bare gzip. */
+static void
+t_archives_are_read(void **st)
+{
+	static const struct { const char *format, *filter, *type, *name; } k[] = {
+		{ "ustar", "gzip", "application/gzip", "xsa.tar.gz" },
+		{ "zip", NULL, "application/zip", "xsa.zip" },
+		{ "pax", "xz", "application/octet-stream", "xsa.tar.xz" },
+		{ "ustar", "bzip2", "application/x-bzip2", "xsa.tar.bz2" },
+		{ "raw", "gzip", "application/octet-stream", "README.gz" },
+	};
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		struct buf arc;
+		struct facts f;
+		struct em_err e;
+		char *msg;
+
+		make_archive(k[i].format, k[i].filter, adv_members,
+		    strcmp(k[i].format, "raw") == 0 ? 1 : 3, &arc);
+		msg = with_attachment(k[i].type, k[i].name, &arc);
+		assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+		assert_true(has(&f, "The archived advisory text"));
+		if (strcmp(k[i].format, "raw") != 0)
+			assert_true(has(&f, "+new secret line of the fix"));
+		assert_false(has(&f, "binary"));
+		facts_free(&f);
+		free(msg);
+		buf_free(&arc);
+	}
+}
+
+/* An archive inside an archive is read; past the ceilings it is refused. */
+static void
+t_archive_ceilings(void **st)
+{
+	struct buf inner, outer, zeros, bomb;
+	struct member nest[1];
+	struct facts f;
+	struct em_err e;
+	char *msg, *big;
+
+	(void)st;
+	/* A zip inside a tar.gz. */
+	make_archive("zip", NULL, adv_members, 1, &inner);
+	{
+		struct archive *a = archive_write_new();
+		size_t used = 0, cap = (size_t)1 << 20;
+		char *mem = xmalloc(cap);
+		struct archive_entry *en = archive_entry_new();
+
+		archive_write_set_format_by_name(a, "ustar");
+		archive_write_add_filter_by_name(a, "gzip");
+		archive_write_open_memory(a, mem, cap, &used);
+		archive_entry_set_pathname(en, "inner.zip");
+		archive_entry_set_size(en, (la_int64_t)inner.len);
+		archive_entry_set_filetype(en, AE_IFREG);
+		archive_entry_set_perm(en, 0644);
+		archive_write_header(a, en);
+		archive_write_data(a, inner.data, inner.len);
+		archive_entry_free(en);
+		archive_write_close(a);
+		archive_write_free(a);
+		buf_init(&outer);
+		buf_append(&outer, mem, used);
+		free(mem);
+	}
+	msg = with_attachment("application/octet-stream", "x.tgz", &outer);
+	assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+	assert_true(has(&f, "The archived advisory text"));
+	facts_free(&f);
+	free(msg);
+	/* 4 MiB of zeros as text: over max_decrypted (1 MiB here). */
+	big = xmalloc((size_t)4 << 20 | 1);
+	memset(big, 'A', (size_t)4 << 20);
+	big[(size_t)4 << 20] = '\0';
+	nest[0].name = "zeros.txt";
+	nest[0].data = big;
+	nest[0].len = (size_t)4 << 20;
+	make_archive("ustar", "gzip", nest, 1, &zeros);
+	msg = with_attachment("application/gzip", "zeros.tar.gz", &zeros);
+	assert_int_equal(read_msg(msg, &f, &e), EM_ELIMIT);
+	assert_non_null(strstr(e.msg, "max_decrypted_size"));
+	facts_free(&f);
+	free(msg);
+	/* Damaged: gzip's magic and then nothing gzip can read. */
+	buf_init(&bomb);
+	{
+		static const char bad[] = "\x1f\x8b\x08\x00" "garbage, not deflate";
+
+		buf_append(&bomb, bad, sizeof(bad) - 1);
+	}
+	msg = with_attachment("application/gzip", "bad.gz", &bomb);
+	assert_int_equal(read_msg(msg, &f, &e), EM_ELIMIT);
+	assert_non_null(strstr(e.msg, "cannot be read"));
+	facts_free(&f);
+	free(msg);
+	free(big);
+	buf_free(&inner);
+	buf_free(&outer);
+	buf_free(&zeros);
+	buf_free(&bomb);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_plain),
+		cmocka_unit_test(t_archives_are_read),
+		cmocka_unit_test(t_archive_ceilings),
 		cmocka_unit_test(t_base64_body),
 		cmocka_unit_test(t_quoted_printable_body),
 		cmocka_unit_test(t_rfc2047_subject),

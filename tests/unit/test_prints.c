@@ -222,6 +222,88 @@ t_secret_text_of_a_patch(void **st)
 	buf_free(&out);
 }
 
+/* Moved or re-indented code is public: the real VT-d patch of tests/data
+ * re-indents "mode |= MAP_OWNER_DYING;" out of the block it removes. */
+static void
+t_moved_lines_are_public(void **st)
+{
+	struct buf patch, out, shown;
+
+	(void)st;
+	test_read_file("tests/data/vtd-cleanup.patch", &patch);
+	buf_init(&out);
+	buf_init(&shown);
+	policy_secret_text(patch.data, patch.len, &out);
+	policy_patch_public(patch.data, patch.len, &shown);
+	/* New: the joined condition and the renumbered defines. */
+	assert_non_null(strstr(out.data, "pdev->domain != dom_io &&"));
+	assert_non_null(strstr(out.data, "#define UNMAP_ME_PHANTOM_FUNC (1u << 3)"));
+	/* Moved: the same statement, one level out. */
+	assert_null(strstr(out.data, "mode |= MAP_OWNER_DYING;"));
+	assert_non_null(strstr(shown.data, "mode |= MAP_OWNER_DYING;"));
+	assert_non_null(strstr(shown.data, "!any_pdev_behind_iommu("));
+	assert_null(strstr(shown.data, "dom_io &&"));
+	buf_free(&patch);
+	buf_free(&out);
+	buf_free(&shown);
+}
+
+/* Armour lines and signature bodies are nobody's text: two texts that
+ * share nothing else share no word run. */
+static void
+t_armour_never_counts(void **st)
+{
+	static const char a[] =
+	    "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n"
+	    "The first advisory's own words about its own bug go here.\n"
+	    "-----BEGIN PGP SIGNATURE-----\n\n"
+	    "iQFABAEBCAAqFiEEI+MiLBRfRHX6gGCng/4UyVfoK9kFAmJMJDcMHHBncEB4ZW4u\n"
+	    "=sp/Q\n-----END PGP SIGNATURE-----\n";
+	static const char b[] =
+	    "> -----BEGIN PGP SIGNED MESSAGE-----\n> Hash: SHA256\n>\n"
+	    "> Something else entirely, a second advisory's words.\n"
+	    "> -----BEGIN PGP SIGNATURE-----\n>\n"
+	    "> iQFABAEBCAAqFiEEI+MiLBRfRHX6gGCng/4UyVfoK9kFAmJMJDcMHHBncEB4ZW4u\n"
+	    "> =sp/Q\n> -----END PGP SIGNATURE-----\n";
+	struct policy_prints pa, pb;
+	size_t same = 0;
+
+	(void)st;
+	policy_prints(a, strlen(a), key, sizeof(key), &pa);
+	policy_prints(b, strlen(b), key, sizeof(key), &pb);
+	for (size_t i = 0; i < pa.n; i++)
+		for (size_t j = 0; j < pb.n; j++)
+			same += memcmp(pa.h[i], pb.h[j], 8) == 0;
+	assert_int_equal(same, 0);
+	assert_true(pa.n > 0 && pb.n > 0);
+	policy_prints_free(&pa);
+	policy_prints_free(&pb);
+}
+
+/* policy_runs: the runs in order, each with the line it starts on. */
+static void
+t_runs_know_their_lines(void **st)
+{
+	static const char t[] = "short\n"
+	    "one two three four five six seven eight\n"
+	    "\n"
+	    "nine ten eleven twelve thirteen fourteen\n";
+	struct policy_run *r;
+	struct policy_prints p;
+	size_t n;
+
+	(void)st;
+	policy_runs(t, strlen(t), key, sizeof(key), &r, &n);
+	policy_prints(t, strlen(t), key, sizeof(key), &p);
+	assert_int_equal(n, 11);	/* 14 words, runs of 4 */
+	assert_int_equal(p.n, 11);
+	assert_int_equal(r[0].line, 1);
+	assert_int_equal(r[7].line, 1);	/* "eight nine ten eleven" */
+	assert_int_equal(r[8].line, 3);
+	free(r);
+	policy_prints_free(&p);
+}
+
 /* A session key packet, by hand: new format, v3, key id, RSA. */
 static void
 t_pkesk_ids(void **st)
@@ -290,6 +372,9 @@ main(void)
 		cmocka_unit_test(t_format_chars_and_nfkc_match),
 		cmocka_unit_test(t_invalid_utf8),
 		cmocka_unit_test(t_secret_text_of_a_patch),
+		cmocka_unit_test(t_moved_lines_are_public),
+		cmocka_unit_test(t_armour_never_counts),
+		cmocka_unit_test(t_runs_know_their_lines),
 		cmocka_unit_test(t_stored_format),
 		cmocka_unit_test(t_pkesk_ids),
 		cmocka_unit_test(t_pkesk_real),

@@ -1,0 +1,33 @@
+/*
+ * policy_int.h - what the files of policy/ share among themselves only
+ */
+#ifndef POLICY_INT_H
+#define POLICY_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "policy.h"
+
+/* archive.c: the ceilings of the archives one message carries. */
+#define POLICY_ARCHIVE_ENTRIES	4096	/* members, all archives together */
+#define POLICY_ARCHIVE_DEPTH	3	/* an archive in an archive in ... */
+#define POLICY_ARCHIVE_RATIO	200	/* out / in, past the first MiB */
+
+struct policy_archive {
+	const struct policy_limits *lim;
+	size_t	entries;		/* members seen so far */
+	size_t	in;			/* archive bytes read so far */
+	size_t	out;			/* member bytes they yielded */
+	void	(*text)(void *ctx, const char *p, size_t n);
+	void   *ctx;
+};
+
+/* Bytes that begin a gzip, bzip2, xz, zip or tar file. */
+bool	policy_is_archive(const char *p, size_t n);
+/* Every text member of the archive (depth 1 for an attachment) to
+ * pa->text(); EM_ELIMIT, the reason in err, over a ceiling or unreadable. */
+int	policy_archive_read(const char *p, size_t n, size_t depth,
+	    struct policy_archive *pa, struct em_err *err);
+
+#endif
