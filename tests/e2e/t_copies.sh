@@ -144,7 +144,7 @@ for i in 1 2; do
 		f=$(mailpy select Subject "Embargoed security advisory $id" "$(maildir "${MEMBER_ADDR[$i]}")"/new/* | head -n 1)
 		tb_read "$W/tb$i" "$f" "$W/tb$i-$id"
 		echo "# Thunderbird, member $i (${algo[$i]}), $id: title '$(cat "$W/tb$i-$id.title" 2>/dev/null)'; panel:"
-		grep -E 'Signature|Encrypted|Signer key|message' "$W/tb$i-$id.txt" 2>/dev/null | sed 's/^/#   | /'
+		grep -E 'Signature|Encrypted|Signer key|message|no OpenPGP' "$W/tb$i-$id.txt" 2>/dev/null | sed 's/^/#   | /'
 		check "member $i, $id: Thunderbird shows the protected Subject" \
 		    test "$(cat "$W/tb$i-$id.title" 2>/dev/null)" = "$want"
 		# OCR reads a zero in the key id as O at times: O counts as 0.
@@ -157,7 +157,7 @@ done
 # the top, beside the note) reads "No Digital Signature" in Thunderbird.
 nested_copy "$W/nested.eml" 2 "$W/c2.inner"
 tb_read "$W/tb2" "$W/nested.eml" "$W/tb2-nested"
-grep -E 'Signature|Encrypted' "$W/tb2-nested.txt" 2>/dev/null | sed 's/^/#   nested | /'
+grep -E 'Signature|Encrypted|no OpenPGP' "$W/tb2-nested.txt" 2>/dev/null | sed 's/^/#   nested | /'
 check "a copy signed below its top: Thunderbird shows no good signature, only 'No Digital Signature'" \
     bash -c "! grep -q 'Good Digital Signature' '$W/tb2-nested.txt' && grep -q 'No Digital Signature' '$W/tb2-nested.txt'"
 tb_cleanup

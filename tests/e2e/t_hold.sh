@@ -47,6 +47,7 @@ patch() {
 -    if ( refcnt == 0 ) goto undo_out;
 +    if ( refcnt == 0 || !get_page(pg, rd) )
 +        goto unlock_out;
++    /* The frame stays referenced until the grant is unmapped. */
 +    grant_read_unlock(rgt);
 PATCH
 }

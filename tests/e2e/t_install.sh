@@ -112,6 +112,8 @@ runuser -u nobody -- gpgconf --homedir "$W/state/gnupg" --kill gpg-agent
 for _ in $(seq 1 50); do [ -e "$W/state/gnupg/S.gpg-agent" ] || break; sleep 0.1; done
 "$MILTER_BIN" -t -c "$W/milter.conf" > "$W/t.out" 2>&1
 check "-t passes the config the daemon runs with: $(tail -n 1 "$W/t.out")" grep -q 'configuration ok' "$W/t.out"
+check "-t warns while no public text is loaded, naming embargoctl public add" \
+    grep -q 'no public text is loaded.*embargoctl public add' "$W/t.out"
 no_root_agent() { ! ps -u root -o comm=,args= | awk '$1 == "gpg-agent"' | grep -qF -- "--homedir $W/state/gnupg "; }
 check "-t as root left no root-owned gpg-agent in the daemon's keyring" no_root_agent
 e2e_finish

@@ -133,14 +133,19 @@ verdict "the old code of the patched functions, quoted (xen-devel style)" dev@ve
 #     a statement out of the block it removes), attached to an embargoed
 #     advisory: the code it shows of the public tree stays public.
 E3=$(utc_in 14400)
-{ echo "From: security@example.org"; echo "To: predisclosure@lists.example.org"
-  echo "Subject: Xen Security Advisory XSA-902 - VT-d device mapping flags"; echo
-  echo "                    Xen Security Advisory XSA-902"; echo
-  echo "EMBARGOED UNTIL $E3"; echo
-  echo "A stale mapping flag lets a dying domain's device keep a context entry."; } > "$W/d902"
-mutt_post "$W/msg" "$W/d902" none "$D/vtd-cleanup.patch"
-send security@example.org predisclosure@lists.example.org
-check "XSA-902 (embargoed, the real VT-d patch attached) fans out (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+# team_post N TITLE TEXT ATTACHMENT: the team posts XSA-N, embargoed
+# until E3, signed, with one attachment, to the list
+team_post() {
+	{ echo "From: security@example.org"; echo "To: predisclosure@lists.example.org"
+	  echo "Subject: Xen Security Advisory XSA-$1 - $2"; echo
+	  echo "                    Xen Security Advisory XSA-$1"; echo
+	  echo "EMBARGOED UNTIL $E3"; echo; echo "$3"; } > "$W/d$1"
+	mutt_post "$W/msg" "$W/d$1" none "$4"
+	send security@example.org predisclosure@lists.example.org
+	check "XSA-$1 (embargoed, $(basename "$4") attached) fans out (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+}
+team_post 902 "VT-d device mapping flags" \
+    "A stale mapping flag lets a dying domain's device keep a context entry." "$D/vtd-cleanup.patch"
 sed -n '/^@@/,$p' "$D/vtd-cleanup.patch" | grep -E '^( |-[^-])' | sed 's/^[ -]//' > "$W/old902"
 { echo "Subject: Re: domain_context_mapping"; echo; echo "The code in staging reads:"; echo
   sed 's/^/> /' "$W/old902"; echo; echo "Is MAP_SINGLE_DEVICE still needed?"; } > "$W/msg"
@@ -186,6 +191,19 @@ dry=$?
 send dev@vendor.example friend@outsider.example
 check "a tar.gz of 200 MiB of zeros ($(stat -c %s "$W/bomb.eml") bytes of mail): 554 5.6.0: $(reply)" grep -q '^554 5.6.0' <<<"$(reply)"
 check "dry-run says the same (exit $dry)" bash -c "[ $dry = 1 ] && grep -q 'reply:    554 5.6.0' '$W/dry.out'"
+
+# The team's own post may carry its patches as a tarball: they are read,
+# and their text is the advisory's (the real xsa405-linux.patch).
+/usr/bin/python3 - "$D/xsa405-linux.patch" "$W/patches.tar.gz" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[2], 'w:gz') as t:
+    t.add(sys.argv[1], arcname='xsa903/xsa903-linux.patch')
+PY
+team_post 903 "netfront frees retained SKBs" "The patches are in the attached tarball." \
+    "$W/patches.tar.gz"
+{ echo "Subject: netfront"; echo; echo "Heard this today:"; echo
+  sed -n '/^The commit referenced/,/^$/p' "$D/xsa405-linux.patch"; } > "$W/msg"
+verdict "the text of XSA-903's tarballed patch, pasted" dev@vendor.example friend@outsider.example refuse XSA-903
 
 # 6. Text as rich-text and web clients write it.
 for form in nbsp zwsp; do

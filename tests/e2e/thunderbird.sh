@@ -140,7 +140,12 @@ JS
 	sleep 1
 	import -window root "$p.repair.png"
 	xy=$(tb_find "$p.repair.png" repair.)
-	[ -n "$xy" ] || { tb_stop; return 1; }
+	if [ -z "$xy" ]; then
+		# What was on the screen instead, for the log.
+		tb_ocr "$out.head.png" 2>/dev/null | sed 's/^/(no OpenPGP button) /' > "$out.txt"
+		tb_stop
+		return 1
+	fi
 	# shellcheck disable=SC2086
 	xdotool mousemove $xy click 1
 	for _ in $(seq 1 80); do
@@ -159,7 +164,8 @@ tb_read() {
 	tb_run "$p" "$out.eml"
 	# Decrypted and verified when the OpenPGP button shows at the end of
 	# the Subject line (the first "OpenPGP" below the menu bar).
-	for _ in $(seq 1 30); do
+	# A loaded machine (make check on two cores) starts it slowly.
+	for _ in $(seq 1 60); do
 		sleep 1
 		import -window root "$out.head.png" 2>/dev/null || continue
 		xy=$(tb_find "$out.head.png" OpenPGP 100)
@@ -169,7 +175,12 @@ tb_read() {
 	title=$(xdotool search --name ' - Mozilla Thunderbird$' getwindowname %@ 2>/dev/null |
 	    grep -v -e '^Local Folders - ' -e '^Home - ' | head -n 1)
 	printf '%s\n' "${title% - Mozilla Thunderbird}" > "$out.title"
-	[ -n "$xy" ] || { tb_stop; return 1; }
+	if [ -z "$xy" ]; then
+		# What was on the screen instead, for the log.
+		tb_ocr "$out.head.png" 2>/dev/null | sed 's/^/(no OpenPGP button) /' > "$out.txt"
+		tb_stop
+		return 1
+	fi
 	# shellcheck disable=SC2086
 	xdotool mousemove $xy click 1
 	sleep 2
