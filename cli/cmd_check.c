@@ -237,6 +237,36 @@ print_decision(const struct opts *o, const struct policy_decision *d)
 	printf("why:      %s\n", d->reason);
 }
 
+/*
+ * read_and_decide - what the milter would do with msg: read, decrypt and
+ * verify, classify, decide on the registry (too_big: over
+ * max_message_size, the milter's 552 before any reading)
+ */
+static void
+read_and_decide(const struct config *cfg, const struct buf *msg, bool too_big,
+    const struct policy_envelope *env, struct facts *f,
+    struct policy_decision *d, struct explain *e)
+{
+	struct policy_limits lim = policy_limits_of(cfg);
+	struct em_err err;
+	int rc = EM_OK;
+
+	em_err_clear(&err);
+	if (!too_big)
+		rc = policy_read(msg->data ? msg->data : "", msg->len, &lim, f,
+		    &err);
+	if (rc == EM_OK && !too_big && f->n_crypt > 0)
+		rc = keys_read_crypt(cfg, &lim, f, &err);
+	if (too_big) {
+		policy_oversize(false, cfg->max_message_size, d);
+	} else if (rc < 0) {
+		policy_unreadable(rc, err.msg, d);	/* as the milter answers */
+	} else {
+		policy_classify(cfg, f);
+		decide_with_view(cfg, f, env, d, e);
+	}
+}
+
 /* cmd_dry_run - decide on a message without changing anything */
 
 int
@@ -254,13 +284,11 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 	struct strv rcpts = { 0 };
 	const char *from = NULL, *file = NULL;
 	struct policy_decision d;
-	struct policy_limits lim;
 	struct policy_envelope env;
 	struct config *cfg;
 	struct em_err err;
 	struct facts f;
 	struct buf msg;
-	bool too_big;
 	int ch, rc;
 
 	optind = 1;
@@ -291,6 +319,7 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 	}
 	conf_report_free(&rep);
 	buf_init(&msg);
+	facts_init(&f);
 	em_err_clear(&err);
 	rc = cli_read_all(file, cfg->max_message_size, &msg, &err);
 	if (rc == EM_EIO) {
@@ -298,32 +327,18 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	too_big = rc == EM_ETOOBIG;	/* the milter's 552, before any reading */
-	lim = policy_limits_of(cfg);
-	facts_init(&f);
-	if (rc == EM_OK)
-		rc = policy_read(msg.data ? msg.data : "", msg.len, &lim, &f,
-		    &err);
-	if (rc == EM_OK && f.n_crypt > 0)
-		rc = keys_read_crypt(cfg, &lim, &f, &err);
-	if (too_big) {
-		policy_oversize(false, cfg->max_message_size, &d);
-	} else if (rc < 0) {
-		policy_unreadable(rc, err.msg, &d);	/* as the milter answers */
-	} else {
-		env.sender = from;
-		env.rcpts = (const char *const *)rcpts.v;
-		env.n_rcpts = rcpts.n;
-		policy_classify(cfg, &f);
-		decide_with_view(cfg, &f, &env, &d, explain ? &ex : NULL);
-	}
+	env.sender = from;
+	env.rcpts = (const char *const *)rcpts.v;
+	env.n_rcpts = rcpts.n;
+	read_and_decide(cfg, &msg, rc == EM_ETOOBIG, &env, &f, &d,
+	    explain ? &ex : NULL);
 	print_decision(o, &d);
 	if (explain)
 		print_explain(o, &f, &ex);
 	free(ex.v);
 	rc = dry_run_exit(d.verdict);
-	facts_free(&f);
 out:
+	facts_free(&f);
 	buf_free(&msg);
 	strv_free(&rcpts);
 	conf_free(cfg);

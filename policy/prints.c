@@ -108,7 +108,7 @@ norm_line(const char *p, size_t n, struct buf *out)
 }
 
 /*
- * armour - what an OpenPGP armour line is to the leak guard: its BEGIN
+ * armour_line - what an OpenPGP armour line is to the leak guard: its BEGIN
  * and END lines, the armour headers after a BEGIN (Hash:, Version:,
  * Comment:), and a signature's body are nobody's text (SPEC 4): every
  * clearsigned advisory carries the same ones.  Quote marks are skipped.
