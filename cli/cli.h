@@ -72,6 +72,7 @@ int	cmd_audit(const struct opts *o, int argc, char **argv);
 int	cmd_embargo(const struct opts *o, int argc, char **argv);
 int	cmd_held(const struct opts *o, int argc, char **argv);
 int	cmd_upcoming(const struct opts *o);
+int	cmd_timeline(const struct opts *o, int argc, char **argv);
 int	cmd_members(const struct opts *o, int argc, char **argv);
 int	cmd_member_vet(const struct opts *o, int argc, char **argv);
 int	cmd_public(const struct opts *o, int argc, char **argv);

@@ -403,3 +403,74 @@ cmd_upcoming(const struct opts *o)
 	cli_close(cfg, s);
 	return rc;
 }
+
+/* time_arg - a time as the markers write it, or -1 */
+
+static time_t
+time_arg(const char *s)
+{
+	time_t t;
+	size_t used;
+
+	if (em_time_parse(s, strlen(s), &t, &used) != EM_OK || used != strlen(s))
+		return (time_t)-1;
+	return t;
+}
+
+/*
+ * cmd_timeline - the suggested disclosure timeline for a report, for the
+ * team to propose to the discoverer (SPEC 6)
+ */
+int
+cmd_timeline(const struct opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "reported", required_argument, NULL, 'r' },
+		{ "discoverer-date", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 }
+	};
+	time_t reported = (time_t)-1, asked = 0;
+	struct policy_timeline t;
+	struct config *cfg;
+	char a[EM_TIME_BUFSZ], b[EM_TIME_BUFSZ], c[EM_TIME_BUFSZ];
+	int ch;
+
+	optind = 1;
+	bool bad = false;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch == 'r')
+			reported = time_arg(optarg);
+		else if (ch == 'd')
+			bad |= (asked = time_arg(optarg)) == (time_t)-1;
+		else
+			bad = true;
+	}
+	if (bad || reported == (time_t)-1 || optind != argc) {
+		fprintf(stderr, "embargoctl: timeline --reported WHEN "
+		    "[--discoverer-date WHEN]; WHEN as \"YYYY-MM-DD HH:MM UTC\", "
+		    "\"YYYY-MM-DDTHH:MMZ\" or with a numeric offset\n");
+		return EXIT_USAGE;
+	}
+	if ((cfg = cli_load(o)) == NULL)
+		return EXIT_USAGE;
+	policy_timeline(cfg, reported, asked, &t);
+	if (o->json) {
+		struct cli_json *j = cj_new();
+
+		cj_time(j, "reported", t.reported);
+		cj_time(j, "predisclosure", t.predisclosure);
+		cj_time(j, "public", t.public_at);
+		cj_time(j, "discoverer_date", t.asked);
+		cj_str(j, "note", t.note);
+		cj_print(j);
+	} else {
+		printf("reported:       %s\n", em_time_format(t.reported, a));
+		printf("pre-disclosure: %s  (the advisory to the list: one "
+		    "working week on)\n", em_time_format(t.predisclosure, b));
+		printf("public:         %s  (%s)\n", em_time_format(t.public_at, c),
+		    t.note);
+	}
+	conf_free(cfg);
+	return EXIT_OK;
+}

@@ -49,6 +49,8 @@ usage(FILE *fp)
 	    "  embargo ID --now            lift it at once: held postings go out now\n"
 	    "  held [show H | release H | drop H --why TEXT]   the hold queue\n"
 	    "  upcoming                    advisory ids and public dates, nothing else\n"
+	    "  timeline --reported WHEN [--discoverer-date WHEN]\n"
+	    "                              the suggested disclosure timeline for a report\n"
 	    "  members [--public]          the members; --public: organisation names only\n"
 	    "  member vet --name ORG --address ADDR --key FILE\n"
 	    "                              check an applicant as a reload would; imports nothing\n"
@@ -86,6 +88,8 @@ dispatch(struct opts *o, const char *cmd, int argc, char **argv)
 		return cmd_public(o, argc, argv);
 	if (strcmp(cmd, "upcoming") == 0)
 		return cmd_upcoming(o);
+	if (strcmp(cmd, "timeline") == 0)
+		return cmd_timeline(o, argc, argv);
 	if (strcmp(cmd, "members") == 0)
 		return cmd_members(o, argc, argv);
 	if (strcmp(cmd, "member") == 0 && argc > 1 && strcmp(argv[1], "vet") == 0)

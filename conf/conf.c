@@ -197,6 +197,10 @@ load_durations(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	    cfg->audit_anchor_every <= 0)
 		problem(rep, "audit_anchor_every", s, "audit_anchor_every = \"%s\" "
 		    "is not a duration; write e.g. \"1h\"", s);
+	s = cfg_getstr(c, "public_time");
+	if (em_time_of_day_parse(s, &cfg->public_time) < 0)
+		problem(rep, "public_time", s, "public_time = \"%s\" is not a time "
+		    "of day; write \"HH:MM\" in UTC, e.g. \"12:00\"", s);
 }
 
 /* load_scalars - the top-level keys */

@@ -65,6 +65,8 @@ struct config {
 	long	max_embargo;		/* seconds */
 	long	remind_before;		/* seconds, 0 = never */
 	long	audit_anchor_every;	/* seconds between syslog anchors */
+	long	public_time;		/* the default schedule's time of day of a
+					   public release, seconds past 00:00 UTC */
 	char   *reinject_host;
 	int	reinject_port;
 

@@ -30,7 +30,7 @@
 const char *const conf_key_names[] = {
 	"socket", "socket_mode", "state_dir", "gnupg_home", "user", "on_error",
 	"audit_passes", "max_message_size", "max_decrypted_size", "max_embargo", "remind_before", "audit_anchor_every",
-	"state_map_size", "mime_max_depth", "mime_max_parts", "max_header_size",
+	"public_time", "state_map_size", "mime_max_depth", "mime_max_parts", "max_header_size",
 	"delivery_workers",
 	"reinject", "host", "port",
 	"advisory_id", "embargo_phrases", "role_localparts",
@@ -248,6 +248,7 @@ conf_schema_parse(const char *path, int *rc)
 		CFG_STR("max_embargo", "21d", CFGF_NONE),
 		CFG_STR("remind_before", "24h", CFGF_NONE),
 		CFG_STR("audit_anchor_every", "1h", CFGF_NONE),
+		CFG_STR("public_time", "12:00", CFGF_NONE),
 		CFG_INT("state_map_size", 1073741824, CFGF_NONE),
 		CFG_INT("mime_max_depth", 20, CFGF_NONE),
 		CFG_INT("delivery_workers", 4, CFGF_NONE),
@@ -271,7 +272,7 @@ conf_schema_parse(const char *path, int *rc)
 	static const char *noted[] = {
 		"socket", "socket_mode", "state_dir", "gnupg_home", "user",
 		"on_error", "audit_passes", "max_embargo", "remind_before", "audit_anchor_every",
-		"advisory_id",
+		"public_time", "advisory_id",
 		"embargo_phrases", "role_localparts", "public_lists",
 		"team|addresses", "team|keys", "list|address", "list|key",
 		"member|address", "member|key", NULL

@@ -31,6 +31,7 @@ struct fanout_txn {
 	const struct policy_decision *d;
 	time_t	now;
 	uint64_t post_id;
+	bool	fresh;			/* the advisory is new to the registry */
 	char	moved[200];		/* "embargo date moved ...", or "" */
 };
 
@@ -67,6 +68,7 @@ register_advisory(struct fanout_txn *x, struct em_err *err)
 
 	moved[0] = '\0';
 	if (store_adv_get(t, d->advisory_id, &a) != EM_OK) {
+		x->fresh = true;
 		memset(&a, 0, sizeof(a));
 		(void)snprintf(a.id, sizeof(a.id), "%s", d->advisory_id);
 		a.created = now;
@@ -172,9 +174,16 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 	const struct policy_decision *d = x->d;
 	const char *moved = x->moved;
 	struct notice_spec n;
-	char subject[160], emb[64];
+	char subject[160], emb[64], dflt[200] = "", ts[EM_TIME_BUFSZ];
 	struct buf body, names;
 	int rc;
+
+	/* A new advisory: the date the default schedule would give (SPEC 6). */
+	if (x->fresh && d->embargoed)
+		(void)snprintf(dflt, sizeof(dflt), "Default:   public at %s by the "
+		    "default schedule (two working weeks\n           on, at "
+		    "public_time)\n", em_time_format(policy_public_default(cfg,
+		    x->now), ts));
 
 	/* One name after another, lines kept short (RFC 5322: 998 at most). */
 	buf_init(&names);
@@ -199,6 +208,7 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 	    "Embargo:   %s\n"
 	    "%s%s%s"
 	    "%s"
+	    "%s"
 	    "Copies:    %zu queued, one per member, each encrypted to that "
 	    "member's key alone\n"
 	    "Queue id:  %s\n\n"
@@ -214,7 +224,7 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 	    moved[0] ? "Note:      " : "", moved, moved[0] ? "\n" : "",
 	    d->embargo_kept ? "Note:      this post has no embargo marker: "
 	    "the registered date is kept\n           (to lift the embargo "
-	    "early: embargoctl embargo ID --now)\n" : "",
+	    "early: embargoctl embargo ID --now)\n" : "", dflt,
 	    cfg->n_members, x->m->qid[0] ? x->m->qid : "-",
 	    names.data ? names.data : "(none)",
 	    store_public_any(x->t) ? "" : "\nNote: no public text is loaded. "
@@ -245,7 +255,7 @@ fanout_commit(const struct outbox_msg *m, const struct facts *f,
     struct em_err *err)
 {
 	const struct config *cfg = m->cfg;
-	struct fanout_txn x = { NULL, cfg, m, f, d, time(NULL), 0, "" };
+	struct fanout_txn x = { NULL, cfg, m, f, d, time(NULL), 0, false, "" };
 	struct buf packed, sealed;
 	char what[128];
 	int rc;

@@ -243,6 +243,19 @@ const char *policy_verdict_name(enum policy_verdict v);
 /* The decision on a message that could not be read: rc and its reason
  * from policy_read() or keys_read_crypt(). */
 void	policy_unreadable(int rc, const char *why, struct policy_decision *d);
+/* timeline.c: the suggested disclosure timeline for a report (SPEC 6). */
+struct policy_timeline {
+	time_t	reported;
+	time_t	predisclosure;		/* the advisory to the list */
+	time_t	public_at;		/* the public release */
+	time_t	asked;			/* the discoverer's date, 0 when none */
+	char	note[300];		/* what was honoured or capped */
+};
+void	policy_timeline(const struct config *cfg, time_t reported, time_t asked,
+	    struct policy_timeline *t);
+/* The default public release of an advisory sent to the list then. */
+time_t	policy_public_default(const struct config *cfg, time_t predisclosure);
+
 /* The decision on a message (or its header) larger than its ceiling. */
 void	policy_oversize(bool header, size_t limit, struct policy_decision *d);
 

@@ -205,3 +205,54 @@ em_duration_parse(const char *s, long *secs)
 	*secs = total;
 	return EM_OK;
 }
+
+/* em_time_of_day_parse - "HH:MM", 00:00 to 23:59 */
+
+int
+em_time_of_day_parse(const char *s, long *secs)
+{
+	if (strlen(s) != 5 || !isdigit((unsigned char)s[0]) ||
+	    !isdigit((unsigned char)s[1]) || s[2] != ':' ||
+	    !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+		return EM_EPARSE;
+	if ((s[0] - '0') * 10 + (s[1] - '0') > 23 ||
+	    (s[3] - '0') * 10 + (s[4] - '0') > 59)
+		return EM_EPARSE;
+	*secs = ((s[0] - '0') * 10L + (s[1] - '0')) * 3600 +
+	    ((s[3] - '0') * 10L + (s[4] - '0')) * 60;
+	return EM_OK;
+}
+
+/* weekday - 0 Sunday .. 6 Saturday, of a UTC time */
+
+static int
+weekday(time_t t)
+{
+	struct tm tm;
+
+	(void)gmtime_r(&t, &tm);
+	return tm.tm_wday;
+}
+
+/* em_working_days_after - n days on, Saturdays and Sundays not counted */
+
+time_t
+em_working_days_after(time_t t, int n)
+{
+	while (weekday(t) == 0 || weekday(t) == 6)
+		t += 86400;
+	while (n > 0) {
+		t += 86400;
+		if (weekday(t) != 0 && weekday(t) != 6)
+			n--;
+	}
+	return t;
+}
+
+/* em_at_time_of_day - t's UTC day at secs past midnight */
+
+time_t
+em_at_time_of_day(time_t t, long secs)
+{
+	return t - t % 86400 + secs;
+}

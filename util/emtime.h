@@ -36,4 +36,12 @@ const char *em_time_format_iso(time_t t, char *buf);
  * or a bare "0".  *secs is the total. */
 int	em_duration_parse(const char *s, long *secs);
 
+/* Parse a time of day "HH:MM" (UTC): *secs past midnight. */
+int	em_time_of_day_parse(const char *s, long *secs);
+/* t moved on by n working days (Monday to Friday; a weekend day counts
+ * from the Monday after it), the time of day kept. */
+time_t	em_working_days_after(time_t t, int n);
+/* The same UTC day as t, at secs past midnight. */
+time_t	em_at_time_of_day(time_t t, long secs);
+
 #endif

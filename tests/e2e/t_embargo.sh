@@ -150,6 +150,19 @@ send dev@vendor.example friend@outsider.example
 check "a forward of XSA-811 lifted with --now passes, its banner's date aside (rc $SWAKS_RC, dry-run $DRY): $(reply)" \
     test "$SWAKS_RC$DRY" = 00
 
+# 6b. The timeline to suggest to a discoverer: one working week to the
+#     list, two more to the public release at public_time (12:00 UTC).
+ctl timeline --reported "2026-12-01 10:00 UTC" > "$W/tl"
+check "timeline: the list a working week after the report: $(grep pre-disclosure "$W/tl")" \
+    grep -q '^pre-disclosure: 2026-12-08 10:00:00 UTC' "$W/tl"
+check "timeline: public two working weeks later at public_time: $(grep '^public' "$W/tl")" \
+    grep -q '^public:  *2026-12-22 12:00:00 UTC  (the default schedule)' "$W/tl"
+ctl timeline --reported "2026-12-01 10:00 UTC" --discoverer-date "2027-01-20T12:00Z" > "$W/tl2"
+check "timeline: a discoverer's date past max_embargo is capped, saying so: $(grep '^public' "$W/tl2")" \
+    grep -q '^public:  *2026-12-29 10:00:00 UTC  (.*capped' "$W/tl2"
+ctl timeline --reported "yesterday" > /dev/null 2> "$W/tl3"
+check "timeline: a date it cannot read is refused with the forms it takes" grep -q 'YYYY-MM-DD HH:MM UTC' "$W/tl3"
+
 # 7. A state store that embargoctl cannot read whole is an error (exit 2,
 #    the store's own words), never an empty answer: a copy of the state
 #    with one record written by some other program.

@@ -89,6 +89,8 @@ rcpt=$(copies_of security@example.org | head -n 1)
 check "receipt names advisory, revision, date and copies" \
     bash -c "grep -q 'Advisory:  XSA-400' '$rcpt' && grep -q 'Revision:  1' '$rcpt' && grep -q 'Embargo:   until $when' '$rcpt' && grep -q 'Copies:    $NMEMBERS queued' '$rcpt'"
 check "receipt holds no advisory text" bash -c "! grep -q 'malformed' '$rcpt'"
+check "receipt of the new advisory names the default schedule's public date" \
+    grep -q 'Default: *public at [0-9-]* 12:00:00 UTC by the default schedule' <(mailpy text "$rcpt" 0)
 check "receipt warns that no public text is loaded, naming the cure" \
     grep -q 'no public text is loaded.*embargoctl public add' <(mailpy text "$rcpt" 0 | tr '\n' ' ')
 check "nothing reached the list address itself" test "$(delivered predisclosure@lists.example.org)" = 0

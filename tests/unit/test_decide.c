@@ -1,6 +1,7 @@
 /* test_decide - SPEC section 5 as a table of cases */
 #include "testutil.h"
 #include "../../policy/policy.h"
+#include "../../util/emtime.h"
 
 #define NOW	((time_t)1795000000)	/* 2026-11-18 */
 #define FUTURE	"2026-12-01 12:00 UTC"	/* NOW + ~13 days */
@@ -423,6 +424,48 @@ t_reply_named_by_quoted_title(void **st)
 	facts_free(&f);
 }
 
+/* ts - a test time, or fail */
+static time_t
+ts(const char *s)
+{
+	time_t t;
+	size_t used;
+
+	assert_int_equal(em_time_parse(s, strlen(s), &t, &used), EM_OK);
+	return t;
+}
+
+/* The suggested timeline: one working week, two working weeks, capped. */
+static void
+t_timeline(void **st)
+{
+	struct policy_timeline t;
+
+	(void)st;
+	/* Reported on a Tuesday: the list the Tuesday after, public two
+	 * working weeks later at public_time (12:00). */
+	policy_timeline(cfg, ts("2026-12-01 10:00 UTC"), 0, &t);
+	assert_int_equal(t.predisclosure, ts("2026-12-08 10:00 UTC"));
+	assert_int_equal(t.public_at, ts("2026-12-22 12:00 UTC"));
+	/* Reported on a Saturday: counted from the Monday. */
+	policy_timeline(cfg, ts("2026-12-05 09:00 UTC"), 0, &t);
+	assert_int_equal(t.predisclosure, ts("2026-12-14 09:00 UTC"));
+	/* Earlier: honoured. */
+	policy_timeline(cfg, ts("2026-12-01 10:00 UTC"),
+	    ts("2026-12-15 12:00 UTC"), &t);
+	assert_int_equal(t.public_at, ts("2026-12-15 12:00 UTC"));
+	assert_non_null(strstr(t.note, "earlier than the default: honoured"));
+	/* Later, within max_embargo (21 days) of the list: honoured. */
+	policy_timeline(cfg, ts("2026-12-01 10:00 UTC"),
+	    ts("2026-12-28 12:00 UTC"), &t);
+	assert_int_equal(t.public_at, ts("2026-12-28 12:00 UTC"));
+	/* Later than that: capped at max_embargo, saying so. */
+	policy_timeline(cfg, ts("2026-12-01 10:00 UTC"),
+	    ts("2027-01-15 12:00 UTC"), &t);
+	assert_int_equal(t.public_at, ts("2026-12-29 10:00 UTC"));
+	assert_non_null(strstr(t.note, "capped"));
+}
+
 /* SPEC 5 rule 1: nothing lifts an embargo by omission */
 static void
 t_list_post_without_marker_keeps_embargo(void **st)
@@ -550,6 +593,7 @@ main(void)
 		cmocka_unit_test(t_quoted_text_to_member_passes),
 		cmocka_unit_test(t_team_publishes_another_advisory),
 		cmocka_unit_test(t_reply_named_by_quoted_title),
+		cmocka_unit_test(t_timeline),
 	};
 
 	return cmocka_run_group_tests_name("decide", tests, setup, teardown);
