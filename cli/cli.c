@@ -156,6 +156,22 @@ cli_close(struct config *cfg, struct store *s)
 }
 
 /*
+ * cli_time_arg - a time given on the command line, whole, in one of the
+ * forms markers use; else -1, with the forms it takes printed
+ */
+int
+cli_time_arg(const char *s, time_t *out)
+{
+	size_t used;
+
+	if (em_time_parse(s, strlen(s), out, &used) == EM_OK && used == strlen(s))
+		return 0;
+	fprintf(stderr, "embargoctl: cannot read \"%s\"; write YYYY-MM-DD "
+	    "HH:MM UTC, YYYY-MM-DDTHH:MMZ or with a numeric offset\n", s);
+	return -1;
+}
+
+/*
  * cli_finish - the end of a write transaction: committed when rc is
  * EM_OK, else aborted; a failure (rc's, or the commit's) printed from err
  */

@@ -128,7 +128,6 @@ cmd_embargo(const struct opts *o, int argc, char **argv)
 	struct config *cfg;
 	struct store *s;
 	time_t when;
-	size_t used;
 	int ch, rc;
 
 	optind = 2;
@@ -146,13 +145,8 @@ cmd_embargo(const struct opts *o, int argc, char **argv)
 	}
 	if (now)
 		when = time(NULL);
-	else if (em_time_parse(until, strlen(until), &when, &used) != EM_OK ||
-	    used != strlen(until)) {
-		fprintf(stderr, "embargoctl: cannot read \"%s\"; write YYYY-MM-DD "
-		    "HH:MM UTC, YYYY-MM-DDTHH:MMZ or with a numeric offset\n",
-		    until);
+	else if (cli_time_arg(until, &when) < 0)
 		return EXIT_USAGE;
-	}
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
 	rc = set_embargo(o, cfg, s, argv[1], when);
@@ -404,19 +398,6 @@ cmd_upcoming(const struct opts *o)
 	return rc;
 }
 
-/* time_arg - a time as the markers write it, or -1 */
-
-static time_t
-time_arg(const char *s)
-{
-	time_t t;
-	size_t used;
-
-	if (em_time_parse(s, strlen(s), &t, &used) != EM_OK || used != strlen(s))
-		return (time_t)-1;
-	return t;
-}
-
 /*
  * cmd_timeline - the suggested disclosure timeline for a report, for the
  * team to propose to the discoverer (SPEC 6)
@@ -440,16 +421,15 @@ cmd_timeline(const struct opts *o, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 'r')
-			reported = time_arg(optarg);
+			bad |= cli_time_arg(optarg, &reported) < 0;
 		else if (ch == 'd')
-			bad |= (asked = time_arg(optarg)) == (time_t)-1;
+			bad |= cli_time_arg(optarg, &asked) < 0;
 		else
 			bad = true;
 	}
 	if (bad || reported == (time_t)-1 || optind != argc) {
 		fprintf(stderr, "embargoctl: timeline --reported WHEN "
-		    "[--discoverer-date WHEN]; WHEN as \"YYYY-MM-DD HH:MM UTC\", "
-		    "\"YYYY-MM-DDTHH:MMZ\" or with a numeric offset\n");
+		    "[--discoverer-date WHEN]\n");
 		return EXIT_USAGE;
 	}
 	if ((cfg = cli_load(o)) == NULL)

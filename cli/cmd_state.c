@@ -505,16 +505,11 @@ cmd_audit(const struct opts *o, int argc, char **argv)
 
 	optind = verify ? 2 : 1;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		size_t used;
-
 		if (ch == 'a')
 			l.adv = optarg;
 		else if (ch == 't' && verify)
 			tip = optarg;
-		else if (ch == 's' && em_time_parse(optarg, strlen(optarg),
-		    &l.since, &used) == EM_OK)
-			continue;
-		else
+		else if (ch != 's' || cli_time_arg(optarg, &l.since) < 0)
 			return EXIT_USAGE;
 	}
 	if (cli_open(o, &cfg, &s) < 0)

@@ -109,41 +109,108 @@ norm_line(const char *p, size_t n, struct buf *out)
 
 /*
  * armour_line - what an OpenPGP armour line is to the leak guard: its BEGIN
- * and END lines, the armour headers after a BEGIN (Hash:, Version:,
- * Comment:), and a signature's body are nobody's text (SPEC 4): every
+ * and END lines, the armour headers after a BEGIN (Hash:, Version:, ...),
+ * and a signature's radix-64 body are nobody's text (SPEC 4): every
  * clearsigned advisory carries the same ones.  Quote marks are skipped.
+ * Only real armour is skipped (RFC 4880 6.2): the armour types and header
+ * names it defines, radix-64 lines; any other line is text, so that
+ * nobody hides an advisory's lines inside lines that look like armour.
  */
 enum armour_state { ARM_TEXT, ARM_HEADERS, ARM_SIG };
+
+/* armour_type - "-----BEGIN|END <type>-----" with a type of RFC 4880 */
+
+static bool
+armour_type(const char *p, size_t n, bool *begin, bool *sig)
+{
+	static const char *const types[] = { "PGP MESSAGE", "PGP SIGNED MESSAGE",
+	    "PGP SIGNATURE", "PGP PUBLIC KEY BLOCK", "PGP PRIVATE KEY BLOCK" };
+
+	if (n < 20 || memcmp(p, "-----", 5) != 0 ||
+	    memcmp(p + n - 5, "-----", 5) != 0)
+		return false;
+	p += 5;
+	n -= 10;
+	if (n > 6 && memcmp(p, "BEGIN ", 6) == 0)
+		*begin = true, p += 6, n -= 6;
+	else if (n > 4 && memcmp(p, "END ", 4) == 0)
+		*begin = false, p += 4, n -= 4;
+	else
+		return false;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (n == strlen(types[i]) && memcmp(p, types[i], n) == 0) {
+			*sig = i == 2;
+			return true;
+		}
+	/* "PGP MESSAGE, PART X/Y" and "PGP MESSAGE, PART X" */
+	if (n <= 18 || memcmp(p, "PGP MESSAGE, PART ", 18) != 0)
+		return false;
+	for (size_t i = 18; i < n; i++)
+		if (!isdigit((unsigned char)p[i]) && p[i] != '/')
+			return false;
+	*sig = false;
+	return true;
+}
+
+/* armour_header - "Name: value" with a header name of RFC 4880 6.2 */
+
+static bool
+armour_header(const char *p, size_t n)
+{
+	static const char *const names[] = { "Hash: ", "Version: ", "Comment: ",
+	    "Charset: ", "MessageID: " };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (n >= strlen(names[i]) &&
+		    memcmp(p, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
+
+/* radix64 - a line of radix-64 (or its "=" checksum): one word, no text */
+
+static bool
+radix64(const char *p, size_t n)
+{
+	if (n == 0 || n > 80)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)p[i]) && p[i] != '+' && p[i] != '/' &&
+		    p[i] != '=')
+			return false;
+	return true;
+}
 
 static bool
 armour_line(const char *p, size_t n, enum armour_state *st)
 {
-	static const char dash[] = "-----";
-	const char *colon, *space;
+	bool begin, sig;
 
 	while (n > 0 && (*p == '>' || *p == ' ' || *p == '\t'))
 		p++, n--;
 	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
 		n--;
-	if (n > 15 && memcmp(p, dash, 5) == 0 && memcmp(p + n - 5, dash, 5) == 0 &&
-	    (memcmp(p + 5, "BEGIN PGP ", 10) == 0 ||
-	    (n > 13 && memcmp(p + 5, "END PGP ", 8) == 0))) {
-		*st = memcmp(p + 5, "BEGIN PGP SIGNATURE", 19) == 0 ? ARM_SIG :
-		    p[5] == 'B' ? ARM_HEADERS : ARM_TEXT;
+	if (armour_type(p, n, &begin, &sig)) {
+		*st = !begin ? ARM_TEXT : sig ? ARM_SIG : ARM_HEADERS;
 		return true;
 	}
-	if (*st == ARM_HEADERS) {
-		if (n == 0) {
-			*st = ARM_TEXT;	/* the headers end at a blank line */
+	switch (*st) {
+	case ARM_HEADERS:
+		if (n == 0 || armour_header(p, n)) {
+			if (n == 0)
+				*st = ARM_TEXT;	/* the headers end at a blank */
 			return true;
 		}
-		colon = memchr(p, ':', n);
-		space = memchr(p, ' ', n);
-		if (colon != NULL && space != NULL && colon < space)
-			return true;	/* "Hash: SHA256" */
 		*st = ARM_TEXT;
+		return false;
+	case ARM_SIG:
+		if (n == 0 || armour_header(p, n) || radix64(p, n))
+			return true;
+		*st = ARM_TEXT;		/* text, not a signature: it counts */
+		return false;
+	default:
+		return false;
 	}
-	return *st == ARM_SIG;
 }
 
 /*

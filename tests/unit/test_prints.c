@@ -280,6 +280,26 @@ t_armour_never_counts(void **st)
 	policy_prints_free(&pb);
 }
 
+/* Text dressed as armour is text: only real armour is skipped. */
+static void
+t_fake_armour_still_counts(void **st)
+{
+	struct buf b;
+	const char *p, *nl;
+
+	(void)st;
+	buf_init(&b);
+	buf_appendf(&b, "-----BEGIN PGP SIGNATURE-----\n\n%s"
+	    "-----END PGP SIGNATURE-----\n", advisory);
+	assert_true(matches(b.data) >= POLICY_LEAK_SHINGLES);
+	buf_reset(&b);
+	buf_appends(&b, "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n");
+	for (p = advisory; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		buf_appendf(&b, "-----BEGIN PGP %.*s-----\n", (int)(nl - p), p);
+	assert_true(matches(b.data) >= POLICY_LEAK_SHINGLES);
+	buf_free(&b);
+}
+
 /* policy_runs: the runs in order, each with the line it starts on. */
 static void
 t_runs_know_their_lines(void **st)
@@ -374,6 +394,7 @@ main(void)
 		cmocka_unit_test(t_secret_text_of_a_patch),
 		cmocka_unit_test(t_moved_lines_are_public),
 		cmocka_unit_test(t_armour_never_counts),
+		cmocka_unit_test(t_fake_armour_still_counts),
 		cmocka_unit_test(t_runs_know_their_lines),
 		cmocka_unit_test(t_stored_format),
 		cmocka_unit_test(t_pkesk_ids),
