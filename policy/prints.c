@@ -108,7 +108,7 @@ norm_line(const char *p, size_t n, struct buf *out)
 }
 
 /*
- * armour_line - what an OpenPGP armour line is to the leak guard: its BEGIN
+ * Armour, to the leak guard: an OpenPGP armour's BEGIN
  * and END lines, the armour headers after a BEGIN (Hash:, Version:, ...),
  * and a signature's radix-64 body are nobody's text (SPEC 4): every
  * clearsigned advisory carries the same ones.  Quote marks are skipped.
@@ -180,6 +180,8 @@ radix64(const char *p, size_t n)
 			return false;
 	return true;
 }
+
+/* armour_line - is this line armour (skipped)? st follows the armour */
 
 static bool
 armour_line(const char *p, size_t n, enum armour_state *st)
