@@ -37,14 +37,6 @@ policy_is_archive(const char *p, size_t n)
 	    (n >= 262 && memcmp(u + 257, "ustar", 5) == 0);		/* tar */
 }
 
-/* looks_text - a member that is text: no NUL byte (binaries have them) */
-
-static bool
-looks_text(const struct buf *b)
-{
-	return b->len > 0 && memchr(b->data, '\0', b->len) == NULL;
-}
-
 /*
  * read_member - the data of the current member into m, within what the
  * message's archives may still yield
@@ -77,7 +69,7 @@ read_member(struct archive *a, struct buf *m, struct policy_archive *pa,
 	return EM_OK;
 }
 
-/* policy_archive_read - every text member of the archive in p, to pa->text */
+/* policy_archive_read - every member of the archive in p, to pa->text */
 
 int
 policy_archive_read(const char *p, size_t n, size_t depth,
@@ -121,7 +113,7 @@ policy_archive_read(const char *p, size_t n, size_t depth,
 			break;
 		if (policy_is_archive(m.data, m.len))
 			rc = policy_archive_read(m.data, m.len, depth + 1, pa, err);
-		else if (looks_text(&m))
+		else if (m.len > 0)
 			pa->text(pa->ctx, m.data, m.len);
 	}
 	buf_free(&m);

@@ -1,10 +1,11 @@
 /*
  * mime.c - read a message with GMime into struct facts
  *
- * Every text part is decoded (transfer encoding and charset, through
- * GMimeTextPart) and appended to facts.text; text/html is read as text;
- * patch attachments are read too, since a pasted or attached patch is
- * advisory text.  Forwarded messages (message/rfc822) are walked like any
+ * Every leaf is decoded (transfer encoding, and a text part's charset)
+ * and its bytes decide what it is, never its declared type: an archive is
+ * unpacked, text/html is read as the text a reader sees, and every other
+ * leaf (a patch, an advisory attached as application/octet-stream) is
+ * read as text, since an attached patch or advisory is advisory text.  Forwarded messages (message/rfc822) are walked like any
  * other part: a forward is the commonest leak.  Encrypted and signed
  * entities are kept whole for keys/, which policy/ never calls.
  *
@@ -72,25 +73,24 @@ crypt_add(struct facts *f, enum policy_crypt_kind kind, const char *p, size_t n)
 	buf_append(&c->data, p, n);
 }
 
-/* text_add - append text, without carriage returns, ending in a newline */
-
+/*
+ * text_add - append text, without carriage returns, a NUL byte read as a
+ * line's end (what follows a NUL is text a reader can see, and a C string
+ * would end there), ending in a newline
+ */
 static void
 text_add(struct facts *f, const char *p, size_t n)
 {
-	const char *end;
+	for (size_t i = 0; i < n; i++) {
+		const char *run = p + i;
+		size_t k = 0;
 
-	if (p == NULL || n == 0)
-		n = 0, p = "";		/* no arithmetic on a NULL pointer */
-	end = p + n;
-	while (p < end) {
-		const char *cr = memchr(p, '\r', (size_t)(end - p));
-
-		if (cr == NULL) {
-			buf_append(&f->text, p, (size_t)(end - p));
-			break;
-		}
-		buf_append(&f->text, p, (size_t)(cr - p));
-		p = cr + 1;
+		while (i + k < n && run[k] != '\r' && run[k] != '\0')
+			k++;
+		buf_append(&f->text, run, k);
+		i += k;
+		if (i < n && p[i] == '\0')
+			buf_append(&f->text, "\n", 1);
 	}
 	if (f->text.len > 0 && f->text.data[f->text.len - 1] != '\n')
 		buf_append(&f->text, "\n", 1);
@@ -127,52 +127,6 @@ armor_scan(struct facts *f, const char *text, size_t len)
 	}
 }
 
-/* is_patch - an attachment whose bytes are a patch */
-
-static bool
-is_patch(GMimePart *part)
-{
-	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
-	const char *fn = g_mime_part_get_filename(part);
-	size_t n;
-
-	if (ct != NULL && (g_mime_content_type_is_type(ct, "application", "x-patch") ||
-	    g_mime_content_type_is_type(ct, "application", "x-diff")))
-		return true;
-	if (fn == NULL)
-		return false;
-	n = strlen(fn);
-	return (n > 6 && strcasecmp(fn + n - 6, ".patch") == 0) ||
-	    (n > 5 && strcasecmp(fn + n - 5, ".diff") == 0) ||
-	    (n > 4 && strcasecmp(fn + n - 4, ".txt") == 0);
-}
-
-/*
- * maybe_archive - a leaf that may be an archive or a compressed file: an
- * application part (archives come as octet-stream as often as not) or
- * one whose name says so; its bytes decide (policy_is_archive())
- */
-static bool
-maybe_archive(GMimePart *part)
-{
-	static const char *const ext[] = { ".gz", ".tgz", ".bz2", ".tbz2",
-	    ".xz", ".txz", ".tar", ".zip" };
-	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
-	const char *fn = g_mime_part_get_filename(part);
-	size_t n = fn ? strlen(fn) : 0;
-
-	if (ct != NULL && g_mime_content_type_is_type(ct, "application", "*") &&
-	    !g_mime_content_type_is_type(ct, "application", "pgp-encrypted") &&
-	    !g_mime_content_type_is_type(ct, "application", "pgp-signature") &&
-	    !g_mime_content_type_is_type(ct, "application", "pgp-keys"))
-		return true;
-	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
-		if (n > strlen(ext[i]) &&
-		    strcasecmp(fn + n - strlen(ext[i]), ext[i]) == 0)
-			return true;
-	return false;
-}
-
 /* part_decoded - a leaf part's content, transfer encoding undone */
 
 static GMimeStream *
@@ -193,62 +147,102 @@ archive_text(void *ctx, const char *p, size_t n)
 	text_add(ctx, p, n);
 }
 
-/* read_leaf - decode one leaf part's text into the facts */
+/*
+ * to_utf8 - a text part's decoded bytes in UTF-8, as
+ * g_mime_text_part_get_text() converts them, but whole: a NUL byte does
+ * not end the text.  A charset nobody knows leaves the bytes as they are.
+ */
+static GMimeStream *
+to_utf8(GMimePart *part, GByteArray *ba)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+	const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") :
+	    NULL;
+	GMimeFilter *filter = cs ? g_mime_filter_charset_new(cs, "utf-8") : NULL;
+	GMimeStream *out = g_mime_stream_mem_new(), *fs;
 
+	if (filter == NULL) {
+		(void)g_mime_stream_write(out, (const char *)ba->data, ba->len);
+		return out;
+	}
+	fs = g_mime_stream_filter_new(out);
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(fs), filter);
+	g_object_unref(filter);
+	(void)g_mime_stream_write(fs, (const char *)ba->data, ba->len);
+	(void)g_mime_stream_flush(fs);
+	g_object_unref(fs);
+	return out;
+}
+
+/* read_text_part - a text part's text, charset undone, into the facts */
+
+static void
+read_text_part(GMimePart *part, GByteArray *decoded, struct facts *f)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+	GMimeStream *s = to_utf8(part, decoded);
+	GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+	const char *t = ba->len ? (const char *)ba->data : "";
+	size_t n_crypt = f->n_crypt;
+
+	armor_scan(f, t, ba->len);
+	/*
+	 * Where the first text part starts: its first lines are the
+	 * advisory's title block (SPEC 4).  Ciphertext is no title;
+	 * its plaintext, read later, may be.
+	 */
+	if (!f->has_first_text && (f->n_crypt == n_crypt ||
+	    f->crypt[n_crypt].kind != POLICY_CRYPT_INLINE_ENCRYPTED)) {
+		f->has_first_text = true;
+		f->first_text = f->text.len;
+	}
+	if (ct != NULL && g_mime_content_type_is_type(ct, "text", "html")) {
+		struct buf plain;
+
+		buf_init(&plain);
+		policy_html_to_text(t, ba->len, &plain);
+		text_add(f, plain.data ? plain.data : "", plain.len);
+		buf_free(&plain);
+	} else {
+		text_add(f, t, ba->len);
+	}
+	g_object_unref(s);
+}
+
+/*
+ * read_leaf - one leaf part into the facts.  Its bytes decide, never its
+ * declared type or name: an archive or compressed file is unpacked
+ * whatever it calls itself (a tar.gz sent as text/plain is still one);
+ * a text part is read as text; any other leaf (a patch, an advisory sent
+ * as application/octet-stream, or text hidden among binary bytes) is read
+ * as text too, as strings(1) would: a reader can save and read it.
+ */
 static int
 read_leaf(GMimePart *part, struct walk *w)
 {
 	struct facts *f = w->f;
-	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+	GMimeStream *s;
+	GByteArray *ba;
+	int rc = EM_OK;
 
-	if (GMIME_IS_TEXT_PART(part)) {
-		char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
-		size_t n_crypt = f->n_crypt;
-
-		if (t == NULL)
-			return EM_OK;
-		armor_scan(f, t, strlen(t));
-		/*
-		 * Where the first text part starts: its first lines are the
-		 * advisory's title block (SPEC 4).  Ciphertext is no title;
-		 * its plaintext, read later, may be.
-		 */
-		if (!f->has_first_text && (f->n_crypt == n_crypt ||
-		    f->crypt[n_crypt].kind != POLICY_CRYPT_INLINE_ENCRYPTED)) {
-			f->has_first_text = true;
-			f->first_text = f->text.len;
-		}
-		if (ct != NULL && g_mime_content_type_is_type(ct, "text", "html")) {
-			struct buf plain;
-
-			buf_init(&plain);
-			policy_html_to_text(t, strlen(t), &plain);
-			text_add(f, plain.data ? plain.data : "", plain.len);
-			buf_free(&plain);
-		} else {
-			text_add(f, t, strlen(t));
-		}
-		g_free(t);
-	} else if (g_mime_part_get_content(part) != NULL &&
-	    (is_patch(part) || maybe_archive(part))) {
-		GMimeStream *s = part_decoded(part);
-		GByteArray *ba = g_mime_stream_mem_get_byte_array(
-		    GMIME_STREAM_MEM(s));
-		int rc = EM_OK;
-
-		if (policy_is_archive((const char *)ba->data, ba->len)) {
-			w->arc.lim = w->lim;
-			w->arc.text = archive_text;
-			w->arc.ctx = f;
-			rc = policy_archive_read((const char *)ba->data, ba->len,
-			    1, &w->arc, w->err);
-		} else if (is_patch(part)) {
-			text_add(f, (const char *)ba->data, ba->len);
-		}
-		g_object_unref(s);
-		return rc;
+	if (g_mime_part_get_content(part) == NULL)
+		return EM_OK;
+	s = part_decoded(part);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+	if (policy_is_archive((const char *)ba->data, ba->len)) {
+		w->arc.lim = w->lim;
+		w->arc.text = archive_text;
+		w->arc.ctx = f;
+		rc = policy_archive_read((const char *)ba->data, ba->len, 1,
+		    &w->arc, w->err);
+	} else if (GMIME_IS_TEXT_PART(part)) {
+		read_text_part(part, ba, f);
+	} else if (ba->len > 0) {
+		armor_scan(f, (const char *)ba->data, ba->len);
+		text_add(f, (const char *)ba->data, ba->len);
 	}
-	return EM_OK;
+	g_object_unref(s);
+	return rc;
 }
 
 static int walk(GMimeObject *obj, size_t depth, struct walk *w);

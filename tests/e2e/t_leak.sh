@@ -170,6 +170,18 @@ with tarfile.open(fileobj=b, mode='w:gz') as t:
     ti = tarfile.TarInfo('notes/desc.txt'); ti.size = len(text)
     t.addfile(ti, io.BytesIO(text))
 msg('notes.tar.gz', 'application/gzip', b.getvalue(), sys.argv[2] + '/tgz.eml')
+# The same bytes declared as text (a client that guesses the type wrong, or
+# a sender who hopes the milter trusts the label), and the text behind a
+# NUL byte in a text attachment.
+m = EmailMessage()
+m['Subject'] = 'notes'
+m.set_content('The notes, attached.')
+m.add_attachment(b.getvalue(), maintype='text', subtype='plain',
+                 filename='notes.txt')
+assert m.get_payload()[1]['Content-Transfer-Encoding'] == 'base64'
+open(sys.argv[2] + '/tgz-as-text.eml', 'wb').write(bytes(m))
+msg('notes.txt', 'text/plain', b'see below\0' + text,
+    sys.argv[2] + '/nul.eml')
 z = io.BytesIO()
 with zipfile.ZipFile(z, 'w', zipfile.ZIP_DEFLATED) as f:
     f.writestr('notes/desc.txt', text)
@@ -183,6 +195,10 @@ msg('zeros.tar.gz', 'application/octet-stream', b.getvalue(), sys.argv[2] + '/bo
 PY
 cp "$W/tgz.eml" "$W/msg"
 verdict "XSA-355's description in a .tar.gz attachment" dev@vendor.example friend@outsider.example refuse XSA-355
+cp "$W/tgz-as-text.eml" "$W/msg"
+verdict "XSA-355's description in a .tar.gz sent as text/plain" dev@vendor.example friend@outsider.example refuse XSA-355
+cp "$W/nul.eml" "$W/msg"
+verdict "XSA-355's description after a NUL byte in an attachment" dev@vendor.example friend@outsider.example refuse XSA-355
 cp "$W/zip.eml" "$W/msg"
 verdict "XSA-355's description in a .zip attachment" dev@vendor.example friend@outsider.example refuse XSA-355
 cp "$W/bomb.eml" "$W/msg"

@@ -401,7 +401,8 @@ static const struct member adv_members[] = {
 	    "count.\n", 0 },
 	{ "xsa/xsa.patch", "--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-old line of "
 	    "the tree here\n+new secret line of the fix here\n", 0 },
-	{ "xsa/blob.bin", "binary\0data", 11 },
+	{ "xsa/blob.bin", "\x7f" "ELF\0\0\0a line among binary bytes\0",
+	    33 },
 };
 
 /* Archives are read as their members: tar.gz, zip, tar.xz, a bare gzip. */
@@ -430,11 +431,61 @@ t_archives_are_read(void **st)
 		assert_true(has(&f, "The archived advisory text"));
 		if (strcmp(k[i].format, "raw") != 0)
 			assert_true(has(&f, "+new secret line of the fix"));
-		assert_false(has(&f, "binary"));
+		/* A binary member's text is read, as strings(1) would. */
+		if (strcmp(k[i].format, "raw") != 0)
+			assert_true(has(&f, "a line among binary bytes"));
 		facts_free(&f);
 		free(msg);
 		buf_free(&arc);
 	}
+}
+
+/*
+ * A leaf's bytes decide what it is, never its declared type or name: a
+ * tar.gz sent as text/plain is unpacked; text after a NUL byte in a text
+ * part is read; an attachment of no text type, with no name, is read.
+ */
+static void
+t_bytes_decide_not_the_type(void **st)
+{
+	static const char hidden[] = "harmless first line\0The hidden advisory "
+	    "text after a NUL byte\n";
+	struct buf arc, nul, plain;
+	struct facts f;
+	struct em_err e;
+	char *msg;
+
+	(void)st;
+	make_archive("ustar", "gzip", adv_members, 3, &arc);
+	msg = with_attachment("text/plain; charset=us-ascii", "notes", &arc);
+	assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+	assert_true(has(&f, "+new secret line of the fix"));
+	facts_free(&f);
+	free(msg);
+
+	buf_init(&nul);
+	buf_append(&nul, hidden, sizeof(hidden) - 1);
+	msg = with_attachment("text/plain; charset=utf-8", "a.txt", &nul);
+	assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+	assert_true(has(&f, "The hidden advisory text after a NUL"));
+	facts_free(&f);
+	free(msg);
+	msg = with_attachment("text/plain; charset=iso-8859-1", "b.txt", &nul);
+	assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+	assert_true(has(&f, "The hidden advisory text after a NUL"));
+	facts_free(&f);
+	free(msg);
+
+	buf_init(&plain);
+	buf_appends(&plain, "The advisory, attached as raw bytes.\n");
+	msg = with_attachment("application/x-unknown", "", &plain);
+	assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+	assert_true(has(&f, "The advisory, attached as raw bytes."));
+	facts_free(&f);
+	free(msg);
+	buf_free(&arc);
+	buf_free(&nul);
+	buf_free(&plain);
 }
 
 /* An archive inside an archive is read; past the ceilings it is refused. */
@@ -516,6 +567,7 @@ main(void)
 		cmocka_unit_test(t_plain),
 		cmocka_unit_test(t_archives_are_read),
 		cmocka_unit_test(t_archive_ceilings),
+		cmocka_unit_test(t_bytes_decide_not_the_type),
 		cmocka_unit_test(t_base64_body),
 		cmocka_unit_test(t_quoted_printable_body),
 		cmocka_unit_test(t_rfc2047_subject),
