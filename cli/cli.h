@@ -70,6 +70,8 @@ int	cmd_outbox(const struct opts *o, bool retry, const char *id);
 int	cmd_keys(const struct opts *o);
 int	cmd_audit(const struct opts *o, int argc, char **argv);
 int	cmd_embargo(const struct opts *o, int argc, char **argv);
+int	cmd_participant(const struct opts *o, const char *id, const char *verb,
+	    const char *name);
 int	cmd_held(const struct opts *o, int argc, char **argv);
 int	cmd_upcoming(const struct opts *o);
 int	cmd_timeline(const struct opts *o, int argc, char **argv);

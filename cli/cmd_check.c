@@ -201,7 +201,8 @@ dry_run_exit(enum policy_verdict v)
 	case POLICY_PASS:	return EXIT_OK;
 	case POLICY_REJECT:	return EXIT_FINDING;
 	case POLICY_HOLD:	return EXIT_HOLD;
-	case POLICY_FANOUT:	return EXIT_FANOUT;
+	case POLICY_FANOUT:
+	case POLICY_DISCUSS:	return EXIT_FANOUT;
 	case POLICY_TEMPFAIL:	break;
 	}
 	return EXIT_USAGE;

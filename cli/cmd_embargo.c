@@ -113,6 +113,82 @@ set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
 	return EXIT_OK;
 }
 
+/*
+ * cmd_participant - advisory ID participant add|drop NAME: the team names
+ * a participant block for one advisory, or takes it off, audited with
+ * who; it gets every revision fanned out from then on and the final copy
+ */
+int
+cmd_participant(const struct opts *o, const char *id, const char *verb,
+    const char *name)
+{
+	bool add = strcmp(verb, "add") == 0;
+	struct strv names = { NULL, 0 }, kept = { NULL, 0 };
+	const struct conf_member *p;
+	struct store_advisory a;
+	struct config *cfg;
+	struct store *s;
+	struct store_txn *t;
+	struct em_err err;
+	char why[400];
+	bool had = false;
+	int rc;
+
+	if (!add && strcmp(verb, "drop") != 0) {
+		fprintf(stderr, "embargoctl: advisory ID participant add|drop "
+		    "NAME\n");
+		return EXIT_USAGE;
+	}
+	if (cli_open(o, &cfg, &s) < 0)
+		return EXIT_USAGE;
+	if ((p = conf_participant_by_name(cfg, name)) == NULL && add) {
+		cli_fail(o, "no participant \"%s\" in %s; add a block "
+		    "participant \"%s\" { address = \"...\"; key = \"40 hex "
+		    "digits\" } and reload", name, cfg->path, name);
+		cli_close(cfg, s);
+		return EXIT_USAGE;
+	}
+	if (store_begin(s, true, &t, &err) < 0) {
+		cli_fail(o, "participant: %s", err.msg);
+		cli_close(cfg, s);
+		return EXIT_USAGE;
+	}
+	if ((rc = store_adv_get(t, id, &a)) == EM_OK)
+		rc = store_adv_list_get(t, "participants", id, &names);
+	for (size_t i = 0; rc == EM_OK && i < names.n; i++)
+		if (strcmp(names.v[i], name) == 0)
+			had = true;
+		else
+			strv_push(&kept, names.v[i]);
+	if (rc == EM_OK && add && !had)
+		strv_push(&kept, name);
+	(void)snprintf(why, sizeof(why), "participant \"%s\"%s%s%s %s %s by %s",
+	    name, p ? " <" : "", p ? p->address : "", p ? ">" : "",
+	    add ? "added to" : "dropped from", id, cli_operator());
+	if (rc == EM_ENOTFOUND)
+		(void)em_fail(&err, rc, "no advisory %s", id);
+	else if (rc < 0)
+		(void)em_fail(&err, rc, "the registry cannot be read");
+	else if (had != add &&
+	    (rc = store_adv_list_put(t, "participants", id, &kept, &err)) == EM_OK)
+		rc = audit_change(t, add ? "participant-added" :
+		    "participant-dropped", id, a.embargo, why, &err);
+	strv_free(&names);
+	strv_free(&kept);
+	if (cli_finish(t, rc, &err) != EXIT_OK) {
+		cli_close(cfg, s);
+		return EXIT_USAGE;
+	}
+	if (had == add)
+		cli_say(o, "%s: participant \"%s\" %s; nothing changed", id, name,
+		    add ? "is one already" : "is not one");
+	else
+		cli_say(o, "%s: %s%s", id, why, add ? "; it gets each revision "
+		    "sent from now on and the final copy at release" : "");
+	cli_close(cfg, s);
+	return EXIT_OK;
+}
+
 /* cmd_embargo - embargo ID --until WHEN | --now */
 
 int

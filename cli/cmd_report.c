@@ -163,12 +163,14 @@ section(struct report *r, const char *text, const char *key)
 /* report_head - the report's first lines: the advisory and the chain */
 
 static void
-report_head(struct report *r, const struct store_advisory *a, bool chain_ok,
-    uint64_t bad, uint64_t count, uint64_t seq, const char *hash)
+report_head(struct report *r, const struct strv *dep,
+    const struct store_advisory *a, bool chain_ok, uint64_t bad,
+    uint64_t count, uint64_t seq, const char *hash)
 {
 	char now_s[EM_TIME_BUFSZ], emb[EM_TIME_BUFSZ];
 	const char *state = a == NULL ? "unknown" :
 	    a->state == STORE_ADV_EMBARGOED ? "embargoed" : "public";
+	const char *deploy = dep->n ? dep->v[0] : "not stated";
 
 	(void)em_time_format_iso(time(NULL), now_s);
 	if (r->o->json) {
@@ -182,6 +184,7 @@ report_head(struct report *r, const struct store_advisory *a, bool chain_ok,
 		cj_str(r->j, "state", state);
 		cj_time(r->j, "embargo", a ? a->embargo : 0);
 		cj_int(r->j, "revision", a ? a->revision : 0);
+		cj_str(r->j, "deployment", deploy);
 		cj_str(r->j, "generated", now_s);
 		cj_bool(r->j, "chain_ok", chain_ok);
 		cj_int(r->j, "chain_records", (long long)count);
@@ -195,6 +198,8 @@ report_head(struct report *r, const struct store_advisory *a, bool chain_ok,
 		printf(", embargo %s, revision %d, date set by %s",
 		    a->embargo ? em_time_format_iso(a->embargo, emb) : "none",
 		    a->revision, a->embargo_set_by);
+	printf("\ndeployment during embargo: %s%s%s", deploy,
+	    dep->n > 1 && dep->v[1][0] ? ": " : "", dep->n > 1 ? dep->v[1] : "");
 	printf("\naudit chain: %s, %llu records, head %llu:%s\n",
 	    chain_ok ? "verified" : "BROKEN", (unsigned long long)count,
 	    (unsigned long long)seq, hash);
@@ -209,6 +214,7 @@ int
 cmd_advisory_report(const struct opts *o, const char *id)
 {
 	struct report r = { o, id, NULL, 0 };
+	struct strv dep = { NULL, 0 };
 	struct store_advisory a;
 	struct config *cfg;
 	struct store *s;
@@ -226,9 +232,12 @@ cmd_advisory_report(const struct opts *o, const char *id)
 		return EXIT_USAGE;
 	}
 	known = store_adv_get(t, id, &a) == EM_OK;
+	(void)store_adv_list_get(t, "deployment", id, &dep);
 	chain_ok = store_audit_verify(t, &bad, &count) == EM_OK;
 	(void)store_audit_head(t, &seq, hash);
-	report_head(&r, known ? &a : NULL, chain_ok, bad, count, seq, hash);
+	report_head(&r, &dep, known ? &a : NULL, chain_ok, bad, count, seq,
+	    hash);
+	strv_free(&dep);
 	em_err_clear(&err);
 	if (store_audit_each(t, timeline_cb, &r, &err) == EM_OK) {
 		section(&r, "COPIES (member, revision, sent, key, copy id, "

@@ -71,12 +71,17 @@ adv_cb(const struct store_advisory *a, void *ctx)
 {
 	struct adv_list *l = ctx;
 	struct counts c = { a->id, 0, 0 };
+	struct strv dep = { NULL, 0 }, parts = { NULL, 0 };
 	char t[EM_TIME_BUFSZ];
 	const char *state = a->state == STORE_ADV_EMBARGOED &&
 	    a->embargo > time(NULL) ? "embargoed" : "public";
 
-	if (store_ob_each(l->t, count_cb, &c, l->err) < 0)
+	if (store_ob_each(l->t, count_cb, &c, l->err) < 0 ||
+	    store_adv_list_get(l->t, "deployment", a->id, &dep) < 0 ||
+	    store_adv_list_get(l->t, "participants", a->id, &parts) < 0) {
+		strv_free(&dep);
 		return EM_ESTORE;
+	}
 	if (l->o->json) {
 		struct cli_json *j = cj_new();
 
@@ -86,11 +91,16 @@ adv_cb(const struct store_advisory *a, void *ctx)
 		cj_int(j, "revision", a->revision);
 		cj_int(j, "copies_sent", c.sent);
 		cj_int(j, "copies_waiting", c.waiting);
+		cj_str(j, "deployment", dep.n ? dep.v[0] : "not stated");
+		cj_int(j, "participants", (long long)parts.n);
 		cj_print(j);
 	} else {
-		printf("%-20s %-10s %-24s %8d %5u %7u\n", a->id, state,
-		    ts(a->embargo, t), a->revision, c.sent, c.waiting);
+		printf("%-20s %-10s %-24s %8d %5u %7u %5zu  %s\n", a->id, state,
+		    ts(a->embargo, t), a->revision, c.sent, c.waiting, parts.n,
+		    dep.n ? dep.v[0] : "not stated");
 	}
+	strv_free(&dep);
+	strv_free(&parts);
 	return 0;
 }
 
@@ -112,8 +122,9 @@ cmd_advisories(const struct opts *o)
 	if (store_begin(s, false, &t, &err) == EM_OK) {
 		l.t = t;
 		if (!o->json)
-			printf("%-20s %-10s %-24s %8s %5s %7s\n", "ID", "STATE",
-			    "EMBARGO", "REVISION", "SENT", "WAITING");
+			printf("%-20s %-10s %-24s %8s %5s %7s %5s  %s\n", "ID",
+			    "STATE", "EMBARGO", "REVISION", "SENT", "WAITING",
+			    "PARTS", "DEPLOYMENT");
 		if (store_adv_each(t, adv_cb, &l, &err) < 0)
 			rc = EXIT_USAGE;
 		store_abort(t);
@@ -175,6 +186,28 @@ ob_print(const struct store_outbox *ob, void *ctx)
 	return 0;
 }
 
+/* print_extras - an advisory's deployment state and its participants */
+
+static void
+print_extras(const struct config *cfg, struct store_txn *t, const char *id)
+{
+	struct strv v = { NULL, 0 };
+
+	(void)store_adv_list_get(t, "deployment", id, &v);
+	printf("deployment: %s%s%s\n", v.n ? v.v[0] : "not stated",
+	    v.n > 1 && v.v[1][0] ? ": " : "", v.n > 1 ? v.v[1] : "");
+	strv_free(&v);
+	(void)store_adv_list_get(t, "participants", id, &v);
+	for (size_t i = 0; i < v.n; i++) {
+		const struct conf_member *p =
+		    conf_participant_by_name(cfg, v.v[i]);
+
+		printf("participant: %s <%s>\n", v.v[i], p ? p->address :
+		    "no block in the config: no copies");
+	}
+	strv_free(&v);
+}
+
 /* cmd_advisory - one advisory and its distribution report */
 
 int
@@ -204,13 +237,16 @@ cmd_advisory(const struct opts *o, const char *id)
 		}
 		store_abort(t);
 	} else {
-		if (!o->json)
+		if (!o->json) {
 			printf("advisory %s: revision %d, %s, embargo %s (set by "
-			    "%s)\n\n%-24s %-32s %-4s %-11s %-24s %-40s %-12s %s\n", a.id,
-			    a.revision, a.state == STORE_ADV_EMBARGOED ?
-			    "embargoed" : "public", ts(a.embargo, tb),
-			    a.embargo_set_by, "MEMBER", "ADDRESS", "REV", "STATE",
-			    "SENT", "KEY", "QUEUE ID", "COPY ID");
+			    "%s)\n", a.id, a.revision, a.state ==
+			    STORE_ADV_EMBARGOED ? "embargoed" : "public",
+			    ts(a.embargo, tb), a.embargo_set_by);
+			print_extras(cfg, t, id);
+			printf("\n%-24s %-32s %-4s %-11s %-24s %-40s %-12s %s\n",
+			    "MEMBER", "ADDRESS", "REV", "STATE", "SENT", "KEY",
+			    "QUEUE ID", "COPY ID");
+		}
 		if (store_ob_each(t, ob_print, &l, &err) < 0) {
 			cli_fail(o, "advisory %s: %s", id, err.msg);
 			rc = EXIT_USAGE;
@@ -239,8 +275,11 @@ retry_cb(const struct store_outbox *ob, void *ctx)
 		const struct conf_member *m = conf_member_by_addr(r->cfg, ob->rcpt);
 
 		if (m == NULL)
+			m = conf_participant_by_addr(r->cfg, ob->rcpt);
+		if (m == NULL && conf_addr_role(r->cfg, ob->rcpt) != CONF_ROLE_TEAM)
 			return 0;	/* no longer a member: stays as it is */
-		(void)snprintf(copy.key, sizeof(copy.key), "%s", m->key);
+		if (m != NULL)
+			(void)snprintf(copy.key, sizeof(copy.key), "%s", m->key);
 		if (ob->state == STORE_OB_WAITING_KEY || ob->state == STORE_OB_FAILED)
 			copy.state = STORE_OB_QUEUED;
 	} else if (ob->state == STORE_OB_FAILED) {

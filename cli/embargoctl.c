@@ -38,6 +38,8 @@ usage(FILE *fp)
 	    "  advisories                  id, state, embargo date, revision, copies sent/waiting\n"
 	    "  advisory ID [--report]      one advisory and its distribution report;\n"
 	    "                              --report: the reviewer's whole record of it\n"
+	    "  advisory ID participant add|drop NAME\n"
+	    "                              name a participant block for one advisory\n"
 	    "  outbox [retry [ID]]         copies and notices not yet delivered, and why;\n"
 	    "                              retry: make them (or entry ID) due now, after\n"
 	    "                              importing a key or mending a refusal\n"
@@ -99,6 +101,9 @@ dispatch(struct opts *o, const char *cmd, int argc, char **argv)
 	if (strcmp(cmd, "advisory") == 0 && argc == 3 &&
 	    strcmp(argv[2], "--report") == 0)
 		return cmd_advisory_report(o, argv[1]);
+	if (strcmp(cmd, "advisory") == 0 && argc == 5 &&
+	    strcmp(argv[2], "participant") == 0)
+		return cmd_participant(o, argv[1], argv[3], argv[4]);
 	if (strcmp(cmd, "advisory") == 0 && argc == 2)
 		return cmd_advisory(o, argv[1]);
 	if (strcmp(cmd, "outbox") == 0 && argc == 1)

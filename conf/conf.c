@@ -331,6 +331,56 @@ load_patterns(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		    "role names allowed on the list, e.g. { \"security\", \"psirt\" }");
 }
 
+/* load_people - member or participant blocks into an array */
+
+static struct conf_member *
+load_people(cfg_t *c, const char *name, bool attested, size_t *n)
+{
+	struct conf_member *v;
+
+	*n = cfg_size(c, name);
+	v = xcalloc(*n + 1, sizeof(*v));
+	for (size_t i = 0; i < *n; i++) {
+		struct conf_member *m = &v[i];
+		cfg_t *sec = cfg_getnsec(c, name, (unsigned int)i);
+		const char *a = cfg_getstr(sec, "address");
+
+		m->name = xstrdup(cfg_title(sec));
+		m->address = a ? em_addr_norm(a) : NULL;
+		m->line = a ? conf_line_of("address", a) : sec->line;
+		m->key = upper(dupstr(cfg_getstr(sec, "key")));
+		m->key_line = conf_line_in(sec, "key");
+		if (m->key_line == 0)
+			m->key_line = sec->line;
+		if (attested)
+			m->role_attested = dupstr(cfg_getstr(sec,
+			    "role_attested"));
+	}
+	return v;
+}
+
+/* load_discussion - the members' discussion list, when configured */
+
+static void
+load_discussion(cfg_t *c, struct config *cfg, struct conf_report *rep)
+{
+	cfg_t *sec;
+	const char *a;
+
+	if (cfg_size(c, "discussion") == 0)
+		return;
+	if (cfg_size(c, "discussion") > 1)
+		problem_at(rep, false, 0, "more than one discussion section; "
+		    "the members have one discussion list: keep one");
+	sec = cfg_getnsec(c, "discussion", 0);
+	a = cfg_getstr(sec, "address");
+	cfg->discussion_address = a ? em_addr_norm(a) : xstrdup("");
+	cfg->discussion_key = upper(dupstr(cfg_getstr(sec, "key")));
+	cfg->discussion_key_line = conf_line_in(sec, "key");
+	if (cfg->discussion_key_line == 0)
+		cfg->discussion_key_line = sec->line;
+}
+
 /* load_sections - reinject, team, list, members, public_lists */
 
 static void
@@ -376,23 +426,10 @@ load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		cfg->require_signed = cfg_getbool(sec, "require_signed");
 	}
 
-	cfg->n_members = cfg_size(c, "member");
-	cfg->members = xcalloc(cfg->n_members, sizeof(*cfg->members));
-	for (size_t i = 0; i < cfg->n_members; i++) {
-		struct conf_member *m = &cfg->members[i];
-		const char *a;
-
-		sec = cfg_getnsec(c, "member", (unsigned int)i);
-		m->name = xstrdup(cfg_title(sec));
-		a = cfg_getstr(sec, "address");
-		m->address = a ? em_addr_norm(a) : NULL;
-		m->line = a ? conf_line_of("address", a) : sec->line;
-		m->key = upper(dupstr(cfg_getstr(sec, "key")));
-		m->key_line = conf_line_in(sec, "key");
-		if (m->key_line == 0)
-			m->key_line = sec->line;
-		m->role_attested = dupstr(cfg_getstr(sec, "role_attested"));
-	}
+	cfg->members = load_people(c, "member", true, &cfg->n_members);
+	cfg->participants = load_people(c, "participant", false,
+	    &cfg->n_participants);
+	load_discussion(c, cfg, rep);
 	copy_list(c, "public_lists", &cfg->public_lists, true);
 }
 
@@ -429,6 +466,20 @@ conf_load(const char *path, struct config **out, struct conf_report *rep)
 	return *out != NULL ? EM_OK : EM_ECONFIG;
 }
 
+/* people_free - release member or participant blocks */
+
+static void
+people_free(struct conf_member *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].address);
+		free(v[i].key);
+		free(v[i].role_attested);
+	}
+	free(v);
+}
+
 /* conf_free - release a config */
 
 void
@@ -457,13 +508,10 @@ conf_free(struct config *cfg)
 	free(cfg->list_key);
 	free(cfg->team_key_line);
 	free(cfg->list_outer_subject);
-	for (size_t i = 0; i < cfg->n_members; i++) {
-		free(cfg->members[i].name);
-		free(cfg->members[i].address);
-		free(cfg->members[i].key);
-		free(cfg->members[i].role_attested);
-	}
-	free(cfg->members);
+	people_free(cfg->members, cfg->n_members);
+	people_free(cfg->participants, cfg->n_participants);
+	free(cfg->discussion_address);
+	free(cfg->discussion_key);
 	strv_free(&cfg->public_lists);
 	free(cfg);
 }
@@ -479,20 +527,58 @@ strv_has(const struct strv *sv, const char *s)
 	return false;
 }
 
+/* person_by_addr - the block of v whose address this is, or NULL */
+
+static const struct conf_member *
+person_by_addr(const struct conf_member *v, size_t n, const char *addr)
+{
+	char *a = em_addr_norm(addr);
+	const struct conf_member *m = NULL;
+
+	for (size_t i = 0; i < n && m == NULL; i++)
+		if (v[i].address != NULL && strcmp(v[i].address, a) == 0)
+			m = &v[i];
+	free(a);
+	return m;
+}
+
 /* conf_member_by_addr - the member whose address this is, or NULL */
 
 const struct conf_member *
 conf_member_by_addr(const struct config *cfg, const char *addr)
 {
-	char *a = em_addr_norm(addr);
-	const struct conf_member *m = NULL;
+	return person_by_addr(cfg->members, cfg->n_members, addr);
+}
 
-	for (size_t i = 0; i < cfg->n_members && m == NULL; i++)
-		if (cfg->members[i].address != NULL &&
-		    strcmp(cfg->members[i].address, a) == 0)
-			m = &cfg->members[i];
-	free(a);
-	return m;
+/* conf_member_by_key - the member whose pinned key this is, or NULL */
+
+const struct conf_member *
+conf_member_by_key(const struct config *cfg, const char *fpr)
+{
+	for (size_t i = 0; fpr != NULL && fpr[0] && i < cfg->n_members; i++)
+		if (cfg->members[i].key != NULL &&
+		    strcasecmp(cfg->members[i].key, fpr) == 0)
+			return &cfg->members[i];
+	return NULL;
+}
+
+/* conf_participant_by_addr - the participant with this address, or NULL */
+
+const struct conf_member *
+conf_participant_by_addr(const struct config *cfg, const char *addr)
+{
+	return person_by_addr(cfg->participants, cfg->n_participants, addr);
+}
+
+/* conf_participant_by_name - the participant block of this name, or NULL */
+
+const struct conf_member *
+conf_participant_by_name(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_participants; i++)
+		if (strcmp(cfg->participants[i].name, name) == 0)
+			return &cfg->participants[i];
+	return NULL;
 }
 
 /* conf_addr_role - what an address is under this config */
@@ -509,9 +595,14 @@ conf_addr_role(const struct config *cfg, const char *addr)
 		r = CONF_ROLE_TEAM;
 	else if (strv_has(&cfg->public_lists, a))
 		r = CONF_ROLE_PUBLIC;
+	else if (cfg->discussion_address != NULL &&
+	    strcmp(a, cfg->discussion_address) == 0)
+		r = CONF_ROLE_DISCUSSION;
 	free(a);
 	if (r == CONF_ROLE_NONE && conf_member_by_addr(cfg, addr) != NULL)
 		r = CONF_ROLE_MEMBER;
+	if (r == CONF_ROLE_NONE && conf_participant_by_addr(cfg, addr) != NULL)
+		r = CONF_ROLE_PARTICIPANT;
 	return r;
 }
 

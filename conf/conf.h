@@ -39,6 +39,8 @@ enum conf_role {
 	CONF_ROLE_TEAM,
 	CONF_ROLE_LIST,
 	CONF_ROLE_PUBLIC,
+	CONF_ROLE_PARTICIPANT,		/* of the advisories the team names */
+	CONF_ROLE_DISCUSSION,		/* the members' discussion list */
 };
 
 struct conf_member {
@@ -95,6 +97,14 @@ struct config {
 	struct conf_member *members;
 	size_t	n_members;
 
+	/* The discoverer, another affected project: named per advisory. */
+	struct conf_member *participants;
+	size_t	n_participants;
+
+	char   *discussion_address;	/* NULL: no discussion list */
+	char   *discussion_key;
+	int	discussion_key_line;
+
 	struct strv public_lists;	/* lower case */
 };
 
@@ -123,6 +133,14 @@ void	conf_check_mode(const char *path, struct conf_report *rep);
 enum conf_role conf_addr_role(const struct config *cfg, const char *addr);
 const struct conf_member *conf_member_by_addr(const struct config *cfg,
 	    const char *addr);
+/* The member whose pinned key this is (any case), or NULL. */
+const struct conf_member *conf_member_by_key(const struct config *cfg,
+	    const char *fpr);
+/* The participant block with this address or this name, or NULL. */
+const struct conf_member *conf_participant_by_addr(const struct config *cfg,
+	    const char *addr);
+const struct conf_member *conf_participant_by_name(const struct config *cfg,
+	    const char *name);
 bool	conf_is_team_key(const struct config *cfg, const char *fpr);
 
 /* True when the local part of addr is a role name under role_localparts. */

@@ -36,7 +36,8 @@ const char *const conf_key_names[] = {
 	"advisory_id", "embargo_phrases", "role_localparts",
 	"team", "addresses", "keys",
 	"list", "address", "key", "outer_subject", "require_signed",
-	"member", "role_attested", "public_lists", NULL
+	"member", "role_attested", "public_lists", "participant", "discussion",
+	NULL
 };
 
 /*
@@ -235,6 +236,16 @@ conf_schema_parse(const char *path, int *rc)
 		CFG_STR("role_attested", NULL, CFGF_NONE),
 		CFG_END()
 	};
+	static cfg_opt_t participant_opts[] = {
+		CFG_STR("address", NULL, CFGF_NONE),
+		CFG_STR("key", NULL, CFGF_NONE),
+		CFG_END()
+	};
+	static cfg_opt_t discussion_opts[] = {
+		CFG_STR("address", NULL, CFGF_NONE),
+		CFG_STR("key", NULL, CFGF_NONE),
+		CFG_END()
+	};
 	static cfg_opt_t opts[] = {
 		CFG_STR("socket", DEF_SOCKET, CFGF_NONE),
 		CFG_STR("socket_mode", "0660", CFGF_NONE),
@@ -266,6 +277,9 @@ conf_schema_parse(const char *path, int *rc)
 		CFG_SEC("list", list_opts, CFGF_MULTI | CFGF_TITLE),
 		CFG_SEC("member", member_opts,
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_SEC("participant", participant_opts,
+		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_SEC("discussion", discussion_opts, CFGF_MULTI),
 		CFG_STR_LIST("public_lists", NULL, CFGF_NONE),
 		CFG_END()
 	};
@@ -275,7 +289,8 @@ conf_schema_parse(const char *path, int *rc)
 		"public_time", "advisory_id",
 		"embargo_phrases", "role_localparts", "public_lists",
 		"team|addresses", "team|keys", "list|address", "list|key",
-		"member|address", "member|key", NULL
+		"member|address", "member|key", "participant|address",
+		"participant|key", "discussion|address", "discussion|key", NULL
 	};
 	cfg_t *c = cfg_init(opts, CFGF_NONE);
 	char *text;

@@ -234,6 +234,39 @@ validate_members(struct config *cfg, struct conf_report *rep)
 	}
 }
 
+/*
+ * validate_others - participants (a person is allowed: discoverers are
+ * people) and the discussion list: an address and a key each
+ */
+static void
+validate_others(struct config *cfg, struct conf_report *rep)
+{
+	for (size_t i = 0; i < cfg->n_participants; i++) {
+		struct conf_member *m = &cfg->participants[i];
+		char what[256];
+
+		(void)snprintf(what, sizeof(what), "participant \"%s\"", m->name);
+		conf_check_fpr(rep, "key", what, m->key);
+		(void)conf_check_addr(rep, "address", what, m->address);
+	}
+	if (cfg->discussion_address == NULL)
+		return;
+	(void)conf_check_addr(rep, "address", "discussion",
+	    cfg->discussion_address);
+	conf_check_fpr(rep, "key", "discussion", cfg->discussion_key);
+	if (cfg->discussion_key != NULL && cfg->list_key != NULL &&
+	    strcmp(cfg->discussion_key, cfg->list_key) == 0)
+		problem_at(rep, false, cfg->discussion_key_line, "discussion: "
+		    "key %s is the list key; give the discussion list a key of "
+		    "its own, so that its copies never pass for the list's",
+		    cfg->discussion_key);
+}
+
+/* SEEN_ADD - one address and its role, for validate_roles() */
+
+#define SEEN_ADD(a, r, l) do { seen[n].addr = (a); seen[n].role = (r); \
+	seen[n].line = (l); n++; } while (0)
+
 /* validate_roles - an address is on at most one of the roles */
 
 static void
@@ -242,7 +275,8 @@ validate_roles(struct config *cfg, struct conf_report *rep)
 	struct { const char *addr; const char *role; int line; } *seen;
 	size_t n = 0, cap;
 
-	cap = cfg->n_members + cfg->public_lists.n + cfg->team_addresses.n + 1;
+	cap = cfg->n_members + cfg->public_lists.n + cfg->team_addresses.n +
+	    cfg->n_participants + 2;
 	seen = xcalloc(cap, sizeof(*seen));
 	if (cfg->list_address != NULL) {
 		seen[n].addr = cfg->list_address;
@@ -264,6 +298,13 @@ validate_roles(struct config *cfg, struct conf_report *rep)
 		seen[n].line = cfg->members[i].line;
 		n++;
 	}
+	for (size_t i = 0; i < cfg->n_participants; i++)
+		if (cfg->participants[i].address != NULL)
+			SEEN_ADD(cfg->participants[i].address, "a participant "
+			    "address", cfg->participants[i].line);
+	if (cfg->discussion_address != NULL && cfg->discussion_address[0])
+		SEEN_ADD(cfg->discussion_address, "the discussion list",
+		    conf_line_of("address", cfg->discussion_address));
 	for (size_t i = 0; i < cfg->public_lists.n; i++) {
 		seen[n].addr = cfg->public_lists.v[i];
 		seen[n].role = "a public list";
@@ -289,6 +330,7 @@ conf_validate(struct config *cfg, struct conf_report *rep)
 {
 	validate_team_list(cfg, rep);
 	validate_members(cfg, rep);
+	validate_others(cfg, rep);
 	validate_roles(cfg, rep);
 }
 

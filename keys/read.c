@@ -136,6 +136,14 @@ addressed(const struct config *cfg, const char *p, size_t n, struct em_err *err)
 {
 	int to = keys_addressed_to(cfg->list_key, p, n);
 
+	/* A post to the discussion list may be encrypted to its key. */
+	if (to == KEYS_NOT_TO_US && cfg->discussion_key != NULL &&
+	    cfg->discussion_key[0] != '\0') {
+		int dk = keys_addressed_to(cfg->discussion_key, p, n);
+
+		if (dk > 0)
+			to = dk;
+	}
 	if (to < 0)
 		return em_fail(err, EM_EKEY, "the list key %s cannot be read "
 		    "from the keyring, so whom an encrypted part is for is "

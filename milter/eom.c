@@ -85,17 +85,23 @@ read_message(SMFICTX *ctx, struct msg_ctx *m, struct facts *f)
 	return SMFIS_CONTINUE;
 }
 
-/* edit_envelope - rule 1: the list and members leave the envelope */
-
+/*
+ * edit_envelope - whoever gets a copy leaves the envelope: the list, the
+ * members and the participants of a list post; for a discussion post
+ * (discuss), the discussion list, the members and the team
+ */
 static sfsistat
-edit_envelope(SMFICTX *ctx, const struct msg_ctx *m)
+edit_envelope(SMFICTX *ctx, const struct msg_ctx *m, bool discuss)
 {
 	size_t remaining = 0;
 
 	for (size_t i = 0; i < m->rcpts.n; i++) {
 		enum conf_role r = conf_addr_role(m->cfg, m->rcpts.v[i]);
+		bool copied = r == CONF_ROLE_MEMBER || (discuss ?
+		    r == CONF_ROLE_DISCUSSION || r == CONF_ROLE_TEAM :
+		    r == CONF_ROLE_LIST || r == CONF_ROLE_PARTICIPANT);
 
-		if (r != CONF_ROLE_LIST && r != CONF_ROLE_MEMBER) {
+		if (!copied) {
 			remaining++;
 			continue;
 		}
@@ -195,9 +201,10 @@ act(SMFICTX *ctx, struct msg_ctx *m, const struct facts *f,
 	om = outbox_msg_of(m);
 	switch (d->verdict) {
 	case POLICY_FANOUT:
+	case POLICY_DISCUSS:
 		if (fanout_commit(&om, f, d, sha, &resent, &err) < 0)
 			return verdict_internal(ctx, m, err.msg);
-		return edit_envelope(ctx, m);
+		return edit_envelope(ctx, m, d->verdict == POLICY_DISCUSS);
 	case POLICY_HOLD:
 		if (hold_commit(&om, f, d, sha, &resent, &err) < 0)
 			return verdict_internal(ctx, m, err.msg);

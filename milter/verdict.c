@@ -80,6 +80,7 @@ verdict_apply(SMFICTX *ctx, const struct msg_ctx *m,
 		return verdict_fail(ctx, m, EM_EIO, "451", "4.3.0", d->reply);
 	case POLICY_FANOUT:
 	case POLICY_HOLD:
+	case POLICY_DISCUSS:
 		/* Reached only when the caller has no store: fail closed. */
 		return verdict_internal(ctx, m, "this message must be stored "
 		    "and the state store is not available");

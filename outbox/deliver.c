@@ -388,23 +388,33 @@ build(const struct config *cfg, const struct store_outbox *ob,
 	    (rc = post_unpack(&post, &p)) < 0)
 		(void)em_fail(err, rc, "the stored post is damaged");
 	if (rc == EM_OK) {
+		bool discuss = ob->from[0] != '\0' &&
+		    cfg->discussion_address != NULL &&
+		    strcmp(ob->from, cfg->discussion_address) == 0;
+
 		memset(&sp, 0, sizeof(sp));
-		(void)snprintf(outer, sizeof(outer), "%s %s",
-		    cfg->list_outer_subject, ob->advisory);
+		if (discuss)
+			(void)snprintf(outer, sizeof(outer), "Members' discussion%s%s",
+			    ob->advisory[0] ? " " : "", ob->advisory);
+		else
+			(void)snprintf(outer, sizeof(outer), "%s %s",
+			    cfg->list_outer_subject, ob->advisory);
 		post_note(cfg, &p, ob, &note);
 		sp.entity = p.entity;
 		sp.entity_len = p.entity_len;
 		sp.subject = p.field[POST_SUBJECT];
 		sp.orig_from = p.field[POST_FROM][0] ? p.field[POST_FROM] : NULL;
 		sp.orig_date = p.field[POST_DATE][0] ? p.field[POST_DATE] : NULL;
-		sp.list_fpr = cfg->list_key;
-		sp.list_address = cfg->list_address;
+		/* A discussion copy is signed whole by the discussion list. */
+		sp.list_fpr = discuss ? cfg->discussion_key : cfg->list_key;
+		sp.list_address = discuss ? cfg->discussion_address :
+		    cfg->list_address;
 		sp.member_fpr = ob->key;
 		sp.member_address = ob->rcpt;
 		sp.outer_subject = outer;
 		sp.message_id = ob->message_id;
-		sp.reply_to = cfg->team_addresses.n > 0 ?
-		    cfg->team_addresses.v[0] : NULL;
+		sp.reply_to = discuss ? cfg->discussion_address :
+		    cfg->team_addresses.n > 0 ? cfg->team_addresses.v[0] : NULL;
 		sp.note = note.data;
 		sp.copy_id = ob->copy_id;
 		rc = keys_build_copy(&sp, copy, err);

@@ -49,6 +49,42 @@ embargo_text(time_t when, char *buf, size_t n)
 	return buf;
 }
 
+/* store_deploy - the post's deployment state, kept beside its advisory */
+
+static int
+store_deploy(struct fanout_txn *x, struct em_err *err)
+{
+	struct strv v = { NULL, 0 };
+	int rc;
+
+	strv_push(&v, policy_deploy_name(x->f->deploy.state));
+	strv_push(&v, x->f->deploy.sentence);
+	rc = store_adv_list_put(x->t, "deployment", x->d->advisory_id, &v, err);
+	strv_free(&v);
+	return rc;
+}
+
+/*
+ * deploy_before - the advisory's deployment state as registered, into
+ * was, when this post changes it; "" when it does not, or is the first
+ */
+static void
+deploy_before(const struct facts *f, const char *id, char *was, size_t n)
+{
+	struct strv v = { NULL, 0 };
+	struct store_txn *t;
+	struct em_err err;
+
+	was[0] = '\0';
+	if (store_begin(state_store(), false, &t, &err) < 0)
+		return;
+	if (store_adv_list_get(t, "deployment", id, &v) == EM_OK && v.n > 0 &&
+	    strcmp(v.v[0], policy_deploy_name(f->deploy.state)) != 0)
+		(void)snprintf(was, n, "%s", v.v[0]);
+	store_abort(t);
+	strv_free(&v);
+}
+
 /* register_advisory - new or updated registry entry; say what moved */
 
 static int
@@ -92,6 +128,8 @@ register_advisory(struct fanout_txn *x, struct em_err *err)
 		if ((rc = store_audit_append(t, &au, err)) < 0)
 			return rc;
 	}
+	if ((rc = store_deploy(x, err)) < 0)
+		return rc;
 	a.revision = f->revision;
 	a.embargo = newdate;
 	a.state = newdate ? STORE_ADV_EMBARGOED : STORE_ADV_PUBLIC;
@@ -103,63 +141,157 @@ register_advisory(struct fanout_txn *x, struct em_err *err)
 	return store_adv_put(t, &a, err);
 }
 
-/* queue_copies - one outbox entry per member, each audited */
+/* One recipient of a copy: a member, a participant, or the team. */
+struct copy_rcpt {
+	const char *name;		/* organisation, participant, "the team" */
+	const char *address;
+	const char *key;
+};
+
+/* queue_one - one copy's outbox entry, audited (from: the discussion list) */
 
 static int
-queue_copies(struct fanout_txn *x, struct em_err *err)
+queue_one(struct fanout_txn *x, const struct copy_rcpt *r, const char *what,
+    const char *from, struct em_err *err)
 {
 	struct store_txn *t = x->t;
 	const struct config *cfg = x->cfg;
-	const struct outbox_msg *m = x->m;
-	const struct facts *f = x->f;
 	const struct policy_decision *d = x->d;
-	time_t now = x->now;
-	char what[96], why[200];
+	struct store_outbox ob;
+	struct store_audit au = { 0 };
+	char why[200];
 	int rc;
 
-	(void)snprintf(what, sizeof(what), "%s.r%d", d->advisory_id, f->revision);
+	memset(&ob, 0, sizeof(ob));
+	if ((rc = store_next_id(t, &ob.id, err)) < 0)
+		return rc;
+	ob.kind = STORE_OB_COPY;
+	ob.state = STORE_OB_QUEUED;
+	ob.revision = x->f->revision;
+	ob.post_id = x->post_id;
+	ob.created = x->now;
+	ob.next_try = x->now;
+	(void)snprintf(ob.advisory, sizeof(ob.advisory), "%s", d->advisory_id);
+	(void)snprintf(ob.member, sizeof(ob.member), "%s", r->name);
+	(void)snprintf(ob.rcpt, sizeof(ob.rcpt), "%s", r->address);
+	(void)snprintf(ob.key, sizeof(ob.key), "%s", r->key);
+	if (from != NULL)
+		(void)snprintf(ob.from, sizeof(ob.from), "%s", from);
+	msgid_make(cfg, what, ob.id, ob.message_id, sizeof(ob.message_id));
+	/* Fixed now, so a resend carries the same id (SPEC 5, 6). */
+	if (em_copy_id(ob.copy_id) < 0)
+		return em_fail(err, EM_EIO, "no random bytes for a copy id");
+	(void)snprintf(why, sizeof(why), "%s; copy id %s", r->name, ob.copy_id);
+	if ((rc = store_ob_put(t, &ob, err)) < 0)
+		return rc;
+	au.time = x->now;
+	au.event = "copy-queued";
+	au.queue_id = x->m->qid;
+	au.message_id = ob.message_id;
+	au.sender = from ? from : cfg->list_address;
+	au.rcpts = r->address;
+	au.advisory = d->advisory_id;
+	au.revision = x->f->revision;
+	au.embargo = d->embargoed ? d->embargo : 0;
+	au.decision = "queued";
+	au.reason = why;
+	au.keys = r->key;
+	return store_audit_append(t, &au, err);
+}
+
+/*
+ * add_participants - the participants a list post names in its envelope
+ * join its advisory, each audited with who named it; *names: every
+ * participant of the advisory after that
+ */
+static int
+add_participants(struct fanout_txn *x, struct strv *names,
+    struct em_err *err)
+{
+	const struct config *cfg = x->cfg;
+	const char *id = x->d->advisory_id;
+	bool changed = false;
+	int rc;
+
+	if ((rc = store_adv_list_get(x->t, "participants", id, names)) < 0)
+		return em_fail(err, rc, "the participants of %s cannot be read",
+		    id);
+	for (size_t i = 0; i < x->m->n_rcpts; i++) {
+		const struct conf_member *p =
+		    conf_participant_by_addr(cfg, x->m->rcpts[i]);
+		struct store_audit au = { 0 };
+		char why[300];
+		bool known = false;
+
+		for (size_t j = 0; p != NULL && j < names->n && !known; j++)
+			known = strcmp(names->v[j], p->name) == 0;
+		if (p == NULL || known)
+			continue;
+		strv_push(names, p->name);
+		changed = true;
+		(void)snprintf(why, sizeof(why), "participant \"%s\" <%s> "
+		    "added to %s by the post of %s", p->name, p->address, id,
+		    x->m->sender);
+		au.time = x->now;
+		au.event = "participant-added";
+		au.queue_id = x->m->qid;
+		au.sender = x->m->sender;
+		au.rcpts = p->address;
+		au.advisory = id;
+		au.revision = x->f->revision;
+		au.decision = "participant-added";
+		au.reason = why;
+		au.keys = p->key;
+		if ((rc = store_audit_append(x->t, &au, err)) < 0)
+			return rc;
+	}
+	return changed ? store_adv_list_put(x->t, "participants", id, names,
+	    err) : EM_OK;
+}
+
+/*
+ * queue_copies - one outbox entry per member, then one per participant
+ * of the advisory, each audited; *n: how many.  A participant whose block
+ * left the config gets none, and the log says so.
+ */
+static int
+queue_copies(struct fanout_txn *x, const struct strv *parts, size_t *n,
+    struct em_err *err)
+{
+	const struct config *cfg = x->cfg;
+	char what[96];
+	int rc;
+
+	(void)snprintf(what, sizeof(what), "%s.r%d", x->d->advisory_id,
+	    x->f->revision);
 	for (char *p = what; *p; p++)
 		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	*n = 0;
 	for (size_t i = 0; i < cfg->n_members; i++) {
 		const struct conf_member *mb = &cfg->members[i];
-		struct store_outbox ob;
-		struct store_audit au = { 0 };
+		struct copy_rcpt r = { mb->name, mb->address, mb->key };
 
-		memset(&ob, 0, sizeof(ob));
-		if ((rc = store_next_id(t, &ob.id, err)) < 0)
+		if ((rc = queue_one(x, &r, what, NULL, err)) < 0)
 			return rc;
-		ob.kind = STORE_OB_COPY;
-		ob.state = STORE_OB_QUEUED;
-		ob.revision = f->revision;
-		ob.post_id = x->post_id;
-		ob.created = now;
-		ob.next_try = now;
-		(void)snprintf(ob.advisory, sizeof(ob.advisory), "%s", d->advisory_id);
-		(void)snprintf(ob.member, sizeof(ob.member), "%s", mb->name);
-		(void)snprintf(ob.rcpt, sizeof(ob.rcpt), "%s", mb->address);
-		(void)snprintf(ob.key, sizeof(ob.key), "%s", mb->key);
-		msgid_make(cfg, what, ob.id, ob.message_id, sizeof(ob.message_id));
-		/* Fixed now, so a resend carries the same id (SPEC 5, 6). */
-		if (em_copy_id(ob.copy_id) < 0)
-			return em_fail(err, EM_EIO, "no random bytes for a copy id");
-		(void)snprintf(why, sizeof(why), "%s; copy id %s", mb->name,
-		    ob.copy_id);
-		if ((rc = store_ob_put(t, &ob, err)) < 0)
+		(*n)++;
+	}
+	for (size_t i = 0; i < parts->n; i++) {
+		const struct conf_member *p =
+		    conf_participant_by_name(cfg, parts->v[i]);
+		struct copy_rcpt r;
+
+		if (p == NULL) {
+			log_msg(LOG_WARNING, x->m->qid, "%s: participant \"%s\" "
+			    "has no participant block in %s any more: no copy "
+			    "for it", x->d->advisory_id, parts->v[i], cfg->path);
+			continue;
+		}
+		r.name = p->name;
+		r.address = p->address;
+		r.key = p->key;
+		if ((rc = queue_one(x, &r, what, NULL, err)) < 0)
 			return rc;
-		au.time = now;
-		au.event = "copy-queued";
-		au.queue_id = m->qid;
-		au.message_id = ob.message_id;
-		au.sender = cfg->list_address;
-		au.rcpts = mb->address;
-		au.advisory = d->advisory_id;
-		au.revision = f->revision;
-		au.embargo = d->embargoed ? d->embargo : 0;
-		au.decision = "queued";
-		au.reason = why;
-		au.keys = mb->key;
-		if ((rc = store_audit_append(t, &au, err)) < 0)
-			return rc;
+		(*n)++;
 	}
 	return EM_OK;
 }
@@ -167,7 +299,8 @@ queue_copies(struct fanout_txn *x, struct em_err *err)
 /* queue_receipt - the sender's receipt: ids, dates, counts */
 
 static int
-queue_receipt(struct fanout_txn *x, struct em_err *err)
+queue_receipt(struct fanout_txn *x, const struct strv *parts, size_t copies,
+    struct em_err *err)
 {
 	const struct config *cfg = x->cfg;
 	const struct facts *f = x->f;
@@ -175,7 +308,7 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 	const char *moved = x->moved;
 	struct notice_spec n;
 	char subject[160], emb[64], dflt[200] = "", ts[EM_TIME_BUFSZ];
-	struct buf body, names;
+	struct buf body, names, pnames;
 	int rc;
 
 	/* A new advisory: the date the default schedule would give (SPEC 6). */
@@ -199,6 +332,15 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 		buf_appends(&names, cfg->members[i].name);
 		col += w;
 	}
+	buf_init(&pnames);
+	for (size_t i = 0; i < parts->n; i++) {
+		const struct conf_member *p =
+		    conf_participant_by_name(cfg, parts->v[i]);
+
+		buf_appendf(&pnames, "%s%s <%s>", i ? ",\n           " : "",
+		    parts->v[i], p ? p->address : "no block in the config: no "
+		    "copy");
+	}
 	buf_init(&body);
 	buf_appendf(&body,
 	    "embargo-milter accepted your post to %s.\n\n"
@@ -206,13 +348,14 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 	    "%s%s%s"
 	    "Revision:  %d\n"
 	    "Embargo:   %s\n"
+	    "Deployment: %s during the embargo%s\n"
 	    "%s%s%s"
 	    "%s"
 	    "%s"
-	    "Copies:    %zu queued, one per member, each encrypted to that "
-	    "member's key alone\n"
+	    "Copies:    %zu queued, one per member%s, each encrypted to that "
+	    "%s's key alone\n"
 	    "Queue id:  %s\n\n"
-	    "Members:   %s\n\n"
+	    "Members:   %s\n%s%s%s\n"
 	    "A copy whose member key is missing, expired or revoked waits in "
 	    "the outbox;\nyou will get a separate notice naming it.  "
 	    "'embargoctl outbox' lists what\nhas not been delivered yet.\n"
@@ -221,12 +364,18 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 	    f->id_note[0] ? "Id:        " : "", f->id_note,
 	    f->id_note[0] ? "\n" : "", f->revision,
 	    embargo_text(d->embargoed ? d->embargo : 0, emb, sizeof(emb)),
+	    policy_deploy_name(f->deploy.state), f->deploy.state ==
+	    POLICY_DEPLOY_NOT_STATED ? " (the advisory has no DEPLOYMENT "
+	    "DURING EMBARGO section)" : "",
 	    moved[0] ? "Note:      " : "", moved, moved[0] ? "\n" : "",
 	    d->embargo_kept ? "Note:      this post has no embargo marker: "
 	    "the registered date is kept\n           (to lift the embargo "
 	    "early: embargoctl embargo ID --now)\n" : "", dflt,
-	    cfg->n_members, x->m->qid[0] ? x->m->qid : "-",
+	    copies, parts->n ? " and participant" : "",
+	    parts->n ? "recipient" : "member", x->m->qid[0] ? x->m->qid : "-",
 	    names.data ? names.data : "(none)",
+	    parts->n ? "Participants: " : "", pnames.data ? pnames.data : "",
+	    parts->n ? "\n" : "",
 	    store_public_any(x->t) ? "" : "\nNote: no public text is loaded. "
 	    "Until the team's published advisories are\nloaded (embargoctl "
 	    "public add FILE, an mbox or maildir of the public\nlist's "
@@ -234,7 +383,7 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 	    "one's text, and outsiders' forwards of old advisories are "
 	    "refused.\n");
 	(void)snprintf(subject, sizeof(subject), "Receipt: %s revision %d, %zu "
-	    "copies queued", d->advisory_id, f->revision, cfg->n_members);
+	    "copies queued", d->advisory_id, f->revision, copies);
 	n.to = x->m->sender;
 	n.advisory = d->advisory_id;
 	n.revision = f->revision;
@@ -244,11 +393,77 @@ queue_receipt(struct fanout_txn *x, struct em_err *err)
 	rc = notice_queue(x->t, cfg, &n, err);
 	buf_free(&body);
 	buf_free(&names);
+	buf_free(&pnames);
 	return rc;
 }
 
-/* fanout_commit - everything rule 1 changes, in one transaction */
+/*
+ * discussion_copies - a post to the members' discussion list: one copy
+ * for each member and one for the team (its first address, encrypted to
+ * its first key), From the discussion list
+ */
+static int
+discussion_copies(struct fanout_txn *x, size_t *n, struct em_err *err)
+{
+	const struct config *cfg = x->cfg;
+	int rc;
 
+	*n = 0;
+	for (size_t i = 0; i < cfg->n_members; i++) {
+		const struct conf_member *mb = &cfg->members[i];
+		struct copy_rcpt r = { mb->name, mb->address, mb->key };
+
+		if ((rc = queue_one(x, &r, "discussion", cfg->discussion_address,
+		    err)) < 0)
+			return rc;
+		(*n)++;
+	}
+	if (cfg->team_addresses.n > 0 && cfg->team_keys.n > 0) {
+		struct copy_rcpt r = { "the security team",
+		    cfg->team_addresses.v[0], cfg->team_keys.v[0] };
+
+		if ((rc = queue_one(x, &r, "discussion", cfg->discussion_address,
+		    err)) < 0)
+			return rc;
+		(*n)++;
+	}
+	return EM_OK;
+}
+
+/* post_steps - in x's transaction: what a list or discussion post changes */
+
+static int
+post_steps(struct fanout_txn *x, const struct buf *sealed, const char *msg_sha,
+    size_t *copies, struct em_err *err)
+{
+	const struct facts *f = x->f;
+	struct strv parts = { NULL, 0 };
+	int rc;
+
+	if (x->d->verdict != POLICY_DISCUSS &&
+	    (rc = register_advisory(x, err)) < 0)
+		return rc;
+	if ((rc = store_next_id(x->t, &x->post_id, err)) < 0 ||
+	    (rc = store_blob_put(x->t, STORE_BLOB_POST, x->post_id, sealed->data,
+	    sealed->len, err)) < 0 ||
+	    (rc = audit_decision(x->t, x->m, f, x->d, msg_sha, err)) < 0)
+		return rc;
+	if (x->d->verdict == POLICY_DISCUSS)
+		return discussion_copies(x, copies, err);
+	if ((rc = store_print_add_text(x->t, state_print_key(),
+	    f->text.data ? f->text.data : "", f->text.len, x->d->advisory_id,
+	    err)) == EM_OK &&
+	    (rc = add_participants(x, &parts, err)) == EM_OK &&
+	    (rc = queue_copies(x, &parts, copies, err)) == EM_OK)
+		rc = queue_receipt(x, &parts, *copies, err);
+	strv_free(&parts);
+	return rc;
+}
+
+/*
+ * fanout_commit - everything rule 1 changes, or a post to the members'
+ * discussion list (d->verdict POLICY_DISCUSS), in one transaction
+ */
 int
 fanout_commit(const struct outbox_msg *m, const struct facts *f,
     const struct policy_decision *d, const char *msg_sha, bool *resent,
@@ -256,14 +471,18 @@ fanout_commit(const struct outbox_msg *m, const struct facts *f,
 {
 	const struct config *cfg = m->cfg;
 	struct fanout_txn x = { NULL, cfg, m, f, d, time(NULL), 0, false, "" };
+	bool discuss = d->verdict == POLICY_DISCUSS;
 	struct buf packed, sealed;
-	char what[128];
+	char what[128], was[32] = "";
+	size_t copies = 0;
 	int rc;
 
 	/* Seal first: the crypto stays outside the write lock. */
 	buf_init(&packed);
 	buf_init(&sealed);
-	post_pack(f, x.now, &packed);
+	if (!discuss)
+		deploy_before(f, d->advisory_id, was, sizeof(was));
+	post_pack(f, x.now, was[0] ? was : NULL, &packed);
 	rc = keys_seal(cfg->list_key, packed.data, packed.len, &sealed, err);
 	buf_free(&packed);
 	if (rc < 0) {
@@ -274,8 +493,11 @@ fanout_commit(const struct outbox_msg *m, const struct facts *f,
 		buf_free(&sealed);
 		return rc;
 	}
-	(void)snprintf(what, sizeof(what), "fanned out as %s revision %d",
-	    d->advisory_id, f->revision);
+	if (discuss)
+		(void)snprintf(what, sizeof(what), "sent to the discussion list");
+	else
+		(void)snprintf(what, sizeof(what), "fanned out as %s revision %d",
+		    d->advisory_id, f->revision);
 	if ((rc = resend_check(x.t, m, f, d, what, resent, err)) < 0 || *resent) {
 		if (rc == EM_OK)
 			rc = store_commit(x.t, err);
@@ -284,24 +506,20 @@ fanout_commit(const struct outbox_msg *m, const struct facts *f,
 		buf_free(&sealed);
 		return rc;
 	}
-	if ((rc = register_advisory(&x, err)) == EM_OK &&
-	    (rc = store_next_id(x.t, &x.post_id, err)) == EM_OK &&
-	    (rc = store_blob_put(x.t, STORE_BLOB_POST, x.post_id, sealed.data,
-	    sealed.len, err)) == EM_OK &&
-	    (rc = audit_decision(x.t, m, f, d, msg_sha, err)) == EM_OK &&
-	    (rc = store_print_add_text(x.t, state_print_key(),
-	    f->text.data ? f->text.data : "", f->text.len, d->advisory_id,
-	    err)) == EM_OK &&
-	    (rc = queue_copies(&x, err)) == EM_OK &&
-	    (rc = queue_receipt(&x, err)) == EM_OK)
+	if ((rc = post_steps(&x, &sealed, msg_sha, &copies, err)) == EM_OK)
 		rc = store_commit(x.t, err);
 	else
 		store_abort(x.t);
 	buf_free(&sealed);
 	if (rc == EM_OK) {
-		log_msg(LOG_INFO, m->qid, "from=<%s> id=%s revision=%d: fan-out "
-		    "to %zu members queued%s%s", m->sender, d->advisory_id,
-		    f->revision, cfg->n_members, x.moved[0] ? "; " : "", x.moved);
+		if (discuss)
+			log_msg(LOG_INFO, m->qid, "from=<%s>: discussion post to "
+			    "%zu members and the team queued", m->sender, copies);
+		else
+			log_msg(LOG_INFO, m->qid, "from=<%s> id=%s revision=%d: "
+			    "fan-out to %zu members and participants queued%s%s",
+			    m->sender, d->advisory_id, f->revision, copies,
+			    x.moved[0] ? "; " : "", x.moved);
 		deliver_kick();
 		/* A date a post moved is a new release time for held postings. */
 		if (x.moved[0] != '\0')

@@ -96,13 +96,18 @@ int	hold_commit(const struct outbox_msg *m, const struct facts *f,
 
 /* post.c: the sealed post's format, and the note a copy carries. */
 enum { POST_SUBJECT, POST_FROM, POST_DATE, POST_SIGNER, POST_VERIFIED,
-	POST_INSIDE, POST_NFIELDS };
+	POST_INSIDE, POST_DEPLOY, POST_DEPLOY_WAS, POST_NFIELDS };
+/* The fields a post packed before a later build added them: read as "". */
+#define POST_OLD_NFIELDS POST_DEPLOY
 struct post {
 	char   *field[POST_NFIELDS];	/* owned; "" when absent */
 	const char *entity;		/* points into the unpacked buffer */
 	size_t	entity_len;
 };
-void	post_pack(const struct facts *f, time_t verified, struct buf *out);
+/* deploy_was: the advisory's deployment state before this revision when
+ * this one changes it, else NULL. */
+void	post_pack(const struct facts *f, time_t verified, const char *deploy_was,
+	    struct buf *out);
 int	post_unpack(const struct buf *b, struct post *p);
 void	post_free(struct post *p);
 void	post_note(const struct config *cfg, const struct post *p,

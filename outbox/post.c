@@ -22,9 +22,10 @@
 /* post_pack - the fields and the entity, from the facts of a post */
 
 void
-post_pack(const struct facts *f, time_t verified, struct buf *out)
+post_pack(const struct facts *f, time_t verified, const char *deploy_was,
+    struct buf *out)
 {
-	char when[32];
+	char when[32], deploy[700];
 	const char *fields[POST_NFIELDS];
 
 	(void)snprintf(when, sizeof(when), "%lld", (long long)verified);
@@ -34,6 +35,10 @@ post_pack(const struct facts *f, time_t verified, struct buf *out)
 	fields[POST_SIGNER] = f->signer;
 	fields[POST_VERIFIED] = f->signer[0] ? when : "";
 	fields[POST_INSIDE] = f->signer_inside ? "1" : "";
+	(void)snprintf(deploy, sizeof(deploy), "%s\n%s",
+	    policy_deploy_name(f->deploy.state), f->deploy.sentence);
+	fields[POST_DEPLOY] = deploy;
+	fields[POST_DEPLOY_WAS] = deploy_was ? deploy_was : "";
 	for (int i = 0; i < POST_NFIELDS; i++)
 		buf_appendf(out, "%zu:%s", strlen(fields[i]), fields[i]);
 	buf_append(out, f->forward.data ? f->forward.data : "", f->forward.len);
@@ -48,8 +53,17 @@ post_unpack(const struct buf *b, struct post *p)
 
 	memset(p, 0, sizeof(*p));
 	for (int i = 0; i < POST_NFIELDS; i++) {
+		const char *d = s;
 		size_t n = 0;
 
+		/* A post packed before a field was added: the entity starts
+		 * here (a header name, never digits and a colon). */
+		while (d < end && *d >= '0' && *d <= '9')
+			d++;
+		if (i >= POST_OLD_NFIELDS && (d == s || d >= end || *d != ':')) {
+			p->field[i] = xstrdup("");
+			continue;
+		}
 		while (s < end && *s >= '0' && *s <= '9')
 			n = n * 10 + (size_t)(*s++ - '0');
 		if (s >= end || *s != ':' || (size_t)(end - s - 1) < n) {
@@ -76,6 +90,34 @@ post_free(struct post *p)
 }
 
 /*
+ * deploy_line - the note's first line: what the advisory says about
+ * deployment during the embargo, and whether this revision changed it
+ */
+static void
+deploy_line(const struct post *p, struct buf *out)
+{
+	const char *d = p->field[POST_DEPLOY];
+	const char *nl = strchr(d, '\n');
+	const char *state = d[0] && nl != d ? d : "not stated";
+	int slen = nl ? (int)(nl - d) : (int)strlen(d);
+
+	if (d[0] == '\0' || nl == d)
+		slen = (int)strlen(state);
+	buf_appendf(out, "Deployment during embargo: %.*s.", slen, state);
+	if (p->field[POST_DEPLOY_WAS][0] != '\0')
+		buf_appendf(out, " (Changed in this revision: it was %s.)",
+		    p->field[POST_DEPLOY_WAS]);
+	if (nl != NULL && nl[1] != '\0') {
+		char *q = xasprintf("\"%s\"", nl + 1);
+
+		buf_append(out, "\n", 1);
+		buf_append_wrapped(out, q, 72);
+		free(q);
+	}
+	buf_appends(out, "\n\n");
+}
+
+/*
  * post_note - the text part beside the entity in one member's copy: who
  * it was made for, and who signed the original.  mutt and Thunderbird
  * sign and encrypt in one OpenPGP message, so the team's signature ends
@@ -87,11 +129,37 @@ post_note(const struct config *cfg, const struct post *p,
 {
 	char ts[EM_TIME_BUFSZ];
 	const char *signer = p->field[POST_SIGNER];
+	const struct conf_member *poster;
 
-	buf_appendf(out, "Copy id %s: this copy of %s revision %d was made for "
-	    "%s\nby the pre-disclosure list <%s>, encrypted to that member's "
-	    "key alone.\n\n", ob->copy_id, ob->advisory, ob->revision,
-	    ob->member, cfg->list_address);
+	if (cfg->discussion_address != NULL && ob->from[0] != '\0' &&
+	    strcmp(ob->from, cfg->discussion_address) == 0) {
+		poster = conf_member_by_key(cfg, signer);
+		buf_appendf(out, "Copy id %s: a post to the members' discussion "
+		    "list <%s>\nby %s (%s), made for %s and encrypted to that "
+		    "key alone.\nIts signature, key %s, was verified by the "
+		    "list on %s;\nthis copy carries the discussion list's "
+		    "signature.\n\nReplies reach the discussion list <%s>: "
+		    "every member and the team.\n", ob->copy_id,
+		    cfg->discussion_address, poster ? poster->name :
+		    "the security team", p->field[POST_FROM][0] ?
+		    p->field[POST_FROM] : "no From", ob->member, signer,
+		    em_time_format((time_t)strtoll(p->field[POST_VERIFIED], NULL,
+		    10), ts), cfg->discussion_address);
+		return;
+	}
+	deploy_line(p, out);
+	if (conf_participant_by_addr(cfg, ob->rcpt) != NULL)
+		buf_appendf(out, "Copy id %s: this copy of %s revision %d was made "
+		    "for %s,\na participant the security team named for this "
+		    "advisory alone, by the\npre-disclosure list <%s>, encrypted "
+		    "to that participant's key alone.\nKeep it to yourself until "
+		    "the embargo ends.\n\n", ob->copy_id, ob->advisory,
+		    ob->revision, ob->member, cfg->list_address);
+	else
+		buf_appendf(out, "Copy id %s: this copy of %s revision %d was made "
+		    "for %s\nby the pre-disclosure list <%s>, encrypted to that "
+		    "member's key alone.\n\n", ob->copy_id, ob->advisory,
+		    ob->revision, ob->member, cfg->list_address);
 	if (signer[0] != '\0') {
 		time_t when = (time_t)strtoll(p->field[POST_VERIFIED], NULL, 10);
 

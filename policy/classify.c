@@ -336,4 +336,5 @@ policy_classify(const struct config *cfg, struct facts *f)
 	buf_free(&title);
 	scan_text(&cfg->embargo_phrases, f);
 	f->revision = policy_revision_find(text);
+	policy_deployment(text, f->text.len, &f->deploy);
 }

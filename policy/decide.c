@@ -103,6 +103,7 @@ policy_verdict_name(enum policy_verdict v)
 	case POLICY_TEMPFAIL:	return "tempfail";
 	case POLICY_FANOUT:	return "fan-out";
 	case POLICY_HOLD:	return "hold";
+	case POLICY_DISCUSS:	return "discussion";
 	}
 	return "tempfail";
 }
@@ -142,24 +143,48 @@ has_role(const struct config *cfg, const struct policy_envelope *env,
 }
 
 /*
- * outsiders - list the recipients that may not see embargoed text
- * (anyone not a member, a team address or the list) into out; returns
- * how many there are.  The list is cut, with a count, to fit a reply.
+ * inside - may this recipient see the embargoed text of advisory id?
+ * The members, the team and the list may; so may the discussion list,
+ * whose copies go to them alone.  A participant may see the advisories
+ * the team named it for.  With id NULL (the team's own list post, which
+ * names its participants by sending to them) any configured participant
+ * may, and the discussion list is no place for the advisory itself.
+ */
+static bool
+inside(const struct config *cfg, const char *rcpt, const char *id,
+    const struct policy_view *view)
+{
+	enum conf_role r = conf_addr_role(cfg, rcpt);
+	const struct conf_member *p;
+
+	if (r == CONF_ROLE_MEMBER || r == CONF_ROLE_TEAM || r == CONF_ROLE_LIST)
+		return true;
+	if (r == CONF_ROLE_DISCUSSION)
+		return id != NULL;
+	if (r != CONF_ROLE_PARTICIPANT ||
+	    (p = conf_participant_by_addr(cfg, rcpt)) == NULL)
+		return false;
+	return id == NULL || (view != NULL && view->has_participant != NULL &&
+	    view->has_participant(view->ctx, id, p->name));
+}
+
+/*
+ * outsiders - list the recipients that may not see advisory id's
+ * embargoed text (see inside()) into out; returns how many there are.
+ * The list is cut, with a count, to fit a reply.
  */
 static size_t
 outsiders(const struct config *cfg, const struct policy_envelope *env,
-    char *out, size_t outsz)
+    const char *id, const struct policy_view *view, char *out, size_t outsz)
 {
 	size_t n = 0, shown = 0, used = 0;
 
 	out[0] = '\0';
 	for (size_t i = 0; i < env->n_rcpts; i++) {
-		enum conf_role r = conf_addr_role(cfg, env->rcpts[i]);
 		char *a;
 		int w;
 
-		if (r == CONF_ROLE_MEMBER || r == CONF_ROLE_TEAM ||
-		    r == CONF_ROLE_LIST)
+		if (inside(cfg, env->rcpts[i], id, view))
 			continue;
 		n++;
 		a = em_addr_norm(env->rcpts[i]);
@@ -338,10 +363,14 @@ rule_list_post(const struct config *cfg, const struct facts *f,
 	    f->advisory_id);
 	if (!list_post_date(cfg, f, view, now, d))
 		return;
-	if (d->embargoed && outsiders(cfg, env, who, sizeof(who)) > 0) {
+	if (d->embargoed && outsiders(cfg, env, NULL, view, who,
+	    sizeof(who)) > 0) {
 		refuse(d, NULL, "%s is under embargo until %s; not sent to %s: "
-		    "an embargoed advisory goes to the list and team only; "
-		    "remove those recipients", f->advisory_id,
+		    "an embargoed advisory goes to the list, the team and the "
+		    "participants it names only; remove those recipients, or "
+		    "give a discoverer or another affected project a "
+		    "participant block (address and pinned key, see "
+		    "embargo-milter.conf(5)) and send again", f->advisory_id,
 		    em_time_format(d->embargo, t), who);
 		return;
 	}
@@ -407,12 +436,43 @@ rule_leak(const struct config *cfg, const struct facts *f,
 		return false;
 	}
 	*seen = true;
-	if (outsiders(cfg, env, who, sizeof(who)) == 0)
+	if (outsiders(cfg, env, id, view, who, sizeof(who)) == 0)
 		return false;
 	(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s", id);
 	d->embargo = when;
 	reply_embargo(d, id, when, who, runs);
 	return true;
+}
+
+/*
+ * rule_discussion - a post to the members' discussion list: signed by a
+ * member's or the team's pinned key, it goes to every member and the
+ * team (the leak guard still guards its other recipients); anyone
+ * else's, or an unsigned one, is refused
+ */
+static void
+rule_discussion(const struct config *cfg, const struct facts *f,
+    const struct policy_envelope *env, const struct policy_view *view,
+    time_t now, struct policy_decision *d)
+{
+	const struct conf_member *mb = conf_member_by_key(cfg, f->signer);
+	bool seen = false;
+
+	if (mb == NULL && !conf_is_team_key(cfg, f->signer)) {
+		refuse(d, "discussion post not from a member", "posts to %s "
+		    "must carry a valid OpenPGP signature by a member's or the "
+		    "team's pinned key; %s", cfg->discussion_address,
+		    f->signer[0] ? "the key that signed this one is neither" :
+		    "this one is not signed: sign it (PGP/MIME) with the key "
+		    "your organisation gave the list");
+		return;
+	}
+	if (rule_leak(cfg, f, env, view, now, &seen, d))
+		return;
+	set(d, POLICY_DISCUSS, "250", "2.0.0", "received");
+	(void)snprintf(d->reply, sizeof(d->reply), "to the discussion list");
+	(void)snprintf(d->reason, sizeof(d->reason), "discussion post by %s",
+	    mb ? mb->name : "the team");
 }
 
 /* policy_decide - SPEC section 5, rules in order */
@@ -443,6 +503,10 @@ policy_decide(const struct config *cfg, const struct facts *f,
 	if (has_role(cfg, env, CONF_ROLE_LIST) &&
 	    !has_role(cfg, env, CONF_ROLE_PUBLIC)) {
 		rule_list_post(cfg, f, env, view, now, d);
+		return;
+	}
+	if (has_role(cfg, env, CONF_ROLE_DISCUSSION)) {
+		rule_discussion(cfg, f, env, view, now, d);
 		return;
 	}
 	if (rule_hold(cfg, f, env, view, now, d))

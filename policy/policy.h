@@ -57,6 +57,21 @@ struct policy_marker {
 	char	line[POLICY_LINE_MAX];	/* the line it was found on */
 };
 
+/* deploy.c: an advisory's DEPLOYMENT DURING EMBARGO section (SPEC 4). */
+enum policy_deploy_state {
+	POLICY_DEPLOY_NOT_STATED = 0,
+	POLICY_DEPLOY_PERMITTED,
+	POLICY_DEPLOY_NOT_PERMITTED,
+	POLICY_DEPLOY_RESTRICTED,
+};
+struct policy_deploy {
+	enum policy_deploy_state state;
+	char	sentence[600];		/* the section's first sentence (and,
+					   restricted, its first that forbids) */
+};
+void	policy_deployment(const char *text, size_t len, struct policy_deploy *d);
+const char *policy_deploy_name(enum policy_deploy_state s);
+
 struct facts {
 	char   *subject;		/* decoded UTF-8, "" when none */
 	char   *message_id;		/* as in the header, NULL when none */
@@ -82,6 +97,7 @@ struct facts {
 	struct policy_marker marker;	/* first valid marker, else NONE */
 	struct policy_marker bad_marker; /* first unreadable marker */
 	int	revision;		/* 1 unless the header block says */
+	struct policy_deploy deploy;	/* its deployment during embargo */
 
 	/* Filled by keys/ when a signature verifies. */
 	char	signer[41];		/* fingerprint, "" when none valid */
@@ -181,6 +197,8 @@ enum policy_verdict {
 	POLICY_TEMPFAIL,	/* 4xx with reply */
 	POLICY_FANOUT,		/* rule 1: register, queue copies, edit envelope */
 	POLICY_HOLD,		/* rule 2: store and discard */
+	POLICY_DISCUSS,		/* a post to the members' discussion list:
+				   queue copies, edit envelope */
 };
 
 struct policy_envelope {
@@ -202,6 +220,8 @@ struct policy_view {
 	 * quotes, or NULL; *runs: how many of the text's word runs match it. */
 	const char *(*quoted)(void *ctx, const char *text, size_t len,
 	    size_t *runs);
+	/* Did the team name the participant block NAME for advisory id? */
+	bool	(*has_participant)(void *ctx, const char *id, const char *name);
 	void   *ctx;
 };
 

@@ -623,6 +623,51 @@ store_meta_put(struct store_txn *t, const char *key, const void *p, size_t n,
 	return put(t, t->s->meta, key, strlen(key), p, n, err);
 }
 
+/* store_adv_list_get - a list kept beside an advisory, empty when none */
+
+int
+store_adv_list_get(struct store_txn *t, const char *what, const char *id,
+    struct strv *out)
+{
+	char *key = xasprintf("%s:%s", what, id);
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	rc = store_meta_get(t, key, &b);
+	free(key);
+	for (size_t i = 0; rc == EM_OK && i < b.len;) {
+		const char *nl = memchr(b.data + i, '\n', b.len - i);
+		size_t n = nl ? (size_t)(nl - (b.data + i)) : b.len - i;
+		char *e = xstrndup(b.data + i, n);
+
+		strv_push(out, e);
+		free(e);
+		i += n + 1;
+	}
+	buf_free(&b);
+	return rc == EM_ENOTFOUND ? EM_OK : rc;
+}
+
+/* store_adv_list_put - replace a list kept beside an advisory */
+
+int
+store_adv_list_put(struct store_txn *t, const char *what, const char *id,
+    const struct strv *v, struct em_err *err)
+{
+	char *key = xasprintf("%s:%s", what, id);
+	struct buf b;
+	int rc;
+
+	buf_init(&b);
+	for (size_t i = 0; i < v->n; i++)
+		buf_appendf(&b, "%s%s", i ? "\n" : "", v->v[i]);
+	rc = store_meta_put(t, key, b.data ? b.data : "", b.len, err);
+	buf_free(&b);
+	free(key);
+	return rc;
+}
+
 /* store_hold_put - add or update a hold (id 0: a new one) */
 
 int

@@ -160,6 +160,18 @@ int	store_adv_each(struct store_txn *t,
 	    int (*cb)(const struct store_advisory *, void *), void *ctx,
 	    struct em_err *err);
 
+/*
+ * Lists kept beside an advisory's record, under meta "WHAT:ID", one
+ * entry a line: "participants" (the names of the participant blocks the
+ * team named for it) and "deployment" (its state, then the first
+ * sentence of its DEPLOYMENT DURING EMBARGO section).  A list never
+ * stored reads as empty.
+ */
+int	store_adv_list_get(struct store_txn *t, const char *what, const char *id,
+	    struct strv *out);
+int	store_adv_list_put(struct store_txn *t, const char *what, const char *id,
+	    const struct strv *v, struct em_err *err);
+
 int	store_ob_put(struct store_txn *t, struct store_outbox *ob,
 	    struct em_err *err);
 int	store_ob_get(struct store_txn *t, uint64_t id, struct store_outbox *out);

@@ -133,6 +133,26 @@ store_view_explain(struct store_view *v, const char *text, size_t len,
 	return EM_OK;
 }
 
+/* view_has_participant - the team named participant name for advisory id */
+
+static bool
+view_has_participant(void *ctx, const char *id, const char *name)
+{
+	struct store_view *v = ctx;
+	struct strv names = { NULL, 0 };
+	bool found = false;
+
+	if (v->t == NULL ||
+	    store_adv_list_get(v->t, "participants", id, &names) < 0) {
+		strv_free(&names);
+		return false;
+	}
+	for (size_t i = 0; i < names.n && !found; i++)
+		found = strcmp(names.v[i], name) == 0;
+	strv_free(&names);
+	return found;
+}
+
 /* view_lookup - one advisory, or NULL */
 
 static const struct policy_advisory *
@@ -159,6 +179,7 @@ store_view_open(struct store_view *v, struct policy_view *pv, struct store *s,
 	v->now = now;
 	pv->lookup = view_lookup;
 	pv->quoted = view_quoted;
+	pv->has_participant = view_has_participant;
 	pv->ctx = v;
 	return store_begin(s, false, &v->t, err);
 }

@@ -430,3 +430,28 @@ em_read_all(int fd, void *p, size_t n)
 	}
 	return 0;
 }
+
+/* buf_append_wrapped - s as lines of at most width columns, at spaces */
+
+void
+buf_append_wrapped(struct buf *b, const char *s, size_t width)
+{
+	size_t col = 0;
+
+	while (*s != '\0') {
+		size_t w = strcspn(s, " ");
+
+		if (col > 0 && col + 1 + w > width) {
+			buf_append(b, "\n", 1);
+			col = 0;
+		} else if (col > 0) {
+			buf_append(b, " ", 1);
+			col++;
+		}
+		buf_append(b, s, w);
+		col += w;
+		s += w;
+		while (*s == ' ')
+			s++;
+	}
+}

@@ -307,7 +307,7 @@ decide_view(const char *subject, const char *text, const char *signer,
     const char *to, time_t embargo, struct policy_decision *d)
 {
 	const char *rcpts[] = { to };
-	struct policy_view view = { fake_lookup, fake_quoted, NULL };
+	struct policy_view view = { .lookup = fake_lookup, .quoted = fake_quoted };
 	struct policy_envelope env = { "security@example.org", rcpts, 1 };
 	struct facts f;
 

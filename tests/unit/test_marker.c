@@ -195,6 +195,63 @@ t_id_real_xsa355(void **st)
 	conf_free(cfg);
 }
 
+/*
+ * The DEPLOYMENT DURING EMBARGO section of real advisories: XSA-355
+ * permits (its "Distribution ... is prohibited" is not about deployment),
+ * XSA-405 forbids, XSA-399 permits the patches and not the mitigation;
+ * XSA-300's text has no such section.
+ */
+static void
+t_deployment_real(void **st)
+{
+	static const struct { const char *file; enum policy_deploy_state s;
+	    const char *starts, *has; } k[] = {
+		{ "tests/data/xsa355.eml", POLICY_DEPLOY_PERMITTED,
+		  "Deployment of the patches and/or mitigations described above "
+		  "(or others which are substantially similar) is permitted",
+		  "untrusted guest users and administrators." },
+		{ "tests/data/xsa405.eml", POLICY_DEPLOY_NOT_PERMITTED,
+		  "Deployment of patches or mitigations is NOT permitted (except "
+		  "where all", "Predisclosure List)." },
+		{ "tests/data/xsa399.eml", POLICY_DEPLOY_RESTRICTED,
+		  "Deployment of the patches described above",
+		  "HOWEVER, deployment of the mitigation is NOT permitted" },
+	};
+	static const struct policy_limits lim = { 20, 500, 65536, 1 << 20 };
+	struct config *cfg = cfg_load();
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		struct em_err err;
+		struct facts f;
+		struct buf raw;
+
+		test_read_file(k[i].file, &raw);
+		facts_init(&f);
+		assert_int_equal(policy_read(raw.data, raw.len, &lim, &f, &err),
+		    EM_OK);
+		policy_classify(cfg, &f);
+		print_message("%s: %s: %s\n", k[i].file,
+		    policy_deploy_name(f.deploy.state), f.deploy.sentence);
+		assert_int_equal(f.deploy.state, k[i].s);
+		assert_true(strncmp(f.deploy.sentence, k[i].starts,
+		    strlen(k[i].starts)) == 0);
+		assert_non_null(strstr(f.deploy.sentence, k[i].has));
+		facts_free(&f);
+		buf_free(&raw);
+	}
+	{
+		struct policy_deploy d;
+		static const char none[] = "Xen Security Advisory XSA-1\n\n"
+		    "ISSUE DESCRIPTION\n=================\n\nA bug.\n";
+
+		policy_deployment(none, strlen(none), &d);
+		assert_int_equal(d.state, POLICY_DEPLOY_NOT_STATED);
+		assert_string_equal(policy_deploy_name(d.state), "not stated");
+	}
+	conf_free(cfg);
+}
+
 static void
 t_id_alternation_not_skipped(void **st)
 {
@@ -273,6 +330,7 @@ main(void)
 		cmocka_unit_test(t_id_alternation_not_skipped),
 		cmocka_unit_test(t_valid_after_bad),
 		cmocka_unit_test(t_revision),
+		cmocka_unit_test(t_deployment_real),
 	};
 
 	return cmocka_run_group_tests_name("marker", tests, setup, teardown);
