@@ -149,12 +149,12 @@ post_note(const struct config *cfg, const struct post *p,
 	}
 	deploy_line(p, out);
 	if (conf_participant_by_addr(cfg, ob->rcpt) != NULL)
-		buf_appendf(out, "Copy id %s: this copy of %s revision %d was made "
-		    "for %s,\na participant the security team named for this "
-		    "advisory alone, by the\npre-disclosure list <%s>, encrypted "
-		    "to that participant's key alone.\nKeep it to yourself until "
-		    "the embargo ends.\n\n", ob->copy_id, ob->advisory,
-		    ob->revision, ob->member, cfg->list_address);
+		buf_appendf(out, "Copy id %s: this copy of %s revision %d\nwas "
+		    "made for %s,\na participant the security team named for "
+		    "this advisory alone,\nby the pre-disclosure list <%s>,\n"
+		    "encrypted to that participant's key alone.  Keep it to "
+		    "yourself until\nthe embargo ends.\n\n", ob->copy_id,
+		    ob->advisory, ob->revision, ob->member, cfg->list_address);
 	else
 		buf_appendf(out, "Copy id %s: this copy of %s revision %d was made "
 		    "for %s\nby the pre-disclosure list <%s>, encrypted to that "
