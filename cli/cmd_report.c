@@ -198,8 +198,7 @@ report_head(struct report *r, const struct strv *dep,
 		printf(", embargo %s, revision %d, date set by %s",
 		    a->embargo ? em_time_format_iso(a->embargo, emb) : "none",
 		    a->revision, a->embargo_set_by);
-	printf("\ndeployment during embargo: %s%s%s", deploy,
-	    dep->n > 1 && dep->v[1][0] ? ": " : "", dep->n > 1 ? dep->v[1] : "");
+	printf("\ndeployment during embargo: %s", deploy);
 	printf("\naudit chain: %s, %llu records, head %llu:%s\n",
 	    chain_ok ? "verified" : "BROKEN", (unsigned long long)count,
 	    (unsigned long long)seq, hash);

@@ -194,8 +194,8 @@ print_extras(const struct config *cfg, struct store_txn *t, const char *id)
 	struct strv v = { NULL, 0 };
 
 	(void)store_adv_list_get(t, "deployment", id, &v);
-	printf("deployment: %s%s%s\n", v.n ? v.v[0] : "not stated",
-	    v.n > 1 && v.v[1][0] ? ": " : "", v.n > 1 ? v.v[1] : "");
+	printf("deployment: %s (the section's first sentence is in each copy's "
+	    "note)\n", v.n ? v.v[0] : "not stated");
 	strv_free(&v);
 	(void)store_adv_list_get(t, "participants", id, &v);
 	for (size_t i = 0; i < v.n; i++) {

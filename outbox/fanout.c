@@ -49,8 +49,11 @@ embargo_text(time_t when, char *buf, size_t n)
 	return buf;
 }
 
-/* store_deploy - the post's deployment state, kept beside its advisory */
-
+/*
+ * store_deploy - the post's deployment state, kept beside its advisory.
+ * The state alone: the section's sentence is advisory text, and rests
+ * only in the sealed post (each copy's note carries it).
+ */
 static int
 store_deploy(struct fanout_txn *x, struct em_err *err)
 {
@@ -58,7 +61,6 @@ store_deploy(struct fanout_txn *x, struct em_err *err)
 	int rc;
 
 	strv_push(&v, policy_deploy_name(x->f->deploy.state));
-	strv_push(&v, x->f->deploy.sentence);
 	rc = store_adv_list_put(x->t, "deployment", x->d->advisory_id, &v, err);
 	strv_free(&v);
 	return rc;

@@ -260,13 +260,21 @@ for l in sys.stdin:
     a = json.loads(l)
     if a.get("state") == "embargoed": print(a["id"])' > "$W/still-embargoed"
 	# Every significant line (20+ characters, mail headers aside) of the
-	# posts whose advisory is still under embargo.
+	# posts whose advisory is still under embargo, but for the lines a
+	# post public by then shares with them (an underline, a stock phrase).
+	: > "$W/public.lines"
 	sort -u "$W/secret.list" | while IFS= read -r f; do
 		grep -oE '(XSA|CVE)-[0-9]+(-[0-9]+)?' "$f" | sort -u > "$W/ids-of-post"
-		[ -s "$W/still-embargoed" ] && grep -qxFf "$W/still-embargoed" "$W/ids-of-post" || continue
+		if [ -s "$W/still-embargoed" ] && grep -qxFf "$W/still-embargoed" "$W/ids-of-post"; then
+			out=/dev/stdout
+		else
+			out=$W/public.lines
+		fi
 		sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' "$f" |
-		    grep -vE '^(From|To|Cc|Subject|Date|Message-ID):' | awk 'length($0) >= 20'
-	done | sort -u > "$W/secret.lines"
+		    grep -vE '^(From|To|Cc|Subject|Date|Message-ID):' | awk 'length($0) >= 20' >> "$out"
+	done | sort -u > "$W/secret.lines.all"
+	sort -u "$W/public.lines" -o "$W/public.lines"
+	comm -23 "$W/secret.lines.all" "$W/public.lines" > "$W/secret.lines"
 	echo "# at rest: $(wc -l < "$W/secret.lines") significant lines of advisories still under embargo searched for in state_dir"
 	if [ -s "$W/secret.lines" ] && grep -rlaF -f "$W/secret.lines" "$W/state" > "$W/at-rest.hits" 2>/dev/null; then
 		echo "# embargoed text found at rest in: $(tr '\n' ' ' < "$W/at-rest.hits")"

@@ -217,6 +217,54 @@ t_roles_lookup(void **st)
 	conf_report_free(&rep);
 }
 
+/*
+ * Participants (a person's address is allowed) and the discussion list:
+ * their roles, the lookups, and the rules (one role per address, a key of
+ * the discussion list's own, fingerprints checked)
+ */
+static void
+t_participants_and_discussion(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "participant \"Discoverer of XSA-400\" {\n"
+	    "  address = \"A.Reporter@University.example\"\n"
+	    "  key = \"cccccccccccccccccccccccccccccccccccccccc\"\n}\n"
+	    "discussion {\n  address = \"discuss@lists.example.org\"\n"
+	    "  key = \"EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE\"\n}\n", &rep);
+	const struct conf_member *p;
+
+	(void)st;
+	assert_non_null(cfg);
+	assert_int_equal(conf_addr_role(cfg, "<a.reporter@university.example>"),
+	    CONF_ROLE_PARTICIPANT);
+	assert_int_equal(conf_addr_role(cfg, "discuss@lists.example.org"),
+	    CONF_ROLE_DISCUSSION);
+	p = conf_participant_by_name(cfg, "Discoverer of XSA-400");
+	assert_non_null(p);
+	assert_string_equal(p->key, "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC");
+	assert_ptr_equal(conf_participant_by_addr(cfg, "A.REPORTER@university.example"), p);
+	assert_ptr_equal(conf_member_by_key(cfg, TEST_FPR_B),
+	    conf_member_by_addr(cfg, "secalert@linux.example"));
+	assert_null(conf_member_by_key(cfg, "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"));
+	conf_free(cfg);
+	conf_report_free(&rep);
+
+	cfg = test_conf_with(
+	    "participant \"Clash\" {\n  address = \"security@cloud.example\"\n"
+	    "  key = \"nothex\"\n}\n"
+	    "discussion {\n  address = \"discuss@lists.example.org\"\n"
+	    "  key = \"" TEST_FPR_LIST "\"\n}\n", &rep);
+	assert_null(cfg);
+	assert_true(test_report_has(&rep, "security@cloud.example is a "
+	    "participant address and also a member address"));
+	assert_true(test_report_has(&rep, "participant \"Clash\": key \"NOTHEX\" "
+	    "is not a fingerprint"));
+	assert_true(test_report_has(&rep, "discussion: key " TEST_FPR_LIST
+	    " is the list key"));
+	conf_report_free(&rep);
+}
+
 static void
 t_missing_file(void **st)
 {
@@ -272,6 +320,7 @@ main(void)
 		cmocka_unit_test(t_costly_regex),
 		cmocka_unit_test(t_every_problem_listed),
 		cmocka_unit_test(t_roles_lookup),
+		cmocka_unit_test(t_participants_and_discussion),
 		cmocka_unit_test(t_missing_file),
 		cmocka_unit_test(t_every_key_documented),
 	};

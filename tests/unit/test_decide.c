@@ -16,7 +16,14 @@ setup(void **st)
 	struct conf_report rep = { 0 };
 
 	(void)st;
-	cfg = test_conf_with("", &rep);
+	cfg = test_conf_with("participant \"Discoverer\" {\n"
+	    "  address = \"reporter@university.example\"\n"
+	    "  key = \"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\"\n}\n"
+	    "participant \"Other Project\" {\n"
+	    "  address = \"security@otherproject.example\"\n"
+	    "  key = \"DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD\"\n}\n"
+	    "discussion {\n  address = \"discuss@lists.example.org\"\n"
+	    "  key = \"EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE\"\n}\n", &rep);
 	conf_report_free(&rep);
 	return cfg == NULL;
 }
@@ -39,6 +46,9 @@ struct dcase {
 	const char *reply_has;		/* NULL: not checked */
 };
 
+/* The registry view run() decides with (NULL: none). */
+static const struct policy_view *run_view;
+
 static void
 run(const struct dcase *c, struct policy_decision *d)
 {
@@ -58,7 +68,7 @@ run(const struct dcase *c, struct policy_decision *d)
 	env.sender = c->from;
 	env.rcpts = c->to;
 	env.n_rcpts = n;
-	policy_decide(cfg, &f, &env, NULL, NOW, d);
+	policy_decide(cfg, &f, &env, run_view, NOW, d);
 	facts_free(&f);
 }
 
@@ -325,6 +335,88 @@ decide_view(const char *subject, const char *text, const char *signer,
 	return d->verdict;
 }
 
+/* The team names XSA-900's discoverer for it: it alone of the two. */
+static bool
+fake_participant(void *ctx, const char *id, const char *name)
+{
+	(void)ctx;
+	return strcmp(id, "XSA-900") == 0 && strcmp(name, "Discoverer") == 0;
+}
+
+/*
+ * Participants: a configured one on Cc of the team's embargoed post is
+ * inside, an unknown address refuses it naming the fix; the text of an
+ * advisory passes to its own participant only; the discussion list is no
+ * place for the advisory post itself.
+ */
+static void
+t_participants(void **st)
+{
+	static const struct policy_view view = { .lookup = fake_lookup,
+	    .quoted = fake_quoted, .has_participant = fake_participant };
+	static const struct dcase c[] = {
+		{ "XSA-400 v1", MARK(FUTURE), TEST_FPR_TEAM, "security@example.org",
+		  { "predisclosure@lists.example.org",
+		    "reporter@university.example" }, POLICY_FANOUT, NULL },
+		{ "XSA-400 v1", MARK(FUTURE), TEST_FPR_TEAM, "security@example.org",
+		  { "predisclosure@lists.example.org", "someone@unknown.example" },
+		  POLICY_REJECT, "participant block" },
+		{ "XSA-400 v1", MARK(FUTURE), TEST_FPR_TEAM, "security@example.org",
+		  { "predisclosure@lists.example.org", "discuss@lists.example.org" },
+		  POLICY_REJECT, "not sent to <discuss@lists.example.org>" },
+		{ "Re: it", "> QUOTED\n", NULL, "security@cloud.example",
+		  { "reporter@university.example" }, POLICY_PASS, NULL },
+		{ "Re: it", "> QUOTED\n", NULL, "reporter@university.example",
+		  { "security@cloud.example", "security@example.org" },
+		  POLICY_PASS, NULL },
+		{ "Re: it", "> QUOTED\n", NULL, "reporter@university.example",
+		  { "security@otherproject.example" }, POLICY_REJECT,
+		  "not sent to <security@otherproject.example>" },
+	};
+
+	(void)st;
+	reg.embargo = NOW + 3600;
+	run_view = &view;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		check(&c[i]);
+	run_view = NULL;
+}
+
+/*
+ * The discussion list: a member's or the team's signed post is one; an
+ * unsigned one, or one signed by another key, is refused; it is inside
+ * for the leak guard, its other recipients are guarded.
+ */
+static void
+t_discussion(void **st)
+{
+	static const struct policy_view view = { .lookup = fake_lookup,
+	    .quoted = fake_quoted, .has_participant = fake_participant };
+	static const struct dcase c[] = {
+		{ "backport", "> QUOTED\n", TEST_FPR_A, "security@cloud.example",
+		  { "discuss@lists.example.org" }, POLICY_DISCUSS, NULL },
+		{ "note", "hello\n", TEST_FPR_TEAM, "security@example.org",
+		  { "discuss@lists.example.org" }, POLICY_DISCUSS, NULL },
+		{ "hello", "hello\n", NULL, "friend@outsider.example",
+		  { "discuss@lists.example.org" }, POLICY_REJECT,
+		  "must carry a valid OpenPGP signature" },
+		{ "hello", "hello\n", "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+		  "reporter@university.example", { "discuss@lists.example.org" },
+		  POLICY_REJECT, "neither" },
+		{ "backport", "> QUOTED\n", TEST_FPR_A, "security@cloud.example",
+		  { "discuss@lists.example.org", "friend@outsider.example" },
+		  POLICY_REJECT, "not sent to <friend@outsider.example>" },
+	};
+
+	(void)st;
+	reg.embargo = NOW + 3600;
+	run_view = &view;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		check(&c[i]);
+	run_view = NULL;
+	assert_string_equal(policy_verdict_name(POLICY_DISCUSS), "discussion");
+}
+
 static void
 t_hold_by_registered_id(void **st)
 {
@@ -582,6 +674,8 @@ main(void)
 		cmocka_unit_test(t_list_post_public_fans_out),
 		cmocka_unit_test(t_team_public_post_future_marker_held),
 		cmocka_unit_test(t_non_team_public_post_future_marker_refused),
+		cmocka_unit_test(t_participants),
+		cmocka_unit_test(t_discussion),
 		cmocka_unit_test(t_hold_by_registered_id),
 		cmocka_unit_test(t_list_post_without_marker_keeps_embargo),
 		cmocka_unit_test(t_list_post_past_marker_refused_when_embargoed),
