@@ -113,6 +113,23 @@ set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
 	return EXIT_OK;
 }
 
+/* without - names but name into kept (then name, with add); was it there? */
+
+static bool
+without(const struct strv *names, const char *name, bool add, struct strv *kept)
+{
+	bool had = false;
+
+	for (size_t i = 0; i < names->n; i++)
+		if (strcmp(names->v[i], name) == 0)
+			had = true;
+		else
+			strv_push(kept, names->v[i]);
+	if (add && !had)
+		strv_push(kept, name);
+	return had;
+}
+
 /*
  * cmd_participant - advisory ID participant add|drop NAME: the team names
  * a participant block for one advisory, or takes it off, audited with
@@ -153,15 +170,9 @@ cmd_participant(const struct opts *o, const char *id, const char *verb,
 		cli_close(cfg, s);
 		return EXIT_USAGE;
 	}
-	if ((rc = store_adv_get(t, id, &a)) == EM_OK)
-		rc = store_adv_list_get(t, "participants", id, &names);
-	for (size_t i = 0; rc == EM_OK && i < names.n; i++)
-		if (strcmp(names.v[i], name) == 0)
-			had = true;
-		else
-			strv_push(&kept, names.v[i]);
-	if (rc == EM_OK && add && !had)
-		strv_push(&kept, name);
+	if ((rc = store_adv_get(t, id, &a)) == EM_OK &&
+	    (rc = store_adv_list_get(t, "participants", id, &names)) == EM_OK)
+		had = without(&names, name, add, &kept);
 	(void)snprintf(why, sizeof(why), "participant \"%s\"%s%s%s %s %s by %s",
 	    name, p ? " <" : "", p ? p->address : "", p ? ">" : "",
 	    add ? "added to" : "dropped from", id, cli_operator());

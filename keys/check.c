@@ -243,6 +243,27 @@ trial_members(const struct config *cfg, struct conf_report *rep,
 		gpgme_release(ctx);
 }
 
+/* check_others - the participants' keys and the discussion list's */
+
+static void
+check_others(const struct config *cfg, struct conf_report *rep, time_t now)
+{
+	for (size_t i = 0; i < cfg->n_participants; i++) {
+		const struct conf_member *m = &cfg->participants[i];
+		char who[200];
+
+		(void)snprintf(who, sizeof(who), "participant \"%s\"", m->name);
+		(void)check_one(cfg, rep, who, m->key_line, m->key,
+		    KEYS_USE_ENCRYPT, now);
+	}
+	if (cfg->discussion_address == NULL)
+		return;
+	(void)check_one(cfg, rep, "discussion (signing, secret key)",
+	    cfg->discussion_key_line, cfg->discussion_key, KEYS_USE_SIGN, now);
+	(void)check_one(cfg, rep, "discussion (encryption)",
+	    cfg->discussion_key_line, cfg->discussion_key, KEYS_USE_ENCRYPT, now);
+}
+
 /* keys_check_config - every key of the config against the keyring */
 
 void
@@ -287,22 +308,7 @@ keys_check_config(const struct config *cfg, struct conf_report *rep, time_t now)
 			    "that role address", cfg->path, m->key_line, who,
 			    m->key, m->address);
 	}
-	for (size_t i = 0; i < cfg->n_participants; i++) {
-		const struct conf_member *m = &cfg->participants[i];
-		char who[200];
-
-		(void)snprintf(who, sizeof(who), "participant \"%s\"", m->name);
-		(void)check_one(cfg, rep, who, m->key_line, m->key,
-		    KEYS_USE_ENCRYPT, now);
-	}
-	if (cfg->discussion_address != NULL) {
-		(void)check_one(cfg, rep, "discussion (signing, secret key)",
-		    cfg->discussion_key_line, cfg->discussion_key, KEYS_USE_SIGN,
-		    now);
-		(void)check_one(cfg, rep, "discussion (encryption)",
-		    cfg->discussion_key_line, cfg->discussion_key,
-		    KEYS_USE_ENCRYPT, now);
-	}
+	check_others(cfg, rep, now);
 	/* The real operations, where the keys themselves were found good. */
 	if (list_ok && rep->errors == errors)
 		trial_list(cfg, rep);

@@ -298,6 +298,38 @@ queue_copies(struct fanout_txn *x, const struct strv *parts, size_t *n,
 	return EM_OK;
 }
 
+/*
+ * receipt_names - the members' names one after another, lines kept short
+ * (RFC 5322: 998 at most), and the participants' with their addresses
+ */
+static void
+receipt_names(const struct config *cfg, const struct strv *parts,
+    struct buf *names, struct buf *pnames)
+{
+	buf_init(names);
+	for (size_t i = 0, col = 11; i < cfg->n_members; i++) {
+		size_t w = strlen(cfg->members[i].name) + 2;
+
+		if (i > 0 && col + w > 72) {
+			buf_appends(names, ",\n           ");
+			col = 11;
+		} else if (i > 0) {
+			buf_appends(names, ", ");
+		}
+		buf_appends(names, cfg->members[i].name);
+		col += w;
+	}
+	buf_init(pnames);
+	for (size_t i = 0; i < parts->n; i++) {
+		const struct conf_member *p =
+		    conf_participant_by_name(cfg, parts->v[i]);
+
+		buf_appendf(pnames, "%s%s <%s>", i ? ",\n           " : "",
+		    parts->v[i], p ? p->address : "no block in the config: no "
+		    "copy");
+	}
+}
+
 /* queue_receipt - the sender's receipt: ids, dates, counts */
 
 static int
@@ -320,29 +352,7 @@ queue_receipt(struct fanout_txn *x, const struct strv *parts, size_t copies,
 		    "public_time)\n", em_time_format(policy_public_default(cfg,
 		    x->now), ts));
 
-	/* One name after another, lines kept short (RFC 5322: 998 at most). */
-	buf_init(&names);
-	for (size_t i = 0, col = 11; i < cfg->n_members; i++) {
-		size_t w = strlen(cfg->members[i].name) + 2;
-
-		if (i > 0 && col + w > 72) {
-			buf_appends(&names, ",\n           ");
-			col = 11;
-		} else if (i > 0) {
-			buf_appends(&names, ", ");
-		}
-		buf_appends(&names, cfg->members[i].name);
-		col += w;
-	}
-	buf_init(&pnames);
-	for (size_t i = 0; i < parts->n; i++) {
-		const struct conf_member *p =
-		    conf_participant_by_name(cfg, parts->v[i]);
-
-		buf_appendf(&pnames, "%s%s <%s>", i ? ",\n           " : "",
-		    parts->v[i], p ? p->address : "no block in the config: no "
-		    "copy");
-	}
+	receipt_names(cfg, parts, &names, &pnames);
 	buf_init(&body);
 	buf_appendf(&body,
 	    "embargo-milter accepted your post to %s.\n\n"
