@@ -139,13 +139,6 @@ part_decoded(GMimePart *part)
 	return s;
 }
 
-/* archive_text - policy_archive_read() work: a text member, read */
-
-static void
-archive_text(void *ctx, const char *p, size_t n)
-{
-	text_add(ctx, p, n);
-}
 
 /*
  * to_utf8 - a text part's decoded bytes in UTF-8, as
@@ -161,6 +154,11 @@ to_utf8(GMimePart *part, GByteArray *ba)
 	GMimeFilter *filter = cs ? g_mime_filter_charset_new(cs, "utf-8") : NULL;
 	GMimeStream *out = g_mime_stream_mem_new(), *fs;
 
+	if (ba->len == 0) {		/* nothing to convert */
+		if (filter != NULL)
+			g_object_unref(filter);
+		return out;
+	}
 	if (filter == NULL) {
 		(void)g_mime_stream_write(out, (const char *)ba->data, ba->len);
 		return out;
@@ -172,6 +170,85 @@ to_utf8(GMimePart *part, GByteArray *ba)
 	(void)g_mime_stream_flush(fs);
 	g_object_unref(fs);
 	return out;
+}
+
+/*
+ * text_char - the length of the printable character at p (ASCII, a tab or
+ * line end, or a well-formed UTF-8 sequence), or 0
+ */
+static size_t
+text_char(const unsigned char *p, const unsigned char *end)
+{
+	size_t n, need;
+
+	if (*p == '\t' || *p == '\n' || *p == '\r' || (*p >= 0x20 && *p < 0x7f))
+		return 1;
+	if (*p >= 0xc2 && *p <= 0xdf)
+		need = 2;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		need = 3;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		need = 4;
+	else
+		return 0;
+	if ((size_t)(end - p) < need)
+		return 0;
+	for (n = 1; n < need; n++)
+		if ((p[n] & 0xc0) != 0x80)
+			return 0;
+	return need;
+}
+
+#define RUN_MIN	20	/* characters: a significant line (SPEC 4) */
+
+/*
+ * read_bytes - a leaf of no text type, as text.  Mostly text (nine bytes
+ * in ten printable: a patch or an advisory sent as octet-stream, text with
+ * a NUL put in) is read whole; anything else, a binary, is read as
+ * strings(1) reads it: every run of RUN_MIN printable characters or more,
+ * a line each.  A binary of random bytes yields next to nothing, so the
+ * leak guard does not pay for it, yet text hidden among its bytes counts.
+ */
+static void
+read_bytes(const char *data, size_t len, struct facts *f)
+{
+	const unsigned char *p = (const unsigned char *)data, *end = p + len;
+	size_t good = 0;
+
+	for (const unsigned char *q = p; q < end;) {
+		size_t k = text_char(q, end);
+
+		good += k;
+		q += k ? k : 1;
+	}
+	if (good >= len - len / 10) {
+		armor_scan(f, data, len);
+		text_add(f, data, len);
+		return;
+	}
+	while (p < end) {
+		const unsigned char *run = p;
+		size_t chars = 0, k;
+
+		while (p < end && (k = text_char(p, end)) > 0 && *p != '\n') {
+			p += k;
+			chars++;
+		}
+		if (chars >= RUN_MIN)
+			text_add(f, (const char *)run, (size_t)(p - run));
+		if (p < end) {
+			k = text_char(p, end);	/* the line end, or a byte */
+			p += k ? k : 1;
+		}
+	}
+}
+
+/* archive_text - policy_archive_read() work: a member, read as a leaf is */
+
+static void
+archive_text(void *ctx, const char *p, size_t n)
+{
+	read_bytes(p, n, ctx);
 }
 
 /* read_text_part - a text part's text, charset undone, into the facts */
@@ -213,9 +290,10 @@ read_text_part(GMimePart *part, GByteArray *decoded, struct facts *f)
  * read_leaf - one leaf part into the facts.  Its bytes decide, never its
  * declared type or name: an archive or compressed file is unpacked
  * whatever it calls itself (a tar.gz sent as text/plain is still one);
- * a text part is read as text; any other leaf (a patch, an advisory sent
- * as application/octet-stream, or text hidden among binary bytes) is read
- * as text too, as strings(1) would: a reader can save and read it.
+ * a text part is read as text; any other leaf is read as text too
+ * (read_bytes(): a patch, an advisory sent as application/octet-stream,
+ * the text runs among a binary's bytes), since a reader can save and
+ * read it.
  */
 static int
 read_leaf(GMimePart *part, struct walk *w)
@@ -238,8 +316,7 @@ read_leaf(GMimePart *part, struct walk *w)
 	} else if (GMIME_IS_TEXT_PART(part)) {
 		read_text_part(part, ba, f);
 	} else if (ba->len > 0) {
-		armor_scan(f, (const char *)ba->data, ba->len);
-		text_add(f, (const char *)ba->data, ba->len);
+		read_bytes((const char *)ba->data, ba->len, f);
 	}
 	g_object_unref(s);
 	return rc;

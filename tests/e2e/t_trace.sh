@@ -66,7 +66,7 @@ trace_is() {	# trace_is NAME MEMBER-INDEX|none FILE
   echo; echo "---------- Forwarded message ----------"; mailpy text "$W/c1.inner"; } > "$W/leak1"
 chmod 0644 "$W/leak1"
 trace_is "a forwarded copy" 1 "$W/leak1"
-{ echo "> $(mailpy text "$W/c2.inner" 0 | head -n 1)"; } > "$W/leak2"
+{ echo "> $(mailpy text "$W/c2.inner" 0 | grep -m 1 '^Copy id')"; } > "$W/leak2"
 chmod 0644 "$W/leak2"
 trace_is "a '> '-quoted paste of the copy-id line" 2 "$W/leak2"
 /usr/bin/python3 - "$W/c1.inner" > "$W/leak3" <<'PY'

@@ -488,6 +488,45 @@ t_bytes_decide_not_the_type(void **st)
 	buf_free(&plain);
 }
 
+/*
+ * A binary (1 MiB of pseudo-random bytes, a build say) is read as
+ * strings(1) reads it: the advisory line hidden in its middle counts, the
+ * random bytes give next to no text, so the leak guard does not pay for
+ * a large attachment byte by byte.
+ */
+static void
+t_binary_read_as_strings(void **st)
+{
+	static const char line[] = "The advisory line hidden inside a binary, "
+	    "long enough to count.";
+	size_t n = (size_t)1 << 20;
+	uint32_t x = 12345;
+	struct buf bin;
+	struct facts f;
+	struct em_err e;
+	char *msg;
+
+	(void)st;
+	buf_init(&bin);
+	for (size_t i = 0; i < n; i++) {
+		char c;
+
+		x = x * 1103515245u + 12345u;
+		c = (char)(x >> 24);
+		buf_append(&bin, &c, 1);
+		if (i == n / 2)
+			buf_append(&bin, line, sizeof(line) - 1);
+	}
+	msg = with_attachment("application/octet-stream", "build.bin", &bin);
+	assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+	assert_true(has(&f, line));
+	print_message("1 MiB of random bytes gave %zu bytes of text\n", f.text.len);
+	assert_true(f.text.len < 4096);
+	facts_free(&f);
+	free(msg);
+	buf_free(&bin);
+}
+
 /* An archive inside an archive is read; past the ceilings it is refused. */
 static void
 t_archive_ceilings(void **st)
@@ -568,6 +607,7 @@ main(void)
 		cmocka_unit_test(t_archives_are_read),
 		cmocka_unit_test(t_archive_ceilings),
 		cmocka_unit_test(t_bytes_decide_not_the_type),
+		cmocka_unit_test(t_binary_read_as_strings),
 		cmocka_unit_test(t_base64_body),
 		cmocka_unit_test(t_quoted_printable_body),
 		cmocka_unit_test(t_rfc2047_subject),
