@@ -431,6 +431,7 @@ load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	    &cfg->n_participants);
 	load_discussion(c, cfg, rep);
 	copy_list(c, "public_lists", &cfg->public_lists, true);
+	copy_list(c, "pre_announce", &cfg->pre_announce, true);
 }
 
 /* conf_load - read, check every rule, report every problem */
@@ -513,6 +514,7 @@ conf_free(struct config *cfg)
 	free(cfg->discussion_address);
 	free(cfg->discussion_key);
 	strv_free(&cfg->public_lists);
+	strv_free(&cfg->pre_announce);
 	free(cfg);
 }
 

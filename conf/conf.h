@@ -106,6 +106,7 @@ struct config {
 	int	discussion_key_line;
 
 	struct strv public_lists;	/* lower case */
+	struct strv pre_announce;	/* told ids and dates only, lower case */
 };
 
 /* One finding of conf_load(). */

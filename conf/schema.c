@@ -37,6 +37,7 @@ const char *const conf_key_names[] = {
 	"team", "addresses", "keys",
 	"list", "address", "key", "outer_subject", "require_signed",
 	"member", "role_attested", "public_lists", "participant", "discussion",
+	"pre_announce",
 	NULL
 };
 
@@ -281,13 +282,14 @@ conf_schema_parse(const char *path, int *rc)
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_SEC("discussion", discussion_opts, CFGF_MULTI),
 		CFG_STR_LIST("public_lists", NULL, CFGF_NONE),
+		CFG_STR_LIST("pre_announce", NULL, CFGF_NONE),
 		CFG_END()
 	};
 	static const char *noted[] = {
 		"socket", "socket_mode", "state_dir", "gnupg_home", "user",
 		"on_error", "audit_passes", "max_embargo", "remind_before", "audit_anchor_every",
 		"public_time", "advisory_id",
-		"embargo_phrases", "role_localparts", "public_lists",
+		"embargo_phrases", "role_localparts", "public_lists", "pre_announce",
 		"team|addresses", "team|keys", "list|address", "list|key",
 		"member|address", "member|key", "participant|address",
 		"participant|key", "discussion|address", "discussion|key", NULL

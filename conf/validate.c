@@ -249,6 +249,9 @@ validate_others(struct config *cfg, struct conf_report *rep)
 		conf_check_fpr(rep, "key", what, m->key);
 		(void)conf_check_addr(rep, "address", what, m->address);
 	}
+	for (size_t i = 0; i < cfg->pre_announce.n; i++)
+		(void)conf_check_addr(rep, "pre_announce", "pre_announce",
+		    cfg->pre_announce.v[i]);
 	if (cfg->discussion_address == NULL)
 		return;
 	(void)conf_check_addr(rep, "address", "discussion",

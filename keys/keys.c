@@ -257,6 +257,42 @@ keys_unseal(const char *p, size_t n, struct buf *out, struct em_err *err)
 	    "list key failed: %s", gpgme_strerror(e));
 }
 
+/* keys_clearsign - text signed inline by fpr (a public notice) */
+
+int
+keys_clearsign(const char *fpr, const char *text, struct buf *out,
+    struct em_err *err)
+{
+	gpgme_ctx_t ctx = keys_ctx_new();
+	gpgme_data_t in = NULL, sig = NULL;
+	gpgme_key_t key;
+	gpgme_error_t e;
+
+	if (ctx == NULL)
+		return em_fail(err, EM_ECRYPTO, "gpgme: no context");
+	if ((key = get_key(ctx, fpr, 1)) == NULL) {
+		gpgme_release(ctx);
+		return em_fail(err, EM_EKEY, "key %s cannot sign (no secret "
+		    "key in the keyring)", fpr);
+	}
+	gpgme_set_armor(ctx, 1);
+	e = gpgme_signers_add(ctx, key);
+	if (e == 0)
+		e = gpgme_data_new_from_mem(&in, text, strlen(text), 0);
+	if (e == 0)
+		e = gpgme_data_new(&sig);
+	if (e == 0)
+		e = gpgme_op_sign(ctx, in, sig, GPGME_SIG_MODE_CLEAR);
+	if (e == 0)
+		keys_data_drain(sig, out);
+	gpgme_data_release(in);
+	gpgme_data_release(sig);
+	gpgme_key_unref(key);
+	gpgme_release(ctx);
+	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "signing with key %s "
+	    "failed: %s", fpr, gpgme_strerror(e));
+}
+
 /* keys_import_file - a file holding exactly one key, into the keyring */
 
 int

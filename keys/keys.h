@@ -105,6 +105,9 @@ int	keys_pkesk_ids(const char *p, size_t len, uint64_t *ids, size_t max,
 int	keys_seal(const char *list_fpr, const char *p, size_t n, struct buf *out,
 	    struct em_err *err);
 int	keys_unseal(const char *p, size_t n, struct buf *out, struct em_err *err);
+/* text clearsigned (inline OpenPGP) by the key fpr, into out. */
+int	keys_clearsign(const char *fpr, const char *text, struct buf *out,
+	    struct em_err *err);
 
 struct keys_copy_spec {
 	const char *entity;		/* the original MIME entity */

@@ -533,8 +533,9 @@ fanout_commit(const struct outbox_msg *m, const struct facts *f,
 			    m->sender, d->advisory_id, f->revision, copies,
 			    x.moved[0] ? "; " : "", x.moved);
 		deliver_kick();
-		/* A date a post moved is a new release time for held postings. */
-		if (x.moved[0] != '\0')
+		/* A date a post moved is a new release time for held postings;
+		 * a new date is one to pre-announce. */
+		if (x.moved[0] != '\0' || (x.fresh && d->embargoed))
 			release_kick();
 	}
 	return rc;

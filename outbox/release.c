@@ -44,6 +44,8 @@ struct scan {
 	size_t	n_holds;
 	char	remind[MAX_DUE][64];
 	size_t	n_remind;
+	char	announce[MAX_DUE][64];	/* pre_announce due: a date not told */
+	size_t	n_announce;
 };
 
 /* scan_hold - a held hold: due now (collected) or the next time to wake */
@@ -67,6 +69,44 @@ scan_hold(const struct store_hold *h, void *ctx)
 	return 0;
 }
 
+/*
+ * announced - the date pre_announce was last told for advisory id, into
+ * *when; false when it never was
+ */
+static bool
+announced(struct store_txn *t, const char *id, time_t *when)
+{
+	struct strv v = { NULL, 0 };
+	bool told;
+
+	*when = 0;
+	told = store_adv_list_get(t, "announced", id, &v) == EM_OK && v.n > 0;
+	if (told)
+		*when = (time_t)strtoll(v.v[0], NULL, 10);
+	strv_free(&v);
+	return told;
+}
+
+/*
+ * scan_announce - SPEC 6: with pre_announce, an advisory under embargo
+ * whose date was never told, or has moved since (lifted early too), is
+ * due to be announced
+ */
+static void
+scan_announce(struct scan *s, const struct store_advisory *a)
+{
+	time_t told;
+	bool was;
+
+	if (s->cfg->pre_announce.n == 0 || a->embargo == 0 ||
+	    s->n_announce >= MAX_DUE)
+		return;
+	was = announced(s->t, a->id, &told);
+	if ((was && told != a->embargo) || (!was && a->embargo > s->now &&
+	    a->state == STORE_ADV_EMBARGOED))
+		(void)snprintf(s->announce[s->n_announce++], 64, "%s", a->id);
+}
+
 /* scan_adv - an embargoed advisory: its reminder due now, or the next time */
 
 static int
@@ -75,6 +115,7 @@ scan_adv(const struct store_advisory *a, void *ctx)
 	struct scan *s = ctx;
 	time_t at;
 
+	scan_announce(s, a);
 	if (a->state != STORE_ADV_EMBARGOED || s->cfg->remind_before <= 0 ||
 	    a->reminded_for == a->embargo || a->embargo <= s->now)
 		return 0;
@@ -477,6 +518,81 @@ remind_body(struct store_txn *t, const struct config *cfg,
 	return store_ob_each(t, remind_waiting, &r, err);
 }
 
+/*
+ * announce - the public pre-announcement of one advisory: its id and its
+ * date, nothing else, signed by the list key, to each pre_announce
+ * address; audited, and told once per date, in one transaction
+ */
+static void
+announce(const struct config *cfg, const char *id)
+{
+	struct store_advisory a;
+	struct store_audit au = { 0 };
+	struct store_txn *t;
+	struct strv v = { NULL, 0 };
+	struct em_err err;
+	struct buf text, signed_text;
+	char subject[160], ts[EM_TIME_BUFSZ], was_s[EM_TIME_BUFSZ], when[32];
+	time_t was, now = time(NULL);
+	bool told;
+	int rc;
+
+	if (store_begin(state_store(), true, &t, &err) < 0) {
+		log_msg(LOG_ERR, NULL, "no pre-announcement of %s: %s", id, err.msg);
+		return;
+	}
+	if (store_adv_get(t, id, &a) != EM_OK) {
+		store_abort(t);
+		return;
+	}
+	told = announced(t, id, &was);
+	buf_init(&text);
+	buf_init(&signed_text);
+	if (a.embargo > now)
+		buf_appendf(&text, "%s will be made public on %s.\n", id,
+		    em_time_format(a.embargo, ts));
+	else
+		buf_appendf(&text, "%s was made public on %s.\n", id,
+		    em_time_format(a.embargo, ts));
+	if (told)
+		buf_appendf(&text, "The date was moved: it was %s.\n",
+		    em_time_format(was, was_s));
+	(void)snprintf(subject, sizeof(subject), "%s: public %s %s", id,
+	    a.embargo > now ? "on" : "since", em_time_format(a.embargo, ts));
+	rc = keys_clearsign(cfg->list_key, text.data, &signed_text, &err);
+	for (size_t i = 0; rc == EM_OK && i < cfg->pre_announce.n; i++) {
+		struct notice_spec n = { 0 };
+
+		n.to = cfg->pre_announce.v[i];
+		n.advisory = id;
+		n.revision = a.revision;
+		n.subject = subject;
+		n.body = signed_text.data;
+		n.now = now;
+		rc = notice_queue(t, cfg, &n, &err);
+	}
+	(void)snprintf(when, sizeof(when), "%lld", (long long)a.embargo);
+	strv_push(&v, when);
+	au.time = now;
+	au.event = "pre-announced";
+	au.advisory = id;
+	au.revision = a.revision;
+	au.embargo = a.embargo;
+	au.decision = "pre-announced";
+	au.reason = cfg->pre_announce.v[0];
+	if (rc == EM_OK &&
+	    (rc = store_adv_list_put(t, "announced", id, &v, &err)) == EM_OK &&
+	    (rc = store_audit_append(t, &au, &err)) == EM_OK)
+		rc = store_commit(t, &err);
+	else
+		store_abort(t);
+	if (rc < 0)
+		log_msg(LOG_ERR, NULL, "no pre-announcement of %s: %s", id, err.msg);
+	strv_free(&v);
+	buf_free(&text);
+	buf_free(&signed_text);
+}
+
 /* remind - one advisory's reminder to the team, audited, once per date */
 
 static void
@@ -626,8 +742,10 @@ release_thread(void *arg)
 		release_due(cfg, &s);
 		for (size_t i = 0; i < s.n_remind; i++)
 			remind(cfg, s.remind[i]);
+		for (size_t i = 0; i < s.n_announce; i++)
+			announce(cfg, s.announce[i]);
 		anchor(cfg, s.now, false);
-		if (s.n_holds || s.n_remind)
+		if (s.n_holds || s.n_remind || s.n_announce)
 			deliver_kick();
 		pthread_mutex_lock(&lock);
 		if (s.n_holds || s.n_remind)

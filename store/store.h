@@ -163,7 +163,8 @@ int	store_adv_each(struct store_txn *t,
 /*
  * Lists kept beside an advisory's record, under meta "WHAT:ID", one
  * entry a line: "participants" (the names of the participant blocks the
- * team named for it) and "deployment" (the state its DEPLOYMENT DURING
+ * team named for it), "announced" (the date pre_announce was last told)
+ * and "deployment" (the state its DEPLOYMENT DURING
  * EMBARGO section gives; never the section's text, which is advisory
  * text and rests sealed in the post alone).  A list never
  * stored reads as empty.
