@@ -518,6 +518,23 @@ remind_body(struct store_txn *t, const struct config *cfg,
 	return store_ob_each(t, remind_waiting, &r, err);
 }
 
+/* announce_text - what a pre-announcement says (was: the date told, or 0) */
+
+static void
+announce_text(const struct store_advisory *a, time_t was, time_t now,
+    struct buf *text, char *subject, size_t n)
+{
+	char ts[EM_TIME_BUFSZ], was_s[EM_TIME_BUFSZ];
+
+	buf_appendf(text, "%s %s made public on %s.\n", a->id,
+	    a->embargo > now ? "will be" : "was", em_time_format(a->embargo, ts));
+	if (was != 0)
+		buf_appendf(text, "The date was moved: it was %s.\n",
+		    em_time_format(was, was_s));
+	(void)snprintf(subject, n, "%s: public %s %s", a->id,
+	    a->embargo > now ? "on" : "since", ts);
+}
+
 /*
  * announce - the public pre-announcement of one advisory: its id and its
  * date, nothing else, signed by the list key, to each pre_announce
@@ -532,7 +549,7 @@ announce(const struct config *cfg, const char *id)
 	struct strv v = { NULL, 0 };
 	struct em_err err;
 	struct buf text, signed_text;
-	char subject[160], ts[EM_TIME_BUFSZ], was_s[EM_TIME_BUFSZ], when[32];
+	char subject[160], when[32];
 	time_t was, now = time(NULL);
 	bool told;
 	int rc;
@@ -548,17 +565,7 @@ announce(const struct config *cfg, const char *id)
 	told = announced(t, id, &was);
 	buf_init(&text);
 	buf_init(&signed_text);
-	if (a.embargo > now)
-		buf_appendf(&text, "%s will be made public on %s.\n", id,
-		    em_time_format(a.embargo, ts));
-	else
-		buf_appendf(&text, "%s was made public on %s.\n", id,
-		    em_time_format(a.embargo, ts));
-	if (told)
-		buf_appendf(&text, "The date was moved: it was %s.\n",
-		    em_time_format(was, was_s));
-	(void)snprintf(subject, sizeof(subject), "%s: public %s %s", id,
-	    a.embargo > now ? "on" : "since", em_time_format(a.embargo, ts));
+	announce_text(&a, told ? was : 0, now, &text, subject, sizeof(subject));
 	rc = keys_clearsign(cfg->list_key, text.data, &signed_text, &err);
 	for (size_t i = 0; rc == EM_OK && i < cfg->pre_announce.n; i++) {
 		struct notice_spec n = { 0 };
