@@ -502,18 +502,27 @@ static int
 remind_body(struct store_txn *t, const struct config *cfg,
     const struct store_advisory *a, struct buf *body, struct em_err *err)
 {
-	struct remind_ctx r = { t, cfg, a->id, body, 0 };
+	struct buf held;
+	struct remind_ctx r = { t, cfg, a->id, &held, 0 };
 	char ts[EM_TIME_BUFSZ];
 	int rc;
 
+	buf_init(&held);
+	if ((rc = store_hold_each(t, remind_hold, &r, err)) < 0) {
+		buf_free(&held);
+		return rc;
+	}
+	/* Said first: a release with nothing to announce (SPEC 5). */
+	if (r.n == 0)
+		buf_appendf(body, "Nothing will be announced at %s: no public "
+		    "posting is held for %s.\n\n", em_time_format(a->embargo,
+		    ts), a->id);
 	buf_appendf(body, "%s becomes public at %s.\n\nThis is the last moment "
 	    "to move the date (embargoctl embargo %s --until WHEN)\nor to fix a "
-	    "held posting.\n\nHeld postings that will go out then:\n", a->id,
-	    em_time_format(a->embargo, ts), a->id);
-	if ((rc = store_hold_each(t, remind_hold, &r, err)) < 0)
-		return rc;
-	if (r.n == 0)
-		buf_appends(body, "  (none)\n");
+	    "held posting.\n\nHeld postings that will go out then:\n%s", a->id,
+	    em_time_format(a->embargo, ts), a->id, r.n ? held.data : "  (none)\n");
+	buf_free(&held);
+	r.body = body;
 	buf_appends(body, "\nMembers still waiting for a key:\n");
 	return store_ob_each(t, remind_waiting, &r, err);
 }

@@ -1,5 +1,6 @@
 #!/bin/bash
-# t_announce - the public pre-announcement (SPEC 7, pre_announce): an
+# t_announce - the public pre-announcement (SPEC 7, pre_announce), and a
+# reminder that says nothing is held to announce at E.  An
 # advisory registered under embargo, and each move of its date (embargoctl
 # embargo --until, --now), is told to the announce list with its id and
 # date only, signed by the list key and verified here with gpg, audited;
@@ -28,6 +29,16 @@ check "the notice: its id and date ($(grep -m1 'XSA-405' "$W/notice1"))" grep -q
 check "... signed by the list key" grep -q "VALIDSIG.* $LIST_FPR\$" "$W/notice1.status"
 sed -n '/^ISSUE DESCRIPTION/,$p' "$W/msg.txt" | awk 'length($0) >= 20' > "$W/adv.lines"
 check "... and no line of the advisory" bash -c "! grep -qxFf '$W/adv.lines' '$W/notice1'"
+# remind_before is 24 h: the team's reminder is due at once, and says
+# first that nothing is held to announce.
+rem=""
+for _ in $(seq 1 100); do
+	rem=$(mailpy select Subject "Reminder: XSA-405 goes public at $when" $(find "$(maildir security@example.org)/new" -type f) 2>/dev/null | head -n 1)
+	[ -n "$rem" ] && break; sleep 0.1
+done
+check "the team is reminded" test -n "$rem"
+check "... and told first that nothing will be announced at E" \
+    grep -qx "Nothing will be announced at $when: no public posting is held for XSA-405." <(mailpy text "$rem" | head -n 1)
 ctl upcoming > "$W/upcoming"
 check "embargoctl upcoming prints the same date" grep -q "XSA-405.*${when%% UTC}" "$W/upcoming"
 later=$(utc_in 86400)
