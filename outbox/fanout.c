@@ -360,7 +360,7 @@ queue_receipt(struct fanout_txn *x, const struct strv *parts, size_t copies,
 	    "%s%s%s"
 	    "Revision:  %d\n"
 	    "Embargo:   %s\n"
-	    "Deployment: %s during the embargo%s\n"
+	    "Deployment: %s%s\n"
 	    "%s%s%s"
 	    "%s"
 	    "%s"
@@ -378,7 +378,7 @@ queue_receipt(struct fanout_txn *x, const struct strv *parts, size_t copies,
 	    embargo_text(d->embargoed ? d->embargo : 0, emb, sizeof(emb)),
 	    policy_deploy_name(f->deploy.state), f->deploy.state ==
 	    POLICY_DEPLOY_NOT_STATED ? " (the advisory has no DEPLOYMENT "
-	    "DURING EMBARGO section)" : "",
+	    "DURING EMBARGO section)" : " during the embargo",
 	    moved[0] ? "Note:      " : "", moved, moved[0] ? "\n" : "",
 	    d->embargo_kept ? "Note:      this post has no embargo marker: "
 	    "the registered date is kept\n           (to lift the embargo "

@@ -72,7 +72,7 @@ expect "$MUTT shows member 1 the decrypted advisory" \
 sed -e 's/[[:space:]]*$//' -e '/^$/d' "$W/screen" | show
 expect "the team got its receipt" wait_delivered security@example.org 1 10
 echo "   the team's receipt:"
-mailpy text "$(newest security@example.org)" | grep -A6 '^Advisory:' | show
+mailpy text "$(newest_with security@example.org "Receipt: ")" | grep -A6 '^Advisory:' | show
 
 say "3. The team's announcement to the public list is held until the embargo date"
 sed -e 's/^To: .*/To: announce@lists.example.org/' "$W/draft" > "$W/pub"

@@ -317,6 +317,17 @@ reply() { grep -E '^ *<\*\* ' "$W/swaks.log" | tail -n 1 | sed 's/^ *<\*\* //'; 
 
 maildir() { echo "$W/mail/$(printf '%s' "$1" | tr 'A-Z/' 'a-z_')"; }
 
+# newest_with ADDR PREFIX: the newest message in ADDR's maildir whose
+# Subject starts with PREFIX (the team's mail holds receipts, reminders
+# and notices in whatever order they come)
+newest_with() {
+	local f
+	for f in $(find "$(maildir "$1")/new" -type f -printf '%T@ %p\n' 2>/dev/null | sort -rn | cut -d' ' -f2); do
+		case $(mailpy header "$f" Subject) in "$2"*) echo "$f"; return 0 ;; esac
+	done
+	return 1
+}
+
 delivered() {	# delivered ADDR: messages in that maildir now
 	local d; d=$(maildir "$1")
 	find "$d/new" "$d/cur" -type f 2>/dev/null | wc -l

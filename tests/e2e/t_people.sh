@@ -85,8 +85,8 @@ check "mutt shows a good signature by the list key" grep -q 'Good signature from
 check "mutt shows the advisory's text" grep -q 'Deployment of patches or mitigations is NOT permitted' "$W/dscreen"
 echo "# the discoverer's copy as mutt shows it:"
 sed -e 's/[[:space:]]*$//' -e '/^$/d' -e 's/^/#   | /' "$W/dscreen" | head -n 60
-rcpt=$(mailpy header "$(newest security@example.org)" Subject)
-mailpy text "$(newest security@example.org)" > "$W/receipt1"
+rcpt=$(mailpy header "$(newest_with security@example.org "Receipt: XSA-405 revision 1")" Subject)
+mailpy text "$(newest_with security@example.org "Receipt: XSA-405 revision 1")" > "$W/receipt1"
 check "the receipt ($rcpt) lists the participant" grep -q "Discoverer of XSA-405 <$DISC_ADDR>" "$W/receipt1"
 check "the receipt says deployment is not permitted" grep -q '^Deployment: not permitted during the embargo' "$W/receipt1"
 ctl advisory XSA-405 > "$W/adv405"

@@ -105,7 +105,7 @@ check "the report's timeline has the post and each delivery" \
 
 # 3. The audit head leaves the machine in every receipt; cutting the end of
 #    the chain passes plain verify, not verify against that head.
-rcpt=$(newest security@example.org)
+rcpt=$(newest_with security@example.org "Receipt: ")
 head=$(mailpy header "$rcpt" Embargo-Audit-Head)
 check "the receipt carries the audit head in a header ($head)" grep -qE '^[0-9]+:[0-9a-f]{64}$' <<<"$head"
 check "... and in its text" grep -q "Audit head: $head" <(mailpy text "$rcpt")
