@@ -237,12 +237,8 @@ conf_schema_parse(const char *path, int *rc)
 		CFG_STR("role_attested", NULL, CFGF_NONE),
 		CFG_END()
 	};
-	static cfg_opt_t participant_opts[] = {
-		CFG_STR("address", NULL, CFGF_NONE),
-		CFG_STR("key", NULL, CFGF_NONE),
-		CFG_END()
-	};
-	static cfg_opt_t discussion_opts[] = {
+	/* A participant and the discussion list: an address and a key. */
+	static cfg_opt_t address_key_opts[] = {
 		CFG_STR("address", NULL, CFGF_NONE),
 		CFG_STR("key", NULL, CFGF_NONE),
 		CFG_END()
@@ -278,9 +274,9 @@ conf_schema_parse(const char *path, int *rc)
 		CFG_SEC("list", list_opts, CFGF_MULTI | CFGF_TITLE),
 		CFG_SEC("member", member_opts,
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-		CFG_SEC("participant", participant_opts,
+		CFG_SEC("participant", address_key_opts,
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-		CFG_SEC("discussion", discussion_opts, CFGF_MULTI),
+		CFG_SEC("discussion", address_key_opts, CFGF_MULTI),
 		CFG_STR_LIST("public_lists", NULL, CFGF_NONE),
 		CFG_STR_LIST("pre_announce", NULL, CFGF_NONE),
 		CFG_END()

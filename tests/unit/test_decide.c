@@ -343,6 +343,10 @@ fake_participant(void *ctx, const char *id, const char *name)
 	return strcmp(id, "XSA-900") == 0 && strcmp(name, "Discoverer") == 0;
 }
 
+/* The registry view of the participant and discussion cases. */
+static const struct policy_view people_view = { .lookup = fake_lookup,
+    .quoted = fake_quoted, .has_participant = fake_participant };
+
 /*
  * Participants: a configured one on Cc of the team's embargoed post is
  * inside, an unknown address refuses it naming the fix; the text of an
@@ -352,8 +356,6 @@ fake_participant(void *ctx, const char *id, const char *name)
 static void
 t_participants(void **st)
 {
-	static const struct policy_view view = { .lookup = fake_lookup,
-	    .quoted = fake_quoted, .has_participant = fake_participant };
 	static const struct dcase c[] = {
 		{ "XSA-400 v1", MARK(FUTURE), TEST_FPR_TEAM, "security@example.org",
 		  { "predisclosure@lists.example.org",
@@ -376,7 +378,7 @@ t_participants(void **st)
 
 	(void)st;
 	reg.embargo = NOW + 3600;
-	run_view = &view;
+	run_view = &people_view;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		check(&c[i]);
 	run_view = NULL;
@@ -390,8 +392,6 @@ t_participants(void **st)
 static void
 t_discussion(void **st)
 {
-	static const struct policy_view view = { .lookup = fake_lookup,
-	    .quoted = fake_quoted, .has_participant = fake_participant };
 	static const struct dcase c[] = {
 		{ "backport", "> QUOTED\n", TEST_FPR_A, "security@cloud.example",
 		  { "discuss@lists.example.org" }, POLICY_DISCUSS, NULL },
@@ -410,7 +410,7 @@ t_discussion(void **st)
 
 	(void)st;
 	reg.embargo = NOW + 3600;
-	run_view = &view;
+	run_view = &people_view;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		check(&c[i]);
 	run_view = NULL;
