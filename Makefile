@@ -12,6 +12,7 @@ SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
+HOOKDIR	?= $(PREFIX)/share/embargo-milter/hooks
 
 CC	?= cc
 # embargoctl links what it uses: no libmilter; json-glib for --json.
@@ -39,10 +40,10 @@ STORE_SRC  = store/store.c store/view.c
 CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(KEYS_SRC) $(STORE_SRC)
 OUTBOX_SRC = outbox/state.c outbox/audit.c outbox/auditq.c outbox/fanout.c \
 	     outbox/hold.c outbox/post.c outbox/notice.c outbox/deliver.c \
-	     outbox/smtp.c outbox/release.c
+	     outbox/smtp.c outbox/release.c outbox/hook.c
 MILTER_SRC = $(OUTBOX_SRC) milter/main.c milter/state.c milter/ctx.c \
 	     milter/callbacks.c milter/verdict.c milter/eom.c milter/spool.c
-CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c \
+CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c cli/cmd_hooks.c \
 	     cli/cmd_members.c cli/cmd_public.c cli/cmd_trace.c \
 	     cli/cmd_report.c
 HDRS	   = $(wildcard */*.h)
@@ -197,8 +198,10 @@ bench: all $(B)/bench/null_milter
 install: $(B)/embargo-milter $(B)/embargoctl
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/embargo-milter \
-		$(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(HOOKDIR)
 	install -m 0755 $(B)/embargo-milter $(B)/embargoctl $(DESTDIR)$(SBINDIR)
+	install -m 0755 conf/hooks/publish-fix conf/hooks/publish-page \
+		$(DESTDIR)$(HOOKDIR)
 	install -m 0644 man/embargo-milter.8 man/embargoctl.8 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/embargo-milter.conf.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 0640 conf/embargo-milter.conf \

@@ -68,6 +68,7 @@ int	cmd_advisories(const struct opts *o);
 int	cmd_advisory(const struct opts *o, const char *id);
 int	cmd_outbox(const struct opts *o, bool retry, const char *id);
 int	cmd_keys(const struct opts *o);
+int	cmd_hooks(const struct opts *o, int argc, char **argv);
 int	cmd_audit(const struct opts *o, int argc, char **argv);
 int	cmd_embargo(const struct opts *o, int argc, char **argv);
 int	cmd_participant(const struct opts *o, const char *id, const char *verb,

@@ -147,7 +147,8 @@ ob_print(const struct store_outbox *ob, void *ctx)
 	struct ob_list *l = ctx;
 	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
 
-	if ((!l->all && ob->state == STORE_OB_SENT) ||
+	/* Hook runs are not mail: embargoctl hooks lists them. */
+	if (ob->kind == STORE_OB_HOOK || (!l->all && ob->state == STORE_OB_SENT) ||
 	    (l->advisory && strcmp(ob->advisory, l->advisory) != 0) ||
 	    (l->advisory && ob->kind != STORE_OB_COPY))
 		return 0;
@@ -269,8 +270,9 @@ retry_cb(const struct store_outbox *ob, void *ctx)
 	struct store_outbox copy = *ob;
 	int rc;
 
-	if (ob->state == STORE_OB_SENT || (r->id != 0 && ob->id != r->id))
-		return 0;
+	if (ob->state == STORE_OB_SENT || ob->kind == STORE_OB_HOOK ||
+	    (r->id != 0 && ob->id != r->id))
+		return 0;	/* hook runs: embargoctl hooks retry */
 	if (ob->kind == STORE_OB_COPY) {
 		const struct conf_member *m = conf_member_by_addr(r->cfg, ob->rcpt);
 

@@ -44,6 +44,8 @@ usage(FILE *fp)
 	    "                              retry: make them (or entry ID) due now, after\n"
 	    "                              importing a key or mending a refusal\n"
 	    "  keys                        each member's key: usable, expiry, days left\n"
+	    "  hooks [retry ID | drop ID]  the release hooks' runs: pending, running, done,\n"
+	    "                              failed; retry: run ID again; drop: never run it\n"
 	    "  audit [--since WHEN] [--advisory ID]   the audit log, oldest first (JSON lines)\n"
 	    "  audit verify [--tip SEQ:HASH]  check the audit log's hash chain end to end\n"
 	    "                              (and that it still reaches a head kept elsewhere)\n"
@@ -113,6 +115,8 @@ dispatch(struct opts *o, const char *cmd, int argc, char **argv)
 		return cmd_outbox(o, true, argc == 3 ? argv[2] : NULL);
 	if (strcmp(cmd, "keys") == 0)
 		return cmd_keys(o);
+	if (strcmp(cmd, "hooks") == 0)
+		return cmd_hooks(o, argc, argv);
 	if (strcmp(cmd, "audit") == 0)
 		return cmd_audit(o, argc, argv);
 	if (strcmp(cmd, "help") == 0) {

@@ -381,6 +381,30 @@ load_discussion(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		cfg->discussion_key_line = sec->line;
 }
 
+/* load_hooks - the release_hook blocks: a command and its timeout each */
+
+static void
+load_hooks(cfg_t *c, struct config *cfg, struct conf_report *rep)
+{
+	cfg->n_hooks = cfg_size(c, "release_hook");
+	cfg->hooks = xcalloc(cfg->n_hooks + 1, sizeof(*cfg->hooks));
+	for (size_t i = 0; i < cfg->n_hooks; i++) {
+		struct conf_hook *h = &cfg->hooks[i];
+		cfg_t *sec = cfg_getnsec(c, "release_hook", (unsigned int)i);
+		const char *to = cfg_getstr(sec, "timeout");
+
+		h->name = xstrdup(cfg_title(sec));
+		copy_list(sec, "command", &h->argv, false);
+		h->line = sec->line;
+		if (em_duration_parse(to, &h->timeout) < 0 || h->timeout <= 0 ||
+		    h->timeout > 86400)
+			problem_at(rep, false, conf_line_of("timeout", to),
+			    "release_hook \"%s\": timeout \"%s\" is not a "
+			    "duration between 1s and 24h; write e.g. \"120s\"",
+			    h->name, to);
+	}
+}
+
 /* load_sections - reinject, team, list, members, public_lists */
 
 static void
@@ -432,6 +456,7 @@ load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	load_discussion(c, cfg, rep);
 	copy_list(c, "public_lists", &cfg->public_lists, true);
 	copy_list(c, "pre_announce", &cfg->pre_announce, true);
+	load_hooks(c, cfg, rep);
 }
 
 /* conf_load - read, check every rule, report every problem */
@@ -515,6 +540,11 @@ conf_free(struct config *cfg)
 	free(cfg->discussion_key);
 	strv_free(&cfg->public_lists);
 	strv_free(&cfg->pre_announce);
+	for (size_t i = 0; i < cfg->n_hooks; i++) {
+		free(cfg->hooks[i].name);
+		strv_free(&cfg->hooks[i].argv);
+	}
+	free(cfg->hooks);
 	free(cfg);
 }
 

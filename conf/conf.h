@@ -52,6 +52,14 @@ struct conf_member {
 	int	key_line;	/* where its key was written */
 };
 
+/* A command run once the advisory is public (SPEC 6): argv, no shell. */
+struct conf_hook {
+	char   *name;
+	struct strv argv;
+	long	timeout;	/* seconds it may run before it is killed */
+	int	line;		/* where its block starts */
+};
+
 struct config {
 	char   *path;
 	char   *socket;
@@ -107,6 +115,9 @@ struct config {
 
 	struct strv public_lists;	/* lower case */
 	struct strv pre_announce;	/* told ids and dates only, lower case */
+
+	struct conf_hook *hooks;	/* release_hook blocks, in order */
+	size_t	n_hooks;
 };
 
 /* One finding of conf_load(). */

@@ -37,7 +37,7 @@ const char *const conf_key_names[] = {
 	"team", "addresses", "keys",
 	"list", "address", "key", "outer_subject", "require_signed",
 	"member", "role_attested", "public_lists", "participant", "discussion",
-	"pre_announce",
+	"pre_announce", "release_hook", "command", "timeout",
 	NULL
 };
 
@@ -243,6 +243,11 @@ conf_schema_parse(const char *path, int *rc)
 		CFG_STR("key", NULL, CFGF_NONE),
 		CFG_END()
 	};
+	static cfg_opt_t hook_opts[] = {
+		CFG_STR_LIST("command", NULL, CFGF_NONE),
+		CFG_STR("timeout", "120s", CFGF_NONE),
+		CFG_END()
+	};
 	static cfg_opt_t opts[] = {
 		CFG_STR("socket", DEF_SOCKET, CFGF_NONE),
 		CFG_STR("socket_mode", "0660", CFGF_NONE),
@@ -279,6 +284,8 @@ conf_schema_parse(const char *path, int *rc)
 		CFG_SEC("discussion", address_key_opts, CFGF_MULTI),
 		CFG_STR_LIST("public_lists", NULL, CFGF_NONE),
 		CFG_STR_LIST("pre_announce", NULL, CFGF_NONE),
+		CFG_SEC("release_hook", hook_opts,
+		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_END()
 	};
 	static const char *noted[] = {
@@ -288,7 +295,8 @@ conf_schema_parse(const char *path, int *rc)
 		"embargo_phrases", "role_localparts", "public_lists", "pre_announce",
 		"team|addresses", "team|keys", "list|address", "list|key",
 		"member|address", "member|key", "participant|address",
-		"participant|key", "discussion|address", "discussion|key", NULL
+		"participant|key", "discussion|address", "discussion|key", "release_hook|command",
+		"release_hook|timeout", NULL
 	};
 	cfg_t *c = cfg_init(opts, CFGF_NONE);
 	char *text;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Application-specific. */
 #include "conf.h"
@@ -265,6 +266,40 @@ validate_others(struct config *cfg, struct conf_report *rep)
 		    cfg->discussion_key);
 }
 
+/*
+ * validate_hooks - each release_hook runs an absolute path that is an
+ * executable file, with no shell between: a hook that cannot start is
+ * found at load, not at the embargo second
+ */
+static void
+validate_hooks(struct config *cfg, struct conf_report *rep)
+{
+	for (size_t i = 0; i < cfg->n_hooks; i++) {
+		const struct conf_hook *h = &cfg->hooks[i];
+		const char *cmd = h->argv.n ? h->argv.v[0] : "";
+
+		if (h->argv.n == 0)
+			problem_at(rep, false, h->line, "release_hook \"%s\": no "
+			    "command; write command = { \"/path/to/program\", "
+			    "\"ARG\" ... }", h->name);
+		else if (cmd[0] != '/')
+			problem_at(rep, false, conf_line_of("command", cmd),
+			    "release_hook \"%s\": command \"%s\" is not an "
+			    "absolute path; hooks run with no shell and no PATH: "
+			    "give the program's full path", h->name, cmd);
+		else if (access(cmd, X_OK) != 0)
+			problem_at(rep, false, conf_line_of("command", cmd),
+			    "release_hook \"%s\": %s cannot be run (%m); install "
+			    "it, or make it executable (chmod 0755)", h->name, cmd);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cfg->hooks[j].name, h->name) == 0)
+				problem_at(rep, false, h->line, "release_hook "
+				    "\"%s\" is defined twice (line %d); give "
+				    "each hook its own name", h->name,
+				    cfg->hooks[j].line);
+	}
+}
+
 /* SEEN_ADD - one address and its role, for validate_roles() */
 
 #define SEEN_ADD(a, r, l) do { seen[n].addr = (a); seen[n].role = (r); \
@@ -335,6 +370,7 @@ conf_validate(struct config *cfg, struct conf_report *rep)
 	validate_members(cfg, rep);
 	validate_others(cfg, rep);
 	validate_roles(cfg, rep);
+	validate_hooks(cfg, rep);
 }
 
 /* conf_check_mode - a config file anyone may read is an error */

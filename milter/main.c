@@ -522,7 +522,7 @@ run(const char *path, const struct config *cfg)
 	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);
 	write_pidfile(cfg->state_dir);
 	if (auditq_start() < 0 || deliver_start(cfg->delivery_workers) < 0 ||
-	    release_start() < 0 ||
+	    release_start() < 0 || hook_start() < 0 ||
 	    pthread_create(&tid, NULL, milter_thread, &rc) != 0) {
 		log_msg(LOG_ERR, NULL, "cannot start the daemon's threads");
 		return 2;
@@ -531,6 +531,7 @@ run(const char *path, const struct config *cfg)
 	main_loop(path);
 	(void)pthread_join(tid, NULL);
 	release_stop();
+	hook_stop();
 	deliver_stop();
 	keys_helpers_stop();
 	auditq_stop();

@@ -84,8 +84,10 @@ due_cb(const struct store_outbox *ob, void *ctx)
 {
 	struct due *d = ctx;
 
+	/* A hook run is the hook runner's (hook.c), never mail. */
 	if ((ob->state != STORE_OB_QUEUED && ob->state != STORE_OB_BUILT) ||
-	    ob->next_try > d->now || is_claimed(ob->id))
+	    ob->kind == STORE_OB_HOOK || ob->next_try > d->now ||
+	    is_claimed(ob->id))
 		return 0;
 	d->ids[d->n++] = ob->id;
 	return d->n == BATCH;

@@ -442,6 +442,29 @@ discussion_copies(struct fanout_txn *x, size_t *n, struct em_err *err)
 	return EM_OK;
 }
 
+/*
+ * note_post - the sealed post of this revision, listed beside its
+ * advisory ("REVISION POST-ID" a line): what the release hooks read once
+ * the advisory is public
+ */
+static int
+note_post(struct fanout_txn *x, struct em_err *err)
+{
+	struct strv v = { NULL, 0 };
+	char line[64];
+	int rc;
+
+	if ((rc = store_adv_list_get(x->t, "posts", x->d->advisory_id, &v)) < 0)
+		return em_fail(err, rc, "the posts of %s cannot be read",
+		    x->d->advisory_id);
+	(void)snprintf(line, sizeof(line), "%d %llu", x->f->revision,
+	    (unsigned long long)x->post_id);
+	strv_push(&v, line);
+	rc = store_adv_list_put(x->t, "posts", x->d->advisory_id, &v, err);
+	strv_free(&v);
+	return rc;
+}
+
 /* post_steps - in x's transaction: what a list or discussion post changes */
 
 static int
@@ -462,7 +485,8 @@ post_steps(struct fanout_txn *x, const struct buf *sealed, const char *msg_sha,
 		return rc;
 	if (x->d->verdict == POLICY_DISCUSS)
 		return discussion_copies(x, copies, err);
-	if ((rc = store_print_add_text(x->t, state_print_key(),
+	if ((rc = note_post(x, err)) == EM_OK &&
+	    (rc = store_print_add_text(x->t, state_print_key(),
 	    f->text.data ? f->text.data : "", f->text.len, x->d->advisory_id,
 	    err)) == EM_OK &&
 	    (rc = add_participants(x, &parts, err)) == EM_OK &&

@@ -118,6 +118,13 @@ int	release_start(void);
 void	release_stop(void);
 void	release_kick(void);
 
+/* hook.c: release hooks, run once an advisory's revision is public. */
+int	hook_queue(struct store_txn *t, const struct config *cfg,
+	    const struct store_advisory *a, time_t now, struct em_err *err);
+int	hook_start(void);
+void	hook_stop(void);
+void	hook_kick(void);
+
 /* deliver.c: the workers that build and send the outbox. */
 int	deliver_start(int nthreads);
 void	deliver_stop(void);

@@ -46,6 +46,8 @@ struct scan {
 	size_t	n_remind;
 	char	announce[MAX_DUE][64];	/* pre_announce due: a date not told */
 	size_t	n_announce;
+	char	publish[MAX_DUE][64];	/* a revision public, not yet recorded */
+	size_t	n_publish;
 };
 
 /* scan_hold - a held hold: due now (collected) or the next time to wake */
@@ -107,6 +109,47 @@ scan_announce(struct scan *s, const struct store_advisory *a)
 		(void)snprintf(s->announce[s->n_announce++], 64, "%s", a->id);
 }
 
+/*
+ * published - the revision of advisory id last recorded as public (the
+ * release hooks queued for it), or -1: never
+ */
+static int
+published(struct store_txn *t, const char *id)
+{
+	struct strv v = { NULL, 0 };
+	int rev = -1;
+
+	if (store_adv_list_get(t, "published", id, &v) == EM_OK && v.n > 0)
+		rev = (int)strtol(v.v[0], NULL, 10);
+	strv_free(&v);
+	return rev;
+}
+
+/* adv_public - is a public at now (its date passed, or lifted)? */
+
+static bool
+adv_public(const struct store_advisory *a, time_t now)
+{
+	return a->state != STORE_ADV_EMBARGOED || a->embargo <= now;
+}
+
+/*
+ * scan_publish - SPEC 6: a revision that is public and not yet recorded
+ * as such is due (its release hooks, its "nothing to announce"); an
+ * advisory still under embargo is a time to wake at
+ */
+static void
+scan_publish(struct scan *s, const struct store_advisory *a)
+{
+	if (!adv_public(a, s->now)) {
+		if (s->next == 0 || a->embargo < s->next)
+			s->next = a->embargo;
+		return;
+	}
+	if (published(s->t, a->id) < a->revision && s->n_publish < MAX_DUE)
+		(void)snprintf(s->publish[s->n_publish++], 64, "%s", a->id);
+}
+
 /* scan_adv - an embargoed advisory: its reminder due now, or the next time */
 
 static int
@@ -116,6 +159,7 @@ scan_adv(const struct store_advisory *a, void *ctx)
 	time_t at;
 
 	scan_announce(s, a);
+	scan_publish(s, a);
 	if (a->state != STORE_ADV_EMBARGOED || s->cfg->remind_before <= 0 ||
 	    a->reminded_for == a->embargo || a->embargo <= s->now)
 		return 0;
@@ -609,6 +653,151 @@ announce(const struct config *cfg, const char *id)
 	buf_free(&signed_text);
 }
 
+struct count_ctx { const char *id; unsigned n; };
+
+/* count_hold - a hold of the advisory, held or released (not dropped) */
+
+static int
+count_hold(const struct store_hold *h, void *ctx)
+{
+	struct count_ctx *c = ctx;
+
+	if (h->state != STORE_HOLD_DROPPED && strcmp(h->advisory, c->id) == 0)
+		c->n++;
+	return 0;
+}
+
+/* publish_audit - in t, "made-public" or "public-unannounced", logged */
+
+static int
+publish_audit(struct store_txn *t, const struct config *cfg,
+    const struct store_advisory *a, bool first, unsigned holds,
+    struct em_err *err)
+{
+	struct store_audit au = { 0 };
+	bool silent = first && a->embargo != 0 && holds == 0 && cfg->n_hooks == 0;
+	char why[400];
+
+	if (silent)
+		(void)snprintf(why, sizeof(why), "%s revision %d became public with "
+		    "nothing to announce: no public posting was held for it and "
+		    "no release_hook is configured", a->id, a->revision);
+	else
+		(void)snprintf(why, sizeof(why), "%s revision %d public: %u held "
+		    "posting%s, %zu release hook%s queued", a->id, a->revision,
+		    holds, holds == 1 ? "" : "s", cfg->n_hooks,
+		    cfg->n_hooks == 1 ? "" : "s");
+	au.time = time(NULL);
+	au.event = silent ? "public-unannounced" : "made-public";
+	au.advisory = a->id;
+	au.revision = a->revision;
+	au.embargo = a->embargo;
+	au.decision = au.event;
+	au.reason = why;
+	log_msg(silent ? LOG_WARNING : LOG_INFO, NULL, "%s", why);
+	return store_audit_append(t, &au, err);
+}
+
+/*
+ * publish - SPEC 6: an advisory's revision has become public: its release
+ * hooks queued, the fact audited (with nothing to announce, said so), the
+ * revision recorded, in one transaction: hooks run once per revision
+ */
+static void
+publish(const struct config *cfg, const char *id)
+{
+	struct store_advisory a;
+	struct store_txn *t;
+	struct strv v = { NULL, 0 };
+	struct count_ctx c = { id, 0 };
+	struct em_err err;
+	char rev[16];
+	int was, rc;
+
+	if (store_begin(state_store(), true, &t, &err) < 0) {
+		log_msg(LOG_ERR, NULL, "%s public, hooks not queued: %s", id,
+		    err.msg);
+		return;
+	}
+	if (store_adv_get(t, id, &a) != EM_OK || !adv_public(&a, time(NULL)) ||
+	    (was = published(t, id)) >= a.revision) {
+		store_abort(t);
+		return;
+	}
+	(void)snprintf(rev, sizeof(rev), "%d", a.revision);
+	strv_push(&v, rev);
+	if ((rc = store_hold_each(t, count_hold, &c, &err)) == EM_OK &&
+	    (rc = hook_queue(t, cfg, &a, time(NULL), &err)) == EM_OK &&
+	    (rc = publish_audit(t, cfg, &a, was < 0, c.n, &err)) == EM_OK &&
+	    (rc = store_adv_list_put(t, "published", id, &v, &err)) == EM_OK)
+		rc = store_commit(t, &err);
+	else
+		store_abort(t);
+	strv_free(&v);
+	if (rc < 0)
+		log_msg(LOG_ERR, NULL, "%s public, hooks not queued: %s (tried "
+		    "again)", id, err.msg);
+	else if (cfg->n_hooks > 0)
+		hook_kick();
+}
+
+/* public_ids - store_adv_each() callback: the ids of public advisories */
+
+static int
+public_ids(const struct store_advisory *a, void *ctx)
+{
+	if (adv_public(a, time(NULL)))
+		strv_push(ctx, a->id);
+	return 0;
+}
+
+/*
+ * publish_init - once per state: the advisories already public when this
+ * version first runs count as published, so that a release_hook added
+ * later never runs for the whole past
+ */
+static void
+publish_init(void)
+{
+	static const char key[] = "published-since";
+	struct store_txn *t;
+	struct buf b;
+	struct em_err err;
+	struct strv ids = { NULL, 0 };
+	int rc;
+
+	buf_init(&b);
+	if (store_begin(state_store(), true, &t, &err) < 0)
+		return;
+	if (store_meta_get(t, key, &b) == EM_OK) {
+		store_abort(t);
+		buf_free(&b);
+		return;
+	}
+	rc = store_adv_each(t, public_ids, &ids, &err);
+	for (size_t i = 0; rc == EM_OK && i < ids.n; i++) {
+		struct store_advisory a;
+		struct strv v = { NULL, 0 };
+		char rev[16];
+
+		if (store_adv_get(t, ids.v[i], &a) != EM_OK)
+			continue;
+		(void)snprintf(rev, sizeof(rev), "%d", a.revision);
+		strv_push(&v, rev);
+		rc = store_adv_list_put(t, "published", a.id, &v, &err);
+		strv_free(&v);
+	}
+	if (rc == EM_OK && (rc = store_meta_put(t, key, "1", 1, &err)) == EM_OK)
+		rc = store_commit(t, &err);
+	else
+		store_abort(t);
+	if (rc < 0)
+		log_msg(LOG_ERR, NULL, "release hooks: the public advisories cannot "
+		    "be recorded: %s", err.msg);
+	strv_free(&ids);
+	buf_free(&b);
+}
+
 /* remind - one advisory's reminder to the team, audited, once per date */
 
 static void
@@ -735,6 +924,7 @@ release_thread(void *arg)
 	time_t last = 0, woke_for = 0;
 
 	(void)arg;
+	publish_init();
 	for (;;) {
 		const struct config *cfg = state_config_acquire();
 		struct scan s;
@@ -755,6 +945,9 @@ release_thread(void *arg)
 			    "read: %s", err.msg);
 		if (s.t != NULL)
 			store_abort(s.t);
+		/* The hooks first: they wait for nothing the releases do. */
+		for (size_t i = 0; i < s.n_publish; i++)
+			publish(cfg, s.publish[i]);
 		release_due(cfg, &s);
 		for (size_t i = 0; i < s.n_remind; i++)
 			remind(cfg, s.remind[i]);

@@ -635,3 +635,106 @@ policy_read_more(const char *entity, size_t len, const struct policy_limits *lim
 	g_object_unref(o);
 	return rc;
 }
+
+struct parts_walk {
+	int	(*cb)(const char *name, const char *data, size_t n, void *ctx);
+	void   *ctx;
+	bool	have_text;
+	unsigned n;
+	struct em_err *err;
+};
+
+/* parts_leaf - one leaf: the advisory's text (the first inline text/plain
+ * part), an attachment, or a signature (skipped: it is not content) */
+
+static int
+parts_leaf(GMimePart *part, struct parts_walk *w)
+{
+	GMimeObject *o = GMIME_OBJECT(part);
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	const char *disp = g_mime_object_get_disposition(o);
+	GMimeStream *s;
+	GByteArray *ba;
+	int rc;
+
+	if (ct != NULL && g_mime_content_type_is_type(ct, "application",
+	    "pgp-signature"))
+		return EM_OK;
+	s = part_decoded(part);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+	if (!w->have_text && ct != NULL && g_mime_content_type_is_type(ct,
+	    "text", "plain") && (disp == NULL || g_ascii_strcasecmp(disp,
+	    "attachment") != 0)) {
+		GMimeStream *u = to_utf8(part, ba);
+		GByteArray *ub = g_mime_stream_mem_get_byte_array(
+		    GMIME_STREAM_MEM(u));
+
+		w->have_text = true;
+		rc = w->cb(NULL, (const char *)ub->data, ub->len, w->ctx);
+		g_object_unref(u);
+	} else {
+		w->n++;
+		rc = w->cb(g_mime_part_get_filename(part) ?
+		    g_mime_part_get_filename(part) : "", (const char *)ba->data,
+		    ba->len, w->ctx);
+	}
+	g_object_unref(s);
+	return rc;
+}
+
+/* parts_walk - an entity's leaves in order, bounded like policy_read() */
+
+static int
+parts_walk(GMimeObject *obj, size_t depth, const struct policy_limits *lim,
+    struct parts_walk *w)
+{
+	if (depth > lim->max_depth || w->n > lim->max_parts)
+		return em_fail(w->err, EM_ELIMIT, "the post nests deeper than %zu "
+		    "levels or has more than %zu parts", lim->max_depth,
+		    lim->max_parts);
+	if (GMIME_IS_MULTIPART_SIGNED(obj))
+		return parts_walk(g_mime_multipart_get_part(GMIME_MULTIPART(obj),
+		    GMIME_MULTIPART_SIGNED_CONTENT), depth + 1, lim, w);
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+
+		for (int i = 0; i < g_mime_multipart_get_count(mp); i++) {
+			int rc = parts_walk(g_mime_multipart_get_part(mp, i),
+			    depth + 1, lim, w);
+
+			if (rc < 0)
+				return rc;
+		}
+		return EM_OK;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {	/* a forwarded mail, whole */
+		char *s = g_mime_object_to_string(obj, NULL);
+		int rc;
+
+		w->n++;
+		rc = w->cb("message.eml", s, strlen(s), w->ctx);
+		g_free(s);
+		return rc;
+	}
+	return GMIME_IS_PART(obj) ? parts_leaf(GMIME_PART(obj), w) : EM_OK;
+}
+
+/* policy_parts - the text and the attachments of a readable entity */
+
+int
+policy_parts(const char *entity, size_t len, const struct policy_limits *lim,
+    int (*cb)(const char *name, const char *data, size_t n, void *ctx),
+    void *ctx, struct em_err *err)
+{
+	struct parts_walk w = { cb, ctx, false, 0, err };
+	GMimeParser *p = parser_for(entity, len);
+	GMimeObject *o = g_mime_parser_construct_part(p, NULL);
+	int rc;
+
+	g_object_unref(p);
+	if (o == NULL)
+		return em_fail(err, EM_EPARSE, "the post cannot be parsed as MIME");
+	rc = parts_walk(o, 0, lim, &w);
+	g_object_unref(o);
+	return rc;
+}

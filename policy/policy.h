@@ -137,6 +137,16 @@ int	policy_read_quick(const char *msg, size_t len,
 int	policy_read_more(const char *entity, size_t len,
 	    const struct policy_limits *lim, bool payload, struct facts *f,
 	    struct em_err *err);
+/*
+ * The leaves of a readable entity (a kept post), in order, for the
+ * release hooks: cb gets name NULL and the advisory's text (the first
+ * inline text/plain part, in UTF-8) once, then each other part decoded
+ * with its file name ("" when it has none).  Signatures are skipped.
+ */
+int	policy_parts(const char *entity, size_t len,
+	    const struct policy_limits *lim,
+	    int (*cb)(const char *name, const char *data, size_t n, void *ctx),
+	    void *ctx, struct em_err *err);
 /* Set advisory id, markers and revision from subject and text. */
 void	policy_classify(const struct config *cfg, struct facts *f);
 

@@ -413,6 +413,7 @@ static const struct store_ob_kind_info ob_kinds[] = {
 	    "release-delivered", STORE_BLOB_REL },
 	{ STORE_OB_NOTICE, "notice", "notice about", "notice-delivered",
 	    STORE_BLOB_NOTE },
+	{ STORE_OB_HOOK, "hook", "release hook of", "hook-run", '\0' },
 };
 
 /* store_ob_kind - the table row of an outbox kind */

@@ -53,6 +53,9 @@ enum store_ob_kind {
 	STORE_OB_COPY = 1,		/* a member's encrypted copy */
 	STORE_OB_NOTICE = 2,		/* a receipt or notice to the team */
 	STORE_OB_RELEASE = 3,		/* a held posting, to one recipient */
+	STORE_OB_HOOK = 4,		/* a release_hook run (outbox/hook.c):
+					   queued = pending, built = running,
+					   sent = done, failed = given up */
 };
 
 /* One row per outbox kind: every place that names a kind reads it here. */
@@ -163,7 +166,9 @@ int	store_adv_each(struct store_txn *t,
 /*
  * Lists kept beside an advisory's record, under meta "WHAT:ID", one
  * entry a line: "participants" (the names of the participant blocks the
- * team named for it), "announced" (the date pre_announce was last told)
+ * team named for it), "announced" (the date pre_announce was last told),
+ * "posts" ("REVISION POST-ID": its sealed posts, for the release hooks),
+ * "published" (the revision last made public: its hooks were queued)
  * and "deployment" (the state its DEPLOYMENT DURING
  * EMBARGO section gives; never the section's text, which is advisory
  * text and rests sealed in the post alone).  A list never

@@ -157,6 +157,30 @@ JS
 	[ -s "$p/encrypted-openpgp-passphrase.txt" ]
 }
 
+# tb_signer_is FILE WANT OTHER...: the "Signer key ID: 0x..." OCR read in
+# FILE is the key id WANT: at most two characters off (OCR reads 0 as O,
+# 5 as S, and doubles a glyph at times) and nearer WANT than any OTHER id
+# (the team's, a member's), so a wrong signer can never pass for it.
+tb_signer_is() {
+	python3 - "$@" <<'PY'
+import re, sys
+text, want, others = open(sys.argv[1]).read(), sys.argv[2].upper(), [o.upper() for o in sys.argv[3:]]
+m = re.search(r'Signer key ID:\s*[0O]x(\S+)', text)
+if not m:
+    sys.exit(1)
+got = m.group(1).upper()
+def dist(a, b):
+    d = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        p, d[0] = d[0], i
+        for j, cb in enumerate(b, 1):
+            p, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, p + (ca != cb))
+    return d[len(b)]
+near = dist(got, want)
+sys.exit(0 if near <= 2 and all(dist(got, o) > near for o in others) else 1)
+PY
+}
+
 tb_read() {
 	local p=$1 eml=$2 out=$3 xy= title=
 	# Thunderbird opens a message file by its name: FILE.eml.
