@@ -53,5 +53,8 @@ told 3
 check "the third notice says it is public, signed" bash -c "grep -q '^XSA-405 was made public on ' '$W/notice3' && grep -q 'VALIDSIG.* $LIST_FPR\$' '$W/notice3.status'"
 sleep 2
 check "each date is told once (3 notices)" test "$(notices | wc -l)" = 3
+check "public with nothing held and no release_hook: audited as public-unannounced" \
+    bash -c "'$CTL_BIN' -c '$W/milter.conf' audit --advisory XSA-405 | grep '\"event\":\"public-unannounced\"' | grep -q 'nothing to announce'"
+check "... and logged as a warning" grep -q 'XSA-405 revision [0-9]* became public with nothing to announce' "$W/milter.log"
 check "the audit has one pre-announced record per date" test "$(ctl audit --advisory XSA-405 | grep -c '"event":"pre-announced"')" = 3
 e2e_finish
