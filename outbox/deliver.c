@@ -398,6 +398,9 @@ build(const struct config *cfg, const struct store_outbox *ob,
 		if (discuss)
 			(void)snprintf(outer, sizeof(outer), "Members' discussion%s%s",
 			    ob->advisory[0] ? " " : "", ob->advisory);
+		else if (p.field[POST_NOTICE][0] != '\0')
+			(void)snprintf(outer, sizeof(outer), "Embargo date notice %s",
+			    ob->advisory);
 		else
 			(void)snprintf(outer, sizeof(outer), "%s %s",
 			    cfg->list_outer_subject, ob->advisory);

@@ -33,6 +33,8 @@ struct fanout_txn {
 	uint64_t post_id;
 	bool	fresh;			/* the advisory is new to the registry */
 	char	moved[200];		/* "embargo date moved ...", or "" */
+	const char *event;		/* each copy's audit event, NULL:
+					   "copy-queued" */
 };
 
 /* embargo_text - "until <UTC>" or "none (public advisory)" */
@@ -87,6 +89,40 @@ deploy_before(const struct facts *f, const char *id, char *was, size_t n)
 	strv_free(&v);
 }
 
+/*
+ * fanout_told - the date the members were last told for id: by the copies
+ * of a post (each carries its date) or by a date notice
+ */
+bool
+fanout_told(struct store_txn *t, const char *id, time_t *when)
+{
+	struct strv v = { NULL, 0 };
+	bool told;
+
+	*when = 0;
+	told = store_adv_list_get(t, "told", id, &v) == EM_OK && v.n > 0;
+	if (told)
+		*when = (time_t)strtoll(v.v[0], NULL, 10);
+	strv_free(&v);
+	return told;
+}
+
+/* set_told - in t, the date the members now know for id */
+
+static int
+set_told(struct store_txn *t, const char *id, time_t when, struct em_err *err)
+{
+	struct strv v = { NULL, 0 };
+	char s[32];
+	int rc;
+
+	(void)snprintf(s, sizeof(s), "%lld", (long long)when);
+	strv_push(&v, s);
+	rc = store_adv_list_put(t, "told", id, &v, err);
+	strv_free(&v);
+	return rc;
+}
+
 /* register_advisory - new or updated registry entry; say what moved */
 
 static int
@@ -130,7 +166,8 @@ register_advisory(struct fanout_txn *x, struct em_err *err)
 		if ((rc = store_audit_append(t, &au, err)) < 0)
 			return rc;
 	}
-	if ((rc = store_deploy(x, err)) < 0)
+	if ((rc = store_deploy(x, err)) < 0 || (rc = set_told(t,
+	    d->advisory_id, newdate, err)) < 0)
 		return rc;
 	a.revision = f->revision;
 	a.embargo = newdate;
@@ -187,7 +224,7 @@ queue_one(struct fanout_txn *x, const struct copy_rcpt *r, const char *what,
 	if ((rc = store_ob_put(t, &ob, err)) < 0)
 		return rc;
 	au.time = x->now;
-	au.event = "copy-queued";
+	au.event = x->event ? x->event : "copy-queued";
 	au.queue_id = x->m->qid;
 	au.message_id = ob.message_id;
 	au.sender = from ? from : cfg->list_address;
@@ -506,7 +543,8 @@ fanout_commit(const struct outbox_msg *m, const struct facts *f,
     struct em_err *err)
 {
 	const struct config *cfg = m->cfg;
-	struct fanout_txn x = { NULL, cfg, m, f, d, time(NULL), 0, false, "" };
+	struct fanout_txn x = { NULL, cfg, m, f, d, time(NULL), 0, false, "",
+	    NULL };
 	bool discuss = d->verdict == POLICY_DISCUSS;
 	struct buf packed, sealed;
 	char what[128], was[32] = "";
@@ -598,4 +636,139 @@ public_posting(const struct config *cfg, const struct facts *f,
 		return EM_OK;
 	(void)snprintf(w.source, sizeof(w.source), "posting %s", what);
 	return txq_run(public_in, &w, err);
+}
+
+/* date_text - the notice of a moved date: ids, dates, who; no advisory text */
+
+static void
+date_text(const struct store_advisory *a, time_t was, time_t now,
+    struct buf *body, char *subject, size_t n)
+{
+	char w[EM_TIME_BUFSZ], e[EM_TIME_BUFSZ], t[EM_TIME_BUFSZ];
+	bool lifted = a->state != STORE_ADV_EMBARGOED || a->embargo <= now;
+
+	(void)em_time_format(was, w);
+	(void)em_time_format(a->embargo ? a->embargo : now, e);
+	(void)em_time_format(now, t);
+	if (lifted)
+		(void)snprintf(subject, n, "%s: embargo lifted, public since %s",
+		    a->id, e);
+	else
+		(void)snprintf(subject, n, "%s: embargo date moved to %s", a->id, e);
+	buf_appendf(body, "The embargo date of %s has %s.\n\n"
+	    "Advisory:  %s\n"
+	    "Was:       %s\n"
+	    "%s%s\n"
+	    "Moved by:  %s\n"
+	    "Told at:   %s\n\n"
+	    "%s\n", a->id, lifted ? "been lifted: it is public now" : "moved",
+	    a->id, w, lifted ? "Public:    since " : "Now:       ", e,
+	    a->embargo_set_by[0] ? a->embargo_set_by : "the security team", t,
+	    lifted ? "The advisory may be discussed in public from now on." :
+	    "Keep the advisory to yourself until the new date; plan your "
+	    "updates for it.");
+}
+
+/*
+ * notice_post - the notice sealed as a post, so that the delivery
+ * workers build its copies as they build an advisory's
+ */
+static int
+notice_post(const struct config *cfg, const struct store_advisory *a,
+    time_t was, time_t now, struct buf *sealed, struct em_err *err)
+{
+	struct buf body, entity, packed;
+	char subject[200];
+	int rc;
+
+	buf_init(&body);
+	buf_init(&entity);
+	buf_init(&packed);
+	date_text(a, was, now, &body, subject, sizeof(subject));
+	policy_build_text(body.data, &entity);
+	post_pack_notice(subject, cfg->list_address, now, entity.data, &packed);
+	rc = keys_seal(cfg->list_key, packed.data, packed.len, sealed, err);
+	buf_free(&body);
+	buf_free(&entity);
+	buf_free(&packed);
+	return rc;
+}
+
+/* notice_copies - in x's transaction, one notice copy per member and participant */
+
+static int
+notice_copies(struct fanout_txn *x, const struct buf *sealed, size_t *n,
+    struct em_err *err)
+{
+	struct strv parts = { NULL, 0 };
+	int rc;
+
+	if ((rc = store_next_id(x->t, &x->post_id, err)) < 0 ||
+	    (rc = store_blob_put(x->t, STORE_BLOB_POST, x->post_id,
+	    sealed->data, sealed->len, err)) < 0)
+		return rc;
+	if ((rc = store_adv_list_get(x->t, "participants", x->d->advisory_id,
+	    &parts)) < 0)
+		return em_fail(err, rc, "the participants of %s cannot be read",
+		    x->d->advisory_id);
+	rc = queue_copies(x, &parts, n, err);
+	strv_free(&parts);
+	return rc;
+}
+
+/*
+ * fanout_date_notice - SPEC 6: the date of id moved since the members
+ * were told (embargoctl embargo --until or --now): each member and
+ * participant gets a short notice, signed whole by the list key and
+ * encrypted to that recipient alone, each audited (date-notice); the new
+ * date is then the one told
+ */
+int
+fanout_date_notice(const struct config *cfg, const char *id, struct em_err *err)
+{
+	struct store_advisory a;
+	struct outbox_msg m = { cfg, cfg->list_address, NULL, 0, "", "", NULL,
+	    0 };
+	struct facts f;
+	struct policy_decision d;
+	struct fanout_txn x = { NULL, cfg, &m, &f, &d, time(NULL), 0, false,
+	    "", "date-notice" };
+	struct buf sealed;
+	time_t was;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = store_begin(state_store(), false, &x.t, err)) < 0)
+		return rc;
+	rc = store_adv_get(x.t, id, &a);
+	if (rc != EM_OK || !fanout_told(x.t, id, &was) || was == a.embargo) {
+		store_abort(x.t);
+		return rc == EM_OK || rc == EM_ENOTFOUND ? EM_OK : rc;
+	}
+	store_abort(x.t);
+	buf_init(&sealed);
+	if ((rc = notice_post(cfg, &a, was, x.now, &sealed, err)) < 0) {
+		buf_free(&sealed);
+		return rc;
+	}
+	memset(&f, 0, sizeof(f));
+	f.revision = a.revision;
+	memset(&d, 0, sizeof(d));
+	(void)snprintf(d.advisory_id, sizeof(d.advisory_id), "%s", id);
+	d.embargoed = a.state == STORE_ADV_EMBARGOED && a.embargo > x.now;
+	d.embargo = a.embargo;
+	if ((rc = store_begin(state_store(), true, &x.t, err)) == EM_OK) {
+		if ((rc = notice_copies(&x, &sealed, &n, err)) == EM_OK &&
+		    (rc = set_told(x.t, id, a.embargo, err)) == EM_OK)
+			rc = store_commit(x.t, err);
+		else
+			store_abort(x.t);
+	}
+	buf_free(&sealed);
+	if (rc == EM_OK) {
+		log_msg(LOG_INFO, NULL, "%s: the moved date told to %zu members "
+		    "and participants", id, n);
+		deliver_kick();
+	}
+	return rc;
 }

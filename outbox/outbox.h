@@ -84,6 +84,14 @@ int	auditq_commit(struct store_audit *a, struct em_err *err);
 int	fanout_commit(const struct outbox_msg *m, const struct facts *f,
 	    const struct policy_decision *d, const char *msg_sha,
 	    bool *resent, struct em_err *err);
+/* SPEC 6: a moved date told to every member and participant of id, each
+ * copy signed whole by the list and encrypted to that recipient alone,
+ * once per date (a post that moved it told them already). */
+int	fanout_date_notice(const struct config *cfg, const char *id,
+	    struct em_err *err);
+/* The date the members were last told for id (by a copy or a notice),
+ * into *when; false when none was. */
+bool	fanout_told(struct store_txn *t, const char *id, time_t *when);
 /* The team's posting to a public list: its text becomes public text. */
 int	public_posting(const struct config *cfg, const struct facts *f,
 	    const char *const *rcpts, size_t n, const char *what,
@@ -96,7 +104,7 @@ int	hold_commit(const struct outbox_msg *m, const struct facts *f,
 
 /* post.c: the sealed post's format, and the note a copy carries. */
 enum { POST_SUBJECT, POST_FROM, POST_DATE, POST_SIGNER, POST_VERIFIED,
-	POST_INSIDE, POST_DEPLOY, POST_DEPLOY_WAS, POST_NFIELDS };
+	POST_INSIDE, POST_DEPLOY, POST_DEPLOY_WAS, POST_NOTICE, POST_NFIELDS };
 /* The fields a post packed before a later build added them: read as "". */
 #define POST_OLD_NFIELDS POST_DEPLOY
 struct post {
@@ -108,6 +116,9 @@ struct post {
  * this one changes it, else NULL. */
 void	post_pack(const struct facts *f, time_t verified, const char *deploy_was,
 	    struct buf *out);
+/* A notice of the list's own (a moved date): its text as the entity. */
+void	post_pack_notice(const char *subject, const char *from, time_t now,
+	    const char *entity, struct buf *out);
 int	post_unpack(const struct buf *b, struct post *p);
 void	post_free(struct post *p);
 void	post_note(const struct config *cfg, const struct post *p,

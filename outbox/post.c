@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Application-specific. */
 #include "outbox.h"
@@ -39,9 +40,33 @@ post_pack(const struct facts *f, time_t verified, const char *deploy_was,
 	    policy_deploy_name(f->deploy.state), f->deploy.sentence);
 	fields[POST_DEPLOY] = deploy;
 	fields[POST_DEPLOY_WAS] = deploy_was ? deploy_was : "";
+	fields[POST_NOTICE] = "";
 	for (int i = 0; i < POST_NFIELDS; i++)
 		buf_appendf(out, "%zu:%s", strlen(fields[i]), fields[i]);
 	buf_append(out, f->forward.data ? f->forward.data : "", f->forward.len);
+}
+
+/* post_pack_notice - a notice of the list's own, packed as a post */
+
+void
+post_pack_notice(const char *subject, const char *from, time_t now,
+    const char *entity, struct buf *out)
+{
+	const char *fields[POST_NFIELDS];
+	char date[64];
+	struct tm tm;
+
+	(void)gmtime_r(&now, &tm);
+	(void)strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	for (int i = 0; i < POST_NFIELDS; i++)
+		fields[i] = "";
+	fields[POST_SUBJECT] = subject;
+	fields[POST_FROM] = from;
+	fields[POST_DATE] = date;
+	fields[POST_NOTICE] = "1";
+	for (int i = 0; i < POST_NFIELDS; i++)
+		buf_appendf(out, "%zu:%s", strlen(fields[i]), fields[i]);
+	buf_appends(out, entity);
 }
 
 /* post_unpack - the fields post_pack() wrote (caller frees with post_free) */
@@ -145,6 +170,13 @@ post_note(const struct config *cfg, const struct post *p,
 		    p->field[POST_FROM] : "no From", ob->member, signer,
 		    em_time_format((time_t)strtoll(p->field[POST_VERIFIED], NULL,
 		    10), ts), cfg->discussion_address);
+		return;
+	}
+	if (p->field[POST_NOTICE][0] != '\0') {
+		buf_appendf(out, "Copy id %s: a notice from the pre-disclosure list "
+		    "<%s> about %s,\nmade for %s, encrypted to that key alone and "
+		    "signed by the list.\n", ob->copy_id, cfg->list_address,
+		    ob->advisory, ob->member);
 		return;
 	}
 	deploy_line(p, out);

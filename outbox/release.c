@@ -48,6 +48,8 @@ struct scan {
 	size_t	n_announce;
 	char	publish[MAX_DUE][64];	/* a revision public, not yet recorded */
 	size_t	n_publish;
+	char	tell[MAX_DUE][64];	/* a moved date the members were not told */
+	size_t	n_tell;
 };
 
 /* scan_hold - a held hold: due now (collected) or the next time to wake */
@@ -160,6 +162,9 @@ scan_adv(const struct store_advisory *a, void *ctx)
 
 	scan_announce(s, a);
 	scan_publish(s, a);
+	if (fanout_told(s->t, a->id, &at) && at != a->embargo &&
+	    s->n_tell < MAX_DUE)
+		(void)snprintf(s->tell[s->n_tell++], 64, "%s", a->id);
 	if (a->state != STORE_ADV_EMBARGOED || s->cfg->remind_before <= 0 ||
 	    a->reminded_for == a->embargo || a->embargo <= s->now)
 		return 0;
@@ -953,6 +958,11 @@ release_thread(void *arg)
 			remind(cfg, s.remind[i]);
 		for (size_t i = 0; i < s.n_announce; i++)
 			announce(cfg, s.announce[i]);
+		for (size_t i = 0; i < s.n_tell; i++)
+			if (fanout_date_notice(cfg, s.tell[i], &err) < 0)
+				log_msg(LOG_ERR, NULL, "%s: the moved date is not "
+				    "told to the members yet: %s (tried again)",
+				    s.tell[i], err.msg);
 		anchor(cfg, s.now, false);
 		if (s.n_holds || s.n_remind || s.n_announce)
 			deliver_kick();

@@ -58,3 +58,18 @@ policy_build_notice(const struct policy_notice *n, struct buf *out)
 	g_object_unref(msg);
 	g_date_time_unref(date);
 }
+
+/* policy_build_text - one text/plain entity, UTF-8, quoted-printable */
+
+void
+policy_build_text(const char *body, struct buf *out)
+{
+	GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
+	char *s;
+
+	g_mime_text_part_set_text(part, body);
+	s = g_mime_object_to_string(GMIME_OBJECT(part), NULL);
+	buf_append(out, s, strlen(s));
+	g_free(s);
+	g_object_unref(part);
+}

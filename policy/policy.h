@@ -265,6 +265,8 @@ struct policy_notice {
 };
 
 void	policy_build_notice(const struct policy_notice *n, struct buf *out);
+/* The same text as a MIME entity alone (headers Content-*), for a copy. */
+void	policy_build_text(const char *body, struct buf *out);
 
 void	policy_decide(const struct config *cfg, const struct facts *f,
 	    const struct policy_envelope *env, const struct policy_view *view,

@@ -52,6 +52,14 @@ check "lifting it now is told" wait_delivered announce@lists.example.org 3 20
 told 3
 check "the third notice says it is public, signed" bash -c "grep -q '^XSA-405 was made public on ' '$W/notice3' && grep -q 'VALIDSIG.* $LIST_FPR\$' '$W/notice3.status'"
 sleep 2
+# The member is told each move too, signed whole and encrypted to it alone.
+dn() { mailpy select Subject "Embargo date notice XSA-405" $(find "$(maildir "${MEMBER_ADDR[1]}")/new" -type f) 2>/dev/null; }
+check "the member got two date notices (moved, lifted)" test "$(dn | wc -l)" = 2
+lifted=""
+for f in $(dn); do
+	mailpy decrypt "$f" "${MEMBER_HOME[1]}" "$W/dn" >/dev/null && grep -q '^Public:    since ' <(mailpy text "$W/dn.inner" 1) && lifted=$f
+done
+check "... the lift says 'Public: since', and decrypts, signed whole by the list" test -n "$lifted"
 check "each date is told once (3 notices)" test "$(notices | wc -l)" = 3
 check "public with nothing held and no release_hook: audited as public-unannounced" \
     bash -c "'$CTL_BIN' -c '$W/milter.conf' audit --advisory XSA-405 | grep '\"event\":\"public-unannounced\"' | grep -q 'nothing to announce'"

@@ -222,6 +222,28 @@ revision "$TOP/tests/data/xsa405.eml" 3 "$W/x405v3.eml"
 real_post "$W/x405v3.eml" - "$W/msg" announce@lists.example.org
 send security@example.org announce@lists.example.org
 check "revision 3 to the public list is held (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+# 5. Every date told (SPEC 6): a date moved with embargoctl reaches each
+#    member and participant, signed whole by the list, to each key alone.
+later=$(utc_in 7200)
+ctl embargo XSA-405 --until "$later" >/dev/null
+dn() { mailpy select Subject "Embargo date notice XSA-405" $(find "$(maildir "$1")/new" -type f) 2>/dev/null; }
+for _ in $(seq 1 300); do
+	[ -n "$(dn "$DISC_ADDR")" ] && [ -n "$(dn "${MEMBER_ADDR[1]}")" ] && [ -n "$(dn "${MEMBER_ADDR[2]}")" ] && break
+	sleep 0.1
+done
+for who in disc 1 2; do
+	if [ "$who" = disc ]; then a=$DISC_ADDR h=$DISC_HOME; else a=${MEMBER_ADDR[$who]} h=${MEMBER_HOME[$who]}; fi
+	f=$(dn "$a" | head -n 1)
+	check "$a is told the moved date: it decrypts with its own key, signed whole by the list" \
+	    mailpy decrypt "$f" "$h" "$W/dn-$who"
+	check "... encrypted to that key alone (one recipient packet)" \
+	    test "$(gpg --homedir "$h" --batch --list-packets "$W/dn-$who.asc" 2>/dev/null | grep -c '^:pubkey enc packet')" = 1
+	mailpy text "$W/dn-$who.inner" 1 > "$W/dn-$who.txt"
+	check "... it says the id, the old and the new date in UTC, and who moved it" \
+	    bash -c "grep -qx 'Advisory:  XSA-405' '$W/dn-$who.txt' && grep -q '^Was:       20.* UTC\$' '$W/dn-$who.txt' && grep -qx 'Now:       $later' '$W/dn-$who.txt' && grep -q '^Moved by:  embargoctl by ' '$W/dn-$who.txt'"
+done
+check "the audit records each notice (3 date-notice records)" \
+    test "$(ctl audit --advisory XSA-405 | grep -c '"event":"date-notice"')" = 3
 ctl embargo XSA-405 --now >/dev/null
 copies405() { mailpy select Subject "Embargoed security advisory XSA-405" $(find "$(maildir "$DISC_ADDR")/new" -type f) 2>/dev/null; }
 for _ in $(seq 1 300); do [ "$(copies405 | wc -l)" -ge 3 ] && break; sleep 0.1; done
@@ -231,5 +253,8 @@ for f in $(copies405); do
 	mailpy decrypt "$f" "$DISC_HOME" "$W/d3" >/dev/null && grep -q 'version 3' <(mailpy text "$W/d3.inner") && fin=$f
 done
 check "the final copy is revision 3, encrypted to the discoverer" test -n "$fin"
+sleep 2
+check "the final copy, a new revision, told the lift: no notice beside it (1 date notice in all)" \
+    test "$(dn "$DISC_ADDR" | wc -l)" = 1
 
 e2e_finish
