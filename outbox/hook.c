@@ -252,10 +252,13 @@ safe_name(const char *name, unsigned n, bool clash, char *out, size_t outsz)
 		j = (size_t)snprintf(out, outsz, *base ? "%u-" : "part-%u", n);
 	for (; *base && j + 1 < outsz && j < 100; base++) {
 		char c = *base;
-
-		out[j++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
-		    c == '+' ? c : '_';
+		    c == '+';
+
+		out[j++] = c;
+		if (!plain)
+			out[j - 1] = '_';
 	}
 	out[j] = '\0';
 }
@@ -336,9 +339,8 @@ remove_tree(const char *dir)
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		p = xasprintf("%s/%s", dir, e->d_name);
-		if (unlink(p) < 0 && errno == EISDIR)
-			remove_tree(p);
-		else if (errno == EISDIR || errno == EPERM)
+		/* A folder: Linux says EISDIR, POSIX allows EPERM. */
+		if (unlink(p) < 0 && (errno == EISDIR || errno == EPERM))
 			remove_tree(p);
 		free(p);
 	}
@@ -607,7 +609,10 @@ execute(struct run *r)
 		strv_push(&argv, r->hook->argv.v[i]);
 	/* A strv ends with NULL: execve's vectors as they are. */
 	r->out_len = 0;
-	if ((pid = start(r, argv.v, env.v, &fd)) < 0) {
+	if (argv.n == 0) {		/* the config's check forbids it */
+		(void)snprintf(r->status, sizeof(r->status), "no command");
+		r->ok = false;
+	} else if ((pid = start(r, argv.v, env.v, &fd)) < 0) {
 		(void)snprintf(r->status, sizeof(r->status), "not started: %s",
 		    strerror(errno));
 		r->ok = false;

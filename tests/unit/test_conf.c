@@ -266,6 +266,43 @@ t_participants_and_discussion(void **st)
 }
 
 static void
+t_release_hooks(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "release_hook \"publish-fix\" {\n"
+	    "  command = { \"/bin/true\", \"/srv/git/xen.git\", \"public\" }\n"
+	    "  timeout = \"90s\"\n}\n"
+	    "release_hook \"publish-page\" {\n"
+	    "  command = { \"/bin/echo\" }\n}\n", &rep);
+
+	(void)st;
+	assert_non_null(cfg);
+	assert_int_equal(cfg->n_hooks, 2);
+	assert_string_equal(cfg->hooks[0].name, "publish-fix");
+	assert_int_equal(cfg->hooks[0].argv.n, 3);
+	assert_string_equal(cfg->hooks[0].argv.v[2], "public");
+	assert_int_equal(cfg->hooks[0].timeout, 90);
+	assert_int_equal(cfg->hooks[1].timeout, 120);	/* the default */
+	conf_free(cfg);
+	conf_report_free(&rep);
+
+	cfg = test_conf_with(
+	    "release_hook \"relative\" {\n  command = { \"publish-fix\" }\n}\n"
+	    "release_hook \"missing\" {\n  command = { \"/nonexistent/hook\" }\n}\n"
+	    "release_hook \"empty\" {\n  timeout = \"forever\"\n}\n", &rep);
+	assert_null(cfg);
+	assert_true(test_report_has(&rep, "release_hook \"relative\": command "
+	    "\"publish-fix\" is not an absolute path"));
+	assert_true(test_report_has(&rep, "release_hook \"missing\": "
+	    "/nonexistent/hook cannot be run"));
+	assert_true(test_report_has(&rep, "release_hook \"empty\": no command"));
+	assert_true(test_report_has(&rep, "release_hook \"empty\": timeout "
+	    "\"forever\" is not a duration"));
+	conf_report_free(&rep);
+}
+
+static void
 t_missing_file(void **st)
 {
 	struct conf_report rep = { 0 };
@@ -321,6 +358,7 @@ main(void)
 		cmocka_unit_test(t_every_problem_listed),
 		cmocka_unit_test(t_roles_lookup),
 		cmocka_unit_test(t_participants_and_discussion),
+		cmocka_unit_test(t_release_hooks),
 		cmocka_unit_test(t_missing_file),
 		cmocka_unit_test(t_every_key_documented),
 	};

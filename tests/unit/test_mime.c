@@ -445,6 +445,53 @@ t_archives_are_read(void **st)
  * tar.gz sent as text/plain is unpacked; text after a NUL byte in a text
  * part is read; an attachment of no text type, with no name, is read.
  */
+struct got_parts { int text; char names[8][64]; size_t sizes[8]; int n;
+    char first[64]; };
+
+static int
+part_cb(const char *name, const char *data, size_t n, void *ctx)
+{
+	struct got_parts *g = ctx;
+
+	if (name == NULL) {
+		g->text++;
+		(void)snprintf(g->first, sizeof(g->first), "%.*s",
+		    (int)(n < 40 ? n : 40), data);
+		return 0;
+	}
+	if (g->n < 8) {
+		(void)snprintf(g->names[g->n], sizeof(g->names[0]), "%s", name);
+		g->sizes[g->n++] = n;
+	}
+	return 0;
+}
+
+/* The release hooks' files: the real XSA-355 mail's text and its patches. */
+static void
+t_parts_of_a_real_advisory(void **st)
+{
+	struct policy_limits lim = { 20, 500, 262144, 0 };
+	struct got_parts g;
+	struct buf raw;
+	struct em_err e;
+
+	(void)st;
+	memset(&g, 0, sizeof(g));
+	test_read_file("tests/data/xsa355.eml", &raw);
+	assert_int_equal(policy_parts(raw.data, raw.len, &lim, part_cb, &g, &e),
+	    EM_OK);
+	assert_int_equal(g.text, 1);
+	assert_string_equal(g.first, "-----BEGIN PGP SIGNED MESSAGE-----\nHash:");
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.names[0], "xsa355.meta");
+	assert_string_equal(g.names[1], "xsa355.patch");
+	assert_int_equal(g.sizes[1], 821);	/* decoded, as published */
+	lim.max_depth = 0;
+	assert_int_equal(policy_parts(raw.data, raw.len, &lim, part_cb, &g, &e),
+	    EM_ELIMIT);
+	buf_free(&raw);
+}
+
 static void
 t_bytes_decide_not_the_type(void **st)
 {
@@ -606,6 +653,7 @@ main(void)
 		cmocka_unit_test(t_plain),
 		cmocka_unit_test(t_archives_are_read),
 		cmocka_unit_test(t_archive_ceilings),
+		cmocka_unit_test(t_parts_of_a_real_advisory),
 		cmocka_unit_test(t_bytes_decide_not_the_type),
 		cmocka_unit_test(t_binary_read_as_strings),
 		cmocka_unit_test(t_base64_body),
