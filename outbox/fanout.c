@@ -96,14 +96,10 @@ deploy_before(const struct facts *f, const char *id, char *was, size_t n)
 bool
 fanout_told(struct store_txn *t, const char *id, time_t *when)
 {
-	struct strv v = { NULL, 0 };
-	bool told;
+	long long n;
+	bool told = store_adv_num_get(t, "told", id, &n);
 
-	*when = 0;
-	told = store_adv_list_get(t, "told", id, &v) == EM_OK && v.n > 0;
-	if (told)
-		*when = (time_t)strtoll(v.v[0], NULL, 10);
-	strv_free(&v);
+	*when = (time_t)n;
 	return told;
 }
 
@@ -112,15 +108,7 @@ fanout_told(struct store_txn *t, const char *id, time_t *when)
 static int
 set_told(struct store_txn *t, const char *id, time_t when, struct em_err *err)
 {
-	struct strv v = { NULL, 0 };
-	char s[32];
-	int rc;
-
-	(void)snprintf(s, sizeof(s), "%lld", (long long)when);
-	strv_push(&v, s);
-	rc = store_adv_list_put(t, "told", id, &v, err);
-	strv_free(&v);
-	return rc;
+	return store_adv_num_put(t, "told", id, (long long)when, err);
 }
 
 /* register_advisory - new or updated registry entry; say what moved */

@@ -143,13 +143,12 @@ deploy_line(const struct post *p, struct buf *out)
 }
 
 /*
- * post_note - the text part beside the entity in one member's copy: who
- * it was made for, and who signed the original.  mutt and Thunderbird
- * sign and encrypt in one OpenPGP message, so the team's signature ends
- * with the list's decryption: the note names the key the list verified.
+ * other_note - the note of a copy that is not an advisory's: a post to
+ * the members' discussion list, or a notice of the list's own; false
+ * for an advisory's copy
  */
-void
-post_note(const struct config *cfg, const struct post *p,
+static bool
+other_note(const struct config *cfg, const struct post *p,
     const struct store_outbox *ob, struct buf *out)
 {
 	char ts[EM_TIME_BUFSZ];
@@ -170,15 +169,33 @@ post_note(const struct config *cfg, const struct post *p,
 		    p->field[POST_FROM] : "no From", ob->member, signer,
 		    em_time_format((time_t)strtoll(p->field[POST_VERIFIED], NULL,
 		    10), ts), cfg->discussion_address);
-		return;
+		return true;
 	}
 	if (p->field[POST_NOTICE][0] != '\0') {
 		buf_appendf(out, "Copy id %s: a notice from the pre-disclosure list "
 		    "<%s> about %s,\nmade for %s, encrypted to that key alone and "
 		    "signed by the list.\n", ob->copy_id, cfg->list_address,
 		    ob->advisory, ob->member);
-		return;
+		return true;
 	}
+	return false;
+}
+
+/*
+ * post_note - the text part beside the entity in one member's copy: who
+ * it was made for, and who signed the original.  mutt and Thunderbird
+ * sign and encrypt in one OpenPGP message, so the team's signature ends
+ * with the list's decryption: the note names the key the list verified.
+ */
+void
+post_note(const struct config *cfg, const struct post *p,
+    const struct store_outbox *ob, struct buf *out)
+{
+	char ts[EM_TIME_BUFSZ];
+	const char *signer = p->field[POST_SIGNER];
+
+	if (other_note(cfg, p, ob, out))
+		return;
 	deploy_line(p, out);
 	if (conf_participant_by_addr(cfg, ob->rcpt) != NULL)
 		buf_appendf(out, "Copy id %s: this copy of %s revision %d\nwas "

@@ -80,14 +80,10 @@ scan_hold(const struct store_hold *h, void *ctx)
 static bool
 announced(struct store_txn *t, const char *id, time_t *when)
 {
-	struct strv v = { NULL, 0 };
-	bool told;
+	long long n;
+	bool told = store_adv_num_get(t, "announced", id, &n);
 
-	*when = 0;
-	told = store_adv_list_get(t, "announced", id, &v) == EM_OK && v.n > 0;
-	if (told)
-		*when = (time_t)strtoll(v.v[0], NULL, 10);
-	strv_free(&v);
+	*when = (time_t)n;
 	return told;
 }
 
@@ -118,13 +114,9 @@ scan_announce(struct scan *s, const struct store_advisory *a)
 static int
 published(struct store_txn *t, const char *id)
 {
-	struct strv v = { NULL, 0 };
-	int rev = -1;
+	long long rev;
 
-	if (store_adv_list_get(t, "published", id, &v) == EM_OK && v.n > 0)
-		rev = (int)strtol(v.v[0], NULL, 10);
-	strv_free(&v);
-	return rev;
+	return store_adv_num_get(t, "published", id, &rev) ? (int)rev : -1;
 }
 
 /* adv_public - is a public at now (its date passed, or lifted)? */
@@ -604,10 +596,9 @@ announce(const struct config *cfg, const char *id)
 	struct store_advisory a;
 	struct store_audit au = { 0 };
 	struct store_txn *t;
-	struct strv v = { NULL, 0 };
 	struct em_err err;
 	struct buf text, signed_text;
-	char subject[160], when[32];
+	char subject[160];
 	time_t was, now = time(NULL);
 	bool told;
 	int rc;
@@ -636,8 +627,6 @@ announce(const struct config *cfg, const char *id)
 		n.now = now;
 		rc = notice_queue(t, cfg, &n, &err);
 	}
-	(void)snprintf(when, sizeof(when), "%lld", (long long)a.embargo);
-	strv_push(&v, when);
 	au.time = now;
 	au.event = "pre-announced";
 	au.advisory = id;
@@ -646,14 +635,14 @@ announce(const struct config *cfg, const char *id)
 	au.decision = "pre-announced";
 	au.reason = cfg->pre_announce.v[0];
 	if (rc == EM_OK &&
-	    (rc = store_adv_list_put(t, "announced", id, &v, &err)) == EM_OK &&
+	    (rc = store_adv_num_put(t, "announced", id, a.embargo, &err)) ==
+	    EM_OK &&
 	    (rc = store_audit_append(t, &au, &err)) == EM_OK)
 		rc = store_commit(t, &err);
 	else
 		store_abort(t);
 	if (rc < 0)
 		log_msg(LOG_ERR, NULL, "no pre-announcement of %s: %s", id, err.msg);
-	strv_free(&v);
 	buf_free(&text);
 	buf_free(&signed_text);
 }
@@ -713,10 +702,8 @@ publish(const struct config *cfg, const char *id)
 {
 	struct store_advisory a;
 	struct store_txn *t;
-	struct strv v = { NULL, 0 };
 	struct count_ctx c = { id, 0 };
 	struct em_err err;
-	char rev[16];
 	int was, rc;
 
 	if (store_begin(state_store(), true, &t, &err) < 0) {
@@ -729,16 +716,14 @@ publish(const struct config *cfg, const char *id)
 		store_abort(t);
 		return;
 	}
-	(void)snprintf(rev, sizeof(rev), "%d", a.revision);
-	strv_push(&v, rev);
 	if ((rc = store_hold_each(t, count_hold, &c, &err)) == EM_OK &&
 	    (rc = hook_queue(t, cfg, &a, time(NULL), &err)) == EM_OK &&
 	    (rc = publish_audit(t, cfg, &a, was < 0, c.n, &err)) == EM_OK &&
-	    (rc = store_adv_list_put(t, "published", id, &v, &err)) == EM_OK)
+	    (rc = store_adv_num_put(t, "published", id, a.revision, &err)) ==
+	    EM_OK)
 		rc = store_commit(t, &err);
 	else
 		store_abort(t);
-	strv_free(&v);
 	if (rc < 0)
 		log_msg(LOG_ERR, NULL, "%s public, hooks not queued: %s (tried "
 		    "again)", id, err.msg);
@@ -782,15 +767,10 @@ publish_init(void)
 	rc = store_adv_each(t, public_ids, &ids, &err);
 	for (size_t i = 0; rc == EM_OK && i < ids.n; i++) {
 		struct store_advisory a;
-		struct strv v = { NULL, 0 };
-		char rev[16];
 
 		if (store_adv_get(t, ids.v[i], &a) != EM_OK)
 			continue;
-		(void)snprintf(rev, sizeof(rev), "%d", a.revision);
-		strv_push(&v, rev);
-		rc = store_adv_list_put(t, "published", a.id, &v, &err);
-		strv_free(&v);
+		rc = store_adv_num_put(t, "published", a.id, a.revision, &err);
 	}
 	if (rc == EM_OK && (rc = store_meta_put(t, key, "1", 1, &err)) == EM_OK)
 		rc = store_commit(t, &err);
@@ -921,6 +901,29 @@ clock_watch(time_t now, time_t last, time_t woke_for)
 	}
 }
 
+/* act - what a scan found due: hooks, releases, reminders, notices */
+
+static void
+act(const struct config *cfg, const struct scan *s)
+{
+	struct em_err err;
+
+	/* The hooks first: they wait for nothing the releases do. */
+	for (size_t i = 0; i < s->n_publish; i++)
+		publish(cfg, s->publish[i]);
+	release_due(cfg, s);
+	for (size_t i = 0; i < s->n_remind; i++)
+		remind(cfg, s->remind[i]);
+	for (size_t i = 0; i < s->n_announce; i++)
+		announce(cfg, s->announce[i]);
+	for (size_t i = 0; i < s->n_tell; i++)
+		if (fanout_date_notice(cfg, s->tell[i], &err) < 0)
+			log_msg(LOG_ERR, NULL, "%s: the moved date is not told to "
+			    "the members yet: %s (tried again)", s->tell[i],
+			    err.msg);
+	anchor(cfg, s->now, false);
+}
+
 /* release_thread - sleep until the next due time, then act */
 
 static void *
@@ -950,20 +953,7 @@ release_thread(void *arg)
 			    "read: %s", err.msg);
 		if (s.t != NULL)
 			store_abort(s.t);
-		/* The hooks first: they wait for nothing the releases do. */
-		for (size_t i = 0; i < s.n_publish; i++)
-			publish(cfg, s.publish[i]);
-		release_due(cfg, &s);
-		for (size_t i = 0; i < s.n_remind; i++)
-			remind(cfg, s.remind[i]);
-		for (size_t i = 0; i < s.n_announce; i++)
-			announce(cfg, s.announce[i]);
-		for (size_t i = 0; i < s.n_tell; i++)
-			if (fanout_date_notice(cfg, s.tell[i], &err) < 0)
-				log_msg(LOG_ERR, NULL, "%s: the moved date is not "
-				    "told to the members yet: %s (tried again)",
-				    s.tell[i], err.msg);
-		anchor(cfg, s.now, false);
+		act(cfg, &s);
 		if (s.n_holds || s.n_remind || s.n_announce)
 			deliver_kick();
 		pthread_mutex_lock(&lock);

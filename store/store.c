@@ -669,6 +669,40 @@ store_adv_list_put(struct store_txn *t, const char *what, const char *id,
 	return rc;
 }
 
+/* store_adv_num_get - a one-number list ("told", "published"): false if none */
+
+bool
+store_adv_num_get(struct store_txn *t, const char *what, const char *id,
+    long long *n)
+{
+	struct strv v = { NULL, 0 };
+	bool have;
+
+	*n = 0;
+	have = store_adv_list_get(t, what, id, &v) == EM_OK && v.n > 0;
+	if (have)
+		*n = strtoll(v.v[0], NULL, 10);
+	strv_free(&v);
+	return have;
+}
+
+/* store_adv_num_put - a one-number list, in t */
+
+int
+store_adv_num_put(struct store_txn *t, const char *what, const char *id,
+    long long n, struct em_err *err)
+{
+	struct strv v = { NULL, 0 };
+	char s[32];
+	int rc;
+
+	(void)snprintf(s, sizeof(s), "%lld", n);
+	strv_push(&v, s);
+	rc = store_adv_list_put(t, what, id, &v, err);
+	strv_free(&v);
+	return rc;
+}
+
 /* store_hold_put - add or update a hold (id 0: a new one) */
 
 int

@@ -178,6 +178,11 @@ int	store_adv_list_get(struct store_txn *t, const char *what, const char *id,
 	    struct strv *out);
 int	store_adv_list_put(struct store_txn *t, const char *what, const char *id,
 	    const struct strv *v, struct em_err *err);
+/* A list of one number (a date, a revision): false when never stored. */
+bool	store_adv_num_get(struct store_txn *t, const char *what, const char *id,
+	    long long *n);
+int	store_adv_num_put(struct store_txn *t, const char *what, const char *id,
+	    long long n, struct em_err *err);
 
 int	store_ob_put(struct store_txn *t, struct store_outbox *ob,
 	    struct em_err *err);

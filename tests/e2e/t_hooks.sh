@@ -22,13 +22,15 @@ echo "$n" > "$1/count"
 [ "$n" -gt 2 ] || { echo "flaky: run $n fails on purpose" >&2; exit 3; }
 echo "flaky: run $n of $EMBARGO_ADVISORY succeeds"
 EOF
+# broken: always fails
+printf '#!/bin/sh\necho "broken: no such remote" >&2\nexit 1\n' > "$H/broken"
 # slow: takes 4 s, then says it ran to its end
 cat > "$H/slow" <<'EOF'
 #!/bin/sh
 sleep 4
 echo "$EMBARGO_ADVISORY $EMBARGO_REVISION $EMBARGO_DATE" >> "$1/slow.log"
 EOF
-chmod 0755 "$H/flaky" "$H/slow"
+chmod 0755 "$H/flaky" "$H/slow" "$H/broken"
 
 # The team's private repository: a base commit public already, and the
 # fix (the real xsa355.patch) on branch xsa355, tagged, not yet public.
@@ -60,6 +62,9 @@ release_hook "publish-page" {
 release_hook "flaky" {
   command = { "$H/flaky", "$W/flaky" }
   timeout = "10s"
+}
+release_hook "broken" {
+  command = { "$H/broken" }
 }
 EOF
 check "embargoctl check accepts the release_hook blocks" bash -c "'$CTL_BIN' -c '$W/milter.conf' check > '$W/check.out' 2>&1"
@@ -104,11 +109,24 @@ seq_of() { grep '"event":"hook-' "$W/audit.1" | grep "release_hook \\\\\"$1\\\\\
 check "flaky: two hook-failed, then one hook-run ($(seq_of flaky))" test "$(seq_of flaky)" = "hook-queued hook-failed hook-failed hook-run "
 check "... the failure's exit status and output in the audit" grep -q 'flaky\\": exit 3; output: flaky: run 1 fails on purpose' "$W/audit.1"
 check "publish-fix: one hook-run ($(seq_of publish-fix))" test "$(seq_of publish-fix)" = "hook-queued hook-run "
-check "the audit says XSA-355 became public with 3 hooks" grep -q '"event":"made-public".*3 release hooks queued' "$W/audit.1"
+check "the audit says XSA-355 became public with 4 hooks" grep -q '"event":"made-public".*4 release hooks queued' "$W/audit.1"
 fail_note=$(newest_with security@example.org "Release hook flaky failed for XSA-355")
 check "the team is told of the first failure" test -n "$fail_note"
 check "... once (no notice for the second failure)" test "$(mailpy count "Release hook flaky failed for XSA-355" "$(maildir security@example.org)" | cut -d' ' -f1)" = 1
 check "the run folders are gone (state_dir/hooks is empty)" test -z "$(ls -A "$W/state/hooks")"
+# broken: dropped after its second failure, then retried by hand
+bid=$(ctl hooks | awk '$2 == "broken" { print $1 }')
+check "a hook that keeps failing is retried with backoff ($(ctl hooks | awk '$2 == "broken" { print $6 }') runs so far)" \
+    bash -c "'$CTL_BIN' -c '$W/milter.conf' hooks | grep -q 'broken .* retrying *[2-9] .*exit 1; output: broken: no such remote'"
+check "embargoctl hooks drop ID" bash -c "'$CTL_BIN' -c '$W/milter.conf' hooks drop $bid | grep -q 'dropped by'"
+runs=$(ctl hooks | awk '$2 == "broken" { print $6 }')
+sleep 5
+check "... it is never run again (failed, still $runs runs)" bash -c "'$CTL_BIN' -c '$W/milter.conf' hooks | grep -q 'broken .* failed *$runs '"
+check "embargoctl hooks retry ID runs it again" bash -c "'$CTL_BIN' -c '$W/milter.conf' hooks retry $bid >/dev/null"
+for _ in $(seq 1 100); do ctl hooks | grep -q 'broken .* retrying *1 ' && break; sleep 0.1; done
+check "... at once (1 run since the retry)" bash -c "'$CTL_BIN' -c '$W/milter.conf' hooks | grep -q 'broken .* retrying *1 '"
+ctl hooks drop "$bid" > /dev/null
+check "the audit has hook-dropped and hook-retry, with who" bash -c "'$CTL_BIN' -c '$W/milter.conf' audit --advisory XSA-355 | grep '\"event\":\"hook-retry\"' | grep -q 'due again by '"
 check "embargoctl hooks retry ID runs a done run? no: only pending or failed ones" bash -c "! '$CTL_BIN' -c '$W/milter.conf' hooks retry $(awk '/publish-fix/ {print $1}' "$W/hooks.1") 2>/dev/null"
 
 # Phase 2: kill -9 while a hook runs.
