@@ -554,10 +554,15 @@ remind_body(struct store_txn *t, const struct config *cfg,
 		return rc;
 	}
 	/* Said first: a release with nothing to announce (SPEC 5). */
-	if (r.n == 0)
+	if (r.n == 0 && cfg->n_hooks == 0)
 		buf_appendf(body, "Nothing will be announced at %s: no public "
-		    "posting is held for %s.\n\n", em_time_format(a->embargo,
-		    ts), a->id);
+		    "posting is held for %s and no release hook is configured."
+		    "\n\n", em_time_format(a->embargo, ts), a->id);
+	else if (r.n == 0)
+		buf_appendf(body, "No public posting is held for %s: at %s only "
+		    "the release hooks run (%zu: %s%s).\n\n", a->id,
+		    em_time_format(a->embargo, ts), cfg->n_hooks,
+		    cfg->hooks[0].name, cfg->n_hooks > 1 ? ", ..." : "");
 	buf_appendf(body, "%s becomes public at %s.\n\nThis is the last moment "
 	    "to move the date (embargoctl embargo %s --until WHEN)\nor to fix a "
 	    "held posting.\n\nHeld postings that will go out then:\n%s", a->id,

@@ -38,7 +38,7 @@ for _ in $(seq 1 100); do
 done
 check "the team is reminded" test -n "$rem"
 check "... and told first that nothing will be announced at E" \
-    grep -qx "Nothing will be announced at $when: no public posting is held for XSA-405." <(mailpy text "$rem" | head -n 1)
+    grep -qx "Nothing will be announced at $when: no public posting is held for XSA-405 and no release hook is configured." <(mailpy text "$rem" | head -n 1)
 ctl upcoming > "$W/upcoming"
 check "embargoctl upcoming prints the same date" grep -q "XSA-405.*${when%% UTC}" "$W/upcoming"
 later=$(utc_in 86400)
