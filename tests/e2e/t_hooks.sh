@@ -79,6 +79,10 @@ check "XSA-355 is registered under embargo until $when (rc $SWAKS_RC)" test "$SW
 check "before the date, no hook has run (embargoctl hooks: none)" test "$(ctl hooks | wc -l)" = 1
 # The repositories are the daemon's user's: root's git reads them too.
 export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*'
+rem=""
+for _ in $(seq 1 50); do rem=$(newest_with security@example.org "Reminder: XSA-355") && break; sleep 0.1; done
+check "the reminder says that at the date only the release hooks run" \
+    grep -qx "No public posting is held for XSA-355: at $when only the release hooks run (4: publish-fix, ...)." <(mailpy text "$rem" 2>/dev/null | head -n 1)
 pub() { git -C "$G/public.git" rev-parse -q --verify refs/heads/xsa355 2>/dev/null; }
 while [ "$(date +%s)" -lt $((E - 1)) ]; do sleep 0.2; done
 check "one second before the date, the public repository lacks the fix" bash -c "! git -C '$G/public.git' rev-parse -q --verify refs/heads/xsa355"
