@@ -103,7 +103,10 @@ set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
 	a.updated = now;
 	(void)snprintf(a.embargo_set_by, sizeof(a.embargo_set_by), "embargoctl "
 	    "by %s", cli_operator());
-	if ((rc = store_adv_put(t, &a, &err)) == EM_OK)
+	/* Prepared releases follow the new date in the same transaction:
+	 * none may leave at the old one. */
+	if ((rc = store_adv_put(t, &a, &err)) == EM_OK &&
+	    (rc = store_adv_retime(t, id, now, &err)) == EM_OK)
 		rc = audit_change(t, known ? "embargo-changed" : "embargo-set", id,
 		    when, why, &err);
 	if (cli_finish(t, rc, &err) != EXIT_OK)
@@ -366,7 +369,10 @@ held_change(const struct opts *o, const struct config *cfg, struct store *s,
 	(void)snprintf(reason, sizeof(reason), "hold %llu %s by %s%s%s",
 	    (unsigned long long)id, why ? "dropped" : "released now",
 	    cli_operator(), why ? ": " : "", why ? why : "");
-	if ((rc = store_hold_put(t, &h, &err)) == EM_OK)
+	/* What was prepared for its date is cancelled, or due now. */
+	if ((rc = store_hold_put(t, &h, &err)) == EM_OK &&
+	    (rc = store_hold_prepared(t, id, time(NULL), why ? reason : NULL,
+	    &err)) == EM_OK)
 		rc = audit_change(t, why ? "dropped" : "release-requested",
 		    h.advisory, 0, reason, &err);
 	if (cli_finish(t, rc, &err) != EXIT_OK)

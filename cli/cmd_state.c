@@ -271,8 +271,11 @@ retry_cb(const struct store_outbox *ob, void *ctx)
 	int rc;
 
 	if (ob->state == STORE_OB_SENT || ob->kind == STORE_OB_HOOK ||
-	    (r->id != 0 && ob->id != r->id))
-		return 0;	/* hook runs: embargoctl hooks retry */
+	    (r->id != 0 && ob->id != r->id) ||
+	    strncmp(ob->last_error, "not sent: ", 10) == 0 ||
+	    strncmp(ob->last_error, "hold ", 5) == 0)
+		return 0;	/* hook runs: embargoctl hooks retry; what a
+				   dropped hold had prepared never leaves */
 	if (ob->kind == STORE_OB_COPY) {
 		const struct conf_member *m = conf_member_by_addr(r->cfg, ob->rcpt);
 

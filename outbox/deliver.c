@@ -191,7 +191,55 @@ update(uint64_t id, const struct config *cfg, update_fn fn, void *arg,
 	return txq_run(update_in, &u, err);
 }
 
-/* set_built - the copy is built: its bytes kept, the send counted */
+/* prepared_hold - the hold an entry was prepared for ahead of its date, or 0 */
+
+static uint64_t
+prepared_hold(const struct store_outbox *ob)
+{
+	const char *tag = ob->kind == STORE_OB_RELEASE ? ob->member :
+	    ob->kind == STORE_OB_COPY ? ob->from : "";
+
+	return strncmp(tag, "hold ", 5) == 0 ? strtoull(tag + 5, NULL, 10) : 0;
+}
+
+/* not_before - when an entry may leave: its hold's due time while the
+ * hold is held (SPEC 5: never before the date), else now */
+
+static time_t
+not_before(struct store_txn *t, const struct store_outbox *ob, time_t now)
+{
+	uint64_t id = prepared_hold(ob);
+	struct store_hold h;
+
+	if (id == 0 || store_hold_get(t, id, &h) != EM_OK ||
+	    h.state != STORE_HOLD_HELD)
+		return now;
+	return store_hold_due(t, &h, now);
+}
+
+/*
+ * cancelled - why a prepared entry must never leave, or NULL: its hold
+ * was dropped, or (a final copy) the list has had a later revision since
+ */
+static const char *
+cancelled(struct store_txn *t, const struct store_outbox *ob)
+{
+	uint64_t id = prepared_hold(ob);
+	struct store_hold h;
+	struct store_advisory a;
+
+	if (id == 0)
+		return NULL;
+	if (store_hold_get(t, id, &h) == EM_OK && h.state == STORE_HOLD_DROPPED)
+		return "its hold was dropped";
+	if (ob->kind == STORE_OB_COPY && store_adv_get(t, ob->advisory, &a) ==
+	    EM_OK && a.list_revision_sent > ob->revision)
+		return "superseded: the list has had a later revision";
+	return NULL;
+}
+
+/* set_built - the copy is built: its bytes kept, the send counted (a
+ * final copy made before its date waits for it, its send not counted) */
 
 static int
 set_built(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
@@ -207,7 +255,9 @@ set_built(struct store_txn *t, const struct config *cfg, struct store_outbox *ob
 	    copy->len, err)) < 0)
 		return rc;
 	ob->state = STORE_OB_BUILT;
-	ob->attempts++;		/* counted before the send: see the header */
+	ob->next_try = not_before(t, ob, time(NULL));
+	if (ob->next_try <= time(NULL))
+		ob->attempts++;	/* counted before the send: see the header */
 	return EM_OK;
 }
 
@@ -295,6 +345,52 @@ set_failed(struct store_txn *t, const struct config *cfg,
 	    why, (unsigned long long)ob->id);
 	return park(t, cfg, ob, STORE_OB_FAILED, "copy-failed", why, subject,
 	    body, err);
+}
+
+/* set_wait - a prepared entry waits for its hold's date */
+
+static int
+set_wait(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
+    void *arg, struct em_err *err)
+{
+	const char *why = cancelled(t, ob);
+
+	(void)cfg;
+	(void)err;
+	if (why != NULL) {	/* never sent, and never by outbox retry */
+		ob->state = STORE_OB_FAILED;
+		(void)snprintf(ob->last_error, sizeof(ob->last_error), "not sent: "
+		    "%s", why);
+		return EM_OK;
+	}
+	ob->next_try = not_before(t, ob, *(const time_t *)arg);
+	return EM_OK;
+}
+
+/*
+ * held_back - is this entry prepared for a hold whose date has not come?
+ * Then it waits (its next try set to the date) and is not sent: the
+ * guard behind the not-before time, whatever moved meanwhile
+ */
+static bool
+held_back(const struct config *cfg, const struct store_outbox *ob)
+{
+	struct store_txn *t;
+	struct em_err err;
+	time_t now = time(NULL), nb;
+
+	if (prepared_hold(ob) == 0)
+		return false;
+	if (store_begin(state_store(), false, &t, &err) < 0)
+		return true;	/* unknown: not sent now, tried again */
+	nb = cancelled(t, ob) ? now + 1 : not_before(t, ob, now);
+	store_abort(t);
+	if (nb <= now)
+		return false;
+	if (update(ob->id, cfg, set_wait, &now, &err) < 0)
+		log_msg(LOG_ERR, NULL, "outbox %llu: %s", (unsigned long long)ob->id,
+		    err.msg);
+	return true;
 }
 
 /* set_attempt - a built entry is about to be sent (again) */
@@ -461,6 +557,32 @@ build_copy(const struct config *cfg, const struct store_outbox *ob,
 	return 1;
 }
 
+/*
+ * unsealed_release - a prepared release's sealed bytes, decrypted into
+ * data; each worker keeps the last posting it unsealed (in memory only),
+ * as the entries of one hold come one after another
+ */
+static _Thread_local char rel_hold[128];
+static _Thread_local struct buf rel_plain;
+
+static int
+unsealed_release(const struct store_outbox *ob, struct buf *data,
+    struct em_err *err)
+{
+	int rc = EM_OK;
+
+	if (strcmp(rel_hold, ob->member) != 0) {
+		rel_hold[0] = '\0';
+		buf_reset(&rel_plain);
+		if ((rc = keys_unseal(data->data, data->len, &rel_plain, err)) < 0)
+			return rc;
+		(void)snprintf(rel_hold, sizeof(rel_hold), "%s", ob->member);
+	}
+	buf_reset(data);
+	buf_append(data, rel_plain.data, rel_plain.len);
+	return rc;
+}
+
 /* built_bytes - a built entry's bytes, its attempt committed first */
 
 static int
@@ -479,6 +601,9 @@ built_bytes(const struct config *cfg, const struct store_outbox *ob,
 		return em_fail(err, rc, "outbox entry %llu is built but its "
 		    "bytes cannot be read: %s", (unsigned long long)ob->id,
 		    em_strerror(rc));
+	/* A release prepared before its date rests sealed (SPEC 5, at rest). */
+	if (ob->kind == STORE_OB_RELEASE && strcmp(ob->key, "sealed") == 0)
+		return unsealed_release(ob, data, err);
 	return EM_OK;
 }
 
@@ -537,12 +662,17 @@ process(const struct config *cfg, uint64_t id, struct em_err *err)
 		return em_fail(err, rc, "outbox entry %llu cannot be read: %s",
 		    (unsigned long long)id, em_strerror(rc));
 	buf_init(&data);
-	if (ob.kind == STORE_OB_COPY && ob.state == STORE_OB_QUEUED)
+	/* A final copy is built as soon as it can be; what was prepared for
+	 * a hold leaves at its date, not before. */
+	if (ob.kind == STORE_OB_COPY && ob.state == STORE_OB_QUEUED) {
 		rc = build_copy(cfg, &ob, &data, err);
-	else if (ob.state == STORE_OB_BUILT)
-		rc = built_bytes(cfg, &ob, &data, err);
-	else
+		if (rc == EM_OK && held_back(cfg, &ob))
+			rc = 1;
+	} else if (ob.state == STORE_OB_BUILT) {
+		rc = held_back(cfg, &ob) ? 1 : built_bytes(cfg, &ob, &data, err);
+	} else {
 		rc = 1;		/* nothing to do */
+	}
 	if (rc == EM_OK) {
 		struct em_err serr;
 
@@ -574,6 +704,7 @@ worker(void *arg)
 		if (stopping) {
 			pthread_mutex_unlock(&lock);
 			buf_free(&cached);
+			buf_free(&rel_plain);
 			keys_thread_done();
 			smtp_idle();
 			return NULL;

@@ -134,6 +134,10 @@ register_advisory(struct fanout_txn *x, struct em_err *err)
 		memset(&a, 0, sizeof(a));
 		(void)snprintf(a.id, sizeof(a.id), "%s", d->advisory_id);
 		a.created = now;
+	} else if (m->prepared_for != NULL) {
+		/* A final copy made ahead moves no date: it reads the one
+		 * registered now, in this transaction. */
+		newdate = a.embargo;
 	} else if (a.embargo != newdate) {
 		struct store_audit au = { 0 };
 
@@ -154,18 +158,25 @@ register_advisory(struct fanout_txn *x, struct em_err *err)
 		if ((rc = store_audit_append(t, &au, err)) < 0)
 			return rc;
 	}
-	if ((rc = store_deploy(x, err)) < 0 || (rc = set_told(t,
-	    d->advisory_id, newdate, err)) < 0)
+	/* Copies tell their date; final copies made ahead go only at it. */
+	if ((rc = store_deploy(x, err)) < 0 || (m->prepared_for == NULL &&
+	    (rc = set_told(t, d->advisory_id, newdate, err)) < 0))
 		return rc;
 	a.revision = f->revision;
-	a.embargo = newdate;
-	a.state = newdate ? STORE_ADV_EMBARGOED : STORE_ADV_PUBLIC;
+	if (m->prepared_for == NULL || x->fresh) {
+		a.embargo = newdate;
+		a.state = newdate ? STORE_ADV_EMBARGOED : STORE_ADV_PUBLIC;
+	}
 	a.updated = now;
 	if (a.list_revision_sent < f->revision)
 		a.list_revision_sent = f->revision;
-	(void)snprintf(a.embargo_set_by, sizeof(a.embargo_set_by), "post by %s",
-	    m->sender);
-	return store_adv_put(t, &a, err);
+	if (m->prepared_for == NULL)
+		(void)snprintf(a.embargo_set_by, sizeof(a.embargo_set_by),
+		    "post by %s", m->sender);
+	if ((rc = store_adv_put(t, &a, err)) < 0)
+		return rc;
+	/* What was prepared for the old date follows the new one. */
+	return moved[0] ? store_adv_retime(t, a.id, now, err) : EM_OK;
 }
 
 /* One recipient of a copy: a member, a participant, or the team. */
@@ -204,6 +215,8 @@ queue_one(struct fanout_txn *x, const struct copy_rcpt *r, const char *what,
 	(void)snprintf(ob.key, sizeof(ob.key), "%s", r->key);
 	if (from != NULL)
 		(void)snprintf(ob.from, sizeof(ob.from), "%s", from);
+	else if (x->m->prepared_for != NULL)	/* a final copy, sent at its date */
+		(void)snprintf(ob.from, sizeof(ob.from), "%s", x->m->prepared_for);
 	msgid_make(cfg, what, ob.id, ob.message_id, sizeof(ob.message_id));
 	/* Fixed now, so a resend carries the same id (SPEC 5, 6). */
 	if (em_copy_id(ob.copy_id) < 0)
@@ -716,7 +729,7 @@ fanout_date_notice(const struct config *cfg, const char *id, struct em_err *err)
 {
 	struct store_advisory a;
 	struct outbox_msg m = { cfg, cfg->list_address, NULL, 0, "", "", NULL,
-	    0 };
+	    0, NULL };
 	struct facts f;
 	struct policy_decision d;
 	struct fanout_txn x = { NULL, cfg, &m, &f, &d, time(NULL), 0, false,

@@ -41,6 +41,8 @@ struct outbox_msg {
 	const char *resend_key;		/* "" when a resend is not looked for */
 	const char *raw;		/* the whole message (rule 2 keeps it) */
 	size_t	raw_len;
+	const char *prepared_for;	/* "hold N": final copies made before
+					   that hold's date, sent at it */
 };
 
 /* state.c: the running config, the store and the fingerprint key. */

@@ -50,7 +50,29 @@ struct scan {
 	size_t	n_publish;
 	char	tell[MAX_DUE][64];	/* a moved date the members were not told */
 	size_t	n_tell;
+	uint64_t prepare[MAX_DUE];	/* holds not yet prepared for their date */
+	size_t	n_prepare;
 };
+
+/* hold_tag - "hold N": how what was prepared for hold N names it */
+
+static void
+hold_tag(uint64_t id, char *out, size_t n)
+{
+	(void)snprintf(out, n, "hold %llu", (unsigned long long)id);
+}
+
+/* prepared - the revision hold id was prepared with, or -1: not yet */
+
+static int
+prepared(struct store_txn *t, uint64_t id)
+{
+	char tag[32];
+	long long rev;
+
+	hold_tag(id, tag, sizeof(tag));
+	return store_adv_num_get(t, "prepared", tag, &rev) ? (int)rev : -1;
+}
 
 /* scan_hold - a held hold: due now (collected) or the next time to wake */
 
@@ -70,6 +92,8 @@ scan_hold(const struct store_hold *h, void *ctx)
 	}
 	else if (when > s->now && (s->next == 0 || when < s->next))
 		s->next = when;
+	if (when > s->now && s->n_prepare < MAX_DUE && prepared(s->t, h->id) < 0)
+		s->prepare[s->n_prepare++] = h->id;
 	return 0;
 }
 
@@ -177,12 +201,12 @@ scan_adv(const struct store_advisory *a, void *ctx)
  */
 static void
 final_copy(const struct config *cfg, const struct store_hold *h,
-    const struct buf *plain, int *revision)
+    const struct buf *plain, const char *tag, int *revision)
 {
 	struct policy_limits lim = policy_limits_of(cfg);
 	const char *list = cfg->list_address;
 	struct outbox_msg m = { cfg, h->sender, &list, 1, h->queue_id, "",
-	    NULL, 0 };
+	    NULL, 0, tag };
 	struct store_advisory a;
 	struct policy_decision d;
 	struct store_txn *t;
@@ -199,6 +223,7 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 		    err.msg);
 		return;
 	}
+	memset(&a, 0, sizeof(a));
 	if (store_adv_get(t, h->advisory, &a) == EM_OK)
 		sent = a.list_revision_sent;
 	store_abort(t);
@@ -213,14 +238,20 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 	}
 	policy_classify(cfg, &f);
 	*revision = f.revision;
-	/* A released posting is public: its text is public text (SPEC 4). */
-	if (public_posting(cfg, &f, (const char *const *)cfg->public_lists.v,
-	    cfg->public_lists.n, h->queue_id, &err) < 0)
+	/* A released posting is public: its text is public text (SPEC 4);
+	 * one prepared ahead is not, until its date. */
+	if (tag == NULL && public_posting(cfg, &f,
+	    (const char *const *)cfg->public_lists.v, cfg->public_lists.n,
+	    h->queue_id, &err) < 0)
 		log_msg(LOG_ERR, h->queue_id, "public text of hold %llu: %s",
 		    (unsigned long long)h->id, err.msg);
 	if (f.revision > sent) {
 		memset(&d, 0, sizeof(d));
 		d.verdict = POLICY_FANOUT;
+		/* Prepared ahead, the advisory keeps its date meanwhile. */
+		d.embargoed = tag != NULL && a.state == STORE_ADV_EMBARGOED &&
+		    a.embargo > time(NULL);
+		d.embargo = d.embargoed ? a.embargo : 0;
 		(void)snprintf(d.event, sizeof(d.event), "final-copy");
 		(void)snprintf(d.advisory_id, sizeof(d.advisory_id), "%s",
 		    h->advisory);
@@ -265,12 +296,15 @@ unsealed_hold(uint64_t id, struct store_hold *h, struct buf *plain,
 	return rc;
 }
 
-/* queue_releases - in t, one built outbox entry per recipient of h */
-
+/*
+ * queue_releases - in t, one built outbox entry per recipient of h: with
+ * due, prepared ahead (its bytes the sealed posting, sent at due), else
+ * the plain posting, sent now
+ */
 static int
 queue_releases(struct store_txn *t, const struct config *cfg,
-    const struct store_hold *h, const struct buf *plain, int revision,
-    time_t now, struct em_err *err)
+    const struct store_hold *h, const struct buf *bytes, int revision,
+    time_t now, time_t due, struct em_err *err)
 {
 	char *rcpts = xstrdup(h->rcpts), *r, *next;
 	int rc = EM_OK;
@@ -289,15 +323,17 @@ queue_releases(struct store_txn *t, const struct config *cfg,
 		ob.kind = STORE_OB_RELEASE;
 		ob.state = STORE_OB_BUILT;
 		ob.created = now;
-		ob.next_try = now;
+		ob.next_try = due ? due : now;
+		if (due != 0)	/* read by deliver.c's built_bytes() */
+			(void)snprintf(ob.key, sizeof(ob.key), "sealed");
 		(void)snprintf(ob.advisory, sizeof(ob.advisory), "%s", h->advisory);
 		ob.revision = h->advisory[0] ? revision : 0;
 		(void)snprintf(ob.rcpt, sizeof(ob.rcpt), "%s", r);
 		(void)snprintf(ob.from, sizeof(ob.from), "%s", h->sender);
 		(void)snprintf(ob.member, sizeof(ob.member), "hold %llu",
 		    (unsigned long long)h->id);
-		if ((rc = store_blob_put(t, STORE_BLOB_REL, ob.id, plain->data,
-		    plain->len, err)) == EM_OK)
+		if ((rc = store_blob_put(t, STORE_BLOB_REL, ob.id, bytes->data,
+		    bytes->len, err)) == EM_OK)
 			rc = store_ob_put(t, &ob, err);
 	}
 	free(rcpts);
@@ -334,6 +370,110 @@ mark_released(struct store_txn *t, struct store_hold *h, int revision,
 }
 
 /*
+ * prepare_hold - SPEC 5: a hold's release made ahead of its date: the
+ * final copies queued (built by the workers now, each waiting for the
+ * date), one release entry per recipient with the sealed posting, due at
+ * the date; recorded (meta "prepared:hold N") so that it is done once.
+ * At the date the release only marks the hold released: the workers send.
+ */
+static void
+prepare_hold(const struct config *cfg, uint64_t id)
+{
+	struct store_hold h0, h;
+	struct store_txn *t;
+	struct buf plain, sealed;
+	struct em_err err;
+	char tag[32];
+	int revision = 0, rc;
+
+	buf_init(&plain);
+	buf_init(&sealed);
+	hold_tag(id, tag, sizeof(tag));
+	if ((rc = unsealed_hold(id, &h0, &plain, &err)) == EM_OK)
+		final_copy(cfg, &h0, &plain, tag, &revision);
+	buf_free(&plain);
+	if (rc == EM_OK && (rc = store_begin(state_store(), true, &t, &err)) ==
+	    EM_OK) {
+		time_t now = time(NULL);
+
+		if ((rc = store_hold_get(t, id, &h)) == EM_OK &&
+		    h.state == STORE_HOLD_HELD && prepared(t, id) < 0 &&
+		    (rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed)) ==
+		    EM_OK &&
+		    (rc = queue_releases(t, cfg, &h, &sealed, revision, now,
+		    store_hold_due(t, &h, now), &err)) == EM_OK &&
+		    (rc = store_adv_num_put(t, "prepared", tag, revision, &err)) ==
+		    EM_OK)
+			rc = store_commit(t, &err);
+		else
+			store_abort(t);
+	}
+	buf_free(&sealed);
+	if (rc < 0)
+		log_msg(LOG_ERR, NULL, "hold %llu not prepared for its date: %s; "
+		    "tried again, or released the slow way at it",
+		    (unsigned long long)id, rc == EM_ENOTFOUND ? "gone" : err.msg);
+	else
+		log_msg(LOG_INFO, h0.queue_id, "hold %llu prepared for its date: "
+		    "revision %d, its messages built and waiting", (unsigned long
+		    long)id, revision);
+}
+
+/*
+ * release_prepared - a prepared hold at its date: marked released (its
+ * entries due now), committed, the workers kicked; then its text filed as
+ * public text, off the path the messages take.  0 when it was not
+ * prepared (the caller releases it the slow way).
+ */
+static int
+release_prepared(const struct config *cfg, uint64_t id, struct em_err *err)
+{
+	struct store_txn *t;
+	struct store_hold h;
+	struct buf sealed, plain;
+	struct policy_limits lim = policy_limits_of(cfg);
+	struct facts f;
+	int rev, rc;
+
+	if ((rc = store_begin(state_store(), true, &t, err)) < 0)
+		return rc;
+	buf_init(&sealed);
+	if ((rev = prepared(t, id)) < 0 || store_hold_get(t, id, &h) != EM_OK ||
+	    h.state != STORE_HOLD_HELD) {
+		store_abort(t);
+		return rev < 0 ? 0 : 1;
+	}
+	(void)store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
+	if ((rc = store_hold_prepared(t, id, time(NULL), NULL, err)) < 0 ||
+	    (rc = mark_released(t, &h, rev, time(NULL), err)) < 0) {
+		store_abort(t);
+		buf_free(&sealed);
+		return rc;
+	}
+	if ((rc = store_commit(t, err)) < 0) {
+		buf_free(&sealed);
+		return rc;
+	}
+	deliver_kick();
+	log_msg(LOG_INFO, h.queue_id, "hold %llu about %s revision %d released "
+	    "to %s (prepared)", (unsigned long long)h.id, h.advisory[0] ?
+	    h.advisory : "-", rev, h.rcpts);
+	buf_init(&plain);
+	facts_init(&f);
+	if (keys_unseal(sealed.data, sealed.len, &plain, err) < 0 ||
+	    policy_read(plain.data, plain.len, &lim, &f, err) < 0 ||
+	    (f.n_crypt > 0 && keys_read_crypt(cfg, &lim, &f, err) < 0) ||
+	    public_posting(cfg, &f, (const char *const *)cfg->public_lists.v,
+	    cfg->public_lists.n, h.queue_id, err) < 0)
+		log_msg(LOG_ERR, h.queue_id, "public text of hold %llu: %s",
+		    (unsigned long long)h.id, err->msg);
+	facts_free(&f);
+	buf_free(&plain);
+	buf_free(&sealed);
+	return 1;
+}
+
+/*
  * release_one - one hold: the final copy to the list first (see
  * final_copy), then in one transaction one entry per recipient and the
  * hold marked released, audited
@@ -348,12 +488,14 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 	int revision = 0;
 	int rc;
 
+	if ((rc = release_prepared(cfg, id, err)) != 0)
+		return rc < 0 ? rc : EM_OK;
 	buf_init(&plain);
 	if ((rc = unsealed_hold(id, &h0, &plain, err)) < 0) {
 		buf_free(&plain);
 		return rc;
 	}
-	final_copy(cfg, &h0, &plain, &revision);
+	final_copy(cfg, &h0, &plain, NULL, &revision);
 	if ((rc = store_begin(state_store(), true, &t, err)) < 0) {
 		buf_free(&plain);
 		return rc;
@@ -370,7 +512,7 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		buf_free(&plain);
 		return EM_OK;	/* dropped or released meanwhile */
 	}
-	if ((rc = queue_releases(t, cfg, &h, &plain, revision, now, err)) < 0 ||
+	if ((rc = queue_releases(t, cfg, &h, &plain, revision, now, 0, err)) < 0 ||
 	    (rc = mark_released(t, &h, revision, now, err)) < 0)
 		store_abort(t);
 	else
@@ -917,6 +1059,8 @@ act(const struct config *cfg, const struct scan *s)
 	for (size_t i = 0; i < s->n_publish; i++)
 		publish(cfg, s->publish[i]);
 	release_due(cfg, s);
+	for (size_t i = 0; i < s->n_prepare; i++)
+		prepare_hold(cfg, s->prepare[i]);
 	for (size_t i = 0; i < s->n_remind; i++)
 		remind(cfg, s->remind[i]);
 	for (size_t i = 0; i < s->n_announce; i++)

@@ -545,6 +545,97 @@ store_ob_each_pending(struct store_txn *t,
 	return each(t, t->s->pending, "pending", pending_cb, &e, err);
 }
 
+struct tagged { char tag[32]; uint64_t *ids; size_t n; };
+
+/* tagged_cb - a pending entry prepared for the hold (see store.h) */
+
+static int
+tagged_cb(const struct store_outbox *ob, void *ctx)
+{
+	struct tagged *g = ctx;
+
+	if ((ob->kind == STORE_OB_RELEASE && strcmp(ob->member, g->tag) == 0) ||
+	    (ob->kind == STORE_OB_COPY && strcmp(ob->from, g->tag) == 0)) {
+		g->ids = xrealloc(g->ids, (g->n + 1) * sizeof(*g->ids));
+		g->ids[g->n++] = ob->id;
+	}
+	return 0;
+}
+
+/* store_hold_prepared - retime or cancel what was prepared for a hold */
+
+int
+store_hold_prepared(struct store_txn *t, uint64_t hold, time_t when,
+    const char *cancel, struct em_err *err)
+{
+	struct tagged g = { "", NULL, 0 };
+	int rc;
+
+	(void)snprintf(g.tag, sizeof(g.tag), "hold %llu",
+	    (unsigned long long)hold);
+	/* Collected first: an update moves entries in the index walked. */
+	if ((rc = store_ob_each_pending(t, tagged_cb, &g, err)) < 0) {
+		free(g.ids);
+		return rc;
+	}
+	for (size_t i = 0; i < g.n && rc == EM_OK; i++) {
+		struct store_outbox ob;
+
+		if ((rc = store_ob_get(t, g.ids[i], &ob)) < 0) {
+			rc = em_fail(err, rc, "outbox entry %llu cannot be read",
+			    (unsigned long long)g.ids[i]);
+			break;
+		}
+		if (cancel != NULL) {
+			ob.state = STORE_OB_FAILED;
+			(void)snprintf(ob.last_error, sizeof(ob.last_error), "%s",
+			    cancel);
+		} else if (ob.state == STORE_OB_BUILT) {
+			ob.next_try = when;
+		}
+		rc = store_ob_put(t, &ob, err);
+	}
+	free(g.ids);
+	return rc;
+}
+
+struct held_of { const char *advisory; uint64_t *ids; size_t n; };
+
+/* held_of_cb - a hold still held for the advisory */
+
+static int
+held_of_cb(const struct store_hold *h, void *ctx)
+{
+	struct held_of *g = ctx;
+
+	if (h->state == STORE_HOLD_HELD && strcmp(h->advisory, g->advisory) == 0) {
+		g->ids = xrealloc(g->ids, (g->n + 1) * sizeof(*g->ids));
+		g->ids[g->n++] = h->id;
+	}
+	return 0;
+}
+
+/* store_adv_retime - every hold of the advisory: its prepared entries due
+ * at its due time as t now has it */
+
+int
+store_adv_retime(struct store_txn *t, const char *advisory, time_t now,
+    struct em_err *err)
+{
+	struct held_of g = { advisory, NULL, 0 };
+	int rc = store_hold_each(t, held_of_cb, &g, err);
+
+	for (size_t i = 0; i < g.n && rc == EM_OK; i++) {
+		struct store_hold h;
+
+		if (store_hold_get(t, g.ids[i], &h) == EM_OK)
+			rc = store_hold_prepared(t, h.id, store_hold_due(t, &h,
+			    now), NULL, err);
+	}
+	free(g.ids);
+	return rc;
+}
+
 /* blob_key - namespace byte and big-endian id */
 
 static void

@@ -194,6 +194,18 @@ int	store_ob_each(struct store_txn *t,
 int	store_ob_each_pending(struct store_txn *t,
 	    int (*cb)(const struct store_outbox *, void *), void *ctx,
 	    struct em_err *err);
+/*
+ * What was prepared for a hold before its date (SPEC 5): its release
+ * entries (member "hold N") and its final copies (from "hold N"), built
+ * and waiting with next_try the hold's due time.  In t: the built ones
+ * due at when, or, with cancel, every one failed with that reason.
+ */
+int	store_hold_prepared(struct store_txn *t, uint64_t hold, time_t when,
+	    const char *cancel, struct em_err *err);
+/* Each held hold of advisory: its prepared entries retimed to its due
+ * time as t has it (after a date moved in t). */
+int	store_adv_retime(struct store_txn *t, const char *advisory, time_t now,
+	    struct em_err *err);
 /* A new id for an outbox entry or a blob. */
 int	store_next_id(struct store_txn *t, uint64_t *id, struct em_err *err);
 
