@@ -379,7 +379,7 @@ mark_released(struct store_txn *t, struct store_hold *h, int revision,
 static void
 prepare_hold(const struct config *cfg, uint64_t id)
 {
-	struct store_hold h0, h;
+	struct store_hold h0 = { 0 }, h;
 	struct store_txn *t;
 	struct buf plain, sealed;
 	struct em_err err;
