@@ -124,7 +124,12 @@ while [ -z "$rem" ] && [ "$(date +%s)" -lt "$E" ]; do rem=$(reminder); sleep 0.1
 check "the reminder arrives before the date" test -n "$rem"
 check "the reminder names the held posting" grep -q 'announce@lists.example.org,oss-security@lists.example.net' <(mailpy text "$rem")
 
-# 4. A restart while held; nothing early; both lists within 1 s after the date.
+# 4. Prepared ahead (SPEC 5): the release to each list waits built, sealed,
+#    with the date as its next try.  A restart while held; nothing early;
+#    both lists within 1 s after the date.
+ctl outbox > "$W/outbox.pre"
+check "before the date both releases wait built in the outbox, due at $when" \
+    test "$(grep -cE "release +XSA-800 .* built .* ${when}" "$W/outbox.pre")" = 2
 milter_stop
 milter_start
 check "nothing reached the lists before the embargo" test "$(delivered announce@lists.example.org)$(delivered oss-security@lists.example.net)" = 00
@@ -213,5 +218,19 @@ embargo XSA-999 --until 2099-01-01T00:00:00Z
 held release 999
 outbox retry
 CMDS
+# 8. A dropped hold takes what was prepared for it along: never sent.
+when3=$(utc_in 3600)
+check "XSA-803 fanned out" post_list 803 "$when3"
+check "its public posting is held" post_public 803 "$when3"
+for _ in $(seq 1 100); do [ "$(ctl outbox | grep -cE 'release +XSA-803 .* built')" = 2 ] && break; sleep 0.1; done
+check "... and prepared (2 releases built)" test "$(ctl outbox | grep -cE 'release +XSA-803 .* built')" = 2
+h803=$(ctl held | awk '/XSA-803/ { print $1; exit }')
+ctl held drop "$h803" --why "withdrawn: wrong advisory" > /dev/null
+check "held drop cancels them (failed, 'hold $h803 dropped by')" \
+    test "$(ctl outbox | grep -cE "release +XSA-803 .* failed .*hold $h803 dropped by")" = 2
+ctl outbox retry > /dev/null
+sleep 3
+check "... and outbox retry leaves them: nothing reached the lists" \
+    test "$(ctl outbox | grep -cE "release +XSA-803 .* failed")" = 2
 check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
 e2e_finish
