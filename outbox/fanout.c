@@ -111,6 +111,26 @@ set_told(struct store_txn *t, const char *id, time_t when, struct em_err *err)
 	return store_adv_num_put(t, "told", id, (long long)when, err);
 }
 
+/* audit_moved - in x's transaction, the post's move of the date, audited */
+
+static int
+audit_moved(struct fanout_txn *x, time_t newdate, struct em_err *err)
+{
+	struct store_audit au = { 0 };
+
+	au.time = x->now;
+	au.event = "embargo-changed";
+	au.queue_id = x->m->qid;
+	au.sender = x->m->sender;
+	au.advisory = x->d->advisory_id;
+	au.revision = x->f->revision;
+	au.embargo = newdate;
+	au.decision = "embargo-changed";
+	au.reason = x->moved;
+	au.keys = x->f->signer;
+	return store_audit_append(x->t, &au, err);
+}
+
 /* register_advisory - new or updated registry entry; say what moved */
 
 static int
@@ -139,23 +159,11 @@ register_advisory(struct fanout_txn *x, struct em_err *err)
 		 * registered now, in this transaction. */
 		newdate = a.embargo;
 	} else if (a.embargo != newdate) {
-		struct store_audit au = { 0 };
-
 		(void)snprintf(moved, msz, "embargo date moved %s: was %s, now %s",
 		    newdate == 0 || (a.embargo != 0 && newdate < a.embargo) ?
 		    "earlier" : "later", embargo_text(a.embargo, was, sizeof(was)),
 		    embargo_text(newdate, now_s, sizeof(now_s)));
-		au.time = now;
-		au.event = "embargo-changed";
-		au.queue_id = m->qid;
-		au.sender = m->sender;
-		au.advisory = d->advisory_id;
-		au.revision = f->revision;
-		au.embargo = newdate;
-		au.decision = "embargo-changed";
-		au.reason = moved;
-		au.keys = f->signer;
-		if ((rc = store_audit_append(t, &au, err)) < 0)
+		if ((rc = audit_moved(x, newdate, err)) < 0)
 			return rc;
 	}
 	/* Copies tell their date; final copies made ahead go only at it. */

@@ -198,6 +198,8 @@ scan_adv(const struct store_advisory *a, void *ctx)
  * sent to it.  Done before the hold is marked released: after a crash in
  * between, the revision counts as sent, so it is not fanned out twice.
  * *revision: the posting's revision, for the release's audit record.
+ * With tag ("hold N"), made ahead of the date: the advisory keeps its
+ * date, and the copies wait for it (see prepare_hold).
  */
 static void
 final_copy(const struct config *cfg, const struct store_hold *h,
@@ -248,7 +250,6 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 	if (f.revision > sent) {
 		memset(&d, 0, sizeof(d));
 		d.verdict = POLICY_FANOUT;
-		/* Prepared ahead, the advisory keeps its date meanwhile. */
 		d.embargoed = tag != NULL && a.state == STORE_ADV_EMBARGOED &&
 		    a.embargo > time(NULL);
 		d.embargo = d.embargoed ? a.embargo : 0;
