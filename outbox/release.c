@@ -1109,8 +1109,11 @@ release_thread(void *arg)
 		pthread_mutex_lock(&lock);
 		if (s.n_holds || s.n_remind)
 			kicked = true;	/* more may be due: scan again */
-		ts.tv_sec = s.next && s.next < s.now + MAX_SLEEP ? s.next :
-		    s.now + MAX_SLEEP;
+		/* The safety net counts from the clock as it is now: a step
+		 * back while this scan worked must not stretch the sleep. */
+		ts.tv_sec = time(NULL) + MAX_SLEEP;
+		if (s.next != 0 && s.next < ts.tv_sec)
+			ts.tv_sec = s.next;
 		ts.tv_nsec = 0;
 		woke_for = ts.tv_sec;
 		while (!stopping && !kicked &&
