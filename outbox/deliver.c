@@ -558,9 +558,87 @@ build_copy(const struct config *cfg, const struct store_outbox *ob,
 }
 
 /*
+ * The warm postings: the release timer unseals each prepared hold a few
+ * seconds before its date (deliver_warm), so that at the date no worker
+ * waits for gpg.  In memory only, like every decrypted text here; each
+ * is dropped a while after its date.
+ */
+#define WARM_MAX	64
+#define WARM_KEEP	120	/* seconds after the date */
+
+static pthread_mutex_t warm_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct warm { uint64_t hold; time_t until; struct buf plain; }
+    warm[WARM_MAX];
+
+/* warm_find - the slot of hold, or of a free one with hold 0 (under lock) */
+
+static struct warm *
+warm_find(uint64_t hold, time_t now)
+{
+	for (size_t i = 0; i < WARM_MAX; i++) {
+		if (warm[i].hold != 0 && warm[i].until < now) {
+			buf_free(&warm[i].plain);
+			warm[i].hold = 0;
+		}
+		if (warm[i].hold == hold)
+			return &warm[i];
+	}
+	return NULL;
+}
+
+/* deliver_warm_has - is hold's posting unsealed and kept? */
+
+bool
+deliver_warm_has(uint64_t hold)
+{
+	bool have;
+
+	pthread_mutex_lock(&warm_lock);
+	have = warm_find(hold, time(NULL)) != NULL;
+	pthread_mutex_unlock(&warm_lock);
+	return have;
+}
+
+/* deliver_warm - keep hold's unsealed posting until its date + WARM_KEEP */
+
+void
+deliver_warm(uint64_t hold, time_t date, const struct buf *plain)
+{
+	struct warm *w;
+
+	pthread_mutex_lock(&warm_lock);
+	if (warm_find(hold, time(NULL)) == NULL &&
+	    (w = warm_find(0, time(NULL))) != NULL) {
+		w->hold = hold;
+		w->until = date + WARM_KEEP;
+		buf_init(&w->plain);
+		buf_append(&w->plain, plain->data, plain->len);
+	}
+	pthread_mutex_unlock(&warm_lock);
+}
+
+/* warm_get - hold's kept posting into out; false if none */
+
+static bool
+warm_get(uint64_t hold, struct buf *out)
+{
+	struct warm *w;
+	bool have;
+
+	pthread_mutex_lock(&warm_lock);
+	if ((have = hold != 0 && (w = warm_find(hold, time(NULL))) != NULL)) {
+		buf_reset(out);
+		buf_append(out, w->plain.data, w->plain.len);
+	}
+	pthread_mutex_unlock(&warm_lock);
+	return have;
+}
+
+/*
  * unsealed_release - a prepared release's sealed bytes, decrypted into
  * data; each worker keeps the last posting it unsealed (in memory only),
- * as the entries of one hold come one after another
+ * as the entries of one hold come one after another; a warm one is
+ * taken as it is
  */
 static _Thread_local char rel_hold[128];
 static _Thread_local struct buf rel_plain;
@@ -571,6 +649,8 @@ unsealed_release(const struct store_outbox *ob, struct buf *data,
 {
 	int rc = EM_OK;
 
+	if (warm_get(prepared_hold(ob), data))
+		return EM_OK;
 	if (strcmp(rel_hold, ob->member) != 0) {
 		rel_hold[0] = '\0';
 		buf_reset(&rel_plain);
@@ -779,4 +859,6 @@ deliver_stop(void)
 		(void)pthread_join(threads[i], NULL);
 	free(threads);
 	free(claimed);
+	for (size_t i = 0; i < WARM_MAX; i++)
+		buf_free(&warm[i].plain);
 }

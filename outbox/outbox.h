@@ -142,6 +142,9 @@ void	hook_kick(void);
 int	deliver_start(int nthreads);
 void	deliver_stop(void);
 void	deliver_kick(void);
+/* A prepared hold's posting, unsealed ahead of its date (in memory only). */
+void	deliver_warm(uint64_t hold, time_t date, const struct buf *plain);
+bool	deliver_warm_has(uint64_t hold);
 
 /* notice.c: queue a notice mail to the team in an open transaction. */
 struct notice_spec {

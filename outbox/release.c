@@ -28,6 +28,8 @@
 
 #define MAX_SLEEP	30
 #define MAX_DUE		64
+#define WARM_AHEAD	10	/* seconds before its date a prepared hold is
+				 * unsealed for the workers (deliver_warm) */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
@@ -52,6 +54,9 @@ struct scan {
 	size_t	n_tell;
 	uint64_t prepare[MAX_DUE];	/* holds not yet prepared for their date */
 	size_t	n_prepare;
+	uint64_t warm[MAX_DUE];		/* prepared holds due within WARM_AHEAD */
+	time_t	warm_due[MAX_DUE];
+	size_t	n_warm;
 };
 
 /* hold_tag - "hold N": how what was prepared for hold N names it */
@@ -74,7 +79,8 @@ prepared(struct store_txn *t, uint64_t id)
 	return store_adv_num_get(t, "prepared", tag, &rev) ? (int)rev : -1;
 }
 
-/* scan_hold - a held hold: due now (collected) or the next time to wake */
+/* scan_hold - a held hold: due now (collected), to be prepared or warmed,
+ * or the next time to wake */
 
 static int
 scan_hold(const struct store_hold *h, void *ctx)
@@ -92,8 +98,18 @@ scan_hold(const struct store_hold *h, void *ctx)
 	}
 	else if (when > s->now && (s->next == 0 || when < s->next))
 		s->next = when;
-	if (when > s->now && s->n_prepare < MAX_DUE && prepared(s->t, h->id) < 0)
-		s->prepare[s->n_prepare++] = h->id;
+	if (when <= s->now)
+		return 0;
+	if (prepared(s->t, h->id) < 0) {
+		if (s->n_prepare < MAX_DUE)
+			s->prepare[s->n_prepare++] = h->id;
+	} else if (when - s->now > WARM_AHEAD) {
+		if (s->next == 0 || when - WARM_AHEAD < s->next)
+			s->next = when - WARM_AHEAD;
+	} else if (s->n_warm < MAX_DUE && !deliver_warm_has(h->id)) {
+		s->warm_due[s->n_warm] = when;
+		s->warm[s->n_warm++] = h->id;
+	}
 	return 0;
 }
 
@@ -341,11 +357,12 @@ queue_releases(struct store_txn *t, const struct config *cfg,
 	return rc;
 }
 
-/* mark_released - in t, the hold released, its sealed copy gone, audited */
+/* mark_released - in t, the hold released, audited; its sealed copy gone
+ * unless keep_sealed (the public text is still to be filed from it) */
 
 static int
 mark_released(struct store_txn *t, struct store_hold *h, int revision,
-    time_t now, struct em_err *err)
+    time_t now, bool keep_sealed, struct em_err *err)
 {
 	struct store_audit a = { 0 };
 	char why[64];
@@ -364,7 +381,8 @@ mark_released(struct store_txn *t, struct store_hold *h, int revision,
 	a.revision = h->advisory[0] ? revision : 0;
 	a.decision = "released";
 	a.reason = why;
-	if ((rc = store_blob_del(t, STORE_BLOB_HOLD, h->id, err)) < 0 ||
+	if ((!keep_sealed &&
+	    (rc = store_blob_del(t, STORE_BLOB_HOLD, h->id, err)) < 0) ||
 	    (rc = store_hold_put(t, h, err)) < 0)
 		return rc;
 	return store_audit_append(t, &a, err);
@@ -421,57 +439,113 @@ prepare_hold(const struct config *cfg, uint64_t id)
 }
 
 /*
- * release_prepared - a prepared hold at its date: marked released (its
- * entries due now), committed, the workers kicked; then its text filed as
- * public text, off the path the messages take.  0 when it was not
- * prepared (the caller releases it the slow way).
+ * mark_prepared - in t, a prepared hold at its date: marked released, its
+ * prepared entries due at now (the workers send them; nothing is built
+ * at the date).  Its sealed copy stays until file_public has filed its
+ * text.  1 when marked (*h the hold, *rev its revision), 0 when it is not
+ * prepared or no longer held (then it is released the slow way, or not
+ * at all).
  */
 static int
-release_prepared(const struct config *cfg, uint64_t id, struct em_err *err)
+mark_prepared(struct store_txn *t, uint64_t id, time_t now,
+    struct store_hold *h, int *rev, struct em_err *err)
+{
+	int rc;
+
+	if ((*rev = prepared(t, id)) < 0 || store_hold_get(t, id, h) != EM_OK ||
+	    h->state != STORE_HOLD_HELD)
+		return 0;
+	if ((rc = store_hold_prepared(t, id, now, NULL, err)) < 0 ||
+	    (rc = mark_released(t, h, *rev, now, true, err)) < 0)
+		return rc;
+	return 1;
+}
+
+/*
+ * mark_batch - SPEC 5: prepared holds at their date, every one marked
+ * released in one transaction, then the workers kicked: at the date they
+ * only send.  marked[i] says which were (none, on a failure).
+ */
+static int
+mark_batch(const uint64_t *ids, size_t n, bool *marked, struct em_err *err)
+{
+	struct store_txn *t;
+	struct store_hold *h = xcalloc(n, sizeof(*h));
+	int *rev = xcalloc(n, sizeof(*rev));
+	time_t now = time(NULL);
+	int rc;
+
+	memset(marked, 0, n * sizeof(*marked));
+	if ((rc = store_begin(state_store(), true, &t, err)) == EM_OK) {
+		for (size_t i = 0; i < n && rc >= 0; i++)
+			marked[i] = (rc = mark_prepared(t, ids[i], now, &h[i],
+			    &rev[i], err)) > 0;
+		if (rc >= 0)
+			rc = store_commit(t, err);
+		else
+			store_abort(t);
+	}
+	if (rc < 0)
+		memset(marked, 0, n * sizeof(*marked));
+	else
+		deliver_kick();
+	for (size_t i = 0; i < n; i++)
+		if (marked[i])
+			log_msg(LOG_INFO, h[i].queue_id, "hold %llu about %s "
+			    "revision %d released to %s (prepared)",
+			    (unsigned long long)h[i].id, h[i].advisory[0] ?
+			    h[i].advisory : "-", rev[i], h[i].rcpts);
+	free(rev);
+	free(h);
+	return rc < 0 ? rc : EM_OK;
+}
+
+/*
+ * file_public - SPEC 4: a hold released by mark_prepared: its text filed
+ * as public text, then its sealed copy dropped.  Off the path its
+ * messages take; a crash in between leaves the sealed copy, and the next
+ * start files it (file_left).
+ */
+static void
+file_public(const struct config *cfg, uint64_t id)
 {
 	struct store_txn *t;
 	struct store_hold h;
 	struct buf sealed, plain;
 	struct policy_limits lim = policy_limits_of(cfg);
+	struct em_err err;
 	struct facts f;
-	int rev, rc;
+	int rc;
 
-	if ((rc = store_begin(state_store(), true, &t, err)) < 0)
-		return rc;
 	buf_init(&sealed);
-	if ((rev = prepared(t, id)) < 0 || store_hold_get(t, id, &h) != EM_OK ||
-	    h.state != STORE_HOLD_HELD) {
-		store_abort(t);
-		return rev < 0 ? 0 : 1;
-	}
-	(void)store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
-	if ((rc = store_hold_prepared(t, id, time(NULL), NULL, err)) < 0 ||
-	    (rc = mark_released(t, &h, rev, time(NULL), err)) < 0) {
-		store_abort(t);
-		buf_free(&sealed);
-		return rc;
-	}
-	if ((rc = store_commit(t, err)) < 0) {
-		buf_free(&sealed);
-		return rc;
-	}
-	deliver_kick();
-	log_msg(LOG_INFO, h.queue_id, "hold %llu about %s revision %d released "
-	    "to %s (prepared)", (unsigned long long)h.id, h.advisory[0] ?
-	    h.advisory : "-", rev, h.rcpts);
 	buf_init(&plain);
 	facts_init(&f);
-	if (keys_unseal(sealed.data, sealed.len, &plain, err) < 0 ||
-	    policy_read(plain.data, plain.len, &lim, &f, err) < 0 ||
-	    (f.n_crypt > 0 && keys_read_crypt(cfg, &lim, &f, err) < 0) ||
+	if ((rc = store_begin(state_store(), false, &t, &err)) == EM_OK) {
+		if ((rc = store_hold_get(t, id, &h)) == EM_OK)
+			rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
+		store_abort(t);
+		if (rc < 0)
+			(void)em_fail(&err, rc, "its sealed copy is gone");
+	}
+	if (rc == EM_OK && (keys_unseal(sealed.data, sealed.len, &plain,
+	    &err) < 0 || policy_read(plain.data, plain.len, &lim, &f, &err) < 0 ||
+	    (f.n_crypt > 0 && keys_read_crypt(cfg, &lim, &f, &err) < 0) ||
 	    public_posting(cfg, &f, (const char *const *)cfg->public_lists.v,
-	    cfg->public_lists.n, h.queue_id, err) < 0)
-		log_msg(LOG_ERR, h.queue_id, "public text of hold %llu: %s",
-		    (unsigned long long)h.id, err->msg);
+	    cfg->public_lists.n, h.queue_id, &err) < 0))
+		rc = EM_ECRYPTO;
+	if (rc == EM_OK && (rc = store_begin(state_store(), true, &t,
+	    &err)) == EM_OK) {
+		if ((rc = store_blob_del(t, STORE_BLOB_HOLD, id, &err)) == EM_OK)
+			rc = store_commit(t, &err);
+		else
+			store_abort(t);
+	}
+	if (rc < 0)
+		log_msg(LOG_ERR, NULL, "public text of hold %llu: %s; filed "
+		    "again at the next start", (unsigned long long)id, err.msg);
 	facts_free(&f);
 	buf_free(&plain);
 	buf_free(&sealed);
-	return 1;
 }
 
 /*
@@ -487,10 +561,16 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 	struct buf plain;
 	time_t now = time(NULL);
 	int revision = 0;
+	bool marked;
 	int rc;
 
-	if ((rc = release_prepared(cfg, id, err)) != 0)
-		return rc < 0 ? rc : EM_OK;
+	/* Prepared: only marked released (when release_due could not). */
+	if ((rc = mark_batch(&id, 1, &marked, err)) < 0)
+		return rc;
+	if (marked) {
+		file_public(cfg, id);
+		return EM_OK;
+	}
 	buf_init(&plain);
 	if ((rc = unsealed_hold(id, &h0, &plain, err)) < 0) {
 		buf_free(&plain);
@@ -514,7 +594,7 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		return EM_OK;	/* dropped or released meanwhile */
 	}
 	if ((rc = queue_releases(t, cfg, &h, &plain, revision, now, 0, err)) < 0 ||
-	    (rc = mark_released(t, &h, revision, now, err)) < 0)
+	    (rc = mark_released(t, &h, revision, now, false, err)) < 0)
 		store_abort(t);
 	else
 		rc = store_commit(t, err);
@@ -528,9 +608,12 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 }
 
 /*
- * Holds due at one second are released side by side: each is a gpg
- * decryption, a signature check, a sealed final copy and two commits, and
- * twenty of them one after another took seconds.  Two holds of one
+ * Holds prepared before their date (the usual case) are all marked
+ * released in one transaction first; the releasers then only file their
+ * public text.  Any other hold due at that second is released side by
+ * side: each is a gpg decryption, a signature check, a sealed final copy
+ * and two commits, and twenty of them one after another took seconds.
+ * Two holds of one
  * advisory are never released at once (the second must see that the
  * first already sent the list its final copy).  Each release kicks the
  * delivery workers as soon as it is committed.
@@ -540,6 +623,7 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 struct rel_work {
 	const struct config *cfg;
 	const struct scan *s;
+	bool	marked[MAX_DUE];	/* released at once by release_due */
 	bool	taken[MAX_DUE];
 	const char *busy[RELEASERS];	/* advisories being released */
 	pthread_mutex_t mu;
@@ -595,7 +679,9 @@ releaser(void *arg)
 		struct em_err err;
 
 		em_err_clear(&err);
-		if (release_one(w->cfg, w->s->holds[i], &err) < 0)
+		if (w->marked[i])
+			file_public(w->cfg, w->s->holds[i]);
+		else if (release_one(w->cfg, w->s->holds[i], &err) < 0)
 			log_msg(LOG_ERR, NULL, "release of hold %llu: %s",
 			    (unsigned long long)w->s->holds[i], err.msg);
 		else
@@ -608,29 +694,100 @@ releaser(void *arg)
 	return NULL;
 }
 
-/* release_due - every due hold, by up to RELEASERS threads */
+/* release_round - the holds not yet taken, by up to RELEASERS threads */
 
 static void
-release_due(const struct config *cfg, const struct scan *s)
+release_round(struct rel_work *w)
 {
-	struct rel_work w;
 	struct releaser_arg args[RELEASERS];
 	pthread_t tids[RELEASERS];
+	size_t left = 0;
 	int n = 0;
 
-	memset(&w, 0, sizeof(w));
-	w.cfg = cfg;
-	w.s = s;
-	(void)pthread_mutex_init(&w.mu, NULL);
-	(void)pthread_cond_init(&w.cv, NULL);
+	for (size_t i = 0; i < w->s->n_holds; i++)
+		left += !w->taken[i];
 	for (int k = 0; k < RELEASERS; k++)
-		args[k] = (struct releaser_arg){ &w, k };
-	while (n + 1 < RELEASERS && (size_t)n + 1 < s->n_holds &&
+		args[k] = (struct releaser_arg){ w, k };
+	while (n + 1 < RELEASERS && (size_t)n + 1 < left &&
 	    state_thread_start(&tids[n], releaser, &args[n + 1]) == 0)
 		n++;
 	(void)releaser(&args[0]);	/* this thread takes its share too */
 	for (int i = 0; i < n; i++)
 		(void)pthread_join(tids[i], NULL);
+}
+
+/* prepared_unsent - is a prepared entry ("hold N") unsent? */
+
+static int
+prepared_unsent(const struct store_outbox *ob, void *ctx)
+{
+	const char *tag = ob->kind == STORE_OB_RELEASE ? ob->member :
+	    ob->kind == STORE_OB_COPY ? ob->from : "";
+	bool *any = ctx;
+
+	*any = strncmp(tag, "hold ", 5) == 0;
+	return *any;
+}
+
+/*
+ * burst_wait - until the workers have sent what was prepared (at most
+ * BURST_WAIT s): filing public text is gpg work that would take the
+ * processor from them at the second that counts
+ */
+#define BURST_WAIT	10
+
+static void
+burst_wait(void)
+{
+	time_t end = time(NULL) + BURST_WAIT;
+	struct timespec pause = { 0, 50000000L };
+
+	while (time(NULL) < end) {
+		struct store_txn *t;
+		struct em_err err;
+		bool any = false;
+
+		if (store_begin(state_store(), false, &t, &err) < 0)
+			return;
+		(void)store_ob_each_pending(t, prepared_unsent, &any, &err);
+		store_abort(t);
+		if (!any)
+			return;
+		(void)nanosleep(&pause, NULL);
+	}
+}
+
+/*
+ * release_due - every due hold: the prepared ones marked released at
+ * once, the others released by up to RELEASERS threads; then, once the
+ * prepared ones' messages are out, their public text filed
+ */
+static void
+release_due(const struct config *cfg, const struct scan *s)
+{
+	struct rel_work w;
+	struct em_err err;
+	bool any = false;
+
+	if (s->n_holds == 0)
+		return;
+	memset(&w, 0, sizeof(w));
+	w.cfg = cfg;
+	w.s = s;
+	if (mark_batch(s->holds, s->n_holds, w.marked, &err) < 0)
+		log_msg(LOG_ERR, NULL, "the prepared releases cannot be recorded "
+		    "at once: %s; each is released on its own", err.msg);
+	(void)pthread_mutex_init(&w.mu, NULL);
+	(void)pthread_cond_init(&w.cv, NULL);
+	for (size_t i = 0; i < s->n_holds; i++)
+		any |= w.taken[i] = w.marked[i];
+	release_round(&w);
+	if (any) {
+		burst_wait();
+		for (size_t i = 0; i < s->n_holds; i++)
+			w.taken[i] = !w.marked[i];
+		release_round(&w);
+	}
 	(void)pthread_mutex_destroy(&w.mu);
 	(void)pthread_cond_destroy(&w.cv);
 }
@@ -1049,6 +1206,88 @@ clock_watch(time_t now, time_t last, time_t woke_for)
 	}
 }
 
+/*
+ * warm_hold - a prepared hold due within WARM_AHEAD: its posting unsealed
+ * now and kept in memory for the workers (deliver_warm), so that at the
+ * date they do no gpg work.  A failure only means they unseal it then.
+ */
+static void
+warm_hold(uint64_t id, time_t due)
+{
+	struct store_txn *t;
+	struct buf sealed, plain;
+	struct em_err err;
+	int rc;
+
+	buf_init(&sealed);
+	buf_init(&plain);
+	if ((rc = store_begin(state_store(), false, &t, &err)) == EM_OK) {
+		rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
+		store_abort(t);
+	}
+	if (rc == EM_OK && (rc = keys_unseal(sealed.data, sealed.len, &plain,
+	    &err)) == EM_OK)
+		deliver_warm(id, due, &plain);
+	if (rc < 0)
+		log_msg(LOG_WARNING, NULL, "hold %llu not unsealed ahead of its "
+		    "date: %s; unsealed at it instead", (unsigned long long)id,
+		    err.msg);
+	buf_free(&plain);
+	buf_free(&sealed);
+}
+
+/* left_cb - the released holds' ids */
+
+static int
+left_cb(const struct store_hold *h, void *ctx)
+{
+	struct strv *ids = ctx;
+	char n[32];
+
+	if (h->state == STORE_HOLD_RELEASED) {
+		(void)snprintf(n, sizeof(n), "%llu", (unsigned long long)h->id);
+		strv_push(ids, n);
+	}
+	return 0;
+}
+
+/*
+ * file_left - at start: a hold released with its text not yet filed as
+ * public text (a stop between mark_prepared and file_public) is filed now
+ */
+static void
+file_left(void)
+{
+	const struct config *cfg = state_config_acquire();
+	struct store_txn *t;
+	struct strv ids = { NULL, 0 };
+	struct buf b;
+	struct em_err err;
+
+	if (store_begin(state_store(), false, &t, &err) < 0) {
+		state_config_release(cfg);
+		return;
+	}
+	(void)store_hold_each(t, left_cb, &ids, &err);
+	buf_init(&b);
+	for (size_t i = 0; i < ids.n; i++) {
+		uint64_t id = strtoull(ids.v[i], NULL, 10);
+
+		buf_reset(&b);
+		if (store_blob_get(t, STORE_BLOB_HOLD, id, &b) != EM_OK) {
+			free(ids.v[i]);
+			ids.v[i] = NULL;
+		}
+	}
+	store_abort(t);
+	buf_free(&b);
+	for (size_t i = 0; i < ids.n; i++)
+		if (ids.v[i] != NULL)
+			file_public(cfg, strtoull(ids.v[i], NULL, 10));
+	strv_free(&ids);
+	state_config_release(cfg);
+}
+
 /* act - what a scan found due: hooks, releases, reminders, notices */
 
 static void
@@ -1062,6 +1301,8 @@ act(const struct config *cfg, const struct scan *s)
 	release_due(cfg, s);
 	for (size_t i = 0; i < s->n_prepare; i++)
 		prepare_hold(cfg, s->prepare[i]);
+	for (size_t i = 0; i < s->n_warm; i++)
+		warm_hold(s->warm[i], s->warm_due[i]);
 	for (size_t i = 0; i < s->n_remind; i++)
 		remind(cfg, s->remind[i]);
 	for (size_t i = 0; i < s->n_announce; i++)
@@ -1083,6 +1324,7 @@ release_thread(void *arg)
 
 	(void)arg;
 	publish_init();
+	file_left();
 	for (;;) {
 		const struct config *cfg = state_config_acquire();
 		struct scan s;

@@ -4,7 +4,8 @@
 # is lost or doubled: the reinjection listener down, the keyring
 # unreadable, gpg-agent killed mid-fan-out, the state map full, the state
 # disk full or read-only (a tmpfs: root only), the milter stopped, the
-# clock stepped back and forward by an hour around a release (libfaketime).
+# clock stepped back and forward by an hour around a release (libfaketime),
+# a kill -9 between a release and the filing of its public text.
 . "$(dirname "$0")/lib.sh"
 NMEMBERS=12
 e2e_start --keys $NMEMBERS
@@ -234,6 +235,41 @@ if [ -n "$FAKETIME_LIB" ]; then
 else
 	ok "# skip the clock steps: libfaketime is not installed (make deps)"
 fi
+
+# 7. A kill -9 after a prepared release, before its text was filed as
+#    public text (the listener down: the filing waits for the release's
+#    messages): the next start files it, and the posting goes out once.
+milter_stop
+milter_start || exit 1
+E=$(( $(date +%s) + 20 ))
+post 741 "" "$(date -u -d "@$E" '+%Y-%m-%d %H:%M:%S UTC')" && send_post 741
+{ echo "From: security@example.org"; echo "To: announce@lists.example.org"
+  echo "Subject: Xen Security Advisory 741 v1"; echo; sed '1,/^$/d' "$W/d741"; } > "$W/pub741"
+mutt_post "$W/pp741.eml" "$W/pub741" none && cp "$W/pp741.eml" "$W/msg" &&
+    send security@example.org announce@lists.example.org
+check "the public posting of XSA-741 is held (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+was=$(delivered announce@lists.example.org)
+filed() { ctl public list | grep -c '^posting ' || true; }
+f0=$(filed)
+m=$(mark)
+grep -v "^127.0.0.1:$REINJECT_PORT " "$W/master.cf.orig" > "$W/pf/master.cf"
+postfix -c "$W/pf" reload >/dev/null 2>&1
+for _ in $(seq 1 100); do ss -Hltn "sport = :$REINJECT_PORT" | grep -q . || break; sleep 0.1; done
+for _ in $(seq 1 120); do since "$m" | grep -q 'about XSA-741 revision 1 released to .*(prepared)' && break; sleep 0.5; done
+check "at its date the prepared hold of XSA-741 is released at once" \
+    bash -c "tail -n +$((m + 1)) '$W/milter.log' | grep -q 'about XSA-741 revision 1 released to .*(prepared)'"
+check "... its text not yet filed as public text while its messages wait ($(filed) sources)" test "$(filed)" = "$f0"
+kill -9 "$(cat "$W/milter.pid")"; rm -f "$W/milter.pid"
+cp "$W/master.cf.orig" "$W/pf/master.cf"
+postfix -c "$W/pf" reload >/dev/null 2>&1
+wait_port "$REINJECT_PORT" 10
+milter_start || exit 1
+for _ in $(seq 1 60); do [ "$(filed)" -gt "$f0" ] && break; sleep 0.5; done
+check "killed (-9) before the filing: the next start files its text as public text" test "$(filed)" -gt "$f0"
+wait_delivered announce@lists.example.org $((was + 1)) 60
+sleep 3
+check "... and the posting reached the public list once ($(( $(delivered announce@lists.example.org) - was )))" \
+    test "$(delivered announce@lists.example.org)" = $((was + 1))
 
 check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
 check "audit verify passes" ctl audit verify
