@@ -16,7 +16,7 @@ HOOKDIR	?= $(PREFIX)/share/embargo-milter/hooks
 
 CC	?= cc
 # embargoctl links what it uses: no libmilter; json-glib for --json.
-CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libgcrypt libarchive
+CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libgcrypt libarchive libsodium
 PKGS	= milter json-glib-1.0 $(CORE_PKGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -pthread
@@ -36,11 +36,11 @@ POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/deploy.c
 KEYS_SRC   = keys/keys.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
 	     keys/pkesk.c
-STORE_SRC  = store/store.c store/view.c
+STORE_SRC  = store/store.c store/view.c store/filter.c
 CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(KEYS_SRC) $(STORE_SRC)
 OUTBOX_SRC = outbox/state.c outbox/audit.c outbox/auditq.c outbox/fanout.c \
 	     outbox/hold.c outbox/post.c outbox/notice.c outbox/deliver.c \
-	     outbox/smtp.c outbox/release.c outbox/hook.c
+	     outbox/smtp.c outbox/release.c outbox/hook.c outbox/guard.c
 MILTER_SRC = $(OUTBOX_SRC) milter/main.c milter/state.c milter/ctx.c \
 	     milter/callbacks.c milter/verdict.c milter/eom.c milter/spool.c
 CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c cli/cmd_hooks.c \
@@ -49,7 +49,7 @@ CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_
 HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints \
-	     test_html test_spool test_auditq
+	     test_html test_spool test_auditq test_filter
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build
@@ -90,8 +90,8 @@ LIBS_util   = libgcrypt glib-2.0
 LIBS_conf   = $(LIBS_util) libconfuse
 LIBS_policy = $(LIBS_conf) gmime-3.0 libxml-2.0 libarchive
 LIBS_keys   = $(LIBS_policy) gpgme
-LIBS_store  = $(LIBS_policy) lmdb
-LIBS_outbox = $(LIBS_keys) lmdb
+LIBS_store  = $(LIBS_policy) lmdb libsodium
+LIBS_outbox = $(LIBS_keys) lmdb libsodium
 ROOMS	= util conf policy keys store outbox
 
 $(B)/rooms/%: $(B)/mk/room_main.o $(B)/embargo-milter

@@ -394,8 +394,10 @@ main_loop(const char *path)
 			(void)smfi_stop();
 			return;
 		}
-		if (hup)
+		if (hup) {
 			reload(path);
+			guard_rebuild();
+		}
 		if (hup || usr1)
 			release_kick();	/* a date, a hold or the config changed */
 	}
@@ -522,7 +524,7 @@ run(const char *path, const struct config *cfg)
 	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);
 	write_pidfile(cfg->state_dir);
 	if (auditq_start() < 0 || deliver_start(cfg->delivery_workers) < 0 ||
-	    release_start() < 0 || hook_start() < 0 ||
+	    release_start() < 0 || hook_start() < 0 || guard_start() < 0 ||
 	    pthread_create(&tid, NULL, milter_thread, &rc) != 0) {
 		log_msg(LOG_ERR, NULL, "cannot start the daemon's threads");
 		return 2;
@@ -532,6 +534,7 @@ run(const char *path, const struct config *cfg)
 	(void)pthread_join(tid, NULL);
 	release_stop();
 	hook_stop();
+	guard_stop();
 	deliver_stop();
 	keys_helpers_stop();
 	auditq_stop();

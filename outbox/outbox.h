@@ -142,6 +142,10 @@ void	hook_kick(void);
 int	deliver_start(int nthreads);
 void	deliver_stop(void);
 void	deliver_kick(void);
+/* The leak guard's filter, built at start and whenever asked (guard.c). */
+int	guard_start(void);
+void	guard_rebuild(void);
+void	guard_stop(void);
 /* A prepared hold's posting, unsealed ahead of its date (in memory only). */
 void	deliver_warm(uint64_t hold, time_t date, const struct buf *plain);
 bool	deliver_warm_has(uint64_t hold);

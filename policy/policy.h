@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "../util/em.h"
@@ -192,7 +193,25 @@ struct policy_run {
 };
 void	policy_runs(const char *text, size_t len, const void *key,
 	    size_t keylen, struct policy_run **out, size_t *n);
+/*
+ * The same runs, walked (the leak guard's filter, store/filter.c): word
+ * gets each word and returns the caller's hash of it (NULL: none); run
+ * gets each run in order, its words' hashes oldest first and the line of
+ * its first word.  policy_walk_text() gives the run's bytes, as
+ * policy_prints() hashes them, while run is called.
+ */
+struct policy_walk_run;
+struct policy_walker {
+	uint64_t (*word)(const char *w, size_t n, void *ctx);
+	void	(*run)(const uint64_t *wh, size_t line,
+		    const struct policy_walk_run *r, void *ctx);
+	void   *ctx;
+};
+void	policy_walk(const char *text, size_t len, const struct policy_walker *w);
+void	policy_walk_text(const struct policy_walk_run *r, struct buf *out);
 void	policy_prints_free(struct policy_prints *p);
+/* n hashes in p->h (malloc'd) sorted and made distinct, as policy_prints() gives. */
+void	policy_prints_finish(struct policy_prints *p, size_t n);
 /* The secret part of an advisory's text: of a patch, the added lines
  * that are new (not moved or re-indented context or removed lines). */
 void	policy_secret_text(const char *text, size_t len, struct buf *out);

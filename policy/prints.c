@@ -216,69 +216,113 @@ armour_line(const char *p, size_t n, enum armour_state *st)
 }
 
 /*
- * words - the words of the significant lines, one space between each, in
- * one buffer; at[k] is where word k starts.  A run of words is then a
- * substring: "w1 w2 w3 w4" is hashed where it lies, nothing is copied.
+ * The word stream, walked in one pass: each significant line is
+ * normalised into one buffer (reused), its words taken where they lie.
+ * The last POLICY_SHINGLE_WORDS words are the run at hand; those of a
+ * line whose buffer is about to be reused are copied out (a few words a
+ * line), so that a run's bytes can be had when the caller wants them.
  */
-static size_t
-words(const char *text, size_t len, struct buf *all, size_t **at,
-    size_t **lines)
+#define RUNW	POLICY_SHINGLE_WORDS
+
+struct policy_walk_run {
+	struct buf line;
+	struct { const char *p; size_t n; size_t line; uint64_t h;
+	    bool in_line; struct buf own; } win[RUNW];
+	size_t	nwords;
+};
+
+/* walk_word - one word: into the window, and a run once there are RUNW */
+
+static void
+walk_word(struct policy_walk_run *r, const struct policy_walker *w,
+    const char *p, size_t n, size_t lineno)
+{
+	size_t slot = r->nwords++ % RUNW;
+	uint64_t wh[RUNW];
+
+	r->win[slot].p = p;
+	r->win[slot].n = n;
+	r->win[slot].line = lineno;
+	r->win[slot].in_line = true;
+	r->win[slot].h = w->word != NULL ? w->word(p, n, w->ctx) : 0;
+	if (r->nwords < RUNW)
+		return;
+	for (size_t i = 0; i < RUNW; i++)
+		wh[i] = r->win[(r->nwords + i) % RUNW].h;
+	w->run(wh, r->win[r->nwords % RUNW].line, r, w->ctx);
+}
+
+/* walk_keep - the window's words still in the line buffer, copied out */
+
+static void
+walk_keep(struct policy_walk_run *r)
+{
+	for (size_t i = 0; i < RUNW; i++)
+		if (r->win[i].in_line) {
+			buf_reset(&r->win[i].own);
+			buf_append(&r->win[i].own, r->win[i].p, r->win[i].n);
+			r->win[i].p = r->win[i].own.data;
+			r->win[i].in_line = false;
+		}
+}
+
+/*
+ * policy_walk - every run of POLICY_SHINGLE_WORDS words of the
+ * significant lines of text, in order, to w (see policy.h)
+ */
+void
+policy_walk(const char *text, size_t len, const struct policy_walker *w)
 {
 	const char *p = text, *end = text + len;
-	struct buf line;
-	size_t n = 0, cap = 0, lineno = 0;
+	struct policy_walk_run r;
+	size_t lineno = 0;
 	enum armour_state arm = ARM_TEXT;
 
-	buf_init(&line);
-	/* Sized once for the common case (ASCII text: never longer). */
-	all->data = xrealloc(all->data, len + 1);
-	all->cap = len + 1;
-	all->data[all->len] = '\0';
-	cap = len / 6 + 64;
-	*at = xcalloc(cap, sizeof(**at));
-	if (lines != NULL)
-		*lines = xcalloc(cap, sizeof(**lines));
-	while (p < end) {
+	memset(&r, 0, sizeof(r));
+	buf_init(&r.line);
+	for (size_t i = 0; i < RUNW; i++)
+		buf_init(&r.win[i].own);
+	for (; p < end; lineno++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t ln = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *q = p;
 
-		if (armour_line(p, ln, &arm)) {
-			p = nl ? nl + 1 : end;
-			lineno++;
-			continue;
-		}
-		buf_reset(&line);
-		norm_line(p, ln, &line);
-		/* A NUL ends the line's words (the text is a C string). */
-		if (line.len >= POLICY_SIGNIFICANT)
-			line.len = strnlen(line.data, line.len);
-		if (line.len >= POLICY_SIGNIFICANT) {
-			size_t base;
-
-			if (all->len > 0)
-				buf_append(all, " ", 1);
-			base = all->len;
-			buf_append(all, line.data, line.len);
-			for (size_t i = 0; i < line.len; i++) {
-				if (i > 0 && line.data[i - 1] != ' ')
-					continue;
-				if (n == cap) {
-					cap *= 2;
-					*at = xrealloc(*at, cap * sizeof(**at));
-					if (lines != NULL)
-						*lines = xrealloc(*lines,
-						    cap * sizeof(**lines));
-				}
-				if (lines != NULL)
-					(*lines)[n] = lineno;
-				(*at)[n++] = base + i;
-			}
-		}
 		p = nl ? nl + 1 : end;
-		lineno++;
+		if (armour_line(q, ln, &arm))
+			continue;
+		walk_keep(&r);
+		buf_reset(&r.line);
+		norm_line(q, ln, &r.line);
+		/* A NUL ends the line's words (the text is a C string). */
+		if (r.line.len >= POLICY_SIGNIFICANT)
+			r.line.len = strnlen(r.line.data, r.line.len);
+		if (r.line.len < POLICY_SIGNIFICANT)
+			continue;
+		for (size_t i = 0, start = 0; i <= r.line.len; i++)
+			if (i == r.line.len || r.line.data[i] == ' ') {
+				walk_word(&r, w, r.line.data + start, i - start,
+				    lineno);
+				start = i + 1;
+			}
 	}
-	buf_free(&line);
-	return n;
+	buf_free(&r.line);
+	for (size_t i = 0; i < RUNW; i++)
+		buf_free(&r.win[i].own);
+}
+
+/* policy_walk_text - the run's bytes, "w1 w2 w3 w4", into out */
+
+void
+policy_walk_text(const struct policy_walk_run *r, struct buf *out)
+{
+	buf_reset(out);
+	for (size_t i = 0; i < RUNW; i++) {
+		size_t k = (r->nwords + i) % RUNW;
+
+		if (i > 0)
+			buf_append(out, " ", 1);
+		buf_append(out, r->win[k].p, r->win[k].n);
+	}
 }
 
 /*
@@ -316,38 +360,57 @@ sort8(unsigned char (*h)[8], size_t n)
 	free(b);
 }
 
+/* The keyed hash of each run, in order (hash_runs' walk). */
+struct hmac_walk {
+	const void *key;
+	size_t	keylen;
+	unsigned char (*h)[8];
+	size_t *lines;
+	size_t	n, cap;
+	struct buf run;
+};
+
+/* hmac_run - policy_walk() work: one run's HMAC, appended */
+
+static void
+hmac_run(const uint64_t *wh, size_t line, const struct policy_walk_run *r,
+    void *ctx)
+{
+	struct hmac_walk *hw = ctx;
+
+	(void)wh;
+	if (hw->n == hw->cap) {
+		hw->cap = hw->cap ? hw->cap * 2 : 256;
+		hw->h = xrealloc(hw->h, hw->cap * 8);
+		hw->lines = xrealloc(hw->lines, hw->cap * sizeof(*hw->lines));
+	}
+	policy_walk_text(r, &hw->run);
+	hmac_sha256_8(hw->key, hw->keylen, hw->run.data, hw->run.len,
+	    hw->h[hw->n]);
+	hw->lines[hw->n++] = line;
+}
+
 /*
  * hash_runs - the keyed hash of every run of POLICY_SHINGLE_WORDS words,
- * in order, into h (room for nw); lines (if not NULL) gets the line of
- * each run's first word.  Returns how many.
+ * in order, into h; lines (if not NULL) gets the line of each run's
+ * first word.  Returns how many.
  */
 static size_t
 hash_runs(const char *text, size_t len, const void *key, size_t keylen,
     unsigned char (**h)[8], size_t **line_of)
 {
-	struct buf all;
-	size_t *at, *lines = NULL, nw, n = 0;
+	struct hmac_walk hw = { key, keylen, NULL, NULL, 0, 0, { 0 } };
+	struct policy_walker w = { NULL, hmac_run, &hw };
 
-	buf_init(&all);
-	nw = words(text, len, &all, &at, line_of != NULL ? &lines : NULL);
-	*h = NULL;
-	if (nw >= POLICY_SHINGLE_WORDS) {
-		*h = xcalloc(nw, 8);
-		for (size_t i = 0; i + POLICY_SHINGLE_WORDS <= nw; i++) {
-			size_t last = i + POLICY_SHINGLE_WORDS - 1;
-			const char *sp = memchr(all.data + at[last], ' ',
-			    all.len - at[last]);
-			size_t stop = sp ? (size_t)(sp - all.data) : all.len;
-
-			hmac_sha256_8(key, keylen, all.data + at[i],
-			    stop - at[i], (*h)[n++]);
-		}
-	}
+	buf_init(&hw.run);
+	policy_walk(text, len, &w);
+	buf_free(&hw.run);
+	*h = hw.h;
 	if (line_of != NULL)
-		*line_of = lines;
-	free(at);
-	buf_free(&all);
-	return n;
+		*line_of = hw.lines;
+	else
+		free(hw.lines);
+	return hw.n;
 }
 
 /* policy_prints - the sorted, distinct keyed hashes of every word run */
@@ -356,8 +419,15 @@ void
 policy_prints(const char *text, size_t len, const void *key, size_t keylen,
     struct policy_prints *out)
 {
-	size_t n = hash_runs(text, len, key, keylen, &out->h, NULL);
+	policy_prints_finish(out, hash_runs(text, len, key, keylen, &out->h,
+	    NULL));
+}
 
+/* policy_prints_finish - the n hashes in out->h sorted, made distinct */
+
+void
+policy_prints_finish(struct policy_prints *out, size_t n)
+{
 	out->n = 0;
 	if (n == 0)
 		return;

@@ -28,6 +28,7 @@
 #define ADV_VERSION	1
 #define OB_VERSION	2
 #define HOLD_VERSION	1
+#define EPOCH_KEY	"embargo-epoch"	/* meta: see store_embargo_epoch() */
 
 struct store {
 	MDB_env *env;
@@ -373,9 +374,37 @@ store_adv_put(struct store_txn *t, const struct store_advisory *a,
     struct em_err *err)
 {
 	struct store_advisory copy = *a;
+	int rc;
 
 	copy.version = ADV_VERSION;
+	/* An advisory written as under embargo moves the embargo epoch: the
+	 * leak guard's filter (view.h) checks it covers every one again. */
+	if (a->state == STORE_ADV_EMBARGOED) {
+		uint64_t e = store_embargo_epoch(t) + 1;
+		unsigned char k[8];
+
+		be64(e, k);
+		if ((rc = put(t, t->s->meta, EPOCH_KEY, strlen(EPOCH_KEY), k, 8,
+		    err)) < 0)
+			return rc;
+	}
 	return put(t, t->s->adv, a->id, strlen(a->id), &copy, sizeof(copy), err);
+}
+
+/* store_embargo_epoch - how many times an advisory was written as under
+ * embargo (0: never) */
+
+uint64_t
+store_embargo_epoch(struct store_txn *t)
+{
+	MDB_val k = { strlen(EPOCH_KEY), (void *)EPOCH_KEY }, v;
+	uint64_t e = 0;
+
+	if (mdb_get(t->txn, t->s->meta, &k, &v) != 0 || v.mv_size != 8)
+		return 0;
+	for (size_t i = 0; i < 8; i++)
+		e = e << 8 | ((const unsigned char *)v.mv_data)[i];
+	return e;
 }
 
 struct adv_each { int (*cb)(const struct store_advisory *, void *); void *ctx; };
@@ -903,6 +932,32 @@ store_print_lookup(struct store_txn *t, const unsigned char h[8],
 	}
 	mdb_cursor_close(c);
 	return EM_OK;
+}
+
+/* store_print_each - every fingerprint and the advisory it is filed under */
+
+int
+store_print_each(struct store_txn *t,
+    int (*cb)(const unsigned char h[8], const char *, void *), void *ctx)
+{
+	MDB_val key, val;
+	MDB_cursor *c;
+	char id[65];
+	int rc;
+
+	if (mdb_cursor_open(t->txn, t->s->print, &c) != 0)
+		return EM_ESTORE;
+	for (rc = mdb_cursor_get(c, &key, &val, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (key.mv_size != 8)
+			continue;
+		(void)snprintf(id, sizeof(id), "%.*s", (int)val.mv_size,
+		    (const char *)val.mv_data);
+		if (cb(key.mv_data, id, ctx) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK : EM_ESTORE;
 }
 
 /* store_seen_put - a post or posting acted on, by its resend key */

@@ -242,6 +242,11 @@ int	store_hold_each(struct store_txn *t,
  */
 int	store_print_add(struct store_txn *t, const unsigned char h[8],
 	    const char *advisory, struct em_err *err);
+/* Every fingerprint with the advisory it is filed under; cb != 0 stops. */
+int	store_print_each(struct store_txn *t,
+	    int (*cb)(const unsigned char h[8], const char *, void *), void *ctx);
+/* Moved by every write of an advisory under embargo (0: none yet). */
+uint64_t store_embargo_epoch(struct store_txn *t);
 int	store_print_lookup(struct store_txn *t, const unsigned char h[8],
 	    void (*cb)(const char *advisory, void *), void *ctx);
 

@@ -47,6 +47,17 @@ ids_cb(const char *id, void *ctx)
 		(void)snprintf(r->id, sizeof(r->id), "%s", id);
 }
 
+/* view_prints - the prints to look up: the filter's hits, or every run's */
+
+static void
+view_prints(struct store_view *v, const char *text, size_t len,
+    struct policy_prints *pr)
+{
+	if (v->full || store_filter_prints(v->t, v->key, v->now, text, len,
+	    pr) != EM_OK)
+		policy_prints(text, len, v->key, 32, pr);
+}
+
 /*
  * view_quoted - the embargoed advisory the text quotes, or NULL: one
  * lookup per word run of the text, whatever the number of advisories.
@@ -76,10 +87,10 @@ view_quoted(void *ctx, const char *text, size_t len, size_t *runs)
 		buf_append(&both, text, len);
 		buf_appends(&both, "\n\n");
 		policy_secret_text(text, len, &both);
-		policy_prints(both.data, both.len, v->key, 32, &pr);
+		view_prints(v, both.data, both.len, &pr);
 		buf_free(&both);
 	} else {
-		policy_prints(text, len, v->key, 32, &pr);
+		view_prints(v, text, len, &pr);
 	}
 	for (size_t i = 0; i < pr.n; i++) {
 		struct run_ids r = { .n = 0 };
@@ -273,6 +284,15 @@ store_print_add_text(struct store_txn *t, const unsigned char *key,
 		if (k < old.n && memcmp(old.h[k], pr.h[i], 8) == 0)
 			continue;
 		rc = store_print_add(t, pr.h[i], advisory, err);
+	}
+	if (rc == EM_OK) {
+		struct strv posts = { NULL, 0 };
+
+		/* Its first post (fanout.c notes each before this): the
+		 * filter covers it with this text alone. */
+		(void)store_adv_list_get(t, "posts", advisory, &posts);
+		store_filter_add(advisory, text, len, posts.n <= 1);
+		strv_free(&posts);
 	}
 	policy_prints_free(&pr);
 	policy_prints_free(&old);

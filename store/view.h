@@ -17,6 +17,7 @@ struct store_view {
 	struct policy_advisory pa;
 	time_t	now;
 	char	quoted[64];
+	bool	full;			/* the full guard, never the filter */
 };
 
 int	store_view_open(struct store_view *v, struct policy_view *pv,
@@ -32,6 +33,33 @@ enum store_run_kind {
 int	store_view_explain(struct store_view *v, const char *text, size_t len,
 	    void (*cb)(size_t line, enum store_run_kind kind,
 	    const char *advisory, void *ctx), void *ctx);
+
+/*
+ * The leak guard's filter (filter.c): in the daemon only, the word runs
+ * of the advisories under embargo under a keyed hash whose key never
+ * leaves memory.  store_filter_prints() gives the prints of the runs of
+ * a text the filter holds, or EM_ENOTFOUND while it cannot answer (not
+ * built yet, or an advisory under embargo it does not cover): the full
+ * guard answers then.  store_print_add_text() adds each post's text;
+ * outbox/guard.c builds it at start and reload (begin, build_text and
+ * build_covered for each post of each advisory under embargo, finish)
+ * and again whenever store_filter_wanted() says so.
+ */
+struct store_filter;
+int	store_filter_enable(struct em_err *err);
+void	store_filter_disable(void);
+void	store_filter_add(const char *advisory, const char *text, size_t len,
+	    bool first_post);
+bool	store_filter_wanted(void);
+void	store_filter_rebuild(void);
+struct store_filter *store_filter_begin(void);
+void	store_filter_build_text(struct store_filter *f,
+	    const unsigned char *hkey, const char *text, size_t len);
+void	store_filter_build_covered(struct store_filter *f, const char *advisory);
+int	store_filter_finish(struct store_filter *f, struct store_txn *t,
+	    size_t *uncovered, char *bad, size_t badsz);
+int	store_filter_prints(struct store_txn *t, const unsigned char *hkey,
+	    time_t now, const char *text, size_t len, struct policy_prints *out);
 
 /* A warning into rep while no public text is loaded (SPEC 4). */
 void	store_check_public(const struct config *cfg, struct conf_report *rep);

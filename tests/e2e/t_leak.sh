@@ -116,6 +116,7 @@ mailpy text "$D/xsa355.eml" 0 | sed -n '/^ISSUE DESCRIPTION/,/^MITIGATION/p' > "
 { echo "Subject: Re: stack corruption"; echo; echo "Looks nasty; see below."; echo
   fmt -w 50 "$W/desc355" | sed 's/^/> /'; } > "$W/msg"
 verdict "a reply quoting XSA-355 re-wrapped to 50 columns" dev@vendor.example friend@outsider.example refuse XSA-355
+cp "$W/msg" "$W/quote355.msg"
 
 # 5. XSA-367's patch: the added lines are secret, the old code is not.
 mailpy part "$D/xsa367.eml" xsa367-linux.patch | sed -n '/^--- a\/arch/,$p' > "$W/patch367"
@@ -249,6 +250,28 @@ m.add_alternative('<html><body><table>%s</table></body></html>' % rows, subtype=
 sys.stdout.write(m.as_string())
 PY
 verdict "XSA-355's description as an HTML table, one word per cell" dev@vendor.example friend@outsider.example refuse XSA-355
+
+# 6b. The leak guard's filter (SPEC 4), built again from the stored posts
+#    at a start and at a reload: it covers both advisories under embargo,
+#    with no warning, and the quotes are still refused.
+milter_stop
+m=$(wc -l < "$W/milter.log")
+milter_start || exit 1
+for _ in $(seq 1 100); do tail -n +$((m + 1)) "$W/milter.log" | grep -q 'leak guard: filter of' && break; sleep 0.1; done
+built=$(tail -n +$((m + 1)) "$W/milter.log" | grep -o 'leak guard: filter of [0-9]* advisories' | head -n 1)
+nemb=$(ctl advisories | grep -c embargoed)
+check "restarted: the filter is built from the stored posts of the $nemb advisories under embargo ($built)" \
+    test "$built" = "leak guard: filter of $nemb advisories" -a "$nemb" -ge 2
+check "... with no warning" bash -c "! tail -n +$((m + 1)) '$W/milter.log' | grep -q 'leak guard: .*\(cannot\|no post\)'"
+cp "$W/quote355.msg" "$W/msg"
+verdict "after the restart, the re-wrapped quote of XSA-355 is still refused" dev@vendor.example friend@outsider.example refuse XSA-355
+m=$(wc -l < "$W/milter.log")
+kill -HUP "$(cat "$W/milter.pid")"
+for _ in $(seq 1 100); do tail -n +$((m + 1)) "$W/milter.log" | grep -q 'leak guard: filter of' && break; sleep 0.1; done
+check "a reload builds it again ($(tail -n +$((m + 1)) "$W/milter.log" | grep -o 'leak guard: filter of [0-9]* advisories' | head -n 1))" \
+    bash -c "tail -n +$((m + 1)) '$W/milter.log' | grep -q 'leak guard: filter of $nemb advisories'"
+cp "$W/quote355.msg" "$W/msg"
+verdict "after the reload, the quote is still refused" dev@vendor.example friend@outsider.example refuse XSA-355
 
 # 7. Encrypted mail that is not ours: read from its packets, so it passes
 #    even when the list's secret key cannot be used (agent down, keys

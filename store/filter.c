@@ -1,0 +1,486 @@
+/*
+ * filter.c - the leak guard's filter: the word runs of the advisories
+ * under embargo, in memory, under a fast keyed hash (see view.h)
+ *
+ * Every word of a message is hashed once (SipHash-2-4, libsodium's
+ * crypto_shorthash, under a key made at start that never leaves memory);
+ * a run's hash is a mix of its four words' hashes, probed in an open-
+ * addressing set.  A run that misses costs nothing more; only a hit is
+ * hashed with the store's HMAC key and looked up, as the full guard does
+ * for every run.
+ *
+ * The filter answers only while it covers every advisory under embargo:
+ * "covered" means every post of it was read into the set.  The store's
+ * embargo epoch moves with every write of an advisory under embargo; when
+ * it has moved since the filter last looked, the filter walks the
+ * registry once, and an advisory under embargo it does not cover sends
+ * every message to the full guard until a rebuild (outbox/guard.c) covers
+ * it.  A false hit costs an HMAC; a miss where the full guard would have
+ * found a run is what the cover rule and the rebuild's check against the
+ * stored prints rule out.
+ */
+
+/* System library. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Utility library. */
+#include <sodium.h>
+
+/* Application-specific. */
+#include "view.h"
+#include "../util/sha256.h"
+
+struct set {
+	uint64_t *v;		/* 0: empty */
+	size_t	cap;		/* a power of two */
+	size_t	n;
+};
+
+struct store_filter {
+	unsigned char key[crypto_shorthash_KEYBYTES];
+	struct set runs;
+	struct strv covered;	/* advisory ids */
+	struct set prints;	/* while building: the HMAC of every run read */
+	bool	failed;		/* while building: a post could not be read */
+};
+
+static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct store_filter *cur;	/* NULL: not built yet */
+static struct store_filter *next;	/* being built: adds go here too */
+static bool enabled;
+static atomic_uint_least64_t checked;	/* epoch + 1 last found covered */
+static atomic_uint embargoed;		/* advisories under embargo then */
+static atomic_bool wanted;		/* a rebuild is asked for */
+
+/* set_add - h into s, growing it past half full */
+
+static void
+set_add(struct set *s, uint64_t h)
+{
+	h = h ? h : 1;
+	if ((s->n + 1) * 2 > s->cap) {
+		struct set g = { NULL, s->cap ? s->cap * 2 : 1024, 0 };
+
+		g.v = xcalloc(g.cap, sizeof(*g.v));
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i])
+				set_add(&g, s->v[i]);
+		free(s->v);
+		*s = g;
+	}
+	for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (s->v[i] == h)
+			return;
+		if (s->v[i] == 0) {
+			s->v[i] = h;
+			s->n++;
+			return;
+		}
+	}
+}
+
+/* set_has - is h in s? */
+
+static bool
+set_has(const struct set *s, uint64_t h)
+{
+	h = h ? h : 1;
+	if (s->cap == 0)
+		return false;
+	for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (s->v[i] == h)
+			return true;
+		if (s->v[i] == 0)
+			return false;
+	}
+}
+
+/* word_hash - policy_walk() work: a word under the filter's key */
+
+static uint64_t
+word_hash(const char *w, size_t n, void *ctx)
+{
+	const struct store_filter *f = *(struct store_filter *const *)ctx;
+	unsigned char out[crypto_shorthash_BYTES];
+	uint64_t h;
+
+	(void)crypto_shorthash(out, (const unsigned char *)w, n, f->key);
+	memcpy(&h, out, sizeof(h));
+	return h;
+}
+
+/* run_hash - a run's hash from its words' (in order), mixed */
+
+static uint64_t
+run_hash(const uint64_t *wh)
+{
+	uint64_t h = 0;
+
+	for (size_t i = 0; i < POLICY_SHINGLE_WORDS; i++)
+		h = (h ^ wh[i]) * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+struct adding { struct store_filter *f; const unsigned char *hkey;
+    struct buf run; };
+
+/* add_run - policy_walk() work: a run into the set (and, building, its
+ * HMAC into the prints read) */
+
+static void
+add_run(const uint64_t *wh, size_t line, const struct policy_walk_run *r,
+    void *ctx)
+{
+	struct adding *a = ctx;
+	unsigned char p[8];
+	uint64_t v;
+
+	(void)line;
+	set_add(&a->f->runs, run_hash(wh));
+	if (a->hkey == NULL)
+		return;
+	policy_walk_text(r, &a->run);
+	hmac_sha256_8(a->hkey, 32, a->run.data, a->run.len, p);
+	memcpy(&v, p, sizeof(v));
+	set_add(&a->f->prints, v);
+}
+
+/* add_text - the runs of an advisory's secret text into f */
+
+static void
+add_text(struct store_filter *f, const unsigned char *hkey, const char *text,
+    size_t len)
+{
+	struct adding a = { f, hkey, { 0 } };
+	struct policy_walker w = { word_hash, add_run, &a };
+	struct buf secret;
+
+	buf_init(&secret);
+	buf_init(&a.run);
+	policy_secret_text(text, len, &secret);
+	policy_walk(secret.data ? secret.data : "", secret.len, &w);
+	buf_free(&secret);
+	buf_free(&a.run);
+}
+
+/* covers - does f cover advisory id? */
+
+static bool
+covers(const struct store_filter *f, const char *id)
+{
+	for (size_t i = 0; i < f->covered.n; i++)
+		if (strcmp(f->covered.v[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* filter_new - an empty filter; key from of, or a new one */
+
+static struct store_filter *
+filter_new(const struct store_filter *of)
+{
+	struct store_filter *f = xcalloc(1, sizeof(*f));
+
+	if (of != NULL)
+		memcpy(f->key, of->key, sizeof(f->key));
+	else
+		crypto_shorthash_keygen(f->key);
+	return f;
+}
+
+/* filter_free - a filter gone, its key wiped */
+
+static void
+filter_free(struct store_filter *f)
+{
+	if (f == NULL)
+		return;
+	sodium_memzero(f->key, sizeof(f->key));
+	free(f->runs.v);
+	free(f->prints.v);
+	strv_free(&f->covered);
+	free(f);
+}
+
+/* store_filter_enable - this process keeps the filter (the daemon) */
+
+int
+store_filter_enable(struct em_err *err)
+{
+	if (sodium_init() < 0)
+		return em_fail(err, EM_EIO, "libsodium cannot start");
+	pthread_rwlock_wrlock(&lock);
+	enabled = true;
+	atomic_store(&wanted, true);
+	pthread_rwlock_unlock(&lock);
+	return EM_OK;
+}
+
+/* store_filter_disable - the filter dropped (at exit) */
+
+void
+store_filter_disable(void)
+{
+	pthread_rwlock_wrlock(&lock);
+	enabled = false;
+	filter_free(cur);
+	filter_free(next);
+	cur = next = NULL;
+	atomic_store(&checked, 0);
+	pthread_rwlock_unlock(&lock);
+}
+
+/* store_filter_add - a post's text, filed under advisory (see view.h) */
+
+void
+store_filter_add(const char *advisory, const char *text, size_t len,
+    bool first_post)
+{
+	struct store_filter *fs[2];
+
+	pthread_rwlock_wrlock(&lock);
+	fs[0] = cur;
+	fs[1] = next;
+	for (size_t i = 0; i < 2 && enabled; i++) {
+		if (fs[i] == NULL)
+			continue;
+		add_text(fs[i], NULL, text, len);
+		if (covers(fs[i], advisory))
+			continue;
+		if (first_post)
+			strv_push(&fs[i]->covered, advisory);
+		else
+			atomic_store(&wanted, true);
+	}
+	pthread_rwlock_unlock(&lock);
+}
+
+/* store_filter_wanted - is a rebuild asked for (and cleared)? */
+
+bool
+store_filter_wanted(void)
+{
+	return enabled && atomic_exchange(&wanted, false);
+}
+
+/* store_filter_rebuild - ask for a rebuild (a reload) */
+
+void
+store_filter_rebuild(void)
+{
+	atomic_store(&wanted, true);
+}
+
+/* store_filter_begin - a new filter to build (NULL: not enabled) */
+
+struct store_filter *
+store_filter_begin(void)
+{
+	struct store_filter *f = NULL;
+
+	pthread_rwlock_wrlock(&lock);
+	if (enabled) {
+		filter_free(next);
+		next = f = filter_new(cur);
+	}
+	pthread_rwlock_unlock(&lock);
+	return f;
+}
+
+/* store_filter_build_text - a post of advisory, read while building */
+
+void
+store_filter_build_text(struct store_filter *f, const unsigned char *hkey,
+    const char *text, size_t len)
+{
+	pthread_rwlock_wrlock(&lock);
+	add_text(f, hkey, text, len);
+	pthread_rwlock_unlock(&lock);
+}
+
+/* store_filter_build_covered - every post of advisory was read */
+
+void
+store_filter_build_covered(struct store_filter *f, const char *advisory)
+{
+	pthread_rwlock_wrlock(&lock);
+	if (!covers(f, advisory))
+		strv_push(&f->covered, advisory);
+	pthread_rwlock_unlock(&lock);
+}
+
+struct verify { struct store_filter *f; struct strv bad; };
+
+/* verify_cb - a stored print of a covered advisory must be a run read */
+
+static int
+verify_cb(const unsigned char h[8], const char *id, void *ctx)
+{
+	struct verify *v = ctx;
+	uint64_t p;
+
+	memcpy(&p, h, sizeof(p));
+	if (!covers(v->f, id) || set_has(&v->f->prints, p))
+		return 0;
+	for (size_t i = 0; i < v->bad.n; i++)
+		if (strcmp(v->bad.v[i], id) == 0)
+			return 0;
+	strv_push(&v->bad, id);
+	return 0;
+}
+
+/* uncover - advisory id no longer counts as covered by f */
+
+static void
+uncover(struct store_filter *f, const char *id)
+{
+	for (size_t i = 0; i < f->covered.n; i++)
+		if (strcmp(f->covered.v[i], id) == 0) {
+			free(f->covered.v[i]);
+			f->covered.v[i] = f->covered.v[--f->covered.n];
+			return;
+		}
+}
+
+/*
+ * store_filter_finish - the filter built in t's view checked against the
+ * stored prints, then used from now on: a covered advisory with a print
+ * that no post read gives is not covered after all (the full guard
+ * answers while it is under embargo).  How many such advisories into
+ * *uncovered, the first in bad.
+ */
+int
+store_filter_finish(struct store_filter *f, struct store_txn *t,
+    size_t *uncovered, char *bad, size_t badsz)
+{
+	struct verify v = { f, { NULL, 0 } };
+	int rc;
+
+	/* Read-locked: messages go on; a fan-out's add waits. */
+	pthread_rwlock_rdlock(&lock);
+	rc = store_print_each(t, verify_cb, &v);
+	pthread_rwlock_unlock(&lock);
+	pthread_rwlock_wrlock(&lock);
+	for (size_t i = 0; i < v.bad.n; i++)
+		uncover(f, v.bad.v[i]);
+	*uncovered = v.bad.n;
+	(void)snprintf(bad, badsz, "%s", v.bad.n ? v.bad.v[0] : "");
+	strv_free(&v.bad);
+	free(f->prints.v);
+	memset(&f->prints, 0, sizeof(f->prints));
+	if (next == f)
+		next = NULL;
+	if (rc == EM_OK && enabled) {
+		filter_free(cur);
+		cur = f;
+		atomic_store(&checked, 0);
+	} else {
+		filter_free(f);
+	}
+	pthread_rwlock_unlock(&lock);
+	return rc;
+}
+
+/* embargoed_cb - an advisory under embargo the filter must cover */
+
+struct walk_adv { time_t now; unsigned n; bool all; };
+
+static int
+embargoed_cb(const struct store_advisory *a, void *ctx)
+{
+	struct walk_adv *w = ctx;
+
+	if (a->state != STORE_ADV_EMBARGOED || a->embargo <= w->now)
+		return 0;
+	w->n++;
+	w->all &= covers(cur, a->id);
+	return 0;
+}
+
+/*
+ * usable - under the read lock: may the filter answer for t's view at
+ * now?  The registry is walked only when the epoch moved since the last
+ * look; an advisory under embargo it does not cover asks for a rebuild.
+ */
+static bool
+usable(struct store_txn *t, time_t now)
+{
+	struct walk_adv w = { now, 0, true };
+	struct em_err err;
+	uint64_t e;
+
+	if (!enabled || cur == NULL)
+		return false;
+	e = store_embargo_epoch(t) + 1;
+	if (atomic_load(&checked) == e)
+		return true;
+	if (store_adv_each(t, embargoed_cb, &w, &err) < 0)
+		return false;
+	if (!w.all) {
+		atomic_store(&wanted, true);
+		return false;
+	}
+	atomic_store(&embargoed, w.n);
+	atomic_store(&checked, e);
+	return true;
+}
+
+struct hits { const struct store_filter *f; const unsigned char *hkey;
+    struct buf run; unsigned char (*h)[8]; size_t n, cap; };
+
+/* hit_run - policy_walk() work: a run the filter holds, HMAC'd */
+
+static void
+hit_run(const uint64_t *wh, size_t line, const struct policy_walk_run *r,
+    void *ctx)
+{
+	struct hits *x = ctx;
+
+	(void)line;
+	if (!set_has(&x->f->runs, run_hash(wh)))
+		return;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 64;
+		x->h = xrealloc(x->h, x->cap * 8);
+	}
+	policy_walk_text(r, &x->run);
+	hmac_sha256_8(x->hkey, 32, x->run.data, x->run.len, x->h[x->n++]);
+}
+
+/*
+ * store_filter_prints - the prints (sorted, distinct) of the runs of
+ * text the filter holds; EM_ENOTFOUND when it cannot answer for t's view
+ * (the caller runs the full guard)
+ */
+int
+store_filter_prints(struct store_txn *t, const unsigned char *hkey,
+    time_t now, const char *text, size_t len, struct policy_prints *out)
+{
+	struct hits x = { NULL, hkey, { 0 }, NULL, 0, 0 };
+	struct policy_walker w = { word_hash, hit_run, &x };
+
+	out->h = NULL;
+	out->n = 0;
+	pthread_rwlock_rdlock(&lock);
+	if (!usable(t, now)) {
+		pthread_rwlock_unlock(&lock);
+		return EM_ENOTFOUND;
+	}
+	/* Nothing under embargo: nothing to find, nothing to read. */
+	if (atomic_load(&embargoed) > 0) {
+		x.f = cur;
+		buf_init(&x.run);
+		policy_walk(text, len, &w);
+		buf_free(&x.run);
+	}
+	pthread_rwlock_unlock(&lock);
+	out->h = x.h;
+	policy_prints_finish(out, x.n);
+	return EM_OK;
+}

@@ -1,0 +1,234 @@
+/*
+ * test_filter - the leak guard's filter (store/filter.c) answers as the
+ * full guard does: every message of tests/data read both ways against
+ * advisories registered from tests/data, with the same advisory found and
+ * the same number of runs; and the filter steps aside while an advisory
+ * under embargo is one it does not cover.
+ */
+#include "testutil.h"
+#include <dirent.h>
+#include <glib.h>
+#include <gmime/gmime.h>
+#include <time.h>
+#include "../../store/view.h"
+
+static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
+static const struct policy_limits lim = { 20, 500, 262144, 1 << 22 };
+static char dir[64];
+static struct store *st;
+static struct strv files;	/* every message of tests/data */
+
+/* collect - the files of one folder of tests/data */
+
+static void
+collect(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		char *f;
+
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "README") == 0 ||
+		    strcmp(e->d_name, "python-email") == 0)
+			continue;
+		f = xasprintf("%s/%s", path, e->d_name);
+		strv_push(&files, f);
+		free(f);
+	}
+	closedir(d);
+}
+
+/* text_of - what the leak guard reads of a file: its facts' text */
+
+static void
+text_of(const char *path, struct buf *text)
+{
+	struct buf raw;
+	struct facts f;
+	struct em_err err;
+
+	test_read_file(path, &raw);
+	facts_init(&f);
+	buf_init(text);
+	if (policy_read(raw.data, raw.len, &lim, &f, &err) == EM_OK &&
+	    f.text.len > 0)
+		buf_append(text, f.text.data, f.text.len);
+	else
+		buf_append(text, raw.data, raw.len);	/* a patch, not mail */
+	facts_free(&f);
+	buf_free(&raw);
+}
+
+static int
+setup(void **state)
+{
+	struct em_err err;
+	struct store_txn *t;
+	struct store_filter *fl;
+	size_t unc;
+	char bad[65];
+
+	(void)state;
+	(void)snprintf(dir, sizeof(dir), "/tmp/em-filter-XXXXXX");
+	if (mkdtemp(dir) == NULL ||
+	    store_open(dir, (size_t)1 << 30, &st, &err) < 0 ||
+	    store_filter_enable(&err) < 0)
+		return 1;
+	collect("tests/data");
+	collect("tests/data/python-email");
+	/* An empty filter, as the daemon's builder makes it at start. */
+	if ((fl = store_filter_begin()) == NULL ||
+	    store_begin(st, false, &t, &err) < 0)
+		return 1;
+	if (store_filter_finish(fl, t, &unc, bad, sizeof(bad)) < 0)
+		return 1;
+	store_abort(t);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf %s", dir);
+
+	(void)state;
+	store_filter_disable();
+	store_close(st);
+	strv_free(&files);
+	if (system(cmd) != 0)
+		return 1;
+	free(cmd);
+	return 0;
+}
+
+/* reg - advisory id under embargo, with the text of path as its post */
+
+static void
+reg(const char *id, const char *path, int posts)
+{
+	struct store_advisory a;
+	struct store_txn *t;
+	struct em_err err;
+	struct strv v = { NULL, 0 };
+	struct buf text;
+
+	text_of(path, &text);
+	memset(&a, 0, sizeof(a));
+	(void)snprintf(a.id, sizeof(a.id), "%s", id);
+	a.state = STORE_ADV_EMBARGOED;
+	a.embargo = time(NULL) + 86400;
+	assert_int_equal(store_begin(st, true, &t, &err), EM_OK);
+	assert_int_equal(store_adv_put(t, &a, &err), EM_OK);
+	for (int i = 0; i < posts; i++)
+		strv_push(&v, "1 7");
+	assert_int_equal(store_adv_list_put(t, "posts", id, &v, &err), EM_OK);
+	assert_int_equal(store_print_add_text(t, key, text.data, text.len, id,
+	    &err), EM_OK);
+	assert_int_equal(store_commit(t, &err), EM_OK);
+	strv_free(&v);
+	buf_free(&text);
+}
+
+/* quoted - the view's answer for text, full or through the filter */
+
+static const char *
+quoted(bool full, const struct buf *text, size_t *runs, char *out, size_t n)
+{
+	struct store_view v;
+	struct policy_view pv;
+	struct em_err err;
+	const char *id;
+
+	assert_int_equal(store_view_open(&v, &pv, st, key, time(NULL), &err),
+	    EM_OK);
+	v.full = full;
+	id = pv.quoted(pv.ctx, text->data ? text->data : "", text->len, runs);
+	(void)snprintf(out, n, "%s", id ? id : "");
+	store_view_close(&v);
+	return id;
+}
+
+/* same_everywhere - every file read both ways gives the same answer;
+ * how many were found quoting an advisory */
+
+static size_t
+same_everywhere(void)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < files.n; i++) {
+		struct buf text;
+		size_t r1 = 0, r2 = 0;
+		char a[64], b[64];
+
+		text_of(files.v[i], &text);
+		(void)quoted(true, &text, &r1, a, sizeof(a));
+		(void)quoted(false, &text, &r2, b, sizeof(b));
+		if (strcmp(a, b) != 0 || r1 != r2)
+			fail_msg("%s: full guard \"%s\" (%zu runs), filter \"%s\" "
+			    "(%zu runs)", files.v[i], a, r1, b, r2);
+		found += a[0] != '\0';
+		buf_free(&text);
+	}
+	return found;
+}
+
+/* filter_answers - does the filter answer for the store as it is now? */
+
+static bool
+filter_answers(void)
+{
+	struct store_txn *t;
+	struct em_err err;
+	struct policy_prints pr;
+	int rc;
+
+	assert_int_equal(store_begin(st, false, &t, &err), EM_OK);
+	rc = store_filter_prints(t, key, time(NULL), "a b c d e", 9, &pr);
+	store_abort(t);
+	policy_prints_free(&pr);
+	return rc == EM_OK;
+}
+
+static void
+t_filter_answers_as_the_full_guard(void **s)
+{
+	(void)s;
+	/* Nothing under embargo: nothing found, the filter answers. */
+	assert_int_equal(same_everywhere(), 0);
+	assert_true(filter_answers());
+	reg("XSA-355", "tests/data/xsa355.eml", 1);
+	reg("XSA-405", "tests/data/xsa405-linux.patch", 1);
+	reg("XSA-376", "tests/data/xsa376.eml", 1);
+	reg("XSA-399", "tests/data/xsa399.eml", 1);
+	assert_true(filter_answers());
+	/* The advisories themselves and the mail quoting them are found,
+	 * the rest not, both ways alike. */
+	assert_true(same_everywhere() >= 4);
+}
+
+static void
+t_filter_steps_aside_for_what_it_does_not_cover(void **s)
+{
+	(void)s;
+	/* A second post of an advisory it never read the first of (one the
+	 * filter was not built with): the full guard answers. */
+	reg("XSA-366", "tests/data/xsa366.eml", 2);
+	assert_false(filter_answers());
+	assert_true(store_filter_wanted());
+	assert_true(same_everywhere() >= 5);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_filter_answers_as_the_full_guard),
+		cmocka_unit_test(t_filter_steps_aside_for_what_it_does_not_cover),
+	};
+
+	g_mime_init();
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
