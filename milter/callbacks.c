@@ -184,7 +184,7 @@ cb_eom(SMFICTX *ctx)
 	 * A spooled (large) message is whole in memory only inside the
 	 * gate, a few at a time; one over max_message_size is never read.
 	 */
-	gated = spool_on_disk(&c->msg.in) && !c->msg.too_big;
+	gated = spool_large(&c->msg.in) && !c->msg.too_big;
 	if (gated)
 		spool_gate_enter();
 	if (!c->msg.too_big && spool_take(&c->msg.in, &c->msg.raw, &err) < 0)

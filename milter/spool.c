@@ -25,6 +25,32 @@
 static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
 static int gate_in;
+static size_t budget_used;	/* under gate_lock */
+
+/* budget_take - n more bytes of SPOOL_BUDGET, if they are left */
+
+static bool
+budget_take(size_t n)
+{
+	bool ok;
+
+	pthread_mutex_lock(&gate_lock);
+	if ((ok = budget_used + n <= SPOOL_BUDGET))
+		budget_used += n;
+	pthread_mutex_unlock(&gate_lock);
+	return ok;
+}
+
+/* budget_give - what a spool took of SPOOL_BUDGET, given back */
+
+static void
+budget_give(struct spool *sp)
+{
+	pthread_mutex_lock(&gate_lock);
+	budget_used -= sp->counted;
+	pthread_mutex_unlock(&gate_lock);
+	sp->counted = 0;
+}
 
 /* spool_lib_init - libgcrypt, as its manual asks, before any thread */
 
@@ -51,6 +77,14 @@ bool
 spool_on_disk(const struct spool *sp)
 {
 	return sp->fd >= 0;
+}
+
+/* spool_large - is the message past SPOOL_MEM? */
+
+bool
+spool_large(const struct spool *sp)
+{
+	return sp->len > SPOOL_MEM;
 }
 
 /* failed - keep the first failure; what follows is dropped */
@@ -125,22 +159,30 @@ to_disk(struct spool *sp, const char *dir)
 		return;
 	}
 	sp->cipher = h;
-	write_sealed(sp, (const unsigned char *)sp->mem.data, sp->mem.len);
-	explicit_bzero(sp->mem.data, sp->mem.len);
+	if (sp->mem.len > 0) {
+		write_sealed(sp, (const unsigned char *)sp->mem.data, sp->mem.len);
+		explicit_bzero(sp->mem.data, sp->mem.len);
+	}
 	buf_free(&sp->mem);
+	budget_give(sp);
 }
 
 /*
- * spool_add - n more bytes: in memory up to SPOOL_MEM, then to the sealed
- * file
+ * spool_add - n more bytes: in memory up to SPOOL_MEM, and past it while
+ * SPOOL_BUDGET allows; else to the sealed file
  */
 void
 spool_add(struct spool *sp, const char *dir, const void *p, size_t n)
 {
+	size_t want = sp->mem.len + n;
+
 	sp->len += n;
 	if (sp->error[0] != '\0')
 		return;
-	if (sp->fd < 0 && sp->mem.len + n <= SPOOL_MEM) {
+	if (sp->fd < 0 && (want <= SPOOL_MEM ||
+	    budget_take(want - SPOOL_MEM - sp->counted))) {
+		if (want > SPOOL_MEM)
+			sp->counted = want - SPOOL_MEM;
 		buf_append(&sp->mem, p, n);
 		return;
 	}
@@ -162,6 +204,16 @@ spool_take(struct spool *sp, struct buf *out, struct em_err *err)
 
 	if (sp->error[0] != '\0')
 		return em_fail(err, EM_EIO, "%s; the message is deferred", sp->error);
+	if (sp->fd < 0 && out->len == 0) {
+		/* Moved, not copied: a large message in memory is read once. */
+		size_t max = out->max;
+
+		buf_free(out);
+		*out = sp->mem;
+		out->max = max;
+		buf_init(&sp->mem);
+		return EM_OK;
+	}
 	if (sp->fd < 0) {
 		buf_append(out, sp->mem.data ? sp->mem.data : "", sp->mem.len);
 		return EM_OK;
@@ -204,6 +256,7 @@ spool_reset(struct spool *sp)
 	if (sp->mem.data != NULL)
 		explicit_bzero(sp->mem.data, sp->mem.len);
 	buf_free(&sp->mem);
+	budget_give(sp);
 	explicit_bzero(sp->key, sizeof(sp->key));
 	spool_init(sp);
 }

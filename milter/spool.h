@@ -4,12 +4,15 @@
  * What it is for: a list server takes many large messages at once, and
  * each one kept whole in memory from its first byte would let anyone
  * exhaust the daemon's memory.  The first SPOOL_MEM bytes of a message
- * stay in memory; the rest goes to a file without a name in state_dir,
+ * stay in memory, and the rest too while the messages in memory past
+ * their first SPOOL_MEM bytes hold less than SPOOL_BUDGET in all (the
+ * usual day: a file costs a 200 KB message a fifth of its time); past
+ * that, the rest goes to a file without a name in state_dir,
  * encrypted (ChaCha20, libgcrypt) with a key made for that message and
  * held in memory alone, so that nothing plain rests on disk (SPEC 5) and
  * nothing is left behind by a crash.  At end of message, spool_take()
  * gives the whole message back; spool_gate_enter() lets only a few
- * spooled messages be whole in memory at one time.
+ * large messages (past SPOOL_MEM) be read at one time.
  *
  * How it fails: a write that fails (a full disk) is kept in the spool,
  * and spool_take() returns it (EM_EIO, the reason in *err), so that the
@@ -24,10 +27,13 @@
 #include "../util/em.h"
 
 #define SPOOL_MEM	((size_t)64 * 1024)	/* bytes kept in memory */
-#define SPOOL_PARSERS	2		/* spooled messages whole in memory */
+#define SPOOL_BUDGET	((size_t)8 * 1024 * 1024)	/* all messages' bytes
+					 * past SPOOL_MEM kept in memory */
+#define SPOOL_PARSERS	2		/* large messages read at once */
 
 struct spool {
-	struct buf mem;		/* the first bytes, while under SPOOL_MEM */
+	struct buf mem;		/* the bytes, while in memory */
+	size_t	counted;	/* of them, taken from SPOOL_BUDGET */
 	int	fd;		/* the file, -1 while in memory */
 	size_t	len;		/* bytes added in all */
 	void   *cipher;		/* gcry_cipher_hd_t of the file */
@@ -43,6 +49,8 @@ void	spool_init(struct spool *sp);
 /* Add n bytes; dir is where a spool file goes (state_dir). */
 void	spool_add(struct spool *sp, const char *dir, const void *p, size_t n);
 bool	spool_on_disk(const struct spool *sp);
+/* Past SPOOL_MEM (read inside the gate)? */
+bool	spool_large(const struct spool *sp);
 /* The whole message into out (appended); EM_EIO on any failure. */
 int	spool_take(struct spool *sp, struct buf *out, struct em_err *err);
 /* Forget the message: the file closed (it has no name), the key wiped. */

@@ -38,19 +38,33 @@ copy_line(char *dst, size_t dstsz, const char *line, size_t len)
 	dst[n] = '\0';
 }
 
-/* find_ci - case-insensitive search of needle in (hay, len) */
+/* lower - ASCII lower case (the phrases are ASCII; no locale lookup) */
+
+static inline unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* find_ci - case-insensitive search of needle in (hay, len): the first
+ * two letters compared inline (this runs over every line of every
+ * message) before the rest */
 
 static const char *
 find_ci(const char *hay, size_t len, const char *needle)
 {
 	size_t n = strlen(needle);
-	int first;
+	unsigned char first, second;
 
 	if (n == 0)
 		return hay;
-	first = tolower((unsigned char)needle[0]);
-	for (size_t i = 0; n <= len && i <= len - n; i++)
-		if (tolower((unsigned char)hay[i]) == first &&
+	if (n > len)
+		return NULL;
+	first = lower((unsigned char)needle[0]);
+	second = n > 1 ? lower((unsigned char)needle[1]) : 0;
+	for (size_t i = 0; i <= len - n; i++)
+		if (lower((unsigned char)hay[i]) == first && (n == 1 ||
+		    lower((unsigned char)hay[i + 1]) == second) &&
 		    strncasecmp(hay + i, needle, n) == 0)
 			return hay + i;
 	return NULL;

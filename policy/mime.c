@@ -81,16 +81,20 @@ crypt_add(struct facts *f, enum policy_crypt_kind kind, const char *p, size_t n)
 static void
 text_add(struct facts *f, const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		const char *run = p + i;
-		size_t k = 0;
+	const char *end = p + n, *nul = memchr(p, '\0', n);
 
-		while (i + k < n && run[k] != '\r' && run[k] != '\0')
-			k++;
-		buf_append(&f->text, run, k);
-		i += k;
-		if (i < n && p[i] == '\0')
+	while (p < end) {
+		const char *stop = nul ? nul : end;
+		const char *cr = memchr(p, '\r', (size_t)(stop - p));
+
+		if (cr != NULL)
+			stop = cr;
+		buf_append(&f->text, p, (size_t)(stop - p));
+		if (stop == nul) {
 			buf_append(&f->text, "\n", 1);
+			nul = memchr(nul + 1, '\0', (size_t)(end - nul - 1));
+		}
+		p = stop < end ? stop + 1 : end;
 	}
 	if (f->text.len > 0 && f->text.data[f->text.len - 1] != '\n')
 		buf_append(&f->text, "\n", 1);

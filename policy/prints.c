@@ -42,14 +42,15 @@ norm_ascii(const char *p, size_t n, struct buf *out)
 	for (; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		if (isspace(c)) {
+		/* isspace() and tolower() of the C locale, without its tables */
+		if (c == ' ' || (c >= '\t' && c <= '\r')) {
 			space = o > 0;
 			continue;
 		}
 		if (space)
 			out->data[o++] = ' ';
 		space = false;
-		out->data[o++] = (char)tolower(c);
+		out->data[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
 	out->len = o;
 	out->data[o] = '\0';

@@ -74,7 +74,7 @@ view_quoted(void *ctx, const char *text, size_t len, size_t *runs)
 	const char *found = NULL;
 
 	*runs = 0;
-	if (v->t == NULL)
+	if (v->t == NULL || (!v->full && store_filter_none(v->t, v->now)))
 		return NULL;
 	if (memmem(text, len, "@@ ", 3) != NULL) {
 		/*

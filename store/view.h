@@ -58,6 +58,7 @@ void	store_filter_build_text(struct store_filter *f,
 void	store_filter_build_covered(struct store_filter *f, const char *advisory);
 int	store_filter_finish(struct store_filter *f, struct store_txn *t,
 	    size_t *uncovered, char *bad, size_t badsz);
+bool	store_filter_none(struct store_txn *t, time_t now);
 int	store_filter_prints(struct store_txn *t, const unsigned char *hkey,
 	    time_t now, const char *text, size_t len, struct policy_prints *out);
 

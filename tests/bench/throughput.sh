@@ -10,7 +10,9 @@
 #   ours      embargo-milter
 #   opendkim  Debian's opendkim in verify mode (the milter people run)
 # Three messages (smtp-source -F, 10 sessions): 4 KB plain text, 20 KB
-# multipart with a base64 attachment, 200 KB plain text; public text from
+# multipart with a base64 attachment, 200 KB plain text; and, asked for
+# in BENCH_MSG_KINDS, patch2m: a 2 MB patch series (the machine's Python
+# library added as new files, as a unified diff); public text from
 # the machine's own documentation.  Rounds alternate the paths; ours runs
 # first with 0 advisories, then with BENCH_ADVISORIES (200) under embargo
 # and BENCH_RUNS (50000) public-text word runs loaded.  Every round checks
@@ -26,7 +28,7 @@ NADV=${BENCH_ADVISORIES:-200}
 NRUNS=${BENCH_RUNS:-50000}
 KINDS=${BENCH_MSG_KINDS:-plain4k multi20k plain200k}
 PATHS=${BENCH_PATHS:-none null parse ours opendkim}
-declare -A COUNT=([plain4k]=${BENCH_MSGS:-3000} [multi20k]=2000 [plain200k]=300)
+declare -A COUNT=([plain4k]=${BENCH_MSGS:-3000} [multi20k]=2000 [plain200k]=300 [patch2m]=40)
 [ -x "$NULL_BIN" ] || { echo "bench: $NULL_BIN is missing: run make bench"; exit 1; }
 command -v opendkim >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
     --no-install-recommends opendkim >/dev/null
@@ -106,6 +108,22 @@ blob = open("/usr/share/common-licenses/GPL-3", "rb").read()[:13000]
 m.add_attachment(gzip.compress(blob) + blob[:13000 - len(gzip.compress(blob))],
     maintype="application", subtype="octet-stream", filename="build.log.gz")
 open(os.path.join(w, "multi20k.eml"), "w").write(m.as_string())
+# A patch series: real code (the machine's Python library), each file a
+# new file in a unified diff, about 2 MB.
+diff = ""
+for f in sorted(glob.glob("/usr/lib/python3*/*.py")):
+    lines = open(f, errors="replace").read().splitlines()
+    name = os.path.basename(f)
+    diff += "diff --git a/Lib/%s b/Lib/%s\nnew file mode 100644\n--- /dev/null\n+++ b/Lib/%s\n@@ -0,0 +1,%d @@\n" % (name, name, name, len(lines))
+    diff += "".join("+" + l[:900] + "\n" for l in lines)
+    if len(diff) > 2000000:
+        break
+diff = "".join(c if ord(c) < 128 else "?" for c in diff)
+m = EmailMessage()
+m["From"] = "dev@vendor.example"; m["To"] = "rcpt@sink.bench.example"
+m["Subject"] = "[PATCH 0/40] Lib: the standard library"; m["Message-ID"] = "<patch2m@vendor.example>"
+m.set_content(diff, cte="7bit")
+open(os.path.join(w, "patch2m.eml"), "w").write(m.as_string())
 PY
 for k in $KINDS; do echo "# $k: $(wc -c < "$W/$k.eml") bytes"; done
 

@@ -1,4 +1,5 @@
-/* test_spool - a message past SPOOL_MEM goes to disk encrypted, comes back whole */
+/* test_spool - a message past SPOOL_MEM and the shared SPOOL_BUDGET goes to
+ * disk encrypted, comes back whole */
 #include "testutil.h"
 #include <dirent.h>
 #include <fcntl.h>
@@ -63,7 +64,7 @@ t_small_stays_in_memory(void **st)
 static void
 t_large_goes_to_disk_sealed(void **st)
 {
-	size_t n = 5 * SPOOL_MEM + 12345, off = 0, step = 1;
+	size_t n = SPOOL_MEM + SPOOL_BUDGET + 12345, off = 0, step = 1;
 	struct spool sp;
 	struct buf out, disk;
 	struct em_err err;
@@ -120,12 +121,13 @@ t_unwritable_folder_defers(void **st)
 	struct spool sp;
 	struct buf out;
 	struct em_err err;
-	char *p = text(2 * SPOOL_MEM);
+	size_t n = SPOOL_MEM + SPOOL_BUDGET + 1;
+	char *p = text(n);
 
 	(void)st;
 	spool_init(&sp);
 	buf_init(&out);
-	spool_add(&sp, "/nonexistent/state", p, 2 * SPOOL_MEM);
+	spool_add(&sp, "/nonexistent/state", p, n);
 	assert_int_equal(spool_take(&sp, &out, &err), EM_EIO);
 	assert_non_null(strstr(err.msg, "a spool file in state_dir"));
 	assert_non_null(strstr(err.msg, "deferred"));
@@ -134,10 +136,43 @@ t_unwritable_folder_defers(void **st)
 	free(p);
 }
 
+/* The budget is shared: past it, the next large message goes to disk;
+ * given back, the one after stays in memory (and is moved out whole). */
+static void
+t_budget_shared(void **st)
+{
+	struct spool a, b, c;
+	struct buf out;
+	struct em_err err;
+	char *p = text(SPOOL_MEM + SPOOL_BUDGET);
+
+	(void)st;
+	spool_init(&a);
+	spool_init(&b);
+	spool_init(&c);
+	buf_init(&out);
+	spool_add(&a, dir, p, 200 * 1024);
+	assert_false(spool_on_disk(&a));
+	assert_true(spool_large(&a));
+	spool_add(&b, dir, p, SPOOL_MEM + SPOOL_BUDGET - 100 * 1024);
+	assert_true(spool_on_disk(&b));		/* a holds part of the budget */
+	spool_reset(&a);
+	spool_add(&c, dir, p, SPOOL_MEM + SPOOL_BUDGET);
+	assert_false(spool_on_disk(&c));	/* all of it, given back */
+	assert_int_equal(spool_take(&c, &out, &err), EM_OK);
+	assert_int_equal(out.len, SPOOL_MEM + SPOOL_BUDGET);
+	assert_memory_equal(out.data, p, out.len);
+	spool_reset(&b);
+	spool_reset(&c);
+	buf_free(&out);
+	free(p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_budget_shared),
 		cmocka_unit_test(t_small_stays_in_memory),
 		cmocka_unit_test(t_large_goes_to_disk_sealed),
 		cmocka_unit_test(t_unwritable_folder_defers),
