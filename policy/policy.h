@@ -206,15 +206,9 @@ struct policy_walker {
 	void	(*run)(const uint64_t *wh, size_t line,
 		    const struct policy_walk_run *r, void *ctx);
 	void   *ctx;
-	/* After the last run, its window still there (NULL: none). */
-	void	(*end)(const struct policy_walk_run *r, void *ctx);
 };
 void	policy_walk(const char *text, size_t len, const struct policy_walker *w);
 void	policy_walk_text(const struct policy_walk_run *r, struct buf *out);
-/* ago 1: the run before the one at hand (while run is called for it, or
- * in end: 0 is the last run). */
-void	policy_walk_text_ago(const struct policy_walk_run *r, size_t ago,
-	    struct buf *out);
 void	policy_prints_free(struct policy_prints *p);
 /* n hashes in p->h (malloc'd) sorted and made distinct, as policy_prints() gives. */
 void	policy_prints_finish(struct policy_prints *p, size_t n);

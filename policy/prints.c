@@ -219,19 +219,16 @@ armour_line(const char *p, size_t n, enum armour_state *st)
 /*
  * The word stream, walked in one pass: each significant line is
  * normalised into one buffer (reused), its words taken where they lie.
- * The last POLICY_SHINGLE_WORDS words are the run at hand, and one word
- * more is kept, so that the run before it can still be read (the filter
- * checks each run one step late, its memory fetched meanwhile); those of
- * a line whose buffer is about to be reused are copied out (a few words
- * a line), so that a run's bytes can be had when the caller wants them.
+ * The last POLICY_SHINGLE_WORDS words are the run at hand; those of a
+ * line whose buffer is about to be reused are copied out (a few words a
+ * line), so that a run's bytes can be had when the caller wants them.
  */
 #define RUNW	POLICY_SHINGLE_WORDS
-#define SLOTS	(RUNW + 1)
 
 struct policy_walk_run {
 	struct buf line;
 	struct { const char *p; size_t n; size_t line; uint64_t h;
-	    bool in_line; struct buf own; } win[SLOTS];
+	    bool in_line; struct buf own; } win[RUNW];
 	size_t	nwords;
 };
 
@@ -241,7 +238,7 @@ static void
 walk_word(struct policy_walk_run *r, const struct policy_walker *w,
     const char *p, size_t n, size_t lineno)
 {
-	size_t slot = r->nwords++ % SLOTS;
+	size_t slot = r->nwords++ % RUNW;
 	uint64_t wh[RUNW];
 
 	r->win[slot].p = p;
@@ -252,8 +249,8 @@ walk_word(struct policy_walk_run *r, const struct policy_walker *w,
 	if (r->nwords < RUNW)
 		return;
 	for (size_t i = 0; i < RUNW; i++)
-		wh[i] = r->win[(r->nwords - RUNW + i) % SLOTS].h;
-	w->run(wh, r->win[(r->nwords - RUNW) % SLOTS].line, r, w->ctx);
+		wh[i] = r->win[(r->nwords + i) % RUNW].h;
+	w->run(wh, r->win[r->nwords % RUNW].line, r, w->ctx);
 }
 
 /* walk_keep - the window's words still in the line buffer, copied out */
@@ -261,7 +258,7 @@ walk_word(struct policy_walk_run *r, const struct policy_walker *w,
 static void
 walk_keep(struct policy_walk_run *r)
 {
-	for (size_t i = 0; i < SLOTS; i++)
+	for (size_t i = 0; i < RUNW; i++)
 		if (r->win[i].in_line) {
 			buf_reset(&r->win[i].own);
 			buf_append(&r->win[i].own, r->win[i].p, r->win[i].n);
@@ -284,7 +281,7 @@ policy_walk(const char *text, size_t len, const struct policy_walker *w)
 
 	memset(&r, 0, sizeof(r));
 	buf_init(&r.line);
-	for (size_t i = 0; i < SLOTS; i++)
+	for (size_t i = 0; i < RUNW; i++)
 		buf_init(&r.win[i].own);
 	for (; p < end; lineno++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -309,10 +306,8 @@ policy_walk(const char *text, size_t len, const struct policy_walker *w)
 				start = i + 1;
 			}
 	}
-	if (w->end != NULL && r.nwords >= RUNW)
-		w->end(&r, w->ctx);
 	buf_free(&r.line);
-	for (size_t i = 0; i < SLOTS; i++)
+	for (size_t i = 0; i < RUNW; i++)
 		buf_free(&r.win[i].own);
 }
 
@@ -321,19 +316,9 @@ policy_walk(const char *text, size_t len, const struct policy_walker *w)
 void
 policy_walk_text(const struct policy_walk_run *r, struct buf *out)
 {
-	policy_walk_text_ago(r, 0, out);
-}
-
-/* policy_walk_text_ago - the bytes of the run at hand (ago 0) or of the
- * one before it (ago 1), into out */
-
-void
-policy_walk_text_ago(const struct policy_walk_run *r, size_t ago,
-    struct buf *out)
-{
 	buf_reset(out);
 	for (size_t i = 0; i < RUNW; i++) {
-		size_t k = (r->nwords - RUNW - ago + i) % SLOTS;
+		size_t k = (r->nwords + i) % RUNW;
 
 		if (i > 0)
 			buf_append(out, " ", 1);
@@ -416,7 +401,7 @@ hash_runs(const char *text, size_t len, const void *key, size_t keylen,
     unsigned char (**h)[8], size_t **line_of)
 {
 	struct hmac_walk hw = { key, keylen, NULL, NULL, 0, 0, { 0 } };
-	struct policy_walker w = { NULL, hmac_run, &hw, NULL };
+	struct policy_walker w = { NULL, hmac_run, &hw };
 
 	buf_init(&hw.run);
 	policy_walk(text, len, &w);

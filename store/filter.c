@@ -152,17 +152,6 @@ bloom_add(struct bloom *b, uint64_t h)
 	bloom_set(b, h);
 }
 
-/* bloom_fetch - the words of h's bits asked of memory, ahead of bloom_has */
-
-static void
-bloom_fetch(const struct bloom *b, uint64_t h)
-{
-	uint64_t lo = h & 0xffffffffu, hi = h >> 32 | 1;
-
-	for (size_t i = 0; i < BLOOM_K && b->m != 0; i++)
-		__builtin_prefetch(&b->bits[((lo + i * hi) & (b->m - 1)) / 64]);
-}
-
 /* bloom_has - may h be in b? */
 
 static bool
@@ -241,7 +230,7 @@ add_text(struct store_filter *f, const unsigned char *hkey, const char *text,
     size_t len)
 {
 	struct adding a = { f, hkey, { 0 } };
-	struct policy_walker w = { word_hash, add_run, &a, NULL };
+	struct policy_walker w = { word_hash, add_run, &a };
 	struct buf secret;
 
 	buf_init(&secret);
@@ -530,52 +519,25 @@ store_filter_none(struct store_txn *t, time_t now)
 }
 
 struct hits { const struct store_filter *f; const unsigned char *hkey;
-    struct buf run; unsigned char (*h)[8]; size_t n, cap; uint64_t late;
-    bool have_late; };
+    struct buf run; unsigned char (*h)[8]; size_t n, cap; };
 
-/* hit_check - a run (ago runs back) the filter holds, HMAC'd */
-
-static void
-hit_check(struct hits *x, uint64_t h, const struct policy_walk_run *r,
-    size_t ago)
-{
-	if (!bloom_has(&x->f->runs, h))
-		return;
-	if (x->n == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 64;
-		x->h = xrealloc(x->h, x->cap * 8);
-	}
-	policy_walk_text_ago(r, ago, &x->run);
-	hmac_sha256_8(x->hkey, 32, x->run.data, x->run.len, x->h[x->n++]);
-}
-
-/* hit_run - policy_walk() work: this run's filter bits fetched, the run
- * before checked (its bits came meanwhile: a probe is a cache miss) */
+/* hit_run - policy_walk() work: a run the filter holds, HMAC'd */
 
 static void
 hit_run(const uint64_t *wh, size_t line, const struct policy_walk_run *r,
     void *ctx)
 {
 	struct hits *x = ctx;
-	uint64_t h = run_hash(wh);
 
 	(void)line;
-	bloom_fetch(&x->f->runs, h);
-	if (x->have_late)
-		hit_check(x, x->late, r, 1);
-	x->late = h;
-	x->have_late = true;
-}
-
-/* hit_end - policy_walk() work: the last run checked */
-
-static void
-hit_end(const struct policy_walk_run *r, void *ctx)
-{
-	struct hits *x = ctx;
-
-	if (x->have_late)
-		hit_check(x, x->late, r, 0);
+	if (!bloom_has(&x->f->runs, run_hash(wh)))
+		return;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 64;
+		x->h = xrealloc(x->h, x->cap * 8);
+	}
+	policy_walk_text(r, &x->run);
+	hmac_sha256_8(x->hkey, 32, x->run.data, x->run.len, x->h[x->n++]);
 }
 
 /*
@@ -587,8 +549,8 @@ int
 store_filter_prints(struct store_txn *t, const unsigned char *hkey,
     time_t now, const char *text, size_t len, struct policy_prints *out)
 {
-	struct hits x = { NULL, hkey, { 0 }, NULL, 0, 0, 0, false };
-	struct policy_walker w = { word_hash, hit_run, &x, hit_end };
+	struct hits x = { NULL, hkey, { 0 }, NULL, 0, 0 };
+	struct policy_walker w = { word_hash, hit_run, &x };
 
 	out->h = NULL;
 	out->n = 0;
