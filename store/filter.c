@@ -21,6 +21,18 @@
  * it.  A false hit costs an HMAC; a miss where the full guard would have
  * found a run is what the cover rule and the rebuild's check against the
  * stored prints rule out.
+ *
+ * Nothing a post adds is ever lost to a rebuild: the filter exists (empty,
+ * covering nothing) from store_filter_enable() on, each post's runs go
+ * into it and into the one being built, and a new one starts with every
+ * run of the one in use (a post whose transaction is still open when the
+ * rebuild reads the store is in neither the store it reads nor its own
+ * reading).  A rebuild thus adds coverage, never takes runs away: runs of
+ * advisories made public stay, and cost only a false hit, until a restart.
+ *
+ * Locks: lock (read: each message; write: a post's add, the swap) guards
+ * cur; build_lock guards next, which only the builder and a post's add
+ * touch, so that a rebuild reading a large post never stops the messages.
  */
 
 /* System library. */
@@ -58,10 +70,10 @@ struct store_filter {
 	struct bloom runs;
 	struct strv covered;	/* advisory ids */
 	struct set prints;	/* while building: the HMAC of every run read */
-	bool	failed;		/* while building: a post could not be read */
 };
 
 static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct store_filter *cur;	/* NULL: not built yet */
 static struct store_filter *next;	/* being built: adds go here too */
 static bool enabled;
@@ -252,17 +264,21 @@ covers(const struct store_filter *f, const char *id)
 	return false;
 }
 
-/* filter_new - an empty filter; key from of, or a new one */
+/* filter_new - a filter covering nothing: with of's key and every run of
+ * of, or empty under a new key */
 
 static struct store_filter *
 filter_new(const struct store_filter *of)
 {
 	struct store_filter *f = xcalloc(1, sizeof(*f));
 
-	if (of != NULL)
-		memcpy(f->key, of->key, sizeof(f->key));
-	else
+	if (of == NULL) {
 		crypto_shorthash_keygen(f->key);
+		return f;
+	}
+	memcpy(f->key, of->key, sizeof(f->key));
+	for (size_t i = 0; i < of->runs.n; i++)
+		bloom_add(&f->runs, of->runs.all[i]);
 	return f;
 }
 
@@ -290,6 +306,8 @@ store_filter_enable(struct em_err *err)
 		return em_fail(err, EM_EIO, "libsodium cannot start");
 	pthread_rwlock_wrlock(&lock);
 	enabled = true;
+	if (cur == NULL)
+		cur = filter_new(NULL);	/* covers nothing until built */
 	atomic_store(&wanted, true);
 	pthread_rwlock_unlock(&lock);
 	return EM_OK;
@@ -301,37 +319,47 @@ void
 store_filter_disable(void)
 {
 	pthread_rwlock_wrlock(&lock);
+	pthread_mutex_lock(&build_lock);
 	enabled = false;
 	filter_free(cur);
 	filter_free(next);
 	cur = next = NULL;
 	atomic_store(&checked, 0);
+	pthread_mutex_unlock(&build_lock);
 	pthread_rwlock_unlock(&lock);
 }
 
-/* store_filter_add - a post's text, filed under advisory (see view.h) */
+/* add_post - a post into f: its runs, and, its advisory's first, its cover */
+
+static void
+add_post(struct store_filter *f, const char *advisory, const char *text,
+    size_t len, bool first_post)
+{
+	add_text(f, NULL, text, len);
+	if (covers(f, advisory))
+		return;
+	if (first_post)
+		strv_push(&f->covered, advisory);
+	else
+		atomic_store(&wanted, true);
+}
+
+/* store_filter_add - a post's text, filed under advisory (see view.h):
+ * into the filter in use, then into the one being built (one that began
+ * in between has it twice: no harm) */
 
 void
 store_filter_add(const char *advisory, const char *text, size_t len,
     bool first_post)
 {
-	struct store_filter *fs[2];
-
 	pthread_rwlock_wrlock(&lock);
-	fs[0] = cur;
-	fs[1] = next;
-	for (size_t i = 0; i < 2 && enabled; i++) {
-		if (fs[i] == NULL)
-			continue;
-		add_text(fs[i], NULL, text, len);
-		if (covers(fs[i], advisory))
-			continue;
-		if (first_post)
-			strv_push(&fs[i]->covered, advisory);
-		else
-			atomic_store(&wanted, true);
-	}
+	if (enabled && cur != NULL)
+		add_post(cur, advisory, text, len, first_post);
 	pthread_rwlock_unlock(&lock);
+	pthread_mutex_lock(&build_lock);
+	if (enabled && next != NULL)
+		add_post(next, advisory, text, len, first_post);
+	pthread_mutex_unlock(&build_lock);
 }
 
 /* store_filter_wanted - is a rebuild asked for (and cleared)? */
@@ -357,11 +385,13 @@ store_filter_begin(void)
 {
 	struct store_filter *f = NULL;
 
-	pthread_rwlock_wrlock(&lock);
+	pthread_rwlock_rdlock(&lock);
+	pthread_mutex_lock(&build_lock);
 	if (enabled) {
 		filter_free(next);
 		next = f = filter_new(cur);
 	}
+	pthread_mutex_unlock(&build_lock);
 	pthread_rwlock_unlock(&lock);
 	return f;
 }
@@ -372,9 +402,9 @@ void
 store_filter_build_text(struct store_filter *f, const unsigned char *hkey,
     const char *text, size_t len)
 {
-	pthread_rwlock_wrlock(&lock);
+	pthread_mutex_lock(&build_lock);
 	add_text(f, hkey, text, len);
-	pthread_rwlock_unlock(&lock);
+	pthread_mutex_unlock(&build_lock);
 }
 
 /* store_filter_build_covered - every post of advisory was read */
@@ -382,10 +412,10 @@ store_filter_build_text(struct store_filter *f, const unsigned char *hkey,
 void
 store_filter_build_covered(struct store_filter *f, const char *advisory)
 {
-	pthread_rwlock_wrlock(&lock);
+	pthread_mutex_lock(&build_lock);
 	if (!covers(f, advisory))
 		strv_push(&f->covered, advisory);
-	pthread_rwlock_unlock(&lock);
+	pthread_mutex_unlock(&build_lock);
 }
 
 struct verify { struct store_filter *f; struct strv bad; };
@@ -435,11 +465,12 @@ store_filter_finish(struct store_filter *f, struct store_txn *t,
 	struct verify v = { f, { NULL, 0 } };
 	int rc;
 
-	/* Read-locked: messages go on; a fan-out's add waits. */
-	pthread_rwlock_rdlock(&lock);
+	/* Only the one being built is locked: messages go on. */
+	pthread_mutex_lock(&build_lock);
 	rc = store_print_each(t, verify_cb, &v);
-	pthread_rwlock_unlock(&lock);
+	pthread_mutex_unlock(&build_lock);
 	pthread_rwlock_wrlock(&lock);
+	pthread_mutex_lock(&build_lock);
 	for (size_t i = 0; i < v.bad.n; i++)
 		uncover(f, v.bad.v[i]);
 	*uncovered = v.bad.n;
@@ -456,6 +487,7 @@ store_filter_finish(struct store_filter *f, struct store_txn *t,
 	} else {
 		filter_free(f);
 	}
+	pthread_mutex_unlock(&build_lock);
 	pthread_rwlock_unlock(&lock);
 	return rc;
 }
