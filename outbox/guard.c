@@ -1,5 +1,6 @@
 /*
- * guard.c - the leak guard's filter, built (see store/view.h, filter.c)
+ * guard.c - the leak guard's filter, built (see store/view.h, filter.c),
+ * and the text of prepared releases filed as public text
  *
  * One thread.  At start, at each reload, and whenever the filter finds
  * an advisory under embargo it does not cover, it reads every post of
@@ -32,6 +33,183 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static bool stopping, started;
 static pthread_t tid;
 static atomic_bool now_please;		/* a reload: at once, whatever failed */
+
+/*
+ * file_public - SPEC 4: a hold released prepared (release.c): its text
+ * filed as public text, then its sealed copy dropped.  Off the path its
+ * messages take; a crash in between leaves the sealed copy, and the next
+ * start files it (file_left).
+ */
+static void
+file_public(const struct config *cfg, uint64_t id)
+{
+	struct store_txn *t;
+	struct store_hold h;
+	struct buf sealed, plain;
+	struct policy_limits lim = policy_limits_of(cfg);
+	struct em_err err;
+	struct facts f;
+	int rc;
+
+	buf_init(&sealed);
+	buf_init(&plain);
+	facts_init(&f);
+	if ((rc = store_begin(state_store(), false, &t, &err)) == EM_OK) {
+		if ((rc = store_hold_get(t, id, &h)) == EM_OK)
+			rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
+		store_abort(t);
+		if (rc < 0)
+			(void)em_fail(&err, rc, "its sealed copy is gone");
+	}
+	if (rc == EM_OK && (keys_unseal(sealed.data, sealed.len, &plain,
+	    &err) < 0 || policy_read(plain.data, plain.len, &lim, &f, &err) < 0 ||
+	    (f.n_crypt > 0 && keys_read_crypt(cfg, &lim, &f, &err) < 0) ||
+	    public_posting(cfg, &f, (const char *const *)cfg->public_lists.v,
+	    cfg->public_lists.n, h.queue_id, &err) < 0))
+		rc = EM_ECRYPTO;
+	if (rc == EM_OK && (rc = store_begin(state_store(), true, &t,
+	    &err)) == EM_OK) {
+		if ((rc = store_blob_del(t, STORE_BLOB_HOLD, id, &err)) == EM_OK)
+			rc = store_commit(t, &err);
+		else
+			store_abort(t);
+	}
+	if (rc < 0)
+		log_msg(LOG_ERR, NULL, "public text of hold %llu: %s; filed "
+		    "again at the next start", (unsigned long long)id, err.msg);
+	facts_free(&f);
+	buf_free(&plain);
+	buf_free(&sealed);
+}
+
+/*
+ * The prepared holds released, their text still to be filed as public
+ * text: filing is gpg work that would take the processor from the
+ * workers at the second that counts, so it waits until the hold's
+ * messages are out, FILE_WAIT seconds at most.  The release timer never
+ * waits for it.
+ */
+#define FILE_WAIT	10
+
+static struct filing { uint64_t hold; time_t until; } *filings;
+static size_t n_filings;
+
+/* guard_file_later - hold's text, filed once its messages are out */
+
+void
+guard_file_later(uint64_t hold)
+{
+	pthread_mutex_lock(&lock);
+	filings = xrealloc(filings, (n_filings + 1) * sizeof(*filings));
+	filings[n_filings++] = (struct filing){ hold, time(NULL) + FILE_WAIT };
+	pthread_mutex_unlock(&lock);
+}
+
+/* hold_unsent - is an entry prepared for hold ctx ("hold N") unsent? */
+
+struct unsent { char tag[32]; bool any; };
+
+static int
+hold_unsent(const struct store_outbox *ob, void *ctx)
+{
+	struct unsent *u = ctx;
+	const char *tag = ob->kind == STORE_OB_RELEASE ? ob->member :
+	    ob->kind == STORE_OB_COPY ? ob->from : "";
+
+	u->any = strcmp(tag, u->tag) == 0;
+	return u->any;
+}
+
+/* messages_out - are hold's prepared messages all sent (or given up)? */
+
+static bool
+messages_out(uint64_t hold)
+{
+	struct unsent u = { "", false };
+	struct store_txn *t;
+	struct em_err err;
+
+	(void)snprintf(u.tag, sizeof(u.tag), "hold %llu", (unsigned long long)hold);
+	if (store_begin(state_store(), false, &t, &err) < 0)
+		return false;
+	(void)store_ob_each_pending(t, hold_unsent, &u, &err);
+	store_abort(t);
+	return !u.any;
+}
+
+/* file_due - every filing whose hold's messages are out, or whose wait is over */
+
+static void
+file_due(const struct config *cfg)
+{
+	for (;;) {
+		uint64_t hold = 0;
+
+		pthread_mutex_lock(&lock);
+		for (size_t i = 0; i < n_filings && hold == 0; i++)
+			if (time(NULL) >= filings[i].until ||
+			    messages_out(filings[i].hold)) {
+				hold = filings[i].hold;
+				filings[i] = filings[--n_filings];
+			}
+		pthread_mutex_unlock(&lock);
+		if (hold == 0)
+			return;
+		file_public(cfg, hold);
+	}
+}
+
+/* left_cb - the released holds' ids */
+
+static int
+left_cb(const struct store_hold *h, void *ctx)
+{
+	struct strv *ids = ctx;
+	char n[32];
+
+	if (h->state == STORE_HOLD_RELEASED) {
+		(void)snprintf(n, sizeof(n), "%llu", (unsigned long long)h->id);
+		strv_push(ids, n);
+	}
+	return 0;
+}
+
+/*
+ * file_left - at start: a hold released with its text not yet filed as
+ * public text (a stop between mark_prepared and file_public) is filed now
+ */
+static void
+file_left(void)
+{
+	const struct config *cfg = state_config_acquire();
+	struct store_txn *t;
+	struct strv ids = { NULL, 0 };
+	struct buf b;
+	struct em_err err;
+
+	if (store_begin(state_store(), false, &t, &err) < 0) {
+		state_config_release(cfg);
+		return;
+	}
+	(void)store_hold_each(t, left_cb, &ids, &err);
+	buf_init(&b);
+	for (size_t i = 0; i < ids.n; i++) {
+		uint64_t id = strtoull(ids.v[i], NULL, 10);
+
+		buf_reset(&b);
+		if (store_blob_get(t, STORE_BLOB_HOLD, id, &b) != EM_OK) {
+			free(ids.v[i]);
+			ids.v[i] = NULL;
+		}
+	}
+	store_abort(t);
+	buf_free(&b);
+	for (size_t i = 0; i < ids.n; i++)
+		if (ids.v[i] != NULL)
+			file_public(cfg, strtoull(ids.v[i], NULL, 10));
+	strv_free(&ids);
+	state_config_release(cfg);
+}
 
 /* embargoed_ids - advisory ids under embargo at now */
 
@@ -163,6 +341,7 @@ guard_thread(void *arg)
 	time_t not_before = 0, wait = RETRY_FIRST;
 
 	(void)arg;
+	file_left();
 	for (;;) {
 		struct timespec ts;
 
@@ -177,6 +356,12 @@ guard_thread(void *arg)
 			return NULL;
 		}
 		pthread_mutex_unlock(&lock);
+		{
+			const struct config *cfg = state_config_acquire();
+
+			file_due(cfg);
+			state_config_release(cfg);
+		}
 		if (atomic_exchange(&now_please, false))
 			not_before = 0, wait = RETRY_FIRST;
 		/* A build that failed is tried again after a backoff (the
@@ -204,11 +389,10 @@ guard_start(void)
 {
 	struct em_err err;
 
-	if (store_filter_enable(&err) < 0) {
+	/* Without a filter the thread still files the public text. */
+	if (store_filter_enable(&err) < 0)
 		log_msg(LOG_WARNING, NULL, "leak guard: no filter (%s); the full "
 		    "guard reads every message", err.msg);
-		return EM_OK;
-	}
 	if (state_thread_start(&tid, guard_thread, NULL) < 0)
 		return EM_EIO;
 	started = true;
@@ -236,4 +420,7 @@ guard_stop(void)
 	if (started)
 		(void)pthread_join(tid, NULL);
 	store_filter_disable();
+	free(filings);
+	filings = NULL;
+	n_filings = 0;
 }

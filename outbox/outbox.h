@@ -145,6 +145,9 @@ void	deliver_kick(void);
 /* The leak guard's filter, built at start and whenever asked (guard.c). */
 int	guard_start(void);
 void	guard_rebuild(void);
+/* A prepared hold released: its text filed as public text once its
+ * messages are out (at most 10 s later), by the guard thread. */
+void	guard_file_later(uint64_t hold);
 void	guard_stop(void);
 /* A prepared hold's posting, unsealed ahead of its date (in memory only). */
 void	deliver_warm(uint64_t hold, time_t date, const struct buf *plain);

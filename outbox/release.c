@@ -441,8 +441,8 @@ prepare_hold(const struct config *cfg, uint64_t id)
 /*
  * mark_prepared - in t, a prepared hold at its date: marked released, its
  * prepared entries due at now (the workers send them; nothing is built
- * at the date).  Its sealed copy stays until file_public has filed its
- * text.  1 when marked (*h the hold, *rev its revision), 0 when it is not
+ * at the date).  Its sealed copy stays until the guard thread has filed
+ * its text (guard_file_later).  1 when marked (*h the hold, *rev its revision), 0 when it is not
  * prepared or no longer held (then it is released the slow way, or not
  * at all).
  */
@@ -501,54 +501,6 @@ mark_batch(const uint64_t *ids, size_t n, bool *marked, struct em_err *err)
 }
 
 /*
- * file_public - SPEC 4: a hold released by mark_prepared: its text filed
- * as public text, then its sealed copy dropped.  Off the path its
- * messages take; a crash in between leaves the sealed copy, and the next
- * start files it (file_left).
- */
-static void
-file_public(const struct config *cfg, uint64_t id)
-{
-	struct store_txn *t;
-	struct store_hold h;
-	struct buf sealed, plain;
-	struct policy_limits lim = policy_limits_of(cfg);
-	struct em_err err;
-	struct facts f;
-	int rc;
-
-	buf_init(&sealed);
-	buf_init(&plain);
-	facts_init(&f);
-	if ((rc = store_begin(state_store(), false, &t, &err)) == EM_OK) {
-		if ((rc = store_hold_get(t, id, &h)) == EM_OK)
-			rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
-		store_abort(t);
-		if (rc < 0)
-			(void)em_fail(&err, rc, "its sealed copy is gone");
-	}
-	if (rc == EM_OK && (keys_unseal(sealed.data, sealed.len, &plain,
-	    &err) < 0 || policy_read(plain.data, plain.len, &lim, &f, &err) < 0 ||
-	    (f.n_crypt > 0 && keys_read_crypt(cfg, &lim, &f, &err) < 0) ||
-	    public_posting(cfg, &f, (const char *const *)cfg->public_lists.v,
-	    cfg->public_lists.n, h.queue_id, &err) < 0))
-		rc = EM_ECRYPTO;
-	if (rc == EM_OK && (rc = store_begin(state_store(), true, &t,
-	    &err)) == EM_OK) {
-		if ((rc = store_blob_del(t, STORE_BLOB_HOLD, id, &err)) == EM_OK)
-			rc = store_commit(t, &err);
-		else
-			store_abort(t);
-	}
-	if (rc < 0)
-		log_msg(LOG_ERR, NULL, "public text of hold %llu: %s; filed "
-		    "again at the next start", (unsigned long long)id, err.msg);
-	facts_free(&f);
-	buf_free(&plain);
-	buf_free(&sealed);
-}
-
-/*
  * release_one - one hold: the final copy to the list first (see
  * final_copy), then in one transaction one entry per recipient and the
  * hold marked released, audited
@@ -568,7 +520,7 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 	if ((rc = mark_batch(&id, 1, &marked, err)) < 0)
 		return rc;
 	if (marked) {
-		file_public(cfg, id);
+		guard_file_later(id);
 		return EM_OK;
 	}
 	buf_init(&plain);
@@ -609,8 +561,8 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 
 /*
  * Holds prepared before their date (the usual case) are all marked
- * released in one transaction first; the releasers then only file their
- * public text.  Any other hold due at that second is released side by
+ * released in one transaction first (the guard thread files their public
+ * text once their messages are out).  Any other hold due at that second is released side by
  * side: each is a gpg decryption, a signature check, a sealed final copy
  * and two commits, and twenty of them one after another took seconds.
  * Two holds of one
@@ -679,9 +631,7 @@ releaser(void *arg)
 		struct em_err err;
 
 		em_err_clear(&err);
-		if (w->marked[i])
-			file_public(w->cfg, w->s->holds[i]);
-		else if (release_one(w->cfg, w->s->holds[i], &err) < 0)
+		if (release_one(w->cfg, w->s->holds[i], &err) < 0)
 			log_msg(LOG_ERR, NULL, "release of hold %llu: %s",
 			    (unsigned long long)w->s->holds[i], err.msg);
 		else
@@ -716,58 +666,16 @@ release_round(struct rel_work *w)
 		(void)pthread_join(tids[i], NULL);
 }
 
-/* prepared_unsent - is a prepared entry ("hold N") unsent? */
-
-static int
-prepared_unsent(const struct store_outbox *ob, void *ctx)
-{
-	const char *tag = ob->kind == STORE_OB_RELEASE ? ob->member :
-	    ob->kind == STORE_OB_COPY ? ob->from : "";
-	bool *any = ctx;
-
-	*any = strncmp(tag, "hold ", 5) == 0;
-	return *any;
-}
-
-/*
- * burst_wait - until the workers have sent what was prepared (at most
- * BURST_WAIT s): filing public text is gpg work that would take the
- * processor from them at the second that counts
- */
-#define BURST_WAIT	10
-
-static void
-burst_wait(void)
-{
-	time_t end = time(NULL) + BURST_WAIT;
-	struct timespec pause = { 0, 50000000L };
-
-	while (time(NULL) < end) {
-		struct store_txn *t;
-		struct em_err err;
-		bool any = false;
-
-		if (store_begin(state_store(), false, &t, &err) < 0)
-			return;
-		(void)store_ob_each_pending(t, prepared_unsent, &any, &err);
-		store_abort(t);
-		if (!any)
-			return;
-		(void)nanosleep(&pause, NULL);
-	}
-}
-
 /*
  * release_due - every due hold: the prepared ones marked released at
- * once, the others released by up to RELEASERS threads; then, once the
- * prepared ones' messages are out, their public text filed
+ * once (their public text filed by the guard thread once their messages
+ * are out), the others released by up to RELEASERS threads
  */
 static void
 release_due(const struct config *cfg, const struct scan *s)
 {
 	struct rel_work w;
 	struct em_err err;
-	bool any = false;
 
 	if (s->n_holds == 0)
 		return;
@@ -780,14 +688,9 @@ release_due(const struct config *cfg, const struct scan *s)
 	(void)pthread_mutex_init(&w.mu, NULL);
 	(void)pthread_cond_init(&w.cv, NULL);
 	for (size_t i = 0; i < s->n_holds; i++)
-		any |= w.taken[i] = w.marked[i];
+		if ((w.taken[i] = w.marked[i]))
+			guard_file_later(s->holds[i]);
 	release_round(&w);
-	if (any) {
-		burst_wait();
-		for (size_t i = 0; i < s->n_holds; i++)
-			w.taken[i] = !w.marked[i];
-		release_round(&w);
-	}
 	(void)pthread_mutex_destroy(&w.mu);
 	(void)pthread_cond_destroy(&w.cv);
 }
@@ -1236,58 +1139,6 @@ warm_hold(uint64_t id, time_t due)
 	buf_free(&sealed);
 }
 
-/* left_cb - the released holds' ids */
-
-static int
-left_cb(const struct store_hold *h, void *ctx)
-{
-	struct strv *ids = ctx;
-	char n[32];
-
-	if (h->state == STORE_HOLD_RELEASED) {
-		(void)snprintf(n, sizeof(n), "%llu", (unsigned long long)h->id);
-		strv_push(ids, n);
-	}
-	return 0;
-}
-
-/*
- * file_left - at start: a hold released with its text not yet filed as
- * public text (a stop between mark_prepared and file_public) is filed now
- */
-static void
-file_left(void)
-{
-	const struct config *cfg = state_config_acquire();
-	struct store_txn *t;
-	struct strv ids = { NULL, 0 };
-	struct buf b;
-	struct em_err err;
-
-	if (store_begin(state_store(), false, &t, &err) < 0) {
-		state_config_release(cfg);
-		return;
-	}
-	(void)store_hold_each(t, left_cb, &ids, &err);
-	buf_init(&b);
-	for (size_t i = 0; i < ids.n; i++) {
-		uint64_t id = strtoull(ids.v[i], NULL, 10);
-
-		buf_reset(&b);
-		if (store_blob_get(t, STORE_BLOB_HOLD, id, &b) != EM_OK) {
-			free(ids.v[i]);
-			ids.v[i] = NULL;
-		}
-	}
-	store_abort(t);
-	buf_free(&b);
-	for (size_t i = 0; i < ids.n; i++)
-		if (ids.v[i] != NULL)
-			file_public(cfg, strtoull(ids.v[i], NULL, 10));
-	strv_free(&ids);
-	state_config_release(cfg);
-}
-
 /* act - what a scan found due: hooks, releases, reminders, notices */
 
 static void
@@ -1324,7 +1175,6 @@ release_thread(void *arg)
 
 	(void)arg;
 	publish_init();
-	file_left();
 	for (;;) {
 		const struct config *cfg = state_config_acquire();
 		struct scan s;
