@@ -570,16 +570,25 @@ static pthread_mutex_t warm_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct warm { uint64_t hold; time_t until; struct buf plain; }
     warm[WARM_MAX];
 
+/* warm_drop - a kept posting wiped and freed (under lock) */
+
+static void
+warm_drop(struct warm *w)
+{
+	if (w->plain.data != NULL)
+		explicit_bzero(w->plain.data, w->plain.len);
+	buf_free(&w->plain);
+	w->hold = 0;
+}
+
 /* warm_find - the slot of hold, or of a free one with hold 0 (under lock) */
 
 static struct warm *
 warm_find(uint64_t hold, time_t now)
 {
 	for (size_t i = 0; i < WARM_MAX; i++) {
-		if (warm[i].hold != 0 && warm[i].until < now) {
-			buf_free(&warm[i].plain);
-			warm[i].hold = 0;
-		}
+		if (warm[i].hold != 0 && warm[i].until < now)
+			warm_drop(&warm[i]);
 		if (warm[i].hold == hold)
 			return &warm[i];
 	}
@@ -860,5 +869,5 @@ deliver_stop(void)
 	free(threads);
 	free(claimed);
 	for (size_t i = 0; i < WARM_MAX; i++)
-		buf_free(&warm[i].plain);
+		warm_drop(&warm[i]);
 }
