@@ -321,6 +321,9 @@ load_patterns(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	if (cfg->embargo_phrases.n == 0)
 		problem_at(rep, false, 0, "embargo_phrases is empty; give at "
 		    "least one, e.g. { \"EMBARGOED UNTIL\" }");
+	if (cfg->embargo_phrases.n > CONF_MAX_PHRASES)
+		problem_at(rep, false, 0, "embargo_phrases has %zu phrases; "
+		    "give at most %d", cfg->embargo_phrases.n, CONF_MAX_PHRASES);
 	for (size_t i = 0; i < cfg->embargo_phrases.n; i++)
 		if (strlen(cfg->embargo_phrases.v[i]) < 4)
 			problem(rep, "embargo_phrases", cfg->embargo_phrases.v[i],

@@ -60,6 +60,9 @@ struct conf_hook {
 	int	line;		/* where its block starts */
 };
 
+/* embargo_phrases: at most this many (a load says so). */
+#define CONF_MAX_PHRASES	32
+
 struct config {
 	char   *path;
 	char   *socket;
@@ -88,7 +91,7 @@ struct config {
 	regex_t *advisory_re;		/* compiled advisory_id, in order */
 	struct strv advisory_src;
 	struct strv advisory_prefix;	/* each pattern's literal start ("" if none) */
-	struct strv embargo_phrases;
+	struct strv embargo_phrases;	/* at most CONF_MAX_PHRASES */
 	struct strv role_localparts;	/* lower case */
 
 	struct strv team_addresses;	/* lower case */

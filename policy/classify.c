@@ -9,6 +9,7 @@
 
 /* System library. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -38,34 +39,43 @@ copy_line(char *dst, size_t dstsz, const char *line, size_t len)
 	dst[n] = '\0';
 }
 
-/* lower - ASCII lower case (the phrases are ASCII; no locale lookup) */
-
-static inline unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
-}
-
-/* find_ci - case-insensitive search of needle in (hay, len): the first
- * two letters compared inline (this runs over every line of every
- * message) before the rest */
-
+/*
+ * find_ci - case-insensitive search of needle in (hay, len).  This runs
+ * over the whole text of every message, so eight positions are tested
+ * at a time for the needle's first two bytes (each byte or-ed with 0x20:
+ * a letter's two cases become one; a few other bytes pair up too, which
+ * only adds a candidate) and strncasecmp() confirms each candidate.
+ */
 static const char *
 find_ci(const char *hay, size_t len, const char *needle)
 {
-	size_t n = strlen(needle);
-	unsigned char first, second;
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	size_t n = strlen(needle), i = 0;
+	uint64_t f, s;
 
 	if (n == 0)
 		return hay;
 	if (n > len)
 		return NULL;
-	first = lower((unsigned char)needle[0]);
-	second = n > 1 ? lower((unsigned char)needle[1]) : 0;
-	for (size_t i = 0; i <= len - n; i++)
-		if (lower((unsigned char)hay[i]) == first && (n == 1 ||
-		    lower((unsigned char)hay[i + 1]) == second) &&
-		    strncasecmp(hay + i, needle, n) == 0)
+	f = ones * ((unsigned char)needle[0] | 0x20);
+	s = ones * (n > 1 ? (unsigned char)needle[1] | 0x20 : 0);
+	for (; n > 1 && i + 9 <= len - n + 1; i += 8) {
+		uint64_t a, b;
+
+		memcpy(&a, hay + i, 8);
+		memcpy(&b, hay + i + 1, 8);
+		a = (a | ones * 0x20) ^ f;
+		b = (b | ones * 0x20) ^ s;
+		/* A zero byte of a | b: both bytes match there (or near). */
+		a |= b;
+		if (((a - ones) & ~a & high) == 0)
+			continue;
+		for (size_t k = i; k < i + 8; k++)
+			if (strncasecmp(hay + k, needle, n) == 0)
+				return hay + k;
+	}
+	for (; i <= len - n; i++)
+		if (strncasecmp(hay + i, needle, n) == 0)
 			return hay + i;
 	return NULL;
 }
@@ -102,37 +112,82 @@ policy_marker_scan(const struct strv *phrases, const char *line, size_t len,
 	return m->kind;
 }
 
-/* scan_text - first valid and first bad marker in subject and text */
+/* line_at - the line of (text, end) holding hit: its start and length */
 
+static const char *
+line_at(const char *text, const char *end, const char *hit, size_t *n)
+{
+	const char *start = hit, *nl;
+
+	while (start > text && start[-1] != '\n')
+		start--;
+	nl = memchr(hit, '\n', (size_t)(end - hit));
+	*n = (size_t)((nl ? nl : end) - start);
+	return start;
+}
+
+/*
+ * next_hit - the first phrase at or after p, or NULL: each phrase's next
+ * place is kept in at[] (NULL: not searched yet; end: none left) and
+ * searched again only once p has passed it, so the text is read once per
+ * phrase.  A hit across a line's end is none (the marker is a line).
+ */
+static const char *
+next_hit(const struct strv *phrases, size_t np, const char **at,
+    const char *p, const char *end)
+{
+	const char *first = NULL;
+
+	for (size_t i = 0; i < np; i++) {
+		size_t n = strlen(phrases->v[i]);
+		const char *from = p, *h;
+
+		if (at[i] == NULL || (at[i] != end && at[i] < p)) {
+			while ((h = find_ci(from, (size_t)(end - from),
+			    phrases->v[i])) != NULL && memchr(h, '\n', n) != NULL)
+				from = h + 1;
+			at[i] = h != NULL ? h : end;
+		}
+		if (at[i] != end && (first == NULL || at[i] < first))
+			first = at[i];
+	}
+	return first;
+}
+
+/*
+ * scan_text - first valid and first bad marker in subject and text: the
+ * Subject, then each line holding a phrase, in order, until a valid one
+ */
 static void
 scan_text(const struct strv *phrases, struct facts *f)
 {
-	const char *p = f->text.data ? f->text.data : "";
-	const char *end = p + f->text.len;
+	const char *text = f->text.data ? f->text.data : "";
+	const char *p = text, *end = text + f->text.len, *hit;
+	const char *at[CONF_MAX_PHRASES] = { NULL };
+	size_t np = phrases->n < CONF_MAX_PHRASES ? phrases->n :
+	    CONF_MAX_PHRASES;
 	struct policy_marker m;
-	bool subject = true;
 
 	f->marker.kind = POLICY_MARKER_NONE;
 	f->bad_marker.kind = POLICY_MARKER_NONE;
-	while (f->marker.kind == POLICY_MARKER_NONE) {
-		const char *line, *nl;
+	if (policy_marker_scan(phrases, f->subject, strlen(f->subject), &m) ==
+	    POLICY_MARKER_VALID) {
+		f->marker = m;
+		return;
+	}
+	if (m.kind == POLICY_MARKER_BAD)
+		f->bad_marker = m;
+	while ((hit = next_hit(phrases, np, at, p, end)) != NULL) {
 		size_t n;
+		const char *line = line_at(text, end, hit, &n);
 
-		if (subject) {
-			line = f->subject;
-			n = strlen(line);
-			subject = false;
-		} else {
-			if (p >= end)
-				break;
-			nl = memchr(p, '\n', (size_t)(end - p));
-			line = p;
-			n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			p = nl ? nl + 1 : end;
-		}
-		if (policy_marker_scan(phrases, line, n, &m) == POLICY_MARKER_VALID)
+		p = line + n < end ? line + n + 1 : end;
+		if (policy_marker_scan(phrases, line, n, &m) ==
+		    POLICY_MARKER_VALID) {
 			f->marker = m;
-		else if (m.kind == POLICY_MARKER_BAD &&
+			return;
+		}
+		if (m.kind == POLICY_MARKER_BAD &&
 		    f->bad_marker.kind == POLICY_MARKER_NONE)
 			f->bad_marker = m;
 	}

@@ -301,6 +301,69 @@ t_valid_after_bad(void **st)
 	conf_free(cfg);
 }
 
+/* line_by_line - the marker as each line alone gives it (the reference) */
+
+static void
+line_by_line(const char *text, struct policy_marker *valid,
+    struct policy_marker *bad)
+{
+	const char *p = text;
+
+	valid->kind = bad->kind = POLICY_MARKER_NONE;
+	while (*p != '\0' && valid->kind == POLICY_MARKER_NONE) {
+		size_t n = strcspn(p, "\n");
+		struct policy_marker m;
+
+		(void)policy_marker_scan(&phrases, p, n, &m);
+		if (m.kind == POLICY_MARKER_VALID)
+			*valid = m;
+		else if (m.kind == POLICY_MARKER_BAD && bad->kind == POLICY_MARKER_NONE)
+			*bad = m;
+		p += n + (p[n] == '\n');
+	}
+}
+
+/* The whole-text search finds what each line alone finds: the phrase at
+ * every offset from the text's start and end (the eight-byte steps and
+ * the tail), in either case, split by a line end, after bad markers. */
+static void
+t_scan_whole_text_as_lines(void **st)
+{
+	static const char *const marks[] = {
+		"*** EMBARGOED UNTIL 2026-12-01 12:00 UTC ***",
+		"embargo date: 2026-12-01T12:00:00Z",
+		"Embargoed until further notice",
+		"EMBARGOED\nUNTIL 2026-12-01 12:00 UTC",
+		"eMbArGo DaTe:\n 2026-12-01T12:00:00Z",
+		"EMBARGO DATE: soon\nEMBARGO DATE: 2026-12-01T12:00:00Z",
+	};
+	struct config *cfg = cfg_load();
+
+	(void)st;
+	for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++)
+		for (size_t pad = 0; pad < 40; pad++)
+			for (int tail = 0; tail < 2; tail++) {
+				char text[512];
+				struct policy_marker v, b;
+				struct facts f;
+
+				(void)snprintf(text, sizeof(text), "%.*s%s%s%.*s",
+				    (int)pad, "xxxxxxx\nEMBARGo yy\nemxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+				    pad % 3 == 0 ? "" : "\n", marks[k], tail ? (int)pad : 0,
+				    "\nzz embargoed untI 1\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+				line_by_line(text, &v, &b);
+				classify_text(cfg, "XSA-1", text, &f);
+				assert_int_equal(f.marker.kind, v.kind);
+				if (v.kind == POLICY_MARKER_VALID)
+					assert_int_equal(f.marker.when, v.when);
+				assert_int_equal(f.bad_marker.kind, b.kind);
+				if (b.kind != POLICY_MARKER_NONE)
+					assert_string_equal(f.bad_marker.line, b.line);
+				facts_free(&f);
+			}
+	conf_free(cfg);
+}
+
 static void
 t_revision(void **st)
 {
@@ -329,6 +392,7 @@ main(void)
 		cmocka_unit_test(t_id_real_xsa355),
 		cmocka_unit_test(t_id_alternation_not_skipped),
 		cmocka_unit_test(t_valid_after_bad),
+		cmocka_unit_test(t_scan_whole_text_as_lines),
 		cmocka_unit_test(t_revision),
 		cmocka_unit_test(t_deployment_real),
 	};
