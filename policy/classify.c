@@ -42,16 +42,17 @@ copy_line(char *dst, size_t dstsz, const char *line, size_t len)
 /*
  * find_ci - case-insensitive search of needle in (hay, len).  This runs
  * over the whole text of every message, so eight positions are tested
- * at a time for the needle's first two bytes (each byte or-ed with 0x20:
- * a letter's two cases become one; a few other bytes pair up too, which
- * only adds a candidate) and strncasecmp() confirms each candidate.
+ * at a time for the needle's first, second and last bytes (each byte
+ * or-ed with 0x20: a letter's two cases become one; a few other bytes
+ * pair up too, which only adds a candidate: "em" alone is common in
+ * English) and strncasecmp() confirms each candidate.
  */
 static const char *
 find_ci(const char *hay, size_t len, const char *needle)
 {
-	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	const uint64_t ones = 0x0101010101010101ULL, low = ones * 0x20;
 	size_t n = strlen(needle), i = 0;
-	uint64_t f, s;
+	uint64_t f, s, l;
 
 	if (n == 0)
 		return hay;
@@ -59,16 +60,17 @@ find_ci(const char *hay, size_t len, const char *needle)
 		return NULL;
 	f = ones * ((unsigned char)needle[0] | 0x20);
 	s = ones * (n > 1 ? (unsigned char)needle[1] | 0x20 : 0);
-	for (; n > 1 && i + 9 <= len - n + 1; i += 8) {
-		uint64_t a, b;
+	l = ones * ((unsigned char)needle[n - 1] | 0x20);
+	/* Candidates i .. i+7, each needle long, within hay. */
+	for (; n > 2 && i + 8 <= len - n + 1; i += 8) {
+		uint64_t a, b, c;
 
 		memcpy(&a, hay + i, 8);
 		memcpy(&b, hay + i + 1, 8);
-		a = (a | ones * 0x20) ^ f;
-		b = (b | ones * 0x20) ^ s;
-		/* A zero byte of a | b: both bytes match there (or near). */
-		a |= b;
-		if (((a - ones) & ~a & high) == 0)
+		memcpy(&c, hay + i + n - 1, 8);
+		/* A zero byte of the or: all three match there (or near). */
+		a = ((a | low) ^ f) | ((b | low) ^ s) | ((c | low) ^ l);
+		if (((a - ones) & ~a & ones * 0x80) == 0)
 			continue;
 		for (size_t k = i; k < i + 8; k++)
 			if (strncasecmp(hay + k, needle, n) == 0)

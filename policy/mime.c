@@ -13,6 +13,7 @@
  */
 
 /* System library. */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -81,23 +82,21 @@ crypt_add(struct facts *f, enum policy_crypt_kind kind, const char *p, size_t n)
 static void
 text_add(struct facts *f, const char *p, size_t n)
 {
-	const char *end = p + n, *nul = memchr(p, '\0', n);
+	char *o = buf_room(&f->text, n + 1), *o0 = o;
 
-	while (p < end) {
-		const char *stop = nul ? nul : end;
-		const char *cr = memchr(p, '\r', (size_t)(stop - p));
-
-		if (cr != NULL)
-			stop = cr;
-		buf_append(&f->text, p, (size_t)(stop - p));
-		if (stop == nul) {
-			buf_append(&f->text, "\n", 1);
-			nul = memchr(nul + 1, '\0', (size_t)(end - nul - 1));
-		}
-		p = stop < end ? stop + 1 : end;
+	if (o == NULL)
+		return;		/* at the text's ceiling: buf_over() says so */
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\r')
+			continue;
+		*o++ = p[i];
+		if (p[i] == '\0')
+			o[-1] = '\n';
 	}
+	f->text.len += (size_t)(o - o0);
 	if (f->text.len > 0 && f->text.data[f->text.len - 1] != '\n')
-		buf_append(&f->text, "\n", 1);
+		f->text.data[f->text.len++] = '\n';
+	f->text.data[f->text.len] = '\0';
 }
 
 /* armor_scan - find an armored block "-----BEGIN what-----" .. END line */
@@ -480,6 +479,23 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 	return rc;
 }
 
+/* high_bytes - whether any byte of (p, n) is not ASCII, eight at a time */
+
+static bool
+high_bytes(const char *p, size_t n)
+{
+	uint64_t acc = 0, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)p[i];
+	return (acc & 0x8080808080808080ULL) != 0;
+}
+
 /*
  * quick_body - the body of a message with a simple header block, as the
  * full read would have its text: identity transfer encoding, text/plain
@@ -491,7 +507,7 @@ quick_body(GMimeObject *o, const char *body, size_t n)
 	GMimeContentType *ct;
 	GMimeParamList *pl;
 	const char *cs = NULL;
-	bool ascii = true;
+	bool ascii;
 
 	if (o == NULL || !GMIME_IS_TEXT_PART(o))
 		return NULL;
@@ -521,12 +537,9 @@ quick_body(GMimeObject *o, const char *body, size_t n)
 	if (cs != NULL && g_ascii_strcasecmp(cs, "us-ascii") != 0 &&
 	    g_ascii_strcasecmp(cs, "utf-8") != 0)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (body[i] == '\0')
-			return NULL;
-		if ((unsigned char)body[i] >= 0x80)
-			ascii = false;
-	}
+	if (memchr(body, '\0', n) != NULL)
+		return NULL;
+	ascii = !high_bytes(body, n);
 	if (!ascii && (cs == NULL || g_ascii_strcasecmp(cs, "utf-8") != 0 ||
 	    !g_utf8_validate_len(body, n, NULL)))
 		return NULL;

@@ -25,37 +25,6 @@ lead(gunichar c)
 	return c == '>' || c == '+' || g_unichar_isspace(c);
 }
 
-/* norm_ascii - the common case: a line of ASCII */
-
-static void
-norm_ascii(const char *p, size_t n, struct buf *out)
-{
-	size_t i = 0, o;
-	bool space = false;
-
-	/* At most n bytes: room once, then written in place. */
-	buf_append(out, p, n);
-	out->len -= n;
-	o = out->len;
-	while (i < n && lead((unsigned char)p[i]))
-		i++;
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		/* isspace() and tolower() of the C locale, without its tables */
-		if (c == ' ' || (c >= '\t' && c <= '\r')) {
-			space = o > 0;
-			continue;
-		}
-		if (space)
-			out->data[o++] = ' ';
-		space = false;
-		out->data[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	out->len = o;
-	out->data[o] = '\0';
-}
-
 /*
  * norm_unicode - a line with other characters: NFKC (so compatibility
  * forms and no-break spaces become what they stand for), every Unicode
@@ -95,17 +64,45 @@ norm_unicode(const char *p, size_t n, struct buf *out)
 	g_free(valid);
 }
 
-/* norm_line - one line: quote marks off, lower case, blanks collapsed */
-
+/*
+ * norm_line - one line: quote marks off, lower case, blanks collapsed.
+ * The common case, ASCII, in one pass written in place (isspace() and
+ * tolower() of the C locale, without its tables); a line with any other
+ * byte starts again in norm_unicode().
+ */
 static void
 norm_line(const char *p, size_t n, struct buf *out)
 {
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)p[i] >= 0x80) {
+	char *o = buf_room(out, n), *o0 = o;
+	bool space = false;
+	size_t i = 0;
+
+	if (o == NULL)
+		return;		/* over the owner's ceiling: buf_over() says so */
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c != '>' && c != '+' && c != ' ' && (c < '\t' || c > '\r'))
+			break;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 0x80) {
 			norm_unicode(p, n, out);
 			return;
 		}
-	norm_ascii(p, n, out);
+		if (c == ' ' || (c >= '\t' && c <= '\r')) {
+			space = o > o0 || out->len > 0;
+			continue;
+		}
+		if (space)
+			*o++ = ' ';
+		space = false;
+		*o++ = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	out->len += (size_t)(o - o0);
+	out->data[out->len] = '\0';
 }
 
 /*

@@ -208,13 +208,28 @@ buf_reset(struct buf *b)
 void
 buf_append(struct buf *b, const void *p, size_t n)
 {
+	char *at = buf_room(b, n);
+
+	if (at == NULL)
+		return;
+	if (n > 0)
+		memcpy(at, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+/* buf_room - room for n more bytes and a NUL, len unchanged */
+
+char *
+buf_room(struct buf *b, size_t n)
+{
 	size_t max = b->max ? b->max : BUF_MAX;
 
 	if (n > max - b->len) {
 		if (b->max == 0)
 			abort();	/* a bug: no input may reach BUF_MAX */
 		b->over = true;
-		return;
+		return NULL;
 	}
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
@@ -224,10 +239,7 @@ buf_append(struct buf *b, const void *p, size_t n)
 		b->data = xrealloc(b->data, cap);
 		b->cap = cap;
 	}
-	if (n > 0)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
+	return b->data + b->len;
 }
 
 /* buf_appends - append a C string */

@@ -77,6 +77,9 @@ void	buf_free(struct buf *b);
 void	buf_reset(struct buf *b);
 void	buf_append(struct buf *b, const void *p, size_t n);
 void	buf_appends(struct buf *b, const char *s);
+/* Room for n more bytes and a NUL after len, len unchanged: where to
+ * write them; NULL (and buf_over()) past the owner's max. */
+char   *buf_room(struct buf *b, size_t n);
 void	buf_appendf(struct buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
