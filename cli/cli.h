@@ -81,6 +81,9 @@ int	cmd_member_vet(const struct opts *o, int argc, char **argv);
 int	cmd_public(const struct opts *o, int argc, char **argv);
 int	cmd_trace(const struct opts *o, const char *file);
 int	cmd_advisory_report(const struct opts *o, const char *id);
+int	cmd_advisory_html(const struct opts *o, const char *id, const char *file);
+int	cmd_report_html(const struct opts *o, const char *dir);
+int	cmd_upcoming_ics(const struct opts *o);
 /* A time argument, whole; -1 (the accepted forms printed) if unreadable. */
 int	cli_time_arg(const char *s, time_t *out);
 /* End a write transaction: commit if rc is EM_OK, else abort; EXIT_OK,

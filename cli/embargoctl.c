@@ -36,8 +36,11 @@ usage(FILE *fp)
 	    "commands:\n"
 	    "  check                       validate the config and keys; list every problem\n"
 	    "  advisories                  id, state, embargo date, revision, copies sent/waiting\n"
-	    "  advisory ID [--report]      one advisory and its distribution report;\n"
-	    "                              --report: the reviewer's whole record of it\n"
+	    "  advisory ID [--report [--html FILE]]\n"
+	    "                              one advisory and its distribution report;\n"
+	    "                              --report: the reviewer's whole record of it;\n"
+	    "                              --html: as a page with a timeline (- : stdout)\n"
+	    "  report --html DIR           a page per advisory and an index.html into DIR\n"
 	    "  advisory ID participant add|drop NAME\n"
 	    "                              name a participant block for one advisory\n"
 	    "  outbox [retry [ID]]         copies and notices not yet delivered, and why;\n"
@@ -52,7 +55,8 @@ usage(FILE *fp)
 	    "  embargo ID --until WHEN     set or move an embargo date (audited)\n"
 	    "  embargo ID --now            lift it at once: held postings go out now\n"
 	    "  held [show H | release H | drop H --why TEXT]   the hold queue\n"
-	    "  upcoming                    advisory ids and public dates, nothing else\n"
+	    "  upcoming [--ics]            advisory ids and public dates, nothing else;\n"
+	    "                              --ics: as an iCalendar file (RFC 5545)\n"
 	    "  timeline --reported WHEN [--discoverer-date WHEN]\n"
 	    "                              the suggested disclosure timeline for a report\n"
 	    "  members [--public]          the members; --public: organisation names only\n"
@@ -90,8 +94,14 @@ dispatch(struct opts *o, const char *cmd, int argc, char **argv)
 		return cmd_trace(o, argc > 1 ? argv[1] : NULL);
 	if (strcmp(cmd, "public") == 0)
 		return cmd_public(o, argc, argv);
-	if (strcmp(cmd, "upcoming") == 0)
+	if (strcmp(cmd, "upcoming") == 0 && argc == 2 &&
+	    strcmp(argv[1], "--ics") == 0)
+		return cmd_upcoming_ics(o);
+	if (strcmp(cmd, "upcoming") == 0 && argc == 1)
 		return cmd_upcoming(o);
+	if (strcmp(cmd, "report") == 0 && argc == 3 &&
+	    strcmp(argv[1], "--html") == 0)
+		return cmd_report_html(o, argv[2]);
 	if (strcmp(cmd, "timeline") == 0)
 		return cmd_timeline(o, argc, argv);
 	if (strcmp(cmd, "members") == 0)
@@ -103,6 +113,9 @@ dispatch(struct opts *o, const char *cmd, int argc, char **argv)
 	if (strcmp(cmd, "advisory") == 0 && argc == 3 &&
 	    strcmp(argv[2], "--report") == 0)
 		return cmd_advisory_report(o, argv[1]);
+	if (strcmp(cmd, "advisory") == 0 && argc == 5 &&
+	    strcmp(argv[2], "--report") == 0 && strcmp(argv[3], "--html") == 0)
+		return cmd_advisory_html(o, argv[1], argv[4]);
 	if (strcmp(cmd, "advisory") == 0 && argc == 5 &&
 	    strcmp(argv[2], "participant") == 0)
 		return cmd_participant(o, argv[1], argv[3], argv[4]);
