@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,7 +41,7 @@ static const char css[] =
     "h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}"
     "table{border-collapse:collapse;margin:.4em 0;font-size:.9em}"
     "th,td{border:1px solid #bbb;padding:.2em .5em;text-align:left;"
-    "vertical-align:top}th{background:#eee}caption{text-align:left;"
+    "vertical-align:top}th{background:#eee}#copies td{white-space:nowrap}caption{text-align:left;"
     "font-weight:bold;padding:.3em 0}code{font-size:.95em}"
     ".ok{color:#064}.broken{color:#a00;font-weight:bold}"
     "figure{margin:1em 0}svg{width:100%;height:auto;border:1px solid #ccc}"
@@ -121,6 +122,20 @@ is_refusal(const struct book_ev *e)
 }
 
 #define EV(p, i)	(&g_array_index((p)->ev, struct book_ev, (i)))
+
+/* date_of - the embargo date the line shows: the registered one, or for
+ * a public advisory the last date it had (0: none ever) */
+
+static time_t
+date_of(const struct book_page *p)
+{
+	time_t date = p->known ? p->a.embargo : 0;
+
+	for (guint i = p->ev->len; date == 0 && i > 0; i--)
+		if (is_move(EV(p, i - 1)) && EV(p, i - 1)->embargo != 0)
+			date = EV(p, i - 1)->embargo;
+	return date;
+}
 #define COPY(p, i)	(&g_array_index((p)->copies, struct book_copy, (i)))
 #define HOLD(p, i)	(&g_array_index((p)->holds, struct store_hold, (i)))
 
@@ -153,13 +168,11 @@ plot_of(const struct book *b, const struct book_page *p, struct plot *pl)
 
 	memset(pl, 0, sizeof(*pl));
 	pl->rcpt = g_ptr_array_new();
+	/* Earlier dates widen nothing: the table lists them all. */
 	widen(pl, p->known ? p->a.created : 0);
-	widen(pl, p->known ? p->a.embargo : 0);
-	for (guint i = 0; i < p->ev->len; i++) {
+	widen(pl, date_of(p));
+	for (guint i = 0; i < p->ev->len; i++)
 		widen(pl, EV(p, i)->t);
-		if (is_move(EV(p, i)))
-			widen(pl, EV(p, i)->embargo);
-	}
 	for (guint i = 0; i < p->copies->len; i++) {
 		const struct store_outbox *ob = &COPY(p, i)->ob;
 		bool seen = false;
@@ -220,7 +233,7 @@ row_of(const struct plot *pl, const char *rcpt)
 static void
 svg_rows(FILE *f, const struct book_page *p, const struct plot *pl)
 {
-	static const char *const tail[] = { "Embargo date", "Holds",
+	static const char *const tail[] = { "Date set and moved", "Holds",
 	    "Notices and reminders", "Release hooks", "Refusals" };
 	int bottom = SVG_TOP + SVG_ROW * pl->rows;
 
@@ -241,7 +254,7 @@ svg_rows(FILE *f, const struct book_page *p, const struct plot *pl)
 		}
 		out(f, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" "
 		    "y2=\"%.1f\"/><text x=\"6\" y=\"%.1f\">%s</text>\n",
-		    SVG_LABEL, y_of(r), SVG_W - SVG_RIGHT, y_of(r), 6, y_of(r) + 4,
+		    SVG_LABEL, y_of(r), SVG_W - SVG_RIGHT, y_of(r), y_of(r) + 4,
 		    name);
 	}
 	for (int k = 0; k <= 4; k++) {
@@ -252,9 +265,10 @@ svg_rows(FILE *f, const struct book_page *p, const struct plot *pl)
 		(void)gmtime_r(&t, &tm);
 		(void)strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
 		out(f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
-		    "y2=\"%d\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
+		    "y2=\"%d\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">"
 		    "%s</text>\n", x_of(pl, t), SVG_TOP - 8, x_of(pl, t), bottom,
-		    x_of(pl, t), SVG_TOP - 14, ts);
+		    x_of(pl, t), SVG_TOP - 14, k == 0 ? "start" : k == 4 ? "end" :
+		    "middle", ts);
 	}
 	out(f, "<text x=\"6\" y=\"%d\">Time (UTC)</text>\n", SVG_TOP - 14);
 }
@@ -266,22 +280,19 @@ svg_dates(FILE *f, const struct book_page *p, const struct plot *pl)
 {
 	int bottom = SVG_TOP + SVG_ROW * pl->rows;
 	char ts[EM_TIME_BUFSZ], iso[EM_TIME_BUFSZ];
-	time_t date = p->known ? p->a.embargo : 0;
+	time_t date = date_of(p);
 
 	for (guint i = 0; i < p->ev->len; i++) {
 		const struct book_ev *e = EV(p, i);
 
-		if (!is_move(e) || e->embargo == 0 || e->embargo == date)
+		if (!is_move(e) || e->embargo == 0 || e->embargo == date ||
+		    e->embargo < pl->t0 || e->embargo > pl->t1)
 			continue;
 		out(f, "<line class=\"embargo-was\" x1=\"%.1f\" y1=\"%d\" "
 		    "x2=\"%.1f\" y2=\"%d\"><title>an earlier embargo date: %s"
 		    "</title></line>\n", x_of(pl, e->embargo), SVG_TOP,
 		    x_of(pl, e->embargo), bottom, when(e->embargo, ts));
 	}
-	/* A public advisory's line is the last date it had. */
-	for (guint i = 0; date == 0 && i < p->ev->len; i++)
-		if (is_move(EV(p, i)) && EV(p, i)->embargo != 0)
-			date = EV(p, i)->embargo;
 	if (date == 0)
 		return;
 	out(f, "<line class=\"embargo-line\" data-time=\"%s\" x1=\"%.1f\" "
@@ -669,38 +680,35 @@ index_page(FILE *f, const struct book *b, char **files)
 	out(f, "</table>\n</body></html>\n");
 }
 
-/* write_file - a page written aside and renamed to path ("-": stdout) */
+/*
+ * The pages are made by a child that runs as the daemon's user (it reads
+ * the state) and handed to the parent, which keeps the invoking user's
+ * rights to write them where it was asked: on a pipe, each page as
+ * "NAME\nLENGTH\n" and its bytes.
+ */
+#define PAGE_MAX	((size_t)256 << 20)	/* a page larger is refused */
 
-static int
-write_file(const char *path, const struct book *b, const struct book_page *p,
-    char **files)
+/* emit - one page, rendered, down the pipe */
+
+static void
+emit(FILE *w, const char *name, const struct book *b,
+    const struct book_page *p, char **files)
 {
-	char *tmp = g_strdup_printf("%s.tmp%ld", path, (long)getpid());
-	bool std = strcmp(path, "-") == 0;
-	FILE *f = std ? stdout : fopen(tmp, "w");
-	int bad;
+	char *data = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&data, &n);
 
-	if (f == NULL) {
-		fprintf(stderr, "embargoctl: cannot write %s: %s; give a file in a "
-		    "folder you can write\n", path, strerror(errno));
-		g_free(tmp);
-		return -1;
-	}
+	if (f == NULL)
+		return;
 	if (p != NULL)
 		page(f, b, p, files != NULL);
 	else
 		index_page(f, b, files);
-	bad = ferror(f) || fflush(f) != 0;
-	if (!std)
-		bad |= fclose(f) != 0 || rename(tmp, path) != 0;
-	if (bad) {
-		fprintf(stderr, "embargoctl: cannot write %s: %s\n", path,
-		    strerror(errno));
-		if (!std)
-			(void)unlink(tmp);
+	if (fclose(f) == 0) {
+		fprintf(w, "%s\n%zu\n", name, n);
+		(void)fwrite(data, 1, n, w);
 	}
-	g_free(tmp);
-	return bad ? -1 : 0;
+	free(data);
 }
 
 /* file_name - a page's file name: the id with anything but [A-Za-z0-9._-]
@@ -717,19 +725,180 @@ file_name(const char *id)
 	return s;
 }
 
-/* finish - the exit status of a report: unknown or broken chain is 1 */
+/* emit_all - every advisory's page, then the index */
+
+static void
+emit_all(FILE *w, const struct book *b)
+{
+	char **files = g_new0(char *, b->order->len + 1);
+
+	for (guint i = 0; i < b->order->len; i++)
+		files[i] = file_name(((struct book_page *)
+		    g_ptr_array_index(b->order, i))->id);
+	for (guint i = 0; i < b->order->len; i++)
+		emit(w, files[i], b, g_ptr_array_index(b->order, i), files);
+	emit(w, "index.html", b, NULL, files);
+	g_strfreev(files);
+}
+
+/* render - the child: read the state, the pages down w; the exit status */
 
 static int
-finish(struct book *b, int wrote, bool known)
+render(const struct opts *o, const char *id, FILE *w)
 {
-	int rc = wrote < 0 ? EXIT_USAGE : b->chain_ok && known ? EXIT_OK :
-	    EXIT_FINDING;
+	struct config *cfg;
+	struct store *s;
+	struct book b;
+	struct em_err err;
+	const struct book_page *p;
+	int rc;
 
-	if (wrote == 0 && !b->chain_ok)
+	if (cli_open(o, &cfg, &s) < 0)
+		return EXIT_USAGE;
+	rc = book_read(s, id, &b, &err);
+	cli_close(cfg, s);
+	if (rc < 0) {
+		cli_fail(o, "report%s%s: %s", id ? " " : "", id ? id : "", err.msg);
+		book_free(&b);
+		return EXIT_USAGE;
+	}
+	p = id != NULL ? g_hash_table_lookup(b.pages, id) : NULL;
+	if (id != NULL)
+		emit(w, "page", &b, p, NULL);
+	else
+		emit_all(w, &b);
+	if (p != NULL && !p->known)
+		fprintf(stderr, "embargoctl: %s is not registered; the page shows "
+		    "what the audit log says of it\n", id);
+	if (!b.chain_ok)
 		fprintf(stderr, "embargoctl: the audit chain is broken at record "
-		    "%llu (the pages say so)\n", (unsigned long long)b->bad);
-	book_free(b);
+		    "%llu (the pages say so)\n", (unsigned long long)b.bad);
+	rc = !b.chain_ok || (p != NULL && !p->known) ? EXIT_FINDING : EXIT_OK;
+	book_free(&b);
 	return rc;
+}
+
+/* save - one page to path ("-": standard output), aside then renamed */
+
+static int
+save(const char *path, const char *data, size_t n)
+{
+	char *tmp = g_strdup_printf("%s.tmp%ld", path, (long)getpid());
+	bool std = strcmp(path, "-") == 0;
+	FILE *f = std ? stdout : fopen(tmp, "w");
+	bool bad;
+
+	if (f == NULL) {
+		fprintf(stderr, "embargoctl: cannot write %s: %s; give a file in "
+		    "a folder you can write\n", path, strerror(errno));
+		g_free(tmp);
+		return -1;
+	}
+	bad = fwrite(data, 1, n, f) != n || fflush(f) != 0;
+	if (!std)
+		bad |= fclose(f) != 0 || rename(tmp, path) != 0;
+	if (bad) {
+		fprintf(stderr, "embargoctl: cannot write %s: %s\n", path,
+		    strerror(errno));
+		if (!std)
+			(void)unlink(tmp);
+	}
+	g_free(tmp);
+	return bad ? -1 : 0;
+}
+
+/* frame - one page off the pipe: 1 with name and data, 0 at the end,
+ * -1 when the frame is unreadable */
+
+static int
+frame(FILE *r, char **name, char **data, size_t *n)
+{
+	size_t cap = 0;
+	char len[32];
+
+	*name = NULL;
+	*data = NULL;
+	if (getline(name, &cap, r) < 0) {
+		free(*name);
+		*name = NULL;
+		return 0;
+	}
+	(*name)[strcspn(*name, "\n")] = '\0';
+	if (fgets(len, sizeof(len), r) == NULL ||
+	    sscanf(len, "%zu", n) != 1 || *n > PAGE_MAX)
+		return -1;
+	*data = g_malloc(*n + 1);
+	return fread(*data, 1, *n, r) == *n ? 1 : -1;
+}
+
+/* receive - the parent: each page into file, or into dir by its name */
+
+static int
+receive(int fd, const char *file, const char *dir)
+{
+	FILE *r = fdopen(fd, "r");
+	char *name, *data;
+	size_t n = 0, pages = 0;
+	int rc = 0, got;
+
+	if (r == NULL)
+		return -1;
+	while (rc == 0 && (got = frame(r, &name, &data, &n)) > 0) {
+		bool ok = name[0] != '\0' && name[0] != '.' &&
+		    strchr(name, '/') == NULL;
+		char *path = file != NULL ? g_strdup(file) :
+		    g_build_filename(dir, name, NULL);
+
+		rc = ok ? save(path, data, n) : -1;
+		pages++;
+		g_free(path);
+		free(name);
+		g_free(data);
+	}
+	if (got < 0) {
+		free(name);
+		g_free(data);
+		rc = -1;
+	}
+	(void)fclose(r);
+	if (rc == 0 && dir != NULL && pages > 0)
+		printf("%s: index.html and %zu advisory pages\n", dir,
+		    pages ? pages - 1 : 0);
+	return rc;
+}
+
+/* split - render in a child as the daemon's user, write here */
+
+static int
+split(const struct opts *o, const char *id, const char *file,
+    const char *dir)
+{
+	int fds[2], st = 0, rc;
+	pid_t pid;
+
+	fflush(stdout);
+	if (pipe(fds) < 0 || (pid = fork()) < 0) {
+		fprintf(stderr, "embargoctl: cannot start: %s\n", strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (pid == 0) {
+		FILE *w;
+
+		(void)close(fds[0]);
+		w = fdopen(fds[1], "w");
+		rc = w != NULL ? render(o, id, w) : EXIT_USAGE;
+		if (w != NULL && fclose(w) != 0)
+			rc = EXIT_USAGE;
+		fflush(stdout);
+		_exit(rc);
+	}
+	(void)close(fds[1]);
+	rc = receive(fds[0], file, dir);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (rc < 0 || !WIFEXITED(st))
+		return EXIT_USAGE;
+	return WEXITSTATUS(st);
 }
 
 /* cmd_advisory_html - one advisory's page into file */
@@ -737,58 +906,7 @@ finish(struct book *b, int wrote, bool known)
 int
 cmd_advisory_html(const struct opts *o, const char *id, const char *file)
 {
-	struct config *cfg;
-	struct store *s;
-	struct book b;
-	struct em_err err;
-	const struct book_page *p;
-	int wrote;
-
-	if (cli_open(o, &cfg, &s) < 0)
-		return EXIT_USAGE;
-	if (book_read(s, id, &b, &err) < 0) {
-		cli_close(cfg, s);
-		cli_fail(o, "report %s: %s", id, err.msg);
-		book_free(&b);
-		return EXIT_USAGE;
-	}
-	cli_close(cfg, s);
-	p = g_hash_table_lookup(b.pages, id);
-	wrote = write_file(file, &b, p, NULL);
-	if (wrote == 0 && !p->known)
-		fprintf(stderr, "embargoctl: %s is not registered; the page shows "
-		    "what the audit log says of it\n", id);
-	return finish(&b, wrote, p->known);
-}
-
-/* write_all - every page and the index into dir */
-
-static int
-write_all(const char *dir, const struct book *b)
-{
-	char **files = g_new0(char *, b->order->len + 1);
-	int rc = 0;
-
-	for (guint i = 0; i < b->order->len && rc == 0; i++) {
-		const struct book_page *p = g_ptr_array_index(b->order, i);
-		char *path;
-
-		files[i] = file_name(p->id);
-		path = g_build_filename(dir, files[i], NULL);
-		rc = write_file(path, b, p, files);
-		g_free(path);
-	}
-	if (rc == 0) {
-		char *path = g_build_filename(dir, "index.html", NULL);
-
-		rc = write_file(path, b, NULL, files);
-		if (rc == 0)
-			printf("%s: index.html and %u advisory pages\n", dir,
-			    b->order->len);
-		g_free(path);
-	}
-	g_strfreev(files);
-	return rc;
+	return split(o, id, file, NULL);
 }
 
 /* cmd_report_html - every advisory's page and an index into dir */
@@ -796,24 +914,10 @@ write_all(const char *dir, const struct book *b)
 int
 cmd_report_html(const struct opts *o, const char *dir)
 {
-	struct config *cfg;
-	struct store *s;
-	struct book b;
-	struct em_err err;
-
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "embargoctl: cannot make %s: %s\n", dir,
 		    strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (cli_open(o, &cfg, &s) < 0)
-		return EXIT_USAGE;
-	if (book_read(s, NULL, &b, &err) < 0) {
-		cli_close(cfg, s);
-		cli_fail(o, "report: %s", err.msg);
-		book_free(&b);
-		return EXIT_USAGE;
-	}
-	cli_close(cfg, s);
-	return finish(&b, write_all(dir, &b), true);
+	return split(o, NULL, NULL, dir);
 }

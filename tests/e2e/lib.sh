@@ -224,6 +224,15 @@ e2e_start() {
 
 # mailpy CMD ARGS...: the independent reader (tests/e2e/mail.py)
 mailpy() { /usr/bin/python3 "$TOP/tests/e2e/mail.py" "$@"; }
+# browser ARGS... : headless Chromium (Debian's) on a file, its own profile
+# in $W, no network at all (every name resolves to nothing), at most 90 s
+browser() {
+	HOME=$W/chromium-home timeout 90 chromium --headless --no-sandbox \
+	    --disable-gpu --no-first-run --disable-background-networking \
+	    --disable-component-update --disable-sync --disable-default-apps \
+	    --host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$W/chromium" \
+	    --hide-scrollbars "$@" 2>>"$W/chromium.log"
+}
 
 # mail_sweep [ADDR]: read every message not read before (in ADDR's maildir,
 # or in all) with the independent parser; 1 if any has a defect

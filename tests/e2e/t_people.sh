@@ -225,7 +225,32 @@ check "revision 3 to the public list is held (rc $SWAKS_RC)" test "$SWAKS_RC" = 
 # 5. Every date told (SPEC 6): a date moved with embargoctl reaches each
 #    member and participant, signed whole by the list, to each key alone.
 later=$(utc_in 7200)
+ctl upcoming --ics > "$W/before.ics"
 ctl embargo XSA-405 --until "$later" >/dev/null
+ctl upcoming --ics > "$W/after.ics"
+# The calendar as a calendar reads it (python3-icalendar, not our code).
+check "upcoming --ics: RFC 5545 as python3-icalendar reads it; XSA-405 keeps its UID, SEQUENCE rises by one, DTSTART is the new date" \
+    /usr/bin/python3 - "$W/before.ics" "$W/after.ics" "$later" <<'PY'
+import sys, datetime, icalendar
+def events(f):
+    raw = open(f, "rb").read()
+    assert all(l.endswith(b"\r") and len(l) <= 76 for l in raw.split(b"\n")[:-1]), "CRLF lines of 75 octets"
+    cal = icalendar.Calendar.from_ical(raw)
+    assert cal["VERSION"] == "2.0" and cal.get("PRODID")
+    out = {}
+    for ev in cal.walk("VEVENT"):
+        # ids and dates only
+        assert set(ev.keys()) <= {"UID", "DTSTAMP", "DTSTART", "SEQUENCE", "SUMMARY", "DESCRIPTION", "TRANSP"}, ev.keys()
+        out[str(ev["SUMMARY"]).split()[0]] = ev
+    return out
+b, a = events(sys.argv[1]), events(sys.argv[2])
+assert set(b) == set(a) == {"XSA-355", "XSA-399", "XSA-405"}, (set(b), set(a))
+assert str(b["XSA-405"]["UID"]) == str(a["XSA-405"]["UID"])
+assert int(a["XSA-405"]["SEQUENCE"]) == int(b["XSA-405"]["SEQUENCE"]) + 1
+assert int(a["XSA-355"]["SEQUENCE"]) == int(b["XSA-355"]["SEQUENCE"])
+want = datetime.datetime.strptime(sys.argv[3], "%Y-%m-%d %H:%M:%S UTC").replace(tzinfo=datetime.timezone.utc)
+assert a["XSA-405"].decoded("DTSTART") == want, (a["XSA-405"].decoded("DTSTART"), want)
+PY
 dn() { mailpy select Subject "Embargo date notice XSA-405" $(find "$(maildir "$1")/new" -type f) 2>/dev/null; }
 for _ in $(seq 1 300); do
 	[ -n "$(dn "$DISC_ADDR")" ] && [ -n "$(dn "${MEMBER_ADDR[1]}")" ] && [ -n "$(dn "${MEMBER_ADDR[2]}")" ] && break
@@ -258,5 +283,32 @@ for _ in $(seq 1 200); do [ "$(dn "$DISC_ADDR" | wc -l)" -ge 2 ] && break; sleep
 f=""
 for g in $(dn "$DISC_ADDR"); do mailpy decrypt "$g" "$DISC_HOME" "$W/dn-l" >/dev/null && grep -q '^Public:    since ' <(mailpy text "$W/dn-l.inner" 1) && f=$g; done
 check "lifting it with --now is told to the discoverer too: 'Public: since ...'" test -n "$f"
+
+# 9. The reviewer's pages (SPEC 7), read in a real browser: the page of
+#    XSA-405 (3 revisions, 2 members and its discoverer, a hold, two date
+#    moves, refusals) and the whole report with its index.
+ctl advisory XSA-405 --report --html "$W/r405.html"
+check "advisory --report --html writes the page (exit $?)" test -s "$W/r405.html"
+check "the page stands alone: no script, nothing fetched (no src, no external link, no url())" \
+    bash -c "! grep -qiE '<script|<link|src=|href=\"[a-z]+:|@import|url\\(' '$W/r405.html'"
+ctl --json advisory XSA-405 --report > "$W/r405.json"
+ctl audit --advisory XSA-405 > "$W/a405.jsonl"
+browser --dump-dom "file://$W/r405.html" > "$W/r405.dom"
+while IFS= read -r line; do
+	check "Chromium's DOM of the page: ${line#*: }" test "${line%%:*}" = ok
+done < <(/usr/bin/python3 "$TOP/tests/e2e/report_dom.py" "$W/r405.dom" "$W/r405.json" "$W/a405.jsonl")
+shots=$TOP/build/e2e-output/t_people
+mkdir -p "$shots"
+browser --window-size=1280,1000 --screenshot="$shots/report-xsa405.png" "file://$W/r405.html" >/dev/null
+tesseract "$shots/report-xsa405.png" - 2>/dev/null > "$W/r405.ocr"
+check "the screenshot shows the page: its title, the timeline's rows and the embargo date line's label (OCR)" \
+    bash -c "grep -q 'Embargo record: XSA-405' '$W/r405.ocr' && grep -q 'Discoverer of XSA-405' '$W/r405.ocr' && grep -q 'embargo date' '$W/r405.ocr'"
+echo "# screenshot: $shots/report-xsa405.png ($(identify -format '%wx%h' "$shots/report-xsa405.png" 2>/dev/null))"
+ctl report --html "$W/pages" > "$W/pages.out"
+check "report --html DIR: $(cat "$W/pages.out")" \
+    bash -c "test -s '$W/pages/index.html' && test -s '$W/pages/XSA-405.html' && test -s '$W/pages/XSA-399.html'"
+browser --dump-dom "file://$W/pages/index.html" > "$W/index.dom"
+check "the index links each advisory's page" \
+    bash -c "grep -q 'href=\"XSA-405.html\"' '$W/index.dom' && grep -q 'href=\"XSA-355.html\"' '$W/index.dom'"
 
 e2e_finish
