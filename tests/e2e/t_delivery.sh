@@ -63,6 +63,28 @@ check "outbox retry: $(cat "$W/retry.out")" grep -q 'are due again' "$W/retry.ou
 check "member 2 got XSA-500 after the renewed key" wait_delivered "${MEMBER_ADDR[2]}" 1 20
 sleep 3
 check "member 2 got it exactly once" test "$(copies "${MEMBER_ADDR[2]}" 500)" = 1
+# The reviewer's page shows the wait as a gap on member 2's row alone.
+ctl advisory XSA-500 --report --html - > "$W/r500.html"
+check "the page of XSA-500 draws member 2's wait for its key as a gap, and no other" \
+    /usr/bin/python3 - "$W/r500.html" <<'PY'
+import sys, html.parser
+class P(html.parser.HTMLParser):
+    waits, marks, cur = [], {}, None
+    def handle_starttag(self, tag, a):
+        a = dict(a)
+        if a.get("class") == "key-wait":
+            self.cur = "wait"
+        if a.get("class") == "copy":
+            self.marks[a["data-rcpt"]] = self.marks.get(a["data-rcpt"], 0) + 1
+    def handle_data(self, d):
+        if self.cur == "wait":
+            self.waits.append(d)
+            self.cur = None
+p = P()
+p.feed(open(sys.argv[1]).read())
+assert len(p.waits) == 1 and p.waits[0].startswith("Member 2: revision 1 waited for a usable key"), p.waits
+assert len(p.marks) == 50 and set(p.marks.values()) == {1}, p.marks
+PY
 
 # 3. kill -9 while 50 members are served, then restart.
 off=$(wc -l < "$W/milter.log")
