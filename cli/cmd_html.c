@@ -79,8 +79,10 @@ out(FILE *f, const char *fmt, ...)
 static const char *
 when(time_t t, char *buf)
 {
-	if (t == 0)
-		return strcpy(buf, "-");
+	if (t == 0) {
+		(void)snprintf(buf, EM_TIME_BUFSZ, "-");
+		return buf;
+	}
 	return em_time_format(t, buf);
 }
 
@@ -190,8 +192,8 @@ plot_of(const struct book *b, const struct book_page *p, struct plot *pl)
 	}
 	if (pl->t0 == 0)
 		pl->t0 = pl->t1 = b->now;
-	if (pl->t1 - pl->t0 < 60)
-		pl->t1 = pl->t0 + 60;
+	if (pl->t1 - pl->t0 < 10)
+		pl->t1 = pl->t0 + 10;
 	pad = (pl->t1 - pl->t0) / 30 + 1;
 	pl->t0 -= pad;
 	pl->t1 += pad;
@@ -814,7 +816,8 @@ static int
 frame(FILE *r, char **name, char **data, size_t *n)
 {
 	size_t cap = 0;
-	char len[32];
+	char len[32], *end;
+	unsigned long long v;
 
 	*name = NULL;
 	*data = NULL;
@@ -824,9 +827,13 @@ frame(FILE *r, char **name, char **data, size_t *n)
 		return 0;
 	}
 	(*name)[strcspn(*name, "\n")] = '\0';
-	if (fgets(len, sizeof(len), r) == NULL ||
-	    sscanf(len, "%zu", n) != 1 || *n > PAGE_MAX)
+	if (fgets(len, sizeof(len), r) == NULL)
 		return -1;
+	errno = 0;
+	v = strtoull(len, &end, 10);
+	if (errno != 0 || end == len || *end != '\n' || v > PAGE_MAX)
+		return -1;
+	*n = (size_t)v;
 	*data = g_malloc(*n + 1);
 	return fread(*data, 1, *n, r) == *n ? 1 : -1;
 }
@@ -862,7 +869,7 @@ receive(int fd, const char *file, const char *dir)
 	}
 	(void)fclose(r);
 	if (rc == 0 && dir != NULL && pages > 0)
-		printf("%s: index.html and %zu advisory pages\n", dir,
+		printf("%s: index.html and a page for each of %zu advisories\n", dir,
 		    pages ? pages - 1 : 0);
 	return rc;
 }

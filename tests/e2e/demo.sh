@@ -110,6 +110,11 @@ expect "the distribution report names every member" \
     bash -c "r=\$('$CTL_BIN' -c '$W/milter.conf' advisory XSA-400); for a in ${MEMBER_ADDR[*]}; do grep -q \"\$a\" <<<\"\$r\" || exit 1; done"
 ctl audit verify | show
 expect "the audit chain verifies" ctl audit verify >/dev/null
+pages=$TOP/build/demo-report
+rm -rf "$pages"
+ctl report --html "$pages" | show
+expect "the reviewer's pages: $pages/index.html and XSA-400.html, with its timeline" \
+    bash -c "grep -q 'href=\"XSA-400.html\"' '$pages/index.html' && grep -q 'class=\"embargo-line\"' '$pages/XSA-400.html'"
 echo "   audit events: $(ctl audit --json | sed -n 's/.*"event":"\([^"]*\)".*/\1/p' | sort | uniq -c | tr -s ' ' | paste -sd, -)"
 mail_sweep
 expect "every delivered message ($(wc -l < "$W/mail-read")) reads with no defect (Python's email package)" test ! -s "$W/mail-defective"
