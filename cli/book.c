@@ -77,6 +77,24 @@ time_of(JsonObject *o, const char *name)
 	return t;
 }
 
+/* parse - one record into jp; bytes that are not UTF-8 (an envelope
+ * address of 8-bit mail) read as U+FFFD rather than lose the record */
+
+static bool
+parse(JsonParser *jp, const char *json, size_t n)
+{
+	gchar *valid;
+	bool ok;
+
+	if (json_parser_load_from_data(jp, json, (gssize)n, NULL))
+		return JSON_NODE_HOLDS_OBJECT(json_parser_get_root(jp));
+	valid = g_utf8_make_valid(json, (gssize)n);
+	ok = json_parser_load_from_data(jp, valid, -1, NULL) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(jp));
+	g_free(valid);
+	return ok;
+}
+
 /* audit_cb - one audit record: onto the page of the advisory it names */
 
 static int
@@ -94,8 +112,7 @@ audit_cb(uint64_t seq, const char *json, size_t n, void *ctx)
 	if (at == NULL)
 		return 0;
 	jp = json_parser_new();
-	if (!json_parser_load_from_data(jp, json, (gssize)n, NULL) ||
-	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(jp))) {
+	if (!parse(jp, json, n)) {
 		b->unreadable++;
 		g_object_unref(jp);
 		return 0;

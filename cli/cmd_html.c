@@ -589,6 +589,10 @@ refusals(FILE *f, const struct book_page *p)
 static void
 chain(FILE *f, const struct book *b)
 {
+	if (b->unreadable > 0)
+		out(f, "<p id=\"unreadable\" class=\"broken\">%zu audit records "
+		    "could not be read and are not on this page: see embargoctl "
+		    "audit.</p>\n", b->unreadable);
 	if (b->chain_ok)
 		out(f, "<p id=\"chain\" class=\"ok\">Audit chain: verified end to "
 		    "end, %llu records, head <code>%llu:%s</code>.</p>\n",
