@@ -481,19 +481,32 @@ svg(FILE *f, const struct book *b, const struct book_page *p)
 	g_ptr_array_free(pl.rcpt, true);
 }
 
+/* table_head - a table's start: its id, caption and column heads
+ * ("|" between them) */
+
+static void
+table_head(FILE *f, const char *id, const char *caption, const char *cols)
+{
+	char **v = g_strsplit(cols, "|", -1);
+
+	out(f, "<table id=\"%s\"><caption>%s</caption><tr>", id, caption);
+	for (char **c = v; *c != NULL; c++)
+		out(f, "<th scope=\"col\">%s</th>", *c);
+	out(f, "</tr>\n");
+	g_strfreev(v);
+}
+
 /* table_copies - every copy, as a table */
 
 static void
 table_copies(FILE *f, const struct book_page *p)
 {
-	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
+	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ], cap[64];
 
-	out(f, "<table id=\"copies\"><caption>Copies (%zu sent of %u)</caption>"
-	    "<tr><th scope=\"col\">Recipient</th><th scope=\"col\">Address</th>"
-	    "<th scope=\"col\">Revision</th><th scope=\"col\">Queued</th>"
-	    "<th scope=\"col\">Sent</th><th scope=\"col\">Waited for key</th>"
-	    "<th scope=\"col\">Key</th><th scope=\"col\">Copy id</th>"
-	    "<th scope=\"col\">Queue id</th></tr>\n", sent(p), p->copies->len);
+	(void)snprintf(cap, sizeof(cap), "Copies (%zu sent of %u)", sent(p),
+	    p->copies->len);
+	table_head(f, "copies", cap, "Recipient|Address|Revision|Queued|Sent|"
+	    "Waited for key|Key|Copy id|Queue id");
 	for (guint i = 0; i < p->copies->len; i++) {
 		const struct book_copy *c = COPY(p, i);
 
@@ -516,13 +529,11 @@ table_events(FILE *f, const struct book_page *p, const char *id,
 {
 	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
 	size_t n = is != NULL ? count(p, is) : p->ev->len;
+	char cap[128];
 
-	out(f, "<table id=\"%s\"><caption>%s (%zu)</caption><tr>"
-	    "<th scope=\"col\">Seq</th><th scope=\"col\">Time</th>"
-	    "<th scope=\"col\">Event</th><th scope=\"col\">Revision</th>"
-	    "<th scope=\"col\">Date</th><th scope=\"col\">By or from</th>"
-	    "<th scope=\"col\">To</th><th scope=\"col\">Reason</th></tr>\n",
-	    id, caption, n);
+	(void)snprintf(cap, sizeof(cap), "%s (%zu)", caption, n);
+	table_head(f, id, cap, "Seq|Time|Event|Revision|Date|By or from|To|"
+	    "Reason");
 	for (guint i = 0; i < p->ev->len; i++) {
 		const struct book_ev *e = EV(p, i);
 
@@ -542,13 +553,10 @@ table_events(FILE *f, const struct book_page *p, const char *id,
 static void
 table_holds(FILE *f, const struct book_page *p)
 {
-	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
+	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ], cap[64];
 
-	out(f, "<table id=\"holds\"><caption>Held postings (%u)</caption><tr>"
-	    "<th scope=\"col\">Hold</th><th scope=\"col\">State</th>"
-	    "<th scope=\"col\">Held</th><th scope=\"col\">Released</th>"
-	    "<th scope=\"col\">From</th><th scope=\"col\">To</th></tr>\n",
-	    p->holds->len);
+	(void)snprintf(cap, sizeof(cap), "Held postings (%u)", p->holds->len);
+	table_head(f, "holds", cap, "Hold|State|Held|Released|From|To");
 	for (guint i = 0; i < p->holds->len; i++) {
 		const struct store_hold *h = HOLD(p, i);
 
@@ -662,17 +670,15 @@ page(FILE *f, const struct book *b, const struct book_page *p,
 static void
 index_page(FILE *f, const struct book *b, char **files)
 {
-	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
+	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ], cap[64];
 
 	head(f, "Embargo records");
 	out(f, "<h1>Embargo records</h1>\n<p>Generated %s. Every time on this "
 	    "page is UTC.</p>\n", when(b->now, t1));
 	chain(f, b);
-	out(f, "<table id=\"advisories\"><caption>Advisories (%u)</caption><tr>"
-	    "<th scope=\"col\">Advisory</th><th scope=\"col\">State</th>"
-	    "<th scope=\"col\">Embargo date</th><th scope=\"col\">Revision</th>"
-	    "<th scope=\"col\">Copies sent</th><th scope=\"col\">Refusals</th>"
-	    "</tr>\n", b->order->len);
+	(void)snprintf(cap, sizeof(cap), "Advisories (%u)", b->order->len);
+	table_head(f, "advisories", cap, "Advisory|State|Embargo date|Revision|"
+	    "Copies sent|Refusals");
 	for (guint i = 0; i < b->order->len; i++) {
 		const struct book_page *p = g_ptr_array_index(b->order, i);
 
