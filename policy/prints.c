@@ -296,12 +296,14 @@ policy_walk(const char *text, size_t len, const struct policy_walker *w)
 			r.line.len = strnlen(r.line.data, r.line.len);
 		if (r.line.len < POLICY_SIGNIFICANT)
 			continue;
-		for (size_t i = 0, start = 0; i <= r.line.len; i++)
-			if (i == r.line.len || r.line.data[i] == ' ') {
-				walk_word(&r, w, r.line.data + start, i - start,
-				    lineno);
-				start = i + 1;
-			}
+		/* Normalised: words are split by one space exactly. */
+		for (const char *q = r.line.data, *e = q + r.line.len; q < e;) {
+			const char *sp = memchr(q, ' ', (size_t)(e - q));
+			const char *we = sp != NULL ? sp : e;
+
+			walk_word(&r, w, q, (size_t)(we - q), lineno);
+			q = we + 1;
+		}
 	}
 	buf_free(&r.line);
 	for (size_t i = 0; i < RUNW; i++)
