@@ -230,6 +230,38 @@ row_of(const struct plot *pl, const char *rcpt)
 	return 1;
 }
 
+/* svg_axis - five times across the top (within one day: the day once,
+ * the ticks as times of day), a line down from each */
+
+static void
+svg_axis(FILE *f, const struct plot *pl, int bottom)
+{
+	struct tm a, b;
+	bool day;
+	char d[32];
+
+	(void)gmtime_r(&pl->t0, &a);
+	(void)gmtime_r(&pl->t1, &b);
+	day = a.tm_year == b.tm_year && a.tm_yday == b.tm_yday;
+	(void)strftime(d, sizeof(d), "%Y-%m-%d", &a);
+	for (int k = 0; k <= 4; k++) {
+		time_t t = pl->t0 + (pl->t1 - pl->t0) * k / 4;
+		char ts[32];
+		struct tm tm;
+
+		(void)gmtime_r(&t, &tm);
+		(void)strftime(ts, sizeof(ts), day ? "%H:%M:%S" : "%Y-%m-%d %H:%M",
+		    &tm);
+		out(f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
+		    "y2=\"%d\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">"
+		    "%s</text>\n", x_of(pl, t), SVG_TOP - 8, x_of(pl, t), bottom,
+		    x_of(pl, t), SVG_TOP - 14, k == 0 ? "start" : k == 4 ? "end" :
+		    "middle", ts);
+	}
+	out(f, "<text x=\"6\" y=\"%d\">Time (UTC%s%s)</text>\n", SVG_TOP - 14,
+	    day ? ", " : "", day ? d : "");
+}
+
 /* svg_rows - the rows' names, their grid lines, the time axis */
 
 static void
@@ -259,20 +291,7 @@ svg_rows(FILE *f, const struct book_page *p, const struct plot *pl)
 		    SVG_LABEL, y_of(r), SVG_W - SVG_RIGHT, y_of(r), y_of(r) + 4,
 		    name);
 	}
-	for (int k = 0; k <= 4; k++) {
-		time_t t = pl->t0 + (pl->t1 - pl->t0) * k / 4;
-		char ts[32];
-		struct tm tm;
-
-		(void)gmtime_r(&t, &tm);
-		(void)strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-		out(f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
-		    "y2=\"%d\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">"
-		    "%s</text>\n", x_of(pl, t), SVG_TOP - 8, x_of(pl, t), bottom,
-		    x_of(pl, t), SVG_TOP - 14, k == 0 ? "start" : k == 4 ? "end" :
-		    "middle", ts);
-	}
-	out(f, "<text x=\"6\" y=\"%d\">Time (UTC)</text>\n", SVG_TOP - 14);
+	svg_axis(f, pl, bottom);
 }
 
 /* svg_dates - the embargo date as a line across; earlier dates dashed */
@@ -312,8 +331,12 @@ static void
 svg_copies(FILE *f, const struct book_page *p, const struct plot *pl)
 {
 	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
+	int last = 0;
 
-	for (int rev = 1; rev <= 999; rev++) {
+	for (guint i = 0; i < p->copies->len; i++)
+		if (COPY(p, i)->ob.revision > last)
+			last = COPY(p, i)->ob.revision;
+	for (int rev = 1; rev <= last; rev++) {
 		time_t first = 0;
 
 		for (guint i = 0; i < p->copies->len; i++)
