@@ -82,16 +82,34 @@ crypt_add(struct facts *f, enum policy_crypt_kind kind, const char *p, size_t n)
 static void
 text_add(struct facts *f, const char *p, size_t n)
 {
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
 	char *o = buf_room(&f->text, n + 1), *o0 = o;
+	size_t i = 0;
 
 	if (o == NULL)
 		return;		/* at the text's ceiling: buf_over() says so */
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\r')
-			continue;
-		*o++ = p[i];
-		if (p[i] == '\0')
-			o[-1] = '\n';
+	/* Eight bytes at a time; those holding a CR or a NUL one by one. */
+	while (i < n) {
+		size_t end = i + 8 <= n ? i + 8 : n;
+		uint64_t w, cr;
+
+		if (end == i + 8) {
+			memcpy(&w, p + i, 8);
+			cr = w ^ (ones * '\r');
+			if (((((w - ones) & ~w) | ((cr - ones) & ~cr)) & high) == 0) {
+				memcpy(o, &w, 8);
+				o += 8;
+				i = end;
+				continue;
+			}
+		}
+		for (; i < end; i++) {
+			if (p[i] == '\r')
+				continue;
+			*o++ = p[i];
+			if (p[i] == '\0')
+				o[-1] = '\n';
+		}
 	}
 	f->text.len += (size_t)(o - o0);
 	if (f->text.len > 0 && f->text.data[f->text.len - 1] != '\n')

@@ -38,6 +38,48 @@ t_plain(void **st)
 	facts_free(&f);
 }
 
+/* The text of a part, byte for byte: CRs out, a NUL a line's end, at
+ * every offset (the eight-byte steps of text_add and their tails). */
+static void
+t_text_bytes_at_every_offset(void **st)
+{
+	(void)st;
+	for (size_t pad = 0; pad < 24; pad++) {
+		struct buf raw, msg, want;
+		struct facts f;
+		struct em_err e;
+		gchar *b64;
+
+		buf_init(&raw);
+		buf_init(&msg);
+		buf_init(&want);
+		for (size_t i = 0; i < pad; i++)
+			buf_append(&raw, "x", 1);
+		static const char mid[] = "ab\r\ncd\0ef\r\r\nlong line of text here\r\n";
+
+		buf_append(&raw, mid, sizeof(mid) - 1);
+		for (size_t i = 0; i < pad % 9; i++)
+			buf_append(&raw, "y", 1);
+		for (size_t i = 0; i < raw.len; i++)
+			if (raw.data[i] != '\r')
+				buf_append(&want, raw.data[i] ? raw.data + i : "\n", 1);
+		if (want.data[want.len - 1] != '\n')
+			buf_append(&want, "\n", 1);
+		b64 = g_base64_encode((const guchar *)raw.data, raw.len);
+		buf_appendf(&msg, "Subject: t\r\nMIME-Version: 1.0\r\nContent-Type: "
+		    "text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: "
+		    "base64\r\n\r\n%s\r\n", b64);
+		g_free(b64);
+		assert_int_equal(read_msg(msg.data, &f, &e), EM_OK);
+		assert_int_equal(f.text.len, want.len);
+		assert_memory_equal(f.text.data, want.data, want.len);
+		facts_free(&f);
+		buf_free(&raw);
+		buf_free(&msg);
+		buf_free(&want);
+	}
+}
+
 /*
  * same_quick - where the quick read takes a message, it gives the facts the
  * full read gives (subject, Message-ID, text, where the text starts);
@@ -651,6 +693,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_plain),
+		cmocka_unit_test(t_text_bytes_at_every_offset),
 		cmocka_unit_test(t_archives_are_read),
 		cmocka_unit_test(t_archive_ceilings),
 		cmocka_unit_test(t_parts_of_a_real_advisory),
