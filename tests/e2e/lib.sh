@@ -27,10 +27,19 @@ not_ok() { TESTS_RUN=$((TESTS_RUN + 1)); echo "not ok $TESTS_RUN - $*"; }
 # check NAME COMMAND... : ok when the command succeeds
 check()  { local n=$1; shift; if "$@"; then ok "$n"; else not_ok "$n"; fi; }
 
-# free_port - a TCP port nothing listens on, from a range keyed by our PID
+# free_port - a TCP port that, with the three after it, no socket uses in
+# any state, from a range keyed by our PID below the kernel's ephemeral
+# ports (a client's connection there took a test's port: Postfix could
+# not bind it)
 free_port() {
-	local p=$(( 20000 + ($$ * 7 + RANDOM) % 30000 ))
-	while ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; do p=$((p + 1)); done
+	local low span p
+	low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${low:-0}" -gt 21000 ] || low=32768
+	span=$(( low - 20000 - 8 ))
+	p=$(( 20000 + ($$ * 7 + RANDOM) % span ))
+	while ss -Htan "( sport >= :$p and sport <= :$((p + 3)) )" 2>/dev/null | grep -q .; do
+		p=$(( 20000 + (p - 20000 + 4) % span ))
+	done
 	echo "$p"
 }
 
