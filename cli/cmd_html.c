@@ -723,27 +723,31 @@ index_page(FILE *f, const struct book *b, char **files)
  */
 #define PAGE_MAX	((size_t)256 << 20)	/* a page larger is refused */
 
-/* emit - one page, rendered, down the pipe */
+/* emit - one page, rendered, down the pipe; -1 (said) when it cannot be */
 
-static void
+static int
 emit(FILE *w, const char *name, const struct book *b,
     const struct book_page *p, char **files)
 {
 	char *data = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&data, &n);
+	int rc = -1;
 
-	if (f == NULL)
-		return;
-	if (p != NULL)
-		page(f, b, p, files != NULL);
-	else
-		index_page(f, b, files);
-	if (fclose(f) == 0) {
-		fprintf(w, "%s\n%zu\n", name, n);
-		(void)fwrite(data, 1, n, w);
+	if (f != NULL) {
+		if (p != NULL)
+			page(f, b, p, files != NULL);
+		else
+			index_page(f, b, files);
+		if (fclose(f) == 0 && fprintf(w, "%s\n%zu\n", name, n) > 0 &&
+		    fwrite(data, 1, n, w) == n)
+			rc = 0;
 	}
+	if (rc < 0)
+		fprintf(stderr, "embargoctl: page %s cannot be made: %s\n", name,
+		    strerror(errno));
 	free(data);
+	return rc;
 }
 
 /* file_name - a page's file name: the id with anything but [A-Za-z0-9._-]
@@ -760,20 +764,24 @@ file_name(const char *id)
 	return s;
 }
 
-/* emit_all - every advisory's page, then the index */
+/* emit_all - every advisory's page, then the index; -1 at the first
+ * that cannot be made */
 
-static void
+static int
 emit_all(FILE *w, const struct book *b)
 {
 	char **files = g_new0(char *, b->order->len + 1);
+	int rc = 0;
 
 	for (guint i = 0; i < b->order->len; i++)
 		files[i] = file_name(((struct book_page *)
 		    g_ptr_array_index(b->order, i))->id);
-	for (guint i = 0; i < b->order->len; i++)
-		emit(w, files[i], b, g_ptr_array_index(b->order, i), files);
-	emit(w, "index.html", b, NULL, files);
+	for (guint i = 0; i < b->order->len && rc == 0; i++)
+		rc = emit(w, files[i], b, g_ptr_array_index(b->order, i), files);
+	if (rc == 0)
+		rc = emit(w, "index.html", b, NULL, files);
 	g_strfreev(files);
+	return rc;
 }
 
 /* render - the child: read the state, the pages down w; the exit status */
@@ -798,10 +806,10 @@ render(const struct opts *o, const char *id, FILE *w)
 		return EXIT_USAGE;
 	}
 	p = id != NULL ? g_hash_table_lookup(b.pages, id) : NULL;
-	if (id != NULL)
-		emit(w, "page", &b, p, NULL);
-	else
-		emit_all(w, &b);
+	if ((id != NULL ? emit(w, "page", &b, p, NULL) : emit_all(w, &b)) < 0) {
+		book_free(&b);
+		return EXIT_USAGE;
+	}
 	if (p != NULL && !p->known)
 		fprintf(stderr, "embargoctl: %s is not registered; the page shows "
 		    "what the audit log says of it\n", id);

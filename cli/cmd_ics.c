@@ -12,6 +12,7 @@
  */
 
 /* System library. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -171,5 +172,10 @@ cmd_upcoming_ics(const struct opts *o)
 	buf_free(&b);
 	book_free(&bk);
 	g_free(domain);
-	return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "embargoctl: upcoming: cannot write: %s\n",
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
 }
