@@ -50,7 +50,7 @@ copy_line(char *dst, size_t dstsz, const char *line, size_t len)
 static const char *
 find_ci(const char *hay, size_t len, const char *needle)
 {
-	const uint64_t ones = 0x0101010101010101ULL, low = ones * 0x20;
+	const uint64_t low = EM_BYTES(0x20);
 	size_t n = strlen(needle), i = 0;
 	uint64_t f, s, l;
 
@@ -58,9 +58,9 @@ find_ci(const char *hay, size_t len, const char *needle)
 		return hay;
 	if (n > len)
 		return NULL;
-	f = ones * ((unsigned char)needle[0] | 0x20);
-	s = ones * (n > 1 ? (unsigned char)needle[1] | 0x20 : 0);
-	l = ones * ((unsigned char)needle[n - 1] | 0x20);
+	f = EM_BYTES(needle[0] | 0x20);
+	s = EM_BYTES(n > 1 ? needle[1] | 0x20 : 0);
+	l = EM_BYTES(needle[n - 1] | 0x20);
 	/* Candidates i .. i+7, each needle long, within hay. */
 	for (; n > 2 && i + 8 <= len - n + 1; i += 8) {
 		uint64_t a, b, c;
@@ -68,9 +68,9 @@ find_ci(const char *hay, size_t len, const char *needle)
 		memcpy(&a, hay + i, 8);
 		memcpy(&b, hay + i + 1, 8);
 		memcpy(&c, hay + i + n - 1, 8);
-		/* A zero byte of the or: all three match there (or near). */
-		a = ((a | low) ^ f) | ((b | low) ^ s) | ((c | low) ^ l);
-		if (((a - ones) & ~a & ones * 0x80) == 0)
+		/* A zero byte of the or: all three may match there. */
+		if (!em_zero_byte(((a | low) ^ f) | ((b | low) ^ s) |
+		    ((c | low) ^ l)))
 			continue;
 		for (size_t k = i; k < i + 8; k++)
 			if (strncasecmp(hay + k, needle, n) == 0)

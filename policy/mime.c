@@ -82,7 +82,6 @@ crypt_add(struct facts *f, enum policy_crypt_kind kind, const char *p, size_t n)
 static void
 text_add(struct facts *f, const char *p, size_t n)
 {
-	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
 	char *o = buf_room(&f->text, n + 1), *o0 = o;
 	size_t i = 0;
 
@@ -91,12 +90,11 @@ text_add(struct facts *f, const char *p, size_t n)
 	/* Eight bytes at a time; those holding a CR or a NUL one by one. */
 	while (i < n) {
 		size_t end = i + 8 <= n ? i + 8 : n;
-		uint64_t w, cr;
+		uint64_t w;
 
 		if (end == i + 8) {
 			memcpy(&w, p + i, 8);
-			cr = w ^ (ones * '\r');
-			if (((((w - ones) & ~w) | ((cr - ones) & ~cr)) & high) == 0) {
+			if (!em_zero_byte(w) && !em_zero_byte(w ^ EM_BYTES('\r'))) {
 				memcpy(o, &w, 8);
 				o += 8;
 				i = end;
@@ -511,7 +509,7 @@ high_bytes(const char *p, size_t n)
 	}
 	for (; i < n; i++)
 		acc |= (unsigned char)p[i];
-	return (acc & 0x8080808080808080ULL) != 0;
+	return (acc & EM_BYTES(0x80)) != 0;
 }
 
 /*

@@ -79,12 +79,8 @@ norm_line(const char *p, size_t n, struct buf *out)
 
 	if (o == NULL)
 		return;		/* over the owner's ceiling: buf_over() says so */
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c != '>' && c != '+' && c != ' ' && (c < '\t' || c > '\r'))
-			break;
-	}
+	while (i < n && (unsigned char)p[i] < 0x80 && lead((unsigned char)p[i]))
+		i++;
 	for (; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
@@ -297,12 +293,13 @@ policy_walk(const char *text, size_t len, const struct policy_walker *w)
 		if (r.line.len < POLICY_SIGNIFICANT)
 			continue;
 		/* Normalised: words are split by one space exactly. */
-		for (const char *q = r.line.data, *e = q + r.line.len; q < e;) {
+		for (const char *q = r.line.data, *e = q + r.line.len;;) {
 			const char *sp = memchr(q, ' ', (size_t)(e - q));
-			const char *we = sp != NULL ? sp : e;
 
-			walk_word(&r, w, q, (size_t)(we - q), lineno);
-			q = we + 1;
+			walk_word(&r, w, q, (size_t)((sp ? sp : e) - q), lineno);
+			if (sp == NULL)
+				break;
+			q = sp + 1;
 		}
 	}
 	buf_free(&r.line);

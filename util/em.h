@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Error codes: every function returns 0 or one of these. */
 #define EM_OK		0
@@ -69,6 +70,15 @@ struct buf {
 	size_t	max;		/* 0: BUF_MAX */
 	bool	over;		/* an append was refused at max */
 };
+
+/* Eight bytes at a time: every byte of a word equal to b; whether any
+ * byte of v is zero (exact; used to skip eight bytes that hold none). */
+#define EM_BYTES(b)	(0x0101010101010101ULL * (uint64_t)(unsigned char)(b))
+static inline bool
+em_zero_byte(uint64_t v)
+{
+	return ((v - EM_BYTES(1)) & ~v & EM_BYTES(0x80)) != 0;
+}
 
 void	buf_init(struct buf *b);
 void	buf_init_max(struct buf *b, size_t max);
