@@ -199,10 +199,14 @@ deployments(struct store_txn *t, struct book *b)
 	for (guint i = 0; i < b->order->len; i++) {
 		struct book_page *p = g_ptr_array_index(b->order, i);
 		struct strv dep = { NULL, 0 };
+		struct em_err err;
 
-		(void)store_adv_list_get(t, "deployment", p->id, &dep);
-		(void)g_strlcpy(p->deployment, dep.n ? dep.v[0] : "not stated",
-		    sizeof(p->deployment));
+		if (store_adv_list_get(t, "deployment", p->id, &dep, &err) < 0)
+			(void)g_strlcpy(p->deployment, "cannot be read",
+			    sizeof(p->deployment));
+		else
+			(void)g_strlcpy(p->deployment, dep.n ? dep.v[0] :
+			    "not stated", sizeof(p->deployment));
 		strv_free(&dep);
 		mark_waits(p);
 	}

@@ -79,11 +79,11 @@ set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
 		cli_fail(o, "embargo %s: %s", id, err.msg);
 		return EXIT_USAGE;
 	}
-	rc = store_adv_get(t, id, &a);
+	rc = store_adv_get(t, id, &a, &err);
 	if (rc < 0 && rc != EM_ENOTFOUND) {
 		store_abort(t);
 		cli_fail(o, "embargo %s: the registry entry cannot be read: %s", id,
-		    em_strerror(rc));
+		    err.msg);
 		return EXIT_USAGE;
 	}
 	known = rc == EM_OK;
@@ -173,16 +173,15 @@ cmd_participant(const struct opts *o, const char *id, const char *verb,
 		cli_close(cfg, s);
 		return EXIT_USAGE;
 	}
-	if ((rc = store_adv_get(t, id, &a)) == EM_OK &&
-	    (rc = store_adv_list_get(t, "participants", id, &names)) == EM_OK)
+	if ((rc = store_adv_get(t, id, &a, &err)) == EM_OK &&
+	    (rc = store_adv_list_get(t, "participants", id, &names, &err)) ==
+	    EM_OK)
 		had = without(&names, name, add, &kept);
 	(void)snprintf(why, sizeof(why), "participant \"%s\"%s%s%s %s %s by %s",
 	    name, p ? " <" : "", p ? p->address : "", p ? ">" : "",
 	    add ? "added to" : "dropped from", id, cli_operator());
 	if (rc == EM_ENOTFOUND)
 		(void)em_fail(&err, rc, "no advisory %s", id);
-	else if (rc < 0)
-		(void)em_fail(&err, rc, "the registry cannot be read");
 	else if (had != add &&
 	    (rc = store_adv_list_put(t, "participants", id, &kept, &err)) == EM_OK)
 		rc = audit_change(t, add ? "participant-added" :
@@ -253,7 +252,8 @@ hold_state(int st)
 	    "released" : "dropped";
 }
 
-struct held_list { const struct opts *o; struct store_txn *t; };
+struct held_list { const struct opts *o; struct store_txn *t;
+    struct em_err *err; };
 
 /* held_cb - one line (or JSON object) of embargoctl held */
 
@@ -262,8 +262,12 @@ held_cb(const struct store_hold *h, void *ctx)
 {
 	struct held_list *l = ctx;
 	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
-	time_t rel = h->state == STORE_HOLD_HELD ? store_hold_due(l->t, h, time(NULL)) :
-	    h->released_at;
+	time_t rel = h->released_at;
+	int rc;
+
+	if (h->state == STORE_HOLD_HELD &&
+	    (rc = store_hold_due(l->t, h, time(NULL), &rel, l->err)) < 0)
+		return rc;
 
 	if (l->o->json) {
 		struct cli_json *j = cj_new();
@@ -293,25 +297,32 @@ held_show(const struct opts *o, const struct config *cfg, struct store_txn *t,
     uint64_t id)
 {
 	struct policy_limits lim = policy_limits_of(cfg);
-	struct held_list l = { o, t };
+	struct em_err err;
+	struct held_list l = { o, t, &err };
 	struct store_hold h;
 	struct buf sealed, plain;
-	struct em_err err;
 	struct facts f;
 	int rc;
 
-	if (store_hold_get(t, id, &h) != EM_OK) {
+	if ((rc = store_hold_get(t, id, &h, &err)) < 0) {
+		if (rc != EM_ENOTFOUND) {
+			cli_fail(o, "hold %llu: %s", (unsigned long long)id,
+			    err.msg);
+			return EXIT_USAGE;
+		}
 		cli_fail(o, "no hold %llu", (unsigned long long)id);
 		return EXIT_FINDING;
 	}
-	(void)held_cb(&h, &l);
+	if (held_cb(&h, &l) < 0) {
+		cli_fail(o, "hold %llu: %s", (unsigned long long)id, err.msg);
+		return EXIT_USAGE;
+	}
 	buf_init(&sealed);
 	buf_init(&plain);
 	facts_init(&f);
 	em_err_clear(&err);
-	if (store_blob_get(t, STORE_BLOB_HOLD, id, &sealed) != EM_OK)
-		rc = em_fail(&err, EM_ESTORE, "its sealed posting is not in the "
-		    "store");
+	if ((rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed, &err)) < 0)
+		;	/* err says why */
 	else if ((rc = keys_unseal(sealed.data, sealed.len, &plain, &err)) ==
 	    EM_OK)
 		rc = policy_read(plain.data, plain.len, &lim, &f, &err);
@@ -347,7 +358,13 @@ held_change(const struct opts *o, const struct config *cfg, struct store *s,
 		cli_fail(o, "held %llu: %s", (unsigned long long)id, err.msg);
 		return EXIT_USAGE;
 	}
-	if (store_hold_get(t, id, &h) != EM_OK || h.state != STORE_HOLD_HELD) {
+	if ((rc = store_hold_get(t, id, &h, &err)) < 0 &&
+	    rc != EM_ENOTFOUND) {
+		store_abort(t);
+		cli_fail(o, "hold %llu: %s", (unsigned long long)id, err.msg);
+		return EXIT_USAGE;
+	}
+	if (rc == EM_ENOTFOUND || h.state != STORE_HOLD_HELD) {
 		store_abort(t);
 		cli_fail(o, "no hold %llu is held", (unsigned long long)id);
 		return EXIT_FINDING;
@@ -422,7 +439,7 @@ cmd_held(const struct opts *o, int argc, char **argv)
 		if (argc >= 2) {
 			rc = held_show(o, cfg, t, id);
 		} else {
-			struct held_list l = { o, t };
+			struct held_list l = { o, t, &err };
 
 			if (!o->json)
 				printf("%-6s %-9s %-16s %-24s %-24s %s\n", "HOLD",

@@ -118,7 +118,12 @@ hooks_change(const struct opts *o, struct store *s, bool retry,
 		cli_fail(o, "hooks: %s", err.msg);
 		return EXIT_USAGE;
 	}
-	if (store_ob_get(t, id, &ob) != EM_OK || ob.kind != STORE_OB_HOOK ||
+	if ((rc = store_ob_get(t, id, &ob, &err)) < 0 && rc != EM_ENOTFOUND) {
+		store_abort(t);
+		cli_fail(o, "hook run %llu: %s", id, err.msg);
+		return EXIT_USAGE;
+	}
+	if (rc == EM_ENOTFOUND || ob.kind != STORE_OB_HOOK ||
 	    ob.state == STORE_OB_SENT || (!retry && ob.state == STORE_OB_FAILED)) {
 		store_abort(t);
 		cli_fail(o, "no %s hook run %llu (embargoctl hooks lists them)",

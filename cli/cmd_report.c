@@ -222,6 +222,7 @@ cmd_advisory_report(const struct opts *o, const char *id)
 	uint64_t bad = 0, count = 0, seq = 0;
 	char hash[65] = "";
 	bool known, chain_ok;
+	int rc;
 
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
@@ -230,8 +231,20 @@ cmd_advisory_report(const struct opts *o, const char *id)
 		cli_close(cfg, s);
 		return EXIT_USAGE;
 	}
-	known = store_adv_get(t, id, &a) == EM_OK;
-	(void)store_adv_list_get(t, "deployment", id, &dep);
+	if ((rc = store_adv_get(t, id, &a, &err)) < 0 && rc != EM_ENOTFOUND) {
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		store_abort(t);
+		cli_close(cfg, s);
+		return EXIT_USAGE;
+	}
+	known = rc == EM_OK;
+	if (store_adv_list_get(t, "deployment", id, &dep, &err) < 0) {
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		store_abort(t);
+		strv_free(&dep);
+		cli_close(cfg, s);
+		return EXIT_USAGE;
+	}
 	chain_ok = store_audit_verify(t, &bad, &count) == EM_OK;
 	(void)store_audit_head(t, &seq, hash);
 	report_head(&r, &dep, known ? &a : NULL, chain_ok, bad, count, seq,

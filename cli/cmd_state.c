@@ -77,9 +77,11 @@ adv_cb(const struct store_advisory *a, void *ctx)
 	    a->embargo > time(NULL) ? "embargoed" : "public";
 
 	if (store_ob_each(l->t, count_cb, &c, l->err) < 0 ||
-	    store_adv_list_get(l->t, "deployment", a->id, &dep) < 0 ||
-	    store_adv_list_get(l->t, "participants", a->id, &parts) < 0) {
+	    store_adv_list_get(l->t, "deployment", a->id, &dep, l->err) < 0 ||
+	    store_adv_list_get(l->t, "participants", a->id, &parts,
+	    l->err) < 0) {
 		strv_free(&dep);
+		strv_free(&parts);
 		return EM_ESTORE;
 	}
 	if (l->o->json) {
@@ -193,12 +195,16 @@ static void
 print_extras(const struct config *cfg, struct store_txn *t, const char *id)
 {
 	struct strv v = { NULL, 0 };
+	struct em_err err;
 
-	(void)store_adv_list_get(t, "deployment", id, &v);
-	printf("deployment: %s (the section's first sentence is in each copy's "
-	    "note)\n", v.n ? v.v[0] : "not stated");
+	if (store_adv_list_get(t, "deployment", id, &v, &err) < 0)
+		printf("deployment: cannot be read: %s\n", err.msg);
+	else
+		printf("deployment: %s (the section's first sentence is in each "
+		    "copy's note)\n", v.n ? v.v[0] : "not stated");
 	strv_free(&v);
-	(void)store_adv_list_get(t, "participants", id, &v);
+	if (store_adv_list_get(t, "participants", id, &v, &err) < 0)
+		printf("participants: cannot be read: %s\n", err.msg);
 	for (size_t i = 0; i < v.n; i++) {
 		const struct conf_member *p =
 		    conf_participant_by_name(cfg, v.v[i]);
@@ -228,12 +234,12 @@ cmd_advisory(const struct opts *o, const char *id)
 	if (store_begin(s, false, &t, &err) < 0) {
 		cli_fail(o, "advisory: %s", err.msg);
 		rc = EXIT_USAGE;
-	} else if ((rc = store_adv_get(t, id, &a)) != EM_OK) {
+	} else if ((rc = store_adv_get(t, id, &a, &err)) != EM_OK) {
 		if (rc == EM_ENOTFOUND) {
 			cli_fail(o, "no advisory %s", id);
 			rc = EXIT_FINDING;
 		} else {
-			cli_fail(o, "advisory %s: %s", id, em_strerror(rc));
+			cli_fail(o, "advisory %s: %s", id, err.msg);
 			rc = EXIT_USAGE;
 		}
 		store_abort(t);

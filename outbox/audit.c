@@ -149,12 +149,16 @@ resend_check(struct store_txn *t, const struct outbox_msg *m,
 {
 	struct policy_decision again;
 	char before[128];
+	int rc;
 
 	*resent = false;
 	if (m->resend_key == NULL || m->resend_key[0] == '\0')
 		return EM_OK;
-	if (store_seen_get(t, m->resend_key, before, sizeof(before)) != EM_OK)
+	if ((rc = store_seen_get(t, m->resend_key, before, sizeof(before),
+	    err)) == EM_ENOTFOUND)
 		return store_seen_put(t, m->resend_key, what, err);
+	if (rc < 0)
+		return rc;
 	*resent = true;
 	again = *d;
 	(void)snprintf(again.reason, sizeof(again.reason), "a resend of a "

@@ -169,9 +169,8 @@ update_in(struct store_txn *t, void *arg, struct em_err *err)
 	struct store_outbox ob;
 	int rc;
 
-	if ((rc = store_ob_get(t, u->id, &ob)) < 0)
-		return em_fail(err, rc, "outbox entry %llu cannot be read: %s",
-		    (unsigned long long)u->id, em_strerror(rc));
+	if ((rc = store_ob_get(t, u->id, &ob, err)) < 0)
+		return rc;
 	if ((rc = u->fn(t, u->cfg, &ob, u->arg, err)) < 0)
 		return rc;
 	return store_ob_put(t, &ob, err);
@@ -202,40 +201,72 @@ prepared_hold(const struct store_outbox *ob)
 	return strncmp(tag, "hold ", 5) == 0 ? strtoull(tag + 5, NULL, 10) : 0;
 }
 
-/* not_before - when an entry may leave: its hold's due time while the
- * hold is held (SPEC 5: never before the date), else now */
+/*
+ * prepared_of - the hold a prepared entry waits for: a hold that cannot
+ * be read (or is not there) is an error, so the entry never leaves
+ * before its date on a fault
+ */
+static int
+prepared_of(struct store_txn *t, uint64_t id, struct store_hold *h,
+    struct em_err *err)
+{
+	int rc = store_hold_get(t, id, h, err);
 
-static time_t
-not_before(struct store_txn *t, const struct store_outbox *ob, time_t now)
+	return rc == EM_ENOTFOUND ? em_fail(err, EM_ESTORE, "a prepared "
+	    "entry's hold %llu is not in database 'hold'",
+	    (unsigned long long)id) : rc;
+}
+
+/* not_before - when an entry may leave (*when): its hold's due time while
+ * the hold is held (SPEC 5: never before the date), else now */
+
+static int
+not_before(struct store_txn *t, const struct store_outbox *ob, time_t now,
+    time_t *when, struct em_err *err)
 {
 	uint64_t id = prepared_hold(ob);
 	struct store_hold h;
+	int rc;
 
-	if (id == 0 || store_hold_get(t, id, &h) != EM_OK ||
+	*when = now;
+	if (id == 0)
+		return EM_OK;
+	if ((rc = prepared_of(t, id, &h, err)) < 0 ||
 	    h.state != STORE_HOLD_HELD)
-		return now;
-	return store_hold_due(t, &h, now);
+		return rc;
+	return store_hold_due(t, &h, now, when, err);
 }
 
 /*
- * cancelled - why a prepared entry must never leave, or NULL: its hold
- * was dropped, or (a final copy) the list has had a later revision since
+ * cancelled - why a prepared entry must never leave (*why), or NULL: its
+ * hold was dropped, or (a final copy) the list has had a later revision
+ * since
  */
-static const char *
-cancelled(struct store_txn *t, const struct store_outbox *ob)
+static int
+cancelled(struct store_txn *t, const struct store_outbox *ob,
+    const char **why, struct em_err *err)
 {
 	uint64_t id = prepared_hold(ob);
 	struct store_hold h;
 	struct store_advisory a;
+	int rc;
 
+	*why = NULL;
 	if (id == 0)
-		return NULL;
-	if (store_hold_get(t, id, &h) == EM_OK && h.state == STORE_HOLD_DROPPED)
-		return "its hold was dropped";
-	if (ob->kind == STORE_OB_COPY && store_adv_get(t, ob->advisory, &a) ==
-	    EM_OK && a.list_revision_sent > ob->revision)
-		return "superseded: the list has had a later revision";
-	return NULL;
+		return EM_OK;
+	if ((rc = prepared_of(t, id, &h, err)) < 0)
+		return rc;
+	if (h.state == STORE_HOLD_DROPPED) {
+		*why = "its hold was dropped";
+		return EM_OK;
+	}
+	if (ob->kind != STORE_OB_COPY)
+		return EM_OK;
+	if ((rc = store_adv_get(t, ob->advisory, &a, err)) < 0)
+		return rc;
+	if (a.list_revision_sent > ob->revision)
+		*why = "superseded: the list has had a later revision";
+	return EM_OK;
 }
 
 /* set_built - the copy is built: its bytes kept, the send counted (a
@@ -255,7 +286,8 @@ set_built(struct store_txn *t, const struct config *cfg, struct store_outbox *ob
 	    copy->len, err)) < 0)
 		return rc;
 	ob->state = STORE_OB_BUILT;
-	ob->next_try = not_before(t, ob, time(NULL));
+	if ((rc = not_before(t, ob, time(NULL), &ob->next_try, err)) < 0)
+		return rc;
 	if (ob->next_try <= time(NULL))
 		ob->attempts++;	/* counted before the send: see the header */
 	return EM_OK;
@@ -353,44 +385,54 @@ static int
 set_wait(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
     void *arg, struct em_err *err)
 {
-	const char *why = cancelled(t, ob);
+	const char *why;
+	int rc;
 
 	(void)cfg;
-	(void)err;
+	if ((rc = cancelled(t, ob, &why, err)) < 0)
+		return rc;
 	if (why != NULL) {	/* never sent, and never by outbox retry */
 		ob->state = STORE_OB_FAILED;
-		(void)snprintf(ob->last_error, sizeof(ob->last_error), "not sent: "
-		    "%s", why);
-		return EM_OK;
+		return em_fmt(ob->last_error, sizeof(ob->last_error),
+		    "last_error", err, "not sent: %s", why);
 	}
-	ob->next_try = not_before(t, ob, *(const time_t *)arg);
-	return EM_OK;
+	return not_before(t, ob, *(const time_t *)arg, &ob->next_try, err);
 }
 
 /*
  * held_back - is this entry prepared for a hold whose date has not come?
  * Then it waits (its next try set to the date) and is not sent: the
- * guard behind the not-before time, whatever moved meanwhile
+ * guard behind the not-before time, whatever moved meanwhile.  0: it
+ * may leave; 1: held back; < 0: its hold or advisory cannot be read, so
+ * it is not sent now (the worker backs off and tries again)
  */
-static bool
-held_back(const struct config *cfg, const struct store_outbox *ob)
+static int
+held_back(const struct config *cfg, const struct store_outbox *ob,
+    struct em_err *err)
 {
 	struct store_txn *t;
-	struct em_err err;
 	time_t now = time(NULL), nb;
+	const char *why;
+	int rc;
 
 	if (prepared_hold(ob) == 0)
-		return false;
-	if (store_begin(state_store(), false, &t, &err) < 0)
-		return true;	/* unknown: not sent now, tried again */
-	nb = cancelled(t, ob) ? now + 1 : not_before(t, ob, now);
+		return 0;
+	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
+		return rc;
+	if ((rc = cancelled(t, ob, &why, err)) == EM_OK) {
+		if (why != NULL)
+			nb = now + 1;
+		else
+			rc = not_before(t, ob, now, &nb, err);
+	}
 	store_abort(t);
+	if (rc < 0)
+		return rc;
 	if (nb <= now)
-		return false;
-	if (update(ob->id, cfg, set_wait, &now, &err) < 0)
-		log_msg(LOG_ERR, NULL, "outbox %llu: %s", (unsigned long long)ob->id,
-		    err.msg);
-	return true;
+		return 0;
+	if ((rc = update(ob->id, cfg, set_wait, &now, err)) < 0)
+		return rc;
+	return 1;
 }
 
 /* set_attempt - a built entry is about to be sent (again) */
@@ -448,12 +490,13 @@ unsealed_post(const struct store_outbox *ob, struct buf *out, struct em_err *err
 		buf_init(&sealed);
 		if ((rc = store_begin(state_store(), false, &t, err)) < 0)
 			return rc;
-		rc = store_blob_get(t, STORE_BLOB_POST, ob->post_id, &sealed);
+		rc = store_blob_get(t, STORE_BLOB_POST, ob->post_id, &sealed,
+		    err);
 		store_abort(t);
 		if (rc < 0) {
 			buf_free(&sealed);
-			return em_fail(err, EM_ESTORE, "the post of %s is missing",
-			    ob->advisory);
+			return em_fail(err, EM_ESTORE, "the post of %s cannot be "
+			    "read: %.400s", ob->advisory, err->msg);
 		}
 		buf_reset(&cached);
 		cached_id = 0;
@@ -684,12 +727,12 @@ built_bytes(const struct config *cfg, const struct store_outbox *ob,
 	if ((rc = update(ob->id, cfg, set_attempt, NULL, err)) < 0 ||
 	    (rc = store_begin(state_store(), false, &t, err)) < 0)
 		return rc;
-	rc = store_blob_get(t, store_ob_kind(ob->kind)->blob, ob->id, data);
+	rc = store_blob_get(t, store_ob_kind(ob->kind)->blob, ob->id, data, err);
 	store_abort(t);
 	if (rc < 0)
-		return em_fail(err, rc, "outbox entry %llu is built but its "
-		    "bytes cannot be read: %s", (unsigned long long)ob->id,
-		    em_strerror(rc));
+		return em_fail(err, rc == EM_ENOTFOUND ? EM_ESTORE : rc,
+		    "outbox entry %llu is built but its bytes cannot be read: "
+		    "%.400s", (unsigned long long)ob->id, err->msg);
 	/* A release prepared before its date rests sealed (SPEC 5, at rest). */
 	if (ob->kind == STORE_OB_RELEASE && strcmp(ob->key, "sealed") == 0)
 		return unsealed_release(ob, data, err);
@@ -745,20 +788,20 @@ process(const struct config *cfg, uint64_t id, struct em_err *err)
 
 	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
 		return rc;
-	rc = store_ob_get(t, id, &ob);
+	rc = store_ob_get(t, id, &ob, err);
 	store_abort(t);
 	if (rc < 0)
-		return em_fail(err, rc, "outbox entry %llu cannot be read: %s",
-		    (unsigned long long)id, em_strerror(rc));
+		return rc;
 	buf_init(&data);
 	/* A final copy is built as soon as it can be; what was prepared for
 	 * a hold leaves at its date, not before. */
 	if (ob.kind == STORE_OB_COPY && ob.state == STORE_OB_QUEUED) {
 		rc = build_copy(cfg, &ob, &data, err);
-		if (rc == EM_OK && held_back(cfg, &ob))
-			rc = 1;
+		if (rc == EM_OK)
+			rc = held_back(cfg, &ob, err);
 	} else if (ob.state == STORE_OB_BUILT) {
-		rc = held_back(cfg, &ob) ? 1 : built_bytes(cfg, &ob, &data, err);
+		if ((rc = held_back(cfg, &ob, err)) == 0)
+			rc = built_bytes(cfg, &ob, &data, err);
 	} else {
 		rc = 1;		/* nothing to do */
 	}

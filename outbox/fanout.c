@@ -72,35 +72,38 @@ store_deploy(struct fanout_txn *x, struct em_err *err)
  * deploy_before - the advisory's deployment state as registered, into
  * was, when this post changes it; "" when it does not, or is the first
  */
-static void
-deploy_before(const struct facts *f, const char *id, char *was, size_t n)
+static int
+deploy_before(const struct facts *f, const char *id, char *was, size_t n,
+    struct em_err *err)
 {
 	struct strv v = { NULL, 0 };
 	struct store_txn *t;
-	struct em_err err;
+	int rc;
 
 	was[0] = '\0';
-	if (store_begin(state_store(), false, &t, &err) < 0)
-		return;
-	if (store_adv_list_get(t, "deployment", id, &v) == EM_OK && v.n > 0 &&
-	    strcmp(v.v[0], policy_deploy_name(f->deploy.state)) != 0)
-		(void)snprintf(was, n, "%s", v.v[0]);
+	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
+		return rc;
+	if ((rc = store_adv_list_get(t, "deployment", id, &v, err)) == EM_OK &&
+	    v.n > 0 && strcmp(v.v[0], policy_deploy_name(f->deploy.state)) != 0)
+		rc = em_copy(was, n, v.v[0], "deployment state", err);
 	store_abort(t);
 	strv_free(&v);
+	return rc;
 }
 
 /*
  * fanout_told - the date the members were last told for id: by the copies
  * of a post (each carries its date) or by a date notice
  */
-bool
-fanout_told(struct store_txn *t, const char *id, time_t *when)
+int
+fanout_told(struct store_txn *t, const char *id, time_t *when,
+    struct em_err *err)
 {
 	long long n;
-	bool told = store_adv_num_get(t, "told", id, &n);
+	int rc = store_adv_num_get(t, "told", id, &n, err);
 
 	*when = (time_t)n;
-	return told;
+	return rc;
 }
 
 /* set_told - in t, the date the members now know for id */
@@ -149,7 +152,12 @@ register_advisory(struct fanout_txn *x, struct em_err *err)
 	int rc;
 
 	moved[0] = '\0';
-	if (store_adv_get(t, d->advisory_id, &a) != EM_OK) {
+	/* Only a record that is not there is a new advisory: one that cannot
+	 * be read is a fault (never rewritten, never made public). */
+	if ((rc = store_adv_get(t, d->advisory_id, &a, err)) < 0 &&
+	    rc != EM_ENOTFOUND)
+		return rc;
+	if (rc == EM_ENOTFOUND) {
 		x->fresh = true;
 		memset(&a, 0, sizeof(a));
 		(void)snprintf(a.id, sizeof(a.id), "%s", d->advisory_id);
@@ -261,9 +269,9 @@ add_participants(struct fanout_txn *x, struct strv *names,
 	bool changed = false;
 	int rc;
 
-	if ((rc = store_adv_list_get(x->t, "participants", id, names)) < 0)
-		return em_fail(err, rc, "the participants of %s cannot be read",
-		    id);
+	if ((rc = store_adv_list_get(x->t, "participants", id, names,
+	    err)) < 0)
+		return rc;
 	for (size_t i = 0; i < x->m->n_rcpts; i++) {
 		const struct conf_member *p =
 		    conf_participant_by_addr(cfg, x->m->rcpts[i]);
@@ -500,9 +508,9 @@ note_post(struct fanout_txn *x, struct em_err *err)
 	char line[64];
 	int rc;
 
-	if ((rc = store_adv_list_get(x->t, "posts", x->d->advisory_id, &v)) < 0)
-		return em_fail(err, rc, "the posts of %s cannot be read",
-		    x->d->advisory_id);
+	if ((rc = store_adv_list_get(x->t, "posts", x->d->advisory_id, &v,
+	    err)) < 0)
+		return rc;
 	(void)snprintf(line, sizeof(line), "%d %llu", x->f->revision,
 	    (unsigned long long)x->post_id);
 	strv_push(&v, line);
@@ -563,8 +571,12 @@ fanout_commit(const struct outbox_msg *m, const struct facts *f,
 	/* Seal first: the crypto stays outside the write lock. */
 	buf_init(&packed);
 	buf_init(&sealed);
-	if (!discuss)
-		deploy_before(f, d->advisory_id, was, sizeof(was));
+	if (!discuss && (rc = deploy_before(f, d->advisory_id, was, sizeof(was),
+	    err)) < 0) {
+		buf_free(&packed);
+		buf_free(&sealed);
+		return rc;
+	}
 	post_pack(f, x.now, was[0] ? was : NULL, &packed);
 	rc = keys_seal(cfg->list_key, packed.data, packed.len, &sealed, err);
 	buf_free(&packed);
@@ -717,9 +729,8 @@ notice_copies(struct fanout_txn *x, const struct buf *sealed, size_t *n,
 	    sealed->data, sealed->len, err)) < 0)
 		return rc;
 	if ((rc = store_adv_list_get(x->t, "participants", x->d->advisory_id,
-	    &parts)) < 0)
-		return em_fail(err, rc, "the participants of %s cannot be read",
-		    x->d->advisory_id);
+	    &parts, err)) < 0)
+		return rc;
 	rc = queue_copies(x, &parts, n, err);
 	strv_free(&parts);
 	return rc;
@@ -749,8 +760,11 @@ fanout_date_notice(const struct config *cfg, const char *id, struct em_err *err)
 
 	if ((rc = store_begin(state_store(), false, &x.t, err)) < 0)
 		return rc;
-	rc = store_adv_get(x.t, id, &a);
-	if (rc != EM_OK || !fanout_told(x.t, id, &was) || was == a.embargo) {
+	/* Never registered or never told: nothing to tell.  Unreadable: an
+	 * error, tried again. */
+	if ((rc = store_adv_get(x.t, id, &a, err)) == EM_OK)
+		rc = fanout_told(x.t, id, &was, err);
+	if (rc != EM_OK || was == a.embargo) {
 		store_abort(x.t);
 		return rc == EM_OK || rc == EM_ENOTFOUND ? EM_OK : rc;
 	}

@@ -55,11 +55,10 @@ file_public(const struct config *cfg, uint64_t id)
 	buf_init(&plain);
 	facts_init(&f);
 	if ((rc = store_begin(state_store(), false, &t, &err)) == EM_OK) {
-		if ((rc = store_hold_get(t, id, &h)) == EM_OK)
-			rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
+		if ((rc = store_hold_get(t, id, &h, &err)) == EM_OK)
+			rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed,
+			    &err);
 		store_abort(t);
-		if (rc < 0)
-			(void)em_fail(&err, rc, "its sealed copy is gone");
 	}
 	if (rc == EM_OK && (keys_unseal(sealed.data, sealed.len, &plain,
 	    &err) < 0 || policy_read(plain.data, plain.len, &lim, &f, &err) < 0 ||
@@ -191,13 +190,21 @@ file_left(void)
 		state_config_release(cfg);
 		return;
 	}
-	(void)store_hold_each(t, left_cb, &ids, &err);
+	if (store_hold_each(t, left_cb, &ids, &err) < 0)
+		log_msg(LOG_ERR, NULL, "public text left unfiled: the holds "
+		    "cannot be read: %s", err.msg);
 	buf_init(&b);
 	for (size_t i = 0; i < ids.n; i++) {
 		uint64_t id = strtoull(ids.v[i], NULL, 10);
+		int rc;
 
 		buf_reset(&b);
-		if (store_blob_get(t, STORE_BLOB_HOLD, id, &b) != EM_OK) {
+		/* Filed already (its sealed copy dropped): nothing left. */
+		if ((rc = store_blob_get(t, STORE_BLOB_HOLD, id, &b, &err)) < 0) {
+			if (rc != EM_ENOTFOUND)
+				log_msg(LOG_ERR, NULL, "public text of hold "
+				    "%llu: %s; filed again at the next start",
+				    (unsigned long long)id, err.msg);
 			free(ids.v[i]);
 			ids.v[i] = NULL;
 		}
@@ -241,9 +248,8 @@ read_post(const struct config *cfg, struct store_txn *t, struct store_filter *fl
 	buf_init(&plain);
 	facts_init(&f);
 	memset(&p, 0, sizeof(p));
-	if (store_blob_get(t, STORE_BLOB_POST, post_id, &sealed) != EM_OK)
-		(void)em_fail(err, EM_ENOTFOUND, "post %llu is missing",
-		    (unsigned long long)post_id);
+	if (store_blob_get(t, STORE_BLOB_POST, post_id, &sealed, err) < 0)
+		;	/* err says why */
 	else if (keys_unseal(sealed.data, sealed.len, &plain, err) == EM_OK &&
 	    post_unpack(&plain, &p) == EM_OK &&
 	    policy_read(p.entity, p.entity_len, &lim, &f, err) == EM_OK &&
@@ -267,9 +273,10 @@ read_advisory(const struct config *cfg, struct store_txn *t,
 {
 	struct strv posts = { NULL, 0 };
 	struct em_err err;
-	bool ok = store_adv_list_get(t, "posts", id, &posts) == EM_OK;
+	bool ok;
 
 	em_err_clear(&err);
+	ok = store_adv_list_get(t, "posts", id, &posts, &err) == EM_OK;
 	for (size_t i = 0; ok && i < posts.n; i++) {
 		const char *sp = strchr(posts.v[i], ' ');
 

@@ -130,27 +130,28 @@ pick_cb(const struct store_outbox *ob, void *ctx)
 	return 0;
 }
 
-static bool
-next_due(struct run *r, time_t *next)
+/*
+ * next_due - 1 with the first due run and its advisory in r, 0 when none
+ * is due, < 0 when the outbox or the run's advisory cannot be read (then
+ * nothing is run: an advisory that cannot be read counts as under
+ * embargo)
+ */
+static int
+next_due(struct run *r, time_t *next, struct em_err *err)
 {
 	struct pick p = { time(NULL), 0, { 0 }, false };
 	struct store_txn *t;
-	struct em_err err;
+	int rc;
 
-	if (store_begin(state_store(), false, &t, &err) < 0) {
-		log_msg(LOG_ERR, NULL, "release hooks: the outbox cannot be read: "
-		    "%s", err.msg);
-		return false;
-	}
-	if (store_ob_each_pending(t, pick_cb, &p, &err) < 0)
-		log_msg(LOG_ERR, NULL, "release hooks: the outbox cannot be read "
-		    "whole: %s", err.msg);
-	if (p.found && store_adv_get(t, p.ob.advisory, &r->a) != EM_OK)
-		memset(&r->a, 0, sizeof(r->a));
+	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
+		return rc;
+	if ((rc = store_ob_each_pending(t, pick_cb, &p, err)) == EM_OK &&
+	    p.found)
+		rc = store_adv_get(t, p.ob.advisory, &r->a, err);
 	store_abort(t);
 	*next = p.next;
 	r->ob = p.ob;
-	return p.found;
+	return rc < 0 ? rc : p.found ? 1 : 0;
 }
 
 /* audit_run - an audit record about one run, in t */
@@ -213,8 +214,11 @@ record(struct run *r, const struct outcome *o, const char *why,
 
 	if ((rc = store_begin(state_store(), true, &t, err)) < 0)
 		return rc;
-	if (store_ob_get(t, r->ob.id, &cur) != EM_OK ||
-	    cur.state == STORE_OB_FAILED || cur.state == STORE_OB_SENT) {
+	if ((rc = store_ob_get(t, r->ob.id, &cur, err)) < 0) {
+		store_abort(t);
+		return rc;
+	}
+	if (cur.state == STORE_OB_FAILED || cur.state == STORE_OB_SENT) {
 		store_abort(t);
 		return 1;	/* dropped or ended meanwhile */
 	}
@@ -360,7 +364,11 @@ post_of(const struct run *r, struct buf *sealed, struct em_err *err)
 
 	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
 		return rc;
-	(void)store_adv_list_get(t, "posts", r->ob.advisory, &v);
+	if ((rc = store_adv_list_get(t, "posts", r->ob.advisory, &v, err)) < 0) {
+		store_abort(t);
+		strv_free(&v);
+		return rc;
+	}
 	for (size_t i = 0; i < v.n; i++) {
 		const char *sp = strchr(v.v[i], ' ');
 		uint64_t pid = sp ? strtoull(sp + 1, NULL, 10) : 0;
@@ -373,13 +381,14 @@ post_of(const struct run *r, struct buf *sealed, struct em_err *err)
 	if (exact != 0)
 		id = exact;
 	strv_free(&v);
-	rc = id ? store_blob_get(t, STORE_BLOB_POST, id, sealed) : EM_ENOTFOUND;
+	rc = id ? store_blob_get(t, STORE_BLOB_POST, id, sealed, err) :
+	    EM_ENOTFOUND;
 	store_abort(t);
-	if (rc < 0)
+	if (rc == EM_ENOTFOUND)
 		return em_fail(err, rc, "no post of %s revision %d is kept (was it "
 		    "registered with embargoctl alone?)", r->ob.advisory,
 		    r->ob.revision);
-	return EM_OK;
+	return rc;
 }
 
 /*
@@ -628,7 +637,7 @@ execute(struct run *r)
  * (hook-failed) tried again after a backoff, the team told at the first
  * failure and when the tries end
  */
-static void
+static int
 settle(struct run *r)
 {
 	char why[1200], subject[200], body[2000];
@@ -636,6 +645,7 @@ settle(struct run *r)
 	    r->ob.attempts - 1 : 7);
 	struct outcome o = { STORE_OB_SENT, r->ob.next_try, "hook-run", NULL };
 	struct em_err err;
+	int rc;
 
 	last_lines(r, why, sizeof(why));
 	if (!r->ok) {
@@ -659,7 +669,7 @@ settle(struct run *r)
 		    "ID'." : "It is tried again after a backoff.");
 	}
 	em_err_clear(&err);
-	if (record(r, &o, why, body, &err) < 0)
+	if ((rc = record(r, &o, why, body, &err)) < 0)
 		log_msg(LOG_ERR, NULL, "release hook %s for %s: %s; not recorded: "
 		    "%s (it runs again)", r->hook->name, r->ob.advisory, why,
 		    err.msg);
@@ -668,16 +678,20 @@ settle(struct run *r)
 		    "%d%s", why, r->ob.advisory, r->ob.revision, r->ok ? "" :
 		    o.state == STORE_OB_FAILED ? ": given up" :
 		    ": tried again after a backoff");
+	return rc < 0 ? rc : EM_OK;
 }
 
 /*
  * run_one - one due run: waits if its advisory is under embargo again,
  * fails for good if its hook left the config; else its attempt
- * committed, its folder prepared, the command run, the outcome recorded
+ * committed, its folder prepared, the command run, the outcome recorded.
+ * < 0 when a commit failed: the runner backs off before the next pick.
  */
-static void
+static int
 run_one(const struct config *cfg, struct run *r)
 {
+	int rc;
+
 	struct outcome o = { STORE_OB_QUEUED, 0, NULL, NULL };
 	struct em_err err;
 	char why[300];
@@ -688,28 +702,37 @@ run_one(const struct config *cfg, struct run *r)
 	for (size_t i = 0; i < cfg->n_hooks && r->hook == NULL; i++)
 		if (strcmp(cfg->hooks[i].name, r->ob.member) == 0)
 			r->hook = &cfg->hooks[i];
-	if (r->a.state == STORE_ADV_EMBARGOED && r->a.embargo > time(NULL)) {
-		o.next_try = r->a.embargo;	/* never before the date */
-		(void)record(r, &o, "", "", &err);
-		return;
+	if (r->a.state != STORE_ADV_PUBLIC && (r->a.state !=
+	    STORE_ADV_EMBARGOED || r->a.embargo > time(NULL))) {
+		/* Never before the date; a state this build does not know
+		 * counts as under embargo and is said. */
+		o.next_try = r->a.state == STORE_ADV_EMBARGOED ? r->a.embargo :
+		    time(NULL) + STATE_BACKOFF_MAX;
+		if ((rc = record(r, &o, "", "", &err)) < 0 ||
+		    r->a.state != STORE_ADV_EMBARGOED)
+			log_msg(LOG_ERR, NULL, "release hook %s for %s not "
+			    "run: %s", r->ob.member, r->ob.advisory, rc < 0 ?
+			    err.msg : "its advisory has a state this build does "
+			    "not know");
+		return rc < 0 ? rc : EM_OK;
 	}
 	if (r->hook == NULL) {
 		o.state = STORE_OB_FAILED;
 		o.event = "hook-failed";
 		(void)snprintf(why, sizeof(why), "release_hook \"%s\" is no longer "
 		    "in %s: not run", r->ob.member, cfg->path);
-		if (record(r, &o, why, "", &err) < 0)
+		if ((rc = record(r, &o, why, "", &err)) < 0)
 			log_msg(LOG_ERR, NULL, "%s; not recorded: %s", why, err.msg);
-		return;
+		return rc < 0 ? rc : EM_OK;
 	}
 	r->ob.attempts++;
 	o.state = STORE_OB_BUILT;	/* running: committed before it starts */
 	o.next_try = time(NULL);
-	if (record(r, &o, "", "", &err) != EM_OK) {
-		if (err.msg[0])
+	if ((rc = record(r, &o, "", "", &err)) != EM_OK) {
+		if (rc < 0)
 			log_msg(LOG_ERR, NULL, "release hook %s for %s not started: "
 			    "%s", r->hook->name, r->ob.advisory, err.msg);
-		return;
+		return rc < 0 ? rc : EM_OK;
 	}
 	if (prepare(r, &err) < 0) {
 		r->ok = false;
@@ -721,7 +744,8 @@ run_one(const struct config *cfg, struct run *r)
 	}
 	remove_tree(r->dir);
 	if (!(stopping && !r->ok))	/* stopped: it runs again at start */
-		settle(r);
+		return settle(r);
+	return EM_OK;
 }
 
 /* hook_thread - take due runs one after another; sleep until the next */
@@ -730,24 +754,34 @@ static void *
 hook_thread(void *arg)
 {
 	static struct run r;	/* one at a time: kept off the stack */
+	int backoff = 0;
 
 	(void)arg;
 	for (;;) {
 		const struct config *cfg = state_config_acquire();
 		struct timespec ts;
+		struct em_err err;
 		time_t next = 0;
-		bool found;
+		int found;
 
 		memset(&r, 0, sizeof(r));
-		if ((found = next_due(&r, &next)))
-			run_one(cfg, &r);
+		em_err_clear(&err);
+		if ((found = next_due(&r, &next, &err)) < 0)
+			log_msg(LOG_ERR, NULL, "release hooks: nothing run: %s "
+			    "(tried again in %d s)", err.msg,
+			    backoff_next(&backoff));
+		else if (found > 0 && run_one(cfg, &r) < 0)
+			found = -1, (void)backoff_next(&backoff);
+		else
+			backoff = 0;
 		state_config_release(cfg);
 		pthread_mutex_lock(&lock);
-		ts.tv_sec = time(NULL) + HOOK_IDLE;
-		if (next != 0 && next < ts.tv_sec)
+		/* After a failure: wait, never pick the same run at once. */
+		ts.tv_sec = time(NULL) + (found < 0 ? backoff : HOOK_IDLE);
+		if (found >= 0 && next != 0 && next < ts.tv_sec)
 			ts.tv_sec = next;
 		ts.tv_nsec = 0;
-		while (!found && !stopping && !kicked &&
+		while (found <= 0 && !stopping && !kicked &&
 		    pthread_cond_timedwait(&cond, &lock, &ts) == 0)
 			;
 		kicked = false;

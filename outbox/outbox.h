@@ -56,6 +56,17 @@ const unsigned char *state_print_key(void);
 /* Start a thread with the daemon's signals blocked: only the main
  * thread takes SIGHUP, SIGTERM, SIGINT and SIGUSR1. */
 int	state_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg);
+/* The wait after a failure, in seconds: 1, 2, 4, ... up to STATE_BACKOFF_MAX
+ * (*b is the last one, 0 after a success); every thread backs off so. */
+#define STATE_BACKOFF_MAX 30
+int	backoff_next(int *b);
+/*
+ * A step of the system clock, noticed when it happens: a thread waits on
+ * a timerfd armed with TFD_TIMER_CANCEL_ON_SET and calls on_step() (the
+ * release timer's kick) at once.  clock_watch_stop() ends it.
+ */
+int	clock_watch_start(void (*on_step)(void));
+void	clock_watch_stop(void);
 
 /* audit.c: one audit record for a decision, in t; or, with t NULL,
  * committed through the group commit of auditq.c. */
@@ -93,7 +104,9 @@ int	fanout_date_notice(const struct config *cfg, const char *id,
 	    struct em_err *err);
 /* The date the members were last told for id (by a copy or a notice),
  * into *when; false when none was. */
-bool	fanout_told(struct store_txn *t, const char *id, time_t *when);
+/* EM_OK with *when, EM_ENOTFOUND when never told, < 0 unreadable. */
+int	fanout_told(struct store_txn *t, const char *id, time_t *when,
+	    struct em_err *err);
 /* The team's posting to a public list: its text becomes public text. */
 int	public_posting(const struct config *cfg, const struct facts *f,
 	    const char *const *rcpts, size_t n, const char *what,

@@ -14,6 +14,7 @@
  */
 
 /* System library. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@ struct scan {
 	uint64_t warm[MAX_DUE];		/* prepared holds due within WARM_AHEAD */
 	time_t	warm_due[MAX_DUE];
 	size_t	n_warm;
+	struct em_err err;		/* why a scan failed: nothing acted on */
 };
 
 /* hold_tag - "hold N": how what was prepared for hold N names it */
@@ -67,16 +69,24 @@ hold_tag(uint64_t id, char *out, size_t n)
 	(void)snprintf(out, n, "hold %llu", (unsigned long long)id);
 }
 
-/* prepared - the revision hold id was prepared with, or -1: not yet */
+/* prepared - the revision hold id was prepared with (*rev), or -1: not
+ * yet; < 0 returned when that cannot be read */
 
 static int
-prepared(struct store_txn *t, uint64_t id)
+prepared(struct store_txn *t, uint64_t id, int *rev, struct em_err *err)
 {
 	char tag[32];
-	long long rev;
+	long long n;
+	int rc;
 
 	hold_tag(id, tag, sizeof(tag));
-	return store_adv_num_get(t, "prepared", tag, &rev) ? (int)rev : -1;
+	*rev = -1;
+	if ((rc = store_adv_num_get(t, "prepared", tag, &n, err)) ==
+	    EM_ENOTFOUND)
+		return EM_OK;
+	if (rc == EM_OK)
+		*rev = (int)n;
+	return rc;
 }
 
 /* scan_hold - a held hold: due now (collected), to be prepared or warmed,
@@ -87,10 +97,13 @@ scan_hold(const struct store_hold *h, void *ctx)
 {
 	struct scan *s = ctx;
 	time_t when;
+	int rc, rev;
 
 	if (h->state != STORE_HOLD_HELD)
 		return 0;
-	when = store_hold_due(s->t, h, s->now);
+	/* An advisory that cannot be read: no due time, nothing released. */
+	if ((rc = store_hold_due(s->t, h, s->now, &when, &s->err)) < 0)
+		return rc;
 	if (when <= s->now && s->n_holds < MAX_DUE) {
 		(void)snprintf(s->hold_adv[s->n_holds], sizeof(s->hold_adv[0]),
 		    "%s", h->advisory);
@@ -100,7 +113,9 @@ scan_hold(const struct store_hold *h, void *ctx)
 		s->next = when;
 	if (when <= s->now)
 		return 0;
-	if (prepared(s->t, h->id) < 0) {
+	if ((rc = prepared(s->t, h->id, &rev, &s->err)) < 0)
+		return rc;
+	if (rev < 0) {
 		if (s->n_prepare < MAX_DUE)
 			s->prepare[s->n_prepare++] = h->id;
 	} else if (when - s->now > WARM_AHEAD) {
@@ -115,16 +130,17 @@ scan_hold(const struct store_hold *h, void *ctx)
 
 /*
  * announced - the date pre_announce was last told for advisory id, into
- * *when; false when it never was
+ * *when; EM_ENOTFOUND when it never was
  */
-static bool
-announced(struct store_txn *t, const char *id, time_t *when)
+static int
+announced(struct store_txn *t, const char *id, time_t *when,
+    struct em_err *err)
 {
 	long long n;
-	bool told = store_adv_num_get(t, "announced", id, &n);
+	int rc = store_adv_num_get(t, "announced", id, &n, err);
 
 	*when = (time_t)n;
-	return told;
+	return rc;
 }
 
 /*
@@ -132,31 +148,39 @@ announced(struct store_txn *t, const char *id, time_t *when)
  * whose date was never told, or has moved since (lifted early too), is
  * due to be announced
  */
-static void
+static int
 scan_announce(struct scan *s, const struct store_advisory *a)
 {
 	time_t told;
 	bool was;
+	int rc;
 
 	if (s->cfg->pre_announce.n == 0 || a->embargo == 0 ||
 	    s->n_announce >= MAX_DUE)
-		return;
-	was = announced(s->t, a->id, &told);
+		return EM_OK;
+	if ((rc = announced(s->t, a->id, &told, &s->err)) < 0 &&
+	    rc != EM_ENOTFOUND)
+		return rc;
+	was = rc == EM_OK;
 	if ((was && told != a->embargo) || (!was && a->embargo > s->now &&
 	    a->state == STORE_ADV_EMBARGOED))
-		(void)snprintf(s->announce[s->n_announce++], 64, "%s", a->id);
+		memcpy(s->announce[s->n_announce++], a->id, 64);
+	return EM_OK;
 }
 
 /*
  * published - the revision of advisory id last recorded as public (the
- * release hooks queued for it), or -1: never
+ * release hooks queued for it) into *rev, or -1: never; < 0 returned
+ * when it cannot be read
  */
 static int
-published(struct store_txn *t, const char *id)
+published(struct store_txn *t, const char *id, int *rev, struct em_err *err)
 {
-	long long rev;
+	long long n;
+	int rc = store_adv_num_get(t, "published", id, &n, err);
 
-	return store_adv_num_get(t, "published", id, &rev) ? (int)rev : -1;
+	*rev = rc == EM_OK ? (int)n : -1;
+	return rc == EM_ENOTFOUND ? EM_OK : rc;
 }
 
 /* adv_public - is a public at now (its date passed, or lifted)? */
@@ -172,16 +196,21 @@ adv_public(const struct store_advisory *a, time_t now)
  * as such is due (its release hooks, its "nothing to announce"); an
  * advisory still under embargo is a time to wake at
  */
-static void
+static int
 scan_publish(struct scan *s, const struct store_advisory *a)
 {
+	int rc, rev;
+
 	if (!adv_public(a, s->now)) {
 		if (s->next == 0 || a->embargo < s->next)
 			s->next = a->embargo;
-		return;
+		return EM_OK;
 	}
-	if (published(s->t, a->id) < a->revision && s->n_publish < MAX_DUE)
-		(void)snprintf(s->publish[s->n_publish++], 64, "%s", a->id);
+	if ((rc = published(s->t, a->id, &rev, &s->err)) < 0)
+		return rc;
+	if (rev < a->revision && s->n_publish < MAX_DUE)
+		memcpy(s->publish[s->n_publish++], a->id, 64);
+	return EM_OK;
 }
 
 /* scan_adv - an embargoed advisory: its reminder due now, or the next time */
@@ -191,12 +220,15 @@ scan_adv(const struct store_advisory *a, void *ctx)
 {
 	struct scan *s = ctx;
 	time_t at;
+	int rc;
 
-	scan_announce(s, a);
-	scan_publish(s, a);
-	if (fanout_told(s->t, a->id, &at) && at != a->embargo &&
-	    s->n_tell < MAX_DUE)
-		(void)snprintf(s->tell[s->n_tell++], 64, "%s", a->id);
+	if ((rc = scan_announce(s, a)) < 0 || (rc = scan_publish(s, a)) < 0)
+		return rc;
+	if ((rc = fanout_told(s->t, a->id, &at, &s->err)) < 0 &&
+	    rc != EM_ENOTFOUND)
+		return rc;
+	if (rc == EM_OK && at != a->embargo && s->n_tell < MAX_DUE)
+		memcpy(s->tell[s->n_tell++], a->id, 64);
 	if (a->state != STORE_ADV_EMBARGOED || s->cfg->remind_before <= 0 ||
 	    a->reminded_for == a->embargo || a->embargo <= s->now)
 		return 0;
@@ -215,11 +247,14 @@ scan_adv(const struct store_advisory *a, void *ctx)
  * between, the revision counts as sent, so it is not fanned out twice.
  * *revision: the posting's revision, for the release's audit record.
  * With tag ("hold N"), made ahead of the date: the advisory keeps its
- * date, and the copies wait for it (see prepare_hold).
+ * date, and the copies wait for it (see prepare_hold).  A failure is
+ * returned: the hold is not released (or prepared) then, and the release
+ * timer tries again after its backoff, like any copy.
  */
-static void
+static int
 final_copy(const struct config *cfg, const struct store_hold *h,
-    const struct buf *plain, const char *tag, int *revision)
+    const struct buf *plain, const char *tag, int *revision,
+    struct em_err *err)
 {
 	struct policy_limits lim = policy_limits_of(cfg);
 	const char *list = cfg->list_address;
@@ -228,41 +263,37 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 	struct store_advisory a;
 	struct policy_decision d;
 	struct store_txn *t;
-	struct em_err err;
 	struct facts f;
 	bool resent;
-	int sent = 0;
+	int sent = 0, rc;
 
 	if (h->advisory[0] == '\0' || list == NULL)
-		return;
-	if (store_begin(state_store(), false, &t, &err) < 0) {
-		log_msg(LOG_ERR, h->queue_id, "no final copy of %s at the release "
-		    "of hold %llu: %s", h->advisory, (unsigned long long)h->id,
-		    err.msg);
-		return;
-	}
+		return EM_OK;
+	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
+		return rc;
 	memset(&a, 0, sizeof(a));
-	if (store_adv_get(t, h->advisory, &a) == EM_OK)
+	/* Never registered: the list has had no revision of it. */
+	if ((rc = store_adv_get(t, h->advisory, &a, err)) == EM_OK)
 		sent = a.list_revision_sent;
 	store_abort(t);
+	if (rc < 0 && rc != EM_ENOTFOUND)
+		return rc;
 	facts_init(&f);
-	if (policy_read(plain->data, plain->len, &lim, &f, &err) < 0 ||
-	    (f.n_crypt > 0 && keys_read_crypt(cfg, &lim, &f, &err) < 0)) {
-		log_msg(LOG_ERR, h->queue_id, "no final copy of %s at the release "
-		    "of hold %llu: the posting cannot be read: %s", h->advisory,
-		    (unsigned long long)h->id, err.msg);
+	if ((rc = policy_read(plain->data, plain->len, &lim, &f, err)) < 0 ||
+	    (f.n_crypt > 0 && (rc = keys_read_crypt(cfg, &lim, &f, err)) < 0)) {
 		facts_free(&f);
-		return;
+		return rc;
 	}
 	policy_classify(cfg, &f);
 	*revision = f.revision;
 	/* A released posting is public: its text is public text (SPEC 4);
 	 * one prepared ahead is not, until its date. */
-	if (tag == NULL && public_posting(cfg, &f,
+	if (tag == NULL && (rc = public_posting(cfg, &f,
 	    (const char *const *)cfg->public_lists.v, cfg->public_lists.n,
-	    h->queue_id, &err) < 0)
-		log_msg(LOG_ERR, h->queue_id, "public text of hold %llu: %s",
-		    (unsigned long long)h->id, err.msg);
+	    h->queue_id, err)) < 0) {
+		facts_free(&f);
+		return rc;
+	}
 	if (f.revision > sent) {
 		memset(&d, 0, sizeof(d));
 		d.verdict = POLICY_FANOUT;
@@ -275,12 +306,12 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 		(void)snprintf(d.reason, sizeof(d.reason), "final copy of "
 		    "revision %d at release of hold %llu (the list had revision "
 		    "%d)", f.revision, (unsigned long long)h->id, sent);
-		/* No resend key: a final copy is made once, by the release. */
-		if (fanout_commit(&m, &f, &d, "", &resent, &err) < 0)
-			log_msg(LOG_ERR, h->queue_id, "final copy of %s: %s",
-			    h->advisory, err.msg);
+		/* No resend key: a final copy is made once, by the release
+		 * (list_revision_sent, in the same commit, says it was). */
+		rc = fanout_commit(&m, &f, &d, "", &resent, err);
 	}
 	facts_free(&f);
+	return rc;
 }
 
 /* unsealed_hold - a hold still held, and its posting decrypted */
@@ -296,18 +327,16 @@ unsealed_hold(uint64_t id, struct store_hold *h, struct buf *plain,
 	buf_init(&sealed);
 	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
 		return rc;
-	rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
-	if (rc == EM_OK && (store_hold_get(t, id, h) != EM_OK ||
-	    h->state != STORE_HOLD_HELD))
-		rc = EM_ENOTFOUND;
+	if ((rc = store_hold_get(t, id, h, err)) == EM_OK) {
+		if (h->state != STORE_HOLD_HELD)
+			rc = em_fail(err, EM_ENOTFOUND, "hold %llu is no longer "
+			    "held", (unsigned long long)id);
+		else
+			rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed,
+			    err);
+	}
 	store_abort(t);
-	if (rc == EM_ENOTFOUND)
-		rc = em_fail(err, rc, "hold %llu is gone or no longer held",
-		    (unsigned long long)id);
-	else if (rc < 0)
-		rc = em_fail(err, rc, "hold %llu cannot be read: %s",
-		    (unsigned long long)id, em_strerror(rc));
-	else
+	if (rc == EM_OK)
 		rc = keys_unseal(sealed.data, sealed.len, plain, err);
 	buf_free(&sealed);
 	return rc;
@@ -409,18 +438,21 @@ prepare_hold(const struct config *cfg, uint64_t id)
 	buf_init(&sealed);
 	hold_tag(id, tag, sizeof(tag));
 	if ((rc = unsealed_hold(id, &h0, &plain, &err)) == EM_OK)
-		final_copy(cfg, &h0, &plain, tag, &revision);
+		rc = final_copy(cfg, &h0, &plain, tag, &revision, &err);
 	buf_free(&plain);
 	if (rc == EM_OK && (rc = store_begin(state_store(), true, &t, &err)) ==
 	    EM_OK) {
-		time_t now = time(NULL);
+		time_t now = time(NULL), due;
+		int was = -1;
 
-		if ((rc = store_hold_get(t, id, &h)) == EM_OK &&
-		    h.state == STORE_HOLD_HELD && prepared(t, id) < 0 &&
-		    (rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed)) ==
-		    EM_OK &&
+		if ((rc = store_hold_get(t, id, &h, &err)) == EM_OK &&
+		    h.state == STORE_HOLD_HELD &&
+		    (rc = prepared(t, id, &was, &err)) == EM_OK && was < 0 &&
+		    (rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed,
+		    &err)) == EM_OK &&
+		    (rc = store_hold_due(t, &h, now, &due, &err)) == EM_OK &&
 		    (rc = queue_releases(t, cfg, &h, &sealed, revision, now,
-		    store_hold_due(t, &h, now), &err)) == EM_OK &&
+		    due, &err)) == EM_OK &&
 		    (rc = store_adv_num_put(t, "prepared", tag, revision, &err)) ==
 		    EM_OK)
 			rc = store_commit(t, &err);
@@ -452,8 +484,13 @@ mark_prepared(struct store_txn *t, uint64_t id, time_t now,
 {
 	int rc;
 
-	if ((*rev = prepared(t, id)) < 0 || store_hold_get(t, id, h) != EM_OK ||
-	    h->state != STORE_HOLD_HELD)
+	if ((rc = prepared(t, id, rev, err)) < 0)
+		return rc;
+	if (*rev < 0)
+		return 0;
+	if ((rc = store_hold_get(t, id, h, err)) < 0)
+		return rc == EM_ENOTFOUND ? 0 : rc;
+	if (h->state != STORE_HOLD_HELD)
 		return 0;
 	if ((rc = store_hold_prepared(t, id, now, NULL, err)) < 0 ||
 	    (rc = mark_released(t, h, *rev, now, true, err)) < 0)
@@ -528,17 +565,16 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		buf_free(&plain);
 		return rc;
 	}
-	final_copy(cfg, &h0, &plain, NULL, &revision);
-	if ((rc = store_begin(state_store(), true, &t, err)) < 0) {
+	if ((rc = final_copy(cfg, &h0, &plain, NULL, &revision, err)) < 0 ||
+	    (rc = store_begin(state_store(), true, &t, err)) < 0) {
 		buf_free(&plain);
 		return rc;
 	}
-	rc = store_hold_get(t, id, &h);
+	rc = store_hold_get(t, id, &h, err);
 	if (rc < 0 && rc != EM_ENOTFOUND) {
 		store_abort(t);
 		buf_free(&plain);
-		return em_fail(err, rc, "hold %llu cannot be read: %s",
-		    (unsigned long long)id, em_strerror(rc));
+		return rc;
 	}
 	if (rc == EM_ENOTFOUND || h.state != STORE_HOLD_HELD) {
 		store_abort(t);
@@ -708,17 +744,27 @@ remind_hold(const struct store_hold *h, void *ctx)
 	struct policy_limits lim = policy_limits_of(r->cfg);
 	struct facts f;
 	struct em_err err;
+	int rc;
 
 	if (h->state != STORE_HOLD_HELD || strcmp(h->advisory, r->id) != 0)
 		return 0;
 	buf_init(&sealed);
 	buf_init(&plain);
 	facts_init(&f);
-	if (store_blob_get(r->t, STORE_BLOB_HOLD, h->id, &sealed) == EM_OK &&
-	    keys_unseal(sealed.data, sealed.len, &plain, &err) == EM_OK)
-		(void)policy_read(plain.data, plain.len, &lim, &f, &err);
-	buf_appendf(r->body, "  hold %llu to %s\n    Subject: %s\n",
-	    (unsigned long long)h->id, h->rcpts, f.subject);
+	em_err_clear(&err);
+	if ((rc = store_blob_get(r->t, STORE_BLOB_HOLD, h->id, &sealed,
+	    &err)) == EM_OK &&
+	    (rc = keys_unseal(sealed.data, sealed.len, &plain, &err)) == EM_OK)
+		rc = policy_read(plain.data, plain.len, &lim, &f, &err);
+	/* The reminder names every hold: one it cannot read says so (the
+	 * reason names no text). */
+	if (rc < 0)
+		buf_appendf(r->body, "  hold %llu to %s\n    (its posting "
+		    "cannot be read now: %s)\n", (unsigned long long)h->id,
+		    h->rcpts, em_strerror(rc));
+	else
+		buf_appendf(r->body, "  hold %llu to %s\n    Subject: %s\n",
+		    (unsigned long long)h->id, h->rcpts, f.subject);
 	facts_free(&f);
 	buf_free(&sealed);
 	buf_free(&plain);
@@ -815,11 +861,14 @@ announce(const struct config *cfg, const char *id)
 		log_msg(LOG_ERR, NULL, "no pre-announcement of %s: %s", id, err.msg);
 		return;
 	}
-	if (store_adv_get(t, id, &a) != EM_OK) {
+	if ((rc = store_adv_get(t, id, &a, &err)) < 0 ||
+	    ((rc = announced(t, id, &was, &err)) < 0 && rc != EM_ENOTFOUND)) {
 		store_abort(t);
+		log_msg(LOG_ERR, NULL, "no pre-announcement of %s: %s", id,
+		    err.msg);
 		return;
 	}
-	told = announced(t, id, &was);
+	told = rc == EM_OK;
 	buf_init(&text);
 	buf_init(&signed_text);
 	announce_text(&a, told ? was : 0, now, &text, subject, sizeof(subject));
@@ -919,8 +968,15 @@ publish(const struct config *cfg, const char *id)
 		    err.msg);
 		return;
 	}
-	if (store_adv_get(t, id, &a) != EM_OK || !adv_public(&a, time(NULL)) ||
-	    (was = published(t, id)) >= a.revision) {
+	/* An advisory that cannot be read is under embargo: no hook. */
+	if ((rc = store_adv_get(t, id, &a, &err)) < 0 ||
+	    (rc = published(t, id, &was, &err)) < 0) {
+		store_abort(t);
+		log_msg(LOG_ERR, NULL, "%s: hooks not queued: %s (tried again)",
+		    id, err.msg);
+		return;
+	}
+	if (!adv_public(&a, time(NULL)) || was >= a.revision) {
 		store_abort(t);
 		return;
 	}
@@ -967,18 +1023,20 @@ publish_init(void)
 	buf_init(&b);
 	if (store_begin(state_store(), true, &t, &err) < 0)
 		return;
-	if (store_meta_get(t, key, &b) == EM_OK) {
+	if ((rc = store_meta_get(t, key, &b, &err)) != EM_ENOTFOUND) {
 		store_abort(t);
 		buf_free(&b);
+		if (rc < 0)
+			log_msg(LOG_ERR, NULL, "release hooks: %s", err.msg);
 		return;
 	}
 	rc = store_adv_each(t, public_ids, &ids, &err);
 	for (size_t i = 0; rc == EM_OK && i < ids.n; i++) {
 		struct store_advisory a;
 
-		if (store_adv_get(t, ids.v[i], &a) != EM_OK)
-			continue;
-		rc = store_adv_num_put(t, "published", a.id, a.revision, &err);
+		if ((rc = store_adv_get(t, ids.v[i], &a, &err)) == EM_OK)
+			rc = store_adv_num_put(t, "published", a.id, a.revision,
+			    &err);
 	}
 	if (rc == EM_OK && (rc = store_meta_put(t, key, "1", 1, &err)) == EM_OK)
 		rc = store_commit(t, &err);
@@ -1009,9 +1067,13 @@ remind(const struct config *cfg, const char *id)
 		log_msg(LOG_ERR, NULL, "no reminder of %s: %s", id, err.msg);
 		return;
 	}
-	if (store_adv_get(t, id, &a) != EM_OK || cfg->team_addresses.n == 0) {
+	if ((rc = store_adv_get(t, id, &a, &err)) < 0 ||
+	    cfg->team_addresses.n == 0) {
 		/* Gone meanwhile (embargoctl), or nobody to remind. */
 		store_abort(t);
+		if (rc < 0 && rc != EM_ENOTFOUND)
+			log_msg(LOG_ERR, NULL, "no reminder of %s: %s", id,
+			    err.msg);
 		return;
 	}
 	buf_init(&body);
@@ -1125,7 +1187,7 @@ warm_hold(uint64_t id, time_t due)
 	buf_init(&sealed);
 	buf_init(&plain);
 	if ((rc = store_begin(state_store(), false, &t, &err)) == EM_OK) {
-		rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed);
+		rc = store_blob_get(t, STORE_BLOB_HOLD, id, &sealed, &err);
 		store_abort(t);
 	}
 	if (rc == EM_OK && (rc = keys_unseal(sealed.data, sealed.len, &plain,
@@ -1172,13 +1234,13 @@ static void *
 release_thread(void *arg)
 {
 	time_t last = 0, woke_for = 0;
+	int backoff = 0;
 
 	(void)arg;
 	publish_init();
 	for (;;) {
 		const struct config *cfg = state_config_acquire();
 		struct scan s;
-		struct em_err err;
 		struct timespec ts;
 
 		memset(&s, 0, sizeof(s));
@@ -1186,16 +1248,24 @@ release_thread(void *arg)
 		s.now = time(NULL);
 		clock_watch(s.now, last, woke_for);
 		last = s.now;
-		/* A store that cannot be read is logged; the next scan is
-		 * at most MAX_SLEEP away. */
-		if (store_begin(state_store(), false, &s.t, &err) < 0 ||
-		    store_hold_each(s.t, scan_hold, &s, &err) < 0 ||
-		    store_adv_each(s.t, scan_adv, &s, &err) < 0)
-			log_msg(LOG_ERR, NULL, "release timer: the holds cannot be "
-			    "read: %s", err.msg);
-		if (s.t != NULL)
+		/* A store that cannot be read is logged and nothing is acted
+		 * on (a due time read wrong is an early release): the scan is
+		 * tried again after a backoff that doubles up to MAX_SLEEP. */
+		if (store_begin(state_store(), false, &s.t, &s.err) < 0 ||
+		    store_hold_each(s.t, scan_hold, &s, &s.err) < 0 ||
+		    store_adv_each(s.t, scan_adv, &s, &s.err) < 0) {
+			log_msg(LOG_ERR, NULL, "release timer: the state cannot be "
+			    "read, nothing released or run: %s (tried again in "
+			    "%d s)", s.err.msg, backoff_next(&backoff));
+			if (s.t != NULL)
+				store_abort(s.t);
+			memset(&s, 0, sizeof(s));
+			s.next = time(NULL) + backoff;
+		} else {
 			store_abort(s.t);
-		act(cfg, &s);
+			backoff = 0;
+			act(cfg, &s);
+		}
 		if (s.n_holds || s.n_remind || s.n_announce)
 			deliver_kick();
 		pthread_mutex_lock(&lock);
@@ -1241,7 +1311,14 @@ release_kick(void)
 int
 release_start(void)
 {
-	return state_thread_start(&tid, release_thread, NULL);
+	int rc = state_thread_start(&tid, release_thread, NULL);
+
+	/* Without the watcher a step is still seen at the next wake. */
+	if (rc == EM_OK && clock_watch_start(release_kick) < 0)
+		log_msg(LOG_WARNING, NULL, "a step of the system clock will be "
+		    "noticed at the release timer's next wake only: %s",
+		    strerror(errno));
+	return rc;
 }
 
 /* release_stop - end the timer */
@@ -1249,6 +1326,7 @@ release_start(void)
 void
 release_stop(void)
 {
+	clock_watch_stop();
 	pthread_mutex_lock(&lock);
 	stopping = true;
 	pthread_cond_broadcast(&cond);

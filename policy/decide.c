@@ -17,6 +17,50 @@
 #include "policy.h"
 #include "../util/emtime.h"
 
+/*
+ * The registry as the rules read it: the caller's view, and the first
+ * fault met reading it.  A fault never reads as "not registered",
+ * "public" or "quotes nothing": policy_decide() answers 451 4.3.0 with
+ * its reason whatever the rules made of the missing answer (SPEC 9).
+ */
+struct lens {
+	const struct policy_view *pv;
+	int	rc;			/* 0, or the first fault's code */
+	struct em_err err;		/* its reason */
+};
+
+/* faulted - note the first fault of l; true when rc is one */
+
+static bool
+faulted(struct lens *l, int rc, const struct em_err *err)
+{
+	if (rc >= 0)
+		return false;
+	if (l->rc == 0) {
+		l->rc = rc;
+		l->err = *err;
+	}
+	return true;
+}
+
+/* look - the registered advisory id, or NULL (not registered, or a fault
+ * noted in l) */
+
+static const struct policy_advisory *
+look(struct lens *l, const char *id)
+{
+	const struct policy_advisory *a = NULL;
+	struct em_err err;
+
+	if (l == NULL || l->pv == NULL || l->pv->lookup == NULL || id == NULL ||
+	    id[0] == '\0')
+		return NULL;
+	em_err_clear(&err);
+	if (faulted(l, l->pv->lookup(l->pv->ctx, id, &a, &err), &err))
+		return NULL;
+	return a;
+}
+
 /* set - fill a decision */
 
 static void
@@ -152,7 +196,7 @@ has_role(const struct config *cfg, const struct policy_envelope *env,
  */
 static bool
 inside(const struct config *cfg, const char *rcpt, const char *id,
-    const struct policy_view *view)
+    struct lens *view)
 {
 	enum conf_role r = conf_addr_role(cfg, rcpt);
 	const struct conf_member *p;
@@ -164,8 +208,19 @@ inside(const struct config *cfg, const char *rcpt, const char *id,
 	if (r != CONF_ROLE_PARTICIPANT ||
 	    (p = conf_participant_by_addr(cfg, rcpt)) == NULL)
 		return false;
-	return id == NULL || (view != NULL && view->has_participant != NULL &&
-	    view->has_participant(view->ctx, id, p->name));
+	if (id == NULL)
+		return true;
+	if (view == NULL || view->pv == NULL ||
+	    view->pv->has_participant == NULL)
+		return false;
+	{
+		struct em_err err;
+		bool yes = false;
+
+		em_err_clear(&err);
+		return !faulted(view, view->pv->has_participant(view->pv->ctx,
+		    id, p->name, &yes, &err), &err) && yes;
+	}
 }
 
 /*
@@ -175,7 +230,7 @@ inside(const struct config *cfg, const char *rcpt, const char *id,
  */
 static size_t
 outsiders(const struct config *cfg, const struct policy_envelope *env,
-    const char *id, const struct policy_view *view, char *out, size_t outsz)
+    const char *id, struct lens *view, char *out, size_t outsz)
 {
 	size_t n = 0, shown = 0, used = 0;
 
@@ -226,13 +281,10 @@ reply_embargo(struct policy_decision *d, const char *id, time_t when,
 /* embargoed - an advisory the view says is under embargo */
 
 static const struct policy_advisory *
-embargoed(const struct policy_view *view, const char *id, time_t now)
+embargoed(struct lens *view, const char *id, time_t now)
 {
-	const struct policy_advisory *a;
+	const struct policy_advisory *a = look(view, id);
 
-	if (view == NULL || view->lookup == NULL || id == NULL || id[0] == '\0')
-		return NULL;
-	a = view->lookup(view->ctx, id);
 	return a != NULL && a->embargo > now ? a : NULL;
 }
 
@@ -246,19 +298,22 @@ embargoed(const struct policy_view *view, const char *id, time_t now)
  */
 static const struct policy_advisory *
 quoting(const struct config *cfg, const struct facts *f,
-    const struct policy_view *view, time_t now, size_t *runs)
+    struct lens *view, time_t now, size_t *runs)
 {
-	const char *id;
+	const char *id = NULL;
+	struct em_err err;
 
 	*runs = 0;
-	if (view == NULL || view->quoted == NULL || f->text.len == 0)
+	if (view == NULL || view->pv == NULL || view->pv->quoted == NULL ||
+	    f->text.len == 0)
 		return NULL;
 	if (f->signer[0] != '\0' && conf_is_team_key(cfg, f->signer) &&
 	    f->id_in_title && f->advisory_id[0] != '\0' &&
 	    embargoed(view, f->advisory_id, now) == NULL)
 		return NULL;
-	if ((id = view->quoted(view->ctx, f->text.data, f->text.len,
-	    runs)) == NULL)
+	em_err_clear(&err);
+	if (faulted(view, view->pv->quoted(view->pv->ctx, f->text.data,
+	    f->text.len, now, &id, runs, &err), &err) || id == NULL)
 		return NULL;
 	return embargoed(view, id, now);
 }
@@ -270,14 +325,13 @@ quoting(const struct config *cfg, const struct facts *f,
  * public (lifted early with --now, say), the moved date when it moved.
  */
 static time_t
-marker_date(const struct facts *f, const struct policy_view *view, time_t now)
+marker_date(const struct facts *f, struct lens *view, time_t now)
 {
 	const struct policy_advisory *a;
 
 	if (f->marker.kind != POLICY_MARKER_VALID || f->marker.when <= now)
 		return 0;
-	if (view != NULL && view->lookup != NULL && f->advisory_id[0] != '\0' &&
-	    (a = view->lookup(view->ctx, f->advisory_id)) != NULL)
+	if ((a = look(view, f->advisory_id)) != NULL)
 		return a->embargo > now ? a->embargo : 0;
 	return f->marker.when;
 }
@@ -289,7 +343,7 @@ marker_date(const struct facts *f, const struct policy_view *view, time_t now)
  */
 static bool
 list_post_date(const struct config *cfg, const struct facts *f,
-    const struct policy_view *view, time_t now, struct policy_decision *d)
+    struct lens *view, time_t now, struct policy_decision *d)
 {
 	const struct policy_advisory *reg = embargoed(view, f->advisory_id, now);
 	char t[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
@@ -328,7 +382,7 @@ list_post_date(const struct config *cfg, const struct facts *f,
 
 static void
 rule_list_post(const struct config *cfg, const struct facts *f,
-    const struct policy_envelope *env, const struct policy_view *view,
+    const struct policy_envelope *env, struct lens *view,
     time_t now, struct policy_decision *d)
 {
 	char who[256], t[EM_TIME_BUFSZ];
@@ -387,7 +441,7 @@ rule_list_post(const struct config *cfg, const struct facts *f,
 
 static bool
 rule_hold(const struct config *cfg, const struct facts *f,
-    const struct policy_envelope *env, const struct policy_view *view,
+    const struct policy_envelope *env, struct lens *view,
     time_t now, struct policy_decision *d)
 {
 	const struct policy_advisory *a = embargoed(view, f->advisory_id, now);
@@ -417,7 +471,7 @@ rule_hold(const struct config *cfg, const struct facts *f,
 
 static bool
 rule_leak(const struct config *cfg, const struct facts *f,
-    const struct policy_envelope *env, const struct policy_view *view,
+    const struct policy_envelope *env, struct lens *view,
     time_t now, bool *seen, struct policy_decision *d)
 {
 	char who[256];
@@ -452,7 +506,7 @@ rule_leak(const struct config *cfg, const struct facts *f,
  */
 static void
 rule_discussion(const struct config *cfg, const struct facts *f,
-    const struct policy_envelope *env, const struct policy_view *view,
+    const struct policy_envelope *env, struct lens *view,
     time_t now, struct policy_decision *d)
 {
 	const struct conf_member *mb = conf_member_by_key(cfg, f->signer);
@@ -475,11 +529,11 @@ rule_discussion(const struct config *cfg, const struct facts *f,
 	    mb ? mb->name : "the team");
 }
 
-/* policy_decide - SPEC section 5, rules in order */
+/* rules - SPEC section 5, rules in order */
 
-void
-policy_decide(const struct config *cfg, const struct facts *f,
-    const struct policy_envelope *env, const struct policy_view *view,
+static void
+rules(const struct config *cfg, const struct facts *f,
+    const struct policy_envelope *env, struct lens *view,
     time_t now, struct policy_decision *d)
 {
 	bool seen = false;
@@ -516,13 +570,36 @@ policy_decide(const struct config *cfg, const struct facts *f,
 	set(d, POLICY_PASS, "250", "2.0.0", "received");
 	/* SPEC 5: a pass of mail that concerns no advisory needs no
 	 * durable record before the answer. */
-	d->plain = !d->is_team && !seen && view != NULL &&
+	d->plain = !d->is_team && !seen && view->pv != NULL &&
 	    f->marker.kind == POLICY_MARKER_NONE &&
 	    f->bad_marker.kind == POLICY_MARKER_NONE &&
 	    (f->advisory_id[0] == '\0' ||
-	    (view->lookup != NULL && view->lookup(view->ctx, f->advisory_id) == NULL));
+	    (view->pv->lookup != NULL && look(view, f->advisory_id) == NULL));
 	(void)snprintf(d->reason, sizeof(d->reason), "%s",
 	    f->bad_marker.kind == POLICY_MARKER_BAD ?
 	    "pass; an embargo phrase without a readable date is not a marker "
 	    "in this sender's mail" : "pass");
+}
+
+/*
+ * policy_decide - the rules on a message; a registry that could not be
+ * read at any step answers 451 4.3.0 with its reason (naming the
+ * database), whatever the rules made of the missing answer (SPEC 9)
+ */
+void
+policy_decide(const struct config *cfg, const struct facts *f,
+    const struct policy_envelope *env, const struct policy_view *view,
+    time_t now, struct policy_decision *d)
+{
+	struct lens l = { view, 0, { "" } };
+
+	rules(cfg, f, env, &l, now, d);
+	if (l.rc == 0)
+		return;
+	set(d, POLICY_TEMPFAIL, "451", "4.3.0", "tempfail");
+	d->embargoed = d->embargo_kept = d->plain = false;
+	(void)snprintf(d->reply, sizeof(d->reply), "the embargo registry "
+	    "cannot be read; try again later");
+	(void)snprintf(d->reason, sizeof(d->reason), "the registry cannot be "
+	    "read, nothing decided: %s", l.err.msg);
 }

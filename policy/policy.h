@@ -243,14 +243,24 @@ struct policy_advisory {
 	int	revision;
 };
 
+/*
+ * The registry as policy_decide() reads it.  Each call returns 0, or a
+ * negative EM_E* with its reason in err (naming the database) when the
+ * registry cannot be read: the decision is then 451 4.3.0, never a pass,
+ * a registration or "quotes nothing" (SPEC 9).
+ */
 struct policy_view {
-	const struct policy_advisory *(*lookup)(void *ctx, const char *id);
-	/* Id of an embargoed advisory at least 3 of whose lines the text
-	 * quotes, or NULL; *runs: how many of the text's word runs match it. */
-	const char *(*quoted)(void *ctx, const char *text, size_t len,
-	    size_t *runs);
-	/* Did the team name the participant block NAME for advisory id? */
-	bool	(*has_participant)(void *ctx, const char *id, const char *name);
+	/* *out: the advisory, or NULL when it was never registered. */
+	int	(*lookup)(void *ctx, const char *id,
+	    const struct policy_advisory **out, struct em_err *err);
+	/* *id: an advisory under embargo at now at least
+	 * POLICY_LEAK_SHINGLES of whose word runs the text quotes, or NULL;
+	 * *runs: how many of the text's word runs match it. */
+	int	(*quoted)(void *ctx, const char *text, size_t len, time_t now,
+	    const char **id, size_t *runs, struct em_err *err);
+	/* *yes: did the team name the participant block NAME for id? */
+	int	(*has_participant)(void *ctx, const char *id, const char *name,
+	    bool *yes, struct em_err *err);
 	void   *ctx;
 };
 

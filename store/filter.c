@@ -526,7 +526,10 @@ usable(struct store_txn *t, time_t now)
 
 	if (!enabled || cur == NULL)
 		return false;
-	e = store_embargo_epoch(t) + 1;
+	/* An epoch that cannot be read: the full guard answers (and says). */
+	if (store_embargo_epoch(t, &e, &err) < 0)
+		return false;
+	e++;
 	if (atomic_load(&checked) == e)
 		return true;
 	if (store_adv_each(t, embargoed_cb, &w, &err) < 0)

@@ -238,6 +238,9 @@ store_abort(struct store_txn *t)
 	free(t);
 }
 
+static int record(const MDB_val *v, void *out, size_t n, uint32_t version,
+    const char *db, struct em_err *err);
+
 /* put - one key and value */
 
 static int
@@ -253,25 +256,33 @@ put(struct store_txn *t, MDB_dbi dbi, const void *k, size_t kn, const void *v,
 /*
  * get_fixed - one fixed-size record, copied out: EM_ENOTFOUND, or
  * EM_ESTORE when it cannot be read or its size or layout version (its
- * first four bytes, when version is not 0) is not this build's
+ * first four bytes, when version is not 0) is not this build's; either
+ * with its reason in *err, naming the database and the record (what)
  */
 static int
-get_fixed(struct store_txn *t, MDB_dbi dbi, const void *k, size_t kn,
-    void *out, size_t n, uint32_t version)
+get_fixed(struct store_txn *t, MDB_dbi dbi, const char *db, const char *what,
+    const void *k, size_t kn, void *out, size_t n, uint32_t version,
+    struct em_err *err)
 {
 	MDB_val key = { kn, (void *)k }, val;
 	int rc = mdb_get(t->txn, dbi, &key, &val);
-	uint32_t have;
 
 	if (rc == MDB_NOTFOUND)
-		return EM_ENOTFOUND;
-	if (rc != 0 || val.mv_size != n)
-		return EM_ESTORE;
-	memcpy(&have, val.mv_data, sizeof(have));
-	if (version != 0 && have != version)
-		return EM_ESTORE;
-	memcpy(out, val.mv_data, n);
-	return EM_OK;
+		return em_fail(err, EM_ENOTFOUND, "state store: database '%s' "
+		    "has no record %s", db, what);
+	if (rc != 0)
+		return em_fail(err, EM_ESTORE, "state store: database '%s', "
+		    "record %s: %s%s", db, what, mdb_strerror(rc),
+		    store_hint(rc));
+	if (version == 0) {
+		if (val.mv_size != n)
+			return em_fail(err, EM_ESTORE, "state store: database "
+			    "'%s', record %s: %zu bytes where %zu are written",
+			    db, what, val.mv_size, n);
+		memcpy(out, val.mv_data, n);
+		return EM_OK;
+	}
+	return record(&val, out, n, version, db, err);
 }
 
 /* be64 - a big-endian key, so that ids sort in order */
@@ -361,10 +372,14 @@ passed(int rc, const char *db, struct em_err *err)
 /* store_adv_get - one advisory by id */
 
 int
-store_adv_get(struct store_txn *t, const char *id, struct store_advisory *out)
+store_adv_get(struct store_txn *t, const char *id, struct store_advisory *out,
+    struct em_err *err)
 {
-	return get_fixed(t, t->s->adv, id, strlen(id), out, sizeof(*out),
-	    ADV_VERSION);
+	char what[80];
+
+	(void)snprintf(what, sizeof(what), "'%.64s'", id);
+	return get_fixed(t, t->s->adv, "adv", what, id, strlen(id), out,
+	    sizeof(*out), ADV_VERSION, err);
 }
 
 /* store_adv_put - register or update an advisory */
@@ -380,10 +395,12 @@ store_adv_put(struct store_txn *t, const struct store_advisory *a,
 	/* An advisory written as under embargo moves the embargo epoch: the
 	 * leak guard's filter (view.h) checks it covers every one again. */
 	if (a->state == STORE_ADV_EMBARGOED) {
-		uint64_t e = store_embargo_epoch(t) + 1;
+		uint64_t e;
 		unsigned char k[8];
 
-		be64(e, k);
+		if ((rc = store_embargo_epoch(t, &e, err)) < 0)
+			return rc;
+		be64(e + 1, k);
 		if ((rc = put(t, t->s->meta, EPOCH_KEY, strlen(EPOCH_KEY), k, 8,
 		    err)) < 0)
 			return rc;
@@ -394,17 +411,20 @@ store_adv_put(struct store_txn *t, const struct store_advisory *a,
 /* store_embargo_epoch - how many times an advisory was written as under
  * embargo (0: never) */
 
-uint64_t
-store_embargo_epoch(struct store_txn *t)
+int
+store_embargo_epoch(struct store_txn *t, uint64_t *e, struct em_err *err)
 {
-	MDB_val k = { strlen(EPOCH_KEY), (void *)EPOCH_KEY }, v;
-	uint64_t e = 0;
+	unsigned char v[8];
+	int rc;
 
-	if (mdb_get(t->txn, t->s->meta, &k, &v) != 0 || v.mv_size != 8)
-		return 0;
-	for (size_t i = 0; i < 8; i++)
-		e = e << 8 | ((const unsigned char *)v.mv_data)[i];
-	return e;
+	*e = 0;
+	rc = get_fixed(t, t->s->meta, "meta", "'" EPOCH_KEY "'", EPOCH_KEY,
+	    strlen(EPOCH_KEY), v, 8, 0, err);
+	if (rc == EM_ENOTFOUND)
+		return EM_OK;
+	if (rc == EM_OK)
+		*e = from_be64(v);
+	return rc;
 }
 
 struct adv_each { int (*cb)(const struct store_advisory *, void *); void *ctx; };
@@ -463,9 +483,14 @@ store_next_id(struct store_txn *t, uint64_t *id, struct em_err *err)
 {
 	unsigned char k[] = "next_id", v[8];
 	uint64_t n = 1;
+	int rc;
 
-	if (get_fixed(t, t->s->meta, k, sizeof(k) - 1, v, 8, 0) == EM_OK)
+	/* Never found: the first id.  Unreadable: never a reused id. */
+	if ((rc = get_fixed(t, t->s->meta, "meta", "'next_id'", k,
+	    sizeof(k) - 1, v, 8, 0, err)) == EM_OK)
 		n = from_be64(v);
+	else if (rc != EM_ENOTFOUND)
+		return rc;
 	*id = n;
 	be64(n + 1, v);
 	return put(t, t->s->meta, k, sizeof(k) - 1, v, 8, err);
@@ -500,12 +525,16 @@ store_ob_put(struct store_txn *t, struct store_outbox *ob, struct em_err *err)
 /* store_ob_get - one outbox entry */
 
 int
-store_ob_get(struct store_txn *t, uint64_t id, struct store_outbox *out)
+store_ob_get(struct store_txn *t, uint64_t id, struct store_outbox *out,
+    struct em_err *err)
 {
 	unsigned char k[8];
+	char what[32];
 
 	be64(id, k);
-	return get_fixed(t, t->s->outbox, k, 8, out, sizeof(*out), OB_VERSION);
+	(void)snprintf(what, sizeof(what), "%llu", (unsigned long long)id);
+	return get_fixed(t, t->s->outbox, "outbox", what, k, 8, out,
+	    sizeof(*out), OB_VERSION, err);
 }
 
 struct ob_each { int (*cb)(const struct store_outbox *, void *); void *ctx; };
@@ -555,10 +584,10 @@ pending_cb(const MDB_val *k, const MDB_val *v, void *ctx, struct em_err *err)
 		return em_fail(err, EM_ESTORE, "state store: a key of %zu bytes "
 		    "in database 'pending', where ids have 8", k->mv_size);
 	id = from_be64(k->mv_data);
-	if ((rc = store_ob_get(e->t, id, &ob)) < 0)
-		return em_fail(err, rc, "state store: pending entry %llu has no "
-		    "readable outbox record: %s", (unsigned long long)id,
-		    em_strerror(rc));
+	if ((rc = store_ob_get(e->t, id, &ob, err)) < 0)
+		return em_fail(err, rc == EM_ENOTFOUND ? EM_ESTORE : rc,
+		    "state store: pending entry %llu has no readable outbox "
+		    "record: %.400s", (unsigned long long)id, err->msg);
 	return passed(e->cb(&ob, e->ctx), "pending", err);
 }
 
@@ -610,11 +639,8 @@ store_hold_prepared(struct store_txn *t, uint64_t hold, time_t when,
 	for (size_t i = 0; i < g.n && rc == EM_OK; i++) {
 		struct store_outbox ob;
 
-		if ((rc = store_ob_get(t, g.ids[i], &ob)) < 0) {
-			rc = em_fail(err, rc, "outbox entry %llu cannot be read",
-			    (unsigned long long)g.ids[i]);
+		if ((rc = store_ob_get(t, g.ids[i], &ob, err)) < 0)
 			break;
-		}
 		if (cancel != NULL) {
 			ob.state = STORE_OB_FAILED;
 			(void)snprintf(ob.last_error, sizeof(ob.last_error), "%s",
@@ -656,10 +682,11 @@ store_adv_retime(struct store_txn *t, const char *advisory, time_t now,
 
 	for (size_t i = 0; i < g.n && rc == EM_OK; i++) {
 		struct store_hold h;
+		time_t due;
 
-		if (store_hold_get(t, g.ids[i], &h) == EM_OK)
-			rc = store_hold_prepared(t, h.id, store_hold_due(t, &h,
-			    now), NULL, err);
+		if ((rc = store_hold_get(t, g.ids[i], &h, err)) == EM_OK &&
+		    (rc = store_hold_due(t, &h, now, &due, err)) == EM_OK)
+			rc = store_hold_prepared(t, h.id, due, NULL, err);
 	}
 	free(g.ids);
 	return rc;
@@ -689,7 +716,8 @@ store_blob_put(struct store_txn *t, char ns, uint64_t id, const void *p,
 /* store_blob_get - a copy of a blob */
 
 int
-store_blob_get(struct store_txn *t, char ns, uint64_t id, struct buf *out)
+store_blob_get(struct store_txn *t, char ns, uint64_t id, struct buf *out,
+    struct em_err *err)
 {
 	unsigned char k[9];
 	MDB_val key = { 9, k }, val;
@@ -698,9 +726,12 @@ store_blob_get(struct store_txn *t, char ns, uint64_t id, struct buf *out)
 	blob_key(ns, id, k);
 	rc = mdb_get(t->txn, t->s->blob, &key, &val);
 	if (rc == MDB_NOTFOUND)
-		return EM_ENOTFOUND;
+		return em_fail(err, EM_ENOTFOUND, "state store: database 'blob' "
+		    "has no record %c%llu", ns, (unsigned long long)id);
 	if (rc != 0)
-		return EM_ESTORE;
+		return em_fail(err, EM_ESTORE, "state store: database 'blob', "
+		    "record %c%llu: %s%s", ns, (unsigned long long)id,
+		    mdb_strerror(rc), store_hint(rc));
 	buf_append(out, val.mv_data, val.mv_size);
 	return EM_OK;
 }
@@ -722,15 +753,19 @@ store_blob_del(struct store_txn *t, char ns, uint64_t id, struct em_err *err)
 /* store_meta_get - a meta value */
 
 int
-store_meta_get(struct store_txn *t, const char *key, struct buf *out)
+store_meta_get(struct store_txn *t, const char *key, struct buf *out,
+    struct em_err *err)
 {
 	MDB_val k = { strlen(key), (void *)key }, v;
 	int rc = mdb_get(t->txn, t->s->meta, &k, &v);
 
 	if (rc == MDB_NOTFOUND)
-		return EM_ENOTFOUND;
+		return em_fail(err, EM_ENOTFOUND, "state store: database 'meta' "
+		    "has no record '%.200s'", key);
 	if (rc != 0)
-		return EM_ESTORE;
+		return em_fail(err, EM_ESTORE, "state store: database 'meta', "
+		    "record '%.200s': %s%s", key, mdb_strerror(rc),
+		    store_hint(rc));
 	buf_append(out, v.mv_data, v.mv_size);
 	return EM_OK;
 }
@@ -748,14 +783,14 @@ store_meta_put(struct store_txn *t, const char *key, const void *p, size_t n,
 
 int
 store_adv_list_get(struct store_txn *t, const char *what, const char *id,
-    struct strv *out)
+    struct strv *out, struct em_err *err)
 {
 	char *key = xasprintf("%s:%s", what, id);
 	struct buf b;
 	int rc;
 
 	buf_init(&b);
-	rc = store_meta_get(t, key, &b);
+	rc = store_meta_get(t, key, &b, err);
 	free(key);
 	for (size_t i = 0; rc == EM_OK && i < b.len;) {
 		const char *nl = memchr(b.data + i, '\n', b.len - i);
@@ -789,21 +824,35 @@ store_adv_list_put(struct store_txn *t, const char *what, const char *id,
 	return rc;
 }
 
-/* store_adv_num_get - a one-number list ("told", "published"): false if none */
-
-bool
+/*
+ * store_adv_num_get - a one-number list ("told", "published"): EM_OK,
+ * EM_ENOTFOUND when never stored, or EM_ESTORE (unreadable, or not a
+ * number)
+ */
+int
 store_adv_num_get(struct store_txn *t, const char *what, const char *id,
-    long long *n)
+    long long *n, struct em_err *err)
 {
 	struct strv v = { NULL, 0 };
-	bool have;
+	char *end;
+	int rc;
 
 	*n = 0;
-	have = store_adv_list_get(t, what, id, &v) == EM_OK && v.n > 0;
-	if (have)
-		*n = strtoll(v.v[0], NULL, 10);
+	if ((rc = store_adv_list_get(t, what, id, &v, err)) == EM_OK) {
+		if (v.n == 0) {
+			rc = em_fail(err, EM_ENOTFOUND, "state store: no %s "
+			    "for %s", what, id);
+		} else {
+			errno = 0;
+			*n = strtoll(v.v[0], &end, 10);
+			if (errno != 0 || end == v.v[0] || *end != '\0')
+				rc = em_fail(err, EM_ESTORE, "state store: "
+				    "database 'meta', record '%s:%.64s' is not "
+				    "a number", what, id);
+		}
+	}
 	strv_free(&v);
-	return have;
+	return rc;
 }
 
 /* store_adv_num_put - a one-number list, in t */
@@ -841,12 +890,16 @@ store_hold_put(struct store_txn *t, struct store_hold *h, struct em_err *err)
 /* store_hold_get - one hold */
 
 int
-store_hold_get(struct store_txn *t, uint64_t id, struct store_hold *out)
+store_hold_get(struct store_txn *t, uint64_t id, struct store_hold *out,
+    struct em_err *err)
 {
 	unsigned char k[8];
+	char what[32];
 
 	be64(id, k);
-	return get_fixed(t, t->s->hold, k, 8, out, sizeof(*out), HOLD_VERSION);
+	(void)snprintf(what, sizeof(what), "%llu", (unsigned long long)id);
+	return get_fixed(t, t->s->hold, "hold", what, k, 8, out, sizeof(*out),
+	    HOLD_VERSION, err);
 }
 
 struct hold_each { int (*cb)(const struct store_hold *, void *); void *ctx; };
@@ -871,16 +924,25 @@ hold_each_cb(const MDB_val *k, const MDB_val *v, void *ctx, struct em_err *err)
  * else its advisory's date as the registry has it now (a public advisory:
  * now), else the date of its own marker
  */
-time_t
-store_hold_due(struct store_txn *t, const struct store_hold *h, time_t now)
+int
+store_hold_due(struct store_txn *t, const struct store_hold *h, time_t now,
+    time_t *due, struct em_err *err)
 {
 	struct store_advisory a;
+	int rc;
 
-	if (h->release_now)
-		return now;
-	if (h->advisory[0] && store_adv_get(t, h->advisory, &a) == EM_OK)
-		return a.state == STORE_ADV_EMBARGOED ? a.embargo : now;
-	return h->embargo;
+	*due = h->embargo;
+	if (h->release_now) {
+		*due = now;
+		return EM_OK;
+	}
+	if (h->advisory[0] == '\0')
+		return EM_OK;
+	if ((rc = store_adv_get(t, h->advisory, &a, err)) == EM_OK)
+		*due = a.state == STORE_ADV_EMBARGOED ? a.embargo : now;
+	else if (rc == EM_ENOTFOUND)
+		rc = EM_OK;	/* never registered: its marker's date */
+	return rc;
 }
 
 /* store_hold_each - every hold, in the order they were held */
@@ -910,28 +972,32 @@ store_print_add(struct store_txn *t, const unsigned char h[8],
 
 int
 store_print_lookup(struct store_txn *t, const unsigned char h[8],
-    void (*cb)(const char *, void *), void *ctx)
+    void (*cb)(const char *, void *), void *ctx, struct em_err *err)
 {
 	MDB_val key = { 8, (void *)h }, val;
 	MDB_cursor *c;
-	char id[65];
+	char id[64];
 	int rc;
 
 	/* Most runs match nothing: answer those without a cursor. */
 	if ((rc = mdb_get(t->txn, t->s->print, &key, &val)) == MDB_NOTFOUND)
 		return EM_OK;
-	if (rc != 0)
-		return EM_ESTORE;
-	if (mdb_cursor_open(t->txn, t->s->print, &c) != 0)
-		return EM_ESTORE;
+	if (rc != 0 || (rc = mdb_cursor_open(t->txn, t->s->print, &c)) != 0)
+		return fail(err, rc, "database 'print'");
 	for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_KEY); rc == 0;
 	    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT_DUP)) {
-		(void)snprintf(id, sizeof(id), "%.*s", (int)val.mv_size,
-		    (const char *)val.mv_data);
+		if (val.mv_size >= sizeof(id)) {
+			mdb_cursor_close(c);
+			return em_fail(err, EM_ESTORE, "state store: database "
+			    "'print' files a run under an id of %zu bytes",
+			    val.mv_size);
+		}
+		memcpy(id, val.mv_data, val.mv_size);
+		id[val.mv_size] = '\0';
 		cb(id, ctx);
 	}
 	mdb_cursor_close(c);
-	return EM_OK;
+	return rc == MDB_NOTFOUND ? EM_OK : fail(err, rc, "database 'print'");
 }
 
 /* store_print_each - every fingerprint and the advisory it is filed under */
@@ -972,16 +1038,21 @@ store_seen_put(struct store_txn *t, const char *key, const char *what,
 /* store_seen_get - what was done with it, if it was seen; EM_ENOTFOUND */
 
 int
-store_seen_get(struct store_txn *t, const char *key, char *what, size_t n)
+store_seen_get(struct store_txn *t, const char *key, char *what, size_t n,
+    struct em_err *err)
 {
 	MDB_val k = { strlen(key), (void *)key }, v;
 	int rc = mdb_get(t->txn, t->s->seen, &k, &v);
 
 	if (rc == MDB_NOTFOUND)
-		return EM_ENOTFOUND;
+		return em_fail(err, EM_ENOTFOUND, "state store: not seen");
 	if (rc != 0)
-		return EM_ESTORE;
-	(void)snprintf(what, n, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+		return fail(err, rc, "database 'seen'");
+	if (n == 0 || v.mv_size >= n)
+		return em_fail(err, EM_ESTORE, "state store: database 'seen' "
+		    "holds %zu bytes where %zu fit", v.mv_size, n);
+	memcpy(what, v.mv_data, v.mv_size);
+	what[v.mv_size] = '\0';
 	return EM_OK;
 }
 
@@ -999,12 +1070,16 @@ store_public_add(struct store_txn *t, const unsigned char h[8],
 
 /* store_public_has - has this run been seen in public text */
 
-bool
-store_public_has(struct store_txn *t, const unsigned char h[8])
+int
+store_public_has(struct store_txn *t, const unsigned char h[8], bool *has,
+    struct em_err *err)
 {
 	MDB_val key = { 8, (void *)h }, val;
+	int rc = mdb_get(t->txn, t->s->pub, &key, &val);
 
-	return mdb_get(t->txn, t->s->pub, &key, &val) == 0;
+	*has = rc == 0;
+	return rc == 0 || rc == MDB_NOTFOUND ? EM_OK :
+	    fail(err, rc, "database 'public'");
 }
 
 /* store_public_any - is any public text loaded? */

@@ -15,7 +15,10 @@
  * with mdb_strerror()'s text in *err and, for a full map or a full or
  * read-only disk, what to do; EM_ENOTFOUND for a missing key.  A record
  * whose size or layout version is not this build's is EM_ESTORE too,
- * never skipped.  The store_*_each() readers call cb for each record in
+ * never skipped.  Every getter takes an err and names the database and
+ * the record in it: a caller tells EM_ENOTFOUND ("absent") from any
+ * other error ("could not read"), and never reads the second as the
+ * first.  The store_*_each() readers call cb for each record in
  * key order: cb returns 0 to go on, > 0 to stop early (not an error), or
  * < 0, an error that the reader returns; any failure's reason is in *err.
  */
@@ -156,7 +159,7 @@ int	store_commit(struct store_txn *t, struct em_err *err);
 void	store_abort(struct store_txn *t);
 
 int	store_adv_get(struct store_txn *t, const char *id,
-	    struct store_advisory *out);
+	    struct store_advisory *out, struct em_err *err);
 int	store_adv_put(struct store_txn *t, const struct store_advisory *a,
 	    struct em_err *err);
 int	store_adv_each(struct store_txn *t,
@@ -175,18 +178,20 @@ int	store_adv_each(struct store_txn *t,
  * stored reads as empty.
  */
 int	store_adv_list_get(struct store_txn *t, const char *what, const char *id,
-	    struct strv *out);
+	    struct strv *out, struct em_err *err);
 int	store_adv_list_put(struct store_txn *t, const char *what, const char *id,
 	    const struct strv *v, struct em_err *err);
-/* A list of one number (a date, a revision): false when never stored. */
-bool	store_adv_num_get(struct store_txn *t, const char *what, const char *id,
-	    long long *n);
+/* A list of one number (a date, a revision): EM_OK, EM_ENOTFOUND when
+ * never stored, EM_ESTORE when it cannot be read or is not a number. */
+int	store_adv_num_get(struct store_txn *t, const char *what, const char *id,
+	    long long *n, struct em_err *err);
 int	store_adv_num_put(struct store_txn *t, const char *what, const char *id,
 	    long long n, struct em_err *err);
 
 int	store_ob_put(struct store_txn *t, struct store_outbox *ob,
 	    struct em_err *err);
-int	store_ob_get(struct store_txn *t, uint64_t id, struct store_outbox *out);
+int	store_ob_get(struct store_txn *t, uint64_t id, struct store_outbox *out,
+	    struct em_err *err);
 int	store_ob_each(struct store_txn *t,
 	    int (*cb)(const struct store_outbox *, void *), void *ctx,
 	    struct em_err *err);
@@ -212,10 +217,11 @@ int	store_next_id(struct store_txn *t, uint64_t *id, struct em_err *err);
 int	store_blob_put(struct store_txn *t, char ns, uint64_t id,
 	    const void *p, size_t n, struct em_err *err);
 int	store_blob_get(struct store_txn *t, char ns, uint64_t id,
-	    struct buf *out);
+	    struct buf *out, struct em_err *err);
 int	store_blob_del(struct store_txn *t, char ns, uint64_t id,
 	    struct em_err *err);
-int	store_meta_get(struct store_txn *t, const char *key, struct buf *out);
+int	store_meta_get(struct store_txn *t, const char *key, struct buf *out,
+	    struct em_err *err);
 int	store_meta_put(struct store_txn *t, const char *key, const void *p,
 	    size_t n, struct em_err *err);
 
@@ -227,10 +233,12 @@ int	store_meta_put(struct store_txn *t, const char *key, const void *p,
 
 int	store_hold_put(struct store_txn *t, struct store_hold *h,
 	    struct em_err *err);
-int	store_hold_get(struct store_txn *t, uint64_t id, struct store_hold *out);
-/* When h goes out, seen at now (the daemon and embargoctl agree). */
-time_t	store_hold_due(struct store_txn *t, const struct store_hold *h,
-	    time_t now);
+int	store_hold_get(struct store_txn *t, uint64_t id, struct store_hold *out,
+	    struct em_err *err);
+/* When h goes out, seen at now (the daemon and embargoctl agree); an
+ * advisory whose record cannot be read is an error, never "now". */
+int	store_hold_due(struct store_txn *t, const struct store_hold *h,
+	    time_t now, time_t *due, struct em_err *err);
 int	store_hold_each(struct store_txn *t,
 	    int (*cb)(const struct store_hold *, void *), void *ctx,
 	    struct em_err *err);
@@ -246,9 +254,11 @@ int	store_print_add(struct store_txn *t, const unsigned char h[8],
 int	store_print_each(struct store_txn *t,
 	    int (*cb)(const unsigned char h[8], const char *, void *), void *ctx);
 /* Moved by every write of an advisory under embargo (0: none yet). */
-uint64_t store_embargo_epoch(struct store_txn *t);
+int	store_embargo_epoch(struct store_txn *t, uint64_t *e,
+	    struct em_err *err);
 int	store_print_lookup(struct store_txn *t, const unsigned char h[8],
-	    void (*cb)(const char *advisory, void *), void *ctx);
+	    void (*cb)(const char *advisory, void *), void *ctx,
+	    struct em_err *err);
 
 /*
  * Resends: a sender's MTA retries a message it got no answer for (a
@@ -259,7 +269,7 @@ int	store_print_lookup(struct store_txn *t, const unsigned char h[8],
 int	store_seen_put(struct store_txn *t, const char *key, const char *what,
 	    struct em_err *err);
 int	store_seen_get(struct store_txn *t, const char *key, char *what,
-	    size_t n);
+	    size_t n, struct em_err *err);
 
 /*
  * Public text (SPEC 4): runs seen in text that is public (a corpus the
@@ -269,7 +279,10 @@ int	store_seen_get(struct store_txn *t, const char *key, char *what,
  */
 int	store_public_add(struct store_txn *t, const unsigned char h[8],
 	    const char *source, struct em_err *err);
-bool	store_public_has(struct store_txn *t, const unsigned char h[8]);
+int	store_public_has(struct store_txn *t, const unsigned char h[8],
+	    bool *has, struct em_err *err);
+/* Is any public text loaded?  False too when it cannot be read (it only
+ * decides whether a warning is shown). */
 bool	store_public_any(struct store_txn *t);
 int	store_public_sources(struct store_txn *t,
 	    int (*cb)(const char *source, size_t runs, void *), void *ctx);

@@ -14,7 +14,8 @@
 /* The registry, seen by policy_decide() through a read transaction. */
 
 struct tally { char id[64]; unsigned n; };
-struct tallies { struct tally v[16]; size_t n; };
+/* Every advisory a text's runs match, however many: never cut. */
+struct tallies { struct tally *v; size_t n; };
 
 /* tally_cb - one matching fingerprint for an advisory */
 
@@ -28,10 +29,9 @@ tally_cb(const char *id, void *ctx)
 			t->v[i].n++;
 			return;
 		}
-	if (t->n < sizeof(t->v) / sizeof(t->v[0])) {
-		(void)snprintf(t->v[t->n].id, sizeof(t->v[t->n].id), "%s", id);
-		t->v[t->n++].n = 1;
-	}
+	t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
+	memcpy(t->v[t->n].id, id, sizeof(t->v[t->n].id));
+	t->v[t->n++].n = 1;
 }
 
 /* ids_cb - the advisories one run is filed under (the first two) */
@@ -44,7 +44,7 @@ ids_cb(const char *id, void *ctx)
 	struct run_ids *r = ctx;
 
 	if (r->n++ == 0)
-		(void)snprintf(r->id, sizeof(r->id), "%s", id);
+		memcpy(r->id, id, sizeof(r->id));	/* store.c: 64 bytes */
 }
 
 /* view_prints - the prints to look up: the filter's hits, or every run's */
@@ -65,17 +65,21 @@ view_prints(struct store_view *v, const char *text, size_t len,
  * under two or more advisories (the boilerplate every advisory carries,
  * or text shared with one already public), does not count.
  */
-static const char *
-view_quoted(void *ctx, const char *text, size_t len, size_t *runs)
+static int
+view_quoted(void *ctx, const char *text, size_t len, time_t now,
+    const char **found, size_t *runs, struct em_err *err)
 {
 	struct store_view *v = ctx;
 	struct policy_prints pr;
-	struct tallies tl = { .n = 0 };
-	const char *found = NULL;
+	struct tallies tl = { NULL, 0 };
+	int rc = EM_OK;
 
 	*runs = 0;
-	if (v->t == NULL || (!v->full && store_filter_none(v->t, v->now)))
-		return NULL;
+	*found = NULL;
+	if (v->t == NULL)
+		return em_fail(err, EM_ESTORE, "state store: no transaction");
+	if (!v->full && store_filter_none(v->t, now))
+		return EM_OK;
 	if (memmem(text, len, "@@ ", 3) != NULL) {
 		/*
 		 * A pasted patch: its added lines, read on their own as an
@@ -92,24 +96,32 @@ view_quoted(void *ctx, const char *text, size_t len, size_t *runs)
 	} else {
 		view_prints(v, text, len, &pr);
 	}
-	for (size_t i = 0; i < pr.n; i++) {
+	for (size_t i = 0; i < pr.n && rc == EM_OK; i++) {
 		struct run_ids r = { .n = 0 };
+		bool pub = false;
 
-		(void)store_print_lookup(v->t, pr.h[i], ids_cb, &r);
-		if (r.n == 1 && !store_public_has(v->t, pr.h[i]))
+		if ((rc = store_print_lookup(v->t, pr.h[i], ids_cb, &r,
+		    err)) == EM_OK && r.n == 1 &&
+		    (rc = store_public_has(v->t, pr.h[i], &pub, err)) == EM_OK &&
+		    !pub)
 			tally_cb(r.id, &tl);
 	}
 	policy_prints_free(&pr);
-	for (size_t i = 0; i < tl.n && found == NULL; i++)
+	/* An advisory whose record cannot be read is a fault, never "not
+	 * under embargo". */
+	for (size_t i = 0; i < tl.n && *found == NULL && rc == EM_OK; i++)
 		if (tl.v[i].n >= POLICY_LEAK_SHINGLES &&
-		    store_adv_get(v->t, tl.v[i].id, &v->a) == EM_OK &&
-		    v->a.state == STORE_ADV_EMBARGOED && v->a.embargo > v->now) {
-			(void)snprintf(v->quoted, sizeof(v->quoted), "%s",
-			    tl.v[i].id);
+		    (rc = store_adv_get(v->t, tl.v[i].id, &v->a, err)) ==
+		    EM_OK && v->a.state == STORE_ADV_EMBARGOED &&
+		    v->a.embargo > now) {
+			memcpy(v->quoted, tl.v[i].id, sizeof(v->quoted));
 			*runs = tl.v[i].n;
-			found = v->quoted;
+			*found = v->quoted;
 		}
-	return found;
+	free(tl.v);
+	return rc == EM_ENOTFOUND ? em_fail(err, EM_ESTORE, "state store: "
+	    "database 'print' files runs under an advisory database 'adv' does "
+	    "not hold") : rc;
 }
 
 /*
@@ -131,9 +143,15 @@ store_view_explain(struct store_view *v, const char *text, size_t len,
 	policy_runs(text, len, v->key, 32, &runs, &n);
 	for (size_t i = 0; i < n; i++) {
 		struct run_ids r = { .n = 0 };
+		struct em_err err;
+		bool pub = false;
 
-		(void)store_print_lookup(v->t, runs[i].h, ids_cb, &r);
-		if (store_public_has(v->t, runs[i].h))
+		if (store_print_lookup(v->t, runs[i].h, ids_cb, &r, &err) < 0 ||
+		    store_public_has(v->t, runs[i].h, &pub, &err) < 0) {
+			free(runs);
+			return EM_ESTORE;
+		}
+		if (pub)
 			cb(runs[i].line, STORE_RUN_PUBLIC, r.n ? r.id : "", ctx);
 		else if (r.n >= 2)
 			cb(runs[i].line, STORE_RUN_SHARED, r.id, ctx);
@@ -146,37 +164,45 @@ store_view_explain(struct store_view *v, const char *text, size_t len,
 
 /* view_has_participant - the team named participant name for advisory id */
 
-static bool
-view_has_participant(void *ctx, const char *id, const char *name)
+static int
+view_has_participant(void *ctx, const char *id, const char *name, bool *yes,
+    struct em_err *err)
 {
 	struct store_view *v = ctx;
 	struct strv names = { NULL, 0 };
-	bool found = false;
+	int rc;
 
-	if (v->t == NULL ||
-	    store_adv_list_get(v->t, "participants", id, &names) < 0) {
-		strv_free(&names);
-		return false;
-	}
-	for (size_t i = 0; i < names.n && !found; i++)
-		found = strcmp(names.v[i], name) == 0;
+	*yes = false;
+	if (v->t == NULL)
+		return em_fail(err, EM_ESTORE, "state store: no transaction");
+	rc = store_adv_list_get(v->t, "participants", id, &names, err);
+	for (size_t i = 0; rc == EM_OK && i < names.n && !*yes; i++)
+		*yes = strcmp(names.v[i], name) == 0;
 	strv_free(&names);
-	return found;
+	return rc;
 }
 
-/* view_lookup - one advisory, or NULL */
+/* view_lookup - one advisory, or NULL when never registered */
 
-static const struct policy_advisory *
-view_lookup(void *ctx, const char *id)
+static int
+view_lookup(void *ctx, const char *id, const struct policy_advisory **out,
+    struct em_err *err)
 {
 	struct store_view *v = ctx;
+	int rc;
 
-	if (v->t == NULL || store_adv_get(v->t, id, &v->a) != EM_OK)
-		return NULL;
+	*out = NULL;
+	if (v->t == NULL)
+		return em_fail(err, EM_ESTORE, "state store: no transaction");
+	if ((rc = store_adv_get(v->t, id, &v->a, err)) == EM_ENOTFOUND)
+		return EM_OK;
+	if (rc < 0)
+		return rc;
 	v->pa.id = v->a.id;
 	v->pa.embargo = v->a.state == STORE_ADV_EMBARGOED ? v->a.embargo : 0;
 	v->pa.revision = v->a.revision;
-	return &v->pa;
+	*out = &v->pa;
+	return EM_OK;
 }
 
 /* store_view_open - a read transaction behind a policy_view */
@@ -290,8 +316,9 @@ store_print_add_text(struct store_txn *t, const unsigned char *key,
 
 		/* Its first post (fanout.c notes each before this): the
 		 * filter covers it with this text alone. */
-		(void)store_adv_list_get(t, "posts", advisory, &posts);
-		store_filter_add(advisory, text, len, posts.n <= 1);
+		if ((rc = store_adv_list_get(t, "posts", advisory, &posts,
+		    err)) == EM_OK)
+			store_filter_add(advisory, text, len, posts.n <= 1);
 		strv_free(&posts);
 	}
 	policy_prints_free(&pr);

@@ -60,6 +60,39 @@ em_fail(struct em_err *err, int code, const char *fmt, ...)
 	return code;
 }
 
+/*
+ * em_fmt - format into out (n bytes), or EM_ELIMIT naming what when it
+ * does not fit: a value that is stored or sent is never cut short
+ */
+int
+em_fmt(char *out, size_t n, const char *what, struct em_err *err,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
+	w = vsnprintf(out, n, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= n) {
+		if (n > 0)
+			out[0] = '\0';
+		return em_fail(err, EM_ELIMIT, "%s: %d bytes where %zu fit", what,
+		    w, n > 0 ? n - 1 : 0);
+	}
+	return EM_OK;
+}
+
+/* em_copy - a string into out (n bytes), or EM_ELIMIT: see em_fmt() */
+
+int
+em_copy(char *out, size_t n, const char *s, const char *what,
+    struct em_err *err)
+{
+	return em_fmt(out, n, what, err, "%s", s);
+}
+
 /* em_err_clear - empty a reason buffer */
 
 void

@@ -44,6 +44,12 @@ const char *em_strerror(int code);
 int	em_fail(struct em_err *err, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	em_err_clear(struct em_err *err);
+/* Format or copy into a fixed field: EM_ELIMIT, naming what, when the
+ * value does not fit (never cut short); out is "" then. */
+int	em_fmt(char *out, size_t n, const char *what, struct em_err *err,
+	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int	em_copy(char *out, size_t n, const char *s, const char *what,
+	    struct em_err *err);
 
 void   *xmalloc(size_t n);
 void   *xcalloc(size_t nmemb, size_t size);

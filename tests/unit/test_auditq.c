@@ -75,7 +75,7 @@ seen(struct store *st, const char *key)
 	bool found;
 
 	assert_int_equal(store_begin(st, false, &t, &err), EM_OK);
-	found = store_seen_get(t, key, what, sizeof(what)) == EM_OK;
+	found = store_seen_get(t, key, what, sizeof(what), &err) == EM_OK;
 	store_abort(t);
 	return found;
 }

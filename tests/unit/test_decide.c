@@ -297,19 +297,26 @@ t_non_team_public_post_future_marker_refused(void **st)
 /* A registry with one advisory, XSA-900, and a text that quotes it. */
 static struct policy_advisory reg = { "XSA-900", 0, 1 };
 
-static const struct policy_advisory *
-fake_lookup(void *ctx, const char *id)
+static int
+fake_lookup(void *ctx, const char *id, const struct policy_advisory **out,
+    struct em_err *err)
 {
 	(void)ctx;
-	return strcmp(id, reg.id) == 0 ? &reg : NULL;
+	(void)err;
+	*out = strcmp(id, reg.id) == 0 ? &reg : NULL;
+	return EM_OK;
 }
 
-static const char *
-fake_quoted(void *ctx, const char *text, size_t len, size_t *runs)
+static int
+fake_quoted(void *ctx, const char *text, size_t len, time_t now,
+    const char **id, size_t *runs, struct em_err *err)
 {
 	(void)ctx;
+	(void)now;
+	(void)err;
 	*runs = 9;
-	return memmem(text, len, "QUOTED", 6) ? reg.id : NULL;
+	*id = memmem(text, len, "QUOTED", 6) ? reg.id : NULL;
+	return EM_OK;
 }
 
 static enum policy_verdict
@@ -336,11 +343,14 @@ decide_view(const char *subject, const char *text, const char *signer,
 }
 
 /* The team names XSA-900's discoverer for it: it alone of the two. */
-static bool
-fake_participant(void *ctx, const char *id, const char *name)
+static int
+fake_participant(void *ctx, const char *id, const char *name, bool *yes,
+    struct em_err *err)
 {
 	(void)ctx;
-	return strcmp(id, "XSA-900") == 0 && strcmp(name, "Discoverer") == 0;
+	(void)err;
+	*yes = strcmp(id, "XSA-900") == 0 && strcmp(name, "Discoverer") == 0;
+	return EM_OK;
 }
 
 /* The registry view of the participant and discussion cases. */

@@ -144,7 +144,8 @@ quoted(bool full, const struct buf *text, size_t *runs, char *out, size_t n)
 	assert_int_equal(store_view_open(&v, &pv, st, key, time(NULL), &err),
 	    EM_OK);
 	v.full = full;
-	id = pv.quoted(pv.ctx, text->data ? text->data : "", text->len, runs);
+	assert_int_equal(pv.quoted(pv.ctx, text->data ? text->data : "",
+	    text->len, time(NULL), &id, runs, &err), EM_OK);
 	(void)snprintf(out, n, "%s", id ? id : "");
 	store_view_close(&v);
 	return id;

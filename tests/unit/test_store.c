@@ -65,10 +65,10 @@ t_advisory_roundtrip(void **state)
 	assert_int_equal(store_adv_put(t, &a, &err), EM_OK);
 	commit(t);
 	t = begin(false);
-	assert_int_equal(store_adv_get(t, "XSA-1", &b), EM_OK);
+	assert_int_equal(store_adv_get(t, "XSA-1", &b, &err), EM_OK);
 	assert_int_equal(b.revision, 2);
 	assert_int_equal(b.embargo, 1796126400);
-	assert_int_equal(store_adv_get(t, "XSA-2", &b), EM_ENOTFOUND);
+	assert_int_equal(store_adv_get(t, "XSA-2", &b, &err), EM_ENOTFOUND);
 	store_abort(t);
 }
 
@@ -84,7 +84,7 @@ t_abort_changes_nothing(void **state)
 	assert_int_equal(store_adv_put(t, &a, &err), EM_OK);
 	store_abort(t);
 	t = begin(false);
-	assert_int_equal(store_adv_get(t, "XSA-9", &b), EM_ENOTFOUND);
+	assert_int_equal(store_adv_get(t, "XSA-9", &b, &err), EM_ENOTFOUND);
 	store_abort(t);
 }
 
@@ -116,7 +116,7 @@ t_outbox_ids_and_order(void **state)
 	assert_true(b.id > a.id);
 	commit(t);
 	t = begin(false);
-	assert_int_equal(store_ob_get(t, b.id, &c), EM_OK);
+	assert_int_equal(store_ob_get(t, b.id, &c, &err), EM_OK);
 	assert_string_equal(c.rcpt, "security@b.example");
 	assert_int_equal(store_ob_each(t, count_cb, &n, &err), EM_OK);
 	assert_int_equal(n, 2);
@@ -151,11 +151,11 @@ t_blob_roundtrip(void **state)
 	assert_int_equal(store_blob_put(t, STORE_BLOB_POST, 7, "sealed", 6, &err), EM_OK);
 	commit(t);
 	t = begin(true);
-	assert_int_equal(store_blob_get(t, STORE_BLOB_POST, 7, &b), EM_OK);
+	assert_int_equal(store_blob_get(t, STORE_BLOB_POST, 7, &b, &err), EM_OK);
 	assert_int_equal(b.len, 6);
-	assert_int_equal(store_blob_get(t, STORE_BLOB_COPY, 7, &b), EM_ENOTFOUND);
+	assert_int_equal(store_blob_get(t, STORE_BLOB_COPY, 7, &b, &err), EM_ENOTFOUND);
 	assert_int_equal(store_blob_del(t, STORE_BLOB_POST, 7, &err), EM_OK);
-	assert_int_equal(store_blob_get(t, STORE_BLOB_POST, 7, &b), EM_ENOTFOUND);
+	assert_int_equal(store_blob_get(t, STORE_BLOB_POST, 7, &b, &err), EM_ENOTFOUND);
 	commit(t);
 	buf_free(&b);
 }
@@ -183,10 +183,10 @@ t_prints_multi(void **state)
 	assert_int_equal(store_print_add(t, h, "XSA-1", &err), EM_OK);
 	commit(t);
 	t = begin(false);
-	(void)store_print_lookup(t, h, seen, &sv);
+	assert_int_equal(store_print_lookup(t, h, seen, &sv, &err), EM_OK);
 	assert_int_equal(sv.n, 2);
 	strv_free(&sv);
-	(void)store_print_lookup(t, other, seen, &sv);
+	assert_int_equal(store_print_lookup(t, other, seen, &sv, &err), EM_OK);
 	assert_int_equal(sv.n, 0);
 	store_abort(t);
 }
@@ -373,7 +373,7 @@ t_wrong_record_is_an_error(void **state)
 	assert_int_equal(store_adv_each(t, count_adv, &n, &err), EM_ESTORE);
 	assert_int_equal(n, 2);
 	assert_non_null(strstr(err.msg, "database 'adv' has 3 bytes"));
-	assert_int_equal(store_adv_get(t, "ZZZ1", &a), EM_ESTORE);
+	assert_int_equal(store_adv_get(t, "ZZZ1", &a, &err), EM_ESTORE);
 	store_abort(t);
 }
 
