@@ -185,6 +185,7 @@ act(SMFICTX *ctx, struct msg_ctx *m, const struct facts *f,
 	struct em_err err;
 	char sha[SHA256_HEX];
 	bool resent = false;
+	int rc;
 
 	em_err_clear(&err);
 	/* A plain pass is hashed only when it is audited (the common case
@@ -206,7 +207,21 @@ act(SMFICTX *ctx, struct msg_ctx *m, const struct facts *f,
 			return verdict_internal(ctx, m, err.msg);
 		return edit_envelope(ctx, m, d->verdict == POLICY_DISCUSS);
 	case POLICY_HOLD:
-		if (hold_commit(&om, f, d, sha, &resent, &err) < 0)
+		if ((rc = hold_commit(&om, f, d, sha, &resent, &err)) ==
+		    EM_ELIMIT) {	/* never fits: refused, never retried */
+			struct policy_decision r = *d;
+
+			r.verdict = POLICY_REJECT;
+			(void)snprintf(r.rcode, sizeof(r.rcode), "552");
+			(void)snprintf(r.xcode, sizeof(r.xcode), "5.5.3");
+			(void)snprintf(r.event, sizeof(r.event), "rejected");
+			(void)snprintf(r.reply, sizeof(r.reply), "%s", err.msg);
+			(void)snprintf(r.reason, sizeof(r.reason), "%s", err.msg);
+			if (audit_decision(NULL, &om, f, &r, sha, &err) < 0)
+				return verdict_internal(ctx, m, err.msg);
+			return verdict_apply(ctx, m, &r);
+		}
+		if (rc < 0)
 			return verdict_internal(ctx, m, err.msg);
 		return SMFIS_DISCARD;
 	case POLICY_PASS:

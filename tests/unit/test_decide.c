@@ -394,6 +394,109 @@ t_participants(void **st)
 	run_view = NULL;
 }
 
+/* A registry that cannot be read: every lookup fails (an LMDB error, a
+ * record of another layout), with fault_on choosing which. */
+enum { FAULT_LOOKUP = 1, FAULT_QUOTED = 2, FAULT_PARTICIPANT = 4 };
+static int fault_on;
+
+static int
+bad_lookup(void *ctx, const char *id, const struct policy_advisory **out,
+    struct em_err *err)
+{
+	if (fault_on & FAULT_LOOKUP)
+		return em_fail(err, EM_ESTORE, "state store: database 'adv', "
+		    "record '%s': 3 bytes", id);
+	return fake_lookup(ctx, id, out, err);
+}
+
+static int
+bad_quoted(void *ctx, const char *text, size_t len, time_t now,
+    const char **id, size_t *runs, struct em_err *err)
+{
+	if (fault_on & FAULT_QUOTED) {
+		*id = NULL;
+		*runs = 0;
+		return em_fail(err, EM_ESTORE, "state store: database 'print': "
+		    "MDB_CORRUPTED");
+	}
+	return fake_quoted(ctx, text, len, now, id, runs, err);
+}
+
+static int
+bad_participant(void *ctx, const char *id, const char *name, bool *yes,
+    struct em_err *err)
+{
+	if (fault_on & FAULT_PARTICIPANT)
+		return em_fail(err, EM_ESTORE, "state store: database 'meta', "
+		    "record 'participants:%s': MDB_CORRUPTED", id);
+	return fake_participant(ctx, id, name, yes, err);
+}
+
+static const struct policy_view faulty_view = { .lookup = bad_lookup,
+    .quoted = bad_quoted, .has_participant = bad_participant };
+
+/*
+ * A fault is never "not registered", "public" or "quotes nothing"
+ * (SPEC 9): with any one of the view's answers failing, every message
+ * that needs it is 451 4.3.0 naming the database, the team's marker-less
+ * revision and an outsider's forward of embargoed text first; with no
+ * fault the same cases decide as before (the control).
+ */
+static void
+t_fault_is_tempfail(void **st)
+{
+	static const struct { struct dcase c; int fault; const char *db; }
+	    c[] = {
+		/* The team's next revision without its banner, to the list. */
+		{ { "XSA-900 v2", "Revised text.\n", TEST_FPR_TEAM,
+		  "security@example.org", { "predisclosure@lists.example.org" },
+		  POLICY_TEMPFAIL, NULL }, FAULT_LOOKUP, "database 'adv'" },
+		/* ... and without a marker, to a public list. */
+		{ { "XSA-900 public", "Text.\n", TEST_FPR_TEAM,
+		  "security@example.org", { "announce@lists.example.org" },
+		  POLICY_TEMPFAIL, NULL }, FAULT_LOOKUP, "database 'adv'" },
+		/* An outsider forwarding its embargoed text. */
+		{ { "Fwd: it", "> QUOTED\n", NULL, "friend@outsider.example",
+		  { "press@news.example" }, POLICY_TEMPFAIL, NULL },
+		  FAULT_QUOTED, "database 'print'" },
+		{ { "Fwd: it", "> QUOTED\n", NULL, "friend@outsider.example",
+		  { "press@news.example" }, POLICY_TEMPFAIL, NULL },
+		  FAULT_LOOKUP, "database 'adv'" },
+		/* A mail naming the advisory, with no text of it. */
+		{ { "about XSA-900", "when?\n", NULL, "friend@outsider.example",
+		  { "press@news.example" }, POLICY_TEMPFAIL, NULL },
+		  FAULT_LOOKUP, "database 'adv'" },
+		/* Its text to a participant whose list cannot be read. */
+		{ { "Re: it", "> QUOTED\n", NULL, "security@cloud.example",
+		  { "reporter@university.example" }, POLICY_TEMPFAIL, NULL },
+		  FAULT_PARTICIPANT, "database 'meta'" },
+	};
+	static const enum policy_verdict control[] = { POLICY_FANOUT,
+	    POLICY_HOLD, POLICY_REJECT, POLICY_REJECT, POLICY_PASS, POLICY_PASS };
+
+	(void)st;
+	reg.embargo = NOW + 3600;
+	run_view = &faulty_view;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct policy_decision d;
+		struct dcase ok = c[i].c;
+
+		fault_on = c[i].fault;
+		run(&c[i].c, &d);
+		assert_int_equal(d.verdict, POLICY_TEMPFAIL);
+		assert_string_equal(d.rcode, "451");
+		assert_string_equal(d.xcode, "4.3.0");
+		assert_false(d.plain);
+		assert_false(d.embargoed);
+		assert_non_null(strstr(d.reason, c[i].db));
+		fault_on = 0;
+		ok.want = control[i];
+		run(&ok, &d);
+		assert_int_equal(d.verdict, control[i]);
+	}
+	run_view = NULL;
+}
+
 /*
  * The discussion list: a member's or the team's signed post is one; an
  * unsigned one, or one signed by another key, is refused; it is inside
@@ -686,6 +789,7 @@ main(void)
 		cmocka_unit_test(t_non_team_public_post_future_marker_refused),
 		cmocka_unit_test(t_participants),
 		cmocka_unit_test(t_discussion),
+		cmocka_unit_test(t_fault_is_tempfail),
 		cmocka_unit_test(t_hold_by_registered_id),
 		cmocka_unit_test(t_list_post_without_marker_keeps_embargo),
 		cmocka_unit_test(t_list_post_past_marker_refused_when_embargoed),
