@@ -36,8 +36,11 @@ POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/deploy.c
 KEYS_SRC   = keys/keys.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
 	     keys/pkesk.c
-STORE_SRC  = store/store.c store/view.c store/filter.c
-CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(KEYS_SRC) $(STORE_SRC)
+STORE_SRC  = store/store.c store/records.c store/text.c store/audit.c \
+	     store/migrate.c store/view.c store/filter.c
+LEDGER_SRC = ledger/entry.c ledger/hold.c ledger/advisory.c
+CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(KEYS_SRC) $(STORE_SRC) \
+	     $(LEDGER_SRC)
 OUTBOX_SRC = outbox/state.c outbox/audit.c outbox/auditq.c outbox/fanout.c \
 	     outbox/hold.c outbox/post.c outbox/notice.c outbox/deliver.c \
 	     outbox/smtp.c outbox/release.c outbox/hook.c outbox/guard.c
@@ -85,14 +88,16 @@ ROOM_conf   = $(ROOM_util) $(CONF_SRC)
 ROOM_policy = $(ROOM_conf) $(POLICY_SRC)
 ROOM_keys   = $(ROOM_policy) $(KEYS_SRC)
 ROOM_store  = $(ROOM_policy) $(STORE_SRC)
+ROOM_ledger = $(ROOM_store) $(LEDGER_SRC)
 ROOM_outbox = $(CORE_SRC) $(OUTBOX_SRC)
 LIBS_util   = libgcrypt glib-2.0
 LIBS_conf   = $(LIBS_util) libconfuse
 LIBS_policy = $(LIBS_conf) gmime-3.0 libxml-2.0 libarchive
 LIBS_keys   = $(LIBS_policy) gpgme
 LIBS_store  = $(LIBS_policy) lmdb libsodium
+LIBS_ledger = $(LIBS_store)
 LIBS_outbox = $(LIBS_keys) lmdb libsodium
-ROOMS	= util conf policy keys store outbox
+ROOMS	= util conf policy keys store ledger outbox
 
 $(B)/rooms/%: $(B)/mk/room_main.o $(B)/embargo-milter
 	@mkdir -p $(@D)

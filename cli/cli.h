@@ -13,6 +13,7 @@
 #include "../util/em.h"
 #include "../conf/conf.h"
 #include "../store/store.h"
+#include "../ledger/ledger.h"
 
 #define EXIT_OK		0
 #define EXIT_FINDING	1

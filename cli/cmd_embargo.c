@@ -67,7 +67,7 @@ set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
     const char *id,
     time_t when)
 {
-	struct store_advisory a;
+	struct store_advisory a, old;
 	struct store_txn *t;
 	struct em_err err;
 	char was[EM_TIME_BUFSZ], now_s[EM_TIME_BUFSZ], why[300];
@@ -89,9 +89,14 @@ set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
 	known = rc == EM_OK;
 	if (!known) {
 		memset(&a, 0, sizeof(a));
-		(void)snprintf(a.id, sizeof(a.id), "%s", id);
-		a.created = now;
+		if ((rc = em_copy(a.id, sizeof(a.id), id, "the advisory id",
+		    &err)) < 0) {
+			store_abort(t);
+			cli_fail(o, "embargo: %s", err.msg);
+			return EXIT_USAGE;
+		}
 	}
+	old = a;
 	(void)snprintf(why, sizeof(why), "%s%s -> %s by %s%s",
 	    known ? "moved from " : "set: ",
 	    known ? (a.embargo ? em_time_format(a.embargo, was) : "public") : "",
@@ -100,13 +105,14 @@ set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
 	    "purpose)" : "");
 	a.embargo = when;
 	a.state = when > now ? STORE_ADV_EMBARGOED : STORE_ADV_PUBLIC;
-	a.updated = now;
-	(void)snprintf(a.embargo_set_by, sizeof(a.embargo_set_by), "embargoctl "
-	    "by %s", cli_operator());
+	if (em_fmt(a.embargo_set_by, sizeof(a.embargo_set_by), "embargo_set_by",
+	    &err, "embargoctl by %s", cli_operator()) < 0)
+		(void)snprintf(a.embargo_set_by, sizeof(a.embargo_set_by),
+		    "embargoctl (its operator is in the audit)");
 	/* Prepared releases follow the new date in the same transaction:
 	 * none may leave at the old one. */
-	if ((rc = store_adv_put(t, &a, &err)) == EM_OK &&
-	    (rc = store_adv_retime(t, id, now, &err)) == EM_OK)
+	if ((rc = ledger_adv_put(t, known ? &old : NULL, &a, now, &err)) ==
+	    EM_OK)
 		rc = audit_change(t, known ? "embargo-changed" : "embargo-set", id,
 		    when, why, &err);
 	if (cli_finish(t, rc, &err) != EXIT_OK)
@@ -369,27 +375,12 @@ held_change(const struct opts *o, const struct config *cfg, struct store *s,
 		cli_fail(o, "no hold %llu is held", (unsigned long long)id);
 		return EXIT_FINDING;
 	}
-	if (why != NULL) {
-		h.state = STORE_HOLD_DROPPED;
-		(void)snprintf(h.why, sizeof(h.why), "%s", why);
-		/* Its sealed posting goes with it (gone already is no error). */
-		if ((rc = store_blob_del(t, STORE_BLOB_HOLD, id, &err)) < 0 &&
-		    rc != EM_ENOTFOUND) {
-			store_abort(t);
-			cli_fail(o, "held %llu: %s", (unsigned long long)id,
-			    err.msg);
-			return EXIT_USAGE;
-		}
-	} else {
-		h.release_now = true;
-	}
 	(void)snprintf(reason, sizeof(reason), "hold %llu %s by %s%s%s",
 	    (unsigned long long)id, why ? "dropped" : "released now",
 	    cli_operator(), why ? ": " : "", why ? why : "");
 	/* What was prepared for its date is cancelled, or due now. */
-	if ((rc = store_hold_put(t, &h, &err)) == EM_OK &&
-	    (rc = store_hold_prepared(t, id, time(NULL), why ? reason : NULL,
-	    &err)) == EM_OK)
+	if ((rc = ledger_hold_change(t, &h, why, reason, time(NULL), &err)) ==
+	    EM_OK)
 		rc = audit_change(t, why ? "dropped" : "release-requested",
 		    h.advisory, 0, reason, &err);
 	if (cli_finish(t, rc, &err) != EXIT_OK)

@@ -134,13 +134,14 @@ hooks_change(const struct opts *o, struct store *s, bool retry,
 	    "revision %d %s by %s", ob.member, id, ob.advisory, ob.revision,
 	    retry ? "due again" : "dropped", cli_operator());
 	if (retry) {
-		ob.state = STORE_OB_QUEUED;
 		ob.attempts = 0;
-		ob.next_try = time(NULL);
+		rc = ledger_ob_step(&ob, LEDGER_OB_RETRY, time(NULL), "", &err);
 	} else {
-		ob.state = STORE_OB_FAILED;
-		(void)snprintf(ob.last_error, sizeof(ob.last_error), "dropped by "
-		    "%s", cli_operator());
+		char said[160];
+
+		(void)snprintf(said, sizeof(said), "dropped by %s",
+		    cli_operator());
+		rc = ledger_ob_step(&ob, LEDGER_OB_DROPPED, 0, said, &err);
 	}
 	a.time = time(NULL);
 	a.event = retry ? "hook-retry" : "hook-dropped";
@@ -149,7 +150,7 @@ hooks_change(const struct opts *o, struct store *s, bool retry,
 	a.revision = ob.revision;
 	a.decision = a.event;
 	a.reason = why;
-	if ((rc = store_ob_put(t, &ob, &err)) == EM_OK)
+	if (rc == EM_OK && (rc = ledger_ob_put(t, &ob, &err)) == EM_OK)
 		rc = store_audit_append(t, &a, &err);
 	if (cli_finish(t, rc, &err) != EXIT_OK)
 		return EXIT_USAGE;

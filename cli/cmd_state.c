@@ -16,21 +16,6 @@
 #include "../keys/keys.h"
 #include "../util/emtime.h"
 
-/* ob_state - an outbox entry's state as a word */
-
-static const char *
-ob_state(int st)
-{
-	switch (st) {
-	case STORE_OB_QUEUED:		return "queued";
-	case STORE_OB_BUILT:		return "built";
-	case STORE_OB_SENT:		return "sent";
-	case STORE_OB_FAILED:		return "failed";
-	case STORE_OB_WAITING_KEY:	return "waiting-key";
-	}
-	return "unknown";
-}
-
 /* ts - a time for tables ("-" for none) */
 
 static const char *
@@ -164,24 +149,27 @@ ob_print(const struct store_outbox *ob, void *ctx)
 		cj_str(j, "member", ob->member);
 		cj_str(j, "rcpt", ob->rcpt);
 		cj_str(j, "key", ob->key);
-		cj_str(j, "state", ob_state(ob->state));
+		cj_str(j, "state", ledger_ob_state_name(ob->state));
 		cj_int(j, "attempts", ob->attempts);
 		cj_time(j, "sent_at", ob->sent_at);
 		cj_str(j, "message_id", ob->message_id);
 		cj_str(j, "queue_id", ob->queue_id);
 		cj_str(j, "copy_id", ob->copy_id);
 		cj_str(j, "last_error", ob->last_error);
+		cj_str(j, "cause", ledger_ob_cause_name(ob->cause));
+		if (ob->hold != 0)
+			cj_int(j, "hold", (long long)ob->hold);
 		cj_print(j);
 	} else if (l->advisory) {
 		printf("%-24s %-32s r%-3d %-11s %-24s %-40s %-12s %s\n",
-		    ob->member, ob->rcpt, ob->revision, ob_state(ob->state),
+		    ob->member, ob->rcpt, ob->revision, ledger_ob_state_name(ob->state),
 		    ts(ob->sent_at, t1), ob->key, ob->queue_id[0] ? ob->queue_id :
 		    "-", ob->copy_id[0] ? ob->copy_id : "-");
 	} else {
 		printf("%-6llu %-7s %-16s r%-3d %-32s %-11s %3u %-24s %s\n",
 		    (unsigned long long)ob->id, store_ob_kind(ob->kind)->word,
 		    ob->advisory,
-		    ob->revision, ob->rcpt, ob_state(ob->state), ob->attempts,
+		    ob->revision, ob->rcpt, ledger_ob_state_name(ob->state), ob->attempts,
 		    ob->state == STORE_OB_SENT ? ts(ob->sent_at, t2) :
 		    ob->state == STORE_OB_QUEUED || ob->state == STORE_OB_BUILT ?
 		    ts(ob->next_try, t2) : "-", ob->last_error);
@@ -276,10 +264,8 @@ retry_cb(const struct store_outbox *ob, void *ctx)
 	struct store_outbox copy = *ob;
 	int rc;
 
-	if (ob->state == STORE_OB_SENT || ob->kind == STORE_OB_HOOK ||
-	    (r->id != 0 && ob->id != r->id) ||
-	    strncmp(ob->last_error, "not sent: ", 10) == 0 ||
-	    strncmp(ob->last_error, "hold ", 5) == 0)
+	if (ob->kind == STORE_OB_HOOK || (r->id != 0 && ob->id != r->id) ||
+	    !ledger_ob_retryable(ob))
 		return 0;	/* hook runs: embargoctl hooks retry; what a
 				   dropped hold had prepared never leaves */
 	if (ob->kind == STORE_OB_COPY) {
@@ -289,16 +275,13 @@ retry_cb(const struct store_outbox *ob, void *ctx)
 			m = conf_participant_by_addr(r->cfg, ob->rcpt);
 		if (m == NULL && conf_addr_role(r->cfg, ob->rcpt) != CONF_ROLE_TEAM)
 			return 0;	/* no longer a member: stays as it is */
-		if (m != NULL)
-			(void)snprintf(copy.key, sizeof(copy.key), "%s", m->key);
-		if (ob->state == STORE_OB_WAITING_KEY || ob->state == STORE_OB_FAILED)
-			copy.state = STORE_OB_QUEUED;
-	} else if (ob->state == STORE_OB_FAILED) {
-		copy.state = STORE_OB_BUILT;
+		if (m != NULL && (rc = em_copy(copy.key, sizeof(copy.key),
+		    m->key, "the member's key", r->err)) < 0)
+			return rc;
 	}
-	copy.next_try = time(NULL);
-	copy.last_error[0] = '\0';
-	if ((rc = store_ob_put(r->t, &copy, r->err)) < 0)
+	/* Copies are built again (with the key now), others sent again. */
+	if ((rc = ledger_ob_step(&copy, LEDGER_OB_RETRY, time(NULL), "",
+	    r->err)) < 0 || (rc = ledger_ob_put(r->t, &copy, r->err)) < 0)
 		return rc;
 	r->n++;
 	return 0;

@@ -25,7 +25,7 @@ outbox_msg_of(const struct msg_ctx *m)
 {
 	struct outbox_msg o = { m->cfg, m->sender ? m->sender : "",
 	    (const char *const *)m->rcpts.v, m->rcpts.n, m->qid, m->resend_key,
-	    m->raw.data ? m->raw.data : "", m->raw.len, NULL };
+	    m->raw.data ? m->raw.data : "", m->raw.len, 0 };
 
 	return o;
 }

@@ -35,6 +35,7 @@
 
 /* Application-specific. */
 #include "milter.h"
+#include "../util/emtime.h"
 #include "../util/log.h"
 #include "../keys/keys.h"
 #include "../util/priv.h"
@@ -168,6 +169,36 @@ become:
 }
 
 /*
+ * migrate - a state written by an older layout brought to this build's
+ * at start, after a compacted copy of it is kept in state_dir
+ * (before-migration-TIME); said in the log.  A failure stops the start,
+ * naming the cure: nothing runs on a state it cannot read.
+ */
+static int
+migrate(const struct config *cfg, struct store *st)
+{
+	char when[EM_TIME_BUFSZ], *aside;
+	struct em_err err;
+	size_t n;
+	int rc;
+
+	aside = xasprintf("%s/before-migration-%s", cfg->state_dir,
+	    em_time_format_iso(time(NULL), when));
+	if ((rc = store_migrate(st, aside, &n, &err)) < 0)
+		log_msg(LOG_ERR, NULL, "the state in %s is of an older layout and "
+		    "could not be migrated: %s; the daemon does not start.  Free "
+		    "what the reason names and start it again, or run the "
+		    "version that wrote it", cfg->state_dir, err.msg);
+	else if (n > 0)
+		log_msg(LOG_NOTICE, NULL, "the state in %s was migrated to this "
+		    "version's layout: %zu outbox records (typed hold, sealed "
+		    "and cause fields); a copy of it as it was is kept in %s",
+		    cfg->state_dir, n, aside);
+	free(aside);
+	return rc;
+}
+
+/*
  * open_state - the store and the fingerprint key; with probe, opened and
  * closed again (before daemon(), so that a failure reaches stderr)
  */
@@ -193,6 +224,10 @@ open_state(const struct config *cfg, bool probe)
 	if (probe) {
 		store_close(st);
 		return 0;
+	}
+	if (migrate(cfg, st) < 0) {
+		store_close(st);
+		return -1;
 	}
 	state_set_store(st);
 	state_set_print_key(key);

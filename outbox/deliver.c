@@ -195,10 +195,7 @@ update(uint64_t id, const struct config *cfg, update_fn fn, void *arg,
 static uint64_t
 prepared_hold(const struct store_outbox *ob)
 {
-	const char *tag = ob->kind == STORE_OB_RELEASE ? ob->member :
-	    ob->kind == STORE_OB_COPY ? ob->from : "";
-
-	return strncmp(tag, "hold ", 5) == 0 ? strtoull(tag + 5, NULL, 10) : 0;
+	return ob->hold;
 }
 
 /*
@@ -282,11 +279,12 @@ set_built(struct store_txn *t, const struct config *cfg, struct store_outbox *ob
 	(void)cfg;
 	if (ob->state != STORE_OB_QUEUED)
 		return EM_OK;	/* "embargoctl outbox" moved it meanwhile */
+	time_t nb;
+
 	if ((rc = store_blob_put(t, STORE_BLOB_COPY, ob->id, copy->data,
-	    copy->len, err)) < 0)
-		return rc;
-	ob->state = STORE_OB_BUILT;
-	if ((rc = not_before(t, ob, time(NULL), &ob->next_try, err)) < 0)
+	    copy->len, err)) < 0 ||
+	    (rc = not_before(t, ob, time(NULL), &nb, err)) < 0 ||
+	    (rc = ledger_ob_step(ob, LEDGER_OB_BUILT, nb, NULL, err)) < 0)
 		return rc;
 	if (ob->next_try <= time(NULL))
 		ob->attempts++;	/* counted before the send: see the header */
@@ -300,14 +298,14 @@ set_built(struct store_txn *t, const struct config *cfg, struct store_outbox *ob
  */
 static int
 park(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
-    int state, const char *event, const char *why, const char *subject,
+    enum ledger_ob_event ev, const char *why, const char *subject,
     const char *body, struct em_err *err)
 {
 	int rc;
 
-	ob->state = state;
-	(void)snprintf(ob->last_error, sizeof(ob->last_error), "%s", why);
-	if ((rc = audit_entry(t, cfg, ob, event, why, err)) < 0)
+	if ((rc = ledger_ob_step(ob, ev, 0, why, err)) < 0 ||
+	    (rc = audit_entry(t, cfg, ob, ledger_ob_row(ev)->audit, why,
+	    err)) < 0)
 		return rc;
 	if (ob->kind != STORE_OB_NOTICE && cfg->team_addresses.n > 0) {
 		struct notice_spec n = { cfg->team_addresses.v[0], ob->advisory,
@@ -335,8 +333,7 @@ set_waiting(struct store_txn *t, const struct config *cfg,
 	    "then run 'embargoctl outbox retry'.  The other members' copies are "
 	    "not held up.\n", ob->advisory, ob->revision, ob->member, ob->rcpt,
 	    why);
-	return park(t, cfg, ob, STORE_OB_WAITING_KEY, "key-missing", why,
-	    subject, body, err);
+	return park(t, cfg, ob, LEDGER_OB_NO_KEY, why, subject, body, err);
 }
 
 /* set_retry - a failure that may pass: tried again after a backoff */
@@ -350,8 +347,11 @@ set_retry(struct store_txn *t, const struct config *cfg, struct store_outbox *ob
 
 	if (backoff > MAX_BACKOFF)
 		backoff = MAX_BACKOFF;
-	ob->next_try = time(NULL) + backoff;
-	(void)snprintf(ob->last_error, sizeof(ob->last_error), "%s", why);
+	int rc;
+
+	if ((rc = ledger_ob_step(ob, LEDGER_OB_DEFERRED, time(NULL) + backoff,
+	    why, err)) < 0)
+		return rc;
 	return audit_entry(t, cfg, ob, "copy-failed", why, err);
 }
 
@@ -375,8 +375,7 @@ set_failed(struct store_txn *t, const struct config *cfg,
 	    "run 'embargoctl outbox retry %llu'.\n",
 	    (unsigned long long)ob->id, ob->advisory, ob->revision, ob->rcpt,
 	    why, (unsigned long long)ob->id);
-	return park(t, cfg, ob, STORE_OB_FAILED, "copy-failed", why, subject,
-	    body, err);
+	return park(t, cfg, ob, LEDGER_OB_REFUSED, why, subject, body, err);
 }
 
 /* set_wait - a prepared entry waits for its hold's date */
@@ -386,17 +385,20 @@ set_wait(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
     void *arg, struct em_err *err)
 {
 	const char *why;
+	char said[240];
+	time_t nb;
 	int rc;
 
 	(void)cfg;
 	if ((rc = cancelled(t, ob, &why, err)) < 0)
 		return rc;
 	if (why != NULL) {	/* never sent, and never by outbox retry */
-		ob->state = STORE_OB_FAILED;
-		return em_fmt(ob->last_error, sizeof(ob->last_error),
-		    "last_error", err, "not sent: %s", why);
+		(void)snprintf(said, sizeof(said), "not sent: %s", why);
+		return ledger_ob_step(ob, LEDGER_OB_CANCELLED, 0, said, err);
 	}
-	return not_before(t, ob, *(const time_t *)arg, &ob->next_try, err);
+	if ((rc = not_before(t, ob, *(const time_t *)arg, &nb, err)) < 0)
+		return rc;
+	return ledger_ob_step(ob, LEDGER_OB_WAIT, nb, NULL, err);
 }
 
 /*
@@ -458,10 +460,11 @@ set_sent(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
 	const char *qid = arg;
 	int rc;
 
-	ob->state = STORE_OB_SENT;
+	if ((rc = ledger_ob_step(ob, LEDGER_OB_SENT, 0, "", err)) < 0 ||
+	    (rc = em_copy(ob->queue_id, sizeof(ob->queue_id), qid,
+	    "the listener's queue id", err)) < 0)
+		return rc;
 	ob->sent_at = time(NULL);
-	ob->last_error[0] = '\0';
-	(void)snprintf(ob->queue_id, sizeof(ob->queue_id), "%s", qid);
 	rc = store_blob_del(t, store_ob_kind(ob->kind)->blob, ob->id, err);
 	if (rc < 0 && rc != EM_ENOTFOUND)
 		return rc;
@@ -692,7 +695,7 @@ warm_get(uint64_t hold, struct buf *out)
  * as the entries of one hold come one after another; a warm one is
  * taken as it is
  */
-static _Thread_local char rel_hold[128];
+static _Thread_local uint64_t rel_hold;
 static _Thread_local struct buf rel_plain;
 
 static int
@@ -703,12 +706,12 @@ unsealed_release(const struct store_outbox *ob, struct buf *data,
 
 	if (warm_get(prepared_hold(ob), data))
 		return EM_OK;
-	if (strcmp(rel_hold, ob->member) != 0) {
-		rel_hold[0] = '\0';
+	if (rel_hold != ob->hold) {
+		rel_hold = 0;
 		buf_reset(&rel_plain);
 		if ((rc = keys_unseal(data->data, data->len, &rel_plain, err)) < 0)
 			return rc;
-		(void)snprintf(rel_hold, sizeof(rel_hold), "%s", ob->member);
+		rel_hold = ob->hold;
 	}
 	buf_reset(data);
 	buf_append(data, rel_plain.data, rel_plain.len);
@@ -734,7 +737,7 @@ built_bytes(const struct config *cfg, const struct store_outbox *ob,
 		    "outbox entry %llu is built but its bytes cannot be read: "
 		    "%.400s", (unsigned long long)ob->id, err->msg);
 	/* A release prepared before its date rests sealed (SPEC 5, at rest). */
-	if (ob->kind == STORE_OB_RELEASE && strcmp(ob->key, "sealed") == 0)
+	if (ob->kind == STORE_OB_RELEASE && ob->sealed)
 		return unsealed_release(ob, data, err);
 	return EM_OK;
 }

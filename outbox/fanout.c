@@ -146,7 +146,7 @@ register_advisory(struct fanout_txn *x, struct em_err *err)
 	time_t now = x->now;
 	char *moved = x->moved;
 	size_t msz = sizeof(x->moved);
-	struct store_advisory a;
+	struct store_advisory a, old;
 	time_t newdate = d->embargoed ? d->embargo : 0;
 	char was[64], now_s[64];
 	int rc;
@@ -162,7 +162,7 @@ register_advisory(struct fanout_txn *x, struct em_err *err)
 		memset(&a, 0, sizeof(a));
 		(void)snprintf(a.id, sizeof(a.id), "%s", d->advisory_id);
 		a.created = now;
-	} else if (m->prepared_for != NULL) {
+	} else if (m->prepared_for != 0) {
 		/* A final copy made ahead moves no date: it reads the one
 		 * registered now, in this transaction. */
 		newdate = a.embargo;
@@ -175,24 +175,26 @@ register_advisory(struct fanout_txn *x, struct em_err *err)
 			return rc;
 	}
 	/* Copies tell their date; final copies made ahead go only at it. */
-	if ((rc = store_deploy(x, err)) < 0 || (m->prepared_for == NULL &&
+	if ((rc = store_deploy(x, err)) < 0 || (m->prepared_for == 0 &&
 	    (rc = set_told(t, d->advisory_id, newdate, err)) < 0))
 		return rc;
+	old = a;
 	a.revision = f->revision;
-	if (m->prepared_for == NULL || x->fresh) {
+	if (m->prepared_for == 0 || x->fresh) {
 		a.embargo = newdate;
 		a.state = newdate ? STORE_ADV_EMBARGOED : STORE_ADV_PUBLIC;
 	}
-	a.updated = now;
 	if (a.list_revision_sent < f->revision)
 		a.list_revision_sent = f->revision;
-	if (m->prepared_for == NULL)
+	/* Who set it, whole; the audit record of the post has the sender
+	 * when it is longer than the field. */
+	if (m->prepared_for == 0 && em_fmt(a.embargo_set_by,
+	    sizeof(a.embargo_set_by), "embargo_set_by", err, "post by %s",
+	    m->sender) < 0)
 		(void)snprintf(a.embargo_set_by, sizeof(a.embargo_set_by),
-		    "post by %s", m->sender);
-	if ((rc = store_adv_put(t, &a, err)) < 0)
-		return rc;
+		    "post (its sender is in the audit)");
 	/* What was prepared for the old date follows the new one. */
-	return moved[0] ? store_adv_retime(t, a.id, now, err) : EM_OK;
+	return ledger_adv_put(t, x->fresh ? NULL : &old, &a, now, err);
 }
 
 /* One recipient of a copy: a member, a participant, or the team. */
@@ -213,33 +215,17 @@ queue_one(struct fanout_txn *x, const struct copy_rcpt *r, const char *what,
 	const struct policy_decision *d = x->d;
 	struct store_outbox ob;
 	struct store_audit au = { 0 };
-	char why[200];
+	/* A final copy made ahead is sent at its hold's date. */
+	struct ledger_ob_spec s = { STORE_OB_COPY, d->advisory_id,
+	    x->f->revision, r->name, r->address, r->key, from, x->post_id,
+	    x->m->prepared_for, false, what, x->now, 0 };
+	char why[300];
 	int rc;
 
-	memset(&ob, 0, sizeof(ob));
-	if ((rc = store_next_id(t, &ob.id, err)) < 0)
+	if ((rc = ledger_ob_new(t, cfg, &s, &ob, err)) < 0)
 		return rc;
-	ob.kind = STORE_OB_COPY;
-	ob.state = STORE_OB_QUEUED;
-	ob.revision = x->f->revision;
-	ob.post_id = x->post_id;
-	ob.created = x->now;
-	ob.next_try = x->now;
-	(void)snprintf(ob.advisory, sizeof(ob.advisory), "%s", d->advisory_id);
-	(void)snprintf(ob.member, sizeof(ob.member), "%s", r->name);
-	(void)snprintf(ob.rcpt, sizeof(ob.rcpt), "%s", r->address);
-	(void)snprintf(ob.key, sizeof(ob.key), "%s", r->key);
-	if (from != NULL)
-		(void)snprintf(ob.from, sizeof(ob.from), "%s", from);
-	else if (x->m->prepared_for != NULL)	/* a final copy, sent at its date */
-		(void)snprintf(ob.from, sizeof(ob.from), "%s", x->m->prepared_for);
-	msgid_make(cfg, what, ob.id, ob.message_id, sizeof(ob.message_id));
-	/* Fixed now, so a resend carries the same id (SPEC 5, 6). */
-	if (em_copy_id(ob.copy_id) < 0)
-		return em_fail(err, EM_EIO, "no random bytes for a copy id");
-	(void)snprintf(why, sizeof(why), "%s; copy id %s", r->name, ob.copy_id);
-	if ((rc = store_ob_put(t, &ob, err)) < 0)
-		return rc;
+	(void)snprintf(why, sizeof(why), "%.200s; copy id %s", r->name,
+	    ob.copy_id);
 	au.time = x->now;
 	au.event = x->event ? x->event : "copy-queued";
 	au.queue_id = x->m->qid;
@@ -748,7 +734,7 @@ fanout_date_notice(const struct config *cfg, const char *id, struct em_err *err)
 {
 	struct store_advisory a;
 	struct outbox_msg m = { cfg, cfg->list_address, NULL, 0, "", "", NULL,
-	    0, NULL };
+	    0, 0 };
 	struct facts f;
 	struct policy_decision d;
 	struct fanout_txn x = { NULL, cfg, &m, &f, &d, time(NULL), 0, false,

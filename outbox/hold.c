@@ -52,45 +52,6 @@ hold_receipt(struct store_txn *t, const struct outbox_msg *m,
 
 /* hold_commit - seal, record, audit, receipt: one transaction */
 
-/*
- * hold_fill - a new hold of m: its envelope kept whole, or EM_ELIMIT
- * naming what does not fit (the recipients, joined by commas, within
- * its field: 1,023 bytes); nothing is ever cut
- */
-static int
-hold_fill(struct store_hold *h, const struct outbox_msg *m,
-    const struct policy_decision *d, time_t now, struct em_err *err)
-{
-	size_t used = 0;
-	int rc;
-
-	memset(h, 0, sizeof(*h));
-	h->state = STORE_HOLD_HELD;
-	h->held_at = now;
-	h->embargo = d->embargo;
-	if ((rc = em_copy(h->advisory, sizeof(h->advisory), d->advisory_id,
-	    "the advisory id", err)) < 0 ||
-	    (rc = em_copy(h->sender, sizeof(h->sender), m->sender,
-	    "the envelope sender", err)) < 0 ||
-	    (rc = em_copy(h->queue_id, sizeof(h->queue_id), m->qid,
-	    "the queue id", err)) < 0)
-		return rc;
-	for (size_t i = 0; i < m->n_rcpts && rc == EM_OK; i++) {
-		char *r = em_addr_norm(m->rcpts[i]);
-
-		rc = em_fmt(h->rcpts + used, sizeof(h->rcpts) - used,
-		    "recipients", err, "%s%s", i ? "," : "", r);
-		used += strlen(h->rcpts + used);
-		free(r);
-	}
-	if (rc < 0)
-		return em_fail(err, EM_ELIMIT, "too many recipients for a held "
-		    "posting: its %zu recipients do not fit in %zu bytes; send "
-		    "it to fewer recipients at once (a list address reaches the "
-		    "rest)", m->n_rcpts, sizeof(h->rcpts) - 1);
-	return EM_OK;
-}
-
 int
 hold_commit(const struct outbox_msg *m, const struct facts *f,
     const struct policy_decision *d, const char *msg_sha, bool *resent,
@@ -102,10 +63,6 @@ hold_commit(const struct outbox_msg *m, const struct facts *f,
 	time_t now = time(NULL);
 	int rc;
 
-	/* Every recipient whole, or none held: EM_ELIMIT is refused 552
-	 * 5.5.3 at the MTA (SPEC 5: the ceiling of a hold's recipients). */
-	if ((rc = hold_fill(&h, m, d, now, err)) < 0)
-		return rc;
 	buf_init(&sealed);
 	if ((rc = keys_seal(m->cfg->list_key, m->raw, m->raw_len, &sealed,
 	    err)) < 0) {
@@ -125,7 +82,10 @@ hold_commit(const struct outbox_msg *m, const struct facts *f,
 		buf_free(&sealed);
 		return rc;
 	}
-	if ((rc = store_hold_put(t, &h, err)) == EM_OK &&
+	/* Every recipient whole, or none held: EM_ELIMIT is refused 552
+	 * 5.5.3 at the MTA (SPEC 5: the ceiling of a hold's recipients). */
+	if ((rc = ledger_hold_new(t, &h, d->advisory_id, m->sender, m->rcpts,
+	    m->n_rcpts, m->qid, d->embargo, now, err)) == EM_OK &&
 	    (rc = store_blob_put(t, STORE_BLOB_HOLD, h.id, sealed.data,
 	    sealed.len, err)) == EM_OK &&
 	    (rc = audit_decision(t, m, f, d, msg_sha, err)) == EM_OK &&

@@ -65,21 +65,13 @@ hook_queue(struct store_txn *t, const struct config *cfg,
 	for (size_t i = 0; i < cfg->n_hooks; i++) {
 		struct store_outbox ob;
 		struct store_audit au = { 0 };
+		struct ledger_ob_spec s = { STORE_OB_HOOK, a->id, a->revision,
+		    cfg->hooks[i].name, NULL, NULL, NULL, 0, 0, false, NULL,
+		    now, 0 };
 		char why[300];
 		int rc;
 
-		memset(&ob, 0, sizeof(ob));
-		if ((rc = store_next_id(t, &ob.id, err)) < 0)
-			return rc;
-		ob.kind = STORE_OB_HOOK;
-		ob.state = STORE_OB_QUEUED;
-		ob.created = now;
-		ob.next_try = now;
-		ob.revision = a->revision;
-		(void)snprintf(ob.advisory, sizeof(ob.advisory), "%s", a->id);
-		(void)snprintf(ob.member, sizeof(ob.member), "%s",
-		    cfg->hooks[i].name);
-		if ((rc = store_ob_put(t, &ob, err)) < 0)
+		if ((rc = ledger_ob_new(t, cfg, &s, &ob, err)) < 0)
 			return rc;
 		(void)snprintf(why, sizeof(why), "release_hook \"%s\" run %llu "
 		    "queued", cfg->hooks[i].name, (unsigned long long)ob.id);
@@ -193,7 +185,7 @@ tell_team(struct store_txn *t, const struct run *r, const char *subject,
 
 /* What record() writes: the run's new state, and what is said of it. */
 struct outcome {
-	int	state;			/* STORE_OB_* */
+	enum ledger_ob_event ev;	/* what happened (the ledger's table) */
 	time_t	next_try;
 	const char *event;		/* audit event, NULL: none */
 	const char *subject;		/* notice to the team, NULL: none */
@@ -222,14 +214,11 @@ record(struct run *r, const struct outcome *o, const char *why,
 		store_abort(t);
 		return 1;	/* dropped or ended meanwhile */
 	}
-	r->ob.state = o->state;
-	r->ob.next_try = o->next_try;
-	if (o->state == STORE_OB_SENT)
+	if (o->ev == LEDGER_OB_SENT)
 		r->ob.sent_at = time(NULL);
-	if (o->state != STORE_OB_BUILT)
-		(void)snprintf(r->ob.last_error, sizeof(r->ob.last_error), "%s",
-		    o->state == STORE_OB_SENT ? "" : why);
-	if ((rc = store_ob_put(t, &r->ob, err)) < 0 ||
+	if ((rc = ledger_ob_step(&r->ob, o->ev, o->next_try, o->ev ==
+	    LEDGER_OB_RUNNING ? NULL : o->ev == LEDGER_OB_SENT ? "" : why,
+	    err)) < 0 || (rc = ledger_ob_put(t, &r->ob, err)) < 0 ||
 	    (o->event && (rc = audit_run(t, r, o->event, why, err)) < 0) ||
 	    (o->subject && (rc = tell_team(t, r, o->subject, body, err)) < 0)) {
 		store_abort(t);
@@ -643,7 +632,7 @@ settle(struct run *r)
 	char why[1200], subject[200], body[2000];
 	long wait = (long)HOOK_BACKOFF << (r->ob.attempts < 8 ?
 	    r->ob.attempts - 1 : 7);
-	struct outcome o = { STORE_OB_SENT, r->ob.next_try, "hook-run", NULL };
+	struct outcome o = { LEDGER_OB_SENT, 0, "hook-run", NULL };
 	struct em_err err;
 	int rc;
 
@@ -651,7 +640,7 @@ settle(struct run *r)
 	if (!r->ok) {
 		bool last = r->ob.attempts >= HOOK_TRIES;
 
-		o.state = last ? STORE_OB_FAILED : STORE_OB_QUEUED;
+		o.ev = last ? LEDGER_OB_REFUSED : LEDGER_OB_AGAIN;
 		o.next_try = time(NULL) + (wait > HOOK_MAX_WAIT ? HOOK_MAX_WAIT :
 		    wait);
 		o.event = "hook-failed";
@@ -676,7 +665,7 @@ settle(struct run *r)
 	else
 		log_msg(r->ok ? LOG_INFO : LOG_WARNING, NULL, "%s for %s revision "
 		    "%d%s", why, r->ob.advisory, r->ob.revision, r->ok ? "" :
-		    o.state == STORE_OB_FAILED ? ": given up" :
+		    o.ev == LEDGER_OB_REFUSED ? ": given up" :
 		    ": tried again after a backoff");
 	return rc < 0 ? rc : EM_OK;
 }
@@ -692,7 +681,7 @@ run_one(const struct config *cfg, struct run *r)
 {
 	int rc;
 
-	struct outcome o = { STORE_OB_QUEUED, 0, NULL, NULL };
+	struct outcome o = { LEDGER_OB_WAIT, 0, NULL, NULL };
 	struct em_err err;
 	char why[300];
 
@@ -717,7 +706,7 @@ run_one(const struct config *cfg, struct run *r)
 		return rc < 0 ? rc : EM_OK;
 	}
 	if (r->hook == NULL) {
-		o.state = STORE_OB_FAILED;
+		o.ev = LEDGER_OB_GONE;
 		o.event = "hook-failed";
 		(void)snprintf(why, sizeof(why), "release_hook \"%s\" is no longer "
 		    "in %s: not run", r->ob.member, cfg->path);
@@ -726,7 +715,7 @@ run_one(const struct config *cfg, struct run *r)
 		return rc < 0 ? rc : EM_OK;
 	}
 	r->ob.attempts++;
-	o.state = STORE_OB_BUILT;	/* running: committed before it starts */
+	o.ev = LEDGER_OB_RUNNING;	/* committed before it starts */
 	o.next_try = time(NULL);
 	if ((rc = record(r, &o, "", "", &err)) != EM_OK) {
 		if (rc < 0)

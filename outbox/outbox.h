@@ -30,6 +30,7 @@
 #include "../conf/conf.h"
 #include "../policy/policy.h"
 #include "../store/store.h"
+#include "../ledger/ledger.h"
 
 /* One message as the MTA gave it: what the outbox needs of it. */
 struct outbox_msg {
@@ -41,7 +42,7 @@ struct outbox_msg {
 	const char *resend_key;		/* "" when a resend is not looked for */
 	const char *raw;		/* the whole message (rule 2 keeps it) */
 	size_t	raw_len;
-	const char *prepared_for;	/* "hold N": final copies made before
+	uint64_t prepared_for;		/* hold N (0: none): final copies made before
 					   that hold's date, sent at it */
 };
 
@@ -178,7 +179,6 @@ struct notice_spec {
 int	notice_queue(struct store_txn *t, const struct config *cfg,
 	    const struct notice_spec *n, struct em_err *err);
 /* A Message-ID for something the list sends, without <>. */
-void	msgid_make(const struct config *cfg, const char *what, uint64_t id,
-	    char *out, size_t outsz);
+
 
 #endif

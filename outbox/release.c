@@ -246,20 +246,20 @@ scan_adv(const struct store_advisory *a, void *ctx)
  * sent to it.  Done before the hold is marked released: after a crash in
  * between, the revision counts as sent, so it is not fanned out twice.
  * *revision: the posting's revision, for the release's audit record.
- * With tag ("hold N"), made ahead of the date: the advisory keeps its
+ * With ahead (hold N), made ahead of the date: the advisory keeps its
  * date, and the copies wait for it (see prepare_hold).  A failure is
  * returned: the hold is not released (or prepared) then, and the release
  * timer tries again after its backoff, like any copy.
  */
 static int
 final_copy(const struct config *cfg, const struct store_hold *h,
-    const struct buf *plain, const char *tag, int *revision,
+    const struct buf *plain, uint64_t ahead, int *revision,
     struct em_err *err)
 {
 	struct policy_limits lim = policy_limits_of(cfg);
 	const char *list = cfg->list_address;
 	struct outbox_msg m = { cfg, h->sender, &list, 1, h->queue_id, "",
-	    NULL, 0, tag };
+	    NULL, 0, ahead };
 	struct store_advisory a;
 	struct policy_decision d;
 	struct store_txn *t;
@@ -288,7 +288,7 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 	*revision = f.revision;
 	/* A released posting is public: its text is public text (SPEC 4);
 	 * one prepared ahead is not, until its date. */
-	if (tag == NULL && (rc = public_posting(cfg, &f,
+	if (ahead == 0 && (rc = public_posting(cfg, &f,
 	    (const char *const *)cfg->public_lists.v, cfg->public_lists.n,
 	    h->queue_id, err)) < 0) {
 		facts_free(&f);
@@ -297,7 +297,7 @@ final_copy(const struct config *cfg, const struct store_hold *h,
 	if (f.revision > sent) {
 		memset(&d, 0, sizeof(d));
 		d.verdict = POLICY_FANOUT;
-		d.embargoed = tag != NULL && a.state == STORE_ADV_EMBARGOED &&
+		d.embargoed = ahead != 0 && a.state == STORE_ADV_EMBARGOED &&
 		    a.embargo > time(NULL);
 		d.embargo = d.embargoed ? a.embargo : 0;
 		(void)snprintf(d.event, sizeof(d.event), "final-copy");
@@ -363,58 +363,21 @@ queue_releases(struct store_txn *t, const struct config *cfg,
 		/* Never the plain posting to the list: members get copies. */
 		if (conf_addr_role(cfg, r) == CONF_ROLE_LIST)
 			continue;
-		memset(&ob, 0, sizeof(ob));
-		if ((rc = store_next_id(t, &ob.id, err)) < 0)
-			break;
-		ob.kind = STORE_OB_RELEASE;
-		ob.state = STORE_OB_BUILT;
-		ob.created = now;
-		ob.next_try = due ? due : now;
-		if (due != 0)	/* read by deliver.c's built_bytes() */
-			(void)snprintf(ob.key, sizeof(ob.key), "sealed");
-		(void)snprintf(ob.advisory, sizeof(ob.advisory), "%s", h->advisory);
-		ob.revision = h->advisory[0] ? revision : 0;
-		(void)snprintf(ob.rcpt, sizeof(ob.rcpt), "%s", r);
-		(void)snprintf(ob.from, sizeof(ob.from), "%s", h->sender);
-		(void)snprintf(ob.member, sizeof(ob.member), "hold %llu",
-		    (unsigned long long)h->id);
-		if ((rc = store_blob_put(t, STORE_BLOB_REL, ob.id, bytes->data,
-		    bytes->len, err)) == EM_OK)
-			rc = store_ob_put(t, &ob, err);
+		{
+			/* Prepared ahead (due): its bytes rest sealed, read
+			 * by deliver.c's built_bytes(). */
+			struct ledger_ob_spec s = { STORE_OB_RELEASE,
+			    h->advisory, h->advisory[0] ? revision : 0, NULL, r,
+			    NULL, h->sender, 0, h->id, due != 0, NULL, now,
+			    due };
+
+			if ((rc = ledger_ob_new(t, cfg, &s, &ob, err)) == EM_OK)
+				rc = store_blob_put(t, STORE_BLOB_REL, ob.id,
+				    bytes->data, bytes->len, err);
+		}
 	}
 	free(rcpts);
 	return rc;
-}
-
-/* mark_released - in t, the hold released, audited; its sealed copy gone
- * unless keep_sealed (the public text is still to be filed from it) */
-
-static int
-mark_released(struct store_txn *t, struct store_hold *h, int revision,
-    time_t now, bool keep_sealed, struct em_err *err)
-{
-	struct store_audit a = { 0 };
-	char why[64];
-	int rc;
-
-	h->state = STORE_HOLD_RELEASED;
-	h->released_at = now;
-	(void)snprintf(why, sizeof(why), "hold %llu released",
-	    (unsigned long long)h->id);
-	a.time = now;
-	a.event = "released";
-	a.queue_id = h->queue_id;
-	a.sender = h->sender;
-	a.rcpts = h->rcpts;
-	a.advisory = h->advisory;
-	a.revision = h->advisory[0] ? revision : 0;
-	a.decision = "released";
-	a.reason = why;
-	if ((!keep_sealed &&
-	    (rc = store_blob_del(t, STORE_BLOB_HOLD, h->id, err)) < 0) ||
-	    (rc = store_hold_put(t, h, err)) < 0)
-		return rc;
-	return store_audit_append(t, &a, err);
 }
 
 /*
@@ -438,7 +401,7 @@ prepare_hold(const struct config *cfg, uint64_t id)
 	buf_init(&sealed);
 	hold_tag(id, tag, sizeof(tag));
 	if ((rc = unsealed_hold(id, &h0, &plain, &err)) == EM_OK)
-		rc = final_copy(cfg, &h0, &plain, tag, &revision, &err);
+		rc = final_copy(cfg, &h0, &plain, id, &revision, &err);
 	buf_free(&plain);
 	if (rc == EM_OK && (rc = store_begin(state_store(), true, &t, &err)) ==
 	    EM_OK) {
@@ -492,8 +455,8 @@ mark_prepared(struct store_txn *t, uint64_t id, time_t now,
 		return rc == EM_ENOTFOUND ? 0 : rc;
 	if (h->state != STORE_HOLD_HELD)
 		return 0;
-	if ((rc = store_hold_prepared(t, id, now, NULL, err)) < 0 ||
-	    (rc = mark_released(t, h, *rev, now, true, err)) < 0)
+	if ((rc = ledger_hold_prepared(t, id, now, NULL, err)) < 0 ||
+	    (rc = ledger_hold_release(t, h, *rev, now, true, err)) < 0)
 		return rc;
 	return 1;
 }
@@ -565,7 +528,7 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		buf_free(&plain);
 		return rc;
 	}
-	if ((rc = final_copy(cfg, &h0, &plain, NULL, &revision, err)) < 0 ||
+	if ((rc = final_copy(cfg, &h0, &plain, 0, &revision, err)) < 0 ||
 	    (rc = store_begin(state_store(), true, &t, err)) < 0) {
 		buf_free(&plain);
 		return rc;
@@ -582,7 +545,7 @@ release_one(const struct config *cfg, uint64_t id, struct em_err *err)
 		return EM_OK;	/* dropped or released meanwhile */
 	}
 	if ((rc = queue_releases(t, cfg, &h, &plain, revision, now, 0, err)) < 0 ||
-	    (rc = mark_released(t, &h, revision, now, false, err)) < 0)
+	    (rc = ledger_hold_release(t, &h, revision, now, false, err)) < 0)
 		store_abort(t);
 	else
 		rc = store_commit(t, err);
@@ -1054,7 +1017,7 @@ publish_init(void)
 static void
 remind(const struct config *cfg, const char *id)
 {
-	struct store_advisory a;
+	struct store_advisory a, old;
 	struct store_audit au = { 0 };
 	struct store_txn *t;
 	struct em_err err;
@@ -1079,6 +1042,7 @@ remind(const struct config *cfg, const char *id)
 	buf_init(&body);
 	(void)snprintf(subject, sizeof(subject), "Reminder: %s goes public at %s",
 	    id, em_time_format(a.embargo, ts));
+	old = a;
 	a.reminded_for = a.embargo;
 	au.time = time(NULL);
 	au.event = "reminder";
@@ -1095,7 +1059,7 @@ remind(const struct config *cfg, const char *id)
 	rc = remind_body(t, cfg, &a, &body, &err);
 	n.body = body.data;
 	if (rc < 0 || notice_queue(t, cfg, &n, &err) < 0 ||
-	    store_adv_put(t, &a, &err) < 0 ||
+	    ledger_adv_put(t, &old, &a, time(NULL), &err) < 0 ||
 	    store_audit_append(t, &au, &err) < 0) {
 		store_abort(t);
 		log_msg(LOG_ERR, NULL, "no reminder of %s: %s", id, err.msg);

@@ -98,18 +98,41 @@ enum store_ob_state {
 	STORE_OB_QUEUED = 1,		/* to be built */
 	STORE_OB_BUILT = 2,		/* built (sealed blob), to be sent */
 	STORE_OB_SENT = 3,
-	STORE_OB_FAILED = 4,		/* refused for good: see last_error */
+	STORE_OB_FAILED = 4,		/* refused for good: see cause */
 	STORE_OB_WAITING_KEY = 5,	/* the member's key is not usable */
 };
 
+/* Why an entry is in its state: typed, never read from last_error's
+ * text (which is for people).  ledger/ sets it with the state. */
+enum store_ob_cause {
+	STORE_OB_CAUSE_NONE = 0,
+	STORE_OB_CAUSE_DEFERRED = 1,	/* a failure that may pass: again at
+					   next_try */
+	STORE_OB_CAUSE_REFUSED = 2,	/* refused for good (a 5xx, a hook
+					   given up): until "retry" */
+	STORE_OB_CAUSE_KEY = 3,		/* the member's key is not usable */
+	STORE_OB_CAUSE_CANCELLED = 4,	/* prepared for a hold dropped, or
+					   superseded: never leaves */
+	STORE_OB_CAUSE_DROPPED = 5,	/* a hook run dropped (embargoctl) */
+	STORE_OB_CAUSE_GONE = 6,	/* a hook run whose hook left the
+					   config */
+};
+
 struct store_outbox {
-	uint32_t version;		/* record layout, 2 */
+	uint32_t version;		/* record layout, 3 (2: before the
+					   typed hold, sealed and cause) */
 	uint64_t id;
 	int	kind;			/* enum store_ob_kind */
 	int	state;			/* enum store_ob_state */
+	int	cause;			/* enum store_ob_cause */
+	uint64_t hold;			/* prepared ahead for this hold (a
+					   release entry, or a final copy);
+					   0: none */
+	bool	sealed;			/* its built bytes are the sealed
+					   posting (a release prepared ahead) */
 	char	advisory[64];
 	int	revision;
-	char	member[128];		/* organisation, copies only */
+	char	member[128];		/* organisation (copies), hook name */
 	char	rcpt[256];
 	char	key[41];		/* the key it is (to be) encrypted to */
 	uint64_t post_id;		/* the sealed post it is built from */
@@ -148,6 +171,11 @@ const char *store_hint(int rc);
 /* The fingerprint key in dir/print.key (32 bytes, mode 0600), made once. */
 int	store_print_key(const char *dir, unsigned char key[32], struct em_err *err);
 void	store_close(struct store *s);
+/* Records of an older layout in this build's, after a compacted copy of
+ * the state is kept in aside (a new folder); *n how many (0: nothing
+ * done, no copy).  The daemon runs it at start. */
+int	store_migrate(struct store *s, const char *aside, size_t *n,
+	    struct em_err *err);
 
 int	store_begin(struct store *s, bool write, struct store_txn **out,
 	    struct em_err *err);
@@ -198,18 +226,6 @@ int	store_ob_each(struct store_txn *t,
 /* Only the entries still queued or built: what delivery has to do. */
 int	store_ob_each_pending(struct store_txn *t,
 	    int (*cb)(const struct store_outbox *, void *), void *ctx,
-	    struct em_err *err);
-/*
- * What was prepared for a hold before its date (SPEC 5): its release
- * entries (member "hold N") and its final copies (from "hold N"), built
- * and waiting with next_try the hold's due time.  In t: the built ones
- * due at when, or, with cancel, every one failed with that reason.
- */
-int	store_hold_prepared(struct store_txn *t, uint64_t hold, time_t when,
-	    const char *cancel, struct em_err *err);
-/* Each held hold of advisory: its prepared entries retimed to its due
- * time as t has it (after a date moved in t). */
-int	store_adv_retime(struct store_txn *t, const char *advisory, time_t now,
 	    struct em_err *err);
 /* A new id for an outbox entry or a blob. */
 int	store_next_id(struct store_txn *t, uint64_t *id, struct em_err *err);
