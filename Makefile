@@ -75,32 +75,42 @@ $(BA)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 $(SAN) $(shell pkg-config --cflags cmocka) -c $< -o $@
 
-# The arrows between the rooms, kept by the linker: each room is linked,
-# with the rooms above it, against the libraries it may use and no other,
-# into a program that does nothing.  A call across a forbidden arrow (say
-# policy/ or store/ reaching gpgme or libmilter, outbox/ reaching
-# libmilter) is an undefined symbol, and the build stops.
+# The arrows between the rooms (doc/ARCHITECTURE.md), kept by "make rooms"
+# (part of make and make check) from one table:
+#   ROOM_x   what room x is built with: the rooms above it that it may
+#            use, then its own sources (x/...);
+#   LIBS_x   the libraries x itself may call (pkg-config names; libc is
+#            every room's; not inherited: outbox/ calls gpgme and LMDB
+#            only through keys/ and store/).
+# Each room's own objects are linked into a program that does nothing
+# (mk/room_main.c), with stand-ins for what the rooms in its row define and
+# with its own libraries only: a call to a room below or beside it, or to a
+# library not in its row, is an undefined symbol and the build stops.
 ROOM_util   = $(UTIL_SRC)
 ROOM_conf   = $(ROOM_util) $(CONF_SRC)
 ROOM_policy = $(ROOM_conf) $(POLICY_SRC)
 ROOM_keys   = $(ROOM_policy) $(KEYS_SRC)
 ROOM_store  = $(ROOM_policy) $(STORE_SRC)
 ROOM_outbox = $(CORE_SRC) $(OUTBOX_SRC)
-LIBS_util   = libgcrypt glib-2.0
-LIBS_conf   = $(LIBS_util) libconfuse
-LIBS_policy = $(LIBS_conf) gmime-3.0 libxml-2.0 libarchive
-LIBS_keys   = $(LIBS_policy) gpgme
-LIBS_store  = $(LIBS_policy) lmdb libsodium
-LIBS_outbox = $(LIBS_keys) lmdb libsodium
-ROOMS	= util conf policy keys store outbox
+ROOM_milter = $(CORE_SRC) $(MILTER_SRC)
+ROOM_cli    = $(CORE_SRC) $(CLI_SRC)
+LIBS_util   = glib-2.0 libgcrypt
+LIBS_conf   = libconfuse
+LIBS_policy = gmime-3.0 glib-2.0 libxml-2.0 libarchive
+LIBS_keys   = gpgme gmime-3.0 glib-2.0
+LIBS_store  = lmdb libsodium
+LIBS_outbox =
+LIBS_milter = milter libgcrypt gmime-3.0
+LIBS_cli    = json-glib-1.0 glib-2.0 gmime-3.0
+ROOMS	= util conf policy keys store outbox milter cli
 
-$(B)/rooms/%: $(B)/mk/room_main.o $(B)/embargo-milter
-	@mkdir -p $(@D)
-	@$(CC) -o $@ $(B)/mk/room_main.o $(call obj,$(ROOM_$*)) \
-	    $$(pkg-config --libs $(LIBS_$*)) -pthread 2>$@.log || \
-	    { sed 's/^/  /' $@.log; echo "room $*/ reaches past its arrows" \
-	    "(doc/ARCHITECTURE.md): a library it may not use, or a room below it"; \
-	    exit 1; }
+.SECONDEXPANSION:
+$(B)/rooms/%: $(B)/mk/room_main.o $$(call obj,$$(ROOM_$$*)) Makefile mk/rooms.sh
+	@ROOM=$* OUT=$@ MAIN=$(B)/mk/room_main.o CC="$(CC)" \
+	    OWN="$(call obj,$(filter $*/%,$(ROOM_$*)))" \
+	    ABOVE="$(call obj,$(filter-out $*/%,$(ROOM_$*)))" \
+	    LDLIBS="$(if $(strip $(LIBS_$*)),$$(pkg-config --libs $(LIBS_$*))) -pthread" \
+	    sh mk/rooms.sh link
 
 rooms: $(ROOMS:%=$(B)/rooms/%)
 
