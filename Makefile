@@ -79,13 +79,16 @@ $(BA)/%.o: %.c $(HDRS)
 # (part of make and make check) from one table:
 #   ROOM_x   what room x is built with: the rooms above it that it may
 #            use, then its own sources (x/...);
-#   LIBS_x   the libraries x itself may call (pkg-config names; libc is
-#            every room's; not inherited: outbox/ calls gpgme and LMDB
-#            only through keys/ and store/).
+#   LIBS_x   the libraries x itself may call and include (pkg-config
+#            names; libc is every room's; not inherited: outbox/ calls
+#            gpgme and LMDB only through keys/ and store/);
+#   INC_lib  the headers of each library.
 # Each room's own objects are linked into a program that does nothing
 # (mk/room_main.c), with stand-ins for what the rooms in its row define and
 # with its own libraries only: a call to a room below or beside it, or to a
 # library not in its row, is an undefined symbol and the build stops.
+# mk/rooms.sh includes then holds every #include of the rooms' .c and .h
+# files to the same rows.
 ROOM_util   = $(UTIL_SRC)
 ROOM_conf   = $(ROOM_util) $(CONF_SRC)
 ROOM_policy = $(ROOM_conf) $(POLICY_SRC)
@@ -104,6 +107,26 @@ LIBS_milter = milter libgcrypt gmime-3.0
 LIBS_cli    = json-glib-1.0 glib-2.0 gmime-3.0
 ROOMS	= util conf policy keys store outbox milter cli
 
+INC_libc    = assert.h ctype.h errno.h float.h inttypes.h limits.h locale.h \
+	      math.h setjmp.h signal.h stdalign.h stdarg.h stdatomic.h \
+	      stdbool.h stddef.h stdint.h stdio.h stdlib.h stdnoreturn.h \
+	      string.h threads.h time.h uchar.h wchar.h wctype.h \
+	      dirent.h dlfcn.h fcntl.h fnmatch.h ftw.h getopt.h glob.h grp.h \
+	      iconv.h langinfo.h libgen.h malloc.h netdb.h poll.h pthread.h \
+	      pwd.h regex.h sched.h semaphore.h spawn.h strings.h syslog.h \
+	      termios.h unistd.h sys/ netinet/ arpa/ linux/
+INC_glib-2.0 = glib.h glib/ glib-object.h gobject/ gio/
+INC_libgcrypt = gcrypt.h gpg-error.h
+INC_libconfuse = confuse.h
+INC_gmime-3.0 = gmime/
+INC_libxml-2.0 = libxml/
+INC_libarchive = archive.h archive_entry.h
+INC_gpgme   = gpgme.h
+INC_lmdb    = lmdb.h
+INC_libsodium = sodium.h sodium/
+INC_milter  = libmilter/
+INC_json-glib-1.0 = json-glib/
+
 .SECONDEXPANSION:
 $(B)/rooms/%: $(B)/mk/room_main.o $$(call obj,$$(ROOM_$$*)) Makefile mk/rooms.sh
 	@ROOM=$* OUT=$@ MAIN=$(B)/mk/room_main.o CC="$(CC)" \
@@ -113,6 +136,11 @@ $(B)/rooms/%: $(B)/mk/room_main.o $$(call obj,$$(ROOM_$$*)) Makefile mk/rooms.sh
 	    sh mk/rooms.sh link
 
 rooms: $(ROOMS:%=$(B)/rooms/%)
+	@{ $(foreach l,libc $(sort $(foreach r,$(ROOMS),$(LIBS_$r))),\
+	    echo 'lib $l $(INC_$l)';) \
+	   $(foreach r,$(ROOMS),echo 'room $r $(sort $(patsubst %/,%,\
+	    $(dir $(ROOM_$r)))) : $(LIBS_$r)';) } | \
+	    sh mk/rooms.sh includes $(wildcard $(ROOMS:%=%/*.c) $(ROOMS:%=%/*.h))
 
 $(B)/embargo-milter: $(call obj,$(CORE_SRC) $(MILTER_SRC))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS)
