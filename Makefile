@@ -82,13 +82,15 @@ $(BA)/%.o: %.c $(HDRS)
 #   LIBS_x   the libraries x itself may call and include (pkg-config
 #            names; libc is every room's; not inherited: outbox/ calls
 #            gpgme and LMDB only through keys/ and store/);
+#   NEVER_x  what x may never call, though its libraries have it
+#            (policy/: the clock, in libc or GLib; files; sockets);
 #   INC_lib  the headers of each library.
 # Each room's own objects are linked into a program that does nothing
 # (mk/room_main.c), with stand-ins for what the rooms in its row define and
 # with its own libraries only: a call to a room below or beside it, or to a
-# library not in its row, is an undefined symbol and the build stops.
-# mk/rooms.sh includes then holds every #include of the rooms' .c and .h
-# files to the same rows.
+# library not in its row, is an undefined symbol and the build stops; so is
+# a call in NEVER_x (nm).  mk/rooms.sh includes then holds every #include
+# of the rooms' .c and .h files to the same rows.
 ROOM_util   = $(UTIL_SRC)
 ROOM_conf   = $(ROOM_util) $(CONF_SRC)
 ROOM_policy = $(ROOM_conf) $(POLICY_SRC)
@@ -105,6 +107,13 @@ LIBS_store  = lmdb libsodium
 LIBS_outbox =
 LIBS_milter = milter libgcrypt gmime-3.0
 LIBS_cli    = json-glib-1.0 glib-2.0 gmime-3.0
+NEVER_policy = time clock_gettime gettimeofday ftime timespec_get \
+	       __clock_gettime64 __time64 __gettimeofday64 \
+	       g_get_real_time g_get_monotonic_time g_get_current_time \
+	       g_date_time_new_now g_date_time_new_now_utc \
+	       g_date_time_new_now_local \
+	       open open64 openat openat64 __open_2 creat fopen fopen64 freopen \
+	       opendir socket socketpair connect bind listen accept getaddrinfo
 ROOMS	= util conf policy keys store outbox milter cli
 
 INC_libc    = assert.h ctype.h errno.h float.h inttypes.h limits.h locale.h \
@@ -133,7 +142,7 @@ $(B)/rooms/%: $(B)/mk/room_main.o $$(call obj,$$(ROOM_$$*)) Makefile mk/rooms.sh
 	    OWN="$(call obj,$(filter $*/%,$(ROOM_$*)))" \
 	    ABOVE="$(call obj,$(filter-out $*/%,$(ROOM_$*)))" \
 	    LDLIBS="$(if $(strip $(LIBS_$*)),$$(pkg-config --libs $(LIBS_$*))) -pthread" \
-	    sh mk/rooms.sh link
+	    NEVER="$(NEVER_$*)" sh mk/rooms.sh link
 
 rooms: $(ROOMS:%=$(B)/rooms/%)
 	@{ $(foreach l,libc $(sort $(foreach r,$(ROOMS),$(LIBS_$r))),\

@@ -1,9 +1,9 @@
 #!/bin/sh
 # rooms.sh - the arrows between the rooms (doc/ARCHITECTURE.md), kept by
 # "make rooms" from the one table in the Makefile (ROOM_x, LIBS_x,
-# INC_lib).  Prints what crosses an arrow and exits 1.
+# NEVER_x, INC_lib).  Prints what crosses an arrow and exits 1.
 #
-#   rooms.sh link       ROOM OUT MAIN OWN ABOVE LDLIBS CC from the
+#   rooms.sh link       ROOM OUT MAIN OWN ABOVE LDLIBS NEVER CC from the
 #                       environment (the Makefile's $(B)/rooms/% rule)
 #   rooms.sh includes   the table on stdin, one line a library or a room:
 #                         lib NAME HEADER... (a prefix if it ends in /)
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.." || exit 2
 # (MAIN) with stand-ins for what the rooms it may use define (ABOVE: their
 # global symbols and nothing else, so what those rooms call is not asked)
 # and with its own libraries (LDLIBS) only: anything else it calls is an
-# undefined symbol.
+# undefined symbol.  Then what its row says it never calls (NEVER).
 # shellcheck disable=SC2086 # OWN, ABOVE and LDLIBS are lists
 link() {
 	w=$OUT.d
@@ -40,6 +40,16 @@ link() {
 		sed 's/^/  /' "$w/log"
 		echo "room $ROOM/ reaches past its arrows (doc/ARCHITECTURE.md):" \
 		    "a room below or beside it, or a library not in LIBS_$ROOM"
+		rm -f "$OUT"
+		exit 1
+	fi
+	[ -n "$NEVER" ] || return 0
+	bad=$(nm -A -u $OWN | awk -v never=" $NEVER " '
+	    index(never, " " $NF " ") { sub(/:$/, "", $1); print "  " $1 ": " $NF }')
+	if [ -n "$bad" ]; then
+		echo "$bad"
+		echo "room $ROOM/ calls what its row says never (NEVER_$ROOM in" \
+		    "the Makefile; doc/ARCHITECTURE.md)"
 		rm -f "$OUT"
 		exit 1
 	fi
