@@ -20,6 +20,7 @@
 
 /* Application-specific. */
 #include "ledger.h"
+#include "../store/view.h"
 
 /* ledger_adv_put - a's record written, checked against old (ledger.h) */
 
@@ -51,4 +52,25 @@ ledger_adv_put(struct store_txn *t, const struct store_advisory *old,
 		return rc;
 	/* What was prepared for the old date follows the new one. */
 	return moved ? ledger_adv_retime(t, a->id, now, err) : EM_OK;
+}
+
+/* ledger_public_wanted - is one of the recipients a public list? */
+
+bool
+ledger_public_wanted(const struct config *cfg, const char *const *rcpts,
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (conf_addr_role(cfg, rcpts[i]) == CONF_ROLE_PUBLIC)
+			return true;
+	return false;
+}
+
+/* ledger_public_file - a text's runs filed as public text, in t */
+
+int
+ledger_public_file(struct store_txn *t, const unsigned char *key,
+    const char *text, size_t len, const char *source, struct em_err *err)
+{
+	return store_public_add_text(t, key, text, len, source, NULL, err);
 }

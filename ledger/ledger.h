@@ -137,6 +137,17 @@ int	ledger_hold_prepared(struct store_txn *t, uint64_t hold, time_t when,
 int	ledger_adv_retime(struct store_txn *t, const char *advisory, time_t now,
 	    struct em_err *err);
 
+/* ---- Public text (SPEC 4) ---- */
+
+/* Does a posting to these recipients make the team's text public (one
+ * of them a public list)? */
+bool	ledger_public_wanted(const struct config *cfg, const char *const *rcpts,
+	    size_t n);
+/* The text's word runs filed as public text under source, in t. */
+int	ledger_public_file(struct store_txn *t, const unsigned char *key,
+	    const char *text, size_t len, const char *source,
+	    struct em_err *err);
+
 /* ---- Advisories ---- */
 
 /*

@@ -17,3 +17,11 @@ if grep -nE '#include <gpgme.h>' $(git ls-files '*.c' '*.h' | grep -v '^keys/\|^
 	echo "gpgme included outside keys/ (above)" >&2
 	exit 1
 fi
+# State changes in one place (doc/ARCHITECTURE.md): an advisory, a hold or
+# an outbox entry is written by ledger/ alone (store/ itself, and tests
+# that build a state, aside).
+if grep -nE '(store_adv_put|store_hold_put|store_ob_put)[[:space:]]*\(' \
+    $(git ls-files '*.c' '*.h' | grep -v '^ledger/\|^store/\|^tests/'); then
+	echo "a state written outside ledger/ (above): go through the ledger" >&2
+	exit 1
+fi

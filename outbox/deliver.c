@@ -173,7 +173,7 @@ update_in(struct store_txn *t, void *arg, struct em_err *err)
 		return rc;
 	if ((rc = u->fn(t, u->cfg, &ob, u->arg, err)) < 0)
 		return rc;
-	return store_ob_put(t, &ob, err);
+	return ledger_ob_put(t, &ob, err);
 }
 
 /*

@@ -605,44 +605,9 @@ fanout_commit(const struct outbox_msg *m, const struct facts *f,
 		/* A date a post moved is a new release time for held postings;
 		 * a new date is one to pre-announce. */
 		if (x.moved[0] != '\0' || (x.fresh && d->embargoed))
-			release_kick();
+			state_wake(WAKE_RELEASE);
 	}
 	return rc;
-}
-
-struct public_work { const struct facts *f; char source[96]; };
-
-/* public_in - txq_run() work: the posting's text filed as public text */
-
-static int
-public_in(struct store_txn *t, void *arg, struct em_err *err)
-{
-	struct public_work *w = arg;
-
-	return store_public_add_text(t, state_print_key(),
-	    w->f->text.data ? w->f->text.data : "", w->f->text.len, w->source,
-	    NULL, err);
-}
-
-/*
- * public_posting - the team's posting that reaches a public list makes its
- * text public (SPEC 4): its word runs never count as a leak again.  Only
- * the team's: anyone else's mail never makes text public, or a leak in
- * small pieces would wear the guard down.
- */
-int
-public_posting(const struct config *cfg, const struct facts *f,
-    const char *const *rcpts, size_t n, const char *what, struct em_err *err)
-{
-	struct public_work w = { f, "" };
-	bool public = false;
-
-	for (size_t i = 0; i < n && !public; i++)
-		public = conf_addr_role(cfg, rcpts[i]) == CONF_ROLE_PUBLIC;
-	if (!public || f->text.len == 0)
-		return EM_OK;
-	(void)snprintf(w.source, sizeof(w.source), "posting %s", what);
-	return txq_run(public_in, &w, err);
 }
 
 /* date_text - the notice of a moved date: ids, dates, who; no advisory text */
@@ -740,7 +705,7 @@ fanout_date_notice(const struct config *cfg, const char *id, struct em_err *err)
 	struct fanout_txn x = { NULL, cfg, &m, &f, &d, time(NULL), 0, false,
 	    "", "date-notice" };
 	struct buf sealed;
-	time_t was;
+	time_t was = 0;
 	size_t n = 0;
 	int rc;
 

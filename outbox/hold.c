@@ -100,7 +100,7 @@ hold_commit(const struct outbox_msg *m, const struct facts *f,
 		    "hold %llu", m->sender, d->advisory_id[0] ? d->advisory_id :
 		    "-", d->advisory_id[0] ? f->revision : 0,
 		    (unsigned long long)h.id);
-		release_kick();
+		state_wake(WAKE_RELEASE);
 		deliver_kick();
 	}
 	return rc;

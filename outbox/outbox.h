@@ -57,6 +57,12 @@ const unsigned char *state_print_key(void);
 /* Start a thread with the daemon's signals blocked: only the main
  * thread takes SIGHUP, SIGTERM, SIGINT and SIGUSR1. */
 int	state_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg);
+/* The threads to wake when something changed, by name: a file that
+ * queues work wakes its thread without using the thread's file (no
+ * circle between files). */
+enum state_wake { WAKE_DELIVER, WAKE_RELEASE, WAKE_HOOKS, WAKE_N };
+void	state_on_wake(enum state_wake w, void (*fn)(void));
+void	state_wake(enum state_wake w);
 /* The wait after a failure, in seconds: 1, 2, 4, ... up to STATE_BACKOFF_MAX
  * (*b is the last one, 0 after a success); every thread backs off so. */
 #define STATE_BACKOFF_MAX 30

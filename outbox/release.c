@@ -824,7 +824,7 @@ announce(const struct config *cfg, const char *id)
 		log_msg(LOG_ERR, NULL, "no pre-announcement of %s: %s", id, err.msg);
 		return;
 	}
-	if ((rc = store_adv_get(t, id, &a, &err)) < 0 ||
+	if (store_adv_get(t, id, &a, &err) < 0 ||
 	    ((rc = announced(t, id, &was, &err)) < 0 && rc != EM_ENOTFOUND)) {
 		store_abort(t);
 		log_msg(LOG_ERR, NULL, "no pre-announcement of %s: %s", id,
@@ -932,8 +932,8 @@ publish(const struct config *cfg, const char *id)
 		return;
 	}
 	/* An advisory that cannot be read is under embargo: no hook. */
-	if ((rc = store_adv_get(t, id, &a, &err)) < 0 ||
-	    (rc = published(t, id, &was, &err)) < 0) {
+	if (store_adv_get(t, id, &a, &err) < 0 ||
+	    published(t, id, &was, &err) < 0) {
 		store_abort(t);
 		log_msg(LOG_ERR, NULL, "%s: hooks not queued: %s (tried again)",
 		    id, err.msg);
@@ -1275,7 +1275,10 @@ release_kick(void)
 int
 release_start(void)
 {
-	int rc = state_thread_start(&tid, release_thread, NULL);
+	int rc;
+
+	state_on_wake(WAKE_RELEASE, release_kick);
+	rc = state_thread_start(&tid, release_thread, NULL);
 
 	/* Without the watcher a step is still seen at the next wake. */
 	if (rc == EM_OK && clock_watch_start(release_kick) < 0)

@@ -126,6 +126,25 @@ state_config_release(const struct config *cfg)
 	pthread_mutex_unlock(&lock);
 }
 
+static void (*wakers[WAKE_N])(void);
+
+/* state_on_wake - the function that wakes thread w (set at its start) */
+
+void
+state_on_wake(enum state_wake w, void (*fn)(void))
+{
+	wakers[w] = fn;
+}
+
+/* state_wake - wake thread w, if it runs */
+
+void
+state_wake(enum state_wake w)
+{
+	if (wakers[w] != NULL)
+		wakers[w]();
+}
+
 /* backoff_next - the next wait after a failure: doubled, at most the max */
 
 int
