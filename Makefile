@@ -30,7 +30,7 @@ SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 
 # Modules: each folder is one module (DESIGN.md, doc/ARCHITECTURE.md).
 UTIL_SRC   = util/em.c util/emtime.c util/sha256.c util/priv.c util/log.c
-CONF_SRC   = conf/conf.c conf/schema.c conf/validate.c
+CONF_SRC   = conf/conf.c conf/schema.c conf/report.c conf/validate.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/notice.c policy/prints.c policy/archive.c policy/timeline.c \
 	     policy/deploy.c
