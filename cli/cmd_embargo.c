@@ -89,8 +89,8 @@ set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
 	known = rc == EM_OK;
 	if (!known) {
 		memset(&a, 0, sizeof(a));
-		if ((rc = em_copy(a.id, sizeof(a.id), id, "the advisory id",
-		    &err)) < 0) {
+		if (em_copy(a.id, sizeof(a.id), id, "the advisory id",
+		    &err) < 0) {
 			store_abort(t);
 			cli_fail(o, "embargo: %s", err.msg);
 			return EXIT_USAGE;
