@@ -30,7 +30,7 @@ SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 
 # Modules: each folder is one module (DESIGN.md, doc/ARCHITECTURE.md).
 UTIL_SRC   = util/em.c util/emtime.c util/sha256.c util/priv.c util/log.c
-CONF_SRC   = conf/conf.c conf/schema.c conf/validate.c
+CONF_SRC   = conf/conf.c conf/schema.c conf/report.c conf/validate.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/notice.c policy/prints.c policy/archive.c policy/timeline.c \
 	     policy/deploy.c
@@ -49,7 +49,8 @@ MILTER_SRC = $(OUTBOX_SRC) milter/main.c milter/state.c milter/ctx.c \
 	     milter/callbacks.c milter/verdict.c milter/eom.c milter/spool.c
 CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c cli/cmd_hooks.c \
 	     cli/cmd_members.c cli/cmd_public.c cli/cmd_trace.c \
-	     cli/cmd_report.c cli/cmd_html.c cli/cmd_ics.c cli/book.c
+	     cli/cmd_report.c cli/cmd_html.c cli/html_svg.c cli/cmd_ics.c \
+	     cli/book.c
 HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints \

@@ -268,10 +268,18 @@ read_and_decide(const struct config *cfg, const struct buf *msg, bool too_big,
 	}
 }
 
-/* cmd_dry_run - decide on a message without changing anything */
+/* The options of dry-run. */
+struct dry_run_args {
+	const char *from;
+	const char *file;		/* NULL: standard input */
+	struct strv rcpts;
+	bool	explain;
+};
 
-int
-cmd_dry_run(const struct opts *o, int argc, char **argv)
+/* dry_run_args - read dry-run's options into a; EXIT_OK or EXIT_USAGE */
+
+static int
+dry_run_args(int argc, char **argv, struct dry_run_args *a)
 {
 	static const struct option lo[] = {
 		{ "from", required_argument, NULL, 'f' },
@@ -279,70 +287,87 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 		{ "explain", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch == 'f')
+			a->from = optarg;
+		else if (ch == 't')
+			strv_push(&a->rcpts, optarg);
+		else if (ch == 'e')
+			a->explain = true;
+		else
+			return EXIT_USAGE;
+	}
+	if (optind < argc)
+		a->file = argv[optind];
+	if (a->from == NULL || a->rcpts.n == 0) {
+		fprintf(stderr, "embargoctl: dry-run needs --from ADDR and at "
+		    "least one --to ADDR\n");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* dry_run_config - the config, or NULL with every problem printed */
+
+static struct config *
+dry_run_config(const struct opts *o)
+{
 	struct conf_report rep = { 0 };
+	struct config *cfg = cli_load_report(o, &rep, false);
+
+	if (cfg == NULL)
+		for (size_t i = 0; i < rep.n; i++)
+			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
+	conf_report_free(&rep);
+	return cfg;
+}
+
+/* cmd_dry_run - decide on a message without changing anything */
+
+int
+cmd_dry_run(const struct opts *o, int argc, char **argv)
+{
+	struct dry_run_args a = { NULL, NULL, { 0 }, false };
 	struct explain ex = { NULL, 0 };
-	bool explain = false;
-	struct strv rcpts = { 0 };
-	const char *from = NULL, *file = NULL;
 	struct policy_decision d;
 	struct policy_envelope env;
 	struct config *cfg;
 	struct em_err err;
 	struct facts f;
 	struct buf msg;
-	int ch, rc;
+	int rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (ch == 'f')
-			from = optarg;
-		else if (ch == 't')
-			strv_push(&rcpts, optarg);
-		else if (ch == 'e')
-			explain = true;
-		else
-			return EXIT_USAGE;
-	}
-	if (optind < argc)
-		file = argv[optind];
-	if (from == NULL || rcpts.n == 0) {
-		fprintf(stderr, "embargoctl: dry-run needs --from ADDR and at "
-		    "least one --to ADDR\n");
-		strv_free(&rcpts);
+	if (dry_run_args(argc, argv, &a) != EXIT_OK ||
+	    (cfg = dry_run_config(o)) == NULL) {
+		strv_free(&a.rcpts);
 		return EXIT_USAGE;
 	}
-	if ((cfg = cli_load_report(o, &rep, false)) == NULL) {
-		for (size_t i = 0; i < rep.n; i++)
-			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
-		conf_report_free(&rep);
-		strv_free(&rcpts);
-		return EXIT_USAGE;
-	}
-	conf_report_free(&rep);
 	buf_init(&msg);
 	facts_init(&f);
 	em_err_clear(&err);
-	rc = cli_read_all(file, cfg->max_message_size, &msg, &err);
+	rc = cli_read_all(a.file, cfg->max_message_size, &msg, &err);
 	if (rc == EM_EIO) {
 		fprintf(stderr, "embargoctl: %s\n", err.msg);
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	env.sender = from;
-	env.rcpts = (const char *const *)rcpts.v;
-	env.n_rcpts = rcpts.n;
+	env.sender = a.from;
+	env.rcpts = (const char *const *)a.rcpts.v;
+	env.n_rcpts = a.rcpts.n;
 	read_and_decide(cfg, &msg, rc == EM_ETOOBIG, &env, &f, &d,
-	    explain ? &ex : NULL);
+	    a.explain ? &ex : NULL);
 	print_decision(o, &d);
-	if (explain)
+	if (a.explain)
 		print_explain(o, &f, &ex);
 	free(ex.v);
 	rc = dry_run_exit(d.verdict);
 out:
 	facts_free(&f);
 	buf_free(&msg);
-	strv_free(&rcpts);
+	strv_free(&a.rcpts);
 	conf_free(cfg);
 	return rc;
 }
-

@@ -89,8 +89,8 @@ set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
 	known = rc == EM_OK;
 	if (!known) {
 		memset(&a, 0, sizeof(a));
-		if ((rc = em_copy(a.id, sizeof(a.id), id, "the advisory id",
-		    &err)) < 0) {
+		if (em_copy(a.id, sizeof(a.id), id, "the advisory id",
+		    &err) < 0) {
 			store_abort(t);
 			cli_fail(o, "embargo: %s", err.msg);
 			return EXIT_USAGE;
@@ -140,6 +140,39 @@ without(const struct strv *names, const char *name, bool add, struct strv *kept)
 }
 
 /*
+ * participant_change - in t, put name (its block p, if any) on advisory
+ * id's participants (add) or take it off, audited; the audit text in why
+ * (whysz bytes), whether it was one already in *had.  EM_OK or an EM_*
+ * code with the reason in err.
+ */
+static int
+participant_change(struct store_txn *t, const char *id, const char *name,
+    const struct conf_member *p, bool add, char *why, size_t whysz,
+    bool *had, struct em_err *err)
+{
+	struct strv names = { NULL, 0 }, kept = { NULL, 0 };
+	struct store_advisory a;
+	int rc;
+
+	if ((rc = store_adv_get(t, id, &a, err)) == EM_OK &&
+	    (rc = store_adv_list_get(t, "participants", id, &names, err)) ==
+	    EM_OK)
+		*had = without(&names, name, add, &kept);
+	(void)snprintf(why, whysz, "participant \"%s\"%s%s%s %s %s by %s",
+	    name, p ? " <" : "", p ? p->address : "", p ? ">" : "",
+	    add ? "added to" : "dropped from", id, cli_operator());
+	if (rc == EM_ENOTFOUND)
+		(void)em_fail(err, rc, "no advisory %s", id);
+	else if (*had != add &&
+	    (rc = store_adv_list_put(t, "participants", id, &kept, err)) == EM_OK)
+		rc = audit_change(t, add ? "participant-added" :
+		    "participant-dropped", id, a.embargo, why, err);
+	strv_free(&names);
+	strv_free(&kept);
+	return rc;
+}
+
+/*
  * cmd_participant - advisory ID participant add|drop NAME: the team names
  * a participant block for one advisory, or takes it off, audited with
  * who; it gets every revision fanned out from then on and the final copy
@@ -149,9 +182,7 @@ cmd_participant(const struct opts *o, const char *id, const char *verb,
     const char *name)
 {
 	bool add = strcmp(verb, "add") == 0;
-	struct strv names = { NULL, 0 }, kept = { NULL, 0 };
 	const struct conf_member *p;
-	struct store_advisory a;
 	struct config *cfg;
 	struct store *s;
 	struct store_txn *t;
@@ -179,21 +210,8 @@ cmd_participant(const struct opts *o, const char *id, const char *verb,
 		cli_close(cfg, s);
 		return EXIT_USAGE;
 	}
-	if ((rc = store_adv_get(t, id, &a, &err)) == EM_OK &&
-	    (rc = store_adv_list_get(t, "participants", id, &names, &err)) ==
-	    EM_OK)
-		had = without(&names, name, add, &kept);
-	(void)snprintf(why, sizeof(why), "participant \"%s\"%s%s%s %s %s by %s",
-	    name, p ? " <" : "", p ? p->address : "", p ? ">" : "",
-	    add ? "added to" : "dropped from", id, cli_operator());
-	if (rc == EM_ENOTFOUND)
-		(void)em_fail(&err, rc, "no advisory %s", id);
-	else if (had != add &&
-	    (rc = store_adv_list_put(t, "participants", id, &kept, &err)) == EM_OK)
-		rc = audit_change(t, add ? "participant-added" :
-		    "participant-dropped", id, a.embargo, why, &err);
-	strv_free(&names);
-	strv_free(&kept);
+	rc = participant_change(t, id, name, p, add, why, sizeof(why), &had,
+	    &err);
 	if (cli_finish(t, rc, &err) != EXIT_OK) {
 		cli_close(cfg, s);
 		return EXIT_USAGE;

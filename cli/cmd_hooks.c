@@ -93,6 +93,39 @@ hooks_list(const struct opts *o, struct store *s)
 }
 
 /*
+ * hooks_step - in t, run ob due again now (retry, its count of runs
+ * started again) or dropped, and the audit record saying why
+ */
+static int
+hooks_step(struct store_txn *t, struct store_outbox *ob, bool retry,
+    const char *why, struct em_err *err)
+{
+	struct store_audit a = { 0 };
+	int rc;
+
+	if (retry) {
+		ob->attempts = 0;
+		rc = ledger_ob_step(ob, LEDGER_OB_RETRY, time(NULL), "", err);
+	} else {
+		char said[160];
+
+		(void)snprintf(said, sizeof(said), "dropped by %s",
+		    cli_operator());
+		rc = ledger_ob_step(ob, LEDGER_OB_DROPPED, 0, said, err);
+	}
+	a.time = time(NULL);
+	a.event = retry ? "hook-retry" : "hook-dropped";
+	a.sender = cli_operator();
+	a.advisory = ob->advisory;
+	a.revision = ob->revision;
+	a.decision = a.event;
+	a.reason = why;
+	if (rc == EM_OK && (rc = ledger_ob_put(t, ob, err)) == EM_OK)
+		rc = store_audit_append(t, &a, err);
+	return rc;
+}
+
+/*
  * hooks_change - retry (a failed or waiting run due now, its count of
  * runs started again) or drop (never run again) one run, audited
  */
@@ -101,7 +134,6 @@ hooks_change(const struct opts *o, struct store *s, bool retry,
     const char *arg)
 {
 	struct store_outbox ob;
-	struct store_audit a = { 0 };
 	struct store_txn *t;
 	struct em_err err;
 	char why[400], *end = NULL;
@@ -133,25 +165,7 @@ hooks_change(const struct opts *o, struct store *s, bool retry,
 	(void)snprintf(why, sizeof(why), "release_hook \"%s\" run %llu for %s "
 	    "revision %d %s by %s", ob.member, id, ob.advisory, ob.revision,
 	    retry ? "due again" : "dropped", cli_operator());
-	if (retry) {
-		ob.attempts = 0;
-		rc = ledger_ob_step(&ob, LEDGER_OB_RETRY, time(NULL), "", &err);
-	} else {
-		char said[160];
-
-		(void)snprintf(said, sizeof(said), "dropped by %s",
-		    cli_operator());
-		rc = ledger_ob_step(&ob, LEDGER_OB_DROPPED, 0, said, &err);
-	}
-	a.time = time(NULL);
-	a.event = retry ? "hook-retry" : "hook-dropped";
-	a.sender = cli_operator();
-	a.advisory = ob.advisory;
-	a.revision = ob.revision;
-	a.decision = a.event;
-	a.reason = why;
-	if (rc == EM_OK && (rc = ledger_ob_put(t, &ob, &err)) == EM_OK)
-		rc = store_audit_append(t, &a, &err);
+	rc = hooks_step(t, &ob, retry, why, &err);
 	if (cli_finish(t, rc, &err) != EXIT_OK)
 		return EXIT_USAGE;
 	cli_say(o, "%s%s", why, retry ? "; the daemon starts it within seconds"

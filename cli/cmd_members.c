@@ -131,10 +131,17 @@ vet_problem(struct strv *probs, const char *fmt, ...)
 	free(t);
 }
 
-/* cmd_member_vet - member vet --name ORG --address ADDR --key FILE */
+/* The options of member vet. */
+struct vet_args {
+	const char *name;
+	const char *addr;
+	const char *file;
+};
 
-int
-cmd_member_vet(const struct opts *o, int argc, char **argv)
+/* vet_args - read member vet's options into a; EXIT_OK or EXIT_USAGE */
+
+static int
+vet_args(int argc, char **argv, struct vet_args *a)
 {
 	static const struct option lo[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -142,69 +149,98 @@ cmd_member_vet(const struct opts *o, int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *name = NULL, *addr = NULL, *file = NULL;
-	struct strv probs = { NULL, 0 }, warns = { NULL, 0 };
-	struct config *cfg;
-	char fpr[41] = "", *norm, *block;
-	int ch, problems;
+	int ch;
 
 	optind = 2;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 'n')
-			name = optarg;
+			a->name = optarg;
 		else if (ch == 'a')
-			addr = optarg;
+			a->addr = optarg;
 		else if (ch == 'k')
-			file = optarg;
+			a->file = optarg;
 		else
 			return EXIT_USAGE;
 	}
-	if (name == NULL || addr == NULL || file == NULL) {
+	if (a->name == NULL || a->addr == NULL || a->file == NULL) {
 		fprintf(stderr, "embargoctl: member vet --name ORG --address ADDR "
 		    "--key FILE\n");
 		return EXIT_USAGE;
 	}
-	if ((cfg = cli_load(o)) == NULL)
-		return EXIT_USAGE;
-	norm = em_addr_norm(addr);
+	return EXIT_OK;
+}
+
+/* vet_place - the applicant's address and name against the config */
+
+static void
+vet_place(const struct config *cfg, const char *name, const char *norm,
+    struct strv *probs)
+{
 	if (!conf_is_role_address(&cfg->role_localparts, norm))
-		vet_problem(&probs, "%s is not a role address (its local part is "
+		vet_problem(probs, "%s is not a role address (its local part is "
 		    "not one of role_localparts); ask for the organisation's "
 		    "security role address, or check it and add role_attested",
 		    norm);
 	if (conf_addr_role(cfg, norm) != CONF_ROLE_NONE)
-		vet_problem(&probs, "%s already has a role in %s", norm, cfg->path);
+		vet_problem(probs, "%s already has a role in %s", norm, cfg->path);
 	for (size_t i = 0; i < cfg->n_members; i++)
 		if (strcmp(cfg->members[i].name, name) == 0)
-			vet_problem(&probs, "a member \"%s\" already exists", name);
-	(void)vet_key(file, norm, fpr, &probs, &warns);
-	problems = (int)probs.n;
-	block = xasprintf("member \"%s\" {\n  address = \"%s\"\n  key     = "
-	    "\"%s\"\n}\n", name, norm, fpr);
+			vet_problem(probs, "a member \"%s\" already exists", name);
+}
+
+/* vet_print - the findings, and the block to paste when there are none */
+
+static void
+vet_print(const struct opts *o, const struct config *cfg,
+    const struct strv *probs, const struct strv *warns, const char *block)
+{
 	if (o->json) {
 		struct cli_json *j = cj_new();
 
-		cj_bool(j, "ok", problems == 0);
+		cj_bool(j, "ok", probs->n == 0);
 		cj_array(j, "problems");
-		for (size_t i = 0; i < probs.n; i++)
-			cj_str(j, NULL, probs.v[i]);
+		for (size_t i = 0; i < probs->n; i++)
+			cj_str(j, NULL, probs->v[i]);
 		cj_array_end(j);
 		cj_array(j, "warnings");
-		for (size_t i = 0; i < warns.n; i++)
-			cj_str(j, NULL, warns.v[i]);
+		for (size_t i = 0; i < warns->n; i++)
+			cj_str(j, NULL, warns->v[i]);
 		cj_array_end(j);
-		cj_str(j, "block", problems == 0 ? block : NULL);
+		cj_str(j, "block", probs->n == 0 ? block : NULL);
 		cj_print(j);
-	} else {
-		for (size_t i = 0; i < probs.n; i++)
-			printf("PROBLEM: %s\n", probs.v[i]);
-		for (size_t i = 0; i < warns.n; i++)
-			printf("warning: %s\n", warns.v[i]);
-		if (problems == 0)
-			printf("ok: paste this block into %s, import the key into "
-			    "%s and reload:\n\n%s", cfg->path, cfg->gnupg_home,
-			    block);
+		return;
 	}
+	for (size_t i = 0; i < probs->n; i++)
+		printf("PROBLEM: %s\n", probs->v[i]);
+	for (size_t i = 0; i < warns->n; i++)
+		printf("warning: %s\n", warns->v[i]);
+	if (probs->n == 0)
+		printf("ok: paste this block into %s, import the key into "
+		    "%s and reload:\n\n%s", cfg->path, cfg->gnupg_home, block);
+}
+
+/* cmd_member_vet - member vet --name ORG --address ADDR --key FILE */
+
+int
+cmd_member_vet(const struct opts *o, int argc, char **argv)
+{
+	struct vet_args a = { NULL, NULL, NULL };
+	struct strv probs = { NULL, 0 }, warns = { NULL, 0 };
+	struct config *cfg;
+	char fpr[41] = "", *norm, *block;
+	int problems;
+
+	if (vet_args(argc, argv, &a) != EXIT_OK)
+		return EXIT_USAGE;
+	if ((cfg = cli_load(o)) == NULL)
+		return EXIT_USAGE;
+	norm = em_addr_norm(a.addr);
+	vet_place(cfg, a.name, norm, &probs);
+	(void)vet_key(a.file, norm, fpr, &probs, &warns);
+	problems = (int)probs.n;
+	block = xasprintf("member \"%s\" {\n  address = \"%s\"\n  key     = "
+	    "\"%s\"\n}\n", a.name, norm, fpr);
+	vet_print(o, cfg, &probs, &warns, block);
 	free(block);
 	strv_free(&probs);
 	strv_free(&warns);

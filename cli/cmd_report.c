@@ -207,6 +207,34 @@ report_head(struct report *r, const struct strv *dep,
 	printf("\nTIMELINE\n");
 }
 
+/*
+ * report_body - after the head: the timeline, the copies, the held
+ * postings and the refused mail, in t; err says which read failed (empty
+ * when none did)
+ */
+static void
+report_body(struct report *r, struct store_txn *t, struct em_err *err)
+{
+	em_err_clear(err);
+	if (store_audit_each(t, timeline_cb, r, err) == EM_OK) {
+		section(r, "COPIES (member, revision, sent, key, copy id, "
+		    "queue id)", "copies");
+		if (store_ob_each(t, copy_cb, r, err) == EM_OK) {
+			section(r, "HELD POSTINGS", "holds");
+			if (store_hold_each(t, hold_cb, r, err) == EM_OK) {
+				section(r, "REFUSED MAIL THAT QUOTED IT",
+				    "refusals");
+				r->section = 1;
+				(void)store_audit_each(t, timeline_cb, r, err);
+			}
+		}
+	}
+	if (r->j != NULL) {
+		cj_array_end(r->j);
+		cj_print(r->j);
+	}
+}
+
 /* cmd_advisory_report - the reviewer's report */
 
 int
@@ -250,24 +278,7 @@ cmd_advisory_report(const struct opts *o, const char *id)
 	report_head(&r, &dep, known ? &a : NULL, chain_ok, bad, count, seq,
 	    hash);
 	strv_free(&dep);
-	em_err_clear(&err);
-	if (store_audit_each(t, timeline_cb, &r, &err) == EM_OK) {
-		section(&r, "COPIES (member, revision, sent, key, copy id, "
-		    "queue id)", "copies");
-		if (store_ob_each(t, copy_cb, &r, &err) == EM_OK) {
-			section(&r, "HELD POSTINGS", "holds");
-			if (store_hold_each(t, hold_cb, &r, &err) == EM_OK) {
-				section(&r, "REFUSED MAIL THAT QUOTED IT",
-				    "refusals");
-				r.section = 1;
-				(void)store_audit_each(t, timeline_cb, &r, &err);
-			}
-		}
-	}
-	if (r.j != NULL) {
-		cj_array_end(r.j);
-		cj_print(r.j);
-	}
+	report_body(&r, t, &err);
 	store_abort(t);
 	cli_close(cfg, s);
 	if (err.msg[0] != '\0') {

@@ -74,11 +74,50 @@ usage(FILE *fp)
 	    "See embargoctl(8).\n");
 }
 
+/*
+ * dispatch_advisory - "advisory ID" in its forms: the command's exit
+ * status in *rc, or false when the arguments are none of them
+ */
+static bool
+dispatch_advisory(struct opts *o, int argc, char **argv, int *rc)
+{
+	if (argc == 3 && strcmp(argv[2], "--report") == 0)
+		*rc = cmd_advisory_report(o, argv[1]);
+	else if (argc == 5 && strcmp(argv[2], "--report") == 0 &&
+	    strcmp(argv[3], "--html") == 0)
+		*rc = cmd_advisory_html(o, argv[1], argv[4]);
+	else if (argc == 5 && strcmp(argv[2], "participant") == 0)
+		*rc = cmd_participant(o, argv[1], argv[3], argv[4]);
+	else if (argc == 2)
+		*rc = cmd_advisory(o, argv[1]);
+	else
+		return false;
+	return true;
+}
+
+/*
+ * dispatch_outbox - "outbox" and "outbox retry [ID]": the command's exit
+ * status in *rc, or false when the arguments are neither
+ */
+static bool
+dispatch_outbox(struct opts *o, int argc, char **argv, int *rc)
+{
+	if (argc == 1)
+		*rc = cmd_outbox(o, false, NULL);
+	else if (argc <= 3 && strcmp(argv[1], "retry") == 0)
+		*rc = cmd_outbox(o, true, argc == 3 ? argv[2] : NULL);
+	else
+		return false;
+	return true;
+}
+
 /* dispatch - one command, by name, with its own arguments */
 
 static int
 dispatch(struct opts *o, const char *cmd, int argc, char **argv)
 {
+	int rc;
+
 	/* Once, for every command that reads a message (policy_read()). */
 	g_mime_init();
 	if (strcmp(cmd, "check") == 0)
@@ -110,22 +149,11 @@ dispatch(struct opts *o, const char *cmd, int argc, char **argv)
 		return cmd_member_vet(o, argc, argv);
 	if (strcmp(cmd, "advisories") == 0)
 		return cmd_advisories(o);
-	if (strcmp(cmd, "advisory") == 0 && argc == 3 &&
-	    strcmp(argv[2], "--report") == 0)
-		return cmd_advisory_report(o, argv[1]);
-	if (strcmp(cmd, "advisory") == 0 && argc == 5 &&
-	    strcmp(argv[2], "--report") == 0 && strcmp(argv[3], "--html") == 0)
-		return cmd_advisory_html(o, argv[1], argv[4]);
-	if (strcmp(cmd, "advisory") == 0 && argc == 5 &&
-	    strcmp(argv[2], "participant") == 0)
-		return cmd_participant(o, argv[1], argv[3], argv[4]);
-	if (strcmp(cmd, "advisory") == 0 && argc == 2)
-		return cmd_advisory(o, argv[1]);
-	if (strcmp(cmd, "outbox") == 0 && argc == 1)
-		return cmd_outbox(o, false, NULL);
-	if (strcmp(cmd, "outbox") == 0 && argc <= 3 &&
-	    strcmp(argv[1], "retry") == 0)
-		return cmd_outbox(o, true, argc == 3 ? argv[2] : NULL);
+	if (strcmp(cmd, "advisory") == 0 &&
+	    dispatch_advisory(o, argc, argv, &rc))
+		return rc;
+	if (strcmp(cmd, "outbox") == 0 && dispatch_outbox(o, argc, argv, &rc))
+		return rc;
 	if (strcmp(cmd, "keys") == 0)
 		return cmd_keys(o);
 	if (strcmp(cmd, "hooks") == 0)

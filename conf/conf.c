@@ -266,58 +266,59 @@ pattern_cost(const char *src)
 	return NULL;
 }
 
-/* load_patterns - advisory_id, embargo_phrases, role_localparts, compiled */
+/*
+ * literal_prefix - the length of the literal start of a pattern ("XSA-"
+ * of "XSA-[0-9]+"): a text without it cannot match, and memmem is far
+ * cheaper than regexec.  A quantifier right after it makes its last
+ * character optional, so that one is left out.
+ */
+static size_t
+literal_prefix(const char *src)
+{
+	size_t lit = strcspn(src, "\\^$.[]|()*+?{}");
+
+	if (lit > 0 && src[lit] != '\0' && strchr("*?{", src[lit]) != NULL)
+		lit--;
+	if (strchr(src, '|') != NULL)
+		lit = 0;	/* an alternative may start otherwise */
+	return lit;
+}
+
+/* compile_advisory_id - compile advisory_id pattern i and keep its prefix */
 
 static void
-load_patterns(cfg_t *c, struct config *cfg, struct conf_report *rep)
+compile_advisory_id(struct config *cfg, size_t i, struct conf_report *rep)
 {
-	copy_list(c, "advisory_id", &cfg->advisory_src, false);
-	copy_list(c, "embargo_phrases", &cfg->embargo_phrases, false);
-	copy_list(c, "role_localparts", &cfg->role_localparts, true);
+	const char *src = cfg->advisory_src.v[i];
+	const char *cost = pattern_cost(src);
+	int rc = cost != NULL ? REG_ESPACE :
+	    regcomp(&cfg->advisory_re[i], src, REG_EXTENDED);
+	char *pre = xstrndup(src, literal_prefix(src));
 
-	if (cfg->advisory_src.n == 0)
-		problem_at(rep, false, 0, "advisory_id is empty; give at least "
-		    "one POSIX extended regex, e.g. { \"XSA-[0-9]+\" }");
-	cfg->advisory_re = xcalloc(cfg->advisory_src.n + 1, sizeof(regex_t));
-	for (size_t i = 0; i < cfg->advisory_src.n; i++) {
-		const char *src = cfg->advisory_src.v[i];
-		const char *cost = pattern_cost(src);
-		int rc = cost != NULL ? REG_ESPACE :
-		    regcomp(&cfg->advisory_re[i], src, REG_EXTENDED);
-		size_t lit = strcspn(src, "\\^$.[]|()*+?{}");
+	strv_push(&cfg->advisory_prefix, pre);
+	free(pre);
 
-		/*
-		 * The literal start of a pattern ("XSA-" of "XSA-[0-9]+"): a
-		 * text without it cannot match, and memmem is far cheaper
-		 * than regexec.  A quantifier right after it makes its last
-		 * character optional, so that one is left out.
-		 */
-		if (lit > 0 && src[lit] != '\0' && strchr("*?{", src[lit]) != NULL)
-			lit--;
-		if (strchr(src, '|') != NULL)
-			lit = 0;	/* an alternative may start otherwise */
-		{
-			char *pre = xstrndup(src, lit);
+	if (cost != NULL) {
+		problem(rep, "advisory_id", src, "advisory_id \"%.60s\" "
+		    "%s; an advisory id needs no such pattern (write "
+		    "e.g. \"XSA-[0-9]+\")", src, cost);
+	} else if (rc != 0) {
+		char msg[128];
 
-			strv_push(&cfg->advisory_prefix, pre);
-			free(pre);
-		}
-
-		if (cost != NULL) {
-			problem(rep, "advisory_id", src, "advisory_id \"%.60s\" "
-			    "%s; an advisory id needs no such pattern (write "
-			    "e.g. \"XSA-[0-9]+\")", src, cost);
-		} else if (rc != 0) {
-			char msg[128];
-
-			regerror(rc, &cfg->advisory_re[i], msg, sizeof(msg));
-			problem(rep, "advisory_id", src, "advisory_id \"%s\" is "
-			    "not a valid POSIX extended regex (%s); fix the "
-			    "pattern", src, msg);
-			/* Keep a harmless pattern so the array stays whole. */
-			(void)regcomp(&cfg->advisory_re[i], "$^", REG_EXTENDED);
-		}
+		regerror(rc, &cfg->advisory_re[i], msg, sizeof(msg));
+		problem(rep, "advisory_id", src, "advisory_id \"%s\" is "
+		    "not a valid POSIX extended regex (%s); fix the "
+		    "pattern", src, msg);
+		/* Keep a harmless pattern so the array stays whole. */
+		(void)regcomp(&cfg->advisory_re[i], "$^", REG_EXTENDED);
 	}
+}
+
+/* check_phrases - embargo_phrases and role_localparts: present, bounded */
+
+static void
+check_phrases(const struct config *cfg, struct conf_report *rep)
+{
 	if (cfg->embargo_phrases.n == 0)
 		problem_at(rep, false, 0, "embargo_phrases is empty; give at "
 		    "least one, e.g. { \"EMBARGOED UNTIL\" }");
@@ -332,6 +333,24 @@ load_patterns(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	if (cfg->role_localparts.n == 0)
 		problem_at(rep, false, 0, "role_localparts is empty; give the "
 		    "role names allowed on the list, e.g. { \"security\", \"psirt\" }");
+}
+
+/* load_patterns - advisory_id, embargo_phrases, role_localparts, compiled */
+
+static void
+load_patterns(cfg_t *c, struct config *cfg, struct conf_report *rep)
+{
+	copy_list(c, "advisory_id", &cfg->advisory_src, false);
+	copy_list(c, "embargo_phrases", &cfg->embargo_phrases, false);
+	copy_list(c, "role_localparts", &cfg->role_localparts, true);
+
+	if (cfg->advisory_src.n == 0)
+		problem_at(rep, false, 0, "advisory_id is empty; give at least "
+		    "one POSIX extended regex, e.g. { \"XSA-[0-9]+\" }");
+	cfg->advisory_re = xcalloc(cfg->advisory_src.n + 1, sizeof(regex_t));
+	for (size_t i = 0; i < cfg->advisory_src.n; i++)
+		compile_advisory_id(cfg, i, rep);
+	check_phrases(cfg, rep);
 }
 
 /* load_people - member or participant blocks into an array */

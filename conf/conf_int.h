@@ -1,6 +1,7 @@
 /*
  * conf_int.h - what the files of conf/ share, and nothing else sees:
- * parsing (schema.c), the problem report and the rules (validate.c)
+ * parsing (schema.c), the problem report (report.c) and the rules
+ * (validate.c)
  */
 #ifndef CONF_INT_H
 #define CONF_INT_H
@@ -18,6 +19,10 @@ cfg_t  *conf_schema_parse(const char *path, int *rc);
 int	conf_line_of(const char *opt, const char *val);
 /* Where option opt was last set inside section sec (0 when unknown). */
 int	conf_line_in(const cfg_t *sec, const char *opt);
+
+/* report.c (conf_report_add, conf_report_free: conf.h) */
+/* Append one problem; rep takes text (malloc'd). */
+void	conf_report_take(struct conf_report *rep, bool warning, char *text);
 
 /* validate.c */
 void	problem_at(struct conf_report *rep, bool warn, int line,

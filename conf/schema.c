@@ -209,95 +209,100 @@ read_uncommented(const char *path)
 	return b.data;
 }
 
-/* conf_schema_parse - build the libconfuse option tables and parse */
+/* The option tables: every key, its type and its default. */
+
+static cfg_opt_t reinject_opts[] = {
+	CFG_STR("host", "127.0.0.1", CFGF_NONE),
+	CFG_INT("port", 10026, CFGF_NONE),
+	CFG_END()
+};
+static cfg_opt_t team_opts[] = {
+	CFG_STR_LIST("addresses", NULL, CFGF_NONE),
+	CFG_STR_LIST("keys", NULL, CFGF_NONE),
+	CFG_END()
+};
+static cfg_opt_t list_opts[] = {
+	CFG_STR("address", NULL, CFGF_NONE),
+	CFG_STR("key", NULL, CFGF_NONE),
+	CFG_STR("outer_subject", "Embargoed security advisory", CFGF_NONE),
+	CFG_BOOL("require_signed", cfg_true, CFGF_NONE),
+	CFG_END()
+};
+static cfg_opt_t member_opts[] = {
+	CFG_STR("address", NULL, CFGF_NONE),
+	CFG_STR("key", NULL, CFGF_NONE),
+	CFG_STR("role_attested", NULL, CFGF_NONE),
+	CFG_END()
+};
+/* A participant and the discussion list: an address and a key. */
+static cfg_opt_t address_key_opts[] = {
+	CFG_STR("address", NULL, CFGF_NONE),
+	CFG_STR("key", NULL, CFGF_NONE),
+	CFG_END()
+};
+static cfg_opt_t hook_opts[] = {
+	CFG_STR_LIST("command", NULL, CFGF_NONE),
+	CFG_STR("timeout", "120s", CFGF_NONE),
+	CFG_END()
+};
+static cfg_opt_t opts[] = {
+	CFG_STR("socket", DEF_SOCKET, CFGF_NONE),
+	CFG_STR("socket_mode", "0660", CFGF_NONE),
+	CFG_STR("state_dir", DEF_STATE, CFGF_NONE),
+	CFG_STR("gnupg_home", DEF_GNUPG, CFGF_NONE),
+	CFG_STR("user", "embargo", CFGF_NONE),
+	CFG_STR("on_error", "tempfail", CFGF_NONE),
+	CFG_STR("audit_passes", "advisory", CFGF_NONE),
+	CFG_INT("max_message_size", 26214400, CFGF_NONE),
+	CFG_INT("max_decrypted_size", 0, CFGF_NONE),
+	CFG_STR("max_embargo", "21d", CFGF_NONE),
+	CFG_STR("remind_before", "24h", CFGF_NONE),
+	CFG_STR("audit_anchor_every", "1h", CFGF_NONE),
+	CFG_STR("public_time", "12:00", CFGF_NONE),
+	CFG_INT("state_map_size", 1073741824, CFGF_NONE),
+	CFG_INT("mime_max_depth", 20, CFGF_NONE),
+	CFG_INT("delivery_workers", 4, CFGF_NONE),
+	CFG_INT("mime_max_parts", 500, CFGF_NONE),
+	CFG_INT("max_header_size", 262144, CFGF_NONE),
+	CFG_SEC("reinject", reinject_opts, CFGF_NONE),
+	CFG_STR_LIST("advisory_id", "{\"XSA-[0-9]+\", \"CVE-[0-9]{4}-[0-9]{4,}\"}",
+	    CFGF_NONE),
+	CFG_STR_LIST("embargo_phrases", "{\"EMBARGOED UNTIL\", \"EMBARGO DATE:\"}",
+	    CFGF_NONE),
+	CFG_STR_LIST("role_localparts", "{\"security\", \"secalert\", "
+	    "\"psirt\", \"security-team\", \"product-security\", "
+	    "\"cert\", \"vulnerability\", \"vuln\"}", CFGF_NONE),
+	CFG_SEC("team", team_opts, CFGF_NONE),
+	CFG_SEC("list", list_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_SEC("member", member_opts,
+	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("participant", address_key_opts,
+	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("discussion", address_key_opts, CFGF_MULTI),
+	CFG_STR_LIST("public_lists", NULL, CFGF_NONE),
+	CFG_STR_LIST("pre_announce", NULL, CFGF_NONE),
+	CFG_SEC("release_hook", hook_opts,
+	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_END()
+};
+
+/* The string keys whose lines are noted (note_line), "section|key" inside. */
+static const char *noted[] = {
+	"socket", "socket_mode", "state_dir", "gnupg_home", "user",
+	"on_error", "audit_passes", "max_embargo", "remind_before", "audit_anchor_every",
+	"public_time", "advisory_id",
+	"embargo_phrases", "role_localparts", "public_lists", "pre_announce",
+	"team|addresses", "team|keys", "list|address", "list|key",
+	"member|address", "member|key", "participant|address",
+	"participant|key", "discussion|address", "discussion|key", "release_hook|command",
+	"release_hook|timeout", NULL
+};
+
+/* conf_schema_parse - parse path against the schema, noting the lines */
 
 cfg_t *
 conf_schema_parse(const char *path, int *rc)
 {
-	static cfg_opt_t reinject_opts[] = {
-		CFG_STR("host", "127.0.0.1", CFGF_NONE),
-		CFG_INT("port", 10026, CFGF_NONE),
-		CFG_END()
-	};
-	static cfg_opt_t team_opts[] = {
-		CFG_STR_LIST("addresses", NULL, CFGF_NONE),
-		CFG_STR_LIST("keys", NULL, CFGF_NONE),
-		CFG_END()
-	};
-	static cfg_opt_t list_opts[] = {
-		CFG_STR("address", NULL, CFGF_NONE),
-		CFG_STR("key", NULL, CFGF_NONE),
-		CFG_STR("outer_subject", "Embargoed security advisory", CFGF_NONE),
-		CFG_BOOL("require_signed", cfg_true, CFGF_NONE),
-		CFG_END()
-	};
-	static cfg_opt_t member_opts[] = {
-		CFG_STR("address", NULL, CFGF_NONE),
-		CFG_STR("key", NULL, CFGF_NONE),
-		CFG_STR("role_attested", NULL, CFGF_NONE),
-		CFG_END()
-	};
-	/* A participant and the discussion list: an address and a key. */
-	static cfg_opt_t address_key_opts[] = {
-		CFG_STR("address", NULL, CFGF_NONE),
-		CFG_STR("key", NULL, CFGF_NONE),
-		CFG_END()
-	};
-	static cfg_opt_t hook_opts[] = {
-		CFG_STR_LIST("command", NULL, CFGF_NONE),
-		CFG_STR("timeout", "120s", CFGF_NONE),
-		CFG_END()
-	};
-	static cfg_opt_t opts[] = {
-		CFG_STR("socket", DEF_SOCKET, CFGF_NONE),
-		CFG_STR("socket_mode", "0660", CFGF_NONE),
-		CFG_STR("state_dir", DEF_STATE, CFGF_NONE),
-		CFG_STR("gnupg_home", DEF_GNUPG, CFGF_NONE),
-		CFG_STR("user", "embargo", CFGF_NONE),
-		CFG_STR("on_error", "tempfail", CFGF_NONE),
-		CFG_STR("audit_passes", "advisory", CFGF_NONE),
-		CFG_INT("max_message_size", 26214400, CFGF_NONE),
-		CFG_INT("max_decrypted_size", 0, CFGF_NONE),
-		CFG_STR("max_embargo", "21d", CFGF_NONE),
-		CFG_STR("remind_before", "24h", CFGF_NONE),
-		CFG_STR("audit_anchor_every", "1h", CFGF_NONE),
-		CFG_STR("public_time", "12:00", CFGF_NONE),
-		CFG_INT("state_map_size", 1073741824, CFGF_NONE),
-		CFG_INT("mime_max_depth", 20, CFGF_NONE),
-		CFG_INT("delivery_workers", 4, CFGF_NONE),
-		CFG_INT("mime_max_parts", 500, CFGF_NONE),
-		CFG_INT("max_header_size", 262144, CFGF_NONE),
-		CFG_SEC("reinject", reinject_opts, CFGF_NONE),
-		CFG_STR_LIST("advisory_id", "{\"XSA-[0-9]+\", \"CVE-[0-9]{4}-[0-9]{4,}\"}",
-		    CFGF_NONE),
-		CFG_STR_LIST("embargo_phrases", "{\"EMBARGOED UNTIL\", \"EMBARGO DATE:\"}",
-		    CFGF_NONE),
-		CFG_STR_LIST("role_localparts", "{\"security\", \"secalert\", "
-		    "\"psirt\", \"security-team\", \"product-security\", "
-		    "\"cert\", \"vulnerability\", \"vuln\"}", CFGF_NONE),
-		CFG_SEC("team", team_opts, CFGF_NONE),
-		CFG_SEC("list", list_opts, CFGF_MULTI | CFGF_TITLE),
-		CFG_SEC("member", member_opts,
-		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-		CFG_SEC("participant", address_key_opts,
-		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-		CFG_SEC("discussion", address_key_opts, CFGF_MULTI),
-		CFG_STR_LIST("public_lists", NULL, CFGF_NONE),
-		CFG_STR_LIST("pre_announce", NULL, CFGF_NONE),
-		CFG_SEC("release_hook", hook_opts,
-		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-		CFG_END()
-	};
-	static const char *noted[] = {
-		"socket", "socket_mode", "state_dir", "gnupg_home", "user",
-		"on_error", "audit_passes", "max_embargo", "remind_before", "audit_anchor_every",
-		"public_time", "advisory_id",
-		"embargo_phrases", "role_localparts", "public_lists", "pre_announce",
-		"team|addresses", "team|keys", "list|address", "list|key",
-		"member|address", "member|key", "participant|address",
-		"participant|key", "discussion|address", "discussion|key", "release_hook|command",
-		"release_hook|timeout", NULL
-	};
 	cfg_t *c = cfg_init(opts, CFGF_NONE);
 	char *text;
 

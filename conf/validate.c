@@ -1,5 +1,6 @@
 /*
- * validate.c - the rules of SPEC section 3, and the problem report
+ * validate.c - the rules of SPEC section 3, each problem added to the
+ * report (report.c) with the file and the line (schema.c)
  *
  * libconfuse checks the syntax and the schema; the rules are applied
  * afterwards so that every problem is reported, not only the first, each
@@ -20,46 +21,6 @@
 #include "conf.h"
 #include "conf_int.h"
 
-/* report_take - append one problem, taking the text */
-
-static void
-report_take(struct conf_report *rep, bool warning, char *text)
-{
-	rep->v = xrealloc(rep->v, (rep->n + 1) * sizeof(*rep->v));
-	rep->v[rep->n].warning = warning;
-	rep->v[rep->n].text = text;
-	rep->n++;
-	if (warning)
-		rep->warnings++;
-	else
-		rep->errors++;
-}
-
-/* conf_report_add - append one problem */
-
-void
-conf_report_add(struct conf_report *rep, bool warning, const char *fmt, ...)
-{
-	va_list ap;
-	char *text;
-
-	va_start(ap, fmt);
-	text = xvasprintf(fmt, ap);
-	va_end(ap);
-	report_take(rep, warning, text);
-}
-
-/* conf_report_free - release a report */
-
-void
-conf_report_free(struct conf_report *rep)
-{
-	for (size_t i = 0; i < rep->n; i++)
-		free(rep->v[i].text);
-	free(rep->v);
-	memset(rep, 0, sizeof(*rep));
-}
-
 /* problem_at - report an error (or a warning) at a line of the file */
 
 void
@@ -72,11 +33,11 @@ problem_at(struct conf_report *rep, bool warn, int line, const char *fmt, ...)
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		report_take(rep, warn, xasprintf("%s:%d: %s%s", conf_cur_path(), line,
-		    warn ? "warning: " : "", text));
+		conf_report_take(rep, warn, xasprintf("%s:%d: %s%s",
+		    conf_cur_path(), line, warn ? "warning: " : "", text));
 	else
-		report_take(rep, warn, xasprintf("%s: %s%s", conf_cur_path(),
-		    warn ? "warning: " : "", text));
+		conf_report_take(rep, warn, xasprintf("%s: %s%s",
+		    conf_cur_path(), warn ? "warning: " : "", text));
 	free(text);
 }
 

@@ -73,6 +73,72 @@ dearmor(const char *p, size_t n, struct buf *out)
 }
 
 /*
+ * packet_header - the tag, the body length and the header length of the
+ * OpenPGP packet at q (RFC 4880 4.2); false when it cannot be read here:
+ * not a packet, cut short, or a length only the encrypted data may have
+ */
+static bool
+packet_header(const unsigned char *q, const unsigned char *end,
+    unsigned *tag, size_t *plen, size_t *hdr)
+{
+	if (!(q[0] & 0x80))
+		return false;
+	if (q[0] & 0x40) {		/* new format */
+		*tag = q[0] & 0x3f;
+		if (end - q < 2)
+			return false;
+		if (q[1] < 192) {
+			*plen = q[1];
+			*hdr = 2;
+		} else if (q[1] < 224 && end - q >= 3) {
+			*plen = ((size_t)(q[1] - 192) << 8) + q[2] + 192;
+			*hdr = 3;
+		} else if (q[1] == 255 && end - q >= 6) {
+			*plen = ((size_t)q[2] << 24) | ((size_t)q[3] << 16) |
+			    ((size_t)q[4] << 8) | q[5];
+			*hdr = 6;
+		} else {
+			return false;	/* partial lengths: no session key */
+		}
+	} else {			/* old format */
+		static const size_t lensz[3] = { 1, 2, 4 };
+		unsigned lt = q[0] & 3;
+
+		*tag = (q[0] >> 2) & 0x0f;
+		if (lt == 3 || (size_t)(end - q) < 1 + lensz[lt])
+			return false;
+		*plen = 0;
+		for (size_t i = 0; i < lensz[lt]; i++)
+			*plen = *plen << 8 | q[1 + i];
+		*hdr = 1 + lensz[lt];
+	}
+	return true;
+}
+
+/*
+ * pkesk_note - the key id of one session key packet body (b, plen): kept
+ * in ids (up to max, the number in *n), or *unknown set when it names no
+ * one (a wildcard id) or is not a version 3 packet
+ */
+static void
+pkesk_note(const unsigned char *b, size_t plen, uint64_t *ids, size_t max,
+    size_t *n, bool *unknown)
+{
+	uint64_t id = 0;
+
+	if (plen < 10 || b[0] != 3) {
+		*unknown = true;		/* v6 or damaged */
+		return;
+	}
+	for (int i = 1; i <= 8; i++)
+		id = id << 8 | b[i];
+	if (id == 0)
+		*unknown = true;		/* hidden recipient */
+	else if (*n < max)
+		ids[(*n)++] = id;
+}
+
+/*
  * keys_pkesk_ids - the key ids of the leading session key packets: up to
  * max in ids, the number in *n; *unknown is set when a packet could be for
  * anyone (a wildcard id, a version or a format this reader does not
@@ -97,59 +163,18 @@ keys_pkesk_ids(const char *p, size_t len, uint64_t *ids, size_t max,
 	q = (const unsigned char *)bin.data;
 	end = q + bin.len;
 	while (q != NULL && q < end) {
-		unsigned tag;
-		size_t plen, hdr;
+		unsigned tag = 0;
+		size_t plen = 0, hdr = 0;
 
-		if (!(q[0] & 0x80))
+		if (!packet_header(q, end, &tag, &plen, &hdr))
 			break;
-		if (q[0] & 0x40) {		/* new format */
-			tag = q[0] & 0x3f;
-			if (end - q < 2)
-				break;
-			if (q[1] < 192) {
-				plen = q[1];
-				hdr = 2;
-			} else if (q[1] < 224 && end - q >= 3) {
-				plen = ((size_t)(q[1] - 192) << 8) + q[2] + 192;
-				hdr = 3;
-			} else if (q[1] == 255 && end - q >= 6) {
-				plen = ((size_t)q[2] << 24) | ((size_t)q[3] << 16) |
-				    ((size_t)q[4] << 8) | q[5];
-				hdr = 6;
-			} else {
-				break;		/* partial lengths: no session key */
-			}
-		} else {			/* old format */
-			static const size_t lensz[3] = { 1, 2, 4 };
-			unsigned lt = q[0] & 3;
-
-			tag = (q[0] >> 2) & 0x0f;
-			if (lt == 3 || (size_t)(end - q) < 1 + lensz[lt])
-				break;
-			plen = 0;
-			for (size_t i = 0; i < lensz[lt]; i++)
-				plen = plen << 8 | q[1 + i];
-			hdr = 1 + lensz[lt];
-		}
 		if (tag != 1 && tag != 3)
 			break;			/* the encrypted data: done */
 		if (plen > (size_t)(end - q) - hdr)
 			break;
 		if (tag == 1) {
-			const unsigned char *b = q + hdr;
-			uint64_t id = 0;
-
 			found++;
-			if (plen >= 10 && b[0] == 3) {
-				for (int i = 1; i <= 8; i++)
-					id = id << 8 | b[i];
-				if (id == 0)
-					*unknown = true;	/* hidden recipient */
-				else if (*n < max)
-					ids[(*n)++] = id;
-			} else {
-				*unknown = true;		/* v6 or damaged */
-			}
+			pkesk_note(q + hdr, plen, ids, max, n, unknown);
 		}
 		q += hdr + plen;
 	}
