@@ -159,6 +159,16 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return noreply(ctx, SMFIP_NR_BODY);
 }
 
+/* still_here - the MTA told, while a message waits for the spool's gate,
+ * that the daemon is at work on it (SMFIR_PROGRESS: the MTA's timeout for
+ * the end of message starts again); false when the MTA is gone */
+
+static bool
+still_here(void *ctx)
+{
+	return smfi_progress(ctx) == MI_SUCCESS;
+}
+
 /* cb_eom - the whole message is here: decide and answer */
 
 static sfsistat
@@ -183,10 +193,20 @@ cb_eom(SMFICTX *ctx)
 	/*
 	 * A spooled (large) message is whole in memory only inside the
 	 * gate, a few at a time; one over max_message_size is never read.
+	 * While it waits its turn, the MTA is told every SPOOL_GATE_TICK s
+	 * that the message is in hand: a queue of large messages is the
+	 * daemon's own pacing, not a failure, and must not run out the MTA's
+	 * end-of-message timeout (Postfix: 451 4.7.1 to the sender).
 	 */
 	gated = spool_large(&c->msg.in) && !c->msg.too_big;
-	if (gated)
-		spool_gate_enter();
+	if (gated && !spool_gate_enter(still_here, ctx)) {
+		/* The MTA stopped waiting: no one reads this answer. */
+		r = verdict_fail(ctx, &c->msg, EM_EIO, "451", "4.3.2",
+		    "the MTA stopped waiting while the message queued for "
+		    "reading; try again later");
+		msg_reset(&c->msg);
+		return r;
+	}
 	if (!c->msg.too_big && spool_take(&c->msg.in, &c->msg.raw, &err) < 0)
 		r = verdict_internal(ctx, &c->msg, err.msg);
 	else

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Utility library. */
@@ -23,7 +24,8 @@
 #define CHUNK	((size_t)8 * 1024)	/* on each session thread's stack */
 
 static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t gate_cond;	/* on CLOCK_MONOTONIC: gate_once */
+static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
 static int gate_in;
 static size_t budget_used;	/* under gate_lock */
 
@@ -261,18 +263,52 @@ spool_reset(struct spool *sp)
 	spool_init(sp);
 }
 
+/* gate_init - the gate's condition, timed on the monotonic clock (a step
+ * of the system clock neither stretches nor skips a tick) */
+
+static void
+gate_init(void)
+{
+	pthread_condattr_t a;
+
+	(void)pthread_condattr_init(&a);
+	(void)pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	(void)pthread_cond_init(&gate_cond, &a);
+	(void)pthread_condattr_destroy(&a);
+}
+
 /*
  * spool_gate_enter - wait until fewer than SPOOL_PARSERS spooled messages
- * are whole in memory
+ * are whole in memory, calling alive(arg) every SPOOL_GATE_TICK seconds
+ * of the wait (outside the lock); false, not entered, when it says the
+ * MTA is gone
  */
-void
-spool_gate_enter(void)
+bool
+spool_gate_enter(bool (*alive)(void *), void *arg)
 {
+	struct timespec tick;
+
+	(void)pthread_once(&gate_once, gate_init);
 	pthread_mutex_lock(&gate_lock);
-	while (gate_in >= SPOOL_PARSERS)
-		pthread_cond_wait(&gate_cond, &gate_lock);
+	(void)clock_gettime(CLOCK_MONOTONIC, &tick);
+	tick.tv_sec += SPOOL_GATE_TICK;
+	while (gate_in >= SPOOL_PARSERS) {
+		struct timespec now;
+
+		if (pthread_cond_timedwait(&gate_cond, &gate_lock, &tick) !=
+		    ETIMEDOUT)
+			continue;
+		pthread_mutex_unlock(&gate_lock);
+		if (alive != NULL && !alive(arg))
+			return false;
+		(void)clock_gettime(CLOCK_MONOTONIC, &now);
+		tick = now;
+		tick.tv_sec += SPOOL_GATE_TICK;
+		pthread_mutex_lock(&gate_lock);
+	}
 	gate_in++;
 	pthread_mutex_unlock(&gate_lock);
+	return true;
 }
 
 /* spool_gate_leave - one spooled message is done with its memory */

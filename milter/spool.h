@@ -56,8 +56,15 @@ int	spool_take(struct spool *sp, struct buf *out, struct em_err *err);
 /* Forget the message: the file closed (it has no name), the key wiped. */
 void	spool_reset(struct spool *sp);
 
-/* At most SPOOL_PARSERS callers between enter and leave. */
-void	spool_gate_enter(void);
+/*
+ * At most SPOOL_PARSERS callers between enter and leave.  A caller that
+ * waits calls alive(arg) every SPOOL_GATE_TICK seconds (the daemon tells
+ * the MTA it is still at work on the message, so that the MTA's timeout
+ * for the end of message does not run out while it queues); false when
+ * alive() said the MTA is gone: then the caller has not entered.
+ */
+#define SPOOL_GATE_TICK	10
+bool	spool_gate_enter(bool (*alive)(void *), void *arg);
 void	spool_gate_leave(void);
 
 #endif

@@ -366,7 +366,57 @@ wait_delivered() {
 	return 1
 }
 
-# queue_empty: nothing waiting in the private Postfix
+# wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds (0), or
+# give up when SECONDS have passed (1, said in a comment line).  The wait
+# of every test for an event: never a fixed sleep that is "long enough".
+WAIT_MAX=${WAIT_MAX:-60}
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "# wait_for: gave up waiting for: $*"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# log_mark: the milter log's length now (for log_since and wait_log)
+log_mark() { wc -l < "$W/milter.log"; }
+# log_since MARK: the lines of the milter log after MARK
+log_since() { tail -n +"$(( $1 + 1 ))" "$W/milter.log"; }
+# log_has PATTERN [MARK]: a line after MARK (default 0) matches the ERE
+log_has() { log_since "${2:-0}" | grep -qE -- "$1"; }
+# wait_log PATTERN [MARK [SECONDS]]: wait until log_has (at most WAIT_MAX s)
+wait_log() { wait_for "${3:-$WAIT_MAX}" log_has "$1" "${2:-0}"; }
+
+# maillog_mark / wait_maillog PATTERN MARK: the same for Postfix's log
+# (a "reload" line: the master has read main.cf and master.cf again)
+maillog_mark() { wc -l < "$W/pf/maillog" 2>/dev/null || echo 0; }
+maillog_has() { tail -n +"$(( $2 + 1 ))" "$W/pf/maillog" 2>/dev/null | grep -qE -- "$1"; }
+wait_maillog() { wait_for "${3:-$WAIT_MAX}" maillog_has "$1" "$2"; }
+# pf_reload: postfix reload, returning once the master says it reloaded
+pf_reload() {
+	local m
+	m=$(maillog_mark)
+	postfix -c "$W/pf" reload >/dev/null 2>&1
+	wait_maillog 'postfix/master\[[0-9]+\]: reload ' "$m"
+}
+
+# outbox_quiet [ID]: no outbox entry (of advisory ID) is queued to be sent:
+# whatever the daemon had to send has been handed to the listener (held
+# releases wait "built", failed and waiting-key entries wait for a person)
+outbox_quiet() {
+	local out
+	out=$(runuser -u nobody -- "$CTL_BIN" -c "$W/milter.conf" --json outbox) || return 1
+	! grep -F "${1:+\"advisory\":\"$1\"}" <<<"$out" | grep -qF '"state":"queued"'
+}
+# settled [ID]: outbox_quiet, then the private Postfix has delivered what
+# it was handed: the point after which nothing more arrives by itself
+settled() { wait_for "$WAIT_MAX" outbox_quiet "${1:-}" && wait_for "$WAIT_MAX" queue_settled; }
+
+# queue_settled: nothing waiting in the private Postfix
 queue_settled() {
 	local i
 	for i in $(seq 1 100); do

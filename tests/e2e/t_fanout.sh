@@ -46,7 +46,7 @@ for i in $(seq 1 $NMEMBERS); do
 	check "member $i got its copy" wait_delivered "${MEMBER_ADDR[$i]}" 1 20
 done
 check "the team got a receipt" wait_delivered security@example.org 1 20
-queue_settled; sleep 1
+settled	# nothing queued to send again, the queue delivered: no second copy to come
 for i in $(seq 1 $NMEMBERS); do
 	f=$(copies_of "${MEMBER_ADDR[$i]}" | head -n 1)
 	check "member $i: exactly one copy" test "$(copies_of "${MEMBER_ADDR[$i]}" | wc -l)" = 1
@@ -144,7 +144,7 @@ mutt_post "$W/post6.eml" "$W/d6" "${MEMBER_FPR[2]}"
 cp "$W/post6.eml" "$W/msg"
 send security@example.org predisclosure@lists.example.org
 refused "post encrypted to a key the list does not hold" "encrypted to a key the list does not hold"
-sleep 2
+settled	# nothing queued by the refused posts, the queue delivered
 after=$(for i in $(seq 1 $NMEMBERS); do delivered "${MEMBER_ADDR[$i]}"; done | awk '{ s += $1 } END { print s }')
 check "no refused post reached a member ($before -> $after)" test "$before" = "$after"
 

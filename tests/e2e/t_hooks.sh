@@ -121,11 +121,20 @@ check "the run folders are gone (state_dir/hooks is empty)" test -z "$(ls -A "$W
 # broken: dropped after its second failure, then retried by hand
 for _ in $(seq 1 100); do ctl hooks | grep -q 'broken .* retrying *[2-9] ' && break; sleep 0.1; done
 bid=$(ctl hooks | awk '$2 == "broken" { print $1 }')
+next_try=$(ctl --json hooks | /usr/bin/python3 -c 'import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    if r["hook"] == "broken": print(r["next_try"] or "")')
 check "a hook that keeps failing is retried with backoff ($(ctl hooks | awk '$2 == "broken" { print $6 }') runs so far)" \
     bash -c "'$CTL_BIN' -c '$W/milter.conf' hooks | grep -q 'broken .* retrying *[2-9] .*exit 1; output: broken: no such remote'"
 check "embargoctl hooks drop ID" bash -c "'$CTL_BIN' -c '$W/milter.conf' hooks drop $bid | grep -q 'dropped by'"
 runs=$(ctl hooks | awk '$2 == "broken" { print $6 }')
-sleep 5
+# A run that does not come leaves no event to wait for: wait on the clock
+# until 2 s past the time the dropped run was next due (its next try,
+# read before the drop), when it would have started.
+if [ -n "$next_try" ]; then due=$(date -u -d "$next_try" +%s); else due=$(( $(date +%s) + 8 )); fi
+past() { [ "$(date +%s)" -ge "$1" ]; }
+wait_for 60 past $((due + 2))
 check "... it is never run again (failed, still $runs runs)" bash -c "'$CTL_BIN' -c '$W/milter.conf' hooks | grep -q 'broken .* failed *$runs '"
 check "embargoctl hooks retry ID runs it again" bash -c "'$CTL_BIN' -c '$W/milter.conf' hooks retry $bid >/dev/null"
 for _ in $(seq 1 100); do ctl hooks | grep -q 'broken .* retrying *1 ' && break; sleep 0.1; done
@@ -150,13 +159,22 @@ send security@example.org predisclosure@lists.example.org
 check "XSA-399 is registered under embargo until $when2 (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
 for _ in $(seq 1 200); do ctl hooks | grep -q 'slow .*XSA-399 .* running' && break; sleep 0.05; done
 check "after the date the slow hook is running" bash -c "'$CTL_BIN' -c '$W/milter.conf' hooks | grep -q 'slow .*XSA-399 .* running'"
+# The hook's process (its command line names the script), to see it go.
+hook_seen() { pgrep -f -- "$H/slow" >/dev/null; }
+wait_for "$WAIT_MAX" hook_seen
+hook_pids=$(pgrep -f -- "$H/slow")
 kill -9 "$(cat "$W/milter.pid")"
 rm -f "$W/milter.pid"
-sleep 5
+# The hook is killed with the daemon (its parent-death signal): once its
+# processes are gone it can no longer write its log.
+hook_gone() { local p; for p in $hook_pids; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
+check "killed with the daemon: the hook's processes ($(echo $hook_pids)) are gone" wait_for "$WAIT_MAX" hook_gone
 check "killed with the daemon: the hook never finished its first run" test ! -s "$W/out/slow.log"
 milter_start
-for _ in $(seq 1 150); do [ -s "$W/out/slow.log" ] && break; sleep 0.1; done
-sleep 1
+wait_for "$WAIT_MAX" test -s "$W/out/slow.log"
+# Done: the run is recorded as finished, so no other run follows.
+hook_done() { ctl hooks | grep -q 'slow .*XSA-399 .* done '; }
+wait_for "$WAIT_MAX" hook_done
 check "after the restart it ran again to its end, once ($(cat "$W/out/slow.log" 2>/dev/null))" test "$(wc -l < "$W/out/slow.log")" = 1
 check "... with the advisory, its revision (2: XSA-399 v2) and the date in its environment" grep -qx "XSA-399 2 $(date -u -d "@$E2" '+%Y-%m-%dT%H:%M:%SZ')" "$W/out/slow.log"
 check "embargoctl hooks: done after 2 runs" bash -c "'$CTL_BIN' -c '$W/milter.conf' hooks | grep -q 'slow .*XSA-399 .* done *2 '"

@@ -90,19 +90,19 @@ check "... and the audit names it a resend" bash -c "'$CTL_BIN' -c '$W/milter.co
 # key was the team's when the config was loaded, and a post it signed was
 # taken then; afterwards, a post it signed is refused.
 T2_HOME=$W/team2-gnupg; T3_HOME=$W/team3-gnupg
-T2_FPR=$(gen_key "$T2_HOME" "Security Team <security@example.org>" future-default seconds=45)
-T2_END=$(( $(date +%s) + 45 ))
+# The second key expires when the test sets it to (after its posts are
+# signed and the first taken), not after a fixed time that a busy machine
+# may spend before the first post is sent.
+T2_FPR=$(gen_key "$T2_HOME" "Security Team <security@example.org>")
 T3_FPR=$(gen_key "$T3_HOME" "Security Team <security@example.org>")
 for h in "$T2_HOME" "$T3_HOME"; do
 	gpg --homedir "$h" --export | list_gpg --import 2>/dev/null
 	list_gpg --export "$LIST_FPR" | gpg --homedir "$h" --batch -q --import 2>/dev/null
 done
 sed -i "s/keys = { \"$TEAM_FPR\" }/keys = { \"$TEAM_FPR\", \"$T2_FPR\", \"$T3_FPR\" }/" "$W/milter.conf"
-m=$(wc -l < "$W/milter.log")
+m=$(log_mark)
 kill -HUP "$(cat "$W/milter.pid")"
-for _ in $(seq 1 50); do tail -n +"$((m + 1))" "$W/milter.log" | grep -q 'config reloaded' && break; sleep 0.1; done
-check "two more team keys, one to expire in 45 s: config reloaded" \
-    bash -c "tail -n +$((m + 1)) '$W/milter.log' | grep -q 'config reloaded'"
+check "two more team keys, one to expire, one to be revoked: config reloaded" wait_log 'config reloaded' "$m"
 team_post() {	# team_post ID REV HOME: XSA-ID revision REV signed with HOME's key, in $W/tp.ID.REV
 	{ echo "From: security@example.org"; echo "To: predisclosure@lists.example.org"
 	  echo "Subject: Xen Security Advisory $1 v$2"; echo
@@ -121,11 +121,14 @@ check "the third key is revoked in the list's keyring" \
     bash -c "runuser -u nobody -- gpg --homedir '$W/state/gnupg' --with-colons --list-keys '$T3_FPR' | grep -q '^pub:r:'"
 cp "$W/tp.961.2" "$W/msg"; send security@example.org predisclosure@lists.example.org
 check "a post signed by the revoked team key is refused: $(reply)" grep -q '^550 5.7.1 .*valid OpenPGP signature by a team key' <<<"$(reply)"
-# (While the second key nears its expiry.)
+# (The second key expires after the load below.)
 # 200 SMTP sessions at once, each with a 5 MB message (a build attached,
 # base64): every one is answered 250, and the milter's memory stays
 # bounded: past 64 KiB a message is spooled encrypted to state_dir, and
-# only two are read whole at once.  The figure is the peak RSS (VmHWM) of
+# only two are read whole at once.  Those waiting their turn keep Postfix's
+# end-of-message timeout (60 s here) from running out: the milter tells it
+# every 10 s that it is at work (SMFIR_PROGRESS), so a busy machine makes
+# the answers slower, never a 451.  The figure is the peak RSS (VmHWM) of
 # this sanitizer build; make bench measures the -O2 build.
 /usr/bin/python3 - "$W/load.eml" <<'PY'
 import base64, os, sys
@@ -140,15 +143,25 @@ PY
 pid=$(cat "$W/milter.pid")
 rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
 t0=$SECONDS
-timeout 900 /usr/bin/python3 "$TOP/tests/e2e/smtp_load.py" 127.0.0.1 "$SMTP_PORT" \
+timeout 2400 /usr/bin/python3 "$TOP/tests/e2e/smtp_load.py" 127.0.0.1 "$SMTP_PORT" \
     dev@vendor.example sink@discard.example "$W/load.eml" 200 > "$W/load.out" 2>&1
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
 echo "# 200 sessions x $(( $(stat -c %s "$W/load.eml") / 1000000 )) MB: $((SECONDS - t0)) s; replies: $(tr '\n' ' ' < "$W/load.out"); milter RSS $((rss0 / 1024)) MiB before, peak $((hwm / 1024)) MiB (ASan build)"
-check "200 concurrent 5 MB messages: all 200 answered 250" grep -qx '250 200' "$W/load.out"
+check "200 concurrent 5 MB messages: all 200 finally answered 250 (a session whose client gave up waiting is tried again)" grep -qx '250 200' "$W/load.out"
+check "... Postfix never gave up waiting for the milter's answer (no timeout at end of message)" \
+    bash -c "! grep -q \"milter .*can't read SMFIC_BODYEOB reply packet header\" '$W/pf/maillog'"
+check "... and the milter answered none of them 4xx" bash -c "! grep -qE '^# first 4[0-9][0-9] ' '$W/load.out'"
 check "... the milter is alive" kill -0 "$pid"
 check "... and its RSS grew by less than 512 MiB ($(( (hwm - rss0) / 1024 )) MiB; 1000 MiB were in flight)" test $((hwm - rss0)) -lt 524288
 
-while [ "$(date +%s)" -le $((T2_END + 1)) ]; do sleep 1; done
+# The second team key expires now; then the list's keyring says so.
+gpg --homedir "$T2_HOME" --batch -q --pinentry-mode loopback --passphrase '' \
+    --quick-set-expire "$T2_FPR" seconds=1 2>/dev/null
+gpg --homedir "$T2_HOME" --batch -q --pinentry-mode loopback --passphrase '' \
+    --quick-set-expire "$T2_FPR" seconds=1 '*' 2>/dev/null
+gpg --homedir "$T2_HOME" --export "$T2_FPR" | list_gpg --import 2>/dev/null
+t2_expired() { list_gpg --with-colons --list-keys "$T2_FPR" 2>/dev/null | grep -q '^pub:e:'; }
+check "the second team key has expired in the list's keyring" wait_for 90 t2_expired
 cp "$W/tp.960.2" "$W/msg"; send security@example.org predisclosure@lists.example.org
 check "a post signed (before it expired) by the team key that has expired is refused: $(reply)" grep -q '^550 5.7.1 .*valid OpenPGP signature by a team key' <<<"$(reply)"
 "$CTL_BIN" -c "$W/milter.conf" --json advisories > "$W/adv.json"

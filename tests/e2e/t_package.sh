@@ -79,7 +79,7 @@ check "postfix check accepts the README's lines: $(head -c 200 "$W/pf.check")" t
 check "milter_default_action is tempfail, nothing after it: $(postconf -c "$W/pf" -h milter_default_action)" \
     test "$(postconf -c "$W/pf" -h milter_default_action)" = tempfail
 sed -i "s|^socket .*|socket = \"unix:$Q/embargo-milter/milter.sock\"|" "$W/milter.conf"
-postfix -c "$W/pf" reload >/dev/null 2>&1
+check "Postfix reloaded with the README's main.cf and master.cf lines" pf_reload
 check "master.cf keeps the chroot column y for smtpd and cleanup" \
     bash -c "grep -q '^127.0.0.1:$SMTP_PORT inet n - y - - smtpd' '$W/pf/master.cf' && grep -q '^cleanup .* y .* cleanup' '$W/pf/master.cf'"
 runuser -u nobody -- "$W/root/usr/sbin/embargo-milter" -t -c "$W/milter.conf" > "$W/t.out" 2>&1
@@ -89,7 +89,6 @@ echo $! > "$W/milter.pid"
 for _ in $(seq 1 100); do [ -S "$Q/embargo-milter/milter.sock" ] && break; sleep 0.1; done
 check "the socket is the daemon user's, group postfix, 0660: $(stat -c '%U:%G %a' "$Q/embargo-milter/milter.sock" 2>/dev/null)" \
     test "$(stat -c '%U:%G %a' "$Q/embargo-milter/milter.sock" 2>/dev/null)" = "nobody:postfix 660"
-sleep 1	# Postfix rereads master.cf
 cat > "$W/msg" <<MSG
 From: alice@vendor.example
 To: bob@outsider.example

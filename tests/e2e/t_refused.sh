@@ -13,8 +13,7 @@ ctl() { as_nobody "$CTL_BIN" -c "$W/milter.conf" "$@"; }
 echo "${MEMBER_ADDR[2]} 550 5.1.1 not accepted here" > "$W/refuse"
 sed -i "s|^\(127.0.0.1:$REINJECT_PORT inet .*\)$|\1 -o smtpd_recipient_restrictions=check_recipient_access,texthash:$W/refuse,permit_mynetworks,reject|" \
     "$W/pf/master.cf"
-postfix -c "$W/pf" reload >/dev/null 2>&1
-sleep 1
+check "Postfix reloaded with the refusing listener" pf_reload
 
 { echo "From: security@example.org"; echo "To: predisclosure@lists.example.org"
   echo "Subject: Xen Security Advisory 530 v1"; echo
@@ -25,14 +24,20 @@ send security@example.org predisclosure@lists.example.org
 check "the post is accepted (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
 check "member 1 got its copy" wait_delivered "${MEMBER_ADDR[1]}" 1 20
 refused() { ctl outbox --json | grep -F "\"rcpt\":\"${MEMBER_ADDR[2]}\"" | grep -q '"state":"failed"'; }
-for _ in $(seq 1 40); do refused && break; sleep 0.5; done
+wait_for "$WAIT_MAX" refused
+failed_at=$(date +%s)	# no earlier than the failure
 check "member 2's copy is failed in the outbox" refused
 ctl outbox > "$W/outbox.out"
 sed 's/^/#   /' "$W/outbox.out"
 check "embargoctl outbox shows it failed, with the listener's reply" \
     grep -qE "XSA-530 .*${MEMBER_ADDR[2]} +failed .* - +reinjection listener .*: 5[0-9][0-9] 5\.1\.1 " "$W/outbox.out"
-# Long enough for several retries under the old backoff (1, 2, 4, 8 s).
-sleep 9
+# Nothing else is queued and the queue has delivered (the team's notice):
+settled
+# then a retry that does not come leaves no event to wait for: the time
+# for several under the old backoff (1, 2, 4, 8 s), counted from when the
+# failure was seen, is waited for on the clock.
+past() { [ "$(date +%s)" -ge "$1" ]; }
+wait_for 60 past $((failed_at + 9))
 n=$(ctl audit --advisory XSA-530 | grep '"event":"copy-failed"' | grep -c "${MEMBER_ADDR[2]}")
 check "one copy-failed record, not one per retry ($n)" test "$n" = 1
 check "the listener saw one attempt for member 2" \
@@ -50,13 +55,12 @@ check "member 2 got nothing" test "$(delivered "${MEMBER_ADDR[2]}")" = 0
 
 # The cause mended: outbox retry ID sends it, once.
 : > "$W/refuse"
-postfix -c "$W/pf" reload >/dev/null 2>&1
-sleep 1
+check "Postfix reloaded with the listener mended" pf_reload
 id=$(ctl outbox --json | grep -F "\"rcpt\":\"${MEMBER_ADDR[2]}\"" | /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
 ctl outbox retry "$id" > "$W/retry.out"
 check "outbox retry $id: $(cat "$W/retry.out")" grep -q 'due again' "$W/retry.out"
 check "member 2 got its copy after the retry" wait_delivered "${MEMBER_ADDR[2]}" 1 20
-sleep 2
+settled	# its entry sent, nothing queued again, the queue delivered
 check "... once" test "$(delivered "${MEMBER_ADDR[2]}")" = 1
 check "decrypted with its key, signed whole by the list" \
     mailpy decrypt "$(find "$(maildir "${MEMBER_ADDR[2]}")/new" -type f | head -n 1)" "${MEMBER_HOME[2]}" "$W/c2"

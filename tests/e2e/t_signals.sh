@@ -12,15 +12,20 @@ pid=$(cat "$W/milter.pid")
 # 1. A burst of 100 SIGHUPs with a changed config: the daemon lives, the
 #    milter still listens, and the new limit holds for the next message.
 echo "max_message_size = 20000" >> "$W/milter.conf"
+m=$(log_mark)
 for _ in $(seq 1 100); do kill -HUP "$pid"; done
-sleep 2
+# The changed file is in force once a reload after the burst says so (the
+# burst may be read as one reload or several: each reads the new file).
+check "100 SIGHUPs in a burst: a reload says the changed file is in force" wait_log 'config reloaded from ' "$m"
 check "100 SIGHUPs in a burst: the daemon lives" kill -0 "$pid"
 check "... the milter still listens" bash -c "ss -Hltn 'sport = :$MILTER_PORT' | grep -q ."
 { printf 'From: dev@vendor.example\r\nSubject: big\r\n\r\n'; head -c 30000 /dev/zero | tr '\0' 'a' | fold -w 76; } > "$W/msg"
 send dev@vendor.example friend@outsider.example
 check "... and the reloaded limit holds: $(reply)" grep -q '^552 5.3.4 ' <<<"$(reply)"
 sed -i '/^max_message_size = 20000$/d' "$W/milter.conf"
-kill -HUP "$pid"; sleep 1
+m=$(log_mark)
+kill -HUP "$pid"
+check "a reload after the limit is taken out says so" wait_log 'config reloaded from ' "$m"
 
 # 2. SIGTERM while a message is in hand, and while copies are being sent.
 { echo "From: security@example.org"; echo "To: predisclosure@lists.example.org"
@@ -40,13 +45,15 @@ s.rcpt("bob@outsider.example")
 s.putcmd("data")
 s.getreply()
 s.send(open(path, "rb").read())
+open(go + ".ready", "w").close()
 while not os.path.exists(go):
     time.sleep(0.05)
 s.send(b".\r\n")
 print(s.getreply()[0])
 PY
 slow=$!
-sleep 2
+# The message is in hand once DATA was answered 354 and its text sent.
+wait_for "$WAIT_MAX" test -e "$W/slow.go.ready"
 m=$(wc -l < "$W/milter.log")
 cp "$W/p970.eml" "$W/msg"; send security@example.org predisclosure@lists.example.org
 check "the post is taken (rc $SWAKS_RC)" test "$SWAKS_RC" = 0

@@ -93,7 +93,8 @@ check "the refusal is in the audit log" bash -c "runuser -u nobody -- '$CTL_BIN'
 
 # 6b. audit_passes = all: plain passes are recorded too, in a later commit.
 echo 'audit_passes = all' >> "$W/milter.conf"
-kill -HUP "$(cat "$W/milter.pid")"; sleep 0.5
+m=$(log_mark); kill -HUP "$(cat "$W/milter.pid")"
+check "SIGHUP: the log says the config was reloaded" wait_log 'config reloaded from ' "$m"
 printf 'From: carol@vendor.example\nSubject: minutes\nMessage-ID: <plain-2@vendor.example>\n\nThe minutes of the meeting.\n' > "$W/msg"
 send carol@vendor.example dave@outsider.example
 check "audit_passes = all: plain mail accepted (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
@@ -104,7 +105,8 @@ sed -i '/^audit_passes/d' "$W/milter.conf"
 
 # 7. Larger than max_message_size: 552 5.3.4.
 sed -i 's/^max_message_size.*/max_message_size = 2048/' "$W/milter.conf"
-kill -HUP "$(cat "$W/milter.pid")"; sleep 0.5
+m=$(log_mark); kill -HUP "$(cat "$W/milter.pid")"
+wait_log 'config reloaded from ' "$m"
 { printf 'Subject: big\n\n'; for i in $(seq 1 100); do echo "line $i of a long message body"; done; } > "$W/msg"
 send dev@vendor.example someone@outsider.example
 r=$(reply)
@@ -112,8 +114,8 @@ check "after SIGHUP reload, oversize refused with 552 5.3.4: $r" grep -q '^552 5
 
 # 8. A reload of a broken file keeps the running config.
 echo 'bogus_key = 1' >> "$W/milter.conf"
-kill -HUP "$(cat "$W/milter.pid")"; sleep 0.5
-check "broken reload is logged" grep -q 'reload of .* failed; the previous config stays in force' "$W/milter.log"
+m=$(log_mark); kill -HUP "$(cat "$W/milter.pid")"
+check "broken reload is logged" wait_log 'reload of .* failed; the previous config stays in force' "$m"
 send dev@vendor.example someone@outsider.example
 check "old config still in force (552 again)" grep -q '^552 5.3.4 ' <<<"$(reply)"
 sed -i '/^bogus_key/d' "$W/milter.conf"
@@ -121,14 +123,16 @@ sed -i '/^bogus_key/d' "$W/milter.conf"
 mkdir -p -m 0700 "$W/state2"; chown nobody "$W/state2"
 sed -i "s|^state_dir .*|state_dir = \"$W/state2\"|" "$W/milter.conf"
 off=$(wc -l < "$W/milter.log")
-kill -HUP "$(cat "$W/milter.pid")"; sleep 0.5
+kill -HUP "$(cat "$W/milter.pid")"
+wait_log 'reload of .* failed; the previous config stays in force' "$off"
 check "a reload with a new state_dir is refused, naming the restart" \
     bash -c "tail -n +$((off + 1)) '$W/milter.log' | grep -q 'state_dir changed from \"$W/state\" to \"$W/state2\": a reload cannot change it (restart needed'"
 send dev@vendor.example someone@outsider.example
 check "... and the running config stays (552 again)" grep -q '^552 5.3.4 ' <<<"$(reply)"
 check "... nothing written to the new state_dir" test -z "$(ls -A "$W/state2")"
 sed -i "s|^state_dir .*|state_dir = \"$W/state\"|; s/^max_message_size.*/max_message_size = 26214400/" "$W/milter.conf"
-kill -HUP "$(cat "$W/milter.pid")"; sleep 0.5
+m=$(log_mark); kill -HUP "$(cat "$W/milter.pid")"
+wait_log 'config reloaded from ' "$m"
 
 # 9. embargoctl dry-run agrees with the milter on the refused forward.
 cat > "$W/msg" <<MSG
