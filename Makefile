@@ -54,7 +54,7 @@ CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_
 HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints \
-	     test_html test_spool test_auditq test_filter
+	     test_html test_spool test_auditq test_filter test_ledger
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build
@@ -152,7 +152,7 @@ $(B)/rooms/%: $(B)/mk/room_main.o $$(call obj,$$(ROOM_$$*)) Makefile mk/rooms.sh
 	    LDLIBS="$(if $(strip $(LIBS_$*)),$$(pkg-config --libs $(LIBS_$*))) -pthread" \
 	    NEVER="$(NEVER_$*)" sh mk/rooms.sh link
 
-rooms: $(ROOMS:%=$(B)/rooms/%)
+rooms: $(ROOMS:%=$(B)/rooms/%) cycles
 	@{ $(foreach l,libc $(sort $(foreach r,$(ROOMS),$(LIBS_$r))),\
 	    echo 'lib $l $(INC_$l)';) \
 	   $(foreach r,$(ROOMS),echo 'room $r $(sort $(patsubst %/,%,\
