@@ -9,7 +9,7 @@
 #include <dirent.h>
 #include <glib.h>
 #include <gmime/gmime.h>
-#include <lmdb.h>
+#include "testmdb.h"
 #include <time.h>
 #include "../../store/view.h"
 
@@ -271,20 +271,7 @@ t_rebuild_keeps_what_was_added(void **s)
 static void
 break_record(const char *path, const char *id)
 {
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	MDB_val k = { strlen(id), (void *)id }, v = { 3, (void *)"bad" };
-
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_set_mapsize(env, (size_t)1 << 30), 0);
-	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "adv", 0, &dbi), 0);
-	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	test_mdb_put(path, "adv", id, strlen(id), "bad", 3);
 }
 
 /*

@@ -5,7 +5,7 @@
  * fields read from the old strings
  */
 #include "testutil.h"
-#include <lmdb.h>
+#include "testmdb.h"
 #include "../../ledger/ledger.h"
 
 static char dir[64];
@@ -210,14 +210,13 @@ struct v2 {
 /* put_v2 - another program (today's build before layout 3) writes one */
 
 static void
-put_v2(MDB_txn *txn, MDB_dbi dbi, const struct v2 *r)
+put_v2(const struct v2 *r)
 {
 	unsigned char k[8];
-	MDB_val key = { 8, k }, val = { sizeof(*r), (void *)r };
 
 	for (int i = 7, v = 0; i >= 0; i--, v++)
 		k[i] = (unsigned char)(r->id >> (8 * v));
-	assert_int_equal(mdb_put(txn, dbi, &key, &val, 0), 0);
+	test_mdb_put(dir, "outbox", k, 8, r, sizeof(*r));
 }
 
 /*
@@ -241,25 +240,14 @@ t_migrate_layout2(void **s)
 	struct store_outbox ob;
 	struct store_txn *t;
 	struct em_err err;
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
 	size_t n;
 	char *aside = xasprintf("%s/before-migration", dir), *mdb;
 
 	(void)s;
 	store_close(st);
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_set_mapsize(env, (size_t)1 << 30), 0);
-	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "outbox", 0, &dbi), 0);
-	put_v2(txn, dbi, &rel);
-	put_v2(txn, dbi, &fin);
-	put_v2(txn, dbi, &key);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	put_v2(&rel);
+	put_v2(&fin);
+	put_v2(&key);
 	assert_int_equal(store_open(dir, (size_t)1 << 30, &st, &err), EM_OK);
 	/* Unmigrated, it is an error naming the cure, never skipped. */
 	assert_int_equal(store_begin(st, false, &t, &err), EM_OK);

@@ -1,6 +1,6 @@
 /* test_store - the LMDB store: registry, outbox, holds, prints, audit chain */
 #include "testutil.h"
-#include <lmdb.h>
+#include "testmdb.h"
 #include <sys/stat.h>
 #include "../../store/store.h"
 
@@ -339,10 +339,6 @@ t_wrong_record_is_an_error(void **state)
 	struct store_advisory a = { 0 };
 	struct store_txn *t = begin(true);
 	struct em_err err;
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	MDB_val k = { 4, "ZZZ1" }, v = { 3, "abc" };
 	unsigned n = 0;
 
 	(void)state;
@@ -357,15 +353,7 @@ t_wrong_record_is_an_error(void **state)
 	store_abort(t);
 	/* Another program writes a record of 3 bytes after them. */
 	store_close(st);
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_set_mapsize(env, (size_t)1 << 30), 0);
-	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "adv", 0, &dbi), 0);
-	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	test_mdb_put(dir, "adv", "ZZZ1", 4, "abc", 3);
 	assert_int_equal(store_open(dir, (size_t)1 << 30, &st, &err), EM_OK);
 	t = begin(false);
 	n = 0;
