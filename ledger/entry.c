@@ -30,7 +30,8 @@
 static const struct ledger_ob_row table[LEDGER_OB_EVENTS] = {
 	{ LEDGER_OB_BUILT, "built", Q, K(STORE_OB_COPY), STORE_OB_BUILT,
 	    STORE_OB_CAUSE_NONE, NULL, false },
-	{ LEDGER_OB_RUNNING, "running", Q, HOOK, STORE_OB_BUILT,
+	/* A run a stop or a crash left running runs again: at least once. */
+	{ LEDGER_OB_RUNNING, "running", Q | B, HOOK, STORE_OB_BUILT,
 	    STORE_OB_CAUSE_NONE, NULL, false },
 	{ LEDGER_OB_SENT, "sent", B, ANY_KIND, STORE_OB_SENT,
 	    STORE_OB_CAUSE_NONE, NULL, false },

@@ -63,7 +63,7 @@ echo $! > "$P/pid"
 sm_stop() { kill "$(cat "$P/pid")" 2>/dev/null; }
 trap 'sm_stop; e2e_cleanup' EXIT
 check "sendmail listens on 127.0.0.1:$SM_PORT (and nowhere else of its own)" \
-    bash -c "$(declare -f wait_port); wait_port $SM_PORT 20 && ! ss -Hltnp | grep sendmail | grep -v '127.0.0.1:$SM_PORT '"
+    bash -c "$(declare -f wait_port); wait_port $SM_PORT 20 && ! ss -Hltnp | grep 'pid=$(cat "$P/pid"),' | grep -v '127.0.0.1:$SM_PORT '"
 
 printf 'From: alice@vendor.example\r\nTo: bob@outsider.example\r\nSubject: lunch\r\n\r\nPlain text, nothing embargoed.\r\n' > "$W/msg"
 m=$(wc -l < "$W/milter.log")
