@@ -147,13 +147,14 @@ ledger_hold_prepared(struct store_txn *t, uint64_t hold, time_t when,
 	}
 	for (size_t i = 0; i < g.n && rc == EM_OK; i++) {
 		struct store_outbox ob;
-		char why[240];
-
 		if ((rc = store_ob_get(t, g.ids[i], &ob, err)) < 0)
 			break;
 		if (cancel != NULL) {
-			(void)snprintf(why, sizeof(why), "not sent: %s", cancel);
+			/* Whole here; last_error marks where it is cut. */
+			char *why = xasprintf("not sent: %s", cancel);
+
 			rc = ledger_ob_step(&ob, LEDGER_OB_CANCELLED, 0, why, err);
+			free(why);
 		} else if (ob.state == STORE_OB_BUILT) {
 			rc = ledger_ob_step(&ob, LEDGER_OB_WAIT, when, NULL, err);
 		} else {
