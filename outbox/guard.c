@@ -23,15 +23,14 @@
 #include "../util/log.h"
 #include "../keys/keys.h"
 #include "../store/view.h"
+#include "loop.h"
 
 #define LOOK_EVERY	1	/* seconds between looks for a rebuild asked */
 #define RETRY_FIRST	10	/* seconds before a failed build is tried again, */
 #define RETRY_MAX	3600	/* doubled each time up to this */
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static bool stopping, started;
-static pthread_t tid;
+static struct loop guard_loop = LOOP_INIT;	/* the thread (loop.h) */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;	/* filings */
 static atomic_bool now_please;		/* a reload: at once, whatever failed */
 
 /*
@@ -346,23 +345,20 @@ static void *
 guard_thread(void *arg)
 {
 	time_t not_before = 0, wait = RETRY_FIRST;
+	unsigned long seen = 0;
 
 	(void)arg;
 	file_left();
 	for (;;) {
 		struct timespec ts;
 
-		pthread_mutex_lock(&lock);
+		/* Never kicked: it looks every LOOK_EVERY seconds. */
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += LOOK_EVERY;
-		while (!stopping && pthread_cond_timedwait(&cond, &lock, &ts) == 0)
-			;
-		if (stopping) {
-			pthread_mutex_unlock(&lock);
+		if (loop_wait(&guard_loop, &seen, &ts) == LOOP_STOP) {
 			keys_thread_done();
 			return NULL;
 		}
-		pthread_mutex_unlock(&lock);
 		{
 			const struct config *cfg = state_config_acquire();
 
@@ -400,10 +396,7 @@ guard_start(void)
 	if (store_filter_enable(&err) < 0)
 		log_msg(LOG_WARNING, NULL, "leak guard: no filter (%s); the full "
 		    "guard reads every message", err.msg);
-	if (state_thread_start(&tid, guard_thread, NULL) < 0)
-		return EM_EIO;
-	started = true;
-	return EM_OK;
+	return loop_start(&guard_loop, 1, guard_thread, NULL);
 }
 
 /* guard_rebuild - a reload: the filter built again at once */
@@ -420,12 +413,7 @@ guard_rebuild(void)
 void
 guard_stop(void)
 {
-	pthread_mutex_lock(&lock);
-	stopping = true;
-	pthread_cond_broadcast(&cond);
-	pthread_mutex_unlock(&lock);
-	if (started)
-		(void)pthread_join(tid, NULL);
+	loop_stop(&guard_loop);
 	store_filter_disable();
 	free(filings);
 	filings = NULL;

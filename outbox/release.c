@@ -26,16 +26,14 @@
 #include "../util/log.h"
 #include "../keys/keys.h"
 #include "../util/emtime.h"
+#include "loop.h"
 
 #define MAX_SLEEP	30
 #define MAX_DUE		64
 #define WARM_AHEAD	10	/* seconds before its date a prepared hold is
 				 * unsealed for the workers (deliver_warm) */
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static bool stopping, kicked;
-static pthread_t tid;
+static struct loop release_loop = LOOP_INIT;	/* the thread (loop.h) */
 
 struct scan {
 	struct store_txn *t;
@@ -1198,14 +1196,15 @@ static void *
 release_thread(void *arg)
 {
 	time_t last = 0, woke_for = 0;
+	unsigned long seen = 0;
 	int backoff = 0;
+	enum loop_woke w;
 
 	(void)arg;
 	publish_init();
 	for (;;) {
 		const struct config *cfg = state_config_acquire();
 		struct scan s;
-		struct timespec ts;
 
 		memset(&s, 0, sizeof(s));
 		s.cfg = cfg;
@@ -1220,7 +1219,7 @@ release_thread(void *arg)
 		    store_adv_each(s.t, scan_adv, &s, &s.err) < 0) {
 			log_msg(LOG_ERR, NULL, "release timer: the state cannot be "
 			    "read, nothing released or run: %s (tried again in "
-			    "%d s)", s.err.msg, backoff_next(&backoff));
+			    "%d s)", s.err.msg, loop_backoff(&backoff));
 			if (s.t != NULL)
 				store_abort(s.t);
 			memset(&s, 0, sizeof(s));
@@ -1232,29 +1231,19 @@ release_thread(void *arg)
 		}
 		if (s.n_holds || s.n_remind || s.n_announce)
 			deliver_kick();
-		pthread_mutex_lock(&lock);
 		if (s.n_holds || s.n_remind)
-			kicked = true;	/* more may be due: scan again */
+			loop_kick(&release_loop);	/* more may be due: scan again */
 		/* The safety net counts from the clock as it is now: a step
 		 * back while this scan worked must not stretch the sleep. */
-		ts.tv_sec = time(NULL) + MAX_SLEEP;
-		if (s.next != 0 && s.next < ts.tv_sec)
-			ts.tv_sec = s.next;
-		ts.tv_nsec = 0;
-		woke_for = ts.tv_sec;
-		while (!stopping && !kicked &&
-		    pthread_cond_timedwait(&cond, &lock, &ts) == 0)
-			;
-		if (kicked)
+		woke_for = loop_due(time(NULL), s.next, MAX_SLEEP);
+		if ((w = loop_wait_until(&release_loop, &seen, woke_for)) !=
+		    LOOP_DUE)
 			woke_for = 0;	/* woken early: no measure of a step */
-		kicked = false;
-		if (stopping) {
-			pthread_mutex_unlock(&lock);
+		if (w == LOOP_STOP) {
 			anchor(cfg, time(NULL), true);
 			state_config_release(cfg);
 			return NULL;
 		}
-		pthread_mutex_unlock(&lock);
 		state_config_release(cfg);
 	}
 }
@@ -1264,10 +1253,7 @@ release_thread(void *arg)
 void
 release_kick(void)
 {
-	pthread_mutex_lock(&lock);
-	kicked = true;
-	pthread_cond_broadcast(&cond);
-	pthread_mutex_unlock(&lock);
+	loop_kick(&release_loop);
 }
 
 /* release_start - the timer thread, with the daemon's signals blocked */
@@ -1278,7 +1264,7 @@ release_start(void)
 	int rc;
 
 	state_on_wake(WAKE_RELEASE, release_kick);
-	rc = state_thread_start(&tid, release_thread, NULL);
+	rc = loop_start(&release_loop, 1, release_thread, NULL);
 
 	/* Without the watcher a step is still seen at the next wake. */
 	if (rc == EM_OK && clock_watch_start(release_kick) < 0)
@@ -1294,9 +1280,5 @@ void
 release_stop(void)
 {
 	clock_watch_stop();
-	pthread_mutex_lock(&lock);
-	stopping = true;
-	pthread_cond_broadcast(&cond);
-	pthread_mutex_unlock(&lock);
-	(void)pthread_join(tid, NULL);
+	loop_stop(&release_loop);
 }
