@@ -44,7 +44,10 @@ CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(KEYS_SRC) $(STORE_SRC) \
 OUTBOX_SRC = outbox/state.c outbox/audit.c outbox/auditq.c outbox/fanout.c \
 	     outbox/hold.c outbox/post.c outbox/notice.c outbox/deliver.c \
 	     outbox/smtp.c outbox/release.c outbox/hook.c outbox/guard.c \
-	     outbox/public.c outbox/loop.c outbox/clockstep.c
+	     outbox/public.c outbox/loop.c outbox/clockstep.c \
+	     outbox/release_scan.c outbox/release_holds.c outbox/release_prepare.c \
+	     outbox/release_copy.c outbox/remind.c outbox/announce.c \
+	     outbox/publish.c outbox/release_clock.c
 MILTER_SRC = $(OUTBOX_SRC) milter/main.c milter/state.c milter/ctx.c \
 	     milter/callbacks.c milter/verdict.c milter/eom.c milter/spool.c
 CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c cli/cmd_hooks.c \

@@ -1,0 +1,107 @@
+/*
+ * release.h - between the files of the release timer (inside outbox/
+ * only): the scan of what is due and the jobs that act on it
+ *
+ *	release.c		the thread: scan, act, sleep until the next due time
+ *	release_scan.c		what is due at a given time (struct scan)
+ *	release_holds.c		the due holds released (worker threads)
+ *	release_prepare.c	holds prepared and warmed ahead of their date
+ *	release_copy.c		final copies, unsealed holds, release entries
+ *	remind.c		reminders to the team before the date
+ *	announce.c		pre-announcements of dates (pre_announce)
+ *	publish.c		revisions become public: release hooks queued
+ *	release_clock.c		the audit head anchored, clock steps said
+ *
+ * How it fails: the scan returns < 0 with the reason in s->err, and then
+ * nothing of it is acted on; each job logs its own failure and is found
+ * due again by the next scan.
+ */
+#ifndef RELEASE_H
+#define RELEASE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "outbox.h"
+
+#define MAX_DUE		64
+#define WARM_AHEAD	10	/* seconds before its date a prepared hold is
+				 * unsealed for the workers (deliver_warm) */
+
+/* What a scan found due at now, and when to look again. */
+struct scan {
+	struct store_txn *t;
+	const struct config *cfg;
+	time_t	now;
+	time_t	next;
+	uint64_t holds[MAX_DUE];
+	char	hold_adv[MAX_DUE][64];	/* each hold's advisory, "" if none */
+	size_t	n_holds;
+	char	remind[MAX_DUE][64];
+	size_t	n_remind;
+	char	announce[MAX_DUE][64];	/* pre_announce due: a date not told */
+	size_t	n_announce;
+	char	publish[MAX_DUE][64];	/* a revision public, not yet recorded */
+	size_t	n_publish;
+	char	tell[MAX_DUE][64];	/* a moved date the members were not told */
+	size_t	n_tell;
+	uint64_t prepare[MAX_DUE];	/* holds not yet prepared for their date */
+	size_t	n_prepare;
+	uint64_t warm[MAX_DUE];		/* prepared holds due within WARM_AHEAD */
+	time_t	warm_due[MAX_DUE];
+	size_t	n_warm;
+	struct em_err err;		/* why a scan failed: nothing acted on */
+};
+
+/* release_scan.c: what is due at now (read in t, never the clock). */
+int	release_scan(struct store_txn *t, const struct config *cfg, time_t now,
+	    struct scan *s);
+/* "hold N": how what was prepared for hold N names it. */
+void	release_hold_tag(uint64_t id, char *out, size_t n);
+/* The revision hold id was prepared with, or -1: not yet. */
+int	release_prepared(struct store_txn *t, uint64_t id, int *rev,
+	    struct em_err *err);
+/* The date last pre-announced for id; EM_ENOTFOUND when never. */
+int	release_announced(struct store_txn *t, const char *id, time_t *when,
+	    struct em_err *err);
+/* The revision of id last recorded as public, or -1: never. */
+int	release_published(struct store_txn *t, const char *id, int *rev,
+	    struct em_err *err);
+/* Is a public at now (its date passed, or lifted)? */
+bool	release_adv_public(const struct store_advisory *a, time_t now);
+
+/* release_copy.c: what a release sends. */
+int	release_final_copy(const struct config *cfg, const struct store_hold *h,
+	    const struct buf *plain, uint64_t ahead, int *revision,
+	    struct em_err *err);
+int	release_unsealed_hold(uint64_t id, struct store_hold *h,
+	    struct buf *plain, struct em_err *err);
+int	release_queue(struct store_txn *t, const struct config *cfg,
+	    const struct store_hold *h, const struct buf *bytes, int revision,
+	    time_t now, time_t due, struct em_err *err);
+
+/* release_prepare.c: ahead of the date (failures logged). */
+void	release_prepare_hold(const struct config *cfg, uint64_t id);
+void	release_warm_hold(uint64_t id, time_t due);
+
+/* release_holds.c: every due hold of s released (failures logged). */
+void	release_due(const struct config *cfg, const struct scan *s);
+
+/* remind.c, announce.c, publish.c: one advisory each (failures logged);
+ * now is the time the reminder and its audit record carry. */
+void	release_remind(const struct config *cfg, const char *id, time_t now);
+void	release_announce(const struct config *cfg, const char *id);
+void	release_publish(const struct config *cfg, const char *id);
+void	release_publish_init(void);
+
+/* release_clock.c: the audit head in the log (every audit_anchor_every,
+ * or now with force); a clock step said in the log, and returned:
+ * RELEASE_CLOCK_BACK, RELEASE_CLOCK_FORWARD or RELEASE_CLOCK_SAME. */
+void	release_anchor(const struct config *cfg, time_t now, bool force);
+enum release_clock { RELEASE_CLOCK_SAME, RELEASE_CLOCK_BACK,
+	RELEASE_CLOCK_FORWARD };
+enum release_clock release_clock_watch(time_t now, time_t last,
+	    time_t woke_for);
+
+#endif
