@@ -44,7 +44,8 @@ CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(KEYS_SRC) $(STORE_SRC) \
 OUTBOX_SRC = outbox/state.c outbox/audit.c outbox/auditq.c outbox/fanout.c \
 	     outbox/hold.c outbox/post.c outbox/notice.c outbox/deliver.c \
 	     outbox/outcome.c outbox/build.c outbox/warm.c \
-	     outbox/smtp.c outbox/release.c outbox/hook.c outbox/guard.c \
+	     outbox/smtp.c outbox/release.c outbox/hook.c outbox/hook_run.c \
+	     outbox/hook_dir.c outbox/hook_exec.c outbox/guard.c \
 	     outbox/public.c
 MILTER_SRC = $(OUTBOX_SRC) milter/main.c milter/state.c milter/ctx.c \
 	     milter/callbacks.c milter/verdict.c milter/eom.c milter/spool.c
