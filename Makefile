@@ -43,7 +43,9 @@ CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(KEYS_SRC) $(STORE_SRC) \
 	     $(LEDGER_SRC)
 OUTBOX_SRC = outbox/state.c outbox/audit.c outbox/auditq.c outbox/fanout.c \
 	     outbox/hold.c outbox/post.c outbox/notice.c outbox/deliver.c \
-	     outbox/smtp.c outbox/release.c outbox/hook.c outbox/guard.c \
+	     outbox/outcome.c outbox/build.c outbox/warm.c \
+	     outbox/smtp.c outbox/release.c outbox/hook.c outbox/hook_run.c \
+	     outbox/hook_dir.c outbox/hook_exec.c outbox/guard.c \
 	     outbox/public.c outbox/loop.c outbox/clockstep.c \
 	     outbox/release_scan.c outbox/release_holds.c outbox/release_prepare.c \
 	     outbox/release_copy.c outbox/remind.c outbox/announce.c \

@@ -370,31 +370,18 @@ receipt_names(const struct config *cfg, const struct strv *parts,
 	}
 }
 
-/* queue_receipt - the sender's receipt: ids, dates, counts */
+/* receipt_head - the receipt's lines about the advisory: its id,
+ * revision, date and deployment, what the post moved or kept */
 
-static int
-queue_receipt(struct fanout_txn *x, const struct strv *parts, size_t copies,
-    struct em_err *err)
+static void
+receipt_head(const struct fanout_txn *x, struct buf *body)
 {
-	const struct config *cfg = x->cfg;
 	const struct facts *f = x->f;
 	const struct policy_decision *d = x->d;
 	const char *moved = x->moved;
-	struct notice_spec n;
-	char subject[160], emb[64], dflt[200] = "", ts[EM_TIME_BUFSZ];
-	struct buf body, names, pnames;
-	int rc;
+	char emb[64], ts[EM_TIME_BUFSZ];
 
-	/* A new advisory: the date the default schedule would give (SPEC 6). */
-	if (x->fresh && d->embargoed)
-		(void)snprintf(dflt, sizeof(dflt), "Default:   public at %s by the "
-		    "default schedule (two working weeks\n           on, at "
-		    "public_time)\n", em_time_format(policy_public_default(cfg,
-		    x->now), ts));
-
-	receipt_names(cfg, parts, &names, &pnames);
-	buf_init(&body);
-	buf_appendf(&body,
+	buf_appendf(body,
 	    "embargo-milter accepted your post to %s.\n\n"
 	    "Advisory:  %s\n"
 	    "%s%s%s"
@@ -402,17 +389,8 @@ queue_receipt(struct fanout_txn *x, const struct strv *parts, size_t copies,
 	    "Embargo:   %s\n"
 	    "Deployment: %s%s\n"
 	    "%s%s%s"
-	    "%s"
-	    "%s"
-	    "Copies:    %zu queued, one per member%s, each encrypted to that "
-	    "%s's key alone\n"
-	    "Queue id:  %s\n\n"
-	    "Members:   %s\n%s%s%s\n"
-	    "A copy whose member key is missing, expired or revoked waits in "
-	    "the outbox;\nyou will get a separate notice naming it.  "
-	    "'embargoctl outbox' lists what\nhas not been delivered yet.\n"
 	    "%s",
-	    cfg->list_address, d->advisory_id,
+	    x->cfg->list_address, d->advisory_id,
 	    f->id_note[0] ? "Id:        " : "", f->id_note,
 	    f->id_note[0] ? "\n" : "", f->revision,
 	    embargo_text(d->embargoed ? d->embargo : 0, emb, sizeof(emb)),
@@ -422,7 +400,34 @@ queue_receipt(struct fanout_txn *x, const struct strv *parts, size_t copies,
 	    moved[0] ? "Note:      " : "", moved, moved[0] ? "\n" : "",
 	    d->embargo_kept ? "Note:      this post has no embargo marker: "
 	    "the registered date is kept\n           (to lift the embargo "
-	    "early: embargoctl embargo ID --now)\n" : "", dflt,
+	    "early: embargoctl embargo ID --now)\n" : "");
+	/* A new advisory: the date the default schedule would give (SPEC 6). */
+	if (x->fresh && d->embargoed)
+		buf_appendf(body, "Default:   public at %s by the default "
+		    "schedule (two working weeks\n           on, at "
+		    "public_time)\n", em_time_format(policy_public_default(
+		    x->cfg, x->now), ts));
+}
+
+/* receipt_copies - the receipt's lines about the copies: how many, to
+ * whom, and what to do when public text is missing */
+
+static void
+receipt_copies(const struct fanout_txn *x, const struct strv *parts,
+    size_t copies, struct buf *body)
+{
+	struct buf names, pnames;
+
+	receipt_names(x->cfg, parts, &names, &pnames);
+	buf_appendf(body,
+	    "Copies:    %zu queued, one per member%s, each encrypted to that "
+	    "%s's key alone\n"
+	    "Queue id:  %s\n\n"
+	    "Members:   %s\n%s%s%s\n"
+	    "A copy whose member key is missing, expired or revoked waits in "
+	    "the outbox;\nyou will get a separate notice naming it.  "
+	    "'embargoctl outbox' lists what\nhas not been delivered yet.\n"
+	    "%s",
 	    copies, parts->n ? " and participant" : "",
 	    parts->n ? "recipient" : "member", x->m->qid[0] ? x->m->qid : "-",
 	    names.data ? names.data : "(none)",
@@ -434,18 +439,35 @@ queue_receipt(struct fanout_txn *x, const struct strv *parts, size_t copies,
 	    "archive), the boilerplate every advisory carries counts as this\n"
 	    "one's text, and outsiders' forwards of old advisories are "
 	    "refused.\n");
-	(void)snprintf(subject, sizeof(subject), "Receipt: %s revision %d, %zu "
-	    "copies queued", d->advisory_id, f->revision, copies);
+	buf_free(&names);
+	buf_free(&pnames);
+}
+
+/* queue_receipt - the sender's receipt: ids, dates, counts */
+
+static int
+queue_receipt(struct fanout_txn *x, const struct strv *parts, size_t copies,
+    struct em_err *err)
+{
+	struct notice_spec n;
+	struct buf body;
+	char *subject;
+	int rc;
+
+	buf_init(&body);
+	receipt_head(x, &body);
+	receipt_copies(x, parts, copies, &body);
+	subject = xasprintf("Receipt: %s revision %d, %zu copies queued",
+	    x->d->advisory_id, x->f->revision, copies);
 	n.to = x->m->sender;
-	n.advisory = d->advisory_id;
-	n.revision = f->revision;
+	n.advisory = x->d->advisory_id;
+	n.revision = x->f->revision;
 	n.subject = subject;
 	n.body = body.data;
 	n.now = x->now;
-	rc = notice_queue(x->t, cfg, &n, err);
+	rc = notice_queue(x->t, x->cfg, &n, err);
+	free(subject);
 	buf_free(&body);
-	buf_free(&names);
-	buf_free(&pnames);
 	return rc;
 }
 
@@ -536,6 +558,76 @@ post_steps(struct fanout_txn *x, const struct buf *sealed, const char *msg_sha,
 	return rc;
 }
 
+/* seal_post - the post packed and sealed to the list key, into sealed:
+ * first, so that the crypto stays outside the write lock */
+
+static int
+seal_post(const struct fanout_txn *x, struct buf *sealed, struct em_err *err)
+{
+	struct buf packed;
+	char was[32] = "";
+	int rc;
+
+	if (x->d->verdict != POLICY_DISCUSS && (rc = deploy_before(x->f,
+	    x->d->advisory_id, was, sizeof(was), err)) < 0)
+		return rc;
+	buf_init(&packed);
+	post_pack(x->f, x->now, was[0] ? was : NULL, &packed);
+	rc = keys_seal(x->cfg->list_key, packed.data, packed.len, sealed, err);
+	buf_free(&packed);
+	return rc;
+}
+
+/* commit_post - in one write transaction: a resend answered as before,
+ * else what the post changes (post_steps()); *copies: how many */
+
+static int
+commit_post(struct fanout_txn *x, const struct buf *sealed,
+    const char *msg_sha, bool *resent, size_t *copies, struct em_err *err)
+{
+	char *what;
+	int rc;
+
+	if ((rc = store_begin(state_store(), true, &x->t, err)) < 0)
+		return rc;
+	if (x->d->verdict == POLICY_DISCUSS)
+		what = xasprintf("sent to the discussion list");
+	else
+		what = xasprintf("fanned out as %s revision %d",
+		    x->d->advisory_id, x->f->revision);
+	rc = resend_check(x->t, x->m, x->f, x->d, what, resent, err);
+	free(what);
+	if (rc == EM_OK && !*resent)
+		rc = post_steps(x, sealed, msg_sha, copies, err);
+	if (rc == EM_OK)
+		return store_commit(x->t, err);
+	store_abort(x->t);
+	return rc;
+}
+
+/* fanout_done - a fan-out committed: logged, the workers kicked, and the
+ * release timer woken when the date moved or is new */
+
+static void
+fanout_done(const struct fanout_txn *x, size_t copies)
+{
+	const struct outbox_msg *m = x->m;
+
+	if (x->d->verdict == POLICY_DISCUSS)
+		log_msg(LOG_INFO, m->qid, "from=<%s>: discussion post to "
+		    "%zu members and the team queued", m->sender, copies);
+	else
+		log_msg(LOG_INFO, m->qid, "from=<%s> id=%s revision=%d: "
+		    "fan-out to %zu members and participants queued%s%s",
+		    m->sender, x->d->advisory_id, x->f->revision, copies,
+		    x->moved[0] ? "; " : "", x->moved);
+	deliver_kick();
+	/* A date a post moved is a new release time for held postings;
+	 * a new date is one to pre-announce. */
+	if (x->moved[0] != '\0' || (x->fresh && x->d->embargoed))
+		state_wake(WAKE_RELEASE);
+}
+
 /*
  * fanout_commit - everything rule 1 changes, or a post to the members'
  * discussion list (d->verdict POLICY_DISCUSS), in one transaction
@@ -545,68 +637,18 @@ fanout_commit(const struct outbox_msg *m, const struct facts *f,
     const struct policy_decision *d, const char *msg_sha, bool *resent,
     struct em_err *err)
 {
-	const struct config *cfg = m->cfg;
-	struct fanout_txn x = { NULL, cfg, m, f, d, time(NULL), 0, false, "",
-	    NULL };
-	bool discuss = d->verdict == POLICY_DISCUSS;
-	struct buf packed, sealed;
-	char what[128], was[32] = "";
+	struct fanout_txn x = { NULL, m->cfg, m, f, d, time(NULL), 0, false,
+	    "", NULL };
+	struct buf sealed;
 	size_t copies = 0;
 	int rc;
 
-	/* Seal first: the crypto stays outside the write lock. */
-	buf_init(&packed);
 	buf_init(&sealed);
-	if (!discuss && (rc = deploy_before(f, d->advisory_id, was, sizeof(was),
-	    err)) < 0) {
-		buf_free(&packed);
-		buf_free(&sealed);
-		return rc;
-	}
-	post_pack(f, x.now, was[0] ? was : NULL, &packed);
-	rc = keys_seal(cfg->list_key, packed.data, packed.len, &sealed, err);
-	buf_free(&packed);
-	if (rc < 0) {
-		buf_free(&sealed);
-		return rc;
-	}
-	if ((rc = store_begin(state_store(), true, &x.t, err)) < 0) {
-		buf_free(&sealed);
-		return rc;
-	}
-	if (discuss)
-		(void)snprintf(what, sizeof(what), "sent to the discussion list");
-	else
-		(void)snprintf(what, sizeof(what), "fanned out as %s revision %d",
-		    d->advisory_id, f->revision);
-	if ((rc = resend_check(x.t, m, f, d, what, resent, err)) < 0 || *resent) {
-		if (rc == EM_OK)
-			rc = store_commit(x.t, err);
-		else
-			store_abort(x.t);
-		buf_free(&sealed);
-		return rc;
-	}
-	if ((rc = post_steps(&x, &sealed, msg_sha, &copies, err)) == EM_OK)
-		rc = store_commit(x.t, err);
-	else
-		store_abort(x.t);
+	if ((rc = seal_post(&x, &sealed, err)) == EM_OK)
+		rc = commit_post(&x, &sealed, msg_sha, resent, &copies, err);
 	buf_free(&sealed);
-	if (rc == EM_OK) {
-		if (discuss)
-			log_msg(LOG_INFO, m->qid, "from=<%s>: discussion post to "
-			    "%zu members and the team queued", m->sender, copies);
-		else
-			log_msg(LOG_INFO, m->qid, "from=<%s> id=%s revision=%d: "
-			    "fan-out to %zu members and participants queued%s%s",
-			    m->sender, d->advisory_id, f->revision, copies,
-			    x.moved[0] ? "; " : "", x.moved);
-		deliver_kick();
-		/* A date a post moved is a new release time for held postings;
-		 * a new date is one to pre-announce. */
-		if (x.moved[0] != '\0' || (x.fresh && d->embargoed))
-			state_wake(WAKE_RELEASE);
-	}
+	if (rc == EM_OK && !*resent)
+		fanout_done(&x, copies);
 	return rc;
 }
 

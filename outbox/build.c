@@ -1,0 +1,177 @@
+/*
+ * build.c - one member's copy built from the sealed post: the post
+ * unsealed (once per worker for a run of copies of one post), the note,
+ * the protected headers and the original entity, signed and encrypted in
+ * one gpg run (keys_build_copy())
+ *
+ * Nothing decrypted reaches the disk: the post a worker keeps is in its
+ * memory only, wiped when the worker ends.  A member key that cannot be
+ * used parks the copy ("waiting-key", the team told); any other failure
+ * to build is recorded and tried again after a backoff (outcome.c).
+ */
+
+/* System library. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Application-specific. */
+#include "deliver_int.h"
+#include "../util/log.h"
+#include "../keys/keys.h"
+
+/*
+ * The post a worker unsealed last: a fan-out builds many copies of one
+ * post in a row (in memory only: nothing plain reaches the disk).
+ */
+static _Thread_local uint64_t cached_id;
+static _Thread_local struct buf cached;
+
+/* unsealed_post - the post an entry is built from, decrypted, into out */
+
+static int
+unsealed_post(const struct store_outbox *ob, struct buf *out, struct em_err *err)
+{
+	struct store_txn *t;
+	struct buf sealed;
+	int rc;
+
+	if (cached_id != ob->post_id) {
+		buf_init(&sealed);
+		if ((rc = store_begin(state_store(), false, &t, err)) < 0)
+			return rc;
+		rc = store_blob_get(t, STORE_BLOB_POST, ob->post_id, &sealed,
+		    err);
+		store_abort(t);
+		if (rc < 0) {
+			buf_free(&sealed);
+			return em_fail(err, EM_ESTORE, "the post of %s cannot be "
+			    "read: %.400s", ob->advisory, err->msg);
+		}
+		buf_reset(&cached);
+		cached_id = 0;
+		rc = keys_unseal(sealed.data, sealed.len, &cached, err);
+		buf_free(&sealed);
+		if (rc < 0)
+			return rc;
+		cached_id = ob->post_id;
+	}
+	buf_append(out, cached.data, cached.len);
+	return EM_OK;
+}
+
+/* build_thread_done - the calling worker's kept post freed */
+
+void
+build_thread_done(void)
+{
+	buf_free(&cached);
+}
+
+/* outer_subject - the copy's outer Subject: the discussion's, a date
+ * notice's or the list's (caller frees) */
+
+static char *
+outer_subject(const struct config *cfg, const struct store_outbox *ob,
+    const struct post *p, bool discuss)
+{
+	if (discuss)
+		return xasprintf("Members' discussion%s%s",
+		    ob->advisory[0] ? " " : "", ob->advisory);
+	if (p->field[POST_NOTICE][0] != '\0')
+		return xasprintf("Embargo date notice %s", ob->advisory);
+	return xasprintf("%s %s", cfg->list_outer_subject, ob->advisory);
+}
+
+/* copy_spec - what keys_build_copy() makes of one post for one member
+ * (a discussion copy is signed whole by the discussion list) */
+
+static void
+copy_spec(const struct config *cfg, const struct store_outbox *ob,
+    const struct post *p, bool discuss, struct keys_copy_spec *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->entity = p->entity;
+	sp->entity_len = p->entity_len;
+	sp->subject = p->field[POST_SUBJECT];
+	sp->orig_from = p->field[POST_FROM][0] ? p->field[POST_FROM] : NULL;
+	sp->orig_date = p->field[POST_DATE][0] ? p->field[POST_DATE] : NULL;
+	sp->list_fpr = discuss ? cfg->discussion_key : cfg->list_key;
+	sp->list_address = discuss ? cfg->discussion_address :
+	    cfg->list_address;
+	sp->member_fpr = ob->key;
+	sp->member_address = ob->rcpt;
+	sp->message_id = ob->message_id;
+	sp->reply_to = discuss ? cfg->discussion_address :
+	    cfg->team_addresses.n > 0 ? cfg->team_addresses.v[0] : NULL;
+	sp->copy_id = ob->copy_id;
+}
+
+/* build - one member's copy from the sealed post */
+
+static int
+build(const struct config *cfg, const struct store_outbox *ob,
+    struct buf *copy, struct em_err *err)
+{
+	struct buf post, note;
+	struct keys_copy_spec sp;
+	struct post p;
+	char *outer;
+	bool discuss;
+	int rc;
+
+	buf_init(&post);
+	buf_init(&note);
+	memset(&p, 0, sizeof(p));
+	if ((rc = unsealed_post(ob, &post, err)) == EM_OK &&
+	    (rc = post_unpack(&post, &p)) < 0)
+		(void)em_fail(err, rc, "the stored post is damaged");
+	if (rc == EM_OK) {
+		discuss = ob->from[0] != '\0' &&
+		    cfg->discussion_address != NULL &&
+		    strcmp(ob->from, cfg->discussion_address) == 0;
+		outer = outer_subject(cfg, ob, &p, discuss);
+		post_note(cfg, &p, ob, &note);
+		copy_spec(cfg, ob, &p, discuss, &sp);
+		sp.outer_subject = outer;
+		sp.note = note.data;
+		rc = keys_build_copy(&sp, copy, err);
+		free(outer);
+	}
+	post_free(&p);
+	buf_free(&note);
+	buf_free(&post);
+	return rc;
+}
+
+/*
+ * build_copy - a queued copy built and committed as built, into data; a
+ * member key that cannot be used parks the copy, any other failure is
+ * tried again later.  Returns EM_OK when data is ready to send, 1 when
+ * the failure to build is recorded, EM_E* when nothing could be recorded.
+ */
+int
+build_copy(const struct deliver_io *io, const struct config *cfg,
+    const struct store_outbox *ob, struct buf *data, struct em_err *err)
+{
+	struct keys_health h;
+	struct em_err uerr;
+	int rc;
+
+	if (build(cfg, ob, data, err) == EM_OK)
+		return outcome_built(io, cfg, ob, data, err);
+	if (keys_health(ob->key, KEYS_USE_ENCRYPT, io->clock(NULL), &h) == 0 &&
+	    !h.usable) {
+		log_msg(LOG_WARNING, NULL, "%s copy for %s waits for a key: %s",
+		    ob->advisory, ob->rcpt, h.problem);
+		if ((rc = outcome_waiting(io, cfg, ob, h.problem, &uerr)) < 0)
+			return em_fail(err, rc, "%s", uerr.msg);
+		return 1;
+	}
+	log_msg(LOG_WARNING, NULL, "%s copy for %s not built: %s; tried again "
+	    "after a backoff", ob->advisory, ob->rcpt, err->msg);
+	if ((rc = outcome_retry(io, cfg, ob, err->msg, &uerr)) < 0)
+		return em_fail(err, rc, "%s", uerr.msg);
+	return 1;
+}
