@@ -53,8 +53,9 @@ CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_
 	     cli/book.c
 HDRS	   = $(wildcard */*.h)
 
-UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints \
-	     test_html test_spool test_auditq test_filter test_ledger
+UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_match \
+	     test_store test_prints test_html test_spool test_auditq test_filter \
+	     test_ledger
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build
