@@ -6,7 +6,9 @@
  * charset; HTML read as text; forwarded messages read too), within the
  * configured ceilings.  policy_classify() finds the advisory id, the
  * embargo marker and the revision in those facts.  policy_decide() applies
- * SPEC section 5 and returns one decision with its SMTP reply.
+ * SPEC section 5 and returns one decision with its SMTP reply; whether a
+ * text quotes an advisory under embargo is policy_match()'s (match.h, the
+ * leak guard's rule), read from the registry's lookups (policy_view).
  *
  * Purity: no libmilter, gpgme, LMDB, clock, sockets or files.  The time is
  * an argument; the registry of advisories comes in as a read-only view.
@@ -172,7 +174,8 @@ int	policy_revision_find(const char *text);
  * every run of POLICY_SHINGLE_WORDS words is hashed with a key (HMAC):
  * re-wrapping and quoting change lines, not the stream.  A message
  * quotes an advisory when POLICY_LEAK_SHINGLES distinct runs match:
- * about three lines of text.  An id or a date alone never matches.
+ * about three lines of text.  An id or a date alone never matches.  The
+ * rule that counts them is policy_match() (match.h).
  */
 #define POLICY_SHINGLE_WORDS	4
 #define POLICY_LEAK_SHINGLES	8
