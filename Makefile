@@ -32,8 +32,8 @@ SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 UTIL_SRC   = util/em.c util/emtime.c util/sha256.c util/priv.c util/log.c
 CONF_SRC   = conf/conf.c conf/schema.c conf/report.c conf/validate.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
-	     policy/notice.c policy/prints.c policy/archive.c policy/timeline.c \
-	     policy/deploy.c
+	     policy/match.c policy/notice.c policy/prints.c policy/archive.c \
+	     policy/timeline.c policy/deploy.c
 KEYS_SRC   = keys/keys.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
 	     keys/pkesk.c
 STORE_SRC  = store/store.c store/records.c store/text.c store/audit.c \
@@ -58,8 +58,9 @@ CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_
 	     cli/book.c
 HDRS	   = $(wildcard */*.h)
 
-UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints \
-	     test_html test_spool test_auditq test_filter test_ledger
+UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_match \
+	     test_store test_prints test_html test_spool test_auditq test_filter \
+	     test_ledger
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build

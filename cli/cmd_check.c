@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "../keys/keys.h"
 #include "../policy/policy.h"
+#include "../policy/match.h"
 #include "../store/view.h"
 #include "../util/emtime.h"
 
@@ -66,7 +67,7 @@ cmd_check(const struct opts *o)
 /* What --explain found of one line of the message's text. */
 struct expl_line {
 	size_t	line;
-	enum store_run_kind kind;
+	enum policy_run_kind kind;
 	char	advisory[POLICY_ID_MAX];
 };
 struct explain {
@@ -74,10 +75,10 @@ struct explain {
 	size_t	n;
 };
 
-/* explain_cb - store_view_explain() work: one entry per line, its first */
+/* explain_cb - policy_match_explain() work: one entry per line, its first */
 
 static void
-explain_cb(size_t line, enum store_run_kind kind, const char *advisory,
+explain_cb(size_t line, enum policy_run_kind kind, const char *advisory,
     void *ctx)
 {
 	struct explain *e = ctx;
@@ -120,8 +121,8 @@ decide_with_view(const struct config *cfg, const struct facts *f,
 	}
 	policy_decide(cfg, f, env, &pv, v.now, d);
 	if (e != NULL && f->text.len > 0)
-		(void)store_view_explain(&v, f->text.data, f->text.len,
-		    explain_cb, e);
+		(void)policy_match_explain(&pv, f->text.data, f->text.len,
+		    explain_cb, e, &err);
 	store_view_close(&v);
 	store_close(s);
 }
@@ -173,8 +174,8 @@ print_explain(const struct opts *o, const struct facts *f,
 		if (j != NULL) {
 			cj_item(j);
 			cj_int(j, "line", (long long)e->v[i].line + 1);
-			cj_str(j, "cleared", e->v[i].kind == STORE_RUN_SECRET ?
-			    NULL : e->v[i].kind == STORE_RUN_SHARED ?
+			cj_str(j, "cleared", e->v[i].kind == POLICY_RUN_SECRET ?
+			    NULL : e->v[i].kind == POLICY_RUN_SHARED ?
 			    "two-advisories" : "public-text");
 			cj_str(j, "advisory", e->v[i].advisory);
 			cj_str(j, "text", line);

@@ -5,6 +5,8 @@
  * wins.  Every branch sets the verdict, the SMTP reply (RFC 3463 code) and
  * the reason for the audit.  policy_decide() reads no clock, no store and
  * no key: the caller passes now, the registry view and the signer.
+ * Whether a message quotes an advisory under embargo is the leak guard's
+ * rule, policy_match() (match.c).
  */
 
 /* System library. */
@@ -15,6 +17,7 @@
 
 /* Application-specific. */
 #include "policy.h"
+#include "match.h"
 #include "../util/emtime.h"
 
 /*
@@ -300,11 +303,11 @@ static const struct policy_advisory *
 quoting(const struct config *cfg, const struct facts *f,
     struct lens *view, time_t now, size_t *runs)
 {
-	const char *id = NULL;
+	struct policy_match m;
 	struct em_err err;
 
 	*runs = 0;
-	if (view == NULL || view->pv == NULL || view->pv->quoted == NULL ||
+	if (view == NULL || view->pv == NULL || view->pv->print_filed == NULL ||
 	    f->text.len == 0)
 		return NULL;
 	if (f->signer[0] != '\0' && conf_is_team_key(cfg, f->signer) &&
@@ -312,10 +315,11 @@ quoting(const struct config *cfg, const struct facts *f,
 	    embargoed(view, f->advisory_id, now) == NULL)
 		return NULL;
 	em_err_clear(&err);
-	if (faulted(view, view->pv->quoted(view->pv->ctx, f->text.data,
-	    f->text.len, now, &id, runs, &err), &err) || id == NULL)
+	if (faulted(view, policy_match(view->pv, f->text.data, f->text.len,
+	    now, &m, &err), &err) || m.advisory[0] == '\0')
 		return NULL;
-	return embargoed(view, id, now);
+	*runs = m.runs;
+	return embargoed(view, m.advisory, now);
 }
 
 /*

@@ -6,7 +6,9 @@
  * charset; HTML read as text; forwarded messages read too), within the
  * configured ceilings.  policy_classify() finds the advisory id, the
  * embargo marker and the revision in those facts.  policy_decide() applies
- * SPEC section 5 and returns one decision with its SMTP reply.
+ * SPEC section 5 and returns one decision with its SMTP reply; whether a
+ * text quotes an advisory under embargo is policy_match()'s (match.h, the
+ * leak guard's rule), read from the registry's lookups (policy_view).
  *
  * Purity: no libmilter, gpgme, LMDB, clock, sockets or files.  The time is
  * an argument; the registry of advisories comes in as a read-only view.
@@ -172,7 +174,8 @@ int	policy_revision_find(const char *text);
  * every run of POLICY_SHINGLE_WORDS words is hashed with a key (HMAC):
  * re-wrapping and quoting change lines, not the stream.  A message
  * quotes an advisory when POLICY_LEAK_SHINGLES distinct runs match:
- * about three lines of text.  An id or a date alone never matches.
+ * about three lines of text.  An id or a date alone never matches.  The
+ * rule that counts them is policy_match() (match.h).
  */
 #define POLICY_SHINGLE_WORDS	4
 #define POLICY_LEAK_SHINGLES	8
@@ -244,23 +247,43 @@ struct policy_advisory {
 };
 
 /*
- * The registry as policy_decide() reads it.  Each call returns 0, or a
+ * The registry as policy_decide() reads it: lookups only, every rule is
+ * policy/'s (the leak guard's in match.c).  Each call returns 0, or a
  * negative EM_E* with its reason in err (naming the database) when the
  * registry cannot be read: the decision is then 451 4.3.0, never a pass,
  * a registration or "quotes nothing" (SPEC 9).
  */
 struct policy_view {
-	/* *out: the advisory, or NULL when it was never registered. */
+	/* *out: the advisory, or NULL when it was never registered; it
+	 * stays good until the next lookup. */
 	int	(*lookup)(void *ctx, const char *id,
 	    const struct policy_advisory **out, struct em_err *err);
-	/* *id: an advisory under embargo at now at least
-	 * POLICY_LEAK_SHINGLES of whose word runs the text quotes, or NULL;
-	 * *runs: how many of the text's word runs match it. */
-	int	(*quoted)(void *ctx, const char *text, size_t len, time_t now,
-	    const char **id, size_t *runs, struct em_err *err);
 	/* *yes: did the team name the participant block NAME for id? */
 	int	(*has_participant)(void *ctx, const char *id, const char *name,
 	    bool *yes, struct em_err *err);
+
+	/* The leak guard's lookups (policy_match(), match.h); without
+	 * print_filed the guard finds nothing. */
+	const void *print_key;		/* the fingerprints' key */
+	size_t	print_key_len;
+	/* *none: nothing is under embargo at now, known without reading
+	 * a text (a filter's answer; false: read it).  May be NULL. */
+	int	(*guard_begin)(void *ctx, time_t now, bool *none,
+	    struct em_err *err);
+	/* The prints (sorted, distinct, as policy_prints() gives) of the
+	 * word runs of text that a filter of the runs filed under
+	 * advisories under embargo holds: a run it does not hold is filed
+	 * under none of them.  EM_ENOTFOUND when no filter can answer now
+	 * (every run is looked up then).  May be NULL: the same. */
+	int	(*guard_prints)(void *ctx, const char *text, size_t len,
+	    time_t now, struct policy_prints *out);
+	/* cb gets each advisory id fingerprint h is filed under, if any. */
+	int	(*print_filed)(void *ctx, const unsigned char h[8],
+	    void (*cb)(const char *id, void *cbctx), void *cbctx,
+	    struct em_err *err);
+	/* *yes: was h seen in public text? */
+	int	(*print_public)(void *ctx, const unsigned char h[8], bool *yes,
+	    struct em_err *err);
 	void   *ctx;
 };
 

@@ -262,7 +262,8 @@ int	store_hold_each(struct store_txn *t,
 /*
  * Text fingerprints: 8-byte keyed hashes of an advisory's word shingles.
  * store_print_add() files one under an advisory; store_print_lookup()
- * calls cb with every advisory id filed under it.
+ * calls cb with every advisory id filed under it.  Lookups only: what
+ * counts as quoting an advisory is policy_match()'s (policy/match.c).
  */
 int	store_print_add(struct store_txn *t, const unsigned char h[8],
 	    const char *advisory, struct em_err *err);

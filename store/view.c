@@ -1,5 +1,7 @@
 /*
- * view.c - the registry view for policy_decide() (see view.h)
+ * view.c - the registry view for policy_decide() (see view.h): the
+ * lookups of struct policy_view, answered in one read transaction; the
+ * rules that read them are policy/'s (the leak guard's: match.c)
  */
 
 /* System library. */
@@ -10,156 +12,77 @@
 
 /* Application-specific. */
 #include "view.h"
-
-/* The registry, seen by policy_decide() through a read transaction. */
-
-struct tally { char id[64]; unsigned n; };
-/* Every advisory a text's runs match, however many: never cut. */
-struct tallies { struct tally *v; size_t n; };
-
-/* tally_cb - one matching fingerprint for an advisory */
-
-static void
-tally_cb(const char *id, void *ctx)
-{
-	struct tallies *t = ctx;
-
-	for (size_t i = 0; i < t->n; i++)
-		if (strcmp(t->v[i].id, id) == 0) {
-			t->v[i].n++;
-			return;
-		}
-	t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
-	memcpy(t->v[t->n].id, id, sizeof(t->v[t->n].id));
-	t->v[t->n++].n = 1;
-}
-
-/* ids_cb - the advisories one run is filed under (the first two) */
-
-struct run_ids { char id[64]; unsigned n; };
-
-static void
-ids_cb(const char *id, void *ctx)
-{
-	struct run_ids *r = ctx;
-
-	if (r->n++ == 0)
-		memcpy(r->id, id, sizeof(r->id));	/* store.c: 64 bytes */
-}
-
-/* view_prints - the prints to look up: the filter's hits, or every run's */
-
-static void
-view_prints(struct store_view *v, const char *text, size_t len,
-    struct policy_prints *pr)
-{
-	if (v->full || store_filter_prints(v->t, v->key, v->now, text, len,
-	    pr) != EM_OK)
-		policy_prints(text, len, v->key, 32, pr);
-}
+#include "../policy/match.h"
 
 /*
- * view_quoted - the embargoed advisory the text quotes, or NULL: one
- * lookup per word run of the text, whatever the number of advisories.
- * Public text is not secret (SPEC 4): a run seen in public text, or filed
- * under two or more advisories (the boilerplate every advisory carries,
- * or text shared with one already public), does not count.
+ * The registry, seen by policy_decide() through a read transaction:
+ * lookups only.  What counts as a match of embargoed text is policy/'s
+ * (match.c); a fault is returned with its reason, never read as "absent".
  */
+
+/* no_txn - the fault of a view without its transaction */
+
 static int
-view_quoted(void *ctx, const char *text, size_t len, time_t now,
-    const char **found, size_t *runs, struct em_err *err)
+no_txn(struct em_err *err)
+{
+	return em_fail(err, EM_ESTORE, "state store: no transaction");
+}
+
+/* view_guard_begin - does the filter know nothing is under embargo? */
+
+static int
+view_guard_begin(void *ctx, time_t now, bool *none, struct em_err *err)
 {
 	struct store_view *v = ctx;
-	struct policy_prints pr;
-	struct tallies tl = { NULL, 0 };
-	int rc = EM_OK;
 
-	*runs = 0;
-	*found = NULL;
+	*none = false;
 	if (v->t == NULL)
-		return em_fail(err, EM_ESTORE, "state store: no transaction");
-	if (!v->full && store_filter_none(v->t, now))
-		return EM_OK;
-	if (memmem(text, len, "@@ ", 3) != NULL) {
-		/*
-		 * A pasted patch: its added lines, read on their own as an
-		 * advisory's were registered, besides the text as it is.
-		 */
-		struct buf both;
-
-		buf_init(&both);
-		buf_append(&both, text, len);
-		buf_appends(&both, "\n\n");
-		policy_secret_text(text, len, &both);
-		view_prints(v, both.data, both.len, &pr);
-		buf_free(&both);
-	} else {
-		view_prints(v, text, len, &pr);
-	}
-	for (size_t i = 0; i < pr.n && rc == EM_OK; i++) {
-		struct run_ids r = { .n = 0 };
-		bool pub = false;
-
-		if ((rc = store_print_lookup(v->t, pr.h[i], ids_cb, &r,
-		    err)) == EM_OK && r.n == 1 &&
-		    (rc = store_public_has(v->t, pr.h[i], &pub, err)) == EM_OK &&
-		    !pub)
-			tally_cb(r.id, &tl);
-	}
-	policy_prints_free(&pr);
-	/* An advisory whose record cannot be read is a fault, never "not
-	 * under embargo". */
-	for (size_t i = 0; i < tl.n && *found == NULL && rc == EM_OK; i++)
-		if (tl.v[i].n >= POLICY_LEAK_SHINGLES &&
-		    (rc = store_adv_get(v->t, tl.v[i].id, &v->a, err)) ==
-		    EM_OK && v->a.state == STORE_ADV_EMBARGOED &&
-		    v->a.embargo > now) {
-			memcpy(v->quoted, tl.v[i].id, sizeof(v->quoted));
-			*runs = tl.v[i].n;
-			*found = v->quoted;
-		}
-	free(tl.v);
-	return rc == EM_ENOTFOUND ? em_fail(err, EM_ESTORE, "state store: "
-	    "database 'print' files runs under an advisory database 'adv' does "
-	    "not hold") : rc;
+		return no_txn(err);
+	*none = !v->full && store_filter_none(v->t, now);
+	return EM_OK;
 }
 
-/*
- * store_view_explain - what the leak guard makes of each word run of text,
- * in order: filed under one advisory alone (secret, counted), under two or
- * more (shared: public), seen in public text, or found nowhere (not
- * reported); cb gets the line the run starts on and the advisory
- */
-int
-store_view_explain(struct store_view *v, const char *text, size_t len,
-    void (*cb)(size_t line, enum store_run_kind kind, const char *advisory,
-    void *ctx), void *ctx)
+/* view_guard_prints - the filter's hits among text's runs; EM_ENOTFOUND
+ * when it cannot answer (the full guard: every run is looked up) */
+
+static int
+view_guard_prints(void *ctx, const char *text, size_t len, time_t now,
+    struct policy_prints *out)
 {
-	struct policy_run *runs;
-	size_t n;
+	struct store_view *v = ctx;
+
+	out->h = NULL;
+	out->n = 0;
+	if (v->full || v->t == NULL)
+		return EM_ENOTFOUND;
+	return store_filter_prints(v->t, v->key, now, text, len, out);
+}
+
+/* view_print_filed - every advisory fingerprint h is filed under */
+
+static int
+view_print_filed(void *ctx, const unsigned char h[8],
+    void (*cb)(const char *id, void *cbctx), void *cbctx, struct em_err *err)
+{
+	struct store_view *v = ctx;
 
 	if (v->t == NULL)
-		return EM_ESTORE;
-	policy_runs(text, len, v->key, 32, &runs, &n);
-	for (size_t i = 0; i < n; i++) {
-		struct run_ids r = { .n = 0 };
-		struct em_err err;
-		bool pub = false;
+		return no_txn(err);
+	return store_print_lookup(v->t, h, cb, cbctx, err);
+}
 
-		if (store_print_lookup(v->t, runs[i].h, ids_cb, &r, &err) < 0 ||
-		    store_public_has(v->t, runs[i].h, &pub, &err) < 0) {
-			free(runs);
-			return EM_ESTORE;
-		}
-		if (pub)
-			cb(runs[i].line, STORE_RUN_PUBLIC, r.n ? r.id : "", ctx);
-		else if (r.n >= 2)
-			cb(runs[i].line, STORE_RUN_SHARED, r.id, ctx);
-		else if (r.n == 1)
-			cb(runs[i].line, STORE_RUN_SECRET, r.id, ctx);
-	}
-	free(runs);
-	return EM_OK;
+/* view_print_public - was h seen in public text? */
+
+static int
+view_print_public(void *ctx, const unsigned char h[8], bool *yes,
+    struct em_err *err)
+{
+	struct store_view *v = ctx;
+
+	*yes = false;
+	if (v->t == NULL)
+		return no_txn(err);
+	return store_public_has(v->t, h, yes, err);
 }
 
 /* view_has_participant - the team named participant name for advisory id */
@@ -174,7 +97,7 @@ view_has_participant(void *ctx, const char *id, const char *name, bool *yes,
 
 	*yes = false;
 	if (v->t == NULL)
-		return em_fail(err, EM_ESTORE, "state store: no transaction");
+		return no_txn(err);
 	rc = store_adv_list_get(v->t, "participants", id, &names, err);
 	for (size_t i = 0; rc == EM_OK && i < names.n && !*yes; i++)
 		*yes = strcmp(names.v[i], name) == 0;
@@ -193,7 +116,7 @@ view_lookup(void *ctx, const char *id, const struct policy_advisory **out,
 
 	*out = NULL;
 	if (v->t == NULL)
-		return em_fail(err, EM_ESTORE, "state store: no transaction");
+		return no_txn(err);
 	if ((rc = store_adv_get(v->t, id, &v->a, err)) == EM_ENOTFOUND)
 		return EM_OK;
 	if (rc < 0)
@@ -214,9 +137,15 @@ store_view_open(struct store_view *v, struct policy_view *pv, struct store *s,
 	memset(v, 0, sizeof(*v));
 	v->key = key;
 	v->now = now;
+	memset(pv, 0, sizeof(*pv));
 	pv->lookup = view_lookup;
-	pv->quoted = view_quoted;
 	pv->has_participant = view_has_participant;
+	pv->print_key = key;
+	pv->print_key_len = 32;
+	pv->guard_begin = view_guard_begin;
+	pv->guard_prints = view_guard_prints;
+	pv->print_filed = view_print_filed;
+	pv->print_public = view_print_public;
 	pv->ctx = v;
 	return store_begin(s, false, &v->t, err);
 }
@@ -286,31 +215,19 @@ store_public_add_text(struct store_txn *t, const unsigned char *key,
 	return rc;
 }
 
-/* store_print_add_text - an advisory's secret word runs, filed under it */
+/* store_print_add_text - an advisory's secret word runs, filed under it
+ * (which runs: policy_secret_prints()) */
 
 int
 store_print_add_text(struct store_txn *t, const unsigned char *key,
     const char *text, size_t len, const char *advisory, struct em_err *err)
 {
-	struct policy_prints pr, old;
-	struct buf secret, shown;
+	struct policy_prints pr;
 	int rc = EM_OK;
 
-	buf_init(&secret);
-	buf_init(&shown);
-	policy_secret_text(text, len, &secret);
-	policy_patch_public(text, len, &shown);
-	policy_prints(secret.data ? secret.data : "", secret.len, key, 32, &pr);
-	policy_prints(shown.data ? shown.data : "", shown.len, key, 32, &old);
-	/* A run the patch shows of the public tree is not secret: only the
-	 * runs that hold new text are filed (both lists are sorted). */
-	for (size_t i = 0, k = 0; i < pr.n && rc == EM_OK; i++) {
-		while (k < old.n && memcmp(old.h[k], pr.h[i], 8) < 0)
-			k++;
-		if (k < old.n && memcmp(old.h[k], pr.h[i], 8) == 0)
-			continue;
+	policy_secret_prints(text, len, key, 32, &pr);
+	for (size_t i = 0; i < pr.n && rc == EM_OK; i++)
 		rc = store_print_add(t, pr.h[i], advisory, err);
-	}
 	if (rc == EM_OK) {
 		struct strv posts = { NULL, 0 };
 
@@ -322,8 +239,5 @@ store_print_add_text(struct store_txn *t, const unsigned char *key,
 		strv_free(&posts);
 	}
 	policy_prints_free(&pr);
-	policy_prints_free(&old);
-	buf_free(&secret);
-	buf_free(&shown);
 	return rc;
 }

@@ -1,7 +1,11 @@
 /*
- * view.h - the registry as policy_decide() sees it: a read transaction,
- * advisory lookups and the leak guard's fingerprint tally.  The milter
- * and "embargoctl dry-run" use the same view, so they decide alike.
+ * view.h - the registry as policy_decide() sees it: a read transaction
+ * and the lookups of struct policy_view (advisory records, participants,
+ * each fingerprint's advisories, public text, the filter's hits).  The
+ * rules that read them, the leak guard's among them (policy/match.c),
+ * are policy/'s.  The milter and "embargoctl dry-run" use the same view,
+ * so they decide alike.  A lookup that fails returns its error with the
+ * reason naming the database; "not registered" is a NULL advisory.
  */
 #ifndef VIEW_H
 #define VIEW_H
@@ -16,7 +20,6 @@ struct store_view {
 	struct store_advisory a;
 	struct policy_advisory pa;
 	time_t	now;
-	char	quoted[64];
 	bool	full;			/* the full guard, never the filter */
 };
 
@@ -24,15 +27,6 @@ int	store_view_open(struct store_view *v, struct policy_view *pv,
 	    struct store *s, const unsigned char *key, time_t now,
 	    struct em_err *err);
 void	store_view_close(struct store_view *v);
-/* What the leak guard makes of each word run of text (dry-run --explain). */
-enum store_run_kind {
-	STORE_RUN_SECRET,	/* filed under one advisory alone: counted */
-	STORE_RUN_SHARED,	/* under two or more advisories: public */
-	STORE_RUN_PUBLIC,	/* seen in public text */
-};
-int	store_view_explain(struct store_view *v, const char *text, size_t len,
-	    void (*cb)(size_t line, enum store_run_kind kind,
-	    const char *advisory, void *ctx), void *ctx);
 
 /*
  * The leak guard's filter (filter.c): in the daemon only, the word runs
@@ -70,7 +64,8 @@ void	store_check_public(const struct config *cfg, struct conf_report *rep);
 int	store_public_add_text(struct store_txn *t, const unsigned char *key,
 	    const char *text, size_t len, const char *source, size_t *n,
 	    struct em_err *err);
-/* An advisory's word runs, of its secret part (a patch's added lines). */
+/* An advisory's word runs, of its secret part (a patch's added lines):
+ * the prints policy_secret_prints() gives. */
 int	store_print_add_text(struct store_txn *t, const unsigned char *key,
 	    const char *text, size_t len, const char *advisory,
 	    struct em_err *err);

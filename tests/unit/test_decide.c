@@ -307,24 +307,64 @@ fake_lookup(void *ctx, const char *id, const struct policy_advisory **out,
 	return EM_OK;
 }
 
+/*
+ * The leak guard's lookups for it (the rule itself is policy_match()'s,
+ * test_match.c): a text saying QUOTED has nine runs the filter holds
+ * (prints 'Q' 0..8), each filed under XSA-900 alone; nothing is public.
+ */
+static const unsigned char fake_key[32];
+
 static int
-fake_quoted(void *ctx, const char *text, size_t len, time_t now,
-    const char **id, size_t *runs, struct em_err *err)
+fake_prints(void *ctx, const char *text, size_t len, time_t now,
+    struct policy_prints *out)
 {
 	(void)ctx;
 	(void)now;
-	(void)err;
-	*runs = 9;
-	*id = memmem(text, len, "QUOTED", 6) ? reg.id : NULL;
+	out->h = NULL;
+	out->n = 0;
+	if (memmem(text, len, "QUOTED", 6) == NULL)
+		return EM_OK;
+	out->h = xcalloc(9, sizeof(*out->h));
+	for (size_t i = 0; i < 9; i++) {
+		out->h[i][0] = 'Q';
+		out->h[i][1] = (unsigned char)i;
+	}
+	out->n = 9;
 	return EM_OK;
 }
+
+static int
+fake_filed(void *ctx, const unsigned char h[8],
+    void (*cb)(const char *id, void *cbctx), void *cbctx, struct em_err *err)
+{
+	(void)ctx;
+	(void)err;
+	if (h[0] == 'Q')
+		cb(reg.id, cbctx);
+	return EM_OK;
+}
+
+static int
+fake_public(void *ctx, const unsigned char h[8], bool *yes,
+    struct em_err *err)
+{
+	(void)ctx;
+	(void)h;
+	(void)err;
+	*yes = false;
+	return EM_OK;
+}
+
+#define FAKE_RUNS	.print_key = fake_key, .print_key_len = 32, \
+	.guard_prints = fake_prints, .print_public = fake_public
+#define FAKE_GUARD	FAKE_RUNS, .print_filed = fake_filed
 
 static enum policy_verdict
 decide_view(const char *subject, const char *text, const char *signer,
     const char *to, time_t embargo, struct policy_decision *d)
 {
 	const char *rcpts[] = { to };
-	struct policy_view view = { .lookup = fake_lookup, .quoted = fake_quoted };
+	struct policy_view view = { .lookup = fake_lookup, FAKE_GUARD };
 	struct policy_envelope env = { "security@example.org", rcpts, 1 };
 	struct facts f;
 
@@ -355,7 +395,7 @@ fake_participant(void *ctx, const char *id, const char *name, bool *yes,
 
 /* The registry view of the participant and discussion cases. */
 static const struct policy_view people_view = { .lookup = fake_lookup,
-    .quoted = fake_quoted, .has_participant = fake_participant };
+    .has_participant = fake_participant, FAKE_GUARD };
 
 /*
  * Participants: a configured one on Cc of the team's embargoed post is
@@ -396,7 +436,7 @@ t_participants(void **st)
 
 /* A registry that cannot be read: every lookup fails (an LMDB error, a
  * record of another layout), with fault_on choosing which. */
-enum { FAULT_LOOKUP = 1, FAULT_QUOTED = 2, FAULT_PARTICIPANT = 4 };
+enum { FAULT_LOOKUP = 1, FAULT_PRINT = 2, FAULT_PARTICIPANT = 4 };
 static int fault_on;
 
 static int
@@ -410,16 +450,13 @@ bad_lookup(void *ctx, const char *id, const struct policy_advisory **out,
 }
 
 static int
-bad_quoted(void *ctx, const char *text, size_t len, time_t now,
-    const char **id, size_t *runs, struct em_err *err)
+bad_filed(void *ctx, const unsigned char h[8],
+    void (*cb)(const char *id, void *cbctx), void *cbctx, struct em_err *err)
 {
-	if (fault_on & FAULT_QUOTED) {
-		*id = NULL;
-		*runs = 0;
+	if (fault_on & FAULT_PRINT)
 		return em_fail(err, EM_ESTORE, "state store: database 'print': "
 		    "MDB_CORRUPTED");
-	}
-	return fake_quoted(ctx, text, len, now, id, runs, err);
+	return fake_filed(ctx, h, cb, cbctx, err);
 }
 
 static int
@@ -433,7 +470,8 @@ bad_participant(void *ctx, const char *id, const char *name, bool *yes,
 }
 
 static const struct policy_view faulty_view = { .lookup = bad_lookup,
-    .quoted = bad_quoted, .has_participant = bad_participant };
+    .has_participant = bad_participant, FAKE_RUNS,
+    .print_filed = bad_filed };
 
 /*
  * A fault is never "not registered", "public" or "quotes nothing"
@@ -458,7 +496,7 @@ t_fault_is_tempfail(void **st)
 		/* An outsider forwarding its embargoed text. */
 		{ { "Fwd: it", "> QUOTED\n", NULL, "friend@outsider.example",
 		  { "press@news.example" }, POLICY_TEMPFAIL, NULL },
-		  FAULT_QUOTED, "database 'print'" },
+		  FAULT_PRINT, "database 'print'" },
 		{ { "Fwd: it", "> QUOTED\n", NULL, "friend@outsider.example",
 		  { "press@news.example" }, POLICY_TEMPFAIL, NULL },
 		  FAULT_LOOKUP, "database 'adv'" },

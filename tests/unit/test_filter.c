@@ -12,6 +12,7 @@
 #include "testmdb.h"
 #include <time.h>
 #include "../../store/view.h"
+#include "../../policy/match.h"
 
 static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
 static const struct policy_limits lim = { 20, 500, 262144, 1 << 22 };
@@ -139,17 +140,18 @@ quoted(bool full, const struct buf *text, size_t *runs, char *out, size_t n)
 {
 	struct store_view v;
 	struct policy_view pv;
+	struct policy_match m;
 	struct em_err err;
-	const char *id;
 
 	assert_int_equal(store_view_open(&v, &pv, st, key, time(NULL), &err),
 	    EM_OK);
 	v.full = full;
-	assert_int_equal(pv.quoted(pv.ctx, text->data ? text->data : "",
-	    text->len, time(NULL), &id, runs, &err), EM_OK);
-	(void)snprintf(out, n, "%s", id ? id : "");
+	assert_int_equal(policy_match(&pv, text->data ? text->data : "",
+	    text->len, time(NULL), &m, &err), EM_OK);
+	*runs = m.runs;
+	(void)snprintf(out, n, "%s", m.advisory);
 	store_view_close(&v);
-	return id;
+	return out[0] != '\0' ? out : NULL;
 }
 
 /* same_everywhere - every file read both ways gives the same answer;
@@ -295,8 +297,7 @@ t_unreadable_advisory_tempfails(void **s)
 	struct em_err err;
 	struct facts f;
 	struct buf raw;
-	const char *id;
-	size_t runs;
+	struct policy_match m;
 	char fresh[64];
 	struct store *keep = st;
 
@@ -324,8 +325,9 @@ t_unreadable_advisory_tempfails(void **s)
 	    EM_OK);
 	v.full = true;
 	em_err_clear(&err);
-	assert_int_equal(pv.quoted(pv.ctx, f.text.data, f.text.len, time(NULL),
-	    &id, &runs, &err), EM_ESTORE);
+	assert_int_equal(policy_match(&pv, f.text.data, f.text.len, time(NULL),
+	    &m, &err), EM_ESTORE);
+	assert_string_equal(m.advisory, "");
 	assert_non_null(strstr(err.msg, "database 'adv'"));
 	assert_int_equal(pv.lookup(pv.ctx, "XSA-399", &a, &err), EM_ESTORE);
 	assert_int_equal(pv.lookup(pv.ctx, "XSA-1", &a, &err), EM_OK);
