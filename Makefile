@@ -54,7 +54,8 @@ CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_
 HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints \
-	     test_html test_spool test_auditq test_filter test_ledger
+	     test_html test_spool test_auditq test_filter test_ledger \
+	     test_keys
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build
