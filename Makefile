@@ -47,7 +47,7 @@ OUTBOX_SRC = outbox/state.c outbox/audit.c outbox/auditq.c outbox/fanout.c \
 	     outbox/public.c
 MILTER_SRC = $(OUTBOX_SRC) milter/main.c milter/state.c milter/ctx.c \
 	     milter/callbacks.c milter/verdict.c milter/eom.c milter/spool.c
-CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c cli/cmd_hooks.c \
+CLI_SRC    = cli/main.c cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c cli/cmd_hooks.c \
 	     cli/cmd_members.c cli/cmd_public.c cli/cmd_trace.c \
 	     cli/cmd_report.c cli/cmd_html.c cli/html_svg.c cli/cmd_ics.c \
 	     cli/book.c
