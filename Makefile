@@ -55,7 +55,7 @@ HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_store test_prints \
 	     test_html test_spool test_auditq test_filter test_ledger \
-	     test_keys
+	     test_keys test_cli
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build
@@ -193,6 +193,11 @@ $(BA)/tests/test_spool: $(BA)/tests/unit/test_spool.o $(call aobj,$(CORE_SRC) mi
 $(BA)/tests/test_auditq: $(BA)/tests/unit/test_auditq.o $(call aobj,$(CORE_SRC) outbox/auditq.c outbox/state.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) $(shell pkg-config --libs cmocka)
+
+# embargoctl's table and commands, without its main() (cli/main.c).
+$(BA)/tests/test_cli: $(BA)/tests/unit/test_cli.o $(call aobj,$(CORE_SRC) $(filter-out cli/main.c,$(CLI_SRC)))
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(CLI_LIBS) $(shell pkg-config --libs cmocka)
 
 $(BA)/tests/%: $(BA)/tests/unit/%.o $(call aobj,$(CORE_SRC))
 	@mkdir -p $(dir $@)
