@@ -496,7 +496,7 @@ t_check_config(void **s)
 
 	(void)s;
 	check_with(fpr_member2, member_expires - 100 * 86400, &rep);
-	for (size_t i = 0; i < rep.n; i++)
+	for (size_t i = 0; rep.errors > 0 && i < rep.n; i++)
 		print_message("%s\n", rep.v[i].text);
 	assert_int_equal(rep.errors, 0);
 	conf_report_free(&rep);
