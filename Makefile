@@ -52,7 +52,7 @@ OUTBOX_SRC = outbox/state.c outbox/audit.c outbox/auditq.c outbox/fanout.c \
 	     outbox/publish.c outbox/release_clock.c
 MILTER_SRC = $(OUTBOX_SRC) milter/main.c milter/state.c milter/ctx.c \
 	     milter/callbacks.c milter/verdict.c milter/eom.c milter/spool.c
-CLI_SRC    = cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c cli/cmd_hooks.c \
+CLI_SRC    = cli/main.c cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c cli/cmd_hooks.c \
 	     cli/cmd_members.c cli/cmd_public.c cli/cmd_trace.c \
 	     cli/cmd_report.c cli/cmd_html.c cli/html_svg.c cli/cmd_ics.c \
 	     cli/book.c
@@ -60,7 +60,7 @@ HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_match \
 	     test_store test_prints test_html test_spool test_auditq test_filter \
-	     test_ledger
+	     test_ledger test_keys test_cli
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build
@@ -198,6 +198,11 @@ $(BA)/tests/test_spool: $(BA)/tests/unit/test_spool.o $(call aobj,$(CORE_SRC) mi
 $(BA)/tests/test_auditq: $(BA)/tests/unit/test_auditq.o $(call aobj,$(CORE_SRC) outbox/auditq.c outbox/state.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) $(shell pkg-config --libs cmocka)
+
+# embargoctl's table and commands, without its main() (cli/main.c).
+$(BA)/tests/test_cli: $(BA)/tests/unit/test_cli.o $(call aobj,$(CORE_SRC) $(filter-out cli/main.c,$(CLI_SRC)))
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(CLI_LIBS) $(shell pkg-config --libs cmocka)
 
 $(BA)/tests/%: $(BA)/tests/unit/%.o $(call aobj,$(CORE_SRC))
 	@mkdir -p $(dir $@)

@@ -171,6 +171,16 @@ cli_time_arg(const char *s, time_t *out)
 	return -1;
 }
 
+/* cli_usage - a command given in none of its forms: the forms, exit 2 */
+
+int
+cli_usage(const char *forms)
+{
+	fprintf(stderr, "embargoctl: usage: embargoctl %s (see embargoctl "
+	    "--help)\n", forms);
+	return EXIT_USAGE;
+}
+
 /*
  * cli_finish - the end of a write transaction: committed when rc is
  * EM_OK, else aborted; a failure (rc's, or the commit's) printed from err

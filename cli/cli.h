@@ -85,8 +85,31 @@ int	cmd_advisory_report(const struct opts *o, const char *id);
 int	cmd_advisory_html(const struct opts *o, const char *id, const char *file);
 int	cmd_report_html(const struct opts *o, const char *dir);
 int	cmd_upcoming_ics(const struct opts *o);
+/*
+ * The parts of the commands that work on a config and a store already
+ * open (the unit tests call them on a private store): each prints its
+ * result as the command does and returns its exit status.
+ */
+int	cli_outbox_list(const struct opts *o, struct store *s);
+int	cli_outbox_retry(const struct opts *o, const struct config *cfg,
+	    struct store *s, uint64_t id);
+int	cli_hooks_change(const struct opts *o, struct store *s, bool retry,
+	    const char *arg);
+int	cli_set_embargo(const struct opts *o, const struct config *cfg,
+	    struct store *s, const char *id, time_t when);
+int	cli_held_change(const struct opts *o, const struct config *cfg,
+	    struct store *s, uint64_t id, const char *why);
+int	cli_upcoming_list(const struct opts *o, struct store *s, time_t now);
+/* Is ob a line of "outbox" (advisory NULL; sent ones only if all), or of
+ * "advisory ID"'s distribution report (its copies, sent or not)? */
+bool	cli_ob_shown(const struct store_outbox *ob, const char *advisory,
+	    bool all);
+/* The command table (embargoctl.c); main() calls it. */
+int	embargoctl_run(int argc, char **argv);
 /* A time argument, whole; -1 (the accepted forms printed) if unreadable. */
 int	cli_time_arg(const char *s, time_t *out);
+/* A command given in none of its forms: its forms printed, EXIT_USAGE. */
+int	cli_usage(const char *forms);
 /* End a write transaction: commit if rc is EM_OK, else abort; EXIT_OK,
  * or EXIT_USAGE with the failure printed. */
 int	cli_finish(struct store_txn *t, int rc, struct em_err *err);

@@ -299,7 +299,8 @@ dry_run_args(int argc, char **argv, struct dry_run_args *a)
 		else if (ch == 'e')
 			a->explain = true;
 		else
-			return EXIT_USAGE;
+			return cli_usage("dry-run --from A --to B [--to C ...] "
+			    "[--explain] [FILE]");
 	}
 	if (optind < argc)
 		a->file = argv[optind];

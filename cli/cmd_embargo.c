@@ -60,12 +60,11 @@ audit_change(struct store_txn *t, const char *event, const char *id,
 	return store_audit_append(t, &a, err);
 }
 
-/* set_embargo - the registry change and its audit, one transaction */
+/* cli_set_embargo - the registry change and its audit, one transaction */
 
-static int
-set_embargo(const struct opts *o, const struct config *cfg, struct store *s,
-    const char *id,
-    time_t when)
+int
+cli_set_embargo(const struct opts *o, const struct config *cfg,
+    struct store *s, const char *id, time_t when)
 {
 	struct store_advisory a, old;
 	struct store_txn *t;
@@ -243,14 +242,16 @@ cmd_embargo(const struct opts *o, int argc, char **argv)
 	time_t when;
 	int ch, rc;
 
+	/* The options follow the ID: none to read without one (getopt
+	 * reads past argv's end when optind is past argc). */
 	optind = 2;
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while (argc >= 2 && (ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 'u')
 			until = optarg;
 		else if (ch == 'n')
 			now = true;
 		else
-			return EXIT_USAGE;
+			return cli_usage("embargo ID --until WHEN | --now");
 	}
 	if (argc < 2 || argv[1][0] == '-' || (until == NULL) == !now) {
 		fprintf(stderr, "embargoctl: embargo ID --until WHEN | --now\n");
@@ -262,7 +263,7 @@ cmd_embargo(const struct opts *o, int argc, char **argv)
 		return EXIT_USAGE;
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	rc = set_embargo(o, cfg, s, argv[1], when);
+	rc = cli_set_embargo(o, cfg, s, argv[1], when);
 	cli_close(cfg, s);
 	return rc;
 }
@@ -365,12 +366,11 @@ held_show(const struct opts *o, const struct config *cfg, struct store_txn *t,
 	return EXIT_OK;
 }
 
-/* held_change - release now, or drop with a reason */
+/* cli_held_change - release now (why NULL), or drop with a reason */
 
-static int
-held_change(const struct opts *o, const struct config *cfg, struct store *s,
-    uint64_t id,
-    const char *why)
+int
+cli_held_change(const struct opts *o, const struct config *cfg,
+    struct store *s, uint64_t id, const char *why)
 {
 	struct store_txn *t;
 	struct store_hold h;
@@ -426,7 +426,8 @@ cmd_held(const struct opts *o, int argc, char **argv)
 
 		id = strtoull(argv[2], &end, 10);
 		if (*end != '\0' || id == 0)
-			return EXIT_USAGE;
+			return cli_usage("held [show H | release H | drop H "
+			    "--why TEXT], H the HOLD column of embargoctl held");
 	}
 	if (argc >= 2 && strcmp(argv[1], "drop") == 0) {
 		if (argc != 5 || strcmp(argv[3], "--why") != 0 || !*argv[4]) {
@@ -443,7 +444,7 @@ cmd_held(const struct opts *o, int argc, char **argv)
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
 	if (argc >= 2 && strcmp(argv[1], "show") != 0) {
-		rc = held_change(o, cfg, s, id, why);
+		rc = cli_held_change(o, cfg, s, id, why);
 	} else if (store_begin(s, false, &t, &err) == EM_OK) {
 		if (argc >= 2) {
 			rc = held_show(o, cfg, t, id);
@@ -492,6 +493,30 @@ up_cb(const struct store_advisory *a, void *ctx)
 	return 0;
 }
 
+/*
+ * cli_upcoming_list - the advisories still under embargo at now: their
+ * ids and dates, nothing else
+ */
+int
+cli_upcoming_list(const struct opts *o, struct store *s, time_t now)
+{
+	struct up u = { o, now };
+	struct store_txn *t;
+	struct em_err err;
+
+	if (store_begin(s, false, &t, &err) < 0) {
+		cli_fail(o, "upcoming: %s", err.msg);
+		return EXIT_USAGE;
+	}
+	if (store_adv_each(t, up_cb, &u, &err) < 0) {
+		store_abort(t);
+		cli_fail(o, "upcoming: %s", err.msg);
+		return EXIT_USAGE;
+	}
+	store_abort(t);
+	return EXIT_OK;
+}
+
 /* cmd_upcoming - the public pre-announcement: ids and dates, nothing else */
 
 int
@@ -499,20 +524,11 @@ cmd_upcoming(const struct opts *o)
 {
 	struct config *cfg;
 	struct store *s;
-	struct up u = { o, time(NULL) };
-	struct store_txn *t;
-	struct em_err err;
-
-	int rc = EXIT_OK;
+	int rc;
 
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	if (store_begin(s, false, &t, &err) < 0 ||
-	    store_adv_each(t, up_cb, &u, &err) < 0) {
-		cli_fail(o, "upcoming: %s", err.msg);
-		rc = EXIT_USAGE;
-	}
-	store_abort(t);
+	rc = cli_upcoming_list(o, s, time(NULL));
 	cli_close(cfg, s);
 	return rc;
 }

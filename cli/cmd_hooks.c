@@ -126,11 +126,11 @@ hooks_step(struct store_txn *t, struct store_outbox *ob, bool retry,
 }
 
 /*
- * hooks_change - retry (a failed or waiting run due now, its count of
+ * cli_hooks_change - retry (a failed or waiting run due now, its count of
  * runs started again) or drop (never run again) one run, audited
  */
-static int
-hooks_change(const struct opts *o, struct store *s, bool retry,
+int
+cli_hooks_change(const struct opts *o, struct store *s, bool retry,
     const char *arg)
 {
 	struct store_outbox ob;
@@ -192,7 +192,7 @@ cmd_hooks(const struct opts *o, int argc, char **argv)
 	if (argc == 1)
 		rc = hooks_list(o, s);
 	else
-		rc = hooks_change(o, s, strcmp(argv[1], "retry") == 0, argv[2]);
+		rc = cli_hooks_change(o, s, strcmp(argv[1], "retry") == 0, argv[2]);
 	cli_close(cfg, s);
 	return rc;
 }

@@ -33,7 +33,7 @@ cmd_members(const struct opts *o, int argc, char **argv)
 	struct config *cfg;
 
 	if (argc > 2 || (argc == 2 && !pub))
-		return EXIT_USAGE;
+		return cli_usage("members [--public]");
 	if ((cfg = cli_load(o)) == NULL)
 		return EXIT_USAGE;
 	for (size_t i = 0; i < cfg->n_members; i++) {
@@ -160,7 +160,8 @@ vet_args(int argc, char **argv, struct vet_args *a)
 		else if (ch == 'k')
 			a->file = optarg;
 		else
-			return EXIT_USAGE;
+			return cli_usage("member vet --name ORG --address ADDR "
+			    "--key FILE");
 	}
 	if (a->name == NULL || a->addr == NULL || a->file == NULL) {
 		fprintf(stderr, "embargoctl: member vet --name ORG --address ADDR "

@@ -126,6 +126,20 @@ cmd_advisories(const struct opts *o)
 
 struct ob_list { const struct opts *o; const char *advisory; bool all; };
 
+/*
+ * cli_ob_shown - is ob a line of "outbox" (advisory NULL: what has not
+ * been sent, unless all) or of "advisory ID" (its members' copies)?
+ * Hook runs are not mail: "hooks" lists them.
+ */
+bool
+cli_ob_shown(const struct store_outbox *ob, const char *advisory, bool all)
+{
+	return ob->kind != STORE_OB_HOOK &&
+	    (all || ob->state != STORE_OB_SENT) &&
+	    (advisory == NULL || (strcmp(ob->advisory, advisory) == 0 &&
+	    ob->kind == STORE_OB_COPY));
+}
+
 /* ob_print - one outbox entry as a table row or a JSON line */
 
 static int
@@ -134,10 +148,7 @@ ob_print(const struct store_outbox *ob, void *ctx)
 	struct ob_list *l = ctx;
 	char t1[EM_TIME_BUFSZ], t2[EM_TIME_BUFSZ];
 
-	/* Hook runs are not mail: embargoctl hooks lists them. */
-	if (ob->kind == STORE_OB_HOOK || (!l->all && ob->state == STORE_OB_SENT) ||
-	    (l->advisory && strcmp(ob->advisory, l->advisory) != 0) ||
-	    (l->advisory && ob->kind != STORE_OB_COPY))
+	if (!cli_ob_shown(ob, l->advisory, l->all))
 		return 0;
 	if (l->o->json) {
 		struct cli_json *j = cj_new();
@@ -287,10 +298,10 @@ retry_cb(const struct store_outbox *ob, void *ctx)
 	return 0;
 }
 
-/* outbox_retry - everything not sent becomes due now */
+/* cli_outbox_retry - everything not sent (or entry id) becomes due now */
 
-static int
-outbox_retry(const struct opts *o, const struct config *cfg, struct store *s,
+int
+cli_outbox_retry(const struct opts *o, const struct config *cfg, struct store *s,
     uint64_t id)
 {
 	struct store_audit a = { 0 };
@@ -337,9 +348,6 @@ cmd_outbox(const struct opts *o, bool retry, const char *id)
 {
 	struct config *cfg;
 	struct store *s;
-	struct ob_list l = { o, NULL, false };
-	struct store_txn *t;
-	struct em_err err;
 	unsigned long long n = 0;
 	char *end = NULL;
 	int rc = EXIT_OK;
@@ -351,23 +359,37 @@ cmd_outbox(const struct opts *o, bool retry, const char *id)
 	}
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	if (retry) {
-		rc = outbox_retry(o, cfg, s, (uint64_t)n);
-	} else if (store_begin(s, false, &t, &err) == EM_OK) {
-		if (!o->json)
-			printf("%-6s %-7s %-16s %-4s %-32s %-11s %3s %-24s %s\n",
-			    "ID", "KIND", "ADVISORY", "REV", "RECIPIENT", "STATE",
-			    "TRY", "NEXT TRY", "LAST ERROR");
-		if (store_ob_each(t, ob_print, &l, &err) < 0) {
-			cli_fail(o, "outbox: %s", err.msg);
-			rc = EXIT_USAGE;
-		}
-		store_abort(t);
-	} else {
+	if (retry)
+		rc = cli_outbox_retry(o, cfg, s, (uint64_t)n);
+	else
+		rc = cli_outbox_list(o, s);
+	cli_close(cfg, s);
+	return rc;
+}
+
+/* cli_outbox_list - what has not left yet, and why: a table or JSON lines */
+
+int
+cli_outbox_list(const struct opts *o, struct store *s)
+{
+	struct ob_list l = { o, NULL, false };
+	struct store_txn *t;
+	struct em_err err;
+	int rc = EXIT_OK;
+
+	if (store_begin(s, false, &t, &err) < 0) {
+		cli_fail(o, "outbox: %s", err.msg);
+		return EXIT_USAGE;
+	}
+	if (!o->json)
+		printf("%-6s %-7s %-16s %-4s %-32s %-11s %3s %-24s %s\n", "ID",
+		    "KIND", "ADVISORY", "REV", "RECIPIENT", "STATE", "TRY",
+		    "NEXT TRY", "LAST ERROR");
+	if (store_ob_each(t, ob_print, &l, &err) < 0) {
 		cli_fail(o, "outbox: %s", err.msg);
 		rc = EXIT_USAGE;
 	}
-	cli_close(cfg, s);
+	store_abort(t);
 	return rc;
 }
 
@@ -516,6 +538,9 @@ audit_verify(const struct opts *o, struct store_txn *t, const char *tip)
 	return rc;
 }
 
+#define AUDIT_FORMS	"audit [--since WHEN] [--advisory ID] | audit verify " \
+	"[--tip SEQ:HASH]"
+
 /* cmd_audit - the log, oldest first; or "verify" the chain */
 
 int
@@ -542,9 +567,13 @@ cmd_audit(const struct opts *o, int argc, char **argv)
 			l.adv = optarg;
 		else if (ch == 't' && verify)
 			tip = optarg;
-		else if (ch != 's' || cli_time_arg(optarg, &l.since) < 0)
+		else if (ch != 's')
+			return cli_usage(AUDIT_FORMS);
+		else if (cli_time_arg(optarg, &l.since) < 0)
 			return EXIT_USAGE;
 	}
+	if (optind < argc)
+		return cli_usage(AUDIT_FORMS);
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
 	if (store_begin(s, false, &t, &err) < 0) {

@@ -8,6 +8,9 @@
  * dry-run: reject), 2 usage or config error; dry-run also 3 hold, 4
  * fan-out.  embargoctl never talks to the milter socket: it reads the
  * config, the keyring and the store directly.
+ *
+ * This file is the command table: the global options, each command's
+ * name and the forms of its arguments; main() is in main.c.
  */
 
 /* System library. */
@@ -111,6 +114,34 @@ dispatch_outbox(struct opts *o, int argc, char **argv, int *rc)
 	return true;
 }
 
+/*
+ * The commands that dispatch() tells apart by their arguments: when none
+ * of a known command's forms matched, the forms are the cure, not
+ * "unknown command".
+ */
+static const struct { const char *cmd, *forms; } cmd_forms[] = {
+	{ "advisory", "advisory ID [--report [--html FILE]] | advisory ID "
+	    "participant add|drop NAME" },
+	{ "outbox", "outbox [retry [ID]]" },
+	{ "upcoming", "upcoming [--ics]" },
+	{ "report", "report --html DIR" },
+	{ "trace", "trace [FILE]" },
+	{ "member", "member vet --name ORG --address ADDR --key FILE" },
+};
+
+/* unmatched - a command none of whose forms matched, or no command */
+
+static int
+unmatched(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(cmd_forms) / sizeof(cmd_forms[0]); i++)
+		if (strcmp(cmd, cmd_forms[i].cmd) == 0)
+			return cli_usage(cmd_forms[i].forms);
+	fprintf(stderr, "embargoctl: unknown command \"%s\"; see "
+	    "embargoctl --help\n", cmd);
+	return EXIT_USAGE;
+}
+
 /* dispatch - one command, by name, with its own arguments */
 
 static int
@@ -164,15 +195,17 @@ dispatch(struct opts *o, const char *cmd, int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
-	fprintf(stderr, "embargoctl: unknown command \"%s\"; see "
-	    "embargoctl --help\n", cmd);
-	return EXIT_USAGE;
+	return unmatched(cmd);
 }
 
-/* main - global options, then the command */
-
+/*
+ * embargoctl_run - global options, then the command: main()'s work
+ * (cli/main.c), apart so that the tests run the table without a process
+ * of its own.  Parses with getopt from optind; a caller that runs it
+ * again sets optind to 0 first.
+ */
 int
-main(int argc, char **argv)
+embargoctl_run(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, 'j' },

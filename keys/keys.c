@@ -94,11 +94,15 @@ keys_primary_fpr(const char *fpr, char out[41])
 	return EM_OK;
 }
 
-/* capable - a valid subkey able to do the use; its expiry in *exp */
-
+/*
+ * capable - a valid subkey able to do the use; its expiry in *exp, or
+ * the primary key's when that comes first: a subkey outlives no primary
+ * (gpg --quick-gen-key dates the primary alone)
+ */
 static bool
 capable(gpgme_key_t key, enum keys_use use, time_t now, time_t *exp)
 {
+	time_t primary = key->subkeys->expires;
 	bool found = false;
 
 	*exp = 0;
@@ -116,6 +120,8 @@ capable(gpgme_key_t key, enum keys_use use, time_t now, time_t *exp)
 			*exp = sk->expires;
 		found = true;
 	}
+	if (found && primary > 0 && (*exp == 0 || primary < *exp))
+		*exp = primary;
 	return found;
 }
 
@@ -151,7 +157,8 @@ keys_health(const char *fpr, enum keys_use use, time_t now,
 	}
 	if (key->revoked)
 		(void)snprintf(h->problem, sizeof(h->problem), "%s is revoked", fpr);
-	else if (key->expired)
+	else if (key->expired || (key->subkeys->expires > 0 &&
+	    key->subkeys->expires <= now))
 		(void)snprintf(h->problem, sizeof(h->problem), "%s has expired", fpr);
 	else if (key->disabled || key->invalid)
 		(void)snprintf(h->problem, sizeof(h->problem), "%s is disabled "

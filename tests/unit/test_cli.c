@@ -1,0 +1,861 @@
+/*
+ * test_cli - embargoctl's decisions without a daemon: the command table's
+ * answers to arguments it cannot take (exit 2 and the forms that cure it,
+ * before any config is read), the time arguments, the JSON shape, the
+ * outbox listing's filter, what "outbox retry" puts back (from the typed
+ * kind and cause, never last_error's text), and the changes of "hooks",
+ * "held" and "embargo", each made through the ledger on a private store
+ * and read back from it
+ */
+#include <fcntl.h>
+
+#include <json-glib/json-glib.h>
+
+#include "testutil.h"
+#include "../../cli/cli.h"
+
+#define NO_CONF	"/nonexistent-em-test/embargo-milter.conf"
+#define T0	((time_t)1796126400)	/* 2026-12-01 12:00 UTC */
+#define T2099	((time_t)4070908800)	/* 2099-01-01 00:00 UTC */
+
+static char dir[64];
+static int saved_out = -1, saved_err = -1;	/* while output is taken */
+static struct store *st;
+static struct config *cfg;
+static const struct opts text_o = { NO_CONF, false }, json_o = { NO_CONF,
+    true };
+
+static int
+setup(void **state)
+{
+	struct conf_report rep = { 0 };
+	struct em_err err;
+	char *text;
+
+	(void)state;
+	(void)snprintf(dir, sizeof(dir), "/tmp/em-cli-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	/* The standard members, with the state here (no daemon's pid file:
+	 * nothing is woken). */
+	text = xasprintf(TEST_CONF_FMT, "");
+	cfg = test_conf_load(text, &rep);
+	free(text);
+	conf_report_free(&rep);
+	if (cfg == NULL)
+		return 1;
+	free(cfg->state_dir);
+	cfg->state_dir = xstrdup(dir);
+	return store_open(dir, (size_t)1 << 30, &st, &err);
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf %s", dir);
+
+	(void)state;
+	if (saved_out >= 0) {		/* a test failed with its output taken */
+		fflush(stdout);
+		fflush(stderr);
+		(void)dup2(saved_out, 1);
+		(void)dup2(saved_err, 2);
+		close(saved_out);
+		close(saved_err);
+		saved_out = saved_err = -1;
+		print_message("%s/out and %s/err held the output\n", dir, dir);
+	}
+	store_close(st);
+	conf_free(cfg);
+	if (system(cmd) != 0)
+		return 1;
+	free(cmd);
+	return 0;
+}
+
+/* ---- Capturing what a command prints ---- */
+
+/* cap_to - fd into a fresh file of the test's directory */
+
+static int
+cap_to(int fd, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int f = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600), was = dup(fd);
+
+	assert_true(f >= 0 && was >= 0);
+	assert_true(dup2(f, fd) >= 0);
+	close(f);
+	free(path);
+	return was;
+}
+
+/* cap_begin - stdout and stderr into files until cap_end() */
+
+static void
+cap_begin(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = cap_to(1, "out");
+	saved_err = cap_to(2, "err");
+}
+
+/* cap_text - what went into one file */
+
+static char *
+cap_text(const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	struct buf b;
+
+	test_read_file(path, &b);
+	buf_append(&b, "", 1);
+	free(path);
+	return b.data;
+}
+
+/* cap_end - stdout and stderr back; what each got (caller frees) */
+
+static void
+cap_end(char **out, char **err)
+{
+	fflush(stdout);
+	fflush(stderr);
+	assert_true(dup2(saved_out, 1) >= 0 && dup2(saved_err, 2) >= 0);
+	close(saved_out);
+	close(saved_err);
+	saved_out = saved_err = -1;
+	*out = cap_text("out");
+	*err = cap_text("err");
+}
+
+/* run - embargoctl with these arguments (NULL-ended); its exit status */
+
+static int
+run(char **out, char **err, ...)
+{
+	char *argv[16] = { "embargoctl", "-c", NO_CONF };
+	int argc = 3, rc;
+	va_list ap;
+
+	va_start(ap, err);
+	while ((argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	optind = 0;
+	cap_begin();
+	rc = embargoctl_run(argc, argv);
+	cap_end(out, err);
+	return rc;
+}
+
+/* ---- The command table ---- */
+
+/*
+ * Each wrong form: exit 2 and a line naming the forms that work, before
+ * the config is read (the config named does not exist: a command that
+ * got as far would say so).
+ */
+static void
+t_usage_errors(void **s)
+{
+	static const char *const cases[][7] = {
+		{ "usage: embargoctl [-c FILE]", NULL },
+		{ "unknown command \"frobnicate\"; see embargoctl --help",
+		    "frobnicate", NULL },
+		{ "usage: embargoctl [-c FILE]", "--bogus", "check", NULL },
+		{ "embargoctl advisory ID [--report", "advisory", NULL },
+		{ "embargoctl advisory ID [--report", "advisory", "XSA-1",
+		    "--html", NULL },
+		{ "advisory ID participant add|drop NAME", "advisory", "XSA-1",
+		    "participant", "invite", "Cloud", NULL },
+		{ "embargoctl outbox [retry [ID]]", "outbox", "flush", NULL },
+		{ "x is not an outbox entry id (the ID column",
+		    "outbox", "retry", "x", NULL },
+		{ "0 is not an outbox entry id", "outbox", "retry", "0", NULL },
+		{ "embargo ID --until WHEN | --now", "embargo", NULL },
+		{ "embargo ID --until WHEN | --now", "embargo", "XSA-1", NULL },
+		{ "embargo ID --until WHEN | --now", "embargo", "XSA-1", "--now",
+		    "--until", "2026-12-01 12:00 UTC", NULL },
+		{ "embargo ID --until WHEN | --now", "embargo", "XSA-1",
+		    "--later", NULL },
+		{ "write YYYY-MM-DD HH:MM UTC", "embargo", "XSA-1", "--until",
+		    "2026-12-01 12:00 UTC or so", NULL },
+		{ "held [show H | release H | drop H", "held", "show", NULL },
+		{ "H the HOLD column of embargoctl held", "held", "show", "x",
+		    NULL },
+		{ "held drop H --why TEXT", "held", "drop", "3", NULL },
+		{ "held drop H --why TEXT", "held", "drop", "3", "--why", "",
+		    NULL },
+		{ "hooks [retry ID | drop ID]", "hooks", "retry", NULL },
+		{ "hooks [retry ID | drop ID]", "hooks", "rerun", "3", NULL },
+		{ "embargoctl members [--public]", "members", "--all", NULL },
+		{ "member vet --name ORG --address ADDR --key FILE", "member",
+		    "vet", "--name", "Org", NULL },
+		{ "embargoctl member vet --name ORG", "member", NULL },
+		{ "dry-run needs --from ADDR and at least one --to ADDR",
+		    "dry-run", "--from", "a@example.org", NULL },
+		{ "embargoctl dry-run --from A --to B", "dry-run", "--frm", "a",
+		    NULL },
+		{ "public add FILE... | public list | public drop NAME",
+		    "public", NULL },
+		{ "timeline --reported WHEN", "timeline", NULL },
+		{ "embargoctl upcoming [--ics]", "upcoming", "--ical", NULL },
+		{ "embargoctl report --html DIR", "report", "--html", NULL },
+		{ "embargoctl trace [FILE]", "trace", "a", "b", NULL },
+		{ "embargoctl audit [--since WHEN]", "audit", "--tip", "1:ab",
+		    NULL },
+		{ "embargoctl audit [--since WHEN]", "audit", "everything", NULL },
+		{ "write YYYY-MM-DD HH:MM UTC", "audit", "--since", "yesterday",
+		    NULL },
+	};
+
+	(void)s;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *const *c = cases[i];
+		char *out, *err;
+		int rc = run(&out, &err, c[1], c[2], c[3], c[4], c[5], c[6]);
+
+		if (strstr(err, c[0]) == NULL || rc != EXIT_USAGE)
+			print_message("case %zu: exit %d, stderr: %s\n", i, rc,
+			    err);
+		assert_int_equal(rc, EXIT_USAGE);
+		assert_non_null(strstr(err, c[0]));
+		assert_null(strstr(err, NO_CONF));
+		assert_string_equal(out, "");
+		free(out);
+		free(err);
+	}
+}
+
+/* A right form gets past the table to the config (which says why it
+ * cannot be read); help is exit 0 on stdout; --json after the command
+ * makes a finding a JSON object on stdout too. */
+static void
+t_table_forms(void **s)
+{
+	char *out, *err;
+	JsonParser *p = json_parser_new();
+	JsonObject *obj;
+
+	(void)s;
+	assert_int_equal(run(&out, &err, "outbox", "retry", "7", NULL),
+	    EXIT_USAGE);
+	assert_non_null(strstr(err, NO_CONF));
+	free(out);
+	free(err);
+	assert_int_equal(run(&out, &err, "help", NULL), EXIT_OK);
+	assert_non_null(strstr(out, "usage: embargoctl [-c FILE]"));
+	assert_string_equal(err, "");
+	free(out);
+	free(err);
+	assert_int_equal(run(&out, &err, "outbox", "retry", "x", "--json",
+	    NULL), EXIT_USAGE);
+	assert_true(json_parser_load_from_data(p, out, -1, NULL));
+	obj = json_node_get_object(json_parser_get_root(p));
+	assert_false(json_object_get_boolean_member(obj, "ok"));
+	assert_non_null(strstr(json_object_get_string_member(obj, "error"),
+	    "x is not an outbox entry id"));
+	assert_non_null(strstr(err, "x is not an outbox entry id"));
+	g_object_unref(p);
+	free(out);
+	free(err);
+}
+
+/* A time argument is one of the three forms, whole; anything more or
+ * less is refused with the forms named. */
+static void
+t_time_arg(void **s)
+{
+	static const char *const bad[] = { "2026-12-01 12:00 UTC tomorrow",
+	    "2026-12-01", "2026-12-01 12:00", "next tuesday", "",
+	    "2027-02-29 12:00 UTC" };
+	time_t t = 0;
+	char *out, *err;
+
+	(void)s;
+	assert_int_equal(cli_time_arg("2026-12-01 12:00 UTC", &t), 0);
+	assert_true(t == T0);
+	assert_int_equal(cli_time_arg("2026-12-01T12:00Z", &t), 0);
+	assert_true(t == T0);
+	assert_int_equal(cli_time_arg("2026-12-01T13:00+01:00", &t), 0);
+	assert_true(t == T0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cap_begin();
+		assert_int_equal(cli_time_arg(bad[i], &t), -1);
+		cap_end(&out, &err);
+		assert_non_null(strstr(err, "write YYYY-MM-DD HH:MM UTC, "
+		    "YYYY-MM-DDTHH:MMZ or with a numeric offset"));
+		free(out);
+		free(err);
+	}
+}
+
+/* ---- JSON ---- */
+
+/* parse - one line of JSON output, an object */
+
+static JsonObject *
+parse(JsonParser *p, const char *line, size_t n)
+{
+	JsonNode *root;
+
+	assert_true(json_parser_load_from_data(p, line, (gssize)n, NULL));
+	root = json_parser_get_root(p);
+	assert_true(JSON_NODE_HOLDS_OBJECT(root));
+	return json_node_get_object(root);
+}
+
+/* One object per line: "" and a time of 0 are null, a time is RFC 3339
+ * UTC, strings are escaped; a finding and a result have their shapes. */
+static void
+t_json_shape(void **s)
+{
+	JsonParser *p = json_parser_new();
+	JsonObject *o, *item;
+	struct cli_json *j;
+	char *out, *err;
+
+	(void)s;
+	cap_begin();
+	j = cj_new();
+	cj_str(j, "s", "a \"quoted\"\nline");
+	cj_str(j, "empty", "");
+	cj_str(j, "none", NULL);
+	cj_int(j, "i", -5);
+	cj_bool(j, "b", true);
+	cj_time(j, "t", T0);
+	cj_time(j, "t0", 0);
+	cj_array(j, "a");
+	cj_item(j);
+	cj_int(j, "k", 1);
+	cj_item_end(j);
+	cj_array_end(j);
+	cj_print(j);
+	cap_end(&out, &err);
+	assert_non_null(strchr(out, '\n'));
+	assert_string_equal(strchr(out, '\n'), "\n");	/* one line */
+	o = parse(p, out, strlen(out));
+	assert_int_equal(json_object_get_size(o), 8);
+	assert_string_equal(json_object_get_string_member(o, "s"),
+	    "a \"quoted\"\nline");
+	assert_true(json_object_get_null_member(o, "empty"));
+	assert_true(json_object_get_null_member(o, "none"));
+	assert_int_equal(json_object_get_int_member(o, "i"), -5);
+	assert_true(json_object_get_boolean_member(o, "b"));
+	assert_string_equal(json_object_get_string_member(o, "t"),
+	    "2026-12-01T12:00:00Z");
+	assert_true(json_object_get_null_member(o, "t0"));
+	item = json_array_get_object_element(json_object_get_array_member(o,
+	    "a"), 0);
+	assert_int_equal(json_object_get_int_member(item, "k"), 1);
+	free(out);
+	free(err);
+	cap_begin();
+	cli_fail(&json_o, "no hold %d", 7);
+	cli_fail(&text_o, "no hold %d", 8);
+	cap_end(&out, &err);
+	assert_string_equal(err, "embargoctl: no hold 7\nembargoctl: no hold 8\n");
+	o = parse(p, out, strlen(out));
+	assert_int_equal(json_object_get_size(o), 2);
+	assert_false(json_object_get_boolean_member(o, "ok"));
+	assert_string_equal(json_object_get_string_member(o, "error"),
+	    "no hold 7");
+	free(out);
+	free(err);
+	cap_begin();
+	cli_say(&json_o, "%u due", 3u);
+	cap_end(&out, &err);
+	o = parse(p, out, strlen(out));
+	assert_true(json_object_get_boolean_member(o, "ok"));
+	assert_string_equal(json_object_get_string_member(o, "message"),
+	    "3 due");
+	assert_string_equal(err, "");
+	free(out);
+	free(err);
+	g_object_unref(p);
+}
+
+/* ---- The outbox ---- */
+
+/* ob_add - a new entry of kind to rcpt, moved by the events given (-1
+ * ends them; the last one's reason why), as stored */
+
+static struct store_outbox
+ob_add(int kind, const char *rcpt, const char *key, uint64_t hold,
+    const char *why, ...)
+{
+	struct ledger_ob_spec sp = { kind, "XSA-7", 2, "Example Cloud", rcpt,
+	    key, kind == STORE_OB_RELEASE ? "security@example.org" : NULL, 0,
+	    hold, hold != 0, NULL, 1000, 0 };
+	struct store_outbox ob;
+	struct store_txn *t;
+	struct em_err err;
+	va_list ap;
+	int ev;
+
+	if (kind == STORE_OB_HOOK)
+		sp.member = "publish-page";
+	assert_int_equal(store_begin(st, true, &t, &err), EM_OK);
+	assert_int_equal(ledger_ob_new(t, cfg, &sp, &ob, &err), EM_OK);
+	va_start(ap, why);
+	while ((ev = va_arg(ap, int)) >= 0)
+		assert_int_equal(ledger_ob_step(&ob, ev, 0, why, &err), EM_OK);
+	va_end(ap);
+	assert_int_equal(ledger_ob_put(t, &ob, &err), EM_OK);
+	assert_int_equal(store_commit(t, &err), EM_OK);
+	return ob;
+}
+
+/* ob_now - an entry as the store has it now */
+
+static struct store_outbox
+ob_now(uint64_t id)
+{
+	struct store_outbox ob;
+	struct store_txn *t;
+	struct em_err err;
+
+	assert_int_equal(store_begin(st, false, &t, &err), EM_OK);
+	assert_int_equal(store_ob_get(t, id, &ob, &err), EM_OK);
+	store_abort(t);
+	return ob;
+}
+
+/* ob_same - the entry is in the store as it was */
+
+static void
+ob_same(const struct store_outbox *was)
+{
+	struct store_outbox ob = ob_now(was->id);
+
+	assert_int_equal(ob.state, was->state);
+	assert_int_equal(ob.cause, was->cause);
+	assert_true(ob.next_try == was->next_try);
+	assert_string_equal(ob.key, was->key);
+	assert_string_equal(ob.last_error, was->last_error);
+	assert_int_equal(ob.attempts, was->attempts);
+}
+
+struct audit_find { const char *text; bool found; };
+
+/* audit_cb - one audit record: does it carry the text */
+
+static int
+audit_cb(uint64_t seq, const char *json, size_t n, void *ctx)
+{
+	struct audit_find *f = ctx;
+
+	(void)seq;
+	if (memmem(json, n, f->text, strlen(f->text)) != NULL)
+		f->found = true;
+	return 0;
+}
+
+/* audit_has - does an audit record carry this text */
+
+static bool
+audit_has(const char *text)
+{
+	struct audit_find f = { text, false };
+	struct store_txn *t;
+	struct em_err err;
+
+	assert_int_equal(store_begin(st, false, &t, &err), EM_OK);
+	assert_int_equal(store_audit_each(t, audit_cb, &f, &err), EM_OK);
+	store_abort(t);
+	return f.found;
+}
+
+#define OLD_KEY	"DEADDEADDEADDEADDEADDEADDEADDEADDEADDEAD"
+
+/*
+ * "outbox retry" reads the typed kind and cause: a refusal whose text
+ * reads like a cancellation is retried, a cancelled entry whose text
+ * reads like a refusal is not; a copy gets its member's key as the config
+ * has it now; one for someone no longer a member, a hook run and a sent
+ * copy stay as they are; one audit record says how many.
+ */
+static void
+t_outbox_retry(void **s)
+{
+	struct store_outbox refused, cancelled, gone, hook, sent, notice, nokey,
+	    ob;
+	char *out, *err;
+
+	(void)s;
+	refused = ob_add(STORE_OB_COPY, "security@cloud.example", OLD_KEY, 0,
+	    "not sent: hold 3 dropped by alice", LEDGER_OB_REFUSED, -1);
+	cancelled = ob_add(STORE_OB_COPY, "secalert@linux.example", OLD_KEY, 0,
+	    "550 5.1.1 refused; embargoctl outbox retry", LEDGER_OB_CANCELLED,
+	    -1);
+	gone = ob_add(STORE_OB_COPY, "former@member.example", OLD_KEY, 0,
+	    "key expired", LEDGER_OB_NO_KEY, -1);
+	hook = ob_add(STORE_OB_HOOK, "", NULL, 0, "exit 1",
+	    LEDGER_OB_RUNNING, LEDGER_OB_REFUSED, -1);
+	sent = ob_add(STORE_OB_COPY, "secalert@linux.example", OLD_KEY, 0, "",
+	    LEDGER_OB_BUILT, LEDGER_OB_SENT, -1);
+	notice = ob_add(STORE_OB_NOTICE, "security@example.org", NULL, 0,
+	    "550 no", LEDGER_OB_REFUSED, -1);
+	nokey = ob_add(STORE_OB_COPY, "security@cloud.example", OLD_KEY, 0,
+	    "key expired", LEDGER_OB_NO_KEY, -1);
+	cap_begin();
+	assert_int_equal(cli_outbox_retry(&text_o, cfg, st, cancelled.id),
+	    EXIT_FINDING);
+	cap_end(&out, &err);
+	assert_non_null(strstr(err, "no undelivered outbox entry"));
+	free(out);
+	free(err);
+	cap_begin();
+	assert_int_equal(cli_outbox_retry(&text_o, cfg, st, 0), EXIT_OK);
+	cap_end(&out, &err);
+	assert_string_equal(out, "3 outbox entries are due again; the daemon "
+	    "sends them within seconds\n");
+	free(out);
+	free(err);
+	ob = ob_now(refused.id);
+	assert_int_equal(ob.state, STORE_OB_QUEUED);	/* built again */
+	assert_int_equal(ob.cause, STORE_OB_CAUSE_NONE);
+	assert_string_equal(ob.last_error, "");
+	assert_string_equal(ob.key, TEST_FPR_A);
+	ob = ob_now(nokey.id);
+	assert_int_equal(ob.state, STORE_OB_QUEUED);
+	assert_string_equal(ob.key, TEST_FPR_A);
+	ob = ob_now(notice.id);
+	assert_int_equal(ob.state, STORE_OB_BUILT);	/* sent again */
+	ob_same(&cancelled);
+	ob_same(&gone);
+	ob_same(&hook);
+	ob_same(&sent);
+	assert_true(audit_has("\"event\":\"outbox-retry\""));
+	assert_true(audit_has("3 entries due again"));
+}
+
+/* "outbox" lists what has not left (no hook runs, nothing sent), one
+ * JSON object per entry with the same members each time ("hold" when
+ * prepared for one); "advisory ID" lists its copies, sent or not. */
+static void
+t_outbox_list(void **s)
+{
+	static const char *const members[] = { "id", "kind", "advisory",
+	    "revision", "member", "rcpt", "key", "state", "attempts", "sent_at",
+	    "message_id", "queue_id", "copy_id", "last_error", "cause" };
+	struct store_outbox failed, sent, hook, rel, notice;
+	JsonParser *p = json_parser_new();
+	char *out, *err, *line, *nl;
+	size_t n = 0;
+
+	(void)s;
+	failed = ob_add(STORE_OB_COPY, "security@cloud.example", TEST_FPR_A, 0,
+	    "550 5.7.1 no", LEDGER_OB_REFUSED, -1);
+	sent = ob_add(STORE_OB_COPY, "secalert@linux.example", TEST_FPR_B, 0, "",
+	    LEDGER_OB_BUILT, LEDGER_OB_SENT, -1);
+	hook = ob_add(STORE_OB_HOOK, "", NULL, 0, "", -1);
+	rel = ob_add(STORE_OB_RELEASE, "announce@lists.example.org", NULL, 5, "",
+	    -1);
+	notice = ob_add(STORE_OB_NOTICE, "security@example.org", NULL, 0, "",
+	    -1);
+	assert_false(cli_ob_shown(&sent, NULL, false));
+	assert_true(cli_ob_shown(&sent, "XSA-7", true));
+	assert_false(cli_ob_shown(&sent, "XSA-8", true));
+	assert_false(cli_ob_shown(&hook, NULL, true));
+	assert_false(cli_ob_shown(&rel, "XSA-7", true));	/* not a copy */
+	assert_true(cli_ob_shown(&rel, NULL, false));
+	cap_begin();
+	assert_int_equal(cli_outbox_list(&json_o, st), EXIT_OK);
+	cap_end(&out, &err);
+	for (line = out; (nl = strchr(line, '\n')) != NULL; line = nl + 1, n++) {
+		JsonObject *o = parse(p, line, (size_t)(nl - line));
+		uint64_t id = (uint64_t)json_object_get_int_member(o, "id");
+		const struct store_outbox *want = n == 0 ? &failed : n == 1 ?
+		    &rel : &notice;
+
+		assert_true(n < 3);
+		assert_true(id == want->id);
+		for (size_t i = 0; i < sizeof(members) / sizeof(members[0]);
+		    i++)
+			assert_true(json_object_has_member(o, members[i]));
+		assert_int_equal(json_object_get_size(o), 15 + (want->hold ?
+		    1 : 0));
+		assert_string_equal(json_object_get_string_member(o, "state"),
+		    ledger_ob_state_name(want->state));
+		assert_string_equal(json_object_get_string_member(o, "kind"),
+		    store_ob_kind(want->kind)->word);
+		assert_true(json_object_get_null_member(o, "sent_at"));
+	}
+	assert_int_equal(n, 3);
+	assert_null(strstr(out, "publish-page"));
+	assert_non_null(strstr(out, "\"last_error\":\"550 5.7.1 no\""));
+	assert_non_null(strstr(out, "\"hold\":5"));
+	free(out);
+	free(err);
+	cap_begin();
+	assert_int_equal(cli_outbox_list(&text_o, st), EXIT_OK);
+	cap_end(&out, &err);
+	assert_int_equal(strncmp(out, "ID     KIND", 11), 0);
+	for (n = 0, line = out; (line = strchr(line, '\n')) != NULL; line++)
+		n++;
+	assert_int_equal(n, 4);			/* the heading and three */
+	assert_non_null(strstr(out, "550 5.7.1 no"));
+	free(out);
+	free(err);
+	g_object_unref(p);
+}
+
+/* ---- Hooks, holds, embargoes ---- */
+
+/* "hooks retry" makes a failed run due with its count started again;
+ * "hooks drop" ends a pending one for good, and cannot end it twice;
+ * neither touches what is not a hook run. */
+static void
+t_hooks_change(void **s)
+{
+	struct store_outbox run, copy, ob;
+	char id[24], cid[24], *out, *err;
+
+	(void)s;
+	run = ob_add(STORE_OB_HOOK, "", NULL, 0, "exit 1", LEDGER_OB_RUNNING,
+	    LEDGER_OB_REFUSED, -1);
+	copy = ob_add(STORE_OB_COPY, "security@cloud.example", TEST_FPR_A, 0,
+	    "550 no", LEDGER_OB_REFUSED, -1);
+	(void)snprintf(id, sizeof(id), "%llu", (unsigned long long)run.id);
+	(void)snprintf(cid, sizeof(cid), "%llu", (unsigned long long)copy.id);
+	cap_begin();
+	assert_int_equal(cli_hooks_change(&text_o, st, true, "abc"), EXIT_USAGE);
+	assert_int_equal(cli_hooks_change(&text_o, st, true, cid), EXIT_FINDING);
+	assert_int_equal(cli_hooks_change(&text_o, st, false, id), EXIT_FINDING);
+	assert_int_equal(cli_hooks_change(&text_o, st, true, id), EXIT_OK);
+	cap_end(&out, &err);
+	assert_non_null(strstr(err, "abc is not a run id"));
+	assert_non_null(strstr(err, "no pending or failed hook run"));
+	assert_non_null(strstr(err, "no pending hook run"));
+	assert_non_null(strstr(out, "due again"));
+	free(out);
+	free(err);
+	ob_same(&copy);
+	ob = ob_now(run.id);
+	assert_int_equal(ob.state, STORE_OB_QUEUED);
+	assert_int_equal(ob.attempts, 0);
+	assert_int_equal(ob.cause, STORE_OB_CAUSE_NONE);
+	cap_begin();
+	assert_int_equal(cli_hooks_change(&text_o, st, false, id), EXIT_OK);
+	assert_int_equal(cli_hooks_change(&text_o, st, false, id), EXIT_FINDING);
+	cap_end(&out, &err);
+	free(out);
+	free(err);
+	ob = ob_now(run.id);
+	assert_int_equal(ob.state, STORE_OB_FAILED);
+	assert_int_equal(ob.cause, STORE_OB_CAUSE_DROPPED);
+	assert_true(audit_has("\"event\":\"hook-retry\""));
+	assert_true(audit_has("\"event\":\"hook-dropped\""));
+}
+
+/* hold_add - a held posting of XSA-7 and one release prepared for it */
+
+static void
+hold_add(struct store_hold *h, struct store_outbox *ob)
+{
+	const char *rcpt[] = { "announce@lists.example.org" };
+	struct store_txn *t;
+	struct em_err err;
+
+	assert_int_equal(store_begin(st, true, &t, &err), EM_OK);
+	assert_int_equal(ledger_hold_new(t, h, "XSA-7", "security@example.org",
+	    rcpt, 1, "Q1", 2000, 1000, &err), EM_OK);
+	assert_int_equal(store_commit(t, &err), EM_OK);
+	*ob = ob_add(STORE_OB_RELEASE, rcpt[0], NULL, h->id, "", -1);
+	assert_int_equal(store_begin(st, true, &t, &err), EM_OK);
+	ob->next_try = 2000;
+	assert_int_equal(ledger_ob_put(t, ob, &err), EM_OK);
+	assert_int_equal(store_commit(t, &err), EM_OK);
+}
+
+/* hold_now - a hold as the store has it now */
+
+static struct store_hold
+hold_now(uint64_t id)
+{
+	struct store_hold h;
+	struct store_txn *t;
+	struct em_err err;
+
+	assert_int_equal(store_begin(st, false, &t, &err), EM_OK);
+	assert_int_equal(store_hold_get(t, id, &h, &err), EM_OK);
+	store_abort(t);
+	return h;
+}
+
+/* "held drop": the hold dropped with its reason, what was prepared for
+ * it cancelled, audited; only once.  "held release": due now, its
+ * prepared release too. */
+static void
+t_held_change(void **s)
+{
+	struct store_hold h1, h2, h;
+	struct store_outbox r1, r2, ob;
+	char *out, *err;
+
+	(void)s;
+	hold_add(&h1, &r1);
+	hold_add(&h2, &r2);
+	cap_begin();
+	assert_int_equal(cli_held_change(&text_o, cfg, st, h1.id, "withdrawn"),
+	    EXIT_OK);
+	assert_int_equal(cli_held_change(&text_o, cfg, st, h1.id, "again"),
+	    EXIT_FINDING);
+	assert_int_equal(cli_held_change(&text_o, cfg, st, 999, NULL),
+	    EXIT_FINDING);
+	assert_int_equal(cli_held_change(&text_o, cfg, st, h2.id, NULL),
+	    EXIT_OK);
+	cap_end(&out, &err);
+	assert_non_null(strstr(out, "dropped by"));
+	assert_non_null(strstr(out, "released now by"));
+	assert_non_null(strstr(err, "is held"));
+	free(out);
+	free(err);
+	h = hold_now(h1.id);
+	assert_int_equal(h.state, STORE_HOLD_DROPPED);
+	assert_string_equal(h.why, "withdrawn");
+	ob = ob_now(r1.id);
+	assert_int_equal(ob.state, STORE_OB_FAILED);
+	assert_int_equal(ob.cause, STORE_OB_CAUSE_CANCELLED);
+	h = hold_now(h2.id);
+	assert_int_equal(h.state, STORE_HOLD_HELD);
+	assert_true(h.release_now);
+	ob = ob_now(r2.id);
+	assert_int_equal(ob.state, STORE_OB_BUILT);
+	assert_true(ob.next_try > 2000);		/* due now, not at 2000 */
+	assert_true(audit_has("\"event\":\"dropped\""));
+	assert_true(audit_has("\"event\":\"release-requested\""));
+}
+
+/* adv_now - an advisory as the store has it; EM_ENOTFOUND when none */
+
+static int
+adv_now(const char *id, struct store_advisory *a)
+{
+	struct store_txn *t;
+	struct em_err err;
+	int rc;
+
+	assert_int_equal(store_begin(st, false, &t, &err), EM_OK);
+	rc = store_adv_get(t, id, a, &err);
+	store_abort(t);
+	return rc;
+}
+
+/* "embargo ID --until WHEN": set, moved (audited as such, the old date
+ * named), and a date past makes the advisory public; an id that does not
+ * fit is refused and nothing is written. */
+static void
+t_set_embargo(void **s)
+{
+	char *out, *err, *longid = xasprintf("XSA-%0100d", 1);
+	struct store_advisory a;
+
+	(void)s;
+	cap_begin();
+	assert_int_equal(cli_set_embargo(&text_o, cfg, st, "XSA-9", T2099),
+	    EXIT_OK);
+	assert_int_equal(cli_set_embargo(&text_o, cfg, st, "XSA-9",
+	    T2099 + 86400), EXIT_OK);
+	cap_end(&out, &err);
+	assert_non_null(strstr(out, "moved from 2099-01-01 00:00:00 UTC -> "
+	    "2099-01-02 00:00:00 UTC"));
+	free(out);
+	free(err);
+	assert_int_equal(adv_now("XSA-9", &a), EM_OK);
+	assert_true(a.embargo == T2099 + 86400);
+	assert_int_equal(a.state, STORE_ADV_EMBARGOED);
+	assert_int_equal(strncmp(a.embargo_set_by, "embargoctl by ", 14), 0);
+	assert_true(audit_has("\"event\":\"embargo-set\""));
+	assert_true(audit_has("\"event\":\"embargo-changed\""));
+	cap_begin();
+	assert_int_equal(cli_set_embargo(&text_o, cfg, st, "XSA-9", T0 -
+	    (time_t)366 * 86400 * 20), EXIT_OK);
+	assert_int_equal(cli_set_embargo(&text_o, cfg, st, longid, T2099),
+	    EXIT_USAGE);
+	cap_end(&out, &err);
+	assert_non_null(strstr(err, "the advisory id"));
+	free(out);
+	free(err);
+	assert_int_equal(adv_now("XSA-9", &a), EM_OK);
+	assert_int_equal(a.state, STORE_ADV_PUBLIC);
+	assert_int_equal(adv_now(longid, &a), EM_ENOTFOUND);
+	free(longid);
+}
+
+/* adv_put - an advisory written as the registry has it */
+
+static void
+adv_put(const char *id, int state, time_t embargo)
+{
+	struct store_advisory a;
+	struct store_txn *t;
+	struct em_err err;
+
+	memset(&a, 0, sizeof(a));
+	(void)snprintf(a.id, sizeof(a.id), "%s", id);
+	a.state = state;
+	a.embargo = embargo;
+	a.revision = 1;
+	assert_int_equal(store_begin(st, true, &t, &err), EM_OK);
+	assert_int_equal(ledger_adv_put(t, NULL, &a, 1000, &err), EM_OK);
+	assert_int_equal(store_commit(t, &err), EM_OK);
+}
+
+/* "upcoming" at a given time: what is still under embargo then, as an
+ * id and a date and nothing else. */
+static void
+t_upcoming(void **s)
+{
+	JsonParser *p = json_parser_new();
+	JsonObject *o;
+	char *out, *err;
+
+	(void)s;
+	adv_put("XSA-1", STORE_ADV_EMBARGOED, T0 + 3600);
+	adv_put("XSA-2", STORE_ADV_EMBARGOED, T0);	/* public at T0 */
+	adv_put("XSA-3", STORE_ADV_PUBLIC, 0);
+	cap_begin();
+	assert_int_equal(cli_upcoming_list(&json_o, st, T0), EXIT_OK);
+	cap_end(&out, &err);
+	assert_non_null(strchr(out, '\n'));
+	assert_null(strchr(strchr(out, '\n') + 1, '\n'));	/* one line */
+	o = parse(p, out, strlen(out));
+	assert_int_equal(json_object_get_size(o), 2);
+	assert_string_equal(json_object_get_string_member(o, "id"), "XSA-1");
+	assert_string_equal(json_object_get_string_member(o, "public_at"),
+	    "2026-12-01T13:00:00Z");
+	free(out);
+	free(err);
+	cap_begin();
+	assert_int_equal(cli_upcoming_list(&text_o, st, T0 - 1), EXIT_OK);
+	cap_end(&out, &err);
+	assert_non_null(strstr(out, "XSA-1"));
+	assert_non_null(strstr(out, "XSA-2"));
+	assert_null(strstr(out, "XSA-3"));
+	free(out);
+	free(err);
+	g_object_unref(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(t_usage_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_table_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_time_arg, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_json_shape, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_outbox_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_outbox_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_hooks_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_held_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_set_embargo, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_upcoming, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
