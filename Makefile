@@ -60,7 +60,7 @@ HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_match \
 	     test_store test_prints test_html test_spool test_auditq test_filter \
-	     test_ledger test_keys test_cli
+	     test_ledger test_keys test_cli test_verdict
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build
@@ -194,6 +194,12 @@ $(BA)/tests/test_spool: $(BA)/tests/unit/test_spool.o $(call aobj,$(CORE_SRC) mi
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) $(shell pkg-config --libs cmocka)
 
+# The verdict lives in the daemon (milter/); the test stands in for
+# libmilter's smfi_setreply(), its one call into libmilter.
+$(BA)/tests/test_verdict: $(BA)/tests/unit/test_verdict.o $(call aobj,$(CORE_SRC) milter/verdict.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) $(shell pkg-config --libs cmocka)
+
 # The group commit lives in outbox/ and runs its own thread.
 $(BA)/tests/test_auditq: $(BA)/tests/unit/test_auditq.o $(call aobj,$(CORE_SRC) outbox/auditq.c outbox/state.c)
 	@mkdir -p $(dir $@)
@@ -230,8 +236,14 @@ $(BA)/tests/audit_cut: tests/tools/audit_cut.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -o $@ $< $(SAN) $(shell pkg-config --libs lmdb)
 
+# Another: reads or rewrites one record of a running daemon's state
+# (t_unreadable: a record of a layout this build cannot read).
+$(BA)/tests/mdb_rec: tests/tools/mdb_rec.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -o $@ $< $(SAN) $(shell pkg-config --libs lmdb)
+
 asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(UNIT_BINS) \
-	$(BA)/tests/audit_cut $(FUZZ_TARGETS:%=$(BF)/fuzz_%)
+	$(BA)/tests/audit_cut $(BA)/tests/mdb_rec $(FUZZ_TARGETS:%=$(BF)/fuzz_%)
 
 # The -O2 daemon too: t_bomb measures the memory administrators will see.
 check: asan $(B)/embargo-milter rooms

@@ -77,6 +77,15 @@ verdict_apply(SMFICTX *ctx, const struct msg_ctx *m,
 		set_reply(ctx, d->rcode, d->xcode, d->reply);
 		return SMFIS_REJECT;
 	case POLICY_TEMPFAIL:
+		/* The reply goes to the sender and stays general; the log
+		 * says what failed (the database, the record) and its cure
+		 * (SPEC 7: a fault is logged with its cure). */
+		if (d->reason[0] != '\0' && strcmp(d->reason, d->reply) != 0) {
+			log_msg(LOG_WARNING, m->qid, "451 4.3.0 %s (%s)",
+			    d->reply, d->reason);
+			set_reply(ctx, "451", "4.3.0", d->reply);
+			return SMFIS_TEMPFAIL;
+		}
 		return verdict_fail(ctx, m, EM_EIO, "451", "4.3.0", d->reply);
 	case POLICY_FANOUT:
 	case POLICY_HOLD:
