@@ -67,20 +67,6 @@ bad_lookup(void *ctx, const char *id, const struct policy_advisory **out,
 }
 
 static int
-no_quote(void *ctx, const char *text, size_t len, time_t now,
-    const char **id, size_t *runs, struct em_err *err)
-{
-	(void)ctx;
-	(void)text;
-	(void)len;
-	(void)now;
-	(void)err;
-	*id = NULL;
-	*runs = 0;
-	return EM_OK;
-}
-
-static int
 no_participant(void *ctx, const char *id, const char *name, bool *yes,
     struct em_err *err)
 {
@@ -93,7 +79,7 @@ no_participant(void *ctx, const char *id, const char *name, bool *yes,
 }
 
 static const struct policy_view faulty = { .lookup = bad_lookup,
-    .quoted = no_quote, .has_participant = no_participant };
+    .has_participant = no_participant };
 
 /* applied - verdict_apply() on d, its log lines into log (the caller frees) */
 static sfsistat
