@@ -12,7 +12,8 @@
  *
  * Workers claim entries in memory, so two never take the same one.  With
  * nothing due they sleep until kicked, or two seconds (so that entries
- * put back by "embargoctl outbox retry" are seen).
+ * put back by "embargoctl outbox retry" are seen).  An entry whose step
+ * failed is benched in memory with a doubling wait (see struct bench).
  */
 
 /* System library. */
@@ -26,26 +27,35 @@
 #include "deliver_int.h"
 #include "../util/log.h"
 #include "smtp.h"
+#include "loop.h"
 #include "../keys/keys.h"
 
 #define BATCH		8	/* entries a worker claims at once */
 #define IDLE_WAIT	2	/* seconds between scans when idle */
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static bool stopping;
-/*
- * Kicks, counted: each worker compares with the count it saw before it
- * looked for work.  (A flag that the first worker to wake cleared sent
- * the others back to sleep, so one worker sent a whole fan-out.)
- */
-static unsigned long kicks;
+/* The workers' loop: their start, kicks, waits and stop (loop.h). */
+static struct loop lp = LOOP_INIT;
 /* The daemon's: the listener through smtp.c, the wall clock. */
 static const struct deliver_io daemon_io = { smtp_send, time };
-static pthread_t *threads;
-static int nthreads;
+/* Under lock: the entries a worker holds, and those benched. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t *claimed;
 static size_t n_claimed;
+/*
+ * An entry whose step failed (its record, its hold or the store could
+ * not be read or written) is benched: no worker takes it before until,
+ * and each failure doubles the wait (1 s to STATE_BACKOFF_MAX), so one
+ * unreadable record is neither retried by every worker at once nor in
+ * the way of the entries behind it.  In memory: a restart tries it at
+ * once, which is what a restart is for.
+ */
+struct bench {
+	uint64_t id;
+	time_t	until;
+	int	backoff;
+};
+static struct bench *benched;
+static size_t n_benched;
 
 /* is_claimed - under lock */
 
@@ -58,18 +68,64 @@ is_claimed(uint64_t id)
 	return false;
 }
 
-/* unclaim - give an entry back */
+/* bench_find - the bench of id, or NULL (under lock) */
 
-static void
-unclaim(uint64_t id)
+static struct bench *
+bench_find(uint64_t id)
 {
+	for (size_t i = 0; i < n_benched; i++)
+		if (benched[i].id == id)
+			return &benched[i];
+	return NULL;
+}
+
+/* bench_next - the earliest time a benched entry may be taken, or 0 */
+
+static time_t
+bench_next(void)
+{
+	time_t at = 0;
+
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < n_benched; i++)
+		if (at == 0 || benched[i].until < at)
+			at = benched[i].until;
+	pthread_mutex_unlock(&lock);
+	return at;
+}
+
+/*
+ * unclaim - give an entry back: benched after a failure (returns the
+ * seconds it waits), off the bench after a success (returns 0)
+ */
+static int
+unclaim(uint64_t id, bool failed, time_t now)
+{
+	struct bench *b;
+	int wait = 0;
+
 	pthread_mutex_lock(&lock);
 	for (size_t i = 0; i < n_claimed; i++)
 		if (claimed[i] == id) {
 			claimed[i] = claimed[--n_claimed];
 			break;
 		}
+	b = bench_find(id);
+	if (failed) {
+		if (b == NULL) {
+			benched = xrealloc(benched, (n_benched + 1) *
+			    sizeof(*benched));
+			b = &benched[n_benched++];
+			b->id = id;
+			b->backoff = 0;
+		}
+		wait = backoff_next(&b->backoff);
+		b->until = now + wait;
+	} else if (b != NULL) {
+		*b = benched[--n_benched];
+	}
 	pthread_mutex_unlock(&lock);
+	return wait;
 }
 
 struct due {
@@ -86,38 +142,47 @@ due_cb(const struct store_outbox *ob, void *ctx)
 	struct due *d = ctx;
 
 	/* A hook run is the hook runner's (hook.c), never mail. */
+	const struct bench *b;
+
 	if ((ob->state != STORE_OB_QUEUED && ob->state != STORE_OB_BUILT) ||
 	    ob->kind == STORE_OB_HOOK || ob->next_try > d->now ||
-	    is_claimed(ob->id))
+	    is_claimed(ob->id) ||
+	    ((b = bench_find(ob->id)) != NULL && b->until > d->now))
 		return 0;
 	d->ids[d->n++] = ob->id;
 	return d->n == BATCH;
 }
 
-/* claim_due - up to BATCH due entries, claimed */
-
-static size_t
+/*
+ * claim_due - up to BATCH due entries, claimed: their number, or -1 when
+ * the outbox could not be read (logged; what was found before it is
+ * claimed and taken all the same)
+ */
+static int
 claim_due(struct due *d, time_t now)
 {
 	struct store_txn *t;
 	struct em_err err;
+	bool whole = true;
 
 	d->now = now;
 	d->n = 0;
 	if (store_begin(state_store(), false, &t, &err) < 0) {
 		log_msg(LOG_ERR, NULL, "the outbox cannot be read: %s", err.msg);
-		return 0;
+		return -1;
 	}
 	pthread_mutex_lock(&lock);
-	if (store_ob_each_pending(t, due_cb, d, &err) < 0)
+	if (store_ob_each_pending(t, due_cb, d, &err) < 0) {
 		log_msg(LOG_ERR, NULL, "the outbox cannot be read whole (%zu due "
 		    "entries found before): %s", d->n, err.msg);
+		whole = false;
+	}
 	claimed = xrealloc(claimed, (n_claimed + d->n + 1) * sizeof(*claimed));
 	for (size_t i = 0; i < d->n; i++)
 		claimed[n_claimed++] = d->ids[i];
 	pthread_mutex_unlock(&lock);
 	store_abort(t);
-	return d->n;
+	return whole || d->n > 0 ? (int)d->n : -1;
 }
 
 /* read_entry - one outbox entry as it is now, into *ob */
@@ -238,72 +303,62 @@ worker_done(void)
 	return NULL;
 }
 
-/* idle_wait - nothing due: until kicked (since seen), or IDLE_WAIT */
+/* process_claimed - each claimed entry processed and given back: one
+ * that failed is logged and benched (unclaim) */
 
 static void
-idle_wait(unsigned long seen)
-{
-	struct timespec ts;
-
-	smtp_idle();	/* a kept connection ends with the burst */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += IDLE_WAIT;
-	pthread_mutex_lock(&lock);
-	while (!stopping && kicks == seen &&
-	    pthread_cond_timedwait(&cond, &lock, &ts) == 0)
-		;
-	pthread_mutex_unlock(&lock);
-}
-
-/* process_claimed - each claimed entry processed and given back; true
- * when one failed (the store: the worker waits before the next claim) */
-
-static bool
 process_claimed(const struct due *d)
 {
 	const struct config *cfg = state_config_acquire();
-	bool failed = false;
 
 	for (size_t i = 0; i < d->n; i++) {
 		struct em_err err;
+		bool failed;
+		int wait;
 
 		em_err_clear(&err);
-		if (deliver_process(cfg, d->ids[i], &daemon_io, &err) < 0) {
-			log_msg(LOG_ERR, NULL, "outbox %llu: %s",
-			    (unsigned long long)d->ids[i], err.msg);
-			failed = true;
-		}
-		unclaim(d->ids[i]);
+		failed = deliver_process(cfg, d->ids[i], &daemon_io, &err) < 0;
+		wait = unclaim(d->ids[i], failed, daemon_io.clock(NULL));
+		if (failed)
+			log_msg(LOG_ERR, NULL, "outbox %llu: %s; tried again in "
+			    "%d s", (unsigned long long)d->ids[i], err.msg, wait);
 	}
 	state_config_release(cfg);
-	return failed;
 }
 
-/* worker - claim, process, sleep */
-
+/*
+ * worker - claim, process; with nothing due, wait for a kick, the next
+ * benched entry or IDLE_WAIT (entries put back by "embargoctl outbox
+ * retry" are seen then); after a failure to read the outbox, a backoff
+ */
 static void *
 worker(void *arg)
 {
-	(void)arg;
-	for (;;) {
-		struct due d;
-		unsigned long seen;
+	unsigned long seen = 0;
+	int backoff = 0;
 
-		pthread_mutex_lock(&lock);
-		if (stopping) {
-			pthread_mutex_unlock(&lock);
-			return worker_done();
-		}
-		seen = kicks;
-		pthread_mutex_unlock(&lock);
-		if (claim_due(&d, daemon_io.clock(NULL)) == 0) {
-			idle_wait(seen);
+	(void)arg;
+	while (!loop_stopping(&lp)) {
+		struct due d;
+		time_t now = daemon_io.clock(NULL), due;
+		int n = claim_due(&d, now);
+
+		if (n > 0) {	/* then look again: a failed one is benched */
+			backoff = 0;
+			process_claimed(&d);
 			continue;
 		}
-		/* The store failed: wait before trying the same entries. */
-		if (process_claimed(&d))
-			(void)sleep(IDLE_WAIT);
+		if (n < 0) {
+			due = now + loop_backoff(&backoff);
+		} else {
+			backoff = 0;
+			due = loop_due(now, bench_next(), IDLE_WAIT);
+		}
+		smtp_idle();	/* a kept connection ends with the burst */
+		if (loop_wait_until(&lp, &seen, due) == LOOP_STOP)
+			break;
 	}
+	return worker_done();
 }
 
 /* deliver_kick - something was queued */
@@ -311,10 +366,7 @@ worker(void *arg)
 void
 deliver_kick(void)
 {
-	pthread_mutex_lock(&lock);
-	kicks++;
-	pthread_cond_broadcast(&cond);
-	pthread_mutex_unlock(&lock);
+	loop_kick(&lp);
 }
 
 /* deliver_start - the workers */
@@ -322,11 +374,7 @@ deliver_kick(void)
 int
 deliver_start(int n)
 {
-	threads = xcalloc((size_t)n, sizeof(*threads));
-	for (nthreads = 0; nthreads < n; nthreads++)
-		if (state_thread_start(&threads[nthreads], worker, NULL) < 0)
-			break;
-	return nthreads == n ? EM_OK : EM_EIO;
+	return loop_start(&lp, n, worker, NULL);
 }
 
 /* deliver_stop - finish the entries in hand, then join */
@@ -334,13 +382,14 @@ deliver_start(int n)
 void
 deliver_stop(void)
 {
+	loop_stop(&lp);
 	pthread_mutex_lock(&lock);
-	stopping = true;
-	pthread_cond_broadcast(&cond);
-	pthread_mutex_unlock(&lock);
-	for (int i = 0; i < nthreads; i++)
-		(void)pthread_join(threads[i], NULL);
-	free(threads);
 	free(claimed);
+	claimed = NULL;
+	n_claimed = 0;
+	free(benched);
+	benched = NULL;
+	n_benched = 0;
+	pthread_mutex_unlock(&lock);
 	warm_clear();
 }

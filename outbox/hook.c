@@ -16,7 +16,6 @@
  */
 
 /* System library. */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,13 +24,13 @@
 
 /* Application-specific. */
 #include "hook_int.h"
+#include "loop.h"
 #include "../keys/keys.h"
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+/* The runner's loop: its start, kicks, waits and stop (loop.h). */
+static struct loop lp = LOOP_INIT;
+/* Set by the stop too, for the command in hand (hook_exec.c polls it). */
 static atomic_bool stopping;
-static bool kicked;
-static pthread_t tid;
 
 /* hook_queue - in t, one run of each release_hook for a's revision */
 
@@ -80,41 +79,28 @@ hook_wake_at(int found, int backoff, time_t next, time_t now)
 	return at;
 }
 
-/* hook_wait - after a look that found nothing or failed, sleep until
- * kicked or the wake time; false when the runner is to stop */
+/* stop_command - the loop's interrupt: a command in hand is killed */
 
-static bool
-hook_wait(int found, int backoff, time_t next)
+static void
+stop_command(void)
 {
-	struct timespec ts;
-
-	pthread_mutex_lock(&lock);
-	/* After a failure: wait, never pick the same run at once. */
-	ts.tv_sec = hook_wake_at(found, backoff, next, time(NULL));
-	ts.tv_nsec = 0;
-	while (found <= 0 && !stopping && !kicked &&
-	    pthread_cond_timedwait(&cond, &lock, &ts) == 0)
-		;
-	kicked = false;
-	if (stopping) {
-		pthread_mutex_unlock(&lock);
-		keys_thread_done();
-		return false;
-	}
-	pthread_mutex_unlock(&lock);
-	return true;
+	stopping = true;
 }
 
-/* hook_thread - take due runs one after another; sleep until the next */
-
+/*
+ * hook_thread - take due runs one after another; after a look that found
+ * nothing or failed, sleep until kicked or hook_wake_at() (after a
+ * failure its backoff: never the same run picked again at once)
+ */
 static void *
 hook_thread(void *arg)
 {
 	static struct hook_run r;	/* one at a time: kept off the stack */
+	unsigned long seen = 0;
 	int backoff = 0;
 
 	(void)arg;
-	for (;;) {
+	while (!loop_stopping(&lp)) {
 		const struct config *cfg = state_config_acquire();
 		time_t next = 0;
 		int found;
@@ -125,9 +111,14 @@ hook_thread(void *arg)
 		r.stop = &stopping;
 		found = hook_step(cfg, &r, &next, &backoff);
 		state_config_release(cfg);
-		if (!hook_wait(found, backoff, next))
-			return NULL;
+		if (found > 0)
+			continue;
+		if (loop_wait_until(&lp, &seen, hook_wake_at(found, backoff,
+		    next, time(NULL))) == LOOP_STOP)
+			break;
 	}
+	keys_thread_done();
+	return NULL;
 }
 
 /* hook_kick - a run was queued or put back */
@@ -135,10 +126,7 @@ hook_thread(void *arg)
 void
 hook_kick(void)
 {
-	pthread_mutex_lock(&lock);
-	kicked = true;
-	pthread_cond_broadcast(&cond);
-	pthread_mutex_unlock(&lock);
+	loop_kick(&lp);
 }
 
 /* hook_start - the runner thread */
@@ -146,7 +134,9 @@ hook_kick(void)
 int
 hook_start(void)
 {
-	return state_thread_start(&tid, hook_thread, NULL);
+	stopping = false;
+	lp.interrupt = stop_command;
+	return loop_start(&lp, 1, hook_thread, NULL);
 }
 
 /* hook_stop - end the runner; a command in hand is killed (run again later) */
@@ -154,9 +144,5 @@ hook_start(void)
 void
 hook_stop(void)
 {
-	pthread_mutex_lock(&lock);
-	stopping = true;
-	pthread_cond_broadcast(&cond);
-	pthread_mutex_unlock(&lock);
-	(void)pthread_join(tid, NULL);
+	loop_stop(&lp);
 }

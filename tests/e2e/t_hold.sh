@@ -163,10 +163,23 @@ advisory() {	# as above, but revision 2 for XSA-802
 	advisory_text "$@" | { [ "$1" = 802 ] && sed 's/version 1/version 2/' || cat; }
 }
 check "its public posting (revision 2) is held" post_public 802 "$when2"
-t0=$(date +%s.%N)
+t0=$(date +%s)
 "$CTL_BIN" -c "$W/milter.conf" embargo XSA-802 --now >/dev/null
-a4=$(arrival announce@lists.example.org 3 $(( $(date +%s) + 10 )))
-check "--now released it at once (+$(awk -v a="$a4" -v t="$t0" 'BEGIN { printf "%.2f", a - t }') s)" awk -v a="$a4" -v t="$t0" 'BEGIN { exit !(a != "none" && a - t < 2) }'
+a4=$(arrival announce@lists.example.org 3 $(( $(date +%s) + WAIT_MAX )))
+check "--now: the released posting reached the list" test "$a4" != none
+# "At once" is the milter's: its hold released (the audit's whole second)
+# in the second of the command or the next, whatever Postfix then took.
+r4=$(ctl audit --advisory XSA-802 | python3 -c '
+import json, sys, datetime
+for line in sys.stdin:
+    r = json.loads(line)
+    if r.get("event") == "released":
+        print(int(datetime.datetime.fromisoformat(r["time"].replace("Z", "+00:00")).timestamp()))
+        break
+else:
+    print("none")')
+check "--now released it at once (the release recorded at +$(( ${r4/none/-1} - t0 )) s)" \
+    awk -v r="$r4" -v t="$t0" 'BEGIN { exit !(r != "none" && r - t >= 0 && r - t <= 1) }'
 copies_of() { mailpy select Subject "Embargoed security advisory XSA-$2" $(find "$(maildir "$1")/new" -type f) 2>/dev/null; }
 copies802() { copies_of "$1" 802 | wc -l; }
 for i in 1 2; do

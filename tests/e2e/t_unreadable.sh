@@ -147,6 +147,11 @@ wait_for 60 past $((E + 12))
 queue_settled
 check "12 s after the date the held posting is not released" test "$(delivered announce@lists.example.org)" = 0
 check "... no release hook ran (no output)" test ! -e "$W/out/gate.log" -a ! -e "$W/out/mark.log"
+# The prepared release waits, and the delivery workers back off on it
+# (1 s doubling): a few lines in these 12 s, never one per worker per scan.
+nw=$(log_since "$m2" | grep -c "outbox [0-9]*: .*database 'adv'.*tried again in [0-9]* s")
+check "... the delivery workers say why the release waits, backing off ($nw lines in 12 s)" \
+    test "$nw" -ge 1 -a "$nw" -le 6
 ctl audit --advisory "$ID" > "$W/audit.1"
 check "... the audit has no made-public, released or hook record" \
     bash -c "! grep -qE '\"event\":\"(made-public|public-unannounced|released|hook-[a-z]*)\"' '$W/audit.1'"
