@@ -40,7 +40,7 @@ announce_text(const struct store_advisory *a, time_t was, time_t now,
  * date, nothing else, signed by the list key, to each pre_announce
  * address; audited, and told once per date, in one transaction
  */
-void
+int
 release_announce(const struct config *cfg, const char *id)
 {
 	struct store_advisory a;
@@ -55,14 +55,14 @@ release_announce(const struct config *cfg, const char *id)
 
 	if (store_begin(state_store(), true, &t, &err) < 0) {
 		log_msg(LOG_ERR, NULL, "no pre-announcement of %s: %s", id, err.msg);
-		return;
+		return EM_ESTORE;
 	}
 	if (store_adv_get(t, id, &a, &err) < 0 ||
 	    ((rc = release_announced(t, id, &was, &err)) < 0 && rc != EM_ENOTFOUND)) {
 		store_abort(t);
 		log_msg(LOG_ERR, NULL, "no pre-announcement of %s: %s", id,
 		    err.msg);
-		return;
+		return EM_ESTORE;
 	}
 	told = rc == EM_OK;
 	buf_init(&text);
@@ -98,4 +98,5 @@ release_announce(const struct config *cfg, const char *id)
 		log_msg(LOG_ERR, NULL, "no pre-announcement of %s: %s", id, err.msg);
 	buf_free(&text);
 	buf_free(&signed_text);
+	return rc < 0 ? rc : EM_OK;
 }

@@ -72,7 +72,7 @@ publish_audit(struct store_txn *t, const struct config *cfg,
  * hooks queued, the fact audited (with nothing to announce, said so), the
  * revision recorded, in one transaction: hooks run once per revision
  */
-void
+int
 release_publish(const struct config *cfg, const char *id)
 {
 	struct store_advisory a;
@@ -84,7 +84,7 @@ release_publish(const struct config *cfg, const char *id)
 	if (store_begin(state_store(), true, &t, &err) < 0) {
 		log_msg(LOG_ERR, NULL, "%s public, hooks not queued: %s", id,
 		    err.msg);
-		return;
+		return EM_ESTORE;
 	}
 	/* An advisory that cannot be read is under embargo: no hook. */
 	if (store_adv_get(t, id, &a, &err) < 0 ||
@@ -92,11 +92,11 @@ release_publish(const struct config *cfg, const char *id)
 		store_abort(t);
 		log_msg(LOG_ERR, NULL, "%s: hooks not queued: %s (tried again)",
 		    id, err.msg);
-		return;
+		return EM_ESTORE;
 	}
 	if (!release_adv_public(&a, time(NULL)) || was >= a.revision) {
 		store_abort(t);
-		return;
+		return EM_OK;
 	}
 	if ((rc = store_hold_each(t, count_hold, &c, &err)) == EM_OK &&
 	    (rc = hook_queue(t, cfg, &a, time(NULL), &err)) == EM_OK &&
@@ -111,6 +111,7 @@ release_publish(const struct config *cfg, const char *id)
 		    "again)", id, err.msg);
 	else if (cfg->n_hooks > 0)
 		hook_kick();
+	return rc < 0 ? rc : EM_OK;
 }
 
 /* public_ids - store_adv_each() callback: the ids of public advisories */

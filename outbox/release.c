@@ -16,7 +16,10 @@
  * it; the delivery workers send the entries.
  *
  * How it fails: a state that cannot be read is logged and nothing is
- * acted on; the scan is tried again after a backoff (loop_backoff).
+ * acted on; the scan is tried again after a backoff (loop_backoff).  A
+ * job that fails (a hold not released, a reminder not queued...) logs
+ * its reason and is counted: the next scan comes after a backoff too,
+ * never at once.
  */
 
 /* System library. */
@@ -35,31 +38,59 @@
 
 static struct loop release_loop = LOOP_INIT;	/* the thread (loop.h) */
 
-/* act - what a scan found due: hooks, releases, reminders, notices */
+/* act - what a scan found due: hooks, releases, reminders, notices; the
+ * number of jobs that failed (each logged with its reason) */
 
-static void
+static size_t
 act(const struct config *cfg, const struct scan *s)
 {
 	struct em_err err;
+	size_t failed = 0;
 
 	/* The hooks first: they wait for nothing the releases do. */
 	for (size_t i = 0; i < s->n_publish; i++)
-		release_publish(cfg, s->publish[i]);
-	release_due(cfg, s);
+		failed += release_publish(cfg, s->publish[i]) < 0;
+	failed += release_due(cfg, s);
 	for (size_t i = 0; i < s->n_prepare; i++)
-		release_prepare_hold(cfg, s->prepare[i]);
+		failed += release_prepare_hold(cfg, s->prepare[i]) < 0;
 	for (size_t i = 0; i < s->n_warm; i++)
 		release_warm_hold(s->warm[i], s->warm_due[i]);
 	for (size_t i = 0; i < s->n_remind; i++)
-		release_remind(cfg, s->remind[i], time(NULL));
+		failed += release_remind(cfg, s->remind[i], time(NULL)) < 0;
 	for (size_t i = 0; i < s->n_announce; i++)
-		release_announce(cfg, s->announce[i]);
+		failed += release_announce(cfg, s->announce[i]) < 0;
 	for (size_t i = 0; i < s->n_tell; i++)
-		if (fanout_date_notice(cfg, s->tell[i], &err) < 0)
+		if (fanout_date_notice(cfg, s->tell[i], &err) < 0) {
 			log_msg(LOG_ERR, NULL, "%s: the moved date is not told to "
 			    "the members yet: %s (tried again)", s->tell[i],
 			    err.msg);
+			failed++;
+		}
 	release_anchor(cfg, s->now, false);
+	return failed;
+}
+
+/*
+ * acted - after act(): with a failure, no scan at once (it would fail
+ * again as fast as it can) but after a backoff (*backoff, doubled up to
+ * MAX_SLEEP; 0 again after a wake that failed nothing); the next wake
+ */
+static time_t
+acted(size_t failed, const struct scan *s, int *backoff)
+{
+	time_t now = time(NULL);
+
+	if (failed == 0) {
+		*backoff = 0;
+		/* More may be due: scan again at once. */
+		if (s->n_holds || s->n_remind)
+			loop_kick(&release_loop);
+		return loop_due(now, s->next, MAX_SLEEP);
+	}
+	log_msg(LOG_ERR, NULL, "release timer: %zu job%s failed (each said "
+	    "why above); tried again in %d s", failed, failed == 1 ? "" : "s",
+	    loop_backoff(backoff));
+	return loop_due(now, s->next, *backoff);
 }
 
 /*
@@ -101,7 +132,7 @@ release_thread(void *arg)
 {
 	time_t last = 0, woke_for = 0, now;
 	unsigned long seen = 0;
-	int backoff = 0;
+	int backoff = 0, act_backoff = 0;
 	enum loop_woke w;
 
 	(void)arg;
@@ -113,15 +144,14 @@ release_thread(void *arg)
 		now = time(NULL);
 		(void)release_clock_watch(now, last, woke_for);
 		last = now;
+		/* The safety net counts from the clock as it is after the
+		 * work: a step back meanwhile must not stretch the sleep. */
 		if (look(state_store(), cfg, now, &s, &backoff))
-			act(cfg, &s);
+			woke_for = acted(act(cfg, &s), &s, &act_backoff);
+		else
+			woke_for = loop_due(time(NULL), s.next, MAX_SLEEP);
 		if (s.n_holds || s.n_remind || s.n_announce)
 			deliver_kick();
-		if (s.n_holds || s.n_remind)
-			loop_kick(&release_loop);	/* more may be due: scan again */
-		/* The safety net counts from the clock as it is now: a step
-		 * back while this scan worked must not stretch the sleep. */
-		woke_for = loop_due(time(NULL), s.next, MAX_SLEEP);
 		if ((w = loop_wait_until(&release_loop, &seen, woke_for)) !=
 		    LOOP_DUE)
 			woke_for = 0;	/* woken early: no measure of a step */

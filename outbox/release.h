@@ -81,18 +81,24 @@ int	release_queue(struct store_txn *t, const struct config *cfg,
 	    const struct store_hold *h, const struct buf *bytes, int revision,
 	    time_t now, time_t due, struct em_err *err);
 
-/* release_prepare.c: ahead of the date (failures logged). */
-void	release_prepare_hold(const struct config *cfg, uint64_t id);
+/*
+ * The jobs: each logs its own failure with its reason and returns it
+ * (< 0; release_due the number of holds that failed), so that the timer
+ * backs off before trying again instead of scanning at once.
+ */
+/* release_prepare.c: ahead of the date; the warm-up cannot fail (a hold
+ * not unsealed ahead is unsealed at its date). */
+int	release_prepare_hold(const struct config *cfg, uint64_t id);
 void	release_warm_hold(uint64_t id, time_t due);
 
-/* release_holds.c: every due hold of s released (failures logged). */
-void	release_due(const struct config *cfg, const struct scan *s);
+/* release_holds.c: every due hold of s released; how many failed. */
+size_t	release_due(const struct config *cfg, const struct scan *s);
 
-/* remind.c, announce.c, publish.c: one advisory each (failures logged);
- * now is the time the reminder and its audit record carry. */
-void	release_remind(const struct config *cfg, const char *id, time_t now);
-void	release_announce(const struct config *cfg, const char *id);
-void	release_publish(const struct config *cfg, const char *id);
+/* remind.c, announce.c, publish.c: one advisory each; now is the time
+ * the reminder and its audit record carry. */
+int	release_remind(const struct config *cfg, const char *id, time_t now);
+int	release_announce(const struct config *cfg, const char *id);
+int	release_publish(const struct config *cfg, const char *id);
 void	release_publish_init(void);
 
 /* release_clock.c: the audit head in the log (every audit_anchor_every,

@@ -166,6 +166,7 @@ struct rel_work {
 	bool	marked[MAX_DUE];	/* released at once by release_due */
 	bool	taken[MAX_DUE];
 	const char *busy[RELEASERS];	/* advisories being released */
+	size_t	failed;			/* holds whose release failed */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 };
@@ -219,12 +220,15 @@ releaser(void *arg)
 		struct em_err err;
 
 		em_err_clear(&err);
-		if (release_one(w->cfg, w->s->holds[i], &err) < 0)
+		bool failed = release_one(w->cfg, w->s->holds[i], &err) < 0;
+
+		if (failed)
 			log_msg(LOG_ERR, NULL, "release of hold %llu: %s",
 			    (unsigned long long)w->s->holds[i], err.msg);
 		else
 			deliver_kick();
 		pthread_mutex_lock(&w->mu);
+		w->failed += failed;
 		w->busy[a->slot] = NULL;
 		pthread_cond_broadcast(&w->cv);
 		pthread_mutex_unlock(&w->mu);
@@ -257,16 +261,17 @@ release_round(struct rel_work *w)
 /*
  * release_due - every due hold: the prepared ones marked released at
  * once (their public text filed by the guard thread once their messages
- * are out), the others released by up to RELEASERS threads
+ * are out), the others released by up to RELEASERS threads; returns how
+ * many failed (each logged)
  */
-void
+size_t
 release_due(const struct config *cfg, const struct scan *s)
 {
 	struct rel_work w;
 	struct em_err err;
 
 	if (s->n_holds == 0)
-		return;
+		return 0;
 	memset(&w, 0, sizeof(w));
 	w.cfg = cfg;
 	w.s = s;
@@ -281,4 +286,5 @@ release_due(const struct config *cfg, const struct scan *s)
 	release_round(&w);
 	(void)pthread_mutex_destroy(&w.mu);
 	(void)pthread_cond_destroy(&w.cv);
+	return w.failed;
 }

@@ -26,7 +26,7 @@
  * the date; recorded (meta "prepared:hold N") so that it is done once.
  * At the date the release only marks the hold released: the workers send.
  */
-void
+int
 release_prepare_hold(const struct config *cfg, uint64_t id)
 {
 	struct store_hold h0 = { 0 }, h;
@@ -70,6 +70,7 @@ release_prepare_hold(const struct config *cfg, uint64_t id)
 		log_msg(LOG_INFO, h0.queue_id, "hold %llu prepared for its date: "
 		    "revision %d, its messages built and waiting", (unsigned long
 		    long)id, revision);
+	return rc < 0 ? rc : EM_OK;
 }
 
 /*

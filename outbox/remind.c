@@ -114,7 +114,7 @@ remind_body(struct store_txn *t, const struct config *cfg,
  * release_remind - one advisory's reminder to the team, audited, once
  * per date; now: the time its notice and audit record carry
  */
-void
+int
 release_remind(const struct config *cfg, const char *id, time_t now)
 {
 	struct store_advisory a, old;
@@ -128,16 +128,18 @@ release_remind(const struct config *cfg, const char *id, time_t now)
 
 	if (store_begin(state_store(), true, &t, &err) < 0) {
 		log_msg(LOG_ERR, NULL, "no reminder of %s: %s", id, err.msg);
-		return;
+		return EM_ESTORE;
 	}
 	if ((rc = store_adv_get(t, id, &a, &err)) < 0 ||
 	    cfg->team_addresses.n == 0) {
 		/* Gone meanwhile (embargoctl), or nobody to remind. */
 		store_abort(t);
-		if (rc < 0 && rc != EM_ENOTFOUND)
+		if (rc < 0 && rc != EM_ENOTFOUND) {
 			log_msg(LOG_ERR, NULL, "no reminder of %s: %s", id,
 			    err.msg);
-		return;
+			return rc;
+		}
+		return EM_OK;
 	}
 	buf_init(&body);
 	(void)snprintf(subject, sizeof(subject), "Reminder: %s goes public at %s",
@@ -158,15 +160,16 @@ release_remind(const struct config *cfg, const char *id, time_t now)
 	n.now = now;
 	rc = remind_body(t, cfg, &a, &body, &err);
 	n.body = body.data;
-	if (rc < 0 || notice_queue(t, cfg, &n, &err) < 0 ||
-	    ledger_adv_put(t, &old, &a, now, &err) < 0 ||
-	    store_audit_append(t, &au, &err) < 0) {
+	if (rc < 0 || (rc = notice_queue(t, cfg, &n, &err)) < 0 ||
+	    (rc = ledger_adv_put(t, &old, &a, now, &err)) < 0 ||
+	    (rc = store_audit_append(t, &au, &err)) < 0) {
 		store_abort(t);
 		log_msg(LOG_ERR, NULL, "no reminder of %s: %s", id, err.msg);
-	} else if (store_commit(t, &err) < 0) {	/* t is gone either way */
+	} else if ((rc = store_commit(t, &err)) < 0) {	/* t is gone */
 		log_msg(LOG_ERR, NULL, "no reminder of %s: %s", id, err.msg);
 	} else {
 		log_msg(LOG_INFO, NULL, "reminder for %s sent to the team", id);
 	}
 	buf_free(&body);
+	return rc < 0 ? rc : EM_OK;
 }
