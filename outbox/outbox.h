@@ -12,8 +12,9 @@
  * What it owns: the running config (swapped whole on SIGHUP; each user
  * keeps the one it started with, by reference count), the store and the
  * fingerprint key of the running daemon (set once at start-up), and its
- * threads: the group-commit writer, the delivery workers, the release
- * timer.
+ * threads: the group-commit writer, and on the shared thread loop
+ * (loop.h) the delivery workers, the release timer, the clock-step
+ * watcher, the hook runner and the leak guard's thread.
  *
  * How it fails: every function returns 0 or a negative EM_E* code with the
  * reason in the caller's struct em_err; a thread that cannot act logs why
@@ -46,7 +47,8 @@ struct outbox_msg {
 					   that hold's date, sent at it */
 };
 
-/* state.c: the running config, the store and the fingerprint key. */
+/* state.c: the running config, the store and the fingerprint key; the
+ * threads' start, wake-up by name and backoff. */
 void	state_set_store(struct store *s);
 struct store *state_store(void);
 void	state_set_config(struct config *cfg);
@@ -68,9 +70,10 @@ void	state_wake(enum state_wake w);
 #define STATE_BACKOFF_MAX 30
 int	backoff_next(int *b);
 /*
- * A step of the system clock, noticed when it happens: a thread waits on
- * a timerfd armed with TFD_TIMER_CANCEL_ON_SET and calls on_step() (the
- * release timer's kick) at once.  clock_watch_stop() ends it.
+ * clockstep.c: a step of the system clock, noticed when it happens: a
+ * thread waits on a timerfd armed with TFD_TIMER_CANCEL_ON_SET and calls
+ * on_step() (the release timer's kick) at once.  clock_watch_stop() ends
+ * it.
  */
 int	clock_watch_start(void (*on_step)(void));
 void	clock_watch_stop(void);
@@ -110,11 +113,11 @@ int	fanout_commit(const struct outbox_msg *m, const struct facts *f,
 int	fanout_date_notice(const struct config *cfg, const char *id,
 	    struct em_err *err);
 /* The date the members were last told for id (by a copy or a notice),
- * into *when; false when none was. */
-/* EM_OK with *when, EM_ENOTFOUND when never told, < 0 unreadable. */
+ * into *when: EM_OK, EM_ENOTFOUND when never told, < 0 unreadable. */
 int	fanout_told(struct store_txn *t, const char *id, time_t *when,
 	    struct em_err *err);
-/* The team's posting to a public list: its text becomes public text. */
+/* public.c: the team's posting to a public list: its text becomes
+ * public text. */
 int	public_posting(const struct config *cfg, const struct facts *f,
 	    const char *const *rcpts, size_t n, const char *what,
 	    struct em_err *err);
@@ -146,7 +149,8 @@ void	post_free(struct post *p);
 void	post_note(const struct config *cfg, const struct post *p,
 	    const struct store_outbox *ob, struct buf *out);
 
-/* release.c: the timer that releases holds and sends reminders. */
+/* release.c: the timer that releases holds and sends reminders (its
+ * jobs in the files release.h lists). */
 int	release_start(void);
 void	release_stop(void);
 void	release_kick(void);
@@ -162,14 +166,15 @@ void	hook_kick(void);
 int	deliver_start(int nthreads);
 void	deliver_stop(void);
 void	deliver_kick(void);
-/* The leak guard's filter, built at start and whenever asked (guard.c). */
+/* guard.c: the leak guard's filter, built at start and whenever asked. */
 int	guard_start(void);
 void	guard_rebuild(void);
 /* A prepared hold released: its text filed as public text once its
  * messages are out (at most 10 s later), by the guard thread. */
 void	guard_file_later(uint64_t hold);
 void	guard_stop(void);
-/* A prepared hold's posting, unsealed ahead of its date (in memory only). */
+/* warm.c: a prepared hold's posting, unsealed ahead of its date (in
+ * memory only). */
 void	deliver_warm(uint64_t hold, time_t date, const struct buf *plain);
 bool	deliver_warm_has(uint64_t hold);
 
@@ -184,7 +189,5 @@ struct notice_spec {
 };
 int	notice_queue(struct store_txn *t, const struct config *cfg,
 	    const struct notice_spec *n, struct em_err *err);
-/* A Message-ID for something the list sends, without <>. */
-
 
 #endif
