@@ -79,17 +79,27 @@ bench_find(uint64_t id)
 	return NULL;
 }
 
-/* bench_next - the earliest time a benched entry may be taken, or 0 */
-
+/*
+ * bench_next - the earliest time to come (after now) a benched entry may
+ * be taken, or 0.  One whose time passed and that no worker took is no
+ * longer due (dropped, retimed, sent by a retry): it leaves the bench
+ * after STATE_BACKOFF_MAX more, and never makes a worker wake at once.
+ */
 static time_t
-bench_next(void)
+bench_next(time_t now)
 {
 	time_t at = 0;
 
 	pthread_mutex_lock(&lock);
-	for (size_t i = 0; i < n_benched; i++)
-		if (at == 0 || benched[i].until < at)
+	for (size_t i = 0; i < n_benched;) {
+		if (benched[i].until + STATE_BACKOFF_MAX < now) {
+			benched[i] = benched[--n_benched];
+			continue;
+		}
+		if (benched[i].until > now && (at == 0 || benched[i].until < at))
 			at = benched[i].until;
+		i++;
+	}
 	pthread_mutex_unlock(&lock);
 	return at;
 }
@@ -352,7 +362,7 @@ worker(void *arg)
 			due = now + loop_backoff(&backoff);
 		} else {
 			backoff = 0;
-			due = loop_due(now, bench_next(), IDLE_WAIT);
+			due = loop_due(now, bench_next(now), IDLE_WAIT);
 		}
 		smtp_idle();	/* a kept connection ends with the burst */
 		if (loop_wait_until(&lp, &seen, due) == LOOP_STOP)

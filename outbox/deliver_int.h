@@ -3,7 +3,7 @@
  * the workers (deliver.c) take an entry one step further with what
  * outcome.c commits, build.c builds and warm.c keeps in memory
  *
- * What it owns: the seams the unit tests use (tests/unit/test_deliver.c):
+ * What it owns: the seams a unit test gives its own of:
  * the send and the clock the workers use, smtp_send() and time() in the
  * daemon.  Every function returns 0 or a negative EM_E* code with the
  * reason in *err, unless it says otherwise.

@@ -34,7 +34,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;	/* filings */
 static atomic_bool now_please;		/* a reload: at once, whatever failed */
 
 /*
- * file_public - SPEC 4: a hold released prepared (release.c): its text
+ * file_public - SPEC 4: a hold released prepared (release_holds.c): its text
  * filed as public text, then its sealed copy dropped.  Off the path its
  * messages take; a crash in between leaves the sealed copy, and the next
  * start files it (file_left).
@@ -103,36 +103,38 @@ guard_file_later(uint64_t hold)
 	pthread_mutex_unlock(&lock);
 }
 
-/* hold_unsent - is an entry prepared for hold ctx ("hold N") unsent? */
+/* hold_unsent - is an entry prepared for hold ctx (its typed hold) unsent? */
 
-struct unsent { char tag[32]; bool any; };
+struct unsent { uint64_t hold; bool any; };
 
 static int
 hold_unsent(const struct store_outbox *ob, void *ctx)
 {
 	struct unsent *u = ctx;
-	const char *tag = ob->kind == STORE_OB_RELEASE ? ob->member :
-	    ob->kind == STORE_OB_COPY ? ob->from : "";
 
-	u->any = strcmp(tag, u->tag) == 0;
+	u->any = (ob->kind == STORE_OB_RELEASE || ob->kind == STORE_OB_COPY) &&
+	    ob->hold == u->hold;
 	return u->any;
 }
 
-/* messages_out - are hold's prepared messages all sent (or given up)? */
-
+/*
+ * messages_out - are hold's prepared messages all sent (or given up)?
+ * An outbox that cannot be read whole says no: the filing waits for its
+ * time limit instead.
+ */
 static bool
 messages_out(uint64_t hold)
 {
-	struct unsent u = { "", false };
+	struct unsent u = { hold, false };
 	struct store_txn *t;
 	struct em_err err;
+	int rc;
 
-	(void)snprintf(u.tag, sizeof(u.tag), "hold %llu", (unsigned long long)hold);
 	if (store_begin(state_store(), false, &t, &err) < 0)
 		return false;
-	(void)store_ob_each_pending(t, hold_unsent, &u, &err);
+	rc = store_ob_each_pending(t, hold_unsent, &u, &err);
 	store_abort(t);
-	return !u.any;
+	return rc >= 0 && !u.any;
 }
 
 /* file_due - every filing whose hold's messages are out, or whose wait is over */

@@ -234,16 +234,23 @@ set_waiting(struct store_txn *t, const struct config *cfg,
 	return rc;
 }
 
-/* set_retry - a failure that may pass: tried again after a backoff */
-
+/*
+ * set_retry - a failure that may pass: tried again after a backoff that
+ * doubles with the sends tried or, for a copy never built (attempts
+ * counts sends only), with the time since it was queued: either way each
+ * wait is about as long as all the ones before, up to MAX_BACKOFF
+ */
 static int
 set_retry(struct store_txn *t, const struct config *cfg, struct store_outbox *ob,
     void *arg, time_t now, struct em_err *err)
 {
 	const char *why = arg;
-	long backoff = 1L << (ob->attempts < 8 ? ob->attempts : 8);
+	long backoff = ob->state == STORE_OB_QUEUED ? (long)(now - ob->created) :
+	    1L << (ob->attempts < 8 ? ob->attempts : 8);
 	int rc;
 
+	if (backoff < 1)
+		backoff = 1;
 	if (backoff > MAX_BACKOFF)
 		backoff = MAX_BACKOFF;
 	if ((rc = ledger_ob_step(ob, LEDGER_OB_DEFERRED, now + backoff, why,

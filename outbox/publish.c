@@ -4,7 +4,7 @@
  * announce), the revision recorded as published, in one transaction
  *
  * At the first start of a state, the advisories already public count as
- * published (publish_init), so that a release_hook added later never runs
+ * published (release_publish_init), so that a release_hook added later never runs
  * for the whole past.
  *
  * How it fails: a publication that cannot be recorded is logged and the

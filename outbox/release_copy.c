@@ -49,7 +49,7 @@ final_decision(const struct store_advisory *a, const struct store_hold *h,
  * between, the revision counts as sent, so it is not fanned out twice.
  * *revision: the posting's revision, for the release's audit record.
  * With ahead (hold N), made ahead of the date: the advisory keeps its
- * date, and the copies wait for it (see prepare_hold).  A failure is
+ * date, and the copies wait for it (see release_prepare_hold).  A failure is
  * returned: the hold is not released (or prepared) then, and the release
  * timer tries again after its backoff, like any copy.
  */

@@ -91,7 +91,7 @@ mark_batch(const uint64_t *ids, size_t n, bool *marked, struct em_err *err)
 
 /*
  * release_one - one hold: the final copy to the list first (see
- * final_copy), then in one transaction one entry per recipient and the
+ * release_final_copy), then in one transaction one entry per recipient and the
  * hold marked released, audited
  */
 static int
