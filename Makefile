@@ -60,7 +60,7 @@ HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_match \
 	     test_store test_prints test_html test_spool test_auditq test_filter \
-	     test_ledger test_keys test_cli test_verdict
+	     test_ledger test_keys test_cli test_verdict test_hook test_release
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build
@@ -202,6 +202,16 @@ $(BA)/tests/test_verdict: $(BA)/tests/unit/test_verdict.o $(call aobj,$(CORE_SRC
 
 # The group commit lives in outbox/ and runs its own thread.
 $(BA)/tests/test_auditq: $(BA)/tests/unit/test_auditq.o $(call aobj,$(CORE_SRC) outbox/auditq.c outbox/state.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) $(shell pkg-config --libs cmocka)
+
+# The release hooks' runner (its seams: outbox/hook_int.h) and the release
+# timer's scan (outbox/release.h) live in outbox/; no thread is started.
+$(BA)/tests/test_hook: $(BA)/tests/unit/test_hook.o $(call aobj,$(CORE_SRC) $(OUTBOX_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) $(shell pkg-config --libs cmocka)
+
+$(BA)/tests/test_release: $(BA)/tests/unit/test_release.o $(call aobj,$(CORE_SRC) $(OUTBOX_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(CORE_LIBS) $(shell pkg-config --libs cmocka)
 
