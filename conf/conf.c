@@ -570,17 +570,6 @@ conf_free(struct config *cfg)
 	free(cfg);
 }
 
-/* strv_has - exact match in a lower-case vector */
-
-static bool
-strv_has(const struct strv *sv, const char *s)
-{
-	for (size_t i = 0; i < sv->n; i++)
-		if (strcmp(sv->v[i], s) == 0)
-			return true;
-	return false;
-}
-
 /* person_by_addr - the block of v whose address this is, or NULL */
 
 static const struct conf_member *

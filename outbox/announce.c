@@ -44,7 +44,6 @@ int
 release_announce(const struct config *cfg, const char *id)
 {
 	struct store_advisory a;
-	struct store_audit au = { 0 };
 	struct store_txn *t;
 	struct em_err err;
 	struct buf text, signed_text;
@@ -80,17 +79,11 @@ release_announce(const struct config *cfg, const char *id)
 		n.now = now;
 		rc = notice_queue(t, cfg, &n, &err);
 	}
-	au.time = now;
-	au.event = "pre-announced";
-	au.advisory = id;
-	au.revision = a.revision;
-	au.embargo = a.embargo;
-	au.decision = "pre-announced";
-	au.reason = cfg->pre_announce.v[0];
 	if (rc == EM_OK &&
 	    (rc = store_adv_num_put(t, "announced", id, a.embargo, &err)) ==
 	    EM_OK &&
-	    (rc = store_audit_append(t, &au, &err)) == EM_OK)
+	    (rc = audit_advisory(t, &a, now, "pre-announced", "pre-announced",
+	    cfg->pre_announce.v[0], &err)) == EM_OK)
 		rc = store_commit(t, &err);
 	else
 		store_abort(t);

@@ -101,6 +101,25 @@ audit_decision(struct store_txn *t, const struct outbox_msg *m,
 	return rc;
 }
 
+/* audit_advisory - in t, the record of an event of one advisory */
+
+int
+audit_advisory(struct store_txn *t, const struct store_advisory *a,
+    time_t now, const char *event, const char *decision, const char *reason,
+    struct em_err *err)
+{
+	struct store_audit au = { 0 };
+
+	au.time = now;
+	au.event = event;
+	au.advisory = a->id;
+	au.revision = a->revision;
+	au.embargo = a->embargo;
+	au.decision = decision;
+	au.reason = reason;
+	return store_audit_append(t, &au, err);
+}
+
 /* append_later - txq_post() work: the queued record */
 
 static int

@@ -99,11 +99,7 @@ int
 fanout_told(struct store_txn *t, const char *id, time_t *when,
     struct em_err *err)
 {
-	long long n;
-	int rc = store_adv_num_get(t, "told", id, &n, err);
-
-	*when = (time_t)n;
-	return rc;
+	return store_adv_time_get(t, "told", id, when, err);
 }
 
 /* set_told - in t, the date the members now know for id */

@@ -40,7 +40,6 @@ hook_queue(struct store_txn *t, const struct config *cfg,
 {
 	for (size_t i = 0; i < cfg->n_hooks; i++) {
 		struct store_outbox ob;
-		struct store_audit au = { 0 };
 		struct ledger_ob_spec s = { STORE_OB_HOOK, a->id, a->revision,
 		    cfg->hooks[i].name, NULL, NULL, NULL, 0, 0, false, NULL,
 		    now, 0 };
@@ -51,14 +50,8 @@ hook_queue(struct store_txn *t, const struct config *cfg,
 			return rc;
 		why = xasprintf("release_hook \"%s\" run %llu queued",
 		    cfg->hooks[i].name, (unsigned long long)ob.id);
-		au.time = now;
-		au.event = "hook-queued";
-		au.advisory = a->id;
-		au.revision = a->revision;
-		au.embargo = a->embargo;
-		au.decision = "queued";
-		au.reason = why;
-		rc = store_audit_append(t, &au, err);
+		rc = audit_advisory(t, a, now, "hook-queued", "queued", why,
+		    err);
 		free(why);
 		if (rc < 0)
 			return rc;

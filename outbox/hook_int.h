@@ -46,12 +46,14 @@ struct hook_run {
 
 /* hook_run.c: one look at the outbox; 1 when a run was taken (its
  * outcome recorded), 0 when none was due (*next: the next one's time, 0:
- * none), -1 after a failure (logged; *backoff grown, else 0). */
+ * none), < 0 after a failure (logged; *backoff grown, else 0). */
 int	hook_step(const struct config *cfg, struct hook_run *r, time_t *next,
 	    int *backoff);
 /* The two halves of hook_step(): 1 with the first due run and its
- * advisory in r (0: none due, < 0: the outbox or its advisory cannot be
- * read: nothing runs); then that run taken (< 0: a commit failed). */
+ * advisory in r, passing over the runs of an advisory that cannot be
+ * read (logged; 0: none due, < 0: the outbox cannot be read, or every
+ * due run's advisory cannot: nothing runs); then that run taken (< 0: a
+ * commit failed). */
 int	hook_pick(struct hook_run *r, time_t *next, struct em_err *err);
 int	hook_run_one(const struct config *cfg, struct hook_run *r);
 

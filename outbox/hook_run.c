@@ -23,16 +23,22 @@
 #include "hook_int.h"
 #include "../util/log.h"
 
-struct pick { time_t now, next; struct store_outbox ob; bool found; };
+struct pick {
+	time_t	now, next;
+	const struct strv *skip;	/* advisories that cannot be read */
+	struct store_outbox ob;
+	bool	found;
+};
 
-/* pick_cb - the first due hook run; the earliest later one into next */
+/* pick_cb - the first due hook run of an advisory not skipped; the
+ * earliest later one into next */
 
 static int
 pick_cb(const struct store_outbox *ob, void *ctx)
 {
 	struct pick *p = ctx;
 
-	if (ob->kind != STORE_OB_HOOK)
+	if (ob->kind != STORE_OB_HOOK || strv_has(p->skip, ob->advisory))
 		return 0;
 	if (ob->next_try <= p->now) {
 		p->ob = *ob;
@@ -46,26 +52,41 @@ pick_cb(const struct store_outbox *ob, void *ctx)
 
 /*
  * hook_pick - 1 with the first due run and its advisory in r, 0 when none
- * is due, < 0 when the outbox or the run's advisory cannot be read (then
- * nothing is run: an advisory that cannot be read counts as under
- * embargo)
+ * is due, < 0 when the outbox cannot be read, or when every due run is of
+ * an advisory whose record cannot be read (the first such fault in err).
+ * Such an advisory counts as under embargo: none of its runs is taken,
+ * and its fault is logged; the runs of other advisories go on in order.
  */
 int
 hook_pick(struct hook_run *r, time_t *next, struct em_err *err)
 {
-	struct pick p = { r->clock(NULL), 0, { 0 }, false };
+	struct strv skip = { NULL, 0 };
+	struct pick p;
 	struct store_txn *t;
-	int rc;
+	struct em_err aerr;
+	int rc, fault = EM_OK;
 
 	if ((rc = store_begin(state_store(), false, &t, err)) < 0)
 		return rc;
-	if ((rc = store_ob_each_pending(t, pick_cb, &p, err)) == EM_OK &&
-	    p.found)
-		rc = store_adv_get(t, p.ob.advisory, &r->a, err);
+	for (;;) {
+		p = (struct pick){ r->clock(NULL), 0, &skip, { 0 }, false };
+		if ((rc = store_ob_each_pending(t, pick_cb, &p, err)) < 0 ||
+		    !p.found ||
+		    (rc = store_adv_get(t, p.ob.advisory, &r->a, &aerr)) == EM_OK)
+			break;
+		log_msg(LOG_ERR, NULL, "release hooks of %s: not run: %s",
+		    p.ob.advisory, aerr.msg);
+		if (fault == EM_OK)
+			fault = em_fail(err, rc, "%s", aerr.msg);
+		strv_push(&skip, p.ob.advisory);
+	}
 	store_abort(t);
+	strv_free(&skip);
 	*next = p.next;
 	r->ob = p.ob;
-	return rc < 0 ? rc : p.found ? 1 : 0;
+	if (rc < 0)
+		return rc;
+	return p.found ? 1 : fault < 0 ? fault : 0;
 }
 
 /* audit_run - an audit record about one run, in t */

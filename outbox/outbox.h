@@ -83,6 +83,11 @@ void	clock_watch_stop(void);
 int	audit_decision(struct store_txn *t, const struct outbox_msg *m,
 	    const struct facts *f, const struct policy_decision *d,
 	    const char *msg_sha, struct em_err *err);
+/* In t, one audit record of an event of advisory a's revision (its
+ * date with it) at now: what was decided and why. */
+int	audit_advisory(struct store_txn *t, const struct store_advisory *a,
+	    time_t now, const char *event, const char *decision,
+	    const char *reason, struct em_err *err);
 /* A pass that concerns no advisory, under audit_passes = all: queued for
  * a later group commit, never awaited (SPEC 5). */
 void	audit_pass_later(const struct outbox_msg *m, const struct facts *f,

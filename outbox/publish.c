@@ -43,7 +43,6 @@ publish_audit(struct store_txn *t, const struct config *cfg,
     const struct store_advisory *a, bool first, unsigned holds,
     struct em_err *err)
 {
-	struct store_audit au = { 0 };
 	bool silent = first && a->embargo != 0 && holds == 0 && cfg->n_hooks == 0;
 	char why[400];
 
@@ -56,15 +55,10 @@ publish_audit(struct store_txn *t, const struct config *cfg,
 		    "posting%s, %zu release hook%s queued", a->id, a->revision,
 		    holds, holds == 1 ? "" : "s", cfg->n_hooks,
 		    cfg->n_hooks == 1 ? "" : "s");
-	au.time = time(NULL);
-	au.event = silent ? "public-unannounced" : "made-public";
-	au.advisory = a->id;
-	au.revision = a->revision;
-	au.embargo = a->embargo;
-	au.decision = au.event;
-	au.reason = why;
+	const char *event = silent ? "public-unannounced" : "made-public";
+
 	log_msg(silent ? LOG_WARNING : LOG_INFO, NULL, "%s", why);
-	return store_audit_append(t, &au, err);
+	return audit_advisory(t, a, time(NULL), event, event, why, err);
 }
 
 /*

@@ -97,11 +97,7 @@ int
 release_announced(struct store_txn *t, const char *id, time_t *when,
     struct em_err *err)
 {
-	long long n;
-	int rc = store_adv_num_get(t, "announced", id, &n, err);
-
-	*when = (time_t)n;
-	return rc;
+	return store_adv_time_get(t, "announced", id, when, err);
 }
 
 /*

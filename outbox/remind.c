@@ -118,7 +118,6 @@ int
 release_remind(const struct config *cfg, const char *id, time_t now)
 {
 	struct store_advisory a, old;
-	struct store_audit au = { 0 };
 	struct store_txn *t;
 	struct em_err err;
 	struct buf body;
@@ -146,13 +145,6 @@ release_remind(const struct config *cfg, const char *id, time_t now)
 	    id, em_time_format(a.embargo, ts));
 	old = a;
 	a.reminded_for = a.embargo;
-	au.time = now;
-	au.event = "reminder";
-	au.advisory = id;
-	au.revision = a.revision;
-	au.embargo = a.embargo;
-	au.decision = "reminded";
-	au.reason = cfg->team_addresses.v[0];
 	n.to = cfg->team_addresses.v[0];
 	n.advisory = id;
 	n.revision = a.revision;
@@ -162,7 +154,8 @@ release_remind(const struct config *cfg, const char *id, time_t now)
 	n.body = body.data;
 	if (rc < 0 || (rc = notice_queue(t, cfg, &n, &err)) < 0 ||
 	    (rc = ledger_adv_put(t, &old, &a, now, &err)) < 0 ||
-	    (rc = store_audit_append(t, &au, &err)) < 0) {
+	    (rc = audit_advisory(t, &a, now, "reminder", "reminded",
+	    cfg->team_addresses.v[0], &err)) < 0) {
 		store_abort(t);
 		log_msg(LOG_ERR, NULL, "no reminder of %s: %s", id, err.msg);
 	} else if ((rc = store_commit(t, &err)) < 0) {	/* t is gone */

@@ -378,6 +378,19 @@ store_adv_list_put(struct store_txn *t, const char *what, const char *id,
 	return rc;
 }
 
+/* store_adv_time_get - store_adv_num_get() read as a time */
+
+int
+store_adv_time_get(struct store_txn *t, const char *what, const char *id,
+    time_t *when, struct em_err *err)
+{
+	long long n;
+	int rc = store_adv_num_get(t, what, id, &n, err);
+
+	*when = (time_t)n;
+	return rc;
+}
+
 /*
  * store_adv_num_get - a one-number list ("told", "published"): EM_OK,
  * EM_ENOTFOUND when never stored, or EM_ESTORE (unreadable, or not a

@@ -215,6 +215,9 @@ int	store_adv_num_get(struct store_txn *t, const char *what, const char *id,
 	    long long *n, struct em_err *err);
 int	store_adv_num_put(struct store_txn *t, const char *what, const char *id,
 	    long long n, struct em_err *err);
+/* The same number read as a time ("told", "announced"). */
+int	store_adv_time_get(struct store_txn *t, const char *what,
+	    const char *id, time_t *when, struct em_err *err);
 
 int	store_ob_put(struct store_txn *t, struct store_outbox *ob,
 	    struct em_err *err);

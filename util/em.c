@@ -350,6 +350,17 @@ strv_push(struct strv *sv, const char *s)
 	sv->v[sv->n] = NULL;
 }
 
+/* strv_has - is s one of sv's strings (exactly)? */
+
+bool
+strv_has(const struct strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	return false;
+}
+
 /* strv_free - release every string and the vector */
 
 void

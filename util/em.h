@@ -109,6 +109,8 @@ struct strv {
 };
 
 void	strv_push(struct strv *sv, const char *s);
+/* Is s one of sv's strings (compared exactly)? */
+bool	strv_has(const struct strv *sv, const char *s);
 /* s appended to b in lines of at most width columns, broken at spaces. */
 void	buf_append_wrapped(struct buf *b, const char *s, size_t width);
 void	strv_free(struct strv *sv);

@@ -447,6 +447,47 @@ t_unreadable(void **s)
 }
 
 /*
+ * t_unreadable_other - one advisory whose record cannot be read stops
+ * only its own runs: a later run of another advisory goes (picked past
+ * it, its fault said), and the look fails again once only the
+ * unreadable one's runs are left
+ */
+static void
+t_unreadable_other(void **s)
+{
+	static struct hook_run r;
+	struct em_err err;
+	struct runs rs;
+	time_t next;
+	int backoff = 0;
+
+	(void)s;
+	adv_set("XSA-9", 0);
+	adv_set("XSA-10", 0);
+	queue_runs("XSA-9");
+	queue_runs("XSA-10");
+	reopen_with_junk("XSA-9");
+	now = T0 + 60;
+	r.clock = fake_clock;
+	r.exec = fake_exec;
+	r.stop = &stop;
+	assert_int_equal(hook_pick(&r, &next, &err), 1);
+	assert_string_equal(r.ob.advisory, "XSA-10");
+	assert_int_equal(step(cfg, &next, &backoff), 1);
+	assert_int_equal(ex.calls, 1);
+	assert_int_equal(backoff, 0);
+	assert_true(step(cfg, &next, &backoff) < 0);
+	assert_int_equal(backoff, 1);
+	assert_int_equal(ex.calls, 1);
+	rs = entries(STORE_OB_HOOK);
+	assert_int_equal(rs.n, 2);
+	for (size_t i = 0; i < rs.n; i++)
+		assert_int_equal(rs.v[i].state,
+		    strcmp(rs.v[i].advisory, "XSA-9") == 0 ? STORE_OB_QUEUED :
+		    STORE_OB_SENT);
+}
+
+/*
  * t_embargo_again - a run whose advisory is put under embargo again
  * after it was queued waits for the new date: not run a second before
  * it, run at it
@@ -571,6 +612,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_fail_backoff, setup_one,
 		    teardown),
 		cmocka_unit_test_setup_teardown(t_unreadable, setup_one,
+		    teardown),
+		cmocka_unit_test_setup_teardown(t_unreadable_other, setup_one,
 		    teardown),
 		cmocka_unit_test_setup_teardown(t_embargo_again, setup_one,
 		    teardown),
