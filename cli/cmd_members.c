@@ -159,9 +159,11 @@ vet_args(int argc, char **argv, struct vet_args *a)
 			a->addr = optarg;
 		else if (ch == 'k')
 			a->file = optarg;
-		else
-			return cli_usage("member vet --name ORG --address ADDR "
+		else {
+			(void)cli_usage("member vet --name ORG --address ADDR "
 			    "--key FILE");
+			return EXIT_USAGE;
+		}
 	}
 	if (a->name == NULL || a->addr == NULL || a->file == NULL) {
 		fprintf(stderr, "embargoctl: member vet --name ORG --address ADDR "
