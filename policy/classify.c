@@ -82,6 +82,54 @@ find_ci(const char *hay, size_t len, const char *needle)
 	return NULL;
 }
 
+/* reply_prefix - "Re", "Fwd" and the like, before a ':' (n letters at p) */
+
+static bool
+reply_prefix(const char *p, size_t n)
+{
+	static const char *const pre[] = { "re", "fw", "fwd", "aw", "wg", "sv",
+	    "tr", "vs", NULL };
+
+	for (size_t i = 0; pre[i] != NULL; i++)
+		if (strlen(pre[i]) == n && strncasecmp(p, pre[i], n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * opens_line - does the phrase at hit open its line: before it nothing
+ * but white space, quote marks and decoration (no letter or digit),
+ * "Re:"/"Fwd:" prefixes and bracketed tags ("[list]")?  A banner in an
+ * advisory's form, quoted or not, does; a sentence that gives an
+ * advisory's date ("XSA-1 is embargoed until ...") does not.
+ */
+static bool
+opens_line(const char *line, const char *hit)
+{
+	const char *p = line;
+
+	for (;;) {
+		const char *q;
+
+		while (p < hit && !isalnum((unsigned char)*p))
+			p++;
+		if (p == hit)
+			return true;
+		for (q = p; q < hit && isalpha((unsigned char)*q); q++)
+			;
+		if (q < hit && *q == ':' && reply_prefix(p, (size_t)(q - p))) {
+			p = q + 1;
+			continue;
+		}
+		if (p > line && p[-1] == '[' &&
+		    (q = memchr(p, ']', (size_t)(hit - p))) != NULL) {
+			p = q + 1;
+			continue;
+		}
+		return false;
+	}
+}
+
 /* policy_marker_scan - one line: none, a valid marker or a bad one */
 
 int
@@ -101,6 +149,7 @@ policy_marker_scan(const struct strv *phrases, const char *line, size_t len,
 		    *p == '*'))
 			p++;
 		copy_line(m->line, sizeof(m->line), line, len);
+		m->banner = opens_line(line, hit);
 		if (em_time_parse(p, (size_t)(end - p), &when, &used) == EM_OK) {
 			m->kind = POLICY_MARKER_VALID;
 			m->when = when;
@@ -111,6 +160,7 @@ policy_marker_scan(const struct strv *phrases, const char *line, size_t len,
 		return m->kind;
 	}
 	m->kind = POLICY_MARKER_NONE;
+	m->banner = false;
 	return m->kind;
 }
 
@@ -156,9 +206,29 @@ next_hit(const struct strv *phrases, size_t np, const char **at,
 	return first;
 }
 
+/* found - one line's marker m kept where it is the first of its kind;
+ * true when both a valid marker and a valid banner are known */
+
+static bool
+found(struct facts *f, const struct policy_marker *m)
+{
+	if (m->kind == POLICY_MARKER_VALID) {
+		if (f->marker.kind == POLICY_MARKER_NONE)
+			f->marker = *m;
+		if (m->banner && f->banner.kind == POLICY_MARKER_NONE)
+			f->banner = *m;
+	} else if (m->kind == POLICY_MARKER_BAD &&
+	    f->marker.kind == POLICY_MARKER_NONE &&
+	    f->bad_marker.kind == POLICY_MARKER_NONE) {	/* as before a valid one */
+		f->bad_marker = *m;
+	}
+	return f->banner.kind == POLICY_MARKER_VALID;
+}
+
 /*
- * scan_text - first valid and first bad marker in subject and text: the
- * Subject, then each line holding a phrase, in order, until a valid one
+ * scan_text - the first valid marker, the first valid banner and the
+ * first bad marker of subject and text: the Subject, then each line
+ * holding a phrase, in order, until a banner is found
  */
 static void
 scan_text(const struct strv *phrases, struct facts *f)
@@ -171,27 +241,19 @@ scan_text(const struct strv *phrases, struct facts *f)
 	struct policy_marker m;
 
 	f->marker.kind = POLICY_MARKER_NONE;
+	f->banner.kind = POLICY_MARKER_NONE;
 	f->bad_marker.kind = POLICY_MARKER_NONE;
-	if (policy_marker_scan(phrases, f->subject, strlen(f->subject), &m) ==
-	    POLICY_MARKER_VALID) {
-		f->marker = m;
+	(void)policy_marker_scan(phrases, f->subject, strlen(f->subject), &m);
+	if (found(f, &m))
 		return;
-	}
-	if (m.kind == POLICY_MARKER_BAD)
-		f->bad_marker = m;
 	while ((hit = next_hit(phrases, np, at, p, end)) != NULL) {
 		size_t n;
 		const char *line = line_at(text, end, hit, &n);
 
 		p = line + n < end ? line + n + 1 : end;
-		if (policy_marker_scan(phrases, line, n, &m) ==
-		    POLICY_MARKER_VALID) {
-			f->marker = m;
+		(void)policy_marker_scan(phrases, line, n, &m);
+		if (found(f, &m))
 			return;
-		}
-		if (m.kind == POLICY_MARKER_BAD &&
-		    f->bad_marker.kind == POLICY_MARKER_NONE)
-			f->bad_marker = m;
 	}
 }
 

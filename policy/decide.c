@@ -329,15 +329,16 @@ quoting(const struct config *cfg, const struct facts *f,
  * public (lifted early with --now, say), the moved date when it moved.
  */
 static time_t
-marker_date(const struct facts *f, struct lens *view, time_t now)
+marker_date(const struct facts *f, const struct policy_marker *m,
+    struct lens *view, time_t now)
 {
 	const struct policy_advisory *a;
 
-	if (f->marker.kind != POLICY_MARKER_VALID || f->marker.when <= now)
+	if (m->kind != POLICY_MARKER_VALID || m->when <= now)
 		return 0;
 	if ((a = look(view, f->advisory_id)) != NULL)
 		return a->embargo > now ? a->embargo : 0;
-	return f->marker.when;
+	return m->when;
 }
 
 /*
@@ -459,7 +460,8 @@ rule_hold(const struct config *cfg, const struct facts *f,
 		d->embargo = a->embargo;
 		(void)snprintf(d->advisory_id, sizeof(d->advisory_id), "%s",
 		    a->id);
-	} else if ((d->embargo = marker_date(f, view, now)) == 0) {
+	} else if ((d->embargo = marker_date(f, &f->marker, view, now)) ==
+	    0) {
 		return false;
 	}
 	set(d, POLICY_HOLD, "250", "2.0.0", "held");
@@ -487,7 +489,9 @@ rule_leak(const struct config *cfg, const struct facts *f,
 	if ((a = quoting(cfg, f, view, now, &runs)) != NULL) {
 		id = a->id;
 		when = a->embargo;
-	} else if ((when = marker_date(f, view, now)) != 0) {
+	} else if ((when = marker_date(f, &f->banner, view, now)) != 0) {
+		/* A banner marks an advisory's text; a sentence that gives
+		 * an id's date is what the process lets anyone say (SPEC 4). */
 		id = f->advisory_id;
 		runs = 0;
 	} else {

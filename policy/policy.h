@@ -57,6 +57,7 @@ enum policy_marker_kind {
 struct policy_marker {
 	enum policy_marker_kind kind;
 	time_t	when;			/* VALID: the embargo date, UTC */
+	bool	banner;			/* the phrase opens its line (SPEC 4) */
 	char	line[POLICY_LINE_MAX];	/* the line it was found on */
 };
 
@@ -98,6 +99,7 @@ struct facts {
 	char	id_note[256];		/* "" unless title block and Subject
 					   name different ids: which won */
 	struct policy_marker marker;	/* first valid marker, else NONE */
+	struct policy_marker banner;	/* first valid one that is a banner */
 	struct policy_marker bad_marker; /* first unreadable marker */
 	int	revision;		/* 1 unless the header block says */
 	struct policy_deploy deploy;	/* its deployment during embargo */

@@ -127,6 +127,69 @@ t_future_marker_names_all_outsiders(void **st)
 	check(&c);
 }
 
+/*
+ * t_date_in_a_sentence_passes - SPEC 4: an advisory's id, its date and
+ * the fact of an embargo, said in a sentence, pass from anyone to anyone
+ * (Xen's policy lets members say so); the banner still marks, quoted too
+ */
+static void
+t_date_in_a_sentence_passes(void **st)
+{
+	static const char *const said[] = {
+		"Hi,\n\nXSA-400 is embargoed until " FUTURE ". We will "
+		"update then.\n",
+		"XSA-400 embargo date: " FUTURE ", so the fix waits.\n",
+		"The advisory is EMBARGOED UNTIL " FUTURE "; ask us again.\n",
+	};
+	static const char *const marked[] = {
+		MARK(FUTURE),
+		"> > " MARK(FUTURE),
+		"EMBARGOED UNTIL " FUTURE ": the text follows\n",
+		"note\n  Embargo date: " FUTURE "\n",
+	};
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
+		const struct dcase c = { "Re: your question", said[i], NULL,
+		    "security@cloud.example", { "customer@outsider.example" },
+		    POLICY_PASS, NULL };
+
+		check(&c);
+	}
+	for (size_t i = 0; i < sizeof(marked) / sizeof(marked[0]); i++) {
+		const struct dcase c = { "Re: your question", marked[i], NULL,
+		    "security@cloud.example", { "customer@outsider.example" },
+		    POLICY_REJECT, "under embargo until 2026-12-01 12:00:00 UTC" };
+
+		check(&c);
+	}
+}
+
+/* t_subject_forms - a Subject banner marks, after Re:/Fwd: and a list's
+ * tag too; a Subject that says the date in a sentence does not */
+static void
+t_subject_forms(void **st)
+{
+	static const char *const marks[] = {
+		"[EMBARGOED UNTIL " FUTURE "] XSA-400",
+		"Re: Fwd: [EMBARGOED UNTIL " FUTURE "] XSA-400",
+		"[xen-security] EMBARGOED UNTIL " FUTURE,
+	};
+	const struct dcase said = { "Re: XSA-400 embargoed until " FUTURE "?",
+	    "yes\n", NULL, "security@cloud.example",
+	    { "customer@outsider.example" }, POLICY_PASS, NULL };
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		const struct dcase c = { marks[i], "text\n", NULL,
+		    "security@cloud.example", { "customer@outsider.example" },
+		    POLICY_REJECT, "under embargo until 2026-12-01 12:00:00 UTC" };
+
+		check(&c);
+	}
+	check(&said);
+}
+
 static void
 t_future_marker_to_member_passes(void **st)
 {
@@ -811,6 +874,8 @@ main(void)
 		cmocka_unit_test(t_marker_follows_moved_date),
 		cmocka_unit_test(t_future_marker_to_outsider),
 		cmocka_unit_test(t_future_marker_names_all_outsiders),
+		cmocka_unit_test(t_date_in_a_sentence_passes),
+		cmocka_unit_test(t_subject_forms),
 		cmocka_unit_test(t_future_marker_to_member_passes),
 		cmocka_unit_test(t_past_marker_passes),
 		cmocka_unit_test(t_bad_marker_from_team_address),
