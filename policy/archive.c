@@ -1,8 +1,10 @@
 /*
  * archive.c - an attachment that is an archive or a compressed file, read
- * as its members (libarchive): gzip, bzip2 and xz, tar (alone or inside
- * any of them) and zip, an archive inside an archive too.  Every member
- * that is text is read as an attachment would be.
+ * as its members (libarchive): every format and filter the linked
+ * libarchive reads, known by its bytes (magics[]): gzip, bzip2, xz, lzma,
+ * zstd, lz4, lzip, compress; tar, zip, 7-Zip, RAR, cpio, ar, xar, cab and
+ * ISO 9660; an archive inside an archive too.  Every member that is text
+ * is read as an attachment would be.
  *
  * Ceilings, since an archive is the oldest bomb there is: members
  * (POLICY_ARCHIVE_ENTRIES), nesting (POLICY_ARCHIVE_DEPTH), what all the
@@ -13,6 +15,7 @@
  */
 
 /* System library. */
+#include <stdint.h>
 #include <string.h>
 
 /* Utility library. */
@@ -23,6 +26,67 @@
 #include "policy.h"
 #include "policy_int.h"
 
+/*
+ * The signatures of what the linked libarchive reads (its formats and its
+ * filters), at their offsets: the bytes decide, never a name or a type.
+ * bzip2 is "BZh", a block size and a block's (or the empty stream's)
+ * magic, so a text that starts "BZh" is text.
+ */
+static const struct magic {
+	size_t	at;
+	size_t	len;
+	const char *bytes;
+} magics[] = {
+	{ 0, 2, "\x1f\x8b" },				/* gzip */
+	{ 0, 2, "\x1f\x9d" },				/* compress (.Z) */
+	{ 0, 6, "\xfd" "7zXZ\0" },			/* xz */
+	{ 0, 4, "\x28\xb5\x2f\xfd" },			/* zstd */
+	{ 0, 4, "\x04\x22\x4d\x18" },			/* lz4 frame */
+	{ 0, 4, "\x02\x21\x4c\x18" },			/* lz4 legacy */
+	{ 0, 4, "LZIP" },				/* lzip */
+	{ 0, 4, "PK\x03\x04" },				/* zip */
+	{ 0, 4, "PK\x05\x06" },				/* zip, empty */
+	{ 0, 4, "PK\x07\x08" },				/* zip, spanned */
+	{ 0, 6, "7z\xbc\xaf\x27\x1c" },			/* 7-Zip */
+	{ 0, 6, "Rar!\x1a\x07" },				/* RAR 4 and 5 */
+	{ 0, 8, "MSCF\0\0\0\0" },			/* Microsoft cabinet */
+	{ 0, 4, "xar!" },				/* xar */
+	{ 0, 8, "!<arch>\n" },				/* ar, a .deb */
+	{ 0, 6, "070707" },				/* cpio, odc */
+	{ 0, 6, "070701" },				/* cpio, newc */
+	{ 0, 6, "070702" },				/* cpio, crc */
+	{ 257, 5, "ustar" },				/* tar */
+	{ 32769, 5, "CD001" },				/* ISO 9660 */
+};
+
+/* bzip2 - "BZh", a block size 1-9, then a block or the end of stream */
+
+static bool
+bzip2(const unsigned char *u, size_t n)
+{
+	return n >= 10 && memcmp(u, "BZh", 3) == 0 && u[3] >= '1' &&
+	    u[3] <= '9' && (memcmp(u + 4, "1AY&SY", 6) == 0 ||
+	    memcmp(u + 4, "\x17\x72\x45\x38\x50\x90", 6) == 0);
+}
+
+/* lzma_alone - the .lzma header: its properties byte (lc, lp, pb as xz
+ * and lzma(1) write them), a dictionary of a power of two from 4 KiB,
+ * and a size that is unknown (all ones) or under 2^48 */
+
+static bool
+lzma_alone(const unsigned char *u, size_t n)
+{
+	uint32_t dict;
+
+	if (n < 13 || u[0] != 0x5d)
+		return false;
+	dict = (uint32_t)u[1] | (uint32_t)u[2] << 8 | (uint32_t)u[3] << 16 |
+	    (uint32_t)u[4] << 24;
+	if (dict < 4096 || (dict & (dict - 1)) != 0)
+		return false;
+	return (u[11] == 0xff && u[12] == 0xff) || (u[11] == 0 && u[12] == 0);
+}
+
 /* policy_is_archive - do these bytes start an archive or compressed file? */
 
 bool
@@ -30,11 +94,11 @@ policy_is_archive(const char *p, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)p;
 
-	return (n >= 2 && u[0] == 0x1f && u[1] == 0x8b) ||		/* gzip */
-	    (n >= 3 && memcmp(u, "BZh", 3) == 0) ||			/* bzip2 */
-	    (n >= 6 && memcmp(u, "\xfd" "7zXZ\0", 6) == 0) ||		/* xz */
-	    (n >= 4 && memcmp(u, "PK\x03\x04", 4) == 0) ||		/* zip */
-	    (n >= 262 && memcmp(u + 257, "ustar", 5) == 0);		/* tar */
+	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+		if (n >= magics[i].at + magics[i].len &&
+		    memcmp(u + magics[i].at, magics[i].bytes, magics[i].len) == 0)
+			return true;
+	return bzip2(u, n) || lzma_alone(u, n);
 }
 
 /*

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <gmime/gmime.h>
 #include "../../policy/policy.h"
+#include "../../policy/policy_int.h"
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -447,7 +448,9 @@ static const struct member adv_members[] = {
 	    33 },
 };
 
-/* Archives are read as their members: tar.gz, zip, tar.xz, a bare gzip. */
+/* Archives are read as their members: every format and filter the linked
+ * libarchive reads (tar.gz, zip, tar.xz ... 7-Zip, zstd, lzma, cpio, ISO),
+ * a bare compressed file too. */
 static void
 t_archives_are_read(void **st)
 {
@@ -457,6 +460,19 @@ t_archives_are_read(void **st)
 		{ "pax", "xz", "application/octet-stream", "xsa.tar.xz" },
 		{ "ustar", "bzip2", "application/x-bzip2", "xsa.tar.bz2" },
 		{ "raw", "gzip", "application/octet-stream", "README.gz" },
+		/* Every format and filter libarchive reads, by its bytes. */
+		{ "ustar", "zstd", "application/octet-stream", "xsa.tar.zst" },
+		{ "ustar", "lzma", "application/octet-stream", "xsa.tar.lzma" },
+		{ "ustar", "lz4", "application/octet-stream", "xsa.tar.lz4" },
+		{ "ustar", "lzip", "application/octet-stream", "xsa.tar.lz" },
+		{ "ustar", "compress", "application/octet-stream", "xsa.tar.Z" },
+		{ "7zip", NULL, "application/x-7z-compressed", "xsa.7z" },
+		{ "cpio", NULL, "application/octet-stream", "xsa.cpio" },
+		{ "newc", "gzip", "application/octet-stream", "xsa.cpio.gz" },
+		{ "xar", NULL, "application/octet-stream", "xsa.xar" },
+		{ "iso9660", NULL, "application/octet-stream", "xsa.iso" },
+		{ "raw", "zstd", "text/plain", "README.zst" },
+		{ "raw", "lzma", "application/octet-stream", "README.lzma" },
 	};
 
 	(void)st;
@@ -468,8 +484,11 @@ t_archives_are_read(void **st)
 
 		make_archive(k[i].format, k[i].filter, adv_members,
 		    strcmp(k[i].format, "raw") == 0 ? 1 : 3, &arc);
+		if (!policy_is_archive(arc.data, arc.len))
+			fail_msg("%s not known as an archive", k[i].name);
 		msg = with_attachment(k[i].type, k[i].name, &arc);
-		assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+		if (read_msg(msg, &f, &e) != EM_OK)
+			fail_msg("%s: %s", k[i].name, e.msg);
 		assert_true(has(&f, "The archived advisory text"));
 		if (strcmp(k[i].format, "raw") != 0)
 			assert_true(has(&f, "+new secret line of the fix"));
@@ -480,6 +499,25 @@ t_archives_are_read(void **st)
 		free(msg);
 		buf_free(&arc);
 	}
+}
+
+/* t_not_archives - text that starts like a signature is text: "BZh" (a
+ * word, a file name), "PK", "7z", "070707" with no archive behind them */
+static void
+t_not_archives(void **st)
+{
+	static const char *const texts[] = {
+		"BZh is how a bzip2 file starts; this is a note about it.\n",
+		"BZh9 and then prose, not a block.\n",
+		"PK: the initials of the sender\n",
+		"7z archives are common\n",
+		"]\0\0\x80 not lzma\n",
+	};
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (policy_is_archive(texts[i], strlen(texts[i]) + (i == 4 ? 10 : 0)))
+			fail_msg("text %zu read as an archive", i);
 }
 
 /*
@@ -695,6 +733,7 @@ main(void)
 		cmocka_unit_test(t_plain),
 		cmocka_unit_test(t_text_bytes_at_every_offset),
 		cmocka_unit_test(t_archives_are_read),
+		cmocka_unit_test(t_not_archives),
 		cmocka_unit_test(t_archive_ceilings),
 		cmocka_unit_test(t_parts_of_a_real_advisory),
 		cmocka_unit_test(t_bytes_decide_not_the_type),
