@@ -178,6 +178,17 @@ to_utf8(GMimePart *part, GByteArray *ba)
 			g_object_unref(filter);
 		return out;
 	}
+	if (filter == NULL || (g_ascii_strncasecmp(cs, "utf-16", 6) != 0 &&
+	    g_ascii_strncasecmp(cs, "utf-32", 6) != 0)) {
+		struct buf u;	/* UTF-16 or -32 labelled as none or other */
+
+		buf_init(&u);
+		if (policy_unicode_text((const char *)ba->data, ba->len, &u)) {
+			buf_append(&u, "\n", 1);
+			(void)g_mime_stream_write(out, u.data, u.len);
+		}
+		buf_free(&u);	/* then the bytes too: text among them counts */
+	}
 	if (filter == NULL) {
 		(void)g_mime_stream_write(out, (const char *)ba->data, ba->len);
 		return out;
@@ -233,7 +244,14 @@ read_bytes(const char *data, size_t len, struct facts *f)
 {
 	const unsigned char *p = (const unsigned char *)data, *end = p + len;
 	size_t good = 0;
+	struct buf u;
 
+	buf_init(&u);
+	if (policy_unicode_text(data, len, &u)) {	/* UTF-16 or -32 */
+		armor_scan(f, u.data, u.len);
+		text_add(f, u.data, u.len);	/* then the bytes as below */
+	}
+	buf_free(&u);
 	for (const unsigned char *q = p; q < end;) {
 		size_t k = text_char(q, end);
 

@@ -25,6 +25,11 @@ struct policy_archive {
 
 /* Bytes that begin a gzip, bzip2, xz, zip or tar file. */
 bool	policy_is_archive(const char *p, size_t n);
+/* unicode.c: the UTF-16 or UTF-32 form the bytes show (a byte order
+ * mark, *skip its length, or their zero bytes), or NULL; and such bytes
+ * as UTF-8 appended to out (false, out untouched: in neither form). */
+const char *policy_unicode_form(const char *data, size_t n, size_t *skip);
+bool	policy_unicode_text(const char *data, size_t n, struct buf *out);
 /* Every text member of the archive (depth 1 for an attachment) to
  * pa->text(); EM_ELIMIT, the reason in err, over a ceiling or unreadable. */
 int	policy_archive_read(const char *p, size_t n, size_t depth,

@@ -501,6 +501,86 @@ t_archives_are_read(void **st)
 	}
 }
 
+/* has_bytes - does the facts' text hold needle, NUL bytes and all? */
+
+static bool
+has_bytes(const struct facts *f, const char *needle)
+{
+	return f->text.data != NULL &&
+	    memmem(f->text.data, f->text.len, needle, strlen(needle)) != NULL;
+}
+
+/* utf16 - ASCII s in UTF-16 (le or be) or UTF-32LE (wide), with a byte
+ * order mark or without, into b */
+
+static void
+utf16(const char *s, bool le, bool bom, bool wide, struct buf *b)
+{
+	buf_init(b);
+	if (bom)
+		buf_append(b, wide ? "\xff\xfe\0\0" : le ? "\xff\xfe" : "\xfe\xff",
+		    wide ? 4 : 2);
+	for (const char *p = s; *p; p++) {
+		char u[4] = { 0, 0, 0, 0 };
+
+		u[le ? 0 : 1] = *p;
+		buf_append(b, u, wide ? 4 : 2);
+	}
+}
+
+/*
+ * t_utf16_read - SPEC 4: text in UTF-16 or UTF-32 that nothing labels is
+ * read as the text it is (as Notepad's "Unicode" and PowerShell write
+ * it): as an attachment of no text type, as text/plain with no charset,
+ * with a byte order mark or without, big-endian too, inside a zip; and
+ * ASCII text after such a start is still read as bytes
+ */
+static void
+t_utf16_read(void **st)
+{
+	static const char line[] = "The archived advisory text, a line long "
+	    "enough to count.\r\n";
+	static const struct { bool le, bom, wide; const char *type; } k[] = {
+		{ true, true, false, "application/octet-stream" },
+		{ true, false, false, "text/plain" },
+		{ false, true, false, "text/plain" },
+		{ false, false, false, "application/octet-stream" },
+		{ true, true, true, "application/octet-stream" },
+	};
+	struct facts f;
+	struct em_err e;
+	struct buf b, arc;
+	char *msg;
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		utf16(line, k[i].le, k[i].bom, k[i].wide, &b);
+		msg = with_attachment(k[i].type, "notes.txt", &b);
+		assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+		if (!has_bytes(&f, "The archived advisory text, a line long"))
+			fail_msg("form %zu not read", i);
+		facts_free(&f);
+		free(msg);
+		buf_free(&b);
+	}
+	/* In a zip, and ASCII hidden after a UTF-16 start. */
+	utf16(line, true, true, false, &b);
+	buf_append(&b, "+new secret line of the fix here\n", 33);
+	{
+		const struct member m[] = { { "notes.txt", b.data, b.len } };
+
+		make_archive("zip", NULL, m, 1, &arc);
+	}
+	msg = with_attachment("application/zip", "notes.zip", &arc);
+	assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+	assert_true(has_bytes(&f, "The archived advisory text, a line long"));
+	assert_true(has_bytes(&f, "+new secret line of the fix here"));
+	facts_free(&f);
+	free(msg);
+	buf_free(&arc);
+	buf_free(&b);
+}
+
 /* t_not_archives - text that starts like a signature is text: "BZh" (a
  * word, a file name), "PK", "7z", "070707" with no archive behind them */
 static void
@@ -734,6 +814,7 @@ main(void)
 		cmocka_unit_test(t_text_bytes_at_every_offset),
 		cmocka_unit_test(t_archives_are_read),
 		cmocka_unit_test(t_not_archives),
+		cmocka_unit_test(t_utf16_read),
 		cmocka_unit_test(t_archive_ceilings),
 		cmocka_unit_test(t_parts_of_a_real_advisory),
 		cmocka_unit_test(t_bytes_decide_not_the_type),
