@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <gmime/gmime.h>
+
 #include "policy.h"
 
 /* archive.c: the ceilings of the archives one message carries. */
@@ -23,7 +25,7 @@ struct policy_archive {
 	void   *ctx;
 };
 
-/* Bytes that begin a gzip, bzip2, xz, zip or tar file. */
+/* Bytes that begin an archive or compressed file libarchive reads. */
 bool	policy_is_archive(const char *p, size_t n);
 /* unicode.c: the UTF-16 or UTF-32 form the bytes show (a byte order
  * mark, *skip its length, or their zero bytes), or NULL; and such bytes
@@ -34,5 +36,21 @@ bool	policy_unicode_text(const char *data, size_t n, struct buf *out);
  * pa->text(); EM_ELIMIT, the reason in err, over a ceiling or unreadable. */
 int	policy_archive_read(const char *p, size_t n, size_t depth,
 	    struct policy_archive *pa, struct em_err *err);
+
+/* leaf.c: a leaf's bytes as text into the facts (see there). */
+void	policy_crypt_add(struct facts *f, enum policy_crypt_kind kind,
+	    const char *p, size_t n);
+/* Text appended, carriage returns dropped, a NUL read as a line end. */
+void	policy_text_add(struct facts *f, const char *p, size_t n);
+/* A leaf part's content, transfer encoding undone (the caller unrefs). */
+GMimeStream *policy_part_decoded(GMimePart *part);
+/* A text part's decoded bytes in UTF-8, whole (the caller unrefs). */
+GMimeStream *policy_to_utf8(GMimePart *part, GByteArray *ba);
+/* A text part read; a leaf of no text type read as text or strings(1);
+ * an archive member (ctx: the facts) read as such a leaf. */
+void	policy_read_text_part(GMimePart *part, GByteArray *decoded,
+	    struct facts *f);
+void	policy_read_bytes(const char *data, size_t len, struct facts *f);
+void	policy_archive_text(void *ctx, const char *p, size_t n);
 
 #endif
