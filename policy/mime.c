@@ -60,6 +60,24 @@ facts_free(struct facts *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* leaf_bytes - an attachment's bytes (or a block's in a body): an archive
+ * unpacked, anything else read as a leaf of no text type */
+
+static int
+leaf_bytes(void *ctx, const char *p, size_t n)
+{
+	struct walk *w = ctx;
+
+	if (!policy_is_archive(p, n)) {
+		policy_read_bytes(p, n, w->f);
+		return EM_OK;
+	}
+	w->arc.lim = w->lim;
+	w->arc.text = policy_archive_text;
+	w->arc.ctx = w->f;
+	return policy_archive_read(p, n, 1, &w->arc, w->err);
+}
+
 /*
  * read_leaf - one leaf part into the facts.  Its bytes decide, never its
  * declared type or name: an archive or compressed file is unpacked
@@ -72,26 +90,25 @@ facts_free(struct facts *f)
 static int
 read_leaf(GMimePart *part, struct walk *w)
 {
-	struct facts *f = w->f;
 	GMimeStream *s;
 	GByteArray *ba;
+	const char *p;
 	int rc = EM_OK;
 
 	if (g_mime_part_get_content(part) == NULL)
 		return EM_OK;
 	s = policy_part_decoded(part);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
-	if (policy_is_archive((const char *)ba->data, ba->len)) {
-		w->arc.lim = w->lim;
-		w->arc.text = policy_archive_text;
-		w->arc.ctx = f;
-		rc = policy_archive_read((const char *)ba->data, ba->len, 1,
-		    &w->arc, w->err);
-	} else if (GMIME_IS_TEXT_PART(part)) {
-		policy_read_text_part(part, ba, f);
-	} else if (ba->len > 0) {
-		policy_read_bytes((const char *)ba->data, ba->len, f);
-	}
+	p = (const char *)ba->data;
+	if (policy_is_archive(p, ba->len))
+		rc = leaf_bytes(w, p, ba->len);
+	else if (GMIME_IS_TEXT_PART(part))
+		policy_read_text_part(part, ba, w->f);
+	else if (ba->len > 0)
+		policy_read_bytes(p, ba->len, w->f);
+	/* A file uuencoded (or yEnc) in it, read as an attachment is. */
+	if (rc == EM_OK && ba->len > 0 && !policy_is_archive(p, ba->len))
+		rc = policy_uu_each(p, ba->len, leaf_bytes, w);
 	g_object_unref(s);
 	return rc;
 }
@@ -314,7 +331,8 @@ quick_body(GMimeObject *o, const char *body, size_t n)
 	if (!ascii && (cs == NULL || g_ascii_strcasecmp(cs, "utf-8") != 0 ||
 	    !g_utf8_validate_len(body, n, NULL)))
 		return NULL;
-	if (memmem(body, n, "-----BEGIN PGP", 14) != NULL)
+	if (memmem(body, n, "-----BEGIN PGP", 14) != NULL ||
+	    policy_uu_has(body, n))
 		return NULL;
 	return body;
 }

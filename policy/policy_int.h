@@ -37,6 +37,12 @@ bool	policy_unicode_text(const char *data, size_t n, struct buf *out);
 int	policy_archive_read(const char *p, size_t n, size_t depth,
 	    struct policy_archive *pa, struct em_err *err);
 
+/* uu.c: does text hold a uuencoded or yEnc block; each one's bytes to
+ * cb (its first result < 0 returned). */
+bool	policy_uu_has(const char *text, size_t len);
+int	policy_uu_each(const char *text, size_t len,
+	    int (*cb)(void *ctx, const char *p, size_t n), void *ctx);
+
 /* leaf.c: a leaf's bytes as text into the facts (see there). */
 void	policy_crypt_add(struct facts *f, enum policy_crypt_kind kind,
 	    const char *p, size_t n);

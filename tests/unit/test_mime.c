@@ -581,6 +581,69 @@ t_utf16_read(void **st)
 	buf_free(&b);
 }
 
+/* yenc - bytes yEnc-encoded as a block named name into b */
+
+static void
+yenc(const char *data, size_t n, struct buf *b)
+{
+	buf_init(b);
+	buf_appendf(b, "=ybegin line=128 size=%zu name=fix.patch\r\n", n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)((unsigned char)data[i] + 42);
+
+		if (c == 0 || c == '\n' || c == '\r' || c == '=') {
+			buf_append(b, "=", 1);
+			c = (unsigned char)(c + 64);
+		}
+		buf_append(b, (const char *)&c, 1);
+	}
+	buf_appendf(b, "\r\n=yend size=%zu\r\n", n);
+}
+
+/*
+ * t_uu_blocks - SPEC 4: a file uuencoded or yEnc-encoded in a text body
+ * (as uudecode(1) and news readers read it) is read as an attachment:
+ * its text, and an archive in one unpacked; the quick path leaves such
+ * a body to the full read
+ */
+static void
+t_uu_blocks(void **st)
+{
+	static const char uu[] = "Subject: patch\r\n\r\nHere it is:\r\n\r\n"
+	    "begin 644 fix.patch\r\n"
+	    "M*VYE=R!S96-R970@;&EN92!O9B!T:&4@9FEX(&AE<F4L('5U96YC;V1E9\"!I\r\n"
+	    ");B!A(&)O9'D*\r\n`\r\nend\r\n";
+	static const char line[] = "+new secret line of the fix here, in yEnc\n";
+	struct facts f;
+	struct em_err e;
+	struct buf y, arc;
+	char *msg;
+
+	(void)st;
+	assert_int_equal(policy_read_quick(uu, strlen(uu), &lim, &f, &e), 1);
+	assert_int_equal(read_msg(uu, &f, &e), EM_OK);
+	assert_true(has(&f, "+new secret line of the fix here, uuencoded"));
+	facts_free(&f);
+	yenc(line, strlen(line), &y);
+	msg = xasprintf("Subject: patch\r\nContent-Type: text/plain; "
+	    "charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%s", y.data);
+	assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+	assert_true(has(&f, "+new secret line of the fix here, in yEnc"));
+	facts_free(&f);
+	free(msg);
+	buf_free(&y);
+	/* A tar.gz in yEnc inside an octet-stream part is unpacked. */
+	make_archive("ustar", "gzip", adv_members, 2, &arc);
+	yenc(arc.data, arc.len, &y);
+	msg = with_attachment("application/octet-stream", "notes.txt", &y);
+	assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+	assert_true(has(&f, "+new secret line of the fix here"));
+	facts_free(&f);
+	free(msg);
+	buf_free(&y);
+	buf_free(&arc);
+}
+
 /* t_not_archives - text that starts like a signature is text: "BZh" (a
  * word, a file name), "PK", "7z", "070707" with no archive behind them */
 static void
@@ -815,6 +878,7 @@ main(void)
 		cmocka_unit_test(t_archives_are_read),
 		cmocka_unit_test(t_not_archives),
 		cmocka_unit_test(t_utf16_read),
+		cmocka_unit_test(t_uu_blocks),
 		cmocka_unit_test(t_archive_ceilings),
 		cmocka_unit_test(t_parts_of_a_real_advisory),
 		cmocka_unit_test(t_bytes_decide_not_the_type),
