@@ -107,15 +107,47 @@ armor_scan(struct facts *f, const char *text, size_t len)
 	}
 }
 
+/*
+ * lenient_encoding - a Content-Transfer-Encoding GMime did not know, read
+ * as mutt and Thunderbird read it: its first word, case aside, by its
+ * start ("base64;", "Base64 (as sent)", "quoted-printablex"), or the
+ * uuencode names; DEFAULT when it names none
+ */
+static GMimeContentEncoding
+lenient_encoding(const char *h)
+{
+	static const struct { const char *name; GMimeContentEncoding e; } k[] = {
+		{ "base64", GMIME_CONTENT_ENCODING_BASE64 },
+		{ "quoted-printable", GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE },
+		{ "x-uuencode", GMIME_CONTENT_ENCODING_UUENCODE },
+		{ "x-uue", GMIME_CONTENT_ENCODING_UUENCODE },
+		{ "uuencode", GMIME_CONTENT_ENCODING_UUENCODE },
+	};
+
+	while (*h == ' ' || *h == '\t' || *h == '"' || *h == '\'')
+		h++;
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		if (g_ascii_strncasecmp(h, k[i].name, strlen(k[i].name)) == 0)
+			return k[i].e;
+	return GMIME_CONTENT_ENCODING_DEFAULT;
+}
+
 /* policy_part_decoded - a leaf part's content, transfer encoding undone */
 
 GMimeStream *
 policy_part_decoded(GMimePart *part)
 {
 	GMimeStream *s = g_mime_stream_mem_new();
+	GMimeDataWrapper *c = g_mime_part_get_content(part);
+	const char *h = g_mime_object_get_header(GMIME_OBJECT(part),
+	    "Content-Transfer-Encoding");
+	GMimeContentEncoding e;
 
-	(void)g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(part),
-	    s);
+	if (h != NULL && g_mime_data_wrapper_get_encoding(c) ==
+	    GMIME_CONTENT_ENCODING_DEFAULT &&
+	    (e = lenient_encoding(h)) != GMIME_CONTENT_ENCODING_DEFAULT)
+		g_mime_data_wrapper_set_encoding(c, e);
+	(void)g_mime_data_wrapper_write_to_stream(c, s);
 	return s;
 }
 

@@ -301,6 +301,10 @@ quick_body(GMimeObject *o, const char *body, size_t n)
 		return NULL;
 	switch (g_mime_part_get_content_encoding(GMIME_PART(o))) {
 	case GMIME_CONTENT_ENCODING_DEFAULT:
+		/* One GMime did not know ("base64;"): the full read's. */
+		if (g_mime_object_get_header(o, "Content-Transfer-Encoding"))
+			return NULL;
+		break;
 	case GMIME_CONTENT_ENCODING_7BIT:
 	case GMIME_CONTENT_ENCODING_8BIT:
 	case GMIME_CONTENT_ENCODING_BINARY:

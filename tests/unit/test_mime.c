@@ -644,6 +644,42 @@ t_uu_blocks(void **st)
 	buf_free(&arc);
 }
 
+/*
+ * t_lenient_encodings - a transfer encoding read as mutt and Thunderbird
+ * read it: "base64;", "Base64 (sent by x)", "quoted-printable;" are
+ * decoded, by the quick path's caller too
+ */
+static void
+t_lenient_encodings(void **st)
+{
+	static const struct { const char *cte, *body; } k[] = {
+		{ "base64;", "K25ldyBzZWNyZXQgbGluZSBvZiB0aGUgZml4IGhlcmUK" },
+		{ "Base64 (sent by x)",
+		  "K25ldyBzZWNyZXQgbGluZSBvZiB0aGUgZml4IGhlcmUK" },
+		{ "\"base64\"", "K25ldyBzZWNyZXQgbGluZSBvZiB0aGUgZml4IGhlcmUK" },
+		{ "quoted-printable;", "+new secret line of the fix=20here=\r\n\r\n" },
+	};
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		struct facts f;
+		struct em_err e;
+		char *msg = xasprintf("Subject: x\r\nContent-Type: text/plain"
+		    "\r\nContent-Transfer-Encoding: %s\r\n\r\n%s\r\n",
+		    k[i].cte, k[i].body);
+
+		facts_init(&f);
+		assert_int_equal(policy_read_quick(msg, strlen(msg), &lim, &f,
+		    &e), 1);
+		facts_free(&f);
+		assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+		if (!has(&f, "+new secret line of the fix here"))
+			fail_msg("%s not decoded: %s", k[i].cte, f.text.data);
+		facts_free(&f);
+		free(msg);
+	}
+}
+
 /* t_not_archives - text that starts like a signature is text: "BZh" (a
  * word, a file name), "PK", "7z", "070707" with no archive behind them */
 static void
@@ -879,6 +915,7 @@ main(void)
 		cmocka_unit_test(t_not_archives),
 		cmocka_unit_test(t_utf16_read),
 		cmocka_unit_test(t_uu_blocks),
+		cmocka_unit_test(t_lenient_encodings),
 		cmocka_unit_test(t_archive_ceilings),
 		cmocka_unit_test(t_parts_of_a_real_advisory),
 		cmocka_unit_test(t_bytes_decide_not_the_type),
