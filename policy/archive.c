@@ -178,7 +178,7 @@ policy_archive_read(const char *p, size_t n, size_t depth,
 		if (policy_is_archive(m.data, m.len))
 			rc = policy_archive_read(m.data, m.len, depth + 1, pa, err);
 		else if (m.len > 0)
-			pa->text(pa->ctx, m.data, m.len);
+			rc = pa->text(pa->ctx, m.data, m.len);
 	}
 	buf_free(&m);
 	(void)archive_read_free(a);

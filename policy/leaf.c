@@ -273,14 +273,6 @@ policy_read_bytes(const char *data, size_t len, struct facts *f)
 	}
 }
 
-/* policy_archive_text - policy_archive_read() work: a member, read as a leaf is */
-
-void
-policy_archive_text(void *ctx, const char *p, size_t n)
-{
-	policy_read_bytes(p, n, ctx);
-}
-
 /* policy_read_text_part - a text part's text, charset undone, into the facts */
 
 void

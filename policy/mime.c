@@ -29,6 +29,7 @@ struct walk {
 	struct facts *f;
 	struct em_err *err;
 	struct policy_archive arc;	/* the archives attached so far */
+	size_t	nest;			/* mail read inside archives, deep */
 };
 
 /* facts_init - an empty set of facts */
@@ -60,6 +61,76 @@ facts_free(struct facts *f)
 	memset(f, 0, sizeof(*f));
 }
 
+static int walk(GMimeObject *obj, size_t depth, struct walk *w);
+static int walk_message(GMimeMessage *m, size_t depth, struct walk *w);
+static size_t header_len(const char *msg, size_t len);
+static GMimeParser *parser_for(const char *p, size_t n);
+
+/*
+ * looks_like_mail - bytes that begin with a mail's header block (a saved
+ * .eml, an mbox): a first line "Name: value" or "From ", a blank line
+ * ending the block within max_header, and a field every mail has
+ */
+static bool
+looks_like_mail(const char *p, size_t n, const struct policy_limits *lim)
+{
+	static const char *const fields[] = { "\nfrom:", "\nsubject:",
+	    "\nmessage-id:", "\nmime-version:", "\ncontent-type:",
+	    "\nreceived:", "\ndate:" };
+	size_t i = 0, hl = header_len(p, n);
+	gchar *low;
+	bool mail = false;
+
+	if (hl >= n || hl > lim->max_header)
+		return false;
+	if (!(n > 5 && memcmp(p, "From ", 5) == 0)) {
+		while (i < hl && g_ascii_isgraph(p[i]) && p[i] != ':')
+			i++;
+		if (i == 0 || i >= hl || p[i] != ':')
+			return false;
+	}
+	low = g_ascii_strdown(p, (gssize)hl);
+	for (size_t k = 0; k < G_N_ELEMENTS(fields) && !mail; k++)
+		mail = strstr(low, fields[k]) != NULL ||
+		    strncmp(low, fields[k] + 1, strlen(fields[k]) - 1) == 0;
+	g_free(low);
+	return mail;
+}
+
+/*
+ * archive_member - policy_archive_read() work: a member read as a leaf
+ * of no text type is; a saved mail (looks_like_mail) walked as a
+ * forwarded one too, its body's encodings undone, within the nesting
+ * ceiling of archives
+ */
+static int
+archive_member(void *ctx, const char *p, size_t n)
+{
+	struct walk *w = ctx;
+	GMimeParser *ps;
+	GMimeMessage *m;
+	int rc;
+
+	policy_read_bytes(p, n, w->f);
+	if (!looks_like_mail(p, n, w->lim))
+		return EM_OK;
+	if (w->nest >= POLICY_ARCHIVE_DEPTH)
+		return em_fail(w->err, EM_ELIMIT, "mail and archives nested "
+		    "deeper than %d levels", POLICY_ARCHIVE_DEPTH);
+	ps = parser_for(p, n);
+	if (n > 5 && memcmp(p, "From ", 5) == 0)
+		g_mime_parser_set_format(ps, GMIME_FORMAT_MBOX);
+	m = g_mime_parser_construct_message(ps, NULL);
+	g_object_unref(ps);
+	if (m == NULL)
+		return EM_OK;	/* its bytes were read above */
+	w->nest++;
+	rc = walk_message(m, 1, w);
+	w->nest--;
+	g_object_unref(m);
+	return rc;
+}
+
 /* leaf_bytes - an attachment's bytes (or a block's in a body): an archive
  * unpacked, anything else read as a leaf of no text type */
 
@@ -73,8 +144,8 @@ leaf_bytes(void *ctx, const char *p, size_t n)
 		return EM_OK;
 	}
 	w->arc.lim = w->lim;
-	w->arc.text = policy_archive_text;
-	w->arc.ctx = w->f;
+	w->arc.text = archive_member;
+	w->arc.ctx = w;
 	return policy_archive_read(p, n, 1, &w->arc, w->err);
 }
 
@@ -113,7 +184,6 @@ read_leaf(GMimePart *part, struct walk *w)
 	return rc;
 }
 
-static int walk(GMimeObject *obj, size_t depth, struct walk *w);
 
 /* keep_entity - serialise an entity whole for keys/ */
 
@@ -174,23 +244,29 @@ walk(GMimeObject *obj, size_t depth, struct walk *w)
 	}
 	if (GMIME_IS_MULTIPART(obj))
 		return walk_children(GMIME_MULTIPART(obj), depth, w);
-	if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeMessage *m = g_mime_message_part_get_message(
-		    GMIME_MESSAGE_PART(obj));
-		const char *subj;
-
-		if (m == NULL)
-			return EM_OK;
-		/* A forwarded message's Subject is part of what it says. */
-		if ((subj = g_mime_message_get_subject(m)) != NULL) {
-			buf_appends(&f->text, "Subject: ");
-			policy_text_add(f, subj, strlen(subj));
-		}
-		return walk(g_mime_message_get_mime_part(m), depth + 1, w);
-	}
+	if (GMIME_IS_MESSAGE_PART(obj))
+		return walk_message(g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj)), depth, w);
 	if (GMIME_IS_PART(obj))
 		return read_leaf(GMIME_PART(obj), w);
 	return EM_OK;
+}
+
+/* walk_message - a forwarded (or saved) message: its Subject, which is
+ * part of what it says, then its parts one level deeper */
+
+static int
+walk_message(GMimeMessage *m, size_t depth, struct walk *w)
+{
+	const char *subj;
+
+	if (m == NULL)
+		return EM_OK;
+	if ((subj = g_mime_message_get_subject(m)) != NULL) {
+		buf_appends(&w->f->text, "Subject: ");
+		policy_text_add(w->f, subj, strlen(subj));
+	}
+	return walk(g_mime_message_get_mime_part(m), depth + 1, w);
 }
 
 /* parser_for - a GMime parser over a copy of the bytes (caller unrefs) */
@@ -227,7 +303,7 @@ int
 policy_read(const char *msg, size_t len, const struct policy_limits *lim,
     struct facts *f, struct em_err *err)
 {
-	struct walk w = { lim, f, err, { 0 } };
+	struct walk w = { lim, f, err, { 0 }, 0 };
 	GMimeParser *p;
 	GMimeMessage *m;
 	GMimeObject *body;
@@ -418,7 +494,7 @@ int
 policy_read_more(const char *entity, size_t len, const struct policy_limits *lim,
     bool payload, struct facts *f, struct em_err *err)
 {
-	struct walk w = { lim, f, err, { 0 } };
+	struct walk w = { lim, f, err, { 0 }, 0 };
 	GMimeParser *p;
 	GMimeObject *o;
 	const char *subj;

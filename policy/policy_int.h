@@ -21,7 +21,8 @@ struct policy_archive {
 	size_t	entries;		/* members seen so far */
 	size_t	in;			/* archive bytes read so far */
 	size_t	out;			/* member bytes they yielded */
-	void	(*text)(void *ctx, const char *p, size_t n);
+	/* each member that is no archive: < 0 ends the read with it */
+	int	(*text)(void *ctx, const char *p, size_t n);
 	void   *ctx;
 };
 
@@ -52,11 +53,9 @@ void	policy_text_add(struct facts *f, const char *p, size_t n);
 GMimeStream *policy_part_decoded(GMimePart *part);
 /* A text part's decoded bytes in UTF-8, whole (the caller unrefs). */
 GMimeStream *policy_to_utf8(GMimePart *part, GByteArray *ba);
-/* A text part read; a leaf of no text type read as text or strings(1);
- * an archive member (ctx: the facts) read as such a leaf. */
+/* A text part read; a leaf of no text type read as text or strings(1). */
 void	policy_read_text_part(GMimePart *part, GByteArray *decoded,
 	    struct facts *f);
 void	policy_read_bytes(const char *data, size_t len, struct facts *f);
-void	policy_archive_text(void *ctx, const char *p, size_t n);
 
 #endif

@@ -680,6 +680,49 @@ t_lenient_encodings(void **st)
 	}
 }
 
+/*
+ * t_mail_in_archives - SPEC 4: a saved mail (.eml, an mbox) inside an
+ * archive is read as mail: its base64 body decoded, its own attachments
+ * read; a text file that starts "Note: ..." is text all the same
+ */
+static void
+t_mail_in_archives(void **st)
+{
+	static const char eml[] = "From: a@b.example\r\nSubject: the fix\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"
+	    "K25ldyBzZWNyZXQgbGluZSBvZiB0aGUgZml4IGhlcmU=\r\n";
+	static const char mbox[] = "From a@b.example Sat Dec  5 10:00:00 2026\n"
+	    "From: a@b.example\nSubject: again\nContent-Type: text/plain\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\n"
+	    "The archived advisory text, a line=\n long enough to count.\n";
+	static const char note[] = "Note: not a mail\n\nplain text here\n";
+	const struct member m[] = { { "saved.eml", eml, 0 },
+	    { "inbox.mbox", mbox, 0 }, { "note.txt", note, 0 } };
+	const char *fmt[] = { "zip", "ustar" };
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	for (size_t i = 0; i < 2; i++) {
+		struct buf arc;
+		char *msg;
+
+		make_archive(fmt[i], i ? "gzip" : NULL, m, 3, &arc);
+		msg = with_attachment("application/octet-stream", "mail.bin",
+		    &arc);
+		assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+		if (!has(&f, "+new secret line of the fix here"))
+			fail_msg("%s: the .eml's base64 body not read", fmt[i]);
+		assert_true(has(&f, "The archived advisory text, a line long "
+		    "enough to count."));
+		assert_true(has(&f, "plain text here"));
+		facts_free(&f);
+		free(msg);
+		buf_free(&arc);
+	}
+}
+
 /* t_not_archives - text that starts like a signature is text: "BZh" (a
  * word, a file name), "PK", "7z", "070707" with no archive behind them */
 static void
@@ -916,6 +959,7 @@ main(void)
 		cmocka_unit_test(t_utf16_read),
 		cmocka_unit_test(t_uu_blocks),
 		cmocka_unit_test(t_lenient_encodings),
+		cmocka_unit_test(t_mail_in_archives),
 		cmocka_unit_test(t_archive_ceilings),
 		cmocka_unit_test(t_parts_of_a_real_advisory),
 		cmocka_unit_test(t_bytes_decide_not_the_type),
