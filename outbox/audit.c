@@ -19,12 +19,11 @@
  */
 struct audit_rec {
 	struct store_audit a;
-	char   *strs[4];		/* what a's pointers point into */
+	char   *strs[5];		/* what a's pointers point into */
 	char	keys[128];
 	char	event[24];
 	char	advisory[POLICY_ID_MAX];
 	char	decision[16];
-	char	reason[640];
 	char	sha[SHA256_HEX];
 };
 
@@ -51,9 +50,11 @@ audit_build(struct audit_rec *r, const struct outbox_msg *m,
 	(void)snprintf(r->advisory, sizeof(r->advisory), "%s", d->advisory_id);
 	(void)snprintf(r->decision, sizeof(r->decision), "%s",
 	    policy_verdict_name(d->verdict));
-	(void)snprintf(r->reason, sizeof(r->reason), "%s", f->unreadable ?
-	    "encrypted to a key the list does not hold: classified on its "
-	    "headers alone" : d->reason);
+	r->strs[4] = f->unreadable ? xstrdup("encrypted to a key the list "
+	    "does not hold: classified on its headers alone") :
+	    f->sealed ? xasprintf("%s; %u archive member%s sealed by a "
+	    "password none of the known ones opens: not read", d->reason,
+	    f->sealed, f->sealed == 1 ? "" : "s") : xstrdup(d->reason);
 	(void)snprintf(r->sha, sizeof(r->sha), "%s", msg_sha);
 	r->strs[0] = xstrdup(m->qid);
 	r->strs[1] = f->message_id ? xstrdup(f->message_id) : NULL;
@@ -70,7 +71,7 @@ audit_build(struct audit_rec *r, const struct outbox_msg *m,
 	r->a.revision = f->advisory_id[0] ? f->revision : 0;
 	r->a.embargo = d->embargo;
 	r->a.decision = r->decision;
-	r->a.reason = r->reason;
+	r->a.reason = r->strs[4];
 	r->a.keys = r->keys;
 	r->a.msg_sha256 = r->sha;
 }

@@ -102,8 +102,17 @@ policy_is_archive(const char *p, size_t n)
 }
 
 /*
+ * The passwords everyone uses for archives of samples (malware, exploits,
+ * crash files): the well-known ones are no secret, so what they seal is
+ * read.  A member none opens is counted as sealed, never refused.
+ */
+static const char *const passwords[] = { "infected", "malware", "virus",
+    "password", "exploit" };
+
+/*
  * read_member - the data of the current member into m, within what the
- * message's archives may still yield
+ * message's archives may still yield; 1 when its data cannot be read (the
+ * caller says whether it is sealed or damaged)
  */
 static int
 read_member(struct archive *a, struct buf *m, struct policy_archive *pa,
@@ -127,10 +136,19 @@ read_member(struct archive *a, struct buf *m, struct policy_archive *pa,
 		buf_append(m, chunk, (size_t)got);
 	}
 	if (got < 0)
-		return em_fail(err, EM_ELIMIT, "an attached archive cannot be "
-		    "read: %s", archive_error_string(a) ? archive_error_string(a) :
-		    "damaged");
+		return 1;
 	return EM_OK;
+}
+
+/* unreadable - an archive that cannot be read whole: refused, never
+ * passed unread (EM_ELIMIT) */
+
+static int
+unreadable(struct archive *a, struct em_err *err)
+{
+	return em_fail(err, EM_ELIMIT, "an attached archive cannot be read: "
+	    "%s", archive_error_string(a) ? archive_error_string(a) :
+	    "damaged");
 }
 
 /* policy_archive_read - every member of the archive in p, to pa->text */
@@ -153,16 +171,18 @@ policy_archive_read(const char *p, size_t n, size_t depth,
 	(void)archive_read_support_filter_all(a);
 	(void)archive_read_support_format_all(a);
 	(void)archive_read_support_format_raw(a);	/* a bare .gz, .xz */
+	for (size_t i = 0; i < sizeof(passwords) / sizeof(passwords[0]); i++)
+		(void)archive_read_add_passphrase(a, passwords[i]);
 	buf_init(&m);
 	if (archive_read_open_memory(a, p, n) != ARCHIVE_OK)
-		rc = em_fail(err, EM_ELIMIT, "an attached archive cannot be "
-		    "read: %s", archive_error_string(a) ?
-		    archive_error_string(a) : "damaged");
+		rc = unreadable(a, err);
 	while (rc == EM_OK && (r = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			rc = em_fail(err, EM_ELIMIT, "an attached archive cannot "
-			    "be read: %s", archive_error_string(a) ?
-			    archive_error_string(a) : "damaged");
+			if (archive_read_has_encrypted_entries(a) > 0) {
+				pa->sealed++;	/* its headers sealed too */
+				break;
+			}
+			rc = unreadable(a, err);
 			break;
 		}
 		if (++pa->entries > POLICY_ARCHIVE_ENTRIES) {
@@ -173,7 +193,13 @@ policy_archive_read(const char *p, size_t n, size_t depth,
 		if (archive_entry_filetype(e) != AE_IFREG &&
 		    archive_entry_filetype(e) != 0)
 			continue;	/* directories, links, devices */
-		if ((rc = read_member(a, &m, pa, err)) < 0)
+		if ((rc = read_member(a, &m, pa, err)) == 1) {
+			rc = archive_entry_is_encrypted(e) ? EM_OK :
+			    unreadable(a, err);
+			pa->sealed += rc == EM_OK;
+			continue;
+		}
+		if (rc < 0)
 			break;
 		if (policy_is_archive(m.data, m.len))
 			rc = policy_archive_read(m.data, m.len, depth + 1, pa, err);

@@ -579,6 +579,7 @@ rules(const struct config *cfg, const struct facts *f,
 	/* SPEC 5: a pass of mail that concerns no advisory needs no
 	 * durable record before the answer. */
 	d->plain = !d->is_team && !seen && view->pv != NULL &&
+	    f->sealed == 0 &&	/* a sealed archive is audited as unread */
 	    f->marker.kind == POLICY_MARKER_NONE &&
 	    f->bad_marker.kind == POLICY_MARKER_NONE &&
 	    (f->advisory_id[0] == '\0' ||

@@ -339,6 +339,7 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 		f->top_encrypted = GMIME_IS_MULTIPART_ENCRYPTED(body);
 	}
 	rc = walk(body, 1, &w);
+	f->sealed += (unsigned)w.arc.sealed;
 	g_object_unref(m);
 	return rc;
 }
@@ -518,6 +519,7 @@ policy_read_more(const char *entity, size_t len, const struct policy_limits *lim
 		take_header(o, "Date", &f->date);
 	}
 	rc = walk(o, f->depth + 1, &w);
+	f->sealed += (unsigned)w.arc.sealed;
 	g_object_unref(o);
 	return rc;
 }

@@ -91,6 +91,8 @@ struct facts {
 	struct policy_crypt *crypt;	/* parts for keys/ */
 	size_t	n_crypt;
 	unsigned unreadable;		/* encrypted parts no key of ours reads */
+	unsigned sealed;		/* archive members sealed by a password
+					   none of the known ones opens */
 
 	/* Filled by policy_classify(). */
 	char	advisory_id[POLICY_ID_MAX];	/* "" when none */

@@ -21,6 +21,7 @@ struct policy_archive {
 	size_t	entries;		/* members seen so far */
 	size_t	in;			/* archive bytes read so far */
 	size_t	out;			/* member bytes they yielded */
+	size_t	sealed;			/* members no known password opens */
 	/* each member that is no archive: < 0 ends the read with it */
 	int	(*text)(void *ctx, const char *p, size_t n);
 	void   *ctx;

@@ -723,6 +723,79 @@ t_mail_in_archives(void **st)
 	}
 }
 
+/* sealed_zip - members in a zip sealed (ZipCrypto or AES) by password */
+
+static void
+sealed_zip(const char *password, const char *enc, struct buf *out)
+{
+	struct archive *a = archive_write_new();
+	size_t cap = (size_t)1 << 20, used = 0;
+	char *mem = xmalloc(cap);
+
+	assert_int_equal(archive_write_set_format_zip(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_set_options(a, enc), ARCHIVE_OK);
+	assert_int_equal(archive_write_set_passphrase(a, password), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_memory(a, mem, cap, &used),
+	    ARCHIVE_OK);
+	for (size_t i = 0; i < 2; i++) {
+		struct archive_entry *e = archive_entry_new();
+		size_t len = strlen(adv_members[i].data);
+
+		archive_entry_set_pathname(e, adv_members[i].name);
+		archive_entry_set_size(e, (la_int64_t)len);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		assert_int_equal(archive_write_data(a, adv_members[i].data, len),
+		    (la_ssize_t)len);
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	buf_init(out);
+	buf_append(out, mem, used);
+	free(mem);
+}
+
+/*
+ * t_sealed_archives - SPEC 4: a zip sealed with a well-known sample
+ * password ("infected", as security teams mail malware) is read; one no
+ * known password opens is counted as sealed, never refused
+ */
+static void
+t_sealed_archives(void **st)
+{
+	static const char *const enc[] = { "zip:encryption=zipcrypt",
+	    "zip:encryption=aes256" };
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	for (size_t i = 0; i < 2; i++) {
+		struct buf z;
+		char *msg;
+
+		sealed_zip("infected", enc[i], &z);
+		msg = with_attachment("application/zip", "sample.zip", &z);
+		if (read_msg(msg, &f, &e) != EM_OK)
+			fail_msg("%s: %s", enc[i], e.msg);
+		assert_true(has(&f, "+new secret line of the fix here"));
+		assert_int_equal(f.sealed, 0);
+		facts_free(&f);
+		free(msg);
+		buf_free(&z);
+		sealed_zip("only-we-know-it", enc[i], &z);
+		msg = with_attachment("application/zip", "sample.zip", &z);
+		if (read_msg(msg, &f, &e) != EM_OK)
+			fail_msg("%s sealed: %s", enc[i], e.msg);
+		assert_false(has(&f, "+new secret line of the fix here"));
+		assert_int_equal(f.sealed, 2);
+		facts_free(&f);
+		free(msg);
+		buf_free(&z);
+	}
+}
+
 /* t_not_archives - text that starts like a signature is text: "BZh" (a
  * word, a file name), "PK", "7z", "070707" with no archive behind them */
 static void
@@ -960,6 +1033,7 @@ main(void)
 		cmocka_unit_test(t_uu_blocks),
 		cmocka_unit_test(t_lenient_encodings),
 		cmocka_unit_test(t_mail_in_archives),
+		cmocka_unit_test(t_sealed_archives),
 		cmocka_unit_test(t_archive_ceilings),
 		cmocka_unit_test(t_parts_of_a_real_advisory),
 		cmocka_unit_test(t_bytes_decide_not_the_type),
