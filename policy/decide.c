@@ -537,6 +537,24 @@ rule_discussion(const struct config *cfg, const struct facts *f,
 	    mb ? mb->name : "the team");
 }
 
+/* any_embargo - is any advisory under embargo at now?  Without the
+ * view's filter, or after a fault (noted in view), it may be: yes */
+
+static bool
+any_embargo(struct lens *view, time_t now)
+{
+	struct em_err err;
+	bool none = false;
+
+	if (view->pv == NULL || view->pv->guard_begin == NULL)
+		return true;
+	em_err_clear(&err);
+	if (faulted(view, view->pv->guard_begin(view->pv->ctx, now, &none,
+	    &err), &err))
+		return true;
+	return !none;
+}
+
 /* rules - SPEC section 5, rules in order */
 
 static void
@@ -559,6 +577,18 @@ rules(const struct config *cfg, const struct facts *f,
 		    "date in \"%s\"; write it as YYYY-MM-DD HH:MM UTC, "
 		    "YYYY-MM-DDTHH:MMZ or with a numeric offset",
 		    f->bad_marker.line);
+		return;
+	}
+	/* SPEC 4: message/partial whose other parts are elsewhere cannot be
+	 * read whole; while anything is under embargo it never passes. */
+	if (f->partial_missing > 0 && any_embargo(view, now)) {
+		set(d, POLICY_REJECT, "554", "5.6.0", "rejected");
+		(void)snprintf(d->reply, sizeof(d->reply), "a message/partial "
+		    "whose other parts are not in this message cannot be read "
+		    "while advisories are under embargo; send the message "
+		    "whole");
+		(void)snprintf(d->reason, sizeof(d->reason), "message/partial "
+		    "incomplete: %s", d->reply);
 		return;
 	}
 	/* Rule 1: a post to the list, no public list among the recipients. */

@@ -30,6 +30,7 @@ struct walk {
 	struct em_err *err;
 	struct policy_archive arc;	/* the archives attached so far */
 	size_t	nest;			/* mail read inside archives, deep */
+	GPtrArray *partials;		/* message/partial parts met (refs) */
 };
 
 /* facts_init - an empty set of facts */
@@ -247,6 +248,9 @@ walk(GMimeObject *obj, size_t depth, struct walk *w)
 	if (GMIME_IS_MESSAGE_PART(obj))
 		return walk_message(g_mime_message_part_get_message(
 		    GMIME_MESSAGE_PART(obj)), depth, w);
+	if (GMIME_IS_MESSAGE_PARTIAL(obj) && w->partials->len <
+	    w->lim->max_parts)	/* put together once the walk is done */
+		g_ptr_array_add(w->partials, g_object_ref(obj));
 	if (GMIME_IS_PART(obj))
 		return read_leaf(GMIME_PART(obj), w);
 	return EM_OK;
@@ -267,6 +271,67 @@ walk_message(GMimeMessage *m, size_t depth, struct walk *w)
 		policy_text_add(w->f, subj, strlen(subj));
 	}
 	return walk(g_mime_message_get_mime_part(m), depth + 1, w);
+}
+
+/*
+ * partial_set - the parts of w->partials with the id of part i, taken out
+ * into set (their number of them in *n); the set's total
+ */
+static int
+partial_set(struct walk *w, guint i, GMimeMessagePartial **set, size_t *n)
+{
+	GMimeMessagePartial *first = g_ptr_array_index(w->partials, i);
+	const char *id = g_mime_message_partial_get_id(first);
+	int total = g_mime_message_partial_get_total(first);
+
+	*n = 0;
+	for (guint k = i; k < w->partials->len;) {
+		GMimeMessagePartial *p = g_ptr_array_index(w->partials, k);
+		const char *pid = g_mime_message_partial_get_id(p);
+
+		if (id != NULL && pid != NULL && strcmp(id, pid) == 0) {
+			set[(*n)++] = p;
+			(void)g_ptr_array_steal_index(w->partials, k);
+		} else {
+			k++;
+		}
+	}
+	return total;
+}
+
+/*
+ * partials_done - SPEC 4: each message/partial set whose parts (1 to its
+ * total, each once) are all in this message put together and walked as a
+ * forwarded message; a set that is not whole counted (partial_missing),
+ * for policy_decide(); rounds for sets found inside those, within the
+ * archives' nesting ceiling
+ */
+static int
+partials_done(struct walk *w)
+{
+	int rc = EM_OK;
+
+	for (size_t round = 0; rc == EM_OK && w->partials->len > 0; round++) {
+		GMimeMessagePartial **set = g_new0(GMimeMessagePartial *,
+		    w->partials->len);
+		size_t n;
+		int total = partial_set(w, 0, set, &n);
+		GMimeMessage *m = NULL;
+
+		if (round < POLICY_ARCHIVE_DEPTH * 4 && total > 0 &&
+		    (size_t)total == n)
+			m = g_mime_message_partial_reconstruct_message(set, n);
+		if (m == NULL)
+			w->f->partial_missing++;
+		else
+			rc = walk_message(m, 1, w);
+		if (m != NULL)
+			g_object_unref(m);
+		for (size_t k = 0; k < n; k++)
+			g_object_unref(set[k]);
+		g_free(set);
+	}
+	return rc;
 }
 
 /* parser_for - a GMime parser over a copy of the bytes (caller unrefs) */
@@ -303,7 +368,7 @@ int
 policy_read(const char *msg, size_t len, const struct policy_limits *lim,
     struct facts *f, struct em_err *err)
 {
-	struct walk w = { lim, f, err, { 0 }, 0 };
+	struct walk w = { lim, f, err, { 0 }, 0, NULL };
 	GMimeParser *p;
 	GMimeMessage *m;
 	GMimeObject *body;
@@ -338,7 +403,10 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 		g_free(s);
 		f->top_encrypted = GMIME_IS_MULTIPART_ENCRYPTED(body);
 	}
-	rc = walk(body, 1, &w);
+	w.partials = g_ptr_array_new_with_free_func(g_object_unref);
+	if ((rc = walk(body, 1, &w)) == EM_OK)
+		rc = partials_done(&w);
+	g_ptr_array_free(w.partials, TRUE);
 	f->sealed += (unsigned)w.arc.sealed;
 	g_object_unref(m);
 	return rc;
@@ -495,7 +563,7 @@ int
 policy_read_more(const char *entity, size_t len, const struct policy_limits *lim,
     bool payload, struct facts *f, struct em_err *err)
 {
-	struct walk w = { lim, f, err, { 0 }, 0 };
+	struct walk w = { lim, f, err, { 0 }, 0, NULL };
 	GMimeParser *p;
 	GMimeObject *o;
 	const char *subj;
@@ -518,7 +586,10 @@ policy_read_more(const char *entity, size_t len, const struct policy_limits *lim
 		take_header(o, "From", &f->from);
 		take_header(o, "Date", &f->date);
 	}
-	rc = walk(o, f->depth + 1, &w);
+	w.partials = g_ptr_array_new_with_free_func(g_object_unref);
+	if ((rc = walk(o, f->depth + 1, &w)) == EM_OK)
+		rc = partials_done(&w);
+	g_ptr_array_free(w.partials, TRUE);
 	f->sealed += (unsigned)w.arc.sealed;
 	g_object_unref(o);
 	return rc;

@@ -93,6 +93,7 @@ struct facts {
 	unsigned unreadable;		/* encrypted parts no key of ours reads */
 	unsigned sealed;		/* archive members sealed by a password
 					   none of the known ones opens */
+	unsigned partial_missing;	/* message/partial sets not whole here */
 
 	/* Filled by policy_classify(). */
 	char	advisory_id[POLICY_ID_MAX];	/* "" when none */

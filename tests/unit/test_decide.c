@@ -190,6 +190,59 @@ t_subject_forms(void **st)
 	check(&said);
 }
 
+/* begin_none, begin_some - a view's guard_begin: nothing under embargo,
+ * or something */
+
+static int
+begin_none(void *ctx, time_t now, bool *none, struct em_err *err)
+{
+	(void)ctx;
+	(void)now;
+	(void)err;
+	*none = true;
+	return EM_OK;
+}
+
+static int
+begin_some(void *ctx, time_t now, bool *none, struct em_err *err)
+{
+	(void)ctx;
+	(void)now;
+	(void)err;
+	*none = false;
+	return EM_OK;
+}
+
+/*
+ * t_partial_missing - SPEC 4: a message/partial whose other parts are
+ * not in the message is refused 554 5.6.0 while anything is under
+ * embargo (it cannot be read whole), and passes when nothing is
+ */
+static void
+t_partial_missing(void **st)
+{
+	const struct policy_view none = { .guard_begin = begin_none };
+	const struct policy_view some = { .guard_begin = begin_some };
+	const char *to[] = { "friend@outsider.example" };
+	struct policy_envelope env = { "a@b.example", to, 1 };
+	struct policy_decision d;
+	struct facts f;
+
+	(void)st;
+	facts_init(&f);
+	buf_appends(&f.text, "Subject: the fix\n");
+	policy_classify(cfg, &f);
+	f.partial_missing = 1;
+	policy_decide(cfg, &f, &env, &some, NOW, &d);
+	assert_int_equal(d.verdict, POLICY_REJECT);
+	assert_string_equal(d.rcode, "554");
+	assert_string_equal(d.xcode, "5.6.0");
+	assert_non_null(strstr(d.reply, "message/partial"));
+	policy_decide(cfg, &f, &env, &none, NOW, &d);
+	assert_int_equal(d.verdict, POLICY_PASS);
+	facts_free(&f);
+}
+
 static void
 t_future_marker_to_member_passes(void **st)
 {
@@ -876,6 +929,7 @@ main(void)
 		cmocka_unit_test(t_future_marker_names_all_outsiders),
 		cmocka_unit_test(t_date_in_a_sentence_passes),
 		cmocka_unit_test(t_subject_forms),
+		cmocka_unit_test(t_partial_missing),
 		cmocka_unit_test(t_future_marker_to_member_passes),
 		cmocka_unit_test(t_past_marker_passes),
 		cmocka_unit_test(t_bad_marker_from_team_address),

@@ -796,6 +796,50 @@ t_sealed_archives(void **st)
 	}
 }
 
+/*
+ * t_partials - SPEC 4: message/partial put together when all its parts
+ * are in the message (one part, its body base64; two parts in one
+ * multipart), and counted as missing when one is elsewhere
+ */
+static void
+t_partials(void **st)
+{
+	static const char one[] = "Subject: part\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: message/partial; id=\"p1@x\"; number=1; total=1"
+	    "\r\n\r\nSubject: the fix\r\nContent-Type: text/plain\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"
+	    "K25ldyBzZWNyZXQgbGluZSBvZiB0aGUgZml4IGhlcmU=\r\n";
+	static const char two[] = "Subject: parts\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+	    "--b\r\nContent-Type: message/partial; id=\"p2@x\"; number=2; "
+	    "total=2\r\n\r\naGUgZml4IGhlcmU=\r\n"
+	    "--b\r\nContent-Type: message/partial; id=\"p2@x\"; number=1; "
+	    "total=2\r\n\r\nSubject: the fix\r\nContent-Type: text/plain"
+	    "\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+	    "K25ldyBzZWNyZXQgbGluZSBvZiB0\r\n--b--\r\n";
+	static const char half[] = "Subject: part\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: message/partial; id=\"p3@x\"; number=1; total=2"
+	    "\r\n\r\nSubject: the fix\r\nContent-Type: text/plain\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"
+	    "K25ldyBzZWNyZXQgbGluZSBvZiB0aG\r\n";
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	assert_int_equal(read_msg(one, &f, &e), EM_OK);
+	assert_true(has(&f, "+new secret line of the fix here"));
+	assert_int_equal(f.partial_missing, 0);
+	facts_free(&f);
+	assert_int_equal(read_msg(two, &f, &e), EM_OK);
+	if (!has(&f, "+new secret line of the fix here"))
+		fail_msg("two parts not put together: %s", f.text.data);
+	assert_int_equal(f.partial_missing, 0);
+	facts_free(&f);
+	assert_int_equal(read_msg(half, &f, &e), EM_OK);
+	assert_int_equal(f.partial_missing, 1);
+	facts_free(&f);
+}
+
 /* t_not_archives - text that starts like a signature is text: "BZh" (a
  * word, a file name), "PK", "7z", "070707" with no archive behind them */
 static void
@@ -1034,6 +1078,7 @@ main(void)
 		cmocka_unit_test(t_lenient_encodings),
 		cmocka_unit_test(t_mail_in_archives),
 		cmocka_unit_test(t_sealed_archives),
+		cmocka_unit_test(t_partials),
 		cmocka_unit_test(t_archive_ceilings),
 		cmocka_unit_test(t_parts_of_a_real_advisory),
 		cmocka_unit_test(t_bytes_decide_not_the_type),
