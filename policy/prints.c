@@ -471,12 +471,13 @@ diff_header(const char *p, size_t n)
 }
 
 /* What one line of an advisory's text is, read as a unified diff. */
-enum patch_line { PL_TEXT, PL_ADDED, PL_OLD, PL_SKIP };
+enum patch_line { PL_TEXT, PL_ADDED, PL_CONTEXT, PL_REMOVED, PL_SKIP };
 
 /*
  * patch_each - every line of text with what it is: an added line (PL_ADDED,
- * without its "+"), a context or removed line (PL_OLD: code already in the
- * public tree), a file or hunk header (PL_SKIP), or text (PL_TEXT)
+ * without its "+"), a context line (PL_CONTEXT) or a removed one
+ * (PL_REMOVED: both code already in the public tree), a file or hunk
+ * header (PL_SKIP), or text (PL_TEXT)
  */
 static void
 patch_each(const char *text, size_t len,
@@ -501,7 +502,8 @@ patch_each(const char *text, size_t len,
 			hunk = true;
 			cb(PL_SKIP, p, n, ctx);
 		} else if (hunk && n > 0 && (p[0] == ' ' || p[0] == '-')) {
-			cb(PL_OLD, p + 1, n - 1, ctx);
+			cb(p[0] == ' ' ? PL_CONTEXT : PL_REMOVED, p + 1, n - 1,
+			    ctx);
 		} else if (hunk && n > 0 && p[0] == '\\') {
 			cb(PL_SKIP, p, n, ctx);		/* "\ No newline" */
 		} else if (hunk && n > 0 && p[0] == '+' &&
@@ -519,77 +521,48 @@ patch_each(const char *text, size_t len,
 	}
 }
 
-struct secret { GHashTable *old; struct buf *out; struct buf norm; };
-
-/* old_cb - patch_each() work: the normalised public lines of the patch */
-
-static void
-old_cb(enum patch_line k, const char *p, size_t n, void *ctx)
-{
-	struct secret *s = ctx;
-
-	if (k != PL_OLD)
-		return;
-	buf_reset(&s->norm);
-	norm_line(p, n, &s->norm);
-	if (s->norm.len >= POLICY_SIGNIFICANT)
-		g_hash_table_add(s->old, g_strndup(s->norm.data, s->norm.len));
-}
-
-/* secret_cb - patch_each() work: keep text and new added lines */
+/* secret_cb - patch_each() work: the text, and each hunk as the code
+ * now reads (its context and added lines, in their order) */
 
 static void
 secret_cb(enum patch_line k, const char *p, size_t n, void *ctx)
 {
-	struct secret *s = ctx;
-
-	if (k == PL_OLD || k == PL_SKIP)
-		return;
-	if (k == PL_ADDED) {
-		/* Moved or re-indented code is the public tree's, not the fix. */
-		buf_reset(&s->norm);
-		norm_line(p, n, &s->norm);
-		if (s->norm.len >= POLICY_SIGNIFICANT &&
-		    g_hash_table_contains(s->old, s->norm.data))
-			return;
-	}
-	buf_append(s->out, p, n);
-	buf_append(s->out, "\n", 1);
-}
-
-/*
- * policy_secret_text - what of an advisory's text is secret: in a unified
- * diff only the added lines that are new are (without their "+"); its
- * context and removed lines are code already public in the source tree,
- * an added line equal to one of them (once normalised: moved or
- * re-indented code) is too, and its file and hunk headers name public
- * files.  Everything else is kept.
- */
-void
-policy_secret_text(const char *text, size_t len, struct buf *out)
-{
-	struct secret s = { g_hash_table_new_full(g_str_hash, g_str_equal,
-	    g_free, NULL), out, { 0 } };
-
-	buf_init(&s.norm);
-	patch_each(text, len, old_cb, &s);
-	patch_each(text, len, secret_cb, &s);
-	buf_free(&s.norm);
-	g_hash_table_destroy(s.old);
-}
-
-/* public_cb - patch_each() work: the context and removed lines */
-
-static void
-public_cb(enum patch_line k, const char *p, size_t n, void *ctx)
-{
-	if (k != PL_OLD)
+	if (k == PL_REMOVED || k == PL_SKIP)
 		return;
 	buf_append(ctx, p, n);
 	buf_append(ctx, "\n", 1);
 }
 
-/* policy_patch_public - what a patch in text shows of the public tree */
+/*
+ * policy_secret_text - what of an advisory's text may be secret: its text,
+ * and each hunk of a unified diff in it as the code reads after the fix
+ * (context and added lines, in order, without their marks); its removed
+ * lines and its file and hunk headers are left out.  What of that the
+ * public tree already shows is policy_patch_public()'s: the runs of both
+ * are public (policy_secret_prints()), so what stays secret is the new
+ * text and the new order: a moved or re-indented line is public on its
+ * own, the runs that join it to its new neighbours are not.
+ */
+void
+policy_secret_text(const char *text, size_t len, struct buf *out)
+{
+	patch_each(text, len, secret_cb, out);
+}
+
+/* public_cb - patch_each() work: each hunk as the code read before the
+ * fix (its context and removed lines, in their order) */
+
+static void
+public_cb(enum patch_line k, const char *p, size_t n, void *ctx)
+{
+	if (k != PL_CONTEXT && k != PL_REMOVED)
+		return;
+	buf_append(ctx, p, n);
+	buf_append(ctx, "\n", 1);
+}
+
+/* policy_patch_public - what a patch in text shows of the public tree:
+ * each hunk as the code read before it */
 
 void
 policy_patch_public(const char *text, size_t len, struct buf *out)

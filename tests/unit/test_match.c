@@ -447,13 +447,20 @@ t_real_text(void **st)
 	"+    mapping_released_counter_increment(gt_ref, handle_ref, rc);\n"
 
 /*
- * A pasted patch is read as it is and, besides, its added lines on their
- * own, as the advisory's patch was filed: its new lines between context
- * lines still count.  The same lines without a hunk are read as they are.
+ * A pasted patch is read as it is and, besides, as the code now reads,
+ * as the advisory's patch was filed: its new lines between context lines
+ * count.  The same lines without a hunk are that code too; the old code
+ * alone (the context lines) is public.
  */
 static void
 t_pasted_patch(void **st)
 {
+	static const char old_code[] =
+	    "static int gnttab_release_mapping(struct domain *d)\n"
+	    "unsigned long frame_number_of_the_mapping = 0;\n"
+	    "struct grant_table *gt_of_the_domain = d->gt;\n"
+	    "int rc_of_the_release_operation = 0;\n"
+	    "return rc_of_the_release_operation;\n";
 	struct policy_match m;
 	struct em_err err;
 	const char *body = strstr(PATCH, "@@ -10,6 +10,11 @@\n") +
@@ -466,6 +473,8 @@ t_pasted_patch(void **st)
 	assert_string_equal(m.advisory, "XSA-9");
 	assert_true(m.runs >= POLICY_LEAK_SHINGLES);
 	assert_int_equal(match(body, &m, &err), EM_OK);
+	assert_string_equal(m.advisory, "XSA-9");
+	assert_int_equal(match(old_code, &m, &err), EM_OK);
 	assert_string_equal(m.advisory, "");
 }
 

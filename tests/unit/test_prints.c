@@ -2,6 +2,7 @@
 #include "testutil.h"
 #include <glib.h>
 #include "../../policy/policy.h"
+#include "../../policy/match.h"
 #include "../../keys/keys.h"
 
 static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
@@ -195,7 +196,8 @@ t_invalid_utf8(void **st)
 	    "line that is long enough\n"), 0);
 }
 
-/* Of a patch, only the added lines are secret. */
+/* Of a patch, the text and the code as it now reads may be secret; its
+ * removed lines and its file headers are not. */
 static void
 t_secret_text_of_a_patch(void **st)
 {
@@ -215,37 +217,101 @@ t_secret_text_of_a_patch(void **st)
 	assert_non_null(strstr(out.data, "Applying the attached patch"));
 	assert_non_null(strstr(out.data, "        if (map->map_ops[i].status != GNTST_okay)\n"));
 	assert_non_null(strstr(out.data, "INVALID_GRANT_HANDLE"));
-	assert_null(strstr(out.data, "for (i = 0;"));
+	assert_non_null(strstr(out.data, "for (i = 0;"));	/* context */
 	assert_null(strstr(out.data, "status)\n"));
 	assert_null(strstr(out.data, "gntdev.c"));
 	assert_non_null(strstr(out.data, "Thanks."));
 	buf_free(&out);
 }
 
-/* Moved or re-indented code is public: the real VT-d patch of tests/data
- * re-indents "mode |= MAP_OWNER_DYING;" out of the block it removes. */
+/* secret_matched - how many of quote's runs the advisory adv files */
+
+static size_t
+secret_matched(const char *adv, size_t alen, const char *quote)
+{
+	struct policy_prints sec, q;
+	size_t n = 0;
+
+	policy_secret_prints(adv, alen, key, sizeof(key), &sec);
+	policy_prints(quote, strlen(quote), key, sizeof(key), &q);
+	for (size_t i = 0; i < q.n; i++)
+		for (size_t j = 0; j < sec.n; j++)
+			n += memcmp(q.h[i], sec.h[j], 8) == 0;
+	policy_prints_free(&sec);
+	policy_prints_free(&q);
+	return n;
+}
+
+/*
+ * Moved or re-indented code is public on its own; the new order is the
+ * fix.  The real VT-d patch of tests/data re-indents "mode |=
+ * MAP_OWNER_DYING;" out of the block it removes: the code as it read
+ * before is public (none of its runs is filed); the code as it reads now
+ * is not.
+ */
 static void
 t_moved_lines_are_public(void **st)
 {
-	struct buf patch, out, shown;
+	struct buf patch, shown;
 
 	(void)st;
 	test_read_file("tests/data/vtd-cleanup.patch", &patch);
-	buf_init(&out);
 	buf_init(&shown);
-	policy_secret_text(patch.data, patch.len, &out);
 	policy_patch_public(patch.data, patch.len, &shown);
-	/* New: the joined condition and the renumbered defines. */
-	assert_non_null(strstr(out.data, "pdev->domain != dom_io &&"));
-	assert_non_null(strstr(out.data, "#define UNMAP_ME_PHANTOM_FUNC (1u << 3)"));
-	/* Moved: the same statement, one level out. */
-	assert_null(strstr(out.data, "mode |= MAP_OWNER_DYING;"));
 	assert_non_null(strstr(shown.data, "mode |= MAP_OWNER_DYING;"));
 	assert_non_null(strstr(shown.data, "!any_pdev_behind_iommu("));
 	assert_null(strstr(shown.data, "dom_io &&"));
+	/* The old code in its old order: public. */
+	assert_int_equal(secret_matched(patch.data, patch.len, shown.data), 0);
 	buf_free(&patch);
-	buf_free(&out);
 	buf_free(&shown);
+}
+
+/*
+ * A fix of moved lines and one new one: the lines re-indented into a new
+ * block, in their old order, are public each; the fix quoted as it now
+ * reads matches (the runs that join the new line and the block to their
+ * neighbours), the function quoted as it was does not
+ */
+static void
+t_new_order_is_secret(void **st)
+{
+	static const char adv[] = "--- a/dev.c\n+++ b/dev.c\n"
+	    "@@ -1,8 +1,10 @@\n"
+	    " static int check_device_queue(struct dev *d)\n"
+	    " {\n"
+	    "-\tif (d->count > MAX_QUEUE_COUNT)\n"
+	    "-\t\treturn -EINVAL;\n"
+	    "-\td->state = DEVICE_STATE_READY;\n"
+	    "-\treturn setup_device_queues(d, d->count);\n"
+	    "+\tif ( d->owner_domain != current->domain->domain_id ) {\n"
+	    "+\t\tif (d->count > MAX_QUEUE_COUNT)\n"
+	    "+\t\t\treturn -EINVAL;\n"
+	    "+\t\td->state = DEVICE_STATE_READY;\n"
+	    "+\t\treturn setup_device_queues(d, d->count);\n"
+	    "+\t}\n"
+	    "+\treturn -EPERM;\n"
+	    " }\n";
+	static const char now[] =
+	    "static int check_device_queue(struct dev *d)\n{\n"
+	    "    if ( d->owner_domain != current->domain->domain_id ) {\n"
+	    "        if (d->count > MAX_QUEUE_COUNT)\n"
+	    "            return -EINVAL;\n"
+	    "        d->state = DEVICE_STATE_READY;\n"
+	    "        return setup_device_queues(d, d->count);\n"
+	    "    }\n    return -EPERM;\n}\n";
+	static const char was[] =
+	    "static int check_device_queue(struct dev *d)\n{\n"
+	    "    if (d->count > MAX_QUEUE_COUNT)\n        return -EINVAL;\n"
+	    "    d->state = DEVICE_STATE_READY;\n"
+	    "    return setup_device_queues(d, d->count);\n}\n";
+	size_t n_now = secret_matched(adv, strlen(adv), now);
+
+	(void)st;
+	if (n_now < POLICY_LEAK_SHINGLES)
+		fail_msg("the fix as it reads matches %zu runs, under %d", n_now,
+		    POLICY_LEAK_SHINGLES);
+	assert_int_equal(secret_matched(adv, strlen(adv), was), 0);
 }
 
 /* Armour lines and signature bodies are nobody's text: two texts that
@@ -393,6 +459,7 @@ main(void)
 		cmocka_unit_test(t_invalid_utf8),
 		cmocka_unit_test(t_secret_text_of_a_patch),
 		cmocka_unit_test(t_moved_lines_are_public),
+		cmocka_unit_test(t_new_order_is_secret),
 		cmocka_unit_test(t_armour_never_counts),
 		cmocka_unit_test(t_fake_armour_still_counts),
 		cmocka_unit_test(t_runs_know_their_lines),
