@@ -252,6 +252,52 @@ t_deployment_real(void **st)
 	conf_free(cfg);
 }
 
+/*
+ * t_cve_title_no_version - Xen's "Xen Security Advisory CVE-... / XSA-N"
+ * title, with its version line and without, gives the advisory's own id
+ * from its title block, whatever XSA its Subject or text names
+ */
+static void
+t_cve_title_no_version(void **st)
+{
+	static const char *const files[] = { "tests/data/xsa399.eml",
+	    "tests/data/xsa405.eml" };
+	static const char *const ids[] = { "XSA-399", "XSA-405" };
+	static const struct policy_limits lim = { 20, 500, 65536, 1 << 20 };
+	struct config *cfg = cfg_load();
+
+	(void)st;
+	for (size_t i = 0; i < 2; i++)
+		for (int drop = 0; drop < 2; drop++) {
+			struct em_err err;
+			struct facts f;
+			struct buf raw;
+			char *v;
+
+			test_read_file(files[i], &raw);
+			/* Without its version line: the title, then a blank. */
+			if (drop && (v = strstr(raw.data, "version ")) != NULL) {
+				char *nl = strchr(v, '\n');
+
+				while (v > raw.data && v[-1] == ' ')
+					v--;
+				memmove(v, nl + 1, strlen(nl + 1) + 1);
+				raw.len = strlen(raw.data);
+			}
+			facts_init(&f);
+			assert_int_equal(policy_read(raw.data, raw.len, &lim, &f,
+			    &err), EM_OK);
+			policy_classify(cfg, &f);
+			if (strcmp(f.advisory_id, ids[i]) != 0 || !f.id_in_title)
+				fail_msg("%s (version line %s): id %s, in title %d",
+				    files[i], drop ? "dropped" : "kept",
+				    f.advisory_id, f.id_in_title);
+			facts_free(&f);
+			buf_free(&raw);
+		}
+	conf_free(cfg);
+}
+
 static void
 t_id_alternation_not_skipped(void **st)
 {
@@ -394,6 +440,7 @@ main(void)
 		cmocka_unit_test(t_valid_after_bad),
 		cmocka_unit_test(t_scan_whole_text_as_lines),
 		cmocka_unit_test(t_revision),
+		cmocka_unit_test(t_cve_title_no_version),
 		cmocka_unit_test(t_deployment_real),
 	};
 
