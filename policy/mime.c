@@ -318,7 +318,7 @@ partials_done(struct walk *w)
 		int total = partial_set(w, 0, set, &n);
 		GMimeMessage *m = NULL;
 
-		if (round < POLICY_ARCHIVE_DEPTH * 4 && total > 0 &&
+		if (round < (size_t)POLICY_ARCHIVE_DEPTH * 4 && total > 0 &&
 		    (size_t)total == n)
 			m = g_mime_message_partial_reconstruct_message(set, n);
 		if (m == NULL)
