@@ -555,6 +555,26 @@ any_embargo(struct lens *view, time_t now)
 	return !none;
 }
 
+/*
+ * rule_partial - SPEC 4: a message/partial whose other parts are not in
+ * the message cannot be read whole; while anything is under embargo it
+ * never passes (554 5.6.0: it will not read better later)
+ */
+static bool
+rule_partial(const struct facts *f, struct lens *view, time_t now,
+    struct policy_decision *d)
+{
+	if (f->partial_missing == 0 || !any_embargo(view, now))
+		return false;
+	set(d, POLICY_REJECT, "554", "5.6.0", "rejected");
+	(void)snprintf(d->reply, sizeof(d->reply), "a message/partial whose "
+	    "other parts are not in this message cannot be read while "
+	    "advisories are under embargo; send the message whole");
+	(void)snprintf(d->reason, sizeof(d->reason), "message/partial "
+	    "incomplete: %s", d->reply);
+	return true;
+}
+
 /* rules - SPEC section 5, rules in order */
 
 static void
@@ -579,18 +599,8 @@ rules(const struct config *cfg, const struct facts *f,
 		    f->bad_marker.line);
 		return;
 	}
-	/* SPEC 4: message/partial whose other parts are elsewhere cannot be
-	 * read whole; while anything is under embargo it never passes. */
-	if (f->partial_missing > 0 && any_embargo(view, now)) {
-		set(d, POLICY_REJECT, "554", "5.6.0", "rejected");
-		(void)snprintf(d->reply, sizeof(d->reply), "a message/partial "
-		    "whose other parts are not in this message cannot be read "
-		    "while advisories are under embargo; send the message "
-		    "whole");
-		(void)snprintf(d->reason, sizeof(d->reason), "message/partial "
-		    "incomplete: %s", d->reply);
+	if (rule_partial(f, view, now, d))
 		return;
-	}
 	/* Rule 1: a post to the list, no public list among the recipients. */
 	if (has_role(cfg, env, CONF_ROLE_LIST) &&
 	    !has_role(cfg, env, CONF_ROLE_PUBLIC)) {
