@@ -111,12 +111,13 @@ void
 policy_unreadable(int rc, const char *why, struct policy_decision *d)
 {
 	memset(d, 0, sizeof(*d));
-	if (rc == EM_ELIMIT || rc == EM_ETOOBIG || rc == EM_EINTEGRITY) {
+	if (rc == EM_ELIMIT || rc == EM_ETOOBIG || rc == EM_EINTEGRITY ||
+	    rc == EM_EREADER) {
 		set(d, POLICY_REJECT, rc == EM_EINTEGRITY ? "550" : "554",
 		    rc == EM_EINTEGRITY ? "5.7.1" : "5.6.0", "rejected");
 		(void)snprintf(d->reply, sizeof(d->reply), "%s%s",
 		    rc == EM_ELIMIT ? "message structure too complex to check: " :
-		    "", why);
+		    rc == EM_EREADER ? "message cannot be read: " : "", why);
 	} else {
 		set(d, POLICY_TEMPFAIL, "451", "4.3.0", "tempfail");
 		(void)snprintf(d->reply, sizeof(d->reply), "%s", why);
