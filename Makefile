@@ -34,7 +34,7 @@ CONF_SRC   = conf/conf.c conf/schema.c conf/report.c conf/validate.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/match.c policy/notice.c policy/prints.c policy/archive.c \
 	     policy/timeline.c policy/deploy.c policy/unicode.c policy/leaf.c \
-	     policy/uu.c
+	     policy/uu.c policy/sections.c
 KEYS_SRC   = keys/keys.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
 	     keys/pkesk.c
 STORE_SRC  = store/store.c store/records.c store/text.c store/audit.c \

@@ -1,6 +1,7 @@
 /* test_decide - SPEC section 5 as a table of cases */
 #include "testutil.h"
 #include "../../policy/policy.h"
+#include "../../policy/match.h"
 #include "../../util/emtime.h"
 
 #define NOW	((time_t)1795000000)	/* 2026-11-18 */
@@ -745,7 +746,12 @@ t_team_publishes_another_advisory(void **st)
 {
 	static const char other[] = "-----BEGIN PGP SIGNED MESSAGE-----\n"
 	    "Hash: SHA256\n\n    Xen Security Advisory XSA-901\n\n"
-	    "RESOLUTION\nQUOTED boilerplate both advisories carry\n";
+	    "RESOLUTION\n==========\n\nQUOTED boilerplate both advisories "
+	    "carry\n";
+	static const char specific[] = "-----BEGIN PGP SIGNED MESSAGE-----\n"
+	    "Hash: SHA256\n\n    Xen Security Advisory XSA-901\n\n"
+	    "ISSUE DESCRIPTION\n=================\n\nQUOTED text of XSA-900 "
+	    "alone\n";
 	struct policy_decision d;
 
 	(void)st;
@@ -755,6 +761,15 @@ t_team_publishes_another_advisory(void **st)
 	assert_int_equal(decide_view("Fwd: Xen Security Advisory 901", other,
 	    NULL, "friend@outsider.example", NOW + 3600, &d), POLICY_REJECT);
 	assert_non_null(strstr(d.reason, "(9 word runs of the message match"));
+	/* Its own section quoting XSA-900's own text: held to a public
+	 * list, refused to anyone else. */
+	assert_int_equal(decide_view("Xen Security Advisory 901", specific,
+	    TEST_FPR_TEAM, "announce@lists.example.org", NOW + 3600, &d),
+	    POLICY_HOLD);
+	assert_string_equal(d.advisory_id, "XSA-900");
+	assert_int_equal(decide_view("Xen Security Advisory 901", specific,
+	    TEST_FPR_TEAM, "friend@outsider.example", NOW + 3600, &d),
+	    POLICY_REJECT);
 	/* Signed by the team but naming the embargoed one: held. */
 	assert_int_equal(decide_view("Xen Security Advisory XSA-900",
 	    "Xen Security Advisory XSA-900\n\nQUOTED\n", TEST_FPR_TEAM,
