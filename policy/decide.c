@@ -308,12 +308,13 @@ own_advisory(const struct config *cfg, const struct facts *f,
 /*
  * quoting - the embargoed advisory whose text the message quotes, or NULL.
  * Of the team's own advisory that is not under embargo (own_advisory())
- * the guard reads all but its standard sections (RESOLUTION, DEPLOYMENT
- * DURING EMBARGO, a NOTE about the embargo: policy_specific_text()): the
- * policy text it shares with an embargoed one is public whatever public
- * text is loaded (SPEC 4), so that the team can publish one advisory
- * while another is embargoed; its other sections still count, and one
- * that quotes an embargoed advisory's own text is held or refused.
+ * the guard reads all but its standard sections (every known heading but
+ * ISSUE DESCRIPTION: policy_specific_text()): the standard words it
+ * shares with an embargoed one are public whatever public text is loaded
+ * (SPEC 4), so that the team can publish one advisory while another is
+ * embargoed; its ISSUE DESCRIPTION, title and attachments still count,
+ * and one that quotes an embargoed advisory's own text there is held
+ * (rule 2) or refused (rule 3).
  * Outsiders cannot use this: it needs the team's signature.
  */
 static const struct policy_advisory *

@@ -69,9 +69,10 @@ void	policy_secret_prints(const char *text, size_t len, const void *key,
 
 /*
  * sections.c: an advisory's standard sections (SPEC 4), by their
- * headings (a line in capitals underlined with '='): RESOLUTION,
- * DEPLOYMENT DURING EMBARGO and a NOTE about the embargo, the policy
- * text the team writes the same in every advisory.
+ * headings (a line in capitals underlined with '='): those Xen writes in
+ * its standard words, every known one but ISSUE DESCRIPTION (UPDATES IN
+ * VERSION N, IMPACT, VULNERABLE SYSTEMS, MITIGATION, CREDITS,
+ * RESOLUTION, DEPLOYMENT DURING EMBARGO, a NOTE about the embargo).
  */
 #define POLICY_HEADING_MAX	64
 bool	policy_standard_heading(const char *h);

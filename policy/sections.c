@@ -3,15 +3,15 @@
  * the team writes the same in every advisory, found by its headings
  *
  * Xen's advisories head each section with a line in capitals underlined
- * with '='.  The standard ones are RESOLUTION, DEPLOYMENT DURING EMBARGO
- * and a NOTE about the embargo (NOTE REGARDING LACK OF EMBARGO ...): the
- * team's own signed public advisory is read by the leak guard without
- * them (policy_specific_text()), and an advisory whose standard sections
- * are its own text alone (neither public text nor another advisory's)
- * is named at registration and by "embargoctl check" with the cure
- * (policy_thin_sections()).  Every other section (ISSUE DESCRIPTION,
- * IMPACT, VULNERABLE SYSTEMS, MITIGATION, CREDITS ...) is the advisory's
- * own and counts as it always did.
+ * with '='.  The standard ones are those written in Xen's standard words
+ * (see standard[]: every known one but ISSUE DESCRIPTION): the team's
+ * own signed public advisory is read by the leak guard without them
+ * (policy_specific_text()), and an advisory whose standard sections are
+ * its own text alone (neither public text nor another advisory's) is
+ * named at registration and by "embargoctl check" with the cure
+ * (policy_thin_sections()).  ISSUE DESCRIPTION, the text before the
+ * first heading, a section under a heading not known here and whatever
+ * follows the signature (attachments, patches) count as they always did.
  *
  * Purity: text in, text or counts out; the registry through the view's
  * lookups.  How it fails: a lookup's fault is returned with its reason,
@@ -80,14 +80,33 @@ heading_at(const char *p, const char *end, char h[POLICY_HEADING_MAX])
 	return true;
 }
 
+/*
+ * The headings of the sections Xen writes in its standard words (the
+ * same sentences recur from advisory to advisory: "The precise impact is
+ * system specific", "Only x86 guests which have physical devices passed
+ * through", "This issue was discovered by"): all but ISSUE DESCRIPTION,
+ * which is each advisory's own, and headings not known here.  A heading
+ * ending in '*' is a prefix.
+ */
+static const char *const standard[] = {
+	"UPDATES IN VERSION*", "IMPACT", "VULNERABLE SYSTEMS", "MITIGATION",
+	"CREDITS", "RESOLUTION", "DEPLOYMENT DURING EMBARGO",
+};
+
 /* policy_standard_heading - is h a standard section's heading? */
 
 bool
 policy_standard_heading(const char *h)
 {
-	return strcmp(h, "RESOLUTION") == 0 ||
-	    strcmp(h, "DEPLOYMENT DURING EMBARGO") == 0 ||
-	    (strncmp(h, "NOTE ", 5) == 0 && strstr(h, "EMBARGO") != NULL);
+	for (size_t i = 0; i < sizeof(standard) / sizeof(standard[0]); i++) {
+		size_t n = strlen(standard[i]);
+
+		if (standard[i][n - 1] == '*' ? strncmp(h, standard[i],
+		    n - 1) == 0 : strcmp(h, standard[i]) == 0)
+			return true;
+	}
+	/* NOTE REGARDING LACK OF EMBARGO, NOTE CONCERNING SHORT EMBARGO */
+	return strncmp(h, "NOTE ", 5) == 0 && strstr(h, "EMBARGO") != NULL;
 }
 
 /* at_signature - the armour line that ends a clearsigned text */
