@@ -101,5 +101,8 @@ struct policy_thin {
 int	policy_thin_sections(const struct policy_view *v, const char *id,
 	    const char *text, size_t len, struct policy_thin **out, size_t *n,
 	    struct em_err *err);
+/* What the receipt and "embargoctl check" say of them, with the cure. */
+void	policy_thin_note(const char *id, const struct policy_thin *th,
+	    size_t n, struct buf *out);
 
 #endif

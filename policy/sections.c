@@ -283,3 +283,22 @@ policy_thin_sections(const struct policy_view *v, const char *id,
 	}
 	return rc;
 }
+
+/*
+ * policy_thin_note - what the receipt and "embargoctl check" say of
+ * advisory id's thin sections th[0..n-1] (n > 0), and the cure, into out
+ */
+void
+policy_thin_note(const char *id, const struct policy_thin *th, size_t n,
+    struct buf *out)
+{
+	buf_appendf(out, "the standard sections of %s that are its text "
+	    "alone (neither public text nor another advisory's):", id);
+	for (size_t i = 0; i < n; i++)
+		buf_appendf(out, "%s %s (%zu of %zu word runs)", i ? "," : "",
+		    th[i].heading, th[i].own, th[i].runs);
+	buf_appendf(out, "; while %s is under embargo, a quote of one of them "
+	    "is refused as its text, the same words in other advisories "
+	    "too: load the team's published advisories (embargoctl public "
+	    "add FILE, an mbox or maildir of the public list's archive)", id);
+}
