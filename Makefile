@@ -287,7 +287,7 @@ $(BA)/tests/mdb_rec: tests/tools/mdb_rec.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -o $@ $< $(SAN) $(shell pkg-config --libs lmdb)
 
-asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(BA)/embargo-reader $(UNIT_BINS) \
+asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(BA)/embargo-reader $(BA)/tests/embargo-reader-faults $(UNIT_BINS) \
 	$(BA)/tests/audit_cut $(BA)/tests/mdb_rec $(FUZZ_TARGETS:%=$(BF)/fuzz_%)
 
 # The -O2 daemon too: t_bomb measures the memory administrators will see.

@@ -167,8 +167,7 @@ reader_confine_child(uint32_t cpu_seconds, uint64_t memory)
 
 	/* SIGXCPU at the ceiling, SIGKILL a second later. */
 	if (set_limit(RLIMIT_CPU, cpu_seconds, (rlim_t)cpu_seconds + 1) < 0 ||
-	    set_limit(RLIMIT_CORE, 0, 0) < 0 ||
-	    set_limit(RLIMIT_FSIZE, 0, 0) < 0)
+	    set_limit(RLIMIT_CORE, 0, 0) < 0)
 		return -1;
 #ifndef READER_ASAN
 	if (memory > 0 && set_limit(RLIMIT_AS, memory, memory) < 0)
