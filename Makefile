@@ -16,7 +16,8 @@ HOOKDIR	?= $(PREFIX)/share/embargo-milter/hooks
 
 CC	?= cc
 # embargoctl links what it uses: no libmilter; json-glib for --json.
-CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libgcrypt libarchive libsodium
+CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libgcrypt libarchive libsodium \
+	    poppler-glib
 PKGS	= milter json-glib-1.0 $(CORE_PKGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -pthread
@@ -34,7 +35,7 @@ CONF_SRC   = conf/conf.c conf/schema.c conf/report.c conf/validate.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/match.c policy/notice.c policy/prints.c policy/archive.c \
 	     policy/timeline.c policy/deploy.c policy/unicode.c policy/leaf.c \
-	     policy/uu.c
+	     policy/uu.c policy/pdf.c
 KEYS_SRC   = keys/keys.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
 	     keys/pkesk.c
 STORE_SRC  = store/store.c store/records.c store/text.c store/audit.c \
@@ -114,7 +115,7 @@ ROOM_milter = $(CORE_SRC) $(MILTER_SRC)
 ROOM_cli    = $(CORE_SRC) $(CLI_SRC)
 LIBS_util   = glib-2.0 libgcrypt
 LIBS_conf   = libconfuse
-LIBS_policy = gmime-3.0 glib-2.0 libxml-2.0 libarchive
+LIBS_policy = gmime-3.0 glib-2.0 libxml-2.0 libarchive poppler-glib
 LIBS_keys   = gpgme gmime-3.0 glib-2.0
 LIBS_store  = lmdb libsodium
 LIBS_ledger = lmdb
@@ -145,6 +146,7 @@ INC_libconfuse = confuse.h
 INC_gmime-3.0 = gmime/
 INC_libxml-2.0 = libxml/
 INC_libarchive = archive.h archive_entry.h
+INC_poppler-glib = poppler.h
 INC_gpgme   = gpgme.h
 INC_lmdb    = lmdb.h
 INC_libsodium = sodium.h sodium/
