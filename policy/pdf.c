@@ -26,6 +26,7 @@
 #include <string.h>
 
 /* Utility library. */
+#include <gio/gio.h>
 #include <poppler.h>
 
 /* Application-specific. */
@@ -38,8 +39,29 @@ bool
 policy_is_pdf(const char *p, size_t n)
 {
 	/* Readers take "%PDF-" anywhere in the first KiB, as Acrobat does. */
+	if (p == NULL || n < 5)
+		return false;
 	return memmem(p, n < POLICY_PDF_HEAD ? n : POLICY_PDF_HEAD, "%PDF-",
 	    5) != NULL;
+}
+
+/*
+ * pdf_load - the document in b opened with password (NULL: the empty
+ * one), or NULL and *ge set.  Through a stream over the bytes in memory,
+ * not poppler_document_new_from_bytes() or _from_data(): in poppler 22.12
+ * (Debian 12) those two crash on a wrong password (their second try, the
+ * password in UTF-8, copies the stream as a type it is not), which a
+ * sealed PDF is here by design; _from_stream() copies it right.
+ */
+static PopplerDocument *
+pdf_load(GBytes *b, const char *password, GError **ge)
+{
+	GInputStream *s = g_memory_input_stream_new_from_bytes(b);
+	PopplerDocument *d = poppler_document_new_from_stream(s,
+	    (goffset)g_bytes_get_size(b), password, NULL, ge);
+
+	g_object_unref(s);
+	return d;
 }
 
 /*
@@ -54,7 +76,7 @@ pdf_open(GBytes *b, bool *sealed)
 	GError *ge = NULL;
 
 	*sealed = false;
-	if ((d = poppler_document_new_from_bytes(b, NULL, &ge)) != NULL)
+	if ((d = pdf_load(b, NULL, &ge)) != NULL)
 		return d;
 	if (!g_error_matches(ge, POPPLER_ERROR, POPPLER_ERROR_ENCRYPTED)) {
 		g_error_free(ge);
@@ -62,8 +84,7 @@ pdf_open(GBytes *b, bool *sealed)
 	}
 	g_clear_error(&ge);
 	for (size_t i = 0; policy_passwords[i] != NULL; i++) {
-		if ((d = poppler_document_new_from_bytes(b, policy_passwords[i],
-		    &ge)) != NULL)
+		if ((d = pdf_load(b, policy_passwords[i], &ge)) != NULL)
 			return d;
 		g_clear_error(&ge);
 	}
