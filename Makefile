@@ -13,6 +13,7 @@ MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 HOOKDIR	?= $(PREFIX)/share/embargo-milter/hooks
+LIBEXECDIR ?= $(PREFIX)/lib/embargo-milter
 
 CC	?= cc
 # embargoctl links what it uses: no libmilter; json-glib for --json.
@@ -25,6 +26,9 @@ MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null) $(CORE_LIBS)
 CLI_LIBS   = $(shell pkg-config --libs json-glib-1.0 2>/dev/null) $(CORE_LIBS)
 WARN	= -Wall -Wextra -Werror
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -g $(PKG_CFLAGS)
+# embargo-reader (reader/main.c): policy/ confined by libseccomp.
+READER_LIBS = -Wl,--as-needed $(shell pkg-config --libs libseccomp gmime-3.0 \
+	      libxml-2.0 libarchive poppler-glib libconfuse libgcrypt 2>/dev/null) -pthread
 CFLAGS	?= -O2
 
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -35,14 +39,18 @@ CONF_SRC   = conf/conf.c conf/schema.c conf/report.c conf/validate.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/match.c policy/notice.c policy/prints.c policy/archive.c \
 	     policy/timeline.c policy/deploy.c policy/unicode.c policy/leaf.c \
-	     policy/uu.c policy/pdf.c
+	     policy/uu.c policy/sections.c policy/pdf.c
+READER_SRC = reader/wire.c reader/pool.c
+READER_PROG_SRC = reader/main.c reader/confine.c
 KEYS_SRC   = keys/keys.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
 	     keys/pkesk.c
 STORE_SRC  = store/store.c store/records.c store/text.c store/audit.c \
 	     store/migrate.c store/view.c store/filter.c
 LEDGER_SRC = ledger/entry.c ledger/hold.c ledger/advisory.c
-CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(KEYS_SRC) $(STORE_SRC) \
-	     $(LEDGER_SRC)
+CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(READER_SRC) $(KEYS_SRC) \
+	     $(STORE_SRC) $(LEDGER_SRC)
+READER_OBJ_SRC = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) reader/wire.c \
+	     $(READER_PROG_SRC)
 OUTBOX_SRC = outbox/state.c outbox/audit.c outbox/auditq.c outbox/fanout.c \
 	     outbox/hold.c outbox/post.c outbox/notice.c outbox/deliver.c \
 	     outbox/outcome.c outbox/build.c outbox/warm.c \
@@ -62,7 +70,8 @@ HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_match \
 	     test_store test_prints test_html test_spool test_auditq test_filter \
-	     test_ledger test_keys test_cli test_verdict test_hook test_release
+	     test_ledger test_keys test_cli test_verdict test_hook test_release \
+	     test_reader
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build
@@ -75,10 +84,14 @@ aobj  = $(1:%.c=$(BA)/%.o)
 
 .PHONY: rooms cycles sizes all deps check unit e2e fuzz fuzzers demo install clean bench asan lint trials
 
-all: deps $(B)/embargo-milter $(B)/embargoctl rooms
+all: deps $(B)/embargo-milter $(B)/embargoctl $(B)/embargo-reader rooms
 
 deps:
 	@sh mk/deps.sh
+
+# Where an installed daemon finds embargo-reader (reader/pool.c).
+$(B)/reader/pool.o $(BA)/reader/pool.o: \
+	BASE_CFLAGS += -DREADER_LIBEXEC='"$(LIBEXECDIR)/embargo-reader"'
 
 $(B)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -107,7 +120,8 @@ $(BA)/%.o: %.c $(HDRS)
 ROOM_util   = $(UTIL_SRC)
 ROOM_conf   = $(ROOM_util) $(CONF_SRC)
 ROOM_policy = $(ROOM_conf) $(POLICY_SRC)
-ROOM_keys   = $(ROOM_policy) $(KEYS_SRC)
+ROOM_reader = $(ROOM_policy) $(READER_SRC) $(READER_PROG_SRC)
+ROOM_keys   = $(ROOM_policy) $(READER_SRC) $(KEYS_SRC)
 ROOM_store  = $(ROOM_policy) $(STORE_SRC)
 ROOM_ledger = $(ROOM_store) $(LEDGER_SRC)
 ROOM_outbox = $(CORE_SRC) $(OUTBOX_SRC)
@@ -116,6 +130,7 @@ ROOM_cli    = $(CORE_SRC) $(CLI_SRC)
 LIBS_util   = glib-2.0 libgcrypt
 LIBS_conf   = libconfuse
 LIBS_policy = gmime-3.0 glib-2.0 libxml-2.0 libarchive poppler-glib
+LIBS_reader = libseccomp gmime-3.0
 LIBS_keys   = gpgme gmime-3.0 glib-2.0
 LIBS_store  = lmdb libsodium
 LIBS_ledger = lmdb
@@ -130,7 +145,7 @@ NEVER_policy = time clock_gettime gettimeofday ftime timespec_get \
 	       open open64 openat openat64 __open_2 creat fopen fopen64 freopen \
 	       opendir socket socketpair connect bind listen accept getaddrinfo
 NEVER_ledger = socket socketpair connect bind listen accept getaddrinfo
-ROOMS	= util conf policy keys store ledger outbox milter cli
+ROOMS	= util conf policy reader keys store ledger outbox milter cli
 
 INC_libc    = assert.h ctype.h errno.h float.h inttypes.h limits.h locale.h \
 	      math.h setjmp.h signal.h stdalign.h stdarg.h stdatomic.h \
@@ -147,6 +162,7 @@ INC_gmime-3.0 = gmime/
 INC_libxml-2.0 = libxml/
 INC_libarchive = archive.h archive_entry.h
 INC_poppler-glib = poppler.h
+INC_libseccomp = seccomp.h
 INC_gpgme   = gpgme.h
 INC_lmdb    = lmdb.h
 INC_libsodium = sodium.h sodium/
@@ -177,7 +193,7 @@ cycles: $(call obj,$(CORE_SRC) $(MILTER_SRC) $(CLI_SRC))
 # make sizes: no .c file over 800 lines, no function over 60
 # (mk/sizes.sh); part of rooms.
 sizes:
-	@sh mk/sizes.sh $(sort $(CORE_SRC) $(MILTER_SRC) $(CLI_SRC))
+	@sh mk/sizes.sh $(sort $(CORE_SRC) $(MILTER_SRC) $(CLI_SRC) $(READER_PROG_SRC))
 
 $(B)/embargo-milter: $(call obj,$(CORE_SRC) $(MILTER_SRC))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS)
@@ -185,12 +201,30 @@ $(B)/embargo-milter: $(call obj,$(CORE_SRC) $(MILTER_SRC))
 $(B)/embargoctl: $(call obj,$(CORE_SRC) $(CLI_SRC))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
+$(B)/embargo-reader: $(call obj,$(READER_OBJ_SRC))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
+
 # The test build: the same sources under ASan and UBSan.
 $(BA)/embargo-milter: $(call aobj,$(CORE_SRC) $(MILTER_SRC))
 	$(CC) $(SAN) -o $@ $^ $(MILTER_LIBS)
 
 $(BA)/embargoctl: $(call aobj,$(CORE_SRC) $(CLI_SRC))
 	$(CC) $(SAN) -o $@ $^ $(CLI_LIBS)
+
+$(BA)/embargo-reader: $(call aobj,$(READER_OBJ_SRC))
+	$(CC) $(SAN) -o $@ $^ $(READER_LIBS)
+
+# The reader with faults on demand (READER_TEST_FAULTS), for test_reader
+# and t_hostile: the same sources otherwise.
+$(BA)/tests/reader_faults.o: reader/main.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -DREADER_TEST_FAULTS -c $< -o $@
+
+$(BA)/tests/embargo-reader-faults: $(BA)/tests/reader_faults.o \
+	$(call aobj,$(filter-out reader/main.c,$(READER_OBJ_SRC)))
+	$(CC) $(SAN) -o $@ $^ $(READER_LIBS)
+
+$(BA)/tests/test_reader: | $(BA)/tests/embargo-reader-faults $(BA)/embargo-reader
 
 # The spool lives in the daemon (milter/) and uses libgcrypt.
 $(BA)/tests/test_spool: $(BA)/tests/unit/test_spool.o $(call aobj,$(CORE_SRC) milter/spool.c)
@@ -255,11 +289,11 @@ $(BA)/tests/mdb_rec: tests/tools/mdb_rec.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -o $@ $< $(SAN) $(shell pkg-config --libs lmdb)
 
-asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(UNIT_BINS) \
+asan: deps $(BA)/embargo-milter $(BA)/embargoctl $(BA)/embargo-reader $(UNIT_BINS) \
 	$(BA)/tests/audit_cut $(BA)/tests/mdb_rec $(FUZZ_TARGETS:%=$(BF)/fuzz_%)
 
 # The -O2 daemon too: t_bomb measures the memory administrators will see.
-check: asan $(B)/embargo-milter rooms
+check: asan $(B)/embargo-milter $(B)/embargo-reader rooms
 	@UNIT_TESTS="$(UNIT_TESTS)" sh tests/run-all.sh
 
 # make trials N=100: the crash trials with N kills (make check runs 30)
@@ -297,11 +331,13 @@ bench: all $(B)/bench/null_milter
 	@bash tests/bench/memory.sh
 	@bash tests/bench/release.sh
 
-install: $(B)/embargo-milter $(B)/embargoctl
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+install: $(B)/embargo-milter $(B)/embargoctl $(B)/embargo-reader
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/embargo-milter \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(HOOKDIR)
 	install -m 0755 $(B)/embargo-milter $(B)/embargoctl $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(B)/embargo-reader $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 conf/hooks/publish-fix conf/hooks/publish-page \
 		$(DESTDIR)$(HOOKDIR)
 	install -m 0644 man/embargo-milter.8 man/embargoctl.8 $(DESTDIR)$(MANDIR)/man8

@@ -16,6 +16,7 @@
 /* Application-specific. */
 #include "cli.h"
 #include "../keys/keys.h"
+#include "../reader/reader.h"
 #include "../policy/policy.h"
 #include "../policy/match.h"
 #include "../store/view.h"
@@ -255,7 +256,7 @@ read_and_decide(const struct config *cfg, const struct buf *msg, bool too_big,
 
 	em_err_clear(&err);
 	if (!too_big)
-		rc = policy_read(msg->data ? msg->data : "", msg->len, &lim, f,
+		rc = reader_read(msg->data ? msg->data : "", msg->len, &lim, f,
 		    &err);
 	if (rc == EM_OK && !too_big && f->n_crypt > 0)
 		rc = keys_read_crypt(cfg, &lim, f, &err);
@@ -350,6 +351,12 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 	buf_init(&msg);
 	facts_init(&f);
 	em_err_clear(&err);
+	/* Read as the milter reads it: in a confined reader (reader.h). */
+	if (reader_start(cfg, &err) < 0) {
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	rc = cli_read_all(a.file, cfg->max_message_size, &msg, &err);
 	if (rc == EM_EIO) {
 		fprintf(stderr, "embargoctl: %s\n", err.msg);
@@ -367,6 +374,7 @@ cmd_dry_run(const struct opts *o, int argc, char **argv)
 	free(ex.v);
 	rc = dry_run_exit(d.verdict);
 out:
+	reader_stop();
 	facts_free(&f);
 	buf_free(&msg);
 	strv_free(&a.rcpts);

@@ -68,6 +68,11 @@ load_places(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	cfg->state_dir = xstrdup(cfg_getstr(c, "state_dir"));
 	cfg->gnupg_home = xstrdup(cfg_getstr(c, "gnupg_home"));
 	cfg->user = xstrdup(cfg_getstr(c, "user"));
+	cfg->reader_program = xstrdup(cfg_getstr(c, "reader_program"));
+	if (cfg->reader_program[0] != '\0' && cfg->reader_program[0] != '/')
+		problem(rep, "reader_program", cfg->reader_program,
+		    "reader_program \"%s\" must be an absolute path",
+		    cfg->reader_program);
 	if (strncmp(cfg->socket, "unix:", 5) != 0 &&
 	    strncmp(cfg->socket, "local:", 6) != 0 &&
 	    strncmp(cfg->socket, "inet:", 5) != 0 &&
@@ -113,6 +118,12 @@ load_choices(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		    "write advisory (the default: a pass of mail that concerns "
 		    "no advisory is a log line) or all (every pass is also "
 		    "audited, in a later group commit)", s);
+	s = cfg_getstr(c, "reader");
+	cfg->reader_confined = strcmp(s, "in-process") != 0;
+	if (strcmp(s, "confined") != 0 && strcmp(s, "in-process") != 0)
+		problem(rep, "reader", s, "reader = %s is unknown; write "
+		    "confined (the default: mail is parsed in embargo-reader, "
+		    "under seccomp and ceilings) or in-process", s);
 }
 
 /*
@@ -139,6 +150,11 @@ static const struct num_key {
 	    offsetof(struct config, mime_max_parts) },
 	{ "max_header_size", 1024, 1L << 30, false,
 	    offsetof(struct config, max_header_size) },
+	{ "readers", 1, 64, false, offsetof(struct config, readers) },
+	{ "reader_cpu_seconds", 1, 3600, false,
+	    offsetof(struct config, reader_cpu_seconds) },
+	{ "reader_memory", 64L << 20, 64L << 30, false,
+	    offsetof(struct config, reader_memory) },
 };
 
 /* load_numbers - the numeric keys, by the table above */
@@ -540,6 +556,7 @@ conf_free(struct config *cfg)
 	free(cfg->state_dir);
 	free(cfg->gnupg_home);
 	free(cfg->user);
+	free(cfg->reader_program);
 	free(cfg->reinject_host);
 	if (cfg->advisory_re != NULL)
 		for (size_t i = 0; i < cfg->advisory_src.n; i++)

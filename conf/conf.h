@@ -87,6 +87,11 @@ struct config {
 	size_t	mime_max_depth;
 	size_t	mime_max_parts;
 	size_t	max_header_size;
+	bool	reader_confined;	/* reader = confined (reader.h) */
+	char   *reader_program;		/* "" beside the daemon's program */
+	size_t	readers;		/* readers at most, side by side */
+	size_t	reader_cpu_seconds;	/* one message's CPU ceiling */
+	size_t	reader_memory;		/* one message's address space */
 
 	regex_t *advisory_re;		/* compiled advisory_id, in order */
 	struct strv advisory_src;

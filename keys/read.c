@@ -22,6 +22,7 @@
 /* Application-specific. */
 #include "keys.h"
 #include "keys_int.h"
+#include "../reader/reader.h"
 
 /*
  * take_signer - keep a valid signer; a team key wins over any other.
@@ -322,7 +323,7 @@ read_pgpmime_encrypted(const struct config *cfg, const struct policy_limits *lim
 			buf_append(&f->forward, plain.data, plain.len);
 		}
 		/* The message's whole payload: its headers are protected. */
-		rc = policy_read_more(plain.data ? plain.data : "", plain.len,
+		rc = reader_read_more(plain.data ? plain.data : "", plain.len,
 		    lim, first && f->top_encrypted, f, err);
 	}
 	buf_free(&plain);
@@ -411,7 +412,7 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 			buf_reset(&f->forward);
 			buf_append(&f->forward, plain.data, plain.len);
 		}
-		rc = policy_read_more(plain.data, plain.len, lim, false, f, err);
+		rc = reader_read_more(plain.data, plain.len, lim, false, f, err);
 	}
 	buf_free(&plain);
 	gpgme_release(ctx);

@@ -16,6 +16,7 @@
 #include "milter.h"
 #include "../util/log.h"
 #include "../keys/keys.h"
+#include "../reader/reader.h"
 #include "../util/sha256.h"
 
 /* outbox_msg_of - what the outbox needs of a collected message */
@@ -68,7 +69,7 @@ read_message(SMFICTX *ctx, struct msg_ctx *m, struct facts *f)
 	int rc;
 
 	em_err_clear(&err);
-	rc = policy_read(m->raw.data ? m->raw.data : "", m->raw.len, &lim, f,
+	rc = reader_read(m->raw.data ? m->raw.data : "", m->raw.len, &lim, f,
 	    &err);
 	if (rc == EM_OK && f->n_crypt > 0)
 		rc = keys_read_crypt(cfg, &lim, f, &err);

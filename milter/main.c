@@ -38,6 +38,7 @@
 #include "../util/emtime.h"
 #include "../util/log.h"
 #include "../keys/keys.h"
+#include "../reader/reader.h"
 #include "../util/priv.h"
 
 #define DEFAULT_CONF	"/etc/embargo-milter/embargo-milter.conf"
@@ -552,7 +553,13 @@ run(const char *path, const struct config *cfg)
 	 * lock file's locks, and the next embargoctl would reset the reader
 	 * table.  So the state opens for good here, after every fork.
 	 */
+	if (reader_start(cfg, &err) < 0) {
+		log_msg(LOG_ERR, NULL, "%s", err.msg);
+		keys_helpers_stop();
+		return 2;
+	}
 	if (open_state(cfg, false) < 0) {
+		reader_stop();
 		keys_helpers_stop();
 		return 2;
 	}
@@ -572,6 +579,7 @@ run(const char *path, const struct config *cfg)
 	guard_stop();
 	deliver_stop();
 	keys_helpers_stop();
+	reader_stop();
 	auditq_stop();
 	store_close(state_store());
 	log_msg(LOG_INFO, NULL, "stopped");

@@ -406,7 +406,7 @@ receipt_head(const struct fanout_txn *x, struct buf *body)
 }
 
 /* receipt_copies - the receipt's lines about the copies: how many, to
- * whom, and what to do when public text is missing */
+ * whom */
 
 static void
 receipt_copies(const struct fanout_txn *x, const struct strv *parts,
@@ -422,19 +422,12 @@ receipt_copies(const struct fanout_txn *x, const struct strv *parts,
 	    "Members:   %s\n%s%s%s\n"
 	    "A copy whose member key is missing, expired or revoked waits in "
 	    "the outbox;\nyou will get a separate notice naming it.  "
-	    "'embargoctl outbox' lists what\nhas not been delivered yet.\n"
-	    "%s",
+	    "'embargoctl outbox' lists what\nhas not been delivered yet.\n",
 	    copies, parts->n ? " and participant" : "",
 	    parts->n ? "recipient" : "member", x->m->qid[0] ? x->m->qid : "-",
 	    names.data ? names.data : "(none)",
 	    parts->n ? "Participants: " : "", pnames.data ? pnames.data : "",
-	    parts->n ? "\n" : "",
-	    store_public_any(x->t) ? "" : "\nNote: no public text is loaded. "
-	    "Until the team's published advisories are\nloaded (embargoctl "
-	    "public add FILE, an mbox or maildir of the public\nlist's "
-	    "archive), the boilerplate every advisory carries counts as this\n"
-	    "one's text, and outsiders' forwards of old advisories are "
-	    "refused.\n");
+	    parts->n ? "\n" : "");
 	buf_free(&names);
 	buf_free(&pnames);
 }
@@ -453,6 +446,12 @@ queue_receipt(struct fanout_txn *x, const struct strv *parts, size_t copies,
 	buf_init(&body);
 	receipt_head(x, &body);
 	receipt_copies(x, parts, copies, &body);
+	/* What to do when public text is missing (SPEC 4). */
+	if ((rc = public_receipt_note(x->t, x->d->advisory_id,
+	    x->d->embargoed, x->f, x->now, &body, err)) < 0) {
+		buf_free(&body);
+		return rc;
+	}
 	subject = xasprintf("Receipt: %s revision %d, %zu copies queued",
 	    x->d->advisory_id, x->f->revision, copies);
 	n.to = x->m->sender;

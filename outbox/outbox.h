@@ -126,6 +126,11 @@ int	fanout_told(struct store_txn *t, const char *id, time_t *when,
 int	public_posting(const struct config *cfg, const struct facts *f,
 	    const char *const *rcpts, size_t n, const char *what,
 	    struct em_err *err);
+/* The receipt's note on public text (SPEC 4): none loaded, or the
+ * embargoed advisory id's standard sections that are its text alone. */
+int	public_receipt_note(struct store_txn *t, const char *id,
+	    bool embargoed, const struct facts *f, time_t now,
+	    struct buf *body, struct em_err *err);
 
 /* hold.c: rule 2, committed before the MTA is answered. */
 int	hold_commit(const struct outbox_msg *m, const struct facts *f,

@@ -10,6 +10,7 @@
 
 /* Application-specific. */
 #include "outbox.h"
+#include "../store/view.h"
 
 struct public_work { const struct facts *f; char *source; };
 
@@ -43,5 +44,37 @@ public_posting(const struct config *cfg, const struct facts *f,
 	w.source = xasprintf("posting %s", what);	/* whole, however long */
 	rc = txq_run(public_in, &w, err);
 	free(w.source);
+	return rc;
+}
+
+/*
+ * public_receipt_note - SPEC 4: the receipt's note on public text: none
+ * loaded at all, or (an advisory under embargo) its standard sections
+ * that are its text alone, with the cure; a lookup's fault is returned
+ */
+int
+public_receipt_note(struct store_txn *t, const char *id, bool embargoed,
+    const struct facts *f, time_t now, struct buf *body, struct em_err *err)
+{
+	struct buf note;
+	int rc = EM_OK;
+
+	if (!store_public_any(t)) {
+		buf_appends(body, "\nNote: no public text is loaded. Until the "
+		    "team's published advisories are\nloaded (embargoctl public "
+		    "add FILE, an mbox or maildir of the public\nlist's archive), "
+		    "the boilerplate every advisory carries counts as this\n"
+		    "one's text, and outsiders' forwards of old advisories are "
+		    "refused.\n");
+		return EM_OK;
+	}
+	if (!embargoed)
+		return EM_OK;
+	buf_init(&note);
+	rc = store_thin_note(t, state_print_key(), id, f->text.data ?
+	    f->text.data : "", f->text.len, now, &note, err);
+	if (rc == EM_OK && note.len > 0)
+		buf_appendf(body, "\nNote: %.*s.\n", (int)note.len, note.data);
+	buf_free(&note);
 	return rc;
 }

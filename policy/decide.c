@@ -111,12 +111,13 @@ void
 policy_unreadable(int rc, const char *why, struct policy_decision *d)
 {
 	memset(d, 0, sizeof(*d));
-	if (rc == EM_ELIMIT || rc == EM_ETOOBIG || rc == EM_EINTEGRITY) {
+	if (rc == EM_ELIMIT || rc == EM_ETOOBIG || rc == EM_EINTEGRITY ||
+	    rc == EM_EREADER) {
 		set(d, POLICY_REJECT, rc == EM_EINTEGRITY ? "550" : "554",
 		    rc == EM_EINTEGRITY ? "5.7.1" : "5.6.0", "rejected");
 		(void)snprintf(d->reply, sizeof(d->reply), "%s%s",
 		    rc == EM_ELIMIT ? "message structure too complex to check: " :
-		    "", why);
+		    rc == EM_EREADER ? "message cannot be read: " : "", why);
 	} else {
 		set(d, POLICY_TEMPFAIL, "451", "4.3.0", "tempfail");
 		(void)snprintf(d->reply, sizeof(d->reply), "%s", why);
@@ -292,12 +293,30 @@ embargoed(struct lens *view, const char *id, time_t now)
 }
 
 /*
+ * own_advisory - is the message the team's own advisory, not under
+ * embargo (a valid team signature, an advisory id that is not embargoed
+ * or not registered)?  A fault reading its record is noted in view.
+ */
+static bool
+own_advisory(const struct config *cfg, const struct facts *f,
+    struct lens *view, time_t now)
+{
+	return f->signer[0] != '\0' && conf_is_team_key(cfg, f->signer) &&
+	    f->advisory_id[0] != '\0' &&
+	    embargoed(view, f->advisory_id, now) == NULL;
+}
+
+/*
  * quoting - the embargoed advisory whose text the message quotes, or NULL.
- * Never for one of the team's own advisories that is public (a valid team
- * signature, its id in its title block, not under embargo): the text it
- * shares with an embargoed one is text of two advisories, which is public
+ * Of the team's own advisory that is not under embargo (own_advisory())
+ * the guard reads all but its standard sections (every known heading but
+ * ISSUE DESCRIPTION: policy_specific_text()): the standard words it
+ * shares with an embargoed one are public whatever public text is loaded
  * (SPEC 4), so that the team can publish one advisory while another is
- * embargoed.  Outsiders cannot use this: it needs the team's signature.
+ * embargoed; its ISSUE DESCRIPTION, title and attachments still count,
+ * and one that quotes an embargoed advisory's own text there is held
+ * (rule 2) or refused (rule 3).
+ * Outsiders cannot use this: it needs the team's signature.
  */
 static const struct policy_advisory *
 quoting(const struct config *cfg, const struct facts *f,
@@ -305,18 +324,23 @@ quoting(const struct config *cfg, const struct facts *f,
 {
 	struct policy_match m;
 	struct em_err err;
+	struct buf own;
+	bool mine;
+	int rc;
 
 	*runs = 0;
 	if (view == NULL || view->pv == NULL || view->pv->print_filed == NULL ||
 	    f->text.len == 0)
 		return NULL;
-	if (f->signer[0] != '\0' && conf_is_team_key(cfg, f->signer) &&
-	    f->id_in_title && f->advisory_id[0] != '\0' &&
-	    embargoed(view, f->advisory_id, now) == NULL)
-		return NULL;
+	buf_init(&own);
+	if ((mine = own_advisory(cfg, f, view, now)))
+		policy_specific_text(f->text.data, f->text.len, &own);
 	em_err_clear(&err);
-	if (faulted(view, policy_match(view->pv, f->text.data, f->text.len,
-	    now, &m, &err), &err) || m.advisory[0] == '\0')
+	rc = mine ? policy_match(view->pv, own.data ? own.data : "", own.len,
+	    now, &m, &err) : policy_match(view->pv, f->text.data, f->text.len,
+	    now, &m, &err);
+	buf_free(&own);
+	if (faulted(view, rc, &err) || m.advisory[0] == '\0')
 		return NULL;
 	*runs = m.runs;
 	return embargoed(view, m.advisory, now);

@@ -67,4 +67,42 @@ int	policy_match_explain(const struct policy_view *v, const char *text,
 void	policy_secret_prints(const char *text, size_t len, const void *key,
 	    size_t keylen, struct policy_prints *out);
 
+/*
+ * sections.c: an advisory's standard sections (SPEC 4), by their
+ * headings (a line in capitals underlined with '='): those Xen writes in
+ * its standard words, every known one but ISSUE DESCRIPTION (UPDATES IN
+ * VERSION N, IMPACT, VULNERABLE SYSTEMS, MITIGATION, CREDITS,
+ * RESOLUTION, DEPLOYMENT DURING EMBARGO, a NOTE about the embargo).
+ */
+#define POLICY_HEADING_MAX	64
+bool	policy_standard_heading(const char *h);
+/* Each section in order ("" heading: the text before the first), its
+ * lines with its heading. */
+void	policy_sections_each(const char *text, size_t len,
+	    void (*cb)(const char *heading, bool standard, const char *p,
+	    size_t n, void *ctx), void *ctx);
+/* text without its standard sections: what the leak guard reads of the
+ * team's own public advisory. */
+void	policy_specific_text(const char *text, size_t len, struct buf *out);
+
+/* A standard section whose word runs are its advisory's own. */
+struct policy_thin {
+	char	heading[POLICY_HEADING_MAX];
+	size_t	own;		/* runs neither public nor another's */
+	size_t	runs;		/* its runs in all */
+};
+/*
+ * The standard sections of advisory id's text that are its own text:
+ * POLICY_LEAK_SHINGLES or more of their runs, and more than half, are
+ * neither public text nor filed under another advisory (a quote of one
+ * alone is refused as id's).  *out (caller frees): those, *n of them.
+ * A lookup's fault is returned with its reason, *n then 0.
+ */
+int	policy_thin_sections(const struct policy_view *v, const char *id,
+	    const char *text, size_t len, struct policy_thin **out, size_t *n,
+	    struct em_err *err);
+/* What the receipt and "embargoctl check" say of them, with the cure. */
+void	policy_thin_note(const char *id, const struct policy_thin *th,
+	    size_t n, struct buf *out);
+
 #endif

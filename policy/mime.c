@@ -521,7 +521,8 @@ policy_read_quick(const char *msg, size_t len, const struct policy_limits *lim,
 	if (hl > lim->max_header)
 		return em_fail(err, EM_ELIMIT, "header block larger than %zu "
 		    "bytes", lim->max_header);
-	if (hl >= len)
+	/* Encoded words are charsets: the confined reader's (reader.h). */
+	if (hl >= len || memmem(msg, hl, "=?", 2) != NULL)
 		return 1;
 	bstart = hl + (msg[hl] == '\r' ? 2 : 1);
 	p = parser_for(msg, hl);

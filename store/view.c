@@ -128,7 +128,44 @@ view_lookup(void *ctx, const char *id, const struct policy_advisory **out,
 	return EM_OK;
 }
 
-/* store_view_open - a read transaction behind a policy_view */
+/* store_view_over - a policy_view over the caller's transaction */
+
+void
+store_view_over(struct store_view *v, struct policy_view *pv,
+    struct store_txn *t, const unsigned char *key, time_t now)
+{
+	struct em_err err;
+
+	(void)store_view_open(v, pv, NULL, key, now, &err);
+	v->t = t;
+	v->full = true;
+}
+
+/*
+ * store_thin_note - the note on advisory id's standard sections that are
+ * its text alone, read through a view over t, appended to out
+ */
+int
+store_thin_note(struct store_txn *t, const unsigned char *key,
+    const char *id, const char *text, size_t len, time_t now,
+    struct buf *out, struct em_err *err)
+{
+	struct store_view v;
+	struct policy_view pv;
+	struct policy_thin *th;
+	size_t n;
+	int rc;
+
+	store_view_over(&v, &pv, t, key, now);
+	if ((rc = policy_thin_sections(&pv, id, text, len, &th, &n, err)) ==
+	    EM_OK && n > 0)
+		policy_thin_note(id, th, n, out);
+	free(th);
+	return rc;
+}
+
+/* store_view_open - a read transaction behind a policy_view (s NULL:
+ * none yet, store_view_over()) */
 
 int
 store_view_open(struct store_view *v, struct policy_view *pv, struct store *s,
@@ -147,7 +184,7 @@ store_view_open(struct store_view *v, struct policy_view *pv, struct store *s,
 	pv->print_filed = view_print_filed;
 	pv->print_public = view_print_public;
 	pv->ctx = v;
-	return store_begin(s, false, &v->t, err);
+	return s != NULL ? store_begin(s, false, &v->t, err) : EM_OK;
 }
 
 /* store_view_close - end the transaction */

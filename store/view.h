@@ -27,6 +27,18 @@ int	store_view_open(struct store_view *v, struct policy_view *pv,
 	    struct store *s, const unsigned char *key, time_t now,
 	    struct em_err *err);
 void	store_view_close(struct store_view *v);
+/* The same view over the caller's transaction t (the full guard; not
+ * closed: the caller ends t). */
+void	store_view_over(struct store_view *v, struct policy_view *pv,
+	    struct store_txn *t, const unsigned char *key, time_t now);
+/*
+ * SPEC 4: the note on advisory id's standard sections that are its text
+ * alone (policy_thin_sections() through a view over t), with the cure,
+ * appended to out; nothing when none is.  A lookup's fault: its error.
+ */
+int	store_thin_note(struct store_txn *t, const unsigned char *key,
+	    const char *id, const char *text, size_t len, time_t now,
+	    struct buf *out, struct em_err *err);
 
 /*
  * The leak guard's filter (filter.c): in the daemon only, the word runs

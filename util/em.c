@@ -37,6 +37,7 @@ em_strerror(int code)
 	case EM_EUSAGE:		return "usage error";
 	case EM_ETOOBIG:	return "over a size ceiling";
 	case EM_EINTEGRITY:	return "unreadable for good";
+	case EM_EREADER:	return "the reader could not read it";
 	default:		return "unknown error";
 	}
 }

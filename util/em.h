@@ -34,6 +34,8 @@
 #define EM_ETOOBIG	(-12)	/* an input over its size ceiling: it never fits */
 #define EM_EINTEGRITY	(-13)	/* an input that can never be read (altered,
 				   unprotected, corrupt): refused for good */
+#define EM_EREADER	(-14)	/* the confined reader crashed or hit a
+				   ceiling on this input: it never reads */
 
 /* A human-readable reason, filled by the function that failed. */
 struct em_err {

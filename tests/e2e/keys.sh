@@ -76,6 +76,7 @@ socket = "inet:$MILTER_PORT@127.0.0.1"
 state_dir = "$W/state"
 gnupg_home = "$W/state/gnupg"
 user = "nobody"
+reader_program = "$W/embargo-reader"
 reinject { host = "127.0.0.1"  port = $REINJECT_PORT }
 team { addresses = { "security@example.org" }  keys = { "$TEAM_FPR" } }
 list predisclosure {

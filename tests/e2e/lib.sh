@@ -18,6 +18,7 @@ set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MILTER_BIN=${MILTER_BIN:-$TOP/build/asan/embargo-milter}
 CTL_BIN=${CTL_BIN:-$TOP/build/asan/embargoctl}
+READER_BIN=${READER_BIN:-$(dirname "$MILTER_BIN")/embargo-reader}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 TESTS_RUN=0
@@ -164,6 +165,7 @@ write_milter_conf() {
 	    -e "s|^user .*|user = \"nobody\"|" \
 	    -e "s|  port = 10026|  port = $REINJECT_PORT|" \
 	    "$TOP/conf/embargo-milter.conf" > "$W/milter.conf"
+	echo "reader_program = \"$W/embargo-reader\"" >> "$W/milter.conf"
 	# Readable by the daemon's group after it drops privileges (reload).
 	chgrp "$(id -gn nobody)" "$W/milter.conf"
 	chmod 0640 "$W/milter.conf"
@@ -216,6 +218,7 @@ e2e_start() {
 	write_milter_conf
 	# The daemon's user runs embargoctl: the checkout may be private (0700).
 	install -m 0755 "$CTL_BIN" "$W/embargoctl"
+	install -m 0755 "$READER_BIN" "$W/embargo-reader"
 	CTL_BIN=$W/embargoctl
 	if [ "${1:-}" = --keys ]; then
 		. "$TOP/tests/e2e/keys.sh"

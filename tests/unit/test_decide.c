@@ -1,6 +1,8 @@
 /* test_decide - SPEC section 5 as a table of cases */
 #include "testutil.h"
+#include <gmime/gmime.h>
 #include "../../policy/policy.h"
+#include "../../policy/match.h"
 #include "../../util/emtime.h"
 
 #define NOW	((time_t)1795000000)	/* 2026-11-18 */
@@ -16,6 +18,7 @@ setup(void **st)
 	struct conf_report rep = { 0 };
 
 	(void)st;
+	g_mime_init();
 	cfg = test_conf_with("participant \"Discoverer\" {\n"
 	    "  address = \"reporter@university.example\"\n"
 	    "  key = \"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\"\n}\n"
@@ -745,7 +748,12 @@ t_team_publishes_another_advisory(void **st)
 {
 	static const char other[] = "-----BEGIN PGP SIGNED MESSAGE-----\n"
 	    "Hash: SHA256\n\n    Xen Security Advisory XSA-901\n\n"
-	    "RESOLUTION\nQUOTED boilerplate both advisories carry\n";
+	    "RESOLUTION\n==========\n\nQUOTED boilerplate both advisories "
+	    "carry\n";
+	static const char specific[] = "-----BEGIN PGP SIGNED MESSAGE-----\n"
+	    "Hash: SHA256\n\n    Xen Security Advisory XSA-901\n\n"
+	    "ISSUE DESCRIPTION\n=================\n\nQUOTED text of XSA-900 "
+	    "alone\n";
 	struct policy_decision d;
 
 	(void)st;
@@ -755,6 +763,15 @@ t_team_publishes_another_advisory(void **st)
 	assert_int_equal(decide_view("Fwd: Xen Security Advisory 901", other,
 	    NULL, "friend@outsider.example", NOW + 3600, &d), POLICY_REJECT);
 	assert_non_null(strstr(d.reason, "(9 word runs of the message match"));
+	/* Its own section quoting XSA-900's own text: held to a public
+	 * list, refused to anyone else. */
+	assert_int_equal(decide_view("Xen Security Advisory 901", specific,
+	    TEST_FPR_TEAM, "announce@lists.example.org", NOW + 3600, &d),
+	    POLICY_HOLD);
+	assert_string_equal(d.advisory_id, "XSA-900");
+	assert_int_equal(decide_view("Xen Security Advisory 901", specific,
+	    TEST_FPR_TEAM, "friend@outsider.example", NOW + 3600, &d),
+	    POLICY_REJECT);
 	/* Signed by the team but naming the embargoed one: held. */
 	assert_int_equal(decide_view("Xen Security Advisory XSA-900",
 	    "Xen Security Advisory XSA-900\n\nQUOTED\n", TEST_FPR_TEAM,
@@ -918,6 +935,332 @@ t_marker_follows_moved_date(void **st)
 	    "2026-12-01 12:00:00 UTC"));
 }
 
+/*
+ * Real advisories (tests/data): a registry whose runs are filed as a
+ * fan-out files them (policy_secret_prints()), public text loaded as
+ * "embargoctl public add" loads it, every run looked up (no filter).
+ */
+static struct real {
+	struct { unsigned char h[8]; char id[16]; } *filed;
+	size_t	n_filed;
+	unsigned char (*pub)[8];
+	size_t	n_pub;
+	struct policy_advisory adv[4];
+	char	ids[4][16];
+	size_t	n_adv;
+} real;
+
+static const unsigned char real_key[32] = "real advisories, real key 0123!";
+
+static int
+real_lookup(void *ctx, const char *id, const struct policy_advisory **out,
+    struct em_err *err)
+{
+	(void)ctx;
+	(void)err;
+	*out = NULL;
+	for (size_t i = 0; i < real.n_adv; i++)
+		if (strcmp(real.adv[i].id, id) == 0)
+			*out = &real.adv[i];
+	return EM_OK;
+}
+
+static int
+real_filed(void *ctx, const unsigned char h[8],
+    void (*cb)(const char *id, void *cbctx), void *cbctx, struct em_err *err)
+{
+	(void)ctx;
+	(void)err;
+	for (size_t i = 0; i < real.n_filed; i++)
+		if (memcmp(real.filed[i].h, h, 8) == 0)
+			cb(real.filed[i].id, cbctx);
+	return EM_OK;
+}
+
+static int
+real_public(void *ctx, const unsigned char h[8], bool *yes,
+    struct em_err *err)
+{
+	(void)ctx;
+	(void)err;
+	*yes = false;
+	for (size_t i = 0; i < real.n_pub && !*yes; i++)
+		*yes = memcmp(real.pub[i], h, 8) == 0;
+	return EM_OK;
+}
+
+static const struct policy_view real_view = { .lookup = real_lookup,
+    .print_key = real_key, .print_key_len = sizeof(real_key),
+    .print_filed = real_filed, .print_public = real_public };
+
+/*
+ * real_facts - tests/data/NAME read as the milter reads it, its
+ * "version N" line taken out when bare, paste added to its text (after
+ * its title block), the Subject replaced when subject is not NULL
+ */
+static void
+real_facts(const char *name, const char *subject, bool bare,
+    const char *paste, const char *signer, struct facts *f)
+{
+	struct policy_limits lim = policy_limits_of(cfg);
+	struct buf raw;
+	struct em_err err;
+	char path[256], *v;
+
+	(void)snprintf(path, sizeof(path), "tests/data/%s", name);
+	test_read_file(path, &raw);
+	buf_append(&raw, "", 1);
+	if (bare && (v = strstr(raw.data, "version ")) != NULL) {
+		char *s = v, *e = strchr(v, '\n');
+
+		while (s > raw.data && s[-1] == ' ')
+			s--;
+		memmove(s, e + 1, strlen(e + 1) + 1);
+	}
+	if (paste != NULL && (v = strstr(raw.data, "\n\nISSUE DESCRIPTION")) !=
+	    NULL) {
+		struct buf b;
+
+		buf_init(&b);
+		buf_append(&b, raw.data, (size_t)(v - raw.data) + 2);
+		buf_appends(&b, paste);
+		buf_appends(&b, v + 2);
+		buf_append(&b, "", 1);
+		buf_free(&raw);
+		raw = b;
+	}
+	facts_init(f);
+	assert_int_equal(policy_read(raw.data, strlen(raw.data), &lim, f, &err),
+	    EM_OK);
+	buf_free(&raw);
+	if (subject != NULL) {
+		free(f->subject);
+		f->subject = xstrdup(subject);
+	}
+	if (signer != NULL)
+		(void)snprintf(f->signer, sizeof(f->signer), "%s", signer);
+	policy_classify(cfg, f);
+}
+
+/* real_register - advisory id (embargoed or public) filed from NAME */
+
+static void
+real_register(const char *name, const char *id, time_t embargo)
+{
+	struct policy_prints pr;
+	struct facts f;
+
+	real_facts(name, NULL, false, NULL, NULL, &f);
+	policy_secret_prints(f.text.data, f.text.len, real_key,
+	    sizeof(real_key), &pr);
+	real.filed = xrealloc(real.filed, (real.n_filed + pr.n) *
+	    sizeof(*real.filed));
+	for (size_t i = 0; i < pr.n; i++, real.n_filed++) {
+		memcpy(real.filed[real.n_filed].h, pr.h[i], 8);
+		(void)snprintf(real.filed[real.n_filed].id, 16, "%s", id);
+	}
+	(void)snprintf(real.ids[real.n_adv], 16, "%s", id);
+	real.adv[real.n_adv].id = real.ids[real.n_adv];
+	real.adv[real.n_adv].embargo = embargo;
+	real.adv[real.n_adv++].revision = 1;
+	policy_prints_free(&pr);
+	facts_free(&f);
+}
+
+/* real_public_add - NAME loaded as public text */
+
+static void
+real_public_add(const char *name)
+{
+	struct policy_prints pr;
+	struct facts f;
+
+	real_facts(name, NULL, false, NULL, NULL, &f);
+	policy_prints(f.text.data, f.text.len, real_key, sizeof(real_key), &pr);
+	real.pub = xrealloc(real.pub, (real.n_pub + pr.n) * 8);
+	memcpy(real.pub[real.n_pub], pr.h, pr.n * 8);
+	real.n_pub += pr.n;
+	policy_prints_free(&pr);
+	facts_free(&f);
+}
+
+/* real_reset - XSA-355 and XSA-367 under embargo; nothing public */
+
+static void
+real_reset(void)
+{
+	free(real.filed);
+	free(real.pub);
+	memset(&real, 0, sizeof(real));
+	real_register("xsa355.eml", "XSA-355", NOW + 86400);
+	real_register("xsa367.eml", "XSA-367", NOW + 2 * 86400);
+}
+
+/* real_decide - the facts of NAME (see real_facts()) decided, sent to to */
+
+static enum policy_verdict
+real_decide(const char *name, const char *subject, bool bare,
+    const char *paste, const char *signer, const char *from, const char *to,
+    struct policy_decision *d)
+{
+	const char *rcpts[] = { to };
+	struct policy_envelope env = { from, rcpts, 1 };
+	struct facts f;
+
+	real_facts(name, subject, bare, paste, signer, &f);
+	policy_decide(cfg, &f, &env, &real_view, NOW, d);
+	facts_free(&f);
+	return d->verdict;
+}
+
+/*
+ * t_team_posts_third_real_advisory - two real advisories under embargo
+ * (XSA-355, XSA-367); the team's signed posting of a third (XSA-399,
+ * XSA-405: "CVE-... / XSA-N" titles), its version line kept or not,
+ * under each Subject form Xen uses, goes out unheld, with no public text
+ * loaded and with a thin corpus (two past advisories); an outsider's
+ * re-send of it is what the corpus decides (here: XSA-355's standard
+ * words, its DEPLOYMENT DURING EMBARGO paragraph among them, which
+ * neither XSA-367 nor the corpus carries, are XSA-355's text alone)
+ */
+static void
+t_team_posts_third_real_advisory(void **st)
+{
+	static const char *const subjects[] = {
+		NULL,		/* its own */
+		"Xen Security Advisory 399 v2 - race in VT-d domain ID cleanup",
+		"[Xen-devel] Xen Security Advisory 399 v2 (CVE-2022-26357) - "
+		    "race in VT-d domain ID cleanup",
+		"Xen Security Advisory 355 v2 - stack corruption from XSA-346 "
+		    "change",
+	};
+	static const char *const third[] = { "xsa399.eml", "xsa405.eml" };
+	struct policy_decision d;
+
+	(void)st;
+	for (int corpus = 0; corpus < 2; corpus++) {
+		real_reset();
+		if (corpus) {
+			real_public_add("xsa300.eml");
+			real_public_add("xsa376.eml");
+		}
+		for (size_t i = 0; i < 2; i++)
+			for (size_t s = 0; s < 4; s++)
+				for (int bare = 0; bare < 2; bare++) {
+					if (real_decide(third[i], subjects[s],
+					    bare, NULL, TEST_FPR_TEAM,
+					    "security@example.org",
+					    "announce@lists.example.org", &d) !=
+					    POLICY_PASS)
+						fail_msg("%s, corpus %d, Subject "
+						    "%zu, bare %d: %s (%s)",
+						    third[i], corpus, s, bare,
+						    policy_verdict_name(d.verdict),
+						    d.reason);
+				}
+		/* The thin corpus clears none of XSA-355's deployment
+		 * paragraph: an outsider's re-send is refused as XSA-355. */
+		assert_int_equal(real_decide("xsa399.eml", NULL, false, NULL,
+		    NULL, "dev@vendor.example", "friend@outsider.example", &d),
+		    POLICY_REJECT);
+		assert_string_equal(d.advisory_id, "XSA-355");
+	}
+}
+
+/* XSA-355's own description, as the team might paste it by mistake. */
+#define DESC355 \
+	"ISSUE DESCRIPTION\n=================\n\n" \
+	"The fix for XSA-346 introduced an issue dealing with updating of\n" \
+	"IOMMU mappings for guests.  There are two levels of page tables\n" \
+	"involved, and updates of these may not have been carried out in\n" \
+	"a proper order.\n\n"
+
+/*
+ * t_team_quoting_embargoed_text - the team's signed posting of XSA-399
+ * that quotes XSA-355's own text (not the boilerplate): held until
+ * XSA-355's date on a public list, refused to an outsider
+ */
+static void
+t_team_quoting_embargoed_text(void **st)
+{
+	struct policy_decision d;
+	struct buf desc;
+	char *paste, *p, *q;
+
+	(void)st;
+	real_reset();
+	test_read_file("tests/data/xsa355.eml", &desc);
+	buf_append(&desc, "", 1);
+	assert_non_null(p = strstr(desc.data, "ISSUE DESCRIPTION"));
+	assert_non_null(q = strstr(p, "\nIMPACT"));
+	paste = xstrndup(p, (size_t)(q - p + 1));
+	buf_free(&desc);
+	assert_int_equal(real_decide("xsa399.eml", NULL, true, paste,
+	    TEST_FPR_TEAM, "security@example.org",
+	    "announce@lists.example.org", &d), POLICY_HOLD);
+	assert_string_equal(d.advisory_id, "XSA-355");
+	assert_int_equal(d.embargo, NOW + 86400);
+	assert_int_equal(real_decide("xsa399.eml", NULL, true, paste,
+	    TEST_FPR_TEAM, "security@example.org", "friend@outsider.example",
+	    &d), POLICY_REJECT);
+	assert_string_equal(d.advisory_id, "XSA-355");
+	/* Unsigned, the same posting is anyone's: refused. */
+	assert_int_equal(real_decide("xsa399.eml", NULL, true, NULL, NULL,
+	    "security@example.org", "announce@lists.example.org", &d),
+	    POLICY_REJECT);
+	free(paste);
+}
+
+/*
+ * t_thin_sections - policy_thin_sections(): with nothing public, XSA-355's
+ * RESOLUTION and DEPLOYMENT DURING EMBARGO are its own text (XSA-367
+ * carries neither as it does); loaded as public text (a past advisory
+ * that carries them), neither is named
+ */
+static void
+t_thin_sections(void **st)
+{
+	struct policy_thin *th;
+	struct facts f;
+	struct em_err err;
+	size_t n;
+	bool dep = false;
+
+	(void)st;
+	real_reset();
+	real_facts("xsa355.eml", NULL, false, NULL, NULL, &f);
+	assert_int_equal(policy_thin_sections(&real_view, "XSA-355",
+	    f.text.data, f.text.len, &th, &n, &err), EM_OK);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(policy_standard_heading(th[i].heading));
+		assert_true(th[i].own >= POLICY_LEAK_SHINGLES);
+		dep |= strcmp(th[i].heading, "DEPLOYMENT DURING EMBARGO") == 0;
+	}
+	assert_true(dep);
+	free(th);
+	real_public_add("xsa399.eml");
+	assert_int_equal(policy_thin_sections(&real_view, "XSA-355",
+	    f.text.data, f.text.len, &th, &n, &err), EM_OK);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(th[i].heading, "DEPLOYMENT DURING EMBARGO") == 0 ||
+		    strcmp(th[i].heading, "RESOLUTION") == 0)
+			fail_msg("%s still named (%zu of %zu runs)",
+			    th[i].heading, th[i].own, th[i].runs);
+	free(th);
+	/* No registry to read: an error, never "nothing thin". */
+	{
+		const struct policy_view none = { .lookup = real_lookup };
+
+		assert_int_equal(policy_thin_sections(&none, "XSA-355",
+		    f.text.data, f.text.len, &th, &n, &err), EM_EUSAGE);
+		assert_int_equal(n, 0);
+	}
+	facts_free(&f);
+	free(real.filed);
+	free(real.pub);
+	memset(&real, 0, sizeof(real));
+}
+
 int
 main(void)
 {
@@ -959,6 +1302,9 @@ main(void)
 		cmocka_unit_test(t_team_publishes_another_advisory),
 		cmocka_unit_test(t_reply_named_by_quoted_title),
 		cmocka_unit_test(t_timeline),
+		cmocka_unit_test(t_team_posts_third_real_advisory),
+		cmocka_unit_test(t_team_quoting_embargoed_text),
+		cmocka_unit_test(t_thin_sections),
 	};
 
 	return cmocka_run_group_tests_name("decide", tests, setup, teardown);
