@@ -17,7 +17,8 @@ LIBEXECDIR ?= $(PREFIX)/lib/embargo-milter
 
 CC	?= cc
 # embargoctl links what it uses: no libmilter; json-glib for --json.
-CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libgcrypt libarchive libsodium
+CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libgcrypt libarchive libsodium \
+	    poppler-glib
 PKGS	= milter json-glib-1.0 $(CORE_PKGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -pthread
@@ -27,7 +28,7 @@ WARN	= -Wall -Wextra -Werror
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -g $(PKG_CFLAGS)
 # embargo-reader (reader/main.c): policy/ confined by libseccomp.
 READER_LIBS = -Wl,--as-needed $(shell pkg-config --libs libseccomp gmime-3.0 \
-	      libxml-2.0 libarchive libconfuse libgcrypt 2>/dev/null) -pthread
+	      libxml-2.0 libarchive poppler-glib libconfuse libgcrypt 2>/dev/null) -pthread
 CFLAGS	?= -O2
 
 SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -38,7 +39,7 @@ CONF_SRC   = conf/conf.c conf/schema.c conf/report.c conf/validate.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/match.c policy/notice.c policy/prints.c policy/archive.c \
 	     policy/timeline.c policy/deploy.c policy/unicode.c policy/leaf.c \
-	     policy/uu.c policy/sections.c
+	     policy/uu.c policy/sections.c policy/pdf.c
 READER_SRC = reader/wire.c reader/pool.c
 READER_PROG_SRC = reader/main.c reader/confine.c
 KEYS_SRC   = keys/keys.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
@@ -128,7 +129,7 @@ ROOM_milter = $(CORE_SRC) $(MILTER_SRC)
 ROOM_cli    = $(CORE_SRC) $(CLI_SRC)
 LIBS_util   = glib-2.0 libgcrypt
 LIBS_conf   = libconfuse
-LIBS_policy = gmime-3.0 glib-2.0 libxml-2.0 libarchive
+LIBS_policy = gmime-3.0 glib-2.0 libxml-2.0 libarchive poppler-glib
 LIBS_reader = libseccomp gmime-3.0
 LIBS_keys   = gpgme gmime-3.0 glib-2.0
 LIBS_store  = lmdb libsodium
@@ -160,6 +161,7 @@ INC_libconfuse = confuse.h
 INC_gmime-3.0 = gmime/
 INC_libxml-2.0 = libxml/
 INC_libarchive = archive.h archive_entry.h
+INC_poppler-glib = poppler.h
 INC_libseccomp = seccomp.h
 INC_gpgme   = gpgme.h
 INC_lmdb    = lmdb.h

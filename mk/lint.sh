@@ -13,7 +13,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 SRC=$(ls util/*.c conf/*.c policy/*.c keys/*.c store/*.c ledger/*.c outbox/*.c milter/*.c cli/*.c)
 FLAGS="-std=c11 -D_GNU_SOURCE $(pkg-config --cflags milter json-glib-1.0 \
-    gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libarchive)"
+    gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libarchive poppler-glib)"
 CHECKS='-*,bugprone-*,cert-*,clang-analyzer-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-cert-dcl37-c,-cert-dcl51-cpp,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-cert-err33-c'
 rc=0
 if cppcheck --quiet --enable=warning,portability --error-exitcode=1 \

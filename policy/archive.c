@@ -104,10 +104,32 @@ policy_is_archive(const char *p, size_t n)
 /*
  * The passwords everyone uses for archives of samples (malware, exploits,
  * crash files): the well-known ones are no secret, so what they seal is
- * read.  A member none opens is counted as sealed, never refused.
+ * read.  A member none opens is counted as sealed, never refused.  A PDF
+ * sealed by a password is tried with the same ones (pdf.c).
  */
-static const char *const passwords[] = { "infected", "malware", "virus",
-    "password", "exploit" };
+const char *const policy_passwords[] = { "infected", "malware", "virus",
+    "password", "exploit", NULL };
+
+/*
+ * policy_archive_yield - count n more bytes that the message's archives
+ * (or PDFs) yielded: EM_ELIMIT past max_decrypted_size for all together,
+ * or past POLICY_ARCHIVE_RATIO times their size after the first MiB
+ */
+int
+policy_archive_yield(struct policy_archive *pa, size_t n, struct em_err *err)
+{
+	pa->out += n;
+	if (pa->out > pa->lim->max_decrypted)
+		return em_fail(err, EM_ELIMIT, "the attached archives and PDFs "
+		    "yield more than max_decrypted_size (%zu bytes)",
+		    pa->lim->max_decrypted);
+	if (pa->out > ((size_t)1 << 20) &&
+	    pa->out / POLICY_ARCHIVE_RATIO > pa->in)
+		return em_fail(err, EM_ELIMIT, "an attached archive or PDF "
+		    "expands more than %d times its size",
+		    POLICY_ARCHIVE_RATIO);
+	return EM_OK;
+}
 
 /*
  * read_member - the data of the current member into m, within what the
@@ -120,19 +142,12 @@ read_member(struct archive *a, struct buf *m, struct policy_archive *pa,
 {
 	char chunk[16384];
 	la_ssize_t got;
+	int rc;
 
 	buf_reset(m);
 	while ((got = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-		pa->out += (size_t)got;
-		if (pa->out > pa->lim->max_decrypted)
-			return em_fail(err, EM_ELIMIT, "the attached archives "
-			    "hold more than max_decrypted_size (%zu bytes)",
-			    pa->lim->max_decrypted);
-		if (pa->out > ((size_t)1 << 20) &&
-		    pa->out / POLICY_ARCHIVE_RATIO > pa->in)
-			return em_fail(err, EM_ELIMIT, "an attached archive "
-			    "expands more than %d times its size",
-			    POLICY_ARCHIVE_RATIO);
+		if ((rc = policy_archive_yield(pa, (size_t)got, err)) < 0)
+			return rc;
 		buf_append(m, chunk, (size_t)got);
 	}
 	if (got < 0)
@@ -171,8 +186,8 @@ policy_archive_read(const char *p, size_t n, size_t depth,
 	(void)archive_read_support_filter_all(a);
 	(void)archive_read_support_format_all(a);
 	(void)archive_read_support_format_raw(a);	/* a bare .gz, .xz */
-	for (size_t i = 0; i < sizeof(passwords) / sizeof(passwords[0]); i++)
-		(void)archive_read_add_passphrase(a, passwords[i]);
+	for (size_t i = 0; policy_passwords[i] != NULL; i++)
+		(void)archive_read_add_passphrase(a, policy_passwords[i]);
 	buf_init(&m);
 	if (archive_read_open_memory(a, p, n) != ARCHIVE_OK)
 		rc = unreadable(a, err);

@@ -113,6 +113,9 @@ archive_member(void *ctx, const char *p, size_t n)
 	int rc;
 
 	policy_read_bytes(p, n, w->f);
+	if (policy_is_pdf(p, n) &&
+	    (rc = policy_pdf_read(p, n, &w->arc, w->f, w->err)) < 0)
+		return rc;
 	if (!looks_like_mail(p, n, w->lim))
 		return EM_OK;
 	if (w->nest >= POLICY_ARCHIVE_DEPTH)
@@ -132,19 +135,24 @@ archive_member(void *ctx, const char *p, size_t n)
 	return rc;
 }
 
-/* leaf_bytes - an attachment's bytes (or a block's in a body): an archive
- * unpacked, anything else read as a leaf of no text type */
+/* leaf_bytes - an attachment's bytes (or a block's in a body): a PDF's
+ * pages read, an archive unpacked, anything else read as a leaf of no
+ * text type (a PDF's bytes too) */
 
 static int
 leaf_bytes(void *ctx, const char *p, size_t n)
 {
 	struct walk *w = ctx;
+	int rc;
 
+	w->arc.lim = w->lim;
+	if (policy_is_pdf(p, n) &&
+	    (rc = policy_pdf_read(p, n, &w->arc, w->f, w->err)) < 0)
+		return rc;
 	if (!policy_is_archive(p, n)) {
 		policy_read_bytes(p, n, w->f);
 		return EM_OK;
 	}
-	w->arc.lim = w->lim;
 	w->arc.text = archive_member;
 	w->arc.ctx = w;
 	return policy_archive_read(p, n, 1, &w->arc, w->err);
@@ -153,7 +161,8 @@ leaf_bytes(void *ctx, const char *p, size_t n)
 /*
  * read_leaf - one leaf part into the facts.  Its bytes decide, never its
  * declared type or name: an archive or compressed file is unpacked
- * whatever it calls itself (a tar.gz sent as text/plain is still one);
+ * whatever it calls itself (a tar.gz sent as text/plain is still one),
+ * a PDF's pages are read whatever it calls itself (pdf.c);
  * a text part is read as text; any other leaf is read as text too
  * (policy_read_bytes(): a patch, an advisory sent as application/octet-stream,
  * the text runs among a binary's bytes), since a reader can save and
@@ -172,12 +181,16 @@ read_leaf(GMimePart *part, struct walk *w)
 	s = policy_part_decoded(part);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
 	p = (const char *)ba->data;
-	if (policy_is_archive(p, ba->len))
+	if (ba->len > 0 && (policy_is_archive(p, ba->len) ||
+	    !GMIME_IS_TEXT_PART(part))) {
 		rc = leaf_bytes(w, p, ba->len);
-	else if (GMIME_IS_TEXT_PART(part))
+	} else if (GMIME_IS_TEXT_PART(part)) {
 		policy_read_text_part(part, ba, w->f);
-	else if (ba->len > 0)
-		policy_read_bytes(p, ba->len, w->f);
+		if (policy_is_pdf(p, ba->len)) {
+			w->arc.lim = w->lim;
+			rc = policy_pdf_read(p, ba->len, &w->arc, w->f, w->err);
+		}
+	}
 	/* A file uuencoded (or yEnc) in it, read as an attachment is. */
 	if (rc == EM_OK && ba->len > 0 && !policy_is_archive(p, ba->len))
 		rc = policy_uu_each(p, ba->len, leaf_bytes, w);
@@ -432,7 +445,8 @@ high_bytes(const char *p, size_t n)
 /*
  * quick_body - the body of a message with a simple header block, as the
  * full read would have its text: identity transfer encoding, text/plain
- * in US-ASCII or valid UTF-8, no NUL, no OpenPGP armor.  NULL otherwise.
+ * in US-ASCII or valid UTF-8, no NUL, no OpenPGP armor, no uuencoded
+ * block, no PDF (one may be all ASCII).  NULL otherwise.
  */
 static const char *
 quick_body(GMimeObject *o, const char *body, size_t n)
@@ -481,7 +495,7 @@ quick_body(GMimeObject *o, const char *body, size_t n)
 	    !g_utf8_validate_len(body, n, NULL)))
 		return NULL;
 	if (memmem(body, n, "-----BEGIN PGP", 14) != NULL ||
-	    policy_uu_has(body, n))
+	    policy_uu_has(body, n) || policy_is_pdf(body, n))
 		return NULL;
 	return body;
 }

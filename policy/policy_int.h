@@ -16,9 +16,15 @@
 #define POLICY_ARCHIVE_DEPTH	3	/* an archive in an archive in ... */
 #define POLICY_ARCHIVE_RATIO	200	/* out / in, past the first MiB */
 
+/* pdf.c: the ceilings of the PDFs one message carries (their text counts
+ * with the archives' members against max_decrypted and the ratio). */
+#define POLICY_PDF_HEAD		1024	/* "%PDF-" within these first bytes */
+#define POLICY_PDF_PAGES	2000	/* pages, all PDFs together */
+
 struct policy_archive {
 	const struct policy_limits *lim;
 	size_t	entries;		/* members seen so far */
+	size_t	pages;			/* PDF pages read so far */
 	size_t	in;			/* archive bytes read so far */
 	size_t	out;			/* member bytes they yielded */
 	size_t	sealed;			/* members no known password opens */
@@ -29,6 +35,12 @@ struct policy_archive {
 
 /* Bytes that begin an archive or compressed file libarchive reads. */
 bool	policy_is_archive(const char *p, size_t n);
+/* The passwords everyone uses for samples, NULL-terminated (archive.c). */
+extern const char *const policy_passwords[];
+/* n more bytes the archives or PDFs yielded, counted in pa; EM_ELIMIT,
+ * the reason in err, past max_decrypted or POLICY_ARCHIVE_RATIO. */
+int	policy_archive_yield(struct policy_archive *pa, size_t n,
+	    struct em_err *err);
 /* unicode.c: the UTF-16 or UTF-32 form the bytes show (a byte order
  * mark, *skip its length, or their zero bytes), or NULL; and such bytes
  * as UTF-8 appended to out (false, out untouched: in neither form). */
@@ -38,6 +50,14 @@ bool	policy_unicode_text(const char *data, size_t n, struct buf *out);
  * pa->text(); EM_ELIMIT, the reason in err, over a ceiling or unreadable. */
 int	policy_archive_read(const char *p, size_t n, size_t depth,
 	    struct policy_archive *pa, struct em_err *err);
+
+/* pdf.c: bytes that are a PDF ("%PDF-" within POLICY_PDF_HEAD); and
+ * every page's text of the PDF in p into f, counted in pa: EM_ELIMIT, the
+ * reason in err, over a ceiling; a PDF no known password opens counted
+ * in pa->sealed; one poppler cannot read adds nothing (see there). */
+bool	policy_is_pdf(const char *p, size_t n);
+int	policy_pdf_read(const char *p, size_t n, struct policy_archive *pa,
+	    struct facts *f, struct em_err *err);
 
 /* uu.c: does text hold a uuencoded or yEnc block; each one's bytes to
  * cb (its first result < 0 returned). */

@@ -3,6 +3,7 @@
 #include <gmime/gmime.h>
 #include "../../policy/policy.h"
 #include "../../policy/match.h"
+#include "../../policy/policy_int.h"
 #include "../../util/emtime.h"
 
 #define NOW	((time_t)1795000000)	/* 2026-11-18 */
@@ -1261,6 +1262,55 @@ t_thin_sections(void **st)
 	memset(&real, 0, sizeof(real));
 }
 
+/*
+ * t_pdf_of_embargoed_advisory - SPEC 4: real XSA-405 under embargo (with
+ * XSA-355 and XSA-367), an outsider's mail carrying it as a PDF written
+ * by Ghostscript (its text in compressed streams), attached as
+ * application/octet-stream under another name: refused, as the text
+ * would be; read as strings(1) alone, it would have passed
+ */
+static void
+t_pdf_of_embargoed_advisory(void **st)
+{
+	struct policy_limits lim = policy_limits_of(cfg);
+	const char *rcpts[] = { "friend@outsider.example" };
+	struct policy_envelope env = { "dev@vendor.example", rcpts, 1 };
+	struct policy_decision d;
+	struct buf pdf;
+	struct facts f;
+	struct em_err err;
+	gchar *b64;
+	char *msg;
+
+	(void)st;
+	real_reset();
+	real_register("xsa405.eml", "XSA-405", NOW + 3 * 86400);
+	test_read_file("tests/data/xsa405-ghostscript.pdf", &pdf);
+	b64 = g_base64_encode((const guchar *)pdf.data, pdf.len);
+	msg = xasprintf("From: dev@vendor.example\r\nSubject: notes\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+	    "boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+	    "The notes from the call.\r\n--b\r\nContent-Type: "
+	    "application/octet-stream; name=\"notes.bin\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--b--\r\n", b64);
+	facts_init(&f);
+	assert_int_equal(policy_read(msg, strlen(msg), &lim, &f, &err), EM_OK);
+	policy_classify(cfg, &f);
+	policy_decide(cfg, &f, &env, &real_view, NOW, &d);
+	assert_int_equal(d.verdict, POLICY_REJECT);
+	assert_non_null(strstr(d.reply, "XSA-405 is under embargo"));
+	facts_free(&f);
+	facts_init(&f);		/* the PDF's bytes alone, as strings(1) */
+	policy_read_bytes(pdf.data, pdf.len, &f);
+	policy_classify(cfg, &f);
+	policy_decide(cfg, &f, &env, &real_view, NOW, &d);
+	assert_int_equal(d.verdict, POLICY_PASS);
+	facts_free(&f);
+	free(msg);
+	g_free(b64);
+	buf_free(&pdf);
+}
+
 int
 main(void)
 {
@@ -1303,6 +1353,7 @@ main(void)
 		cmocka_unit_test(t_reply_named_by_quoted_title),
 		cmocka_unit_test(t_timeline),
 		cmocka_unit_test(t_team_posts_third_real_advisory),
+		cmocka_unit_test(t_pdf_of_embargoed_advisory),
 		cmocka_unit_test(t_team_quoting_embargoed_text),
 		cmocka_unit_test(t_thin_sections),
 	};

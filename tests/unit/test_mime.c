@@ -1065,6 +1065,185 @@ t_archive_ceilings(void **st)
 	buf_free(&bomb);
 }
 
+/* Lines of XSA-405 as its PDF shows them (tests/data/README). */
+static const char pdf_line1[] = "moved in a way allowing for SKBs having "
+    "references (pointers) retained";
+static const char pdf_line2[] = "A misbehaving or malicious backend may "
+    "cause a Denial of Service (DoS)";
+
+/* read_pdf_in - a message carrying b as type and name: EM_OK, and is
+ * the advisory's text in what was read? */
+
+static bool
+read_pdf_in(const char *type, const char *name, const struct buf *b,
+    unsigned *sealed)
+{
+	struct facts f;
+	struct em_err e;
+	char *msg = with_attachment(type, name, b);
+	bool got;
+
+	if (read_msg(msg, &f, &e) != EM_OK)
+		fail_msg("%s as %s: %s", name, type, e.msg);
+	got = has(&f, pdf_line1) && has(&f, pdf_line2);
+	*sealed = f.sealed;
+	facts_free(&f);
+	free(msg);
+	return got;
+}
+
+/*
+ * t_pdf_read - SPEC 4: a PDF, known by its bytes, is read as the text its
+ * pages show (its streams are compressed: strings(1) finds none of it):
+ * as application/pdf, as octet-stream and text/plain with a misleading
+ * name, its header after other bytes, inside a zip and a tar.gz
+ */
+static void
+t_pdf_read(void **st)
+{
+	struct buf pdf, moved, arc;
+	struct member m[2] = { { "photos/holiday.jpg", NULL, 0 },
+	    { "README", "Pictures of the summer, as promised.\n", 0 } };
+	struct facts f;
+	unsigned sealed;
+
+	(void)st;
+	test_read_file("tests/data/xsa405-ghostscript.pdf", &pdf);
+	assert_true(policy_is_pdf(pdf.data, pdf.len));
+	facts_init(&f);		/* its bytes alone, as before pdf.c */
+	policy_read_bytes(pdf.data, pdf.len, &f);
+	assert_false(has(&f, pdf_line1));
+	facts_free(&f);
+	assert_true(read_pdf_in("application/pdf", "xsa405.pdf", &pdf, &sealed));
+	assert_int_equal(sealed, 0);
+	assert_true(read_pdf_in("application/octet-stream", "holiday.jpg",
+	    &pdf, &sealed));
+	assert_true(read_pdf_in("text/plain", "notes.txt", &pdf, &sealed));
+	/* Readers take the header anywhere in the first KiB. */
+	buf_init(&moved);
+	for (size_t i = 0; i < 600; i++)
+		buf_append(&moved, i % 7 ? "\x89" : "\n", 1);
+	buf_append(&moved, pdf.data, pdf.len);
+	assert_true(policy_is_pdf(moved.data, moved.len));
+	assert_true(read_pdf_in("image/jpeg", "holiday.jpg", &moved, &sealed));
+	m[0].data = pdf.data;
+	m[0].len = pdf.len;
+	make_archive("zip", NULL, m, 2, &arc);
+	assert_true(read_pdf_in("application/zip", "photos.zip", &arc, &sealed));
+	buf_free(&arc);
+	make_archive("ustar", "gzip", m, 2, &arc);
+	assert_true(read_pdf_in("application/octet-stream", "photos.tgz", &arc,
+	    &sealed));
+	buf_free(&arc);
+	buf_free(&moved);
+	buf_free(&pdf);
+}
+
+/*
+ * t_pdf_sealed - a PDF encrypted with an owner password only, or with a
+ * password everyone uses for samples, is read; one no known password
+ * opens is counted as sealed (as an archive member is), never refused
+ */
+static void
+t_pdf_sealed(void **st)
+{
+	static const struct { const char *path; bool read; unsigned sealed; } k[] = {
+		{ "tests/data/xsa405-owner-only.pdf", true, 0 },
+		{ "tests/data/xsa405-infected.pdf", true, 0 },
+		{ "tests/data/xsa405-sealed.pdf", false, 1 },
+	};
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		struct buf pdf, arc;
+		struct member m = { "advisory.pdf", NULL, 0 };
+		unsigned sealed;
+
+		test_read_file(k[i].path, &pdf);
+		if (read_pdf_in("application/pdf", "a.pdf", &pdf, &sealed) !=
+		    k[i].read)
+			fail_msg("%s: read is not %d", k[i].path, k[i].read);
+		assert_int_equal(sealed, k[i].sealed);
+		m.data = pdf.data;
+		m.len = pdf.len;
+		make_archive("zip", NULL, &m, 1, &arc);
+		assert_true(read_pdf_in("application/zip", "a.zip", &arc,
+		    &sealed) == k[i].read);
+		assert_int_equal(sealed, k[i].sealed);
+		buf_free(&arc);
+		buf_free(&pdf);
+	}
+}
+
+/* many_pages - a PDF of n empty pages, written by hand (no xref: poppler
+ * rebuilds it, as it does for a damaged file) */
+
+static void
+many_pages(size_t n, struct buf *b)
+{
+	buf_init(b);
+	buf_appendf(b, "%%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n"
+	    "2 0 obj <</Type/Pages/Count %zu/Kids[", n);
+	for (size_t i = 0; i < n; i++)
+		buf_appendf(b, "%zu 0 R ", i + 3);
+	buf_appends(b, "]>> endobj\n");
+	for (size_t i = 0; i < n; i++)
+		buf_appendf(b, "%zu 0 obj <</Type/Page/Parent 2 0 R"
+		    "/MediaBox[0 0 10 10]>> endobj\n", i + 3);
+	buf_appends(b, "trailer <</Root 1 0 R>>\n%%EOF\n");
+}
+
+/*
+ * t_pdf_damaged_and_ceilings - a PDF nothing can parse is read as its
+ * bytes, as before (the read does not fail); over the pages of all PDFs
+ * or max_decrypted_size for what they yield, EM_ELIMIT
+ */
+static void
+t_pdf_damaged_and_ceilings(void **st)
+{
+	struct policy_limits small = lim;
+	struct buf bad, pdf;
+	struct facts f;
+	struct em_err e;
+	char *msg;
+
+	(void)st;
+	buf_init(&bad);
+	buf_appends(&bad, "%PDF-1.4\n\x93\x01\xfe garbage, no objects \x02\x03"
+	    "\nThe text run a broken PDF still shows strings(1)\n\xff\xfe\x01");
+	msg = with_attachment("application/pdf", "broken.pdf", &bad);
+	assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+	assert_true(has(&f, "The text run a broken PDF still shows"));
+	assert_int_equal(f.sealed, 0);
+	facts_free(&f);
+	free(msg);
+	buf_free(&bad);
+	many_pages(POLICY_PDF_PAGES, &pdf);
+	msg = with_attachment("application/pdf", "pages.pdf", &pdf);
+	assert_int_equal(read_msg(msg, &f, &e), EM_OK);
+	facts_free(&f);
+	free(msg);
+	buf_free(&pdf);
+	many_pages(POLICY_PDF_PAGES + 1, &pdf);
+	msg = with_attachment("application/pdf", "pages.pdf", &pdf);
+	assert_int_equal(read_msg(msg, &f, &e), EM_ELIMIT);
+	assert_non_null(strstr(e.msg, "pages"));
+	facts_free(&f);
+	free(msg);
+	buf_free(&pdf);
+	test_read_file("tests/data/xsa405-ghostscript.pdf", &pdf);
+	msg = with_attachment("application/pdf", "xsa405.pdf", &pdf);
+	small.max_decrypted = 1000;	/* its text is some 5 KB */
+	facts_init(&f);
+	em_err_clear(&e);
+	assert_int_equal(policy_read(msg, strlen(msg), &small, &f, &e),
+	    EM_ELIMIT);
+	assert_non_null(strstr(e.msg, "max_decrypted_size"));
+	facts_free(&f);
+	free(msg);
+	buf_free(&pdf);
+}
+
 int
 main(void)
 {
@@ -1078,6 +1257,9 @@ main(void)
 		cmocka_unit_test(t_lenient_encodings),
 		cmocka_unit_test(t_mail_in_archives),
 		cmocka_unit_test(t_sealed_archives),
+		cmocka_unit_test(t_pdf_read),
+		cmocka_unit_test(t_pdf_sealed),
+		cmocka_unit_test(t_pdf_damaged_and_ceilings),
 		cmocka_unit_test(t_partials),
 		cmocka_unit_test(t_archive_ceilings),
 		cmocka_unit_test(t_parts_of_a_real_advisory),

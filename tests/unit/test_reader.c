@@ -95,6 +95,46 @@ t_same_facts(void **st)
 	reader_stop();
 }
 
+/* PDFs (poppler under the reader's seccomp filter: every open refused)
+ * read the same confined as in process, the advisory's text among it;
+ * a sealed one counted the same. */
+static void
+t_pdf_confined(void **st)
+{
+	static const char *const pdfs[] = { "xsa405-ghostscript.pdf",
+	    "xsa405-owner-only.pdf", "xsa405-infected.pdf", "xsa405-sealed.pdf" };
+
+	(void)st;
+	start("build/asan/embargo-reader", 10);
+	for (size_t i = 0; i < sizeof(pdfs) / sizeof(pdfs[0]); i++) {
+		char path[512], *msg;
+		struct buf b;
+		struct facts f;
+		struct em_err e;
+		gchar *b64;
+
+		(void)snprintf(path, sizeof(path), "tests/data/%s", pdfs[i]);
+		test_read_file(path, &b);
+		b64 = g_base64_encode((const guchar *)b.data, b.len);
+		msg = xasprintf("Subject: files\r\nMIME-Version: 1.0\r\n"
+		    "Content-Type: application/octet-stream; name=\"a.jpg\"\r\n"
+		    "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n", b64);
+		same(msg, strlen(msg));
+		facts_init(&f);
+		em_err_clear(&e);
+		assert_int_equal(reader_read(msg, strlen(msg), &lim, &f, &e),
+		    EM_OK);
+		assert_true((strstr(f.text.data ? f.text.data : "", "moved in a "
+		    "way allowing for SKBs having references") != NULL) ==
+		    (strstr(pdfs[i], "sealed") == NULL));
+		facts_free(&f);
+		free(msg);
+		g_free(b64);
+		buf_free(&b);
+	}
+	reader_stop();
+}
+
 /* read_more: a decrypted payload added to facts, as keys/ does. */
 static void
 t_read_more(void **st)
@@ -241,6 +281,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_same_facts),
 		cmocka_unit_test(t_read_more),
+		cmocka_unit_test(t_pdf_confined),
 		cmocka_unit_test(t_confined_and_faults),
 		cmocka_unit_test(t_reader_killed),
 		cmocka_unit_test(t_missing_program),
