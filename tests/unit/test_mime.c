@@ -157,14 +157,18 @@ t_quick_read_is_the_full_read(void **st)
 	}
 	/* Made here: UTF-8, flowed, no final newline, 8 bits undeclared. */
 	{
-		const char *utf8 = "Subject: =?UTF-8?Q?caf=C3=A9?=\nContent-Type: "
+		const char *utf8 = "Subject: cafe\nContent-Type: "
 		    "text/plain; charset=UTF-8; format=flowed\n\nCaf\xc3\xa9 "
 		    "cr\xc3\xa8me \n br\xc3\xbbl\xc3\xa9" "e";
 		const char *undeclared = "Subject: x\n\nna\xef" "ve\n";
 		const char *b64 = "Subject: x\nContent-Transfer-Encoding: "
 		    "base64\n\naGVsbG8K\n";
 
+		/* Encoded words are charsets: the reader's, never quick. */
+		const char *words = "Subject: =?UTF-8?Q?caf=C3=A9?=\n\nhi\n";
+
 		assert_true(same_quick("utf8", utf8, strlen(utf8)));
+		assert_false(same_quick("words", words, strlen(words)));
 		assert_false(same_quick("8bit", undeclared, strlen(undeclared)));
 		assert_false(same_quick("b64", b64, strlen(b64)));
 	}

@@ -155,7 +155,8 @@ t_read_more(void **st)
 	facts_init(&b);
 	assert_int_equal(policy_read(outer, strlen(outer), &lim, &a, &e), EM_OK);
 	assert_int_equal(reader_read(outer, strlen(outer), &lim, &b, &e), EM_OK);
-	strcpy(b.signer, "0123456789ABCDEF0123456789ABCDEF01234567");
+	(void)snprintf(b.signer, sizeof(b.signer), "%s",
+	    "0123456789ABCDEF0123456789ABCDEF01234567");
 	assert_int_equal(policy_read_more(inner, strlen(inner), &lim, true, &a,
 	    &e), EM_OK);
 	assert_int_equal(reader_read_more(inner, strlen(inner), &lim, true, &b,
