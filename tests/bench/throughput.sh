@@ -127,7 +127,29 @@ open(os.path.join(w, "patch2m.eml"), "w").write(m.as_string())
 PY
 for k in $KINDS; do echo "# $k: $(wc -c < "$W/$k.eml") bytes"; done
 
-cpu() { awk '{ print $14 + $15 }' "/proc/$(cat "${PIDF[$1]}")/stat"; }
+# CPU of a path's process; ours adds its confined readers (their own and
+# their children's: each message is read in a child a reader waits for).
+cpu() {
+	local pid t r
+	pid=$(cat "${PIDF[$1]}")
+	t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	for r in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
+		t=$((t + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$r/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+# restart_ours MODE: our milter again with reader = MODE (confined or
+# in-process), the same state
+restart_ours() {
+	milter_stop
+	sed -i '/^reader = /d' "$W/milter.conf"
+	echo "reader = $1" >> "$W/milter.conf"
+	rm -f "$W/ours.sock"
+	"$MILTER_BIN" -f -c "$W/milter.conf" >>"$W/milter.log" 2>&1 &
+	echo $! > "$W/milter.pid"
+	for _ in $(seq 1 100); do [ -S "$W/ours.sock" ] && break; sleep 0.1; done
+	chmod 0666 "$W/ours.sock"
+}
 LOGPOS=0
 run() {	# run PATH KIND: messages per second; every message must be accepted
 	local n=${COUNT[$2]} t0 t1 got=0
@@ -197,10 +219,18 @@ rounds() {	# rounds STAGE: ROUNDS alternating rounds of every path, every kind
 	done
 }
 rounds 0
+# The same with the reader in the daemon: what confinement costs.
+restart_ours in-process
+rounds "0-in-process"
+restart_ours confined
 load_public
 register_advisories "$NADV"
 echo "# registered $("$CTL_BIN" -c "$W/milter.conf" advisories 2>/dev/null | grep -c embargoed) advisories under embargo"
 rounds "$NADV"
+if [ -n "${BENCH_INPROC_ALL:-}" ]; then
+	restart_ours in-process
+	rounds "$NADV-in-process"
+fi
 hz=$(getconf CLK_TCK)
 med() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 label() {
@@ -213,10 +243,10 @@ label() {
 out=$TOP/build/bench-throughput.md
 {
 echo "unix sockets, 10 sessions, $ROUNDS rounds per stage, median msg/s; ratios of medians"
-for stage in 0 "$NADV"; do
+for stage in 0 0-in-process "$NADV" ${BENCH_INPROC_ALL:+"$NADV-in-process"}; do
 	for k in $KINDS; do
 		echo
-		echo "$k ($(wc -c < "$W/$k.eml") bytes, ${COUNT[$k]} per round), stage: $stage advisories under embargo$([ "$stage" != 0 ] && echo ", public text loaded")"
+		echo "$k ($(wc -c < "$W/$k.eml") bytes, ${COUNT[$k]} per round), stage: ${stage%%-*} advisories under embargo$([ "${stage%%-*}" != 0 ] && echo ", public text loaded"), reader $([ "$stage" = "${stage%-in-process}" ] && echo confined || echo in-process)"
 		echo
 		echo "| path | msg/s | of no milter | of null milter | milter CPU ms/msg |"
 		echo "| --- | ---: | ---: | ---: | ---: |"
