@@ -22,6 +22,7 @@
 
 /* Application-specific. */
 #include "cli.h"
+#include "../reader/reader.h"
 #include "../policy/policy.h"
 #include "../store/view.h"
 
@@ -90,7 +91,16 @@ add_messages(struct adding *ad, const char *path, struct em_err *err)
 		struct em_err perr = { "" };
 
 		facts_init(&f);
-		if (policy_read(msg, mlen, &ad->lim, &f, &perr) == EM_OK) {
+		/* Read as the milter reads mail: in the confined reader. */
+		int prc = reader_read(msg, mlen, &ad->lim, &f, &perr);
+
+		if (prc == EM_EIO) {
+			/* The reader's fault, not the message's: stop. */
+			facts_free(&f);
+			rc = em_fail(err, EM_EIO, "%s", perr.msg);
+			break;
+		}
+		if (prc == EM_OK) {
 			rc = store_public_add_text(ad->t, ad->key, f.text.data ?
 			    f.text.data : "", f.text.len, ad->name, &n, err);
 			ad->runs += n;
@@ -175,13 +185,16 @@ add_source(const struct opts *o, const struct config *cfg, struct store *s,
 		    strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (store_begin(s, true, &ad.t, &err) < 0) {
+	if (reader_start(cfg, &err) < 0 ||
+	    store_begin(s, true, &ad.t, &err) < 0) {
 		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		reader_stop();
 		return EXIT_USAGE;
 	}
 	em_err_clear(&err);
 	rc = S_ISDIR(st.st_mode) ? add_dir(&ad, path, &err) :
 	    add_messages(&ad, path, &err);
+	reader_stop();
 	(void)snprintf(why, sizeof(why), "public text %s: %zu message(s), "
 	    "%zu word runs, added by %s%s", ad.name, ad.nmsg, ad.runs,
 	    cli_operator(), ad.unread ? "; some could not be read as mail" : "");

@@ -19,6 +19,7 @@
 
 /* Application-specific. */
 #include "cli.h"
+#include "../reader/reader.h"
 #include "../policy/policy.h"
 #include "../util/emtime.h"
 
@@ -68,7 +69,7 @@ find_copy_id(const struct config *cfg, const struct buf *raw,
 		return true;
 	em_err_clear(&err);
 	facts_init(&f);
-	ok = policy_read(raw->data ? raw->data : "", raw->len, &lim, &f,
+	ok = reader_read(raw->data ? raw->data : "", raw->len, &lim, &f,
 	    &err) == EM_OK && em_copy_id_find(f.text.data ? f.text.data : "",
 	    f.text.len, id);
 	facts_free(&f);
@@ -135,8 +136,16 @@ cmd_trace(const struct opts *o, const char *file)
 	memset(&tr, 0, sizeof(tr));
 	em_err_clear(&err);
 	tr.raw = &raw;
+	/* An outsider's mail: read in the confined reader (reader.h). */
+	if (reader_start(cfg, &err) < 0) {
+		fprintf(stderr, "embargoctl: %s\n", err.msg);
+		cli_close(cfg, s);
+		buf_free(&raw);
+		return EXIT_USAGE;
+	}
 	if (find_copy_id(cfg, &raw, id))
 		tr.copy_id = id;
+	reader_stop();
 	if (store_begin(s, false, &t, &err) < 0) {
 		fprintf(stderr, "embargoctl: %s\n", err.msg);
 		rc = EXIT_USAGE;

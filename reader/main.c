@@ -211,6 +211,9 @@ main(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	/* Nothing of its parent's but the socket and stderr: a descriptor
+	 * the parent left open without close-on-exec is closed here. */
+	(void)close_range(SOCK_FD + 1, ~0U, 0);
 	(void)signal(SIGPIPE, SIG_IGN);
 	(void)signal(SIGINT, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);

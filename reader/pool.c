@@ -5,6 +5,7 @@
 
 /* System library. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -81,8 +82,9 @@ spawn(struct slot *s, struct em_err *err)
 		return em_fail(err, EM_EIO, "socketpair: %s", strerror(errno));
 	posix_spawn_file_actions_init(&fa);
 	/* dup2 clears close-on-exec on the copy; nothing else is kept. */
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
-	posix_spawn_file_actions_adddup2(&fa, 2, 2);
 	rc = posix_spawn(&s->pid, program, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(sv[1]);
