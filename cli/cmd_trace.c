@@ -54,26 +54,35 @@ trace_cb(const struct store_outbox *ob, void *ctx)
 	return 1;
 }
 
-/* find_copy_id - in the bytes as they are, else in the decoded text */
-
-static bool
+/*
+ * find_copy_id - in the bytes as they are, else in the text the confined
+ * reader decodes: 1 found, 0 none, or the reader's fault (err says)
+ */
+static int
 find_copy_id(const struct config *cfg, const struct buf *raw,
-    char id[EM_COPY_ID_LEN + 1])
+    char id[EM_COPY_ID_LEN + 1], struct em_err *err)
 {
 	struct policy_limits lim = policy_limits_of(cfg);
-	struct em_err err;
+	struct em_err perr;
 	struct facts f;
-	bool ok;
+	int rc;
 
 	if (em_copy_id_find(raw->data ? raw->data : "", raw->len, id))
-		return true;
-	em_err_clear(&err);
+		return 1;
+	if ((rc = reader_start(cfg, err)) < 0)
+		return rc;
+	em_err_clear(&perr);
 	facts_init(&f);
-	ok = reader_read(raw->data ? raw->data : "", raw->len, &lim, &f,
-	    &err) == EM_OK && em_copy_id_find(f.text.data ? f.text.data : "",
-	    f.text.len, id);
+	rc = reader_read(raw->data ? raw->data : "", raw->len, &lim, &f,
+	    &perr);
+	reader_stop();
+	if (rc == EM_EIO)
+		rc = em_fail(err, EM_EIO, "%s", perr.msg);
+	else
+		rc = rc == EM_OK && em_copy_id_find(f.text.data ?
+		    f.text.data : "", f.text.len, id);
 	facts_free(&f);
-	return ok;
+	return rc;
 }
 
 /* print_found - the member and the copy, as a table or one JSON object */
@@ -136,17 +145,9 @@ cmd_trace(const struct opts *o, const char *file)
 	memset(&tr, 0, sizeof(tr));
 	em_err_clear(&err);
 	tr.raw = &raw;
-	/* An outsider's mail: read in the confined reader (reader.h). */
-	if (reader_start(cfg, &err) < 0) {
-		fprintf(stderr, "embargoctl: %s\n", err.msg);
-		cli_close(cfg, s);
-		buf_free(&raw);
-		return EXIT_USAGE;
-	}
-	if (find_copy_id(cfg, &raw, id))
+	if ((rc = find_copy_id(cfg, &raw, id, &err)) > 0)
 		tr.copy_id = id;
-	reader_stop();
-	if (store_begin(s, false, &t, &err) < 0) {
+	if (rc < 0 || store_begin(s, false, &t, &err) < 0) {
 		fprintf(stderr, "embargoctl: %s\n", err.msg);
 		rc = EXIT_USAGE;
 	} else {
