@@ -439,6 +439,24 @@ main_loop(const char *path)
 	}
 }
 
+/* check_reader - "-t": the confined reader can be run, as a start needs */
+
+static void
+check_reader(const struct config *cfg, struct conf_report *rep)
+{
+	char path[4096];
+	struct em_err err;
+
+	if (!cfg->reader_confined)
+		return;
+	em_err_clear(&err);
+	if (reader_program_path(cfg, path, sizeof(path), &err) < 0)
+		conf_report_add(rep, false, "%s", err.msg);
+	else if (access(path, X_OK) < 0)
+		conf_report_add(rep, false, "the reader %s cannot be run: %s; "
+		    "install it, or set reader_program", path, strerror(errno));
+}
+
 /*
  * test_config - "-t": load and check what a start checks, as the daemon's
  * user (the file's mode, then the keys: a start reads them after it drops
@@ -458,6 +476,7 @@ test_config(const char *path)
 			conf_check_mode(path, &rep);
 		} else {
 			check_keys(cfg, &rep);	/* the mode too */
+			check_reader(cfg, &rep);
 			store_check_public(cfg, &rep);
 		}
 	}

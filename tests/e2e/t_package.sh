@@ -30,6 +30,9 @@ lintian "${deb%.deb}"*.changes > "$W/lintian.out" 2>&1
 grep -E '^[EW]:' "$W/lintian.out" | sed 's/^/#   /'
 check "lintian: no error, no warning" bash -c "! grep -qE '^[EW]:' '$W/lintian.out'"
 dpkg-deb -x "$deb" "$W/root"
+check "the package holds the confined reader where its daemon looks for it" \
+    bash -c "[ -x '$W/root/usr/lib/embargo-milter/embargo-reader' ] && grep -qa /usr/lib/embargo-milter/embargo-reader '$W/root/usr/sbin/embargo-milter'"
+sed -i "s|^reader_program = .*|reader_program = \"$W/root/usr/lib/embargo-milter/embargo-reader\"|" "$W/milter.conf"
 conf=$W/root/etc/embargo-milter/embargo-milter.conf
 check "the package holds the daemon, embargoctl, the man pages, the unit and the config (0640)" \
     bash -c "test -x '$W/root/usr/sbin/embargo-milter' -a -x '$W/root/usr/sbin/embargoctl' \
