@@ -222,6 +222,115 @@ team_post 903 "netfront frees retained SKBs" "The patches are in the attached ta
   sed -n '/^The commit referenced/,/^$/p' "$D/xsa405-linux.patch"; } > "$W/msg"
 verdict "the text of XSA-903's tarballed patch, pasted" dev@vendor.example friend@outsider.example refuse XSA-903
 
+# 5d. Files made by the tools people use (tests/data/README): XSA-405's
+#     text as p7zip, zstd, lzma, lzip and lz4 write it, and as Windows
+#     writes UTF-16 (Notepad's "Unicode": a byte order mark, CRLF; and
+#     the same with no mark), attached to an outsider's mail: refused
+#     while XSA-405 is under embargo, passed once it is public.
+TOOL_FILES="xsa405.7z xsa405.tar.zst xsa405.tar.lzma xsa405.txt.lzma xsa405.txt.lz xsa405.txt.lz4 xsa405-notepad-utf16le.txt xsa405-utf16le-nobom.txt"
+E4=$(utc_in 18000)
+real_post "$D/xsa405.eml" "$E4" "$W/post405"
+cp "$W/post405" "$W/msg"
+send security@example.org predisclosure@lists.example.org
+check "XSA-405 (embargoed) fans out (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+# tool_mail FILE: $W/msg, FILE attached as a mail client attaches it (an
+# archive as application/octet-stream, a UTF-16 text file as text/plain
+# with no charset: the bytes say what it is)
+tool_mail() {
+	/usr/bin/python3 - "$1" > "$W/msg" <<'PY'
+import os, sys
+from email.message import EmailMessage
+path = sys.argv[1]
+name = os.path.basename(path)
+m = EmailMessage()
+m['From'] = 'dev@vendor.example'
+m['To'] = 'friend@outsider.example'
+m['Subject'] = 'netfront notes'
+m.set_content('What we have on the netfront bug, attached.')
+kind = ('text', 'plain') if name.endswith('.txt') else ('application', 'octet-stream')
+m.add_attachment(open(path, 'rb').read(), maintype=kind[0], subtype=kind[1], filename=name)
+assert 'charset' not in m.get_payload()[1]['Content-Type']
+sys.stdout.buffer.write(bytes(m))
+PY
+}
+for f in $TOOL_FILES; do
+	tool_mail "$D/$f"
+	verdict "XSA-405 (under embargo) as $f ($(stat -c %s "$D/$f") bytes), attached" \
+	    dev@vendor.example friend@outsider.example refuse XSA-405
+done
+
+# 5e. dry-run and the milter decide through one path (doc/ARCHITECTURE.md):
+#     on every message of tests/data (the .eml files and the Python email
+#     corpus), for the same outsider's envelope, while five advisories are
+#     under embargo, embargoctl dry-run and the milter through Postfix
+#     give the same verdict: accept, hold, fan-out, reject with its code
+#     and reply, or tempfail with its code.  The recipient is in
+#     discard.example: what passes is read and dropped, never delivered.
+AGREE_TO=corpus@discard.example
+# dry_verdict FILE: dry-run's verdict on FILE, one line (its reply made
+# SMTP-safe as the milter's set_reply() makes it)
+dry_verdict() {
+	ctl --json dry-run --from dev@vendor.example --to "$AGREE_TO" < "$1" 2> "$W/agree.err" |
+	    /usr/bin/python3 -c 'import json, sys
+lines = [l for l in sys.stdin if l.strip()]
+if len(lines) != 1:
+    print("no answer (dry-run printed %d lines)" % len(lines)); sys.exit()
+d = json.loads(lines[0])
+v, code = d.get("decision"), d.get("code") or ""
+safe = "".join(c if " " <= c < "\x7f" and c != "%" else "?" for c in d.get("reply") or "")[:511]
+print({"pass": "accept", "hold": "hold", "fanout": "fan-out", "discuss": "fan-out",
+       "reject": "reject %s %s" % (code, safe),
+       "tempfail": "tempfail %s" % code}.get(v, "unknown decision %r" % v))'
+}
+# milter_verdict: the milter's verdict on the mail just sent, one line:
+# its reply, or for a 250 what its log says of that queue id
+milter_verdict() {
+	local r qid line
+	r=$(reply)
+	if [ "$SWAKS_RC" != 0 ]; then
+		case $r in
+		5*) echo "reject $r" ;;
+		4*) echo "tempfail $(cut -d' ' -f1-2 <<<"$r")" ;;
+		*) echo "no reply (swaks exit $SWAKS_RC)" ;;
+		esac
+		return
+	fi
+	qid=$(grep -oE 'queued as [0-9A-Za-z]+' "$W/swaks.log" | tail -n 1 | cut -d' ' -f3)
+	line=$(grep -E "embargo-milter: $qid: " "$W/milter.log" | tail -n 1 | sed 's/.* embargo-milter: //')
+	if [ -n "$qid" ] && grep -qE "embargo-milter: $qid: from=<[^>]*> nrcpt=[0-9]+ id=[^ ]*: pass \(" "$W/milter.log"; then
+		echo accept
+	else
+		echo "250 with no pass logged (queue id ${qid:-none}${line:+: $line})"
+	fi
+}
+AGREE_N=0 AGREE_BAD=0 AGREE_REFUSED=0 AGREE_PASSED=0
+for f in "$D"/*.eml "$D"/python-email/*.txt; do
+	AGREE_N=$((AGREE_N + 1))
+	dv=$(dry_verdict "$f")
+	cp "$f" "$W/msg"
+	send dev@vendor.example "$AGREE_TO"
+	mv=$(milter_verdict)
+	case $mv in accept) AGREE_PASSED=$((AGREE_PASSED + 1)) ;; reject*) AGREE_REFUSED=$((AGREE_REFUSED + 1)) ;; esac
+	if [ "$dv" != "$mv" ]; then
+		AGREE_BAD=$((AGREE_BAD + 1))
+		echo "# disagree: ${f#"$D"/}: dry-run: $dv; milter: $mv"
+	fi
+done
+echo "# dry-run and the milter over tests/data: $AGREE_N messages, $((AGREE_N - AGREE_BAD)) agree ($AGREE_PASSED passed and $AGREE_REFUSED refused by the milter), $AGREE_BAD disagree"
+check "dry-run and the milter agree on every message of tests/data ($AGREE_N, $AGREE_BAD disagree)" \
+    test "$AGREE_BAD" = 0 -a "$AGREE_N" -ge 60
+check "... and the corpus has refusals and passes to agree on ($AGREE_REFUSED refused, $AGREE_PASSED passed)" \
+    test "$AGREE_REFUSED" -ge 5 -a "$AGREE_PASSED" -ge 40
+
+# 5f. XSA-405 made public: the same files pass.
+ctl embargo XSA-405 --now > /dev/null
+ctl advisories > "$W/adv.out"
+check "XSA-405 lifted with embargo --now: public" grep -q '^XSA-405 *public' "$W/adv.out"
+for f in $TOOL_FILES; do
+	tool_mail "$D/$f"
+	verdict "XSA-405 (public) as $f, attached" dev@vendor.example friend@outsider.example pass
+done
+
 # 6. Text as rich-text and web clients write it.
 for form in nbsp zwsp; do
 	/usr/bin/python3 - "$W/desc355" "$form" > "$W/msg" <<'PY'
