@@ -276,13 +276,17 @@ cp "$D"/*.eml "$W/corpus/"
 cp "$D"/python-email/*.txt "$W/corpus/python-email/"
 chmod -R a+rX "$W/corpus"	# read by embargoctl as the daemon's user
 (cd "$W/corpus" && ls -- *.eml python-email/*.txt) > "$W/agree.files"
-# dry-run on each, one JSON line each, beside the milter: it changes nothing
+# dry-run on each beside the milter (it changes nothing), in two streams
+# (a file and its JSON line, a tab between)
 # shellcheck disable=SC2016 # the inner shell's own arguments
-as_nobody sh -c 'while IFS= read -r f; do
+agree_dry() {
+	awk -v k="$1" 'NR % 2 == k' "$W/agree.files" | as_nobody sh -c 'while IFS= read -r f; do
 	out=$("$1" -c "$2" --json dry-run --from dev@vendor.example --to "$3" "$4/$f" 2>/dev/null | tr "\n" " ")
-	echo "${out:-null}"
-done' sh "$CTL_BIN" "$W/milter.conf" "$AGREE_TO" "$W/corpus" < "$W/agree.files" > "$W/agree.dry" &
-agree_dry_pid=$!
+	printf "%s\t%s\n" "$f" "${out:-null}"
+done' sh "$CTL_BIN" "$W/milter.conf" "$AGREE_TO" "$W/corpus" > "$W/agree.dry.$1"
+}
+agree_dry 0 & agree_dry0=$!
+agree_dry 1 & agree_dry1=$!
 # each sent as swaks sends it (a session of its own, lines ended CRLF),
 # one Python process for all; one line each: the reply to its DATA
 /usr/bin/python3 - "$SMTP_PORT" "$AGREE_TO" "$W/corpus" "$W/agree.files" > "$W/agree.smtp" <<'PY'
@@ -304,7 +308,8 @@ for name in open(sys.argv[4]).read().split('\n'):
         code, text = 0, repr(e).encode()
     print(code, ' '.join(text.decode('ascii', 'replace').split()))
 PY
-wait "$agree_dry_pid"
+wait "$agree_dry0" "$agree_dry1"
+cat "$W/agree.dry.0" "$W/agree.dry.1" > "$W/agree.dry"
 # Both verdicts of each, one line each: dry-run's (its reply made
 # SMTP-safe as the milter's set_reply() makes it) and the milter's (a
 # refusal's reply; for a 250, "accept" when its log has "pass" for that
@@ -312,7 +317,7 @@ wait "$agree_dry_pid"
 /usr/bin/python3 - "$W/agree.files" "$W/agree.dry" "$W/agree.smtp" "$W/milter.log" "$W/agree.refused" > "$W/agree.out" <<'PY'
 import json, re, sys
 files = [l for l in open(sys.argv[1]).read().split('\n') if l]
-dry = open(sys.argv[2]).read().split('\n')
+dry = dict(l.split('\t', 1) for l in open(sys.argv[2]).read().split('\n') if '\t' in l)
 smtp = open(sys.argv[3]).read().split('\n')
 passed = set(re.findall(r'embargo-milter: (\w+): from=<[^>]*> nrcpt=\d+ id=\S*: pass \(', open(sys.argv[4], errors='replace').read()))
 def words(s):
@@ -344,7 +349,7 @@ def milter_verdict(line):
 bad = npass = nref = 0
 with open(sys.argv[5], 'w') as refused:
     for i, name in enumerate(files):
-        dv = dry_verdict(dry[i] if i < len(dry) else '')
+        dv = dry_verdict(dry.get(name, ''))
         mv = milter_verdict(smtp[i] if i < len(smtp) else '')
         npass += mv == 'accept'
         if mv.startswith('reject'):
