@@ -14,6 +14,7 @@
 
 /* System library. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -359,6 +360,34 @@ parser_for(const char *p, size_t n)
 	return parser;
 }
 
+/*
+ * construct - the message GMime reads in the bytes.  Bytes that open with
+ * no header field at all (a digest's text saved alone, say) are read as
+ * an MTA hands them on: an empty header block and every line body
+ * (Postfix ends the block at the first line that is no field; the
+ * milter's copy opens with its Received header), so that embargoctl
+ * dry-run reads such a file as the milter reads it mailed.
+ */
+static GMimeMessage *
+construct(const char *msg, size_t len)
+{
+	GMimeParser *p = parser_for(msg, len);
+	GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+	char *b;
+
+	g_object_unref(p);
+	if (m != NULL)
+		return m;
+	b = xmalloc(len + 1);
+	b[0] = '\n';
+	memcpy(b + 1, msg, len);
+	p = parser_for(b, len + 1);
+	free(b);
+	m = g_mime_parser_construct_message(p, NULL);
+	g_object_unref(p);
+	return m;
+}
+
 /* header_len - bytes before the blank line that ends the header block */
 
 static size_t
@@ -382,7 +411,6 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
     struct facts *f, struct em_err *err)
 {
 	struct walk w = { lim, f, err, { 0 }, 0, NULL };
-	GMimeParser *p;
 	GMimeMessage *m;
 	GMimeObject *body;
 	const char *v;
@@ -391,10 +419,7 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 	if (header_len(msg, len) > lim->max_header)
 		return em_fail(err, EM_ELIMIT, "header block larger than %zu "
 		    "bytes", lim->max_header);
-	p = parser_for(msg, len);
-	m = g_mime_parser_construct_message(p, NULL);
-	g_object_unref(p);
-	if (m == NULL)
+	if ((m = construct(msg, len)) == NULL)
 		return em_fail(err, EM_EPARSE, "the message cannot be parsed "
 		    "as RFC 5322");
 	if ((v = g_mime_message_get_subject(m)) != NULL) {

@@ -6,8 +6,11 @@
 # XSA-300 and XSA-376 loaded as public text); the world mails them as it
 # does (a real reply quoting one, re-wrapped quotes, pasted patch lines,
 # no-break and zero-width spaces); encrypted mail that is not ours passes
-# whatever the state of the list's keyring.  Ends with the false-positive
-# and false-negative counts over this real mail.
+# whatever the state of the list's keyring; XSA-405 as the real tools
+# write it (tests/data: 7-Zip, zstd, lzma, lzip, lz4, UTF-16 as Windows
+# writes it), refused under embargo and passed once public.  dry-run and
+# the milter give the same verdict on every message of tests/data.  Ends
+# with the false-positive and false-negative counts over this real mail.
 . "$(dirname "$0")/lib.sh"
 NMEMBERS=2
 e2e_start --keys $NMEMBERS
@@ -221,6 +224,157 @@ team_post 903 "netfront frees retained SKBs" "The patches are in the attached ta
 { echo "Subject: netfront"; echo; echo "Heard this today:"; echo
   sed -n '/^The commit referenced/,/^$/p' "$D/xsa405-linux.patch"; } > "$W/msg"
 verdict "the text of XSA-903's tarballed patch, pasted" dev@vendor.example friend@outsider.example refuse XSA-903
+
+# 5d. Files made by the tools people use (tests/data/README): XSA-405's
+#     text as p7zip, zstd, lzma, lzip and lz4 write it, and as Windows
+#     writes UTF-16 (Notepad's "Unicode": a byte order mark, CRLF; and
+#     the same with no mark), attached to an outsider's mail: refused
+#     while XSA-405 is under embargo, passed once it is public.
+TOOL_FILES=(xsa405.7z xsa405.tar.zst xsa405.tar.lzma xsa405.txt.lzma xsa405.txt.lz xsa405.txt.lz4
+    xsa405-notepad-utf16le.txt xsa405-utf16le-nobom.txt)
+E4=$(utc_in 18000)
+real_post "$D/xsa405.eml" "$E4" "$W/post405"
+cp "$W/post405" "$W/msg"
+send security@example.org predisclosure@lists.example.org
+check "XSA-405 (embargoed) fans out (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+# tool_mail FILE...: $W/msg, each FILE attached as a mail client attaches
+# it (an archive as application/octet-stream, a UTF-16 text file as
+# text/plain with no charset: the bytes say what it is)
+tool_mail() {
+	/usr/bin/python3 - "$@" > "$W/msg" <<'PY'
+import os, sys
+from email.message import EmailMessage
+m = EmailMessage()
+m['From'] = 'dev@vendor.example'
+m['To'] = 'friend@outsider.example'
+m['Subject'] = 'netfront notes'
+m.set_content('What we have on the netfront bug, attached.')
+for path in sys.argv[1:]:
+    name = os.path.basename(path)
+    kind = ('text', 'plain') if name.endswith('.txt') else ('application', 'octet-stream')
+    m.add_attachment(open(path, 'rb').read(), maintype=kind[0], subtype=kind[1], filename=name)
+    assert 'charset' not in m.get_payload()[-1]['Content-Type']
+sys.stdout.buffer.write(bytes(m))
+PY
+}
+for f in "${TOOL_FILES[@]}"; do
+	tool_mail "$D/$f"
+	verdict "XSA-405 (under embargo) as $f ($(stat -c %s "$D/$f") bytes), attached" \
+	    dev@vendor.example friend@outsider.example refuse XSA-405
+done
+
+# 5e. dry-run and the milter decide through one path (doc/ARCHITECTURE.md):
+#     on every message of tests/data (the .eml files and the Python email
+#     corpus), for the same outsider's envelope, while five advisories are
+#     under embargo, embargoctl dry-run and the milter through Postfix
+#     give the same verdict: accept, hold, fan-out, reject with its code
+#     and reply, or tempfail with its code.  The recipient is in
+#     discard.example: what passes is read and dropped, never delivered.
+AGREE_TO=corpus@discard.example
+mkdir -p "$W/corpus/python-email"
+cp "$D"/*.eml "$W/corpus/"
+cp "$D"/python-email/*.txt "$W/corpus/python-email/"
+chmod -R a+rX "$W/corpus"	# read by embargoctl as the daemon's user
+(cd "$W/corpus" && ls -- *.eml python-email/*.txt) > "$W/agree.files"
+# dry-run on each beside the milter (it changes nothing), in two streams
+# (a file and its JSON line, a tab between)
+# shellcheck disable=SC2016 # the inner shell's own arguments
+agree_dry() {
+	awk -v k="$1" 'NR % 2 == k' "$W/agree.files" | as_nobody sh -c 'while IFS= read -r f; do
+	out=$("$1" -c "$2" --json dry-run --from dev@vendor.example --to "$3" "$4/$f" 2>/dev/null | tr "\n" " ")
+	printf "%s\t%s\n" "$f" "${out:-null}"
+done' sh "$CTL_BIN" "$W/milter.conf" "$AGREE_TO" "$W/corpus" > "$W/agree.dry.$1"
+}
+agree_dry 0 & agree_dry0=$!
+agree_dry 1 & agree_dry1=$!
+# each sent as swaks sends it (a session of its own, lines ended CRLF),
+# one Python process for all; one line each: the reply to its DATA
+/usr/bin/python3 - "$SMTP_PORT" "$AGREE_TO" "$W/corpus" "$W/agree.files" > "$W/agree.smtp" <<'PY'
+import re, smtplib, sys
+port, rcpt, top = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+for name in open(sys.argv[4]).read().split('\n'):
+    if not name:
+        continue
+    data = re.sub(rb'(?:\r\n|\n|\r(?!\n))', b'\r\n', open(top + '/' + name, 'rb').read())
+    try:
+        s = smtplib.SMTP('127.0.0.1', port, 'client.test.example', timeout=120)
+        s.mail('dev@vendor.example')
+        s.rcpt(rcpt)
+        code, text = s.data(data)
+        s.quit()
+    except smtplib.SMTPResponseException as e:
+        code, text = e.smtp_code, e.smtp_error
+    except Exception as e:
+        code, text = 0, repr(e).encode()
+    print(code, ' '.join(text.decode('ascii', 'replace').split()))
+PY
+wait "$agree_dry0" "$agree_dry1"
+cat "$W/agree.dry.0" "$W/agree.dry.1" > "$W/agree.dry"
+# Both verdicts of each, one line each: dry-run's (its reply made
+# SMTP-safe as the milter's set_reply() makes it) and the milter's (a
+# refusal's reply; for a 250, "accept" when its log has "pass" for that
+# queue id); each disagreement printed, then "N BAD PASSED REFUSED"
+/usr/bin/python3 - "$W/agree.files" "$W/agree.dry" "$W/agree.smtp" "$W/milter.log" "$W/agree.refused" > "$W/agree.out" <<'PY'
+import json, re, sys
+files = [l for l in open(sys.argv[1]).read().split('\n') if l]
+dry = dict(l.split('\t', 1) for l in open(sys.argv[2]).read().split('\n') if '\t' in l)
+smtp = open(sys.argv[3]).read().split('\n')
+passed = set(re.findall(r'embargo-milter: (\w+): from=<[^>]*> nrcpt=\d+ id=\S*: pass \(', open(sys.argv[4], errors='replace').read()))
+def words(s):
+    return ' '.join(s.split())
+def dry_verdict(line):
+    try:
+        d = json.loads(line)
+    except ValueError:
+        return 'no answer from dry-run (%r)' % line[:80]
+    if not isinstance(d, dict):
+        return 'no answer from dry-run'
+    v, code = d.get('decision'), d.get('code') or ''
+    safe = ''.join(c if ' ' <= c < '\x7f' and c != '%' else '?' for c in d.get('reply') or '')[:511]
+    return {'pass': 'accept', 'hold': 'hold', 'fanout': 'fan-out', 'discuss': 'fan-out',
+            'reject': words('reject %s %s' % (code, safe)),
+            'tempfail': 'tempfail %s' % code}.get(v, 'unknown decision %r' % v)
+def milter_verdict(line):
+    code, _, text = line.partition(' ')
+    if code.startswith('5'):
+        return words('reject %s %s' % (code, text))
+    if code.startswith('4'):
+        return 'tempfail %s %s' % (code, text.split(' ')[0])
+    if code != '250':
+        return 'no reply (%s)' % line
+    m = re.search(r'queued as (\w+)', text)
+    if m and m.group(1) in passed:
+        return 'accept'
+    return '250 with no pass logged (%s)' % text
+bad = npass = nref = 0
+with open(sys.argv[5], 'w') as refused:
+    for i, name in enumerate(files):
+        dv = dry_verdict(dry.get(name, ''))
+        mv = milter_verdict(smtp[i] if i < len(smtp) else '')
+        npass += mv == 'accept'
+        if mv.startswith('reject'):
+            nref += 1
+            refused.write(name + '\n')
+        if dv != mv:
+            bad += 1
+            print('# disagree: %s: dry-run: %s; milter: %s' % (name, dv, mv))
+print(len(files), bad, npass, nref)
+PY
+grep '^# disagree' "$W/agree.out"
+read -r AGREE_N AGREE_BAD AGREE_PASSED AGREE_REFUSED < <(tail -n 1 "$W/agree.out")
+echo "# dry-run and the milter over tests/data: $AGREE_N messages, $((AGREE_N - AGREE_BAD)) agree ($AGREE_PASSED passed and $AGREE_REFUSED refused by the milter), $AGREE_BAD disagree"
+check "dry-run and the milter agree on every message of tests/data ($AGREE_N, $AGREE_BAD disagree)" \
+    test "$AGREE_BAD" = 0 -a "$AGREE_N" -ge 60
+check "... on refusals and passes: the milter refused $AGREE_REFUSED ($(tr '\n' ' ' < "$W/agree.refused")), the real mail quoting XSA-355, XSA-367 and XSA-405 among them; passed $AGREE_PASSED" \
+    bash -c "[ $AGREE_PASSED -ge 40 ] && for f in xsa355.eml xsa367.eml reply-xsa355.eml xsa405.eml; do grep -qxF \$f '$W/agree.refused' || exit 1; done"
+
+# 5f. XSA-405 made public: the same files pass.
+ctl embargo XSA-405 --now > /dev/null
+ctl advisories > "$W/adv.out"
+check "XSA-405 lifted with embargo --now: public" grep -q '^XSA-405 *public' "$W/adv.out"
+# All eight in one mail: it passes only if none of them is refused.
+tool_mail "${TOOL_FILES[@]/#/$D/}"
+verdict "XSA-405 (public) as all ${#TOOL_FILES[@]} files, attached to one mail" dev@vendor.example friend@outsider.example pass
 
 # 6. Text as rich-text and web clients write it.
 for form in nbsp zwsp; do

@@ -39,6 +39,27 @@ t_plain(void **st)
 	facts_free(&f);
 }
 
+/* Bytes that open with no header field (python-email's msg_19.txt, a
+ * digest's text) are read as an MTA hands them on: all body, as the
+ * milter reads them behind Postfix's Received header. */
+static void
+t_no_header(void **st)
+{
+	struct facts f;
+	struct em_err e;
+
+	(void)st;
+	assert_int_equal(read_msg("Send Ppp mailing list submissions to\n"
+	    "\tppp@zzz.org\n\nToday's Topics:\n", &f, &e), EM_OK);
+	assert_true(has(&f, "Send Ppp mailing list submissions to\n"));
+	assert_true(has(&f, "Today's Topics:\n"));
+	facts_free(&f);
+	assert_int_equal(read_msg("Received: by mx\r\n\r\nSend Ppp mailing "
+	    "list submissions to\r\n", &f, &e), EM_OK);
+	assert_true(has(&f, "Send Ppp mailing list submissions to\n"));
+	facts_free(&f);
+}
+
 /* The text of a part, byte for byte: CRs out, a NUL a line's end, at
  * every offset (the eight-byte steps of text_add and their tails). */
 static void
@@ -1253,6 +1274,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_plain),
+		cmocka_unit_test(t_no_header),
 		cmocka_unit_test(t_text_bytes_at_every_offset),
 		cmocka_unit_test(t_archives_are_read),
 		cmocka_unit_test(t_not_archives),
