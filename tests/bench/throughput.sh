@@ -12,7 +12,9 @@
 # Three messages (smtp-source -F, 10 sessions): 4 KB plain text, 20 KB
 # multipart with a base64 attachment, 200 KB plain text; and, asked for
 # in BENCH_MSG_KINDS, patch2m: a 2 MB patch series (the machine's Python
-# library added as new files, as a unified diff); public text from
+# library added as new files, as a unified diff), and patch2matt: the same
+# attached (a plain text message is read in the daemon; a MIME one in the
+# confined reader, whose cost the in-process stage shows); public text from
 # the machine's own documentation.  Rounds alternate the paths; ours runs
 # first with 0 advisories, then with BENCH_ADVISORIES (200) under embargo
 # and BENCH_RUNS (50000) public-text word runs loaded.  Every round checks
@@ -28,7 +30,7 @@ NADV=${BENCH_ADVISORIES:-200}
 NRUNS=${BENCH_RUNS:-50000}
 KINDS=${BENCH_MSG_KINDS:-plain4k multi20k plain200k}
 PATHS=${BENCH_PATHS:-none null parse ours opendkim}
-declare -A COUNT=([plain4k]=${BENCH_MSGS:-3000} [multi20k]=2000 [plain200k]=300 [patch2m]=40)
+declare -A COUNT=([plain4k]=${BENCH_MSGS:-3000} [multi20k]=2000 [plain200k]=300 [patch2m]=40 [patch2matt]=40)
 [ -x "$NULL_BIN" ] || { echo "bench: $NULL_BIN is missing: run make bench"; exit 1; }
 command -v opendkim >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
     --no-install-recommends opendkim >/dev/null
@@ -124,6 +126,13 @@ m["From"] = "dev@vendor.example"; m["To"] = "rcpt@sink.bench.example"
 m["Subject"] = "[PATCH 0/40] Lib: the standard library"; m["Message-ID"] = "<patch2m@vendor.example>"
 m.set_content(diff, cte="7bit")
 open(os.path.join(w, "patch2m.eml"), "w").write(m.as_string())
+# The same series attached (text/x-patch, base64): read by the reader.
+m = EmailMessage()
+m["From"] = "dev@vendor.example"; m["To"] = "rcpt@sink.bench.example"
+m["Subject"] = "[PATCH] Lib: the standard library, attached"; m["Message-ID"] = "<patch2matt@vendor.example>"
+m.set_content("The series is attached.\n")
+m.add_attachment(diff.encode(), maintype="text", subtype="x-patch", filename="lib.patch")
+open(os.path.join(w, "patch2matt.eml"), "w").write(m.as_string())
 PY
 for k in $KINDS; do echo "# $k: $(wc -c < "$W/$k.eml") bytes"; done
 
