@@ -45,7 +45,7 @@ READER_PROG_SRC = reader/main.c reader/confine.c
 KEYS_SRC   = keys/keys.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
 	     keys/pkesk.c
 STORE_SRC  = store/store.c store/records.c store/text.c store/audit.c \
-	     store/migrate.c store/view.c store/filter.c
+	     store/migrate.c store/view.c store/filter.c store/post.c
 LEDGER_SRC = ledger/entry.c ledger/hold.c ledger/advisory.c
 CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(READER_SRC) $(KEYS_SRC) \
 	     $(STORE_SRC) $(LEDGER_SRC)

@@ -100,6 +100,12 @@ int	cli_set_embargo(const struct opts *o, const struct config *cfg,
 int	cli_held_change(const struct opts *o, const struct config *cfg,
 	    struct store *s, uint64_t id, const char *why);
 int	cli_upcoming_list(const struct opts *o, struct store *s, time_t now);
+/* check's report on the state (SPEC 4): each advisory under embargo at
+ * now whose standard sections are its text alone, a warning naming them
+ * and the cure; one whose latest post cannot be read, an error naming it
+ * and why.  Nothing while no public text is loaded. */
+void	cli_check_thin(const struct config *cfg, struct store *s, time_t now,
+	    struct conf_report *rep);
 /* Is ob a line of "outbox" (advisory NULL; sent ones only if all), or of
  * "advisory ID"'s distribution report (its copies, sent or not)? */
 bool	cli_ob_shown(const struct store_outbox *ob, const char *advisory,

@@ -1,6 +1,8 @@
 /*
  * cmd_check.c - embargoctl check and dry-run: the config as a start would
- * load it, and a message as the milter would decide it, changing nothing
+ * load it (and, SPEC 4, each advisory under embargo's standard sections
+ * that are its text alone, as its receipt named them), and a message as
+ * the milter would decide it, changing nothing
  */
 
 /* System library. */
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Utility library. */
 #include <gmime/gmime.h>
@@ -22,6 +25,215 @@
 #include "../store/view.h"
 #include "../util/emtime.h"
 
+/* The advisories under embargo at now: their ids. */
+struct embargoed {
+	struct strv ids;
+	time_t	now;
+};
+
+/* embargoed_cb - store_adv_each() work: an advisory under embargo */
+
+static int
+embargoed_cb(const struct store_advisory *a, void *ctx)
+{
+	struct embargoed *x = ctx;
+
+	if (a->state == STORE_ADV_EMBARGOED && a->embargo > x->now)
+		strv_push(&x->ids, a->id);
+	return 0;
+}
+
+/*
+ * latest_post - the id of advisory id's latest sealed post (its list
+ * "posts", one "REVISION POST-ID" a line, appended by each fan-out); 0
+ * when none is kept (registered with embargoctl alone)
+ */
+static int
+latest_post(struct store_txn *t, const char *id, uint64_t *post,
+    struct em_err *err)
+{
+	struct strv v = { NULL, 0 };
+	int rc;
+
+	*post = 0;
+	if ((rc = store_adv_list_get(t, "posts", id, &v, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < v.n; i++) {
+		const char *sp = strchr(v.v[i], ' ');
+		uint64_t pid = sp ? strtoull(sp + 1, NULL, 10) : 0;
+
+		if (pid != 0)
+			*post = pid;
+	}
+	if (v.n > 0 && *post == 0)
+		rc = em_fail(err, EM_ESTORE, "meta posts:%s names no post", id);
+	strv_free(&v);
+	return rc;
+}
+
+/*
+ * post_text - the text of advisory id's latest post into f, read as the
+ * receipt read it: unsealed, unpacked, its entity read and the parts for
+ * the list decrypted (as the leak guard reads a kept post); *none when no
+ * post is kept
+ */
+static int
+post_text(const struct config *cfg, struct store_txn *t, const char *id,
+    struct facts *f, bool *none, struct em_err *err)
+{
+	struct policy_limits lim = policy_limits_of(cfg);
+	struct buf sealed, plain;
+	struct store_post p;
+	uint64_t pid;
+	int rc;
+
+	if ((rc = latest_post(t, id, &pid, err)) < 0 || (*none = pid == 0))
+		return rc;
+	buf_init(&sealed);
+	buf_init(&plain);
+	memset(&p, 0, sizeof(p));
+	if ((rc = store_blob_get(t, STORE_BLOB_POST, pid, &sealed, err)) ==
+	    EM_OK && (rc = keys_unseal(sealed.data, sealed.len, &plain,
+	    err)) == EM_OK && (rc = store_post_unpack(plain.data, plain.len,
+	    &p)) < 0)
+		(void)em_fail(err, rc, "its sealed post %llu is damaged",
+		    (unsigned long long)pid);
+	if (rc == EM_OK)
+		rc = policy_read(p.entity, p.entity_len, &lim, f, err);
+	if (rc == EM_OK && f->n_crypt > 0)
+		rc = keys_read_crypt(cfg, &lim, f, err);
+	store_post_free(&p);
+	buf_free(&plain);
+	buf_free(&sealed);
+	return rc;
+}
+
+/*
+ * thin_of - advisory id's standard sections that are its text alone, as
+ * a warning with the cure (the receipt's note); a post that cannot be
+ * read, or a lookup that fails, is an error naming id and why
+ */
+static void
+thin_of(const struct config *cfg, struct store_txn *t,
+    const unsigned char *key, const char *id, time_t now,
+    struct conf_report *rep)
+{
+	struct em_err err;
+	struct facts f;
+	struct buf note;
+	bool none = false;
+	int rc;
+
+	em_err_clear(&err);
+	facts_init(&f);
+	buf_init(&note);
+	rc = post_text(cfg, t, id, &f, &none, &err);
+	if (rc == EM_OK && !none)
+		rc = store_thin_note(t, key, id, f.text.data ? f.text.data : "",
+		    f.text.len, now, &note, &err);
+	if (rc < 0)
+		conf_report_add(rep, false, "%s is under embargo, but its "
+		    "standard sections cannot be checked: %s", id, err.msg);
+	else if (note.len > 0)
+		conf_report_add(rep, true, "%.*s", (int)note.len, note.data);
+	buf_free(&note);
+	facts_free(&f);
+}
+
+/*
+ * cli_check_thin - SPEC 4: for each advisory under embargo at now, its
+ * standard sections that are its text alone, read from its latest post;
+ * nothing while no public text is loaded (the warning of that says it
+ * all, as the receipt does)
+ */
+void
+cli_check_thin(const struct config *cfg, struct store *s, time_t now,
+    struct conf_report *rep)
+{
+	struct embargoed x = { { NULL, 0 }, now };
+	unsigned char key[32];
+	struct store_txn *t;
+	struct em_err err;
+
+	em_err_clear(&err);
+	if (store_begin(s, false, &t, &err) < 0) {
+		conf_report_add(rep, false, "the advisories under embargo cannot "
+		    "be checked: %s", err.msg);
+		return;
+	}
+	if (!store_public_any(t)) {
+		store_abort(t);
+		return;
+	}
+	if (store_print_key(cfg->state_dir, key, &err) < 0 ||
+	    store_adv_each(t, embargoed_cb, &x, &err) < 0)
+		conf_report_add(rep, false, "the advisories under embargo cannot "
+		    "be checked: %s", err.msg);
+	else
+		for (size_t i = 0; i < x.ids.n; i++)
+			thin_of(cfg, t, key, x.ids.v[i], now, rep);
+	store_abort(t);
+	strv_free(&x.ids);
+}
+
+/* check_state - what check says of the state: public text, thin sections */
+
+static void
+check_state(const struct config *cfg, struct conf_report *rep)
+{
+	char *path = xasprintf("%s/data.mdb", cfg->state_dir);
+	struct store *s;
+	struct em_err err;
+
+	store_check_public(cfg, rep);
+	if (access(path, F_OK) == 0) {	/* else no state yet: said above */
+		if (store_open(cfg->state_dir, cfg->state_map_size, &s,
+		    &err) < 0) {
+			conf_report_add(rep, false, "the advisories under embargo "
+			    "cannot be checked: %s", err.msg);
+		} else {
+			cli_check_thin(cfg, s, time(NULL), rep);
+			store_close(s);
+		}
+	}
+	free(path);
+}
+
+/* print_check - the report, as text or JSON; ok: no error */
+
+static void
+print_check(const struct opts *o, const struct config *cfg,
+    const struct conf_report *rep, bool ok)
+{
+	if (o->json) {
+		struct cli_json *j = cj_new();
+
+		cj_str(j, "config", o->conf);
+		cj_bool(j, "ok", ok);
+		cj_int(j, "errors", (long long)rep->errors);
+		cj_int(j, "warnings", (long long)rep->warnings);
+		cj_array(j, "problems");
+		for (size_t i = 0; i < rep->n; i++) {
+			cj_item(j);
+			cj_str(j, "severity", rep->v[i].warning ? "warning" :
+			    "error");
+			cj_str(j, "text", rep->v[i].text);
+			cj_item_end(j);
+		}
+		cj_array_end(j);
+		cj_print(j);
+		return;
+	}
+	for (size_t i = 0; i < rep->n; i++)
+		fprintf(stderr, "embargoctl: %s\n", rep->v[i].text);
+	if (ok)
+		printf("%s: configuration ok (%zu members, %zu warnings)\n",
+		    o->conf, cfg->n_members, rep->warnings);
+	else
+		fprintf(stderr, "embargoctl: %s: %zu error(s)\n", o->conf,
+		    rep->errors);
+}
+
 /* cmd_check - validate and list every problem */
 
 int
@@ -29,40 +241,15 @@ cmd_check(const struct opts *o)
 {
 	struct conf_report rep = { 0 };
 	struct config *cfg = cli_load_report(o, &rep, true);
-	int rc = cfg ? EXIT_OK : EXIT_USAGE;
+	bool ok;
 
 	if (cfg != NULL)
-		store_check_public(cfg, &rep);
-
-	if (o->json) {
-		struct cli_json *j = cj_new();
-
-		cj_str(j, "config", o->conf);
-		cj_bool(j, "ok", cfg != NULL);
-		cj_int(j, "errors", (long long)rep.errors);
-		cj_int(j, "warnings", (long long)rep.warnings);
-		cj_array(j, "problems");
-		for (size_t i = 0; i < rep.n; i++) {
-			cj_item(j);
-			cj_str(j, "severity", rep.v[i].warning ? "warning" : "error");
-			cj_str(j, "text", rep.v[i].text);
-			cj_item_end(j);
-		}
-		cj_array_end(j);
-		cj_print(j);
-	} else {
-		for (size_t i = 0; i < rep.n; i++)
-			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
-		if (cfg)
-			printf("%s: configuration ok (%zu members, %zu "
-			    "warnings)\n", o->conf, cfg->n_members, rep.warnings);
-		else
-			fprintf(stderr, "embargoctl: %s: %zu error(s)\n",
-			    o->conf, rep.errors);
-	}
+		check_state(cfg, &rep);
+	ok = cfg != NULL && rep.errors == 0;
+	print_check(o, cfg, &rep, ok);
 	conf_report_free(&rep);
 	conf_free(cfg);
-	return rc;
+	return ok ? EXIT_OK : EXIT_USAGE;
 }
 
 /* What --explain found of one line of the message's text. */

@@ -74,12 +74,12 @@ build_thread_done(void)
 
 static char *
 outer_subject(const struct config *cfg, const struct store_outbox *ob,
-    const struct post *p, bool discuss)
+    const struct store_post *p, bool discuss)
 {
 	if (discuss)
 		return xasprintf("Members' discussion%s%s",
 		    ob->advisory[0] ? " " : "", ob->advisory);
-	if (p->field[POST_NOTICE][0] != '\0')
+	if (p->field[STORE_POST_NOTICE][0] != '\0')
 		return xasprintf("Embargo date notice %s", ob->advisory);
 	return xasprintf("%s %s", cfg->list_outer_subject, ob->advisory);
 }
@@ -89,14 +89,16 @@ outer_subject(const struct config *cfg, const struct store_outbox *ob,
 
 static void
 copy_spec(const struct config *cfg, const struct store_outbox *ob,
-    const struct post *p, bool discuss, struct keys_copy_spec *sp)
+    const struct store_post *p, bool discuss, struct keys_copy_spec *sp)
 {
 	memset(sp, 0, sizeof(*sp));
 	sp->entity = p->entity;
 	sp->entity_len = p->entity_len;
-	sp->subject = p->field[POST_SUBJECT];
-	sp->orig_from = p->field[POST_FROM][0] ? p->field[POST_FROM] : NULL;
-	sp->orig_date = p->field[POST_DATE][0] ? p->field[POST_DATE] : NULL;
+	sp->subject = p->field[STORE_POST_SUBJECT];
+	sp->orig_from = p->field[STORE_POST_FROM][0] ?
+	    p->field[STORE_POST_FROM] : NULL;
+	sp->orig_date = p->field[STORE_POST_DATE][0] ?
+	    p->field[STORE_POST_DATE] : NULL;
 	sp->list_fpr = discuss ? cfg->discussion_key : cfg->list_key;
 	sp->list_address = discuss ? cfg->discussion_address :
 	    cfg->list_address;
@@ -116,7 +118,7 @@ build(const struct config *cfg, const struct store_outbox *ob,
 {
 	struct buf post, note;
 	struct keys_copy_spec sp;
-	struct post p;
+	struct store_post p;
 	char *outer;
 	bool discuss;
 	int rc;
@@ -125,7 +127,7 @@ build(const struct config *cfg, const struct store_outbox *ob,
 	buf_init(&note);
 	memset(&p, 0, sizeof(p));
 	if ((rc = unsealed_post(ob, &post, err)) == EM_OK &&
-	    (rc = post_unpack(&post, &p)) < 0)
+	    (rc = store_post_unpack(post.data, post.len, &p)) < 0)
 		(void)em_fail(err, rc, "the stored post is damaged");
 	if (rc == EM_OK) {
 		discuss = ob->from[0] != '\0' &&
@@ -139,7 +141,7 @@ build(const struct config *cfg, const struct store_outbox *ob,
 		rc = keys_build_copy(&sp, copy, err);
 		free(outer);
 	}
-	post_free(&p);
+	store_post_free(&p);
 	buf_free(&note);
 	buf_free(&post);
 	return rc;

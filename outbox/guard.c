@@ -242,7 +242,7 @@ read_post(const struct config *cfg, struct store_txn *t, struct store_filter *fl
 	struct policy_limits lim = policy_limits_of(cfg);
 	struct buf sealed, plain;
 	struct facts f;
-	struct post p;
+	struct store_post p;
 	bool ok = false;
 
 	buf_init(&sealed);
@@ -252,14 +252,14 @@ read_post(const struct config *cfg, struct store_txn *t, struct store_filter *fl
 	if (store_blob_get(t, STORE_BLOB_POST, post_id, &sealed, err) < 0)
 		;	/* err says why */
 	else if (keys_unseal(sealed.data, sealed.len, &plain, err) == EM_OK &&
-	    post_unpack(&plain, &p) == EM_OK &&
+	    store_post_unpack(plain.data, plain.len, &p) == EM_OK &&
 	    policy_read(p.entity, p.entity_len, &lim, &f, err) == EM_OK &&
 	    (f.n_crypt == 0 || keys_read_crypt(cfg, &lim, &f, err) == EM_OK)) {
 		store_filter_build_text(fl, state_print_key(),
 		    f.text.data ? f.text.data : "", f.text.len);
 		ok = true;
 	}
-	post_free(&p);
+	store_post_free(&p);
 	facts_free(&f);
 	buf_free(&plain);
 	buf_free(&sealed);

@@ -213,7 +213,7 @@ hook_dir_prepare(struct hook_run *r, struct em_err *err)
 	struct policy_limits lim = policy_limits_of(r->cfg);
 	struct files f = { r->dir, 0, false, err };
 	struct buf sealed, plain;
-	struct post p;
+	struct store_post p;
 	int rc;
 
 	if ((rc = make_dirs(r, err)) < 0)
@@ -224,7 +224,7 @@ hook_dir_prepare(struct hook_run *r, struct em_err *err)
 	rc = post_of(r, &sealed, err);
 	if (rc == EM_OK &&
 	    (rc = keys_unseal(sealed.data, sealed.len, &plain, err)) == EM_OK &&
-	    (rc = post_unpack(&plain, &p)) == EM_OK)
+	    (rc = store_post_unpack(plain.data, plain.len, &p)) == EM_OK)
 		rc = policy_parts(p.entity, p.entity_len, &lim, file_cb, &f, err);
 	else if (rc == EM_EPARSE)
 		(void)em_fail(err, rc, "the kept post is damaged");
@@ -235,7 +235,7 @@ hook_dir_prepare(struct hook_run *r, struct em_err *err)
 	}
 	if (rc == EM_OK && !f.text)
 		rc = file_cb(NULL, "", 0, &f);
-	post_free(&p);
+	store_post_free(&p);
 	buf_free(&sealed);
 	buf_free(&plain);
 	return rc;

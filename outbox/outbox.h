@@ -137,16 +137,8 @@ int	hold_commit(const struct outbox_msg *m, const struct facts *f,
 	    const struct policy_decision *d, const char *msg_sha,
 	    bool *resent, struct em_err *err);
 
-/* post.c: the sealed post's format, and the note a copy carries. */
-enum { POST_SUBJECT, POST_FROM, POST_DATE, POST_SIGNER, POST_VERIFIED,
-	POST_INSIDE, POST_DEPLOY, POST_DEPLOY_WAS, POST_NOTICE, POST_NFIELDS };
-/* The fields a post packed before a later build added them: read as "". */
-#define POST_OLD_NFIELDS POST_DEPLOY
-struct post {
-	char   *field[POST_NFIELDS];	/* owned; "" when absent */
-	const char *entity;		/* points into the unpacked buffer */
-	size_t	entity_len;
-};
+/* post.c: what a sealed post says (its framing: store_post_pack() and
+ * store_post_unpack(), store.h), and the note a copy carries. */
 /* deploy_was: the advisory's deployment state before this revision when
  * this one changes it, else NULL. */
 void	post_pack(const struct facts *f, time_t verified, const char *deploy_was,
@@ -154,9 +146,7 @@ void	post_pack(const struct facts *f, time_t verified, const char *deploy_was,
 /* A notice of the list's own (a moved date): its text as the entity. */
 void	post_pack_notice(const char *subject, const char *from, time_t now,
 	    const char *entity, struct buf *out);
-int	post_unpack(const struct buf *b, struct post *p);
-void	post_free(struct post *p);
-void	post_note(const struct config *cfg, const struct post *p,
+void	post_note(const struct config *cfg, const struct store_post *p,
 	    const struct store_outbox *ob, struct buf *out);
 
 /* release.c: the timer that releases holds and sends reminders (its

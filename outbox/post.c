@@ -1,13 +1,16 @@
 /*
- * post.c - the post a fan-out keeps sealed, and the note a copy carries
+ * post.c - what the post a fan-out keeps sealed says, and the note a
+ * copy carries
  *
- * A post is packed as length-prefixed fields ("N:bytes") followed by the
- * entity members get: the headers a copy protects (Subject, From, Date)
- * and what the copy's note says about the team's signature.  fanout.c
- * packs, deliver.c unpacks; the format lives here alone.  The packed post
- * is sealed to the list key before it reaches the store.
+ * A post's fields are the headers a copy protects (Subject, From, Date)
+ * and what the copy's note says about the team's signature and the
+ * advisory's deployment state; the entity members get follows them.
+ * fanout.c packs, the workers read them back; the framing of the packed
+ * bytes is store/post.c's (store_post_pack(), store_post_unpack()), so
+ * that "embargoctl check" reads a post as the daemon does.  The packed
+ * post is sealed to the list key before it reaches the store.
  *
- * How it fails: post_unpack() returns EM_EPARSE for damaged bytes.
+ * How it fails: it cannot; a damaged post is store_post_unpack()'s.
  */
 
 /* System library. */
@@ -27,23 +30,21 @@ post_pack(const struct facts *f, time_t verified, const char *deploy_was,
     struct buf *out)
 {
 	char when[32], deploy[700];
-	const char *fields[POST_NFIELDS];
+	const char *fields[STORE_POST_NFIELDS];
 
 	(void)snprintf(when, sizeof(when), "%lld", (long long)verified);
-	fields[POST_SUBJECT] = f->subject;
-	fields[POST_FROM] = f->from ? f->from : "";
-	fields[POST_DATE] = f->date ? f->date : "";
-	fields[POST_SIGNER] = f->signer;
-	fields[POST_VERIFIED] = f->signer[0] ? when : "";
-	fields[POST_INSIDE] = f->signer_inside ? "1" : "";
+	fields[STORE_POST_SUBJECT] = f->subject;
+	fields[STORE_POST_FROM] = f->from ? f->from : "";
+	fields[STORE_POST_DATE] = f->date ? f->date : "";
+	fields[STORE_POST_SIGNER] = f->signer;
+	fields[STORE_POST_VERIFIED] = f->signer[0] ? when : "";
+	fields[STORE_POST_INSIDE] = f->signer_inside ? "1" : "";
 	(void)snprintf(deploy, sizeof(deploy), "%s\n%s",
 	    policy_deploy_name(f->deploy.state), f->deploy.sentence);
-	fields[POST_DEPLOY] = deploy;
-	fields[POST_DEPLOY_WAS] = deploy_was ? deploy_was : "";
-	fields[POST_NOTICE] = "";
-	for (int i = 0; i < POST_NFIELDS; i++)
-		buf_appendf(out, "%zu:%s", strlen(fields[i]), fields[i]);
-	buf_append(out, f->forward.data ? f->forward.data : "", f->forward.len);
+	fields[STORE_POST_DEPLOY] = deploy;
+	fields[STORE_POST_DEPLOY_WAS] = deploy_was ? deploy_was : "";
+	fields[STORE_POST_NOTICE] = "";
+	store_post_pack(fields, f->forward.data, f->forward.len, out);
 }
 
 /* post_pack_notice - a notice of the list's own, packed as a post */
@@ -52,66 +53,19 @@ void
 post_pack_notice(const char *subject, const char *from, time_t now,
     const char *entity, struct buf *out)
 {
-	const char *fields[POST_NFIELDS];
+	const char *fields[STORE_POST_NFIELDS];
 	char date[64];
 	struct tm tm;
 
 	(void)gmtime_r(&now, &tm);
 	(void)strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	for (int i = 0; i < POST_NFIELDS; i++)
+	for (int i = 0; i < STORE_POST_NFIELDS; i++)
 		fields[i] = "";
-	fields[POST_SUBJECT] = subject;
-	fields[POST_FROM] = from;
-	fields[POST_DATE] = date;
-	fields[POST_NOTICE] = "1";
-	for (int i = 0; i < POST_NFIELDS; i++)
-		buf_appendf(out, "%zu:%s", strlen(fields[i]), fields[i]);
-	buf_appends(out, entity);
-}
-
-/* post_unpack - the fields post_pack() wrote (caller frees with post_free) */
-
-int
-post_unpack(const struct buf *b, struct post *p)
-{
-	const char *s = b->data, *end = b->data + b->len;
-
-	memset(p, 0, sizeof(*p));
-	for (int i = 0; i < POST_NFIELDS; i++) {
-		const char *d = s;
-		size_t n = 0;
-
-		/* A post packed before a field was added: the entity starts
-		 * here (a header name, never digits and a colon). */
-		while (d < end && *d >= '0' && *d <= '9')
-			d++;
-		if (i >= POST_OLD_NFIELDS && (d == s || d >= end || *d != ':')) {
-			p->field[i] = xstrdup("");
-			continue;
-		}
-		while (s < end && *s >= '0' && *s <= '9')
-			n = n * 10 + (size_t)(*s++ - '0');
-		if (s >= end || *s != ':' || (size_t)(end - s - 1) < n) {
-			post_free(p);
-			return EM_EPARSE;
-		}
-		s++;
-		p->field[i] = xstrndup(s, n);
-		s += n;
-	}
-	p->entity = s;
-	p->entity_len = (size_t)(end - s);
-	return EM_OK;
-}
-
-/* post_free - release the unpacked fields */
-
-void
-post_free(struct post *p)
-{
-	for (int i = 0; i < POST_NFIELDS; i++)
-		free(p->field[i]);
-	memset(p, 0, sizeof(*p));
+	fields[STORE_POST_SUBJECT] = subject;
+	fields[STORE_POST_FROM] = from;
+	fields[STORE_POST_DATE] = date;
+	fields[STORE_POST_NOTICE] = "1";
+	store_post_pack(fields, entity, strlen(entity), out);
 }
 
 /*
@@ -119,9 +73,9 @@ post_free(struct post *p)
  * deployment during the embargo, and whether this revision changed it
  */
 static void
-deploy_line(const struct post *p, struct buf *out)
+deploy_line(const struct store_post *p, struct buf *out)
 {
-	const char *d = p->field[POST_DEPLOY];
+	const char *d = p->field[STORE_POST_DEPLOY];
 	const char *nl = strchr(d, '\n');
 	const char *state = d[0] && nl != d ? d : "not stated";
 	int slen = nl ? (int)(nl - d) : (int)strlen(d);
@@ -129,9 +83,9 @@ deploy_line(const struct post *p, struct buf *out)
 	if (d[0] == '\0' || nl == d)
 		slen = (int)strlen(state);
 	buf_appendf(out, "Deployment during embargo: %.*s.", slen, state);
-	if (p->field[POST_DEPLOY_WAS][0] != '\0')
+	if (p->field[STORE_POST_DEPLOY_WAS][0] != '\0')
 		buf_appendf(out, " (Changed in this revision: it was %s.)",
-		    p->field[POST_DEPLOY_WAS]);
+		    p->field[STORE_POST_DEPLOY_WAS]);
 	if (nl != NULL && nl[1] != '\0') {
 		char *q = xasprintf("\"%s\"", nl + 1);
 
@@ -148,11 +102,11 @@ deploy_line(const struct post *p, struct buf *out)
  * for an advisory's copy
  */
 static bool
-other_note(const struct config *cfg, const struct post *p,
+other_note(const struct config *cfg, const struct store_post *p,
     const struct store_outbox *ob, struct buf *out)
 {
 	char ts[EM_TIME_BUFSZ];
-	const char *signer = p->field[POST_SIGNER];
+	const char *signer = p->field[STORE_POST_SIGNER];
 	const struct conf_member *poster;
 
 	if (cfg->discussion_address != NULL && ob->from[0] != '\0' &&
@@ -165,13 +119,14 @@ other_note(const struct config *cfg, const struct post *p,
 		    "signature.\n\nReplies reach the discussion list <%s>: "
 		    "every member and the team.\n", ob->copy_id,
 		    cfg->discussion_address, poster ? poster->name :
-		    "the security team", p->field[POST_FROM][0] ?
-		    p->field[POST_FROM] : "no From", ob->member, signer,
-		    em_time_format((time_t)strtoll(p->field[POST_VERIFIED], NULL,
-		    10), ts), cfg->discussion_address);
+		    "the security team", p->field[STORE_POST_FROM][0] ?
+		    p->field[STORE_POST_FROM] : "no From", ob->member, signer,
+		    em_time_format((time_t)strtoll(
+		    p->field[STORE_POST_VERIFIED], NULL, 10), ts),
+		    cfg->discussion_address);
 		return true;
 	}
-	if (p->field[POST_NOTICE][0] != '\0') {
+	if (p->field[STORE_POST_NOTICE][0] != '\0') {
 		buf_appendf(out, "Copy id %s: a notice from the pre-disclosure list "
 		    "<%s> about %s,\nmade for %s, encrypted to that key alone and "
 		    "signed by the list.\n", ob->copy_id, cfg->list_address,
@@ -188,11 +143,11 @@ other_note(const struct config *cfg, const struct post *p,
  * with the list's decryption: the note names the key the list verified.
  */
 void
-post_note(const struct config *cfg, const struct post *p,
+post_note(const struct config *cfg, const struct store_post *p,
     const struct store_outbox *ob, struct buf *out)
 {
 	char ts[EM_TIME_BUFSZ];
-	const char *signer = p->field[POST_SIGNER];
+	const char *signer = p->field[STORE_POST_SIGNER];
 
 	if (other_note(cfg, p, ob, out))
 		return;
@@ -210,11 +165,12 @@ post_note(const struct config *cfg, const struct post *p,
 		    "member's key alone.\n\n", ob->copy_id, ob->advisory,
 		    ob->revision, ob->member, cfg->list_address);
 	if (signer[0] != '\0') {
-		time_t when = (time_t)strtoll(p->field[POST_VERIFIED], NULL, 10);
+		time_t when = (time_t)strtoll(p->field[STORE_POST_VERIFIED],
+		    NULL, 10);
 
 		buf_appendf(out, "The security team's signature was verified by the "
 		    "list on %s,\nkey %s.\n", em_time_format(when, ts), signer);
-		if (p->field[POST_INSIDE][0] != '\0')
+		if (p->field[STORE_POST_INSIDE][0] != '\0')
 			buf_appends(out, "That signature travels with the "
 			    "advisory below, unchanged: your\nmail client can "
 			    "verify it too.\n");

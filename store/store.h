@@ -322,4 +322,28 @@ int	store_audit_hash_at(struct store_txn *t, uint64_t seq, char hash[65]);
 /* 0 when the chain holds; else EM_EPARSE and *bad the first broken seq. */
 int	store_audit_verify(struct store_txn *t, uint64_t *bad, uint64_t *count);
 
+/*
+ * The post a fan-out keeps sealed (post.c): its fields, length-prefixed
+ * in this order, then the entity members get.  outbox/ fills the fields
+ * and seals the packed bytes; whoever unseals them reads them back with
+ * store_post_unpack() (EM_EPARSE for damaged bytes).
+ */
+enum store_post_field {
+	STORE_POST_SUBJECT, STORE_POST_FROM, STORE_POST_DATE,
+	STORE_POST_SIGNER, STORE_POST_VERIFIED, STORE_POST_INSIDE,
+	STORE_POST_DEPLOY, STORE_POST_DEPLOY_WAS, STORE_POST_NOTICE,
+	STORE_POST_NFIELDS
+};
+/* The fields a post packed before a later build added them: read as "". */
+#define STORE_POST_OLD_NFIELDS STORE_POST_DEPLOY
+struct store_post {
+	char   *field[STORE_POST_NFIELDS];	/* owned; "" when absent */
+	const char *entity;		/* points into the unpacked bytes */
+	size_t	entity_len;
+};
+void	store_post_pack(const char *const field[STORE_POST_NFIELDS],
+	    const char *entity, size_t len, struct buf *out);
+int	store_post_unpack(const char *data, size_t len, struct store_post *p);
+void	store_post_free(struct store_post *p);
+
 #endif

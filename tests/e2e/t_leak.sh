@@ -73,6 +73,32 @@ ctl advisories > "$W/adv.out"
 check "two advisories under embargo at once, one public" \
     bash -c "grep -q '^XSA-355 *embargoed' '$W/adv.out' && grep -q '^XSA-367 *embargoed' '$W/adv.out' && grep -q '^XSA-366 *public' '$W/adv.out'"
 
+# 2b. check names, for each advisory under embargo, its standard sections
+#    that are its text alone (as its receipt did, read from its sealed
+#    post), with the cure: XSA-355's DEPLOYMENT DURING EMBARGO, which no
+#    loaded advisory carries.  Once the real XSA-399, which carries that
+#    section in nearly the same words, is loaded too, it is named no more;
+#    then XSA-399 is dropped again, so that step 3b sees it unloaded.
+ctl check > "$W/check2.out" 2> "$W/check2"
+rc2=$?
+thin() { grep -o "the standard sections of $1 that are its text alone[^;]*;" "$2"; }
+check "check names XSA-355's standard sections that are its text alone, DEPLOYMENT DURING EMBARGO among them (exit $rc2): $(thin XSA-355 "$W/check2")" \
+    bash -c "[ $rc2 = 0 ] && grep -q '^embargoctl: the standard sections of XSA-355 that are its text alone (neither public text nor another advisory.s):.* DEPLOYMENT DURING EMBARGO (.*(embargoctl public add FILE, ' '$W/check2'"
+check "... and says so as a warning, the configuration ok" grep -q 'configuration ok' "$W/check2.out"
+has_receipt367() { newest_with security@example.org "Receipt: XSA-367 revision" > /dev/null; }
+wait_for "$WAIT_MAX" has_receipt367
+mailpy text "$(newest_with security@example.org "Receipt: XSA-367 revision")" | tr '\n' ' ' | sed 's/  */ /g' > "$W/receipt367"
+check "check and XSA-367's receipt name the same sections: '$(thin XSA-367 "$W/check2")'" \
+    test "$(thin XSA-367 "$W/check2")" = "$(thin XSA-367 "$W/receipt367")"
+cp "$D/xsa399.eml" "$W/xsa399.eml"
+chmod 0644 "$W/xsa399.eml"
+ctl public add "$W/xsa399.eml" > /dev/null
+ctl check > /dev/null 2> "$W/check3"
+check "after public add of the real XSA-399, DEPLOYMENT DURING EMBARGO is no longer named: $(thin XSA-355 "$W/check3")" \
+    bash -c "grep -q 'the standard sections of XSA-355 that are its text alone' '$W/check3' && ! grep -q 'DEPLOYMENT DURING EMBARGO' '$W/check3'"
+ctl public drop xsa399.eml > /dev/null
+check "... and once it is dropped again, named again" grep -q 'DEPLOYMENT DURING EMBARGO' <(ctl check 2>&1 >/dev/null)
+
 # 3. The world mails public advisories: they pass, though every XSA carries
 #    the same paragraphs as the embargoed ones.
 for f in xsa366 xsa300 xsa376; do

@@ -8,11 +8,14 @@
  * and read back from it
  */
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <json-glib/json-glib.h>
 
 #include "testutil.h"
 #include "../../cli/cli.h"
+#include "../../keys/keys.h"
+#include "../../store/view.h"
 
 #define NO_CONF	"/nonexistent-em-test/embargo-milter.conf"
 #define T0	((time_t)1796126400)	/* 2026-12-01 12:00 UTC */
@@ -841,6 +844,198 @@ t_upcoming(void **s)
 	g_object_unref(p);
 }
 
+/* ---- check: the standard sections that are an advisory's text alone ---- */
+
+/* list_key - a list key made in home (no passphrase), its fingerprint */
+
+static void
+list_key(const char *home, char fpr[41])
+{
+	char *cmd = xasprintf("gpg --homedir %s --batch --quiet --passphrase '' "
+	    "--quick-gen-key 'List <predisclosure@lists.example.org>' "
+	    "future-default default never 2>/dev/null && gpg --homedir %s "
+	    "--with-colons --list-secret-keys 2>/dev/null | awk -F: '/^fpr/ "
+	    "{ print $10; exit }'", home, home);
+	FILE *p = popen(cmd, "r");
+
+	assert_non_null(p);
+	assert_non_null(fgets(fpr, 41, p));
+	assert_int_equal(pclose(p), 0);
+	assert_int_equal(strlen(fpr), 40);
+	free(cmd);
+}
+
+/* real_text - tests/data/NAME read as the milter reads it */
+
+static void
+real_text(const char *name, struct facts *f)
+{
+	struct policy_limits lim = policy_limits_of(cfg);
+	char *path = xasprintf("tests/data/%s", name);
+	struct em_err err;
+	struct buf raw;
+
+	test_read_file(path, &raw);
+	facts_init(f);
+	assert_int_equal(policy_read(raw.data, raw.len, &lim, f, &err), EM_OK);
+	buf_free(&raw);
+	free(path);
+}
+
+/*
+ * fan_out - what a fan-out keeps of advisory id posted as tests/data/NAME
+ * (under embargo until T2099): its record, its secret runs and its post,
+ * packed and sealed to the list key fpr, listed as its latest
+ */
+static void
+fan_out(const char *id, const char *name, const char *fpr,
+    const unsigned char *key)
+{
+	const char *fields[STORE_POST_NFIELDS];
+	struct buf packed, sealed;
+	struct store_txn *t;
+	struct strv posts = { NULL, 0 };
+	struct em_err err;
+	struct facts f;
+	uint64_t pid;
+	char line[64];
+
+	adv_put(id, STORE_ADV_EMBARGOED, T2099);
+	real_text(name, &f);
+	for (int i = 0; i < STORE_POST_NFIELDS; i++)
+		fields[i] = "";
+	fields[STORE_POST_SUBJECT] = f.subject;
+	buf_init(&packed);
+	buf_init(&sealed);
+	store_post_pack(fields, f.forward.data, f.forward.len, &packed);
+	assert_int_equal(keys_seal(fpr, packed.data, packed.len, &sealed, &err),
+	    EM_OK);
+	assert_int_equal(store_begin(st, true, &t, &err), EM_OK);
+	assert_int_equal(store_print_add_text(t, key, f.text.data, f.text.len,
+	    id, &err), EM_OK);
+	assert_int_equal(store_next_id(t, &pid, &err), EM_OK);
+	assert_int_equal(store_blob_put(t, STORE_BLOB_POST, pid, sealed.data,
+	    sealed.len, &err), EM_OK);
+	(void)snprintf(line, sizeof(line), "1 %llu", (unsigned long long)pid);
+	strv_push(&posts, line);
+	assert_int_equal(store_adv_list_put(t, "posts", id, &posts, &err),
+	    EM_OK);
+	assert_int_equal(store_commit(t, &err), EM_OK);
+	strv_free(&posts);
+	buf_free(&packed);
+	buf_free(&sealed);
+	facts_free(&f);
+}
+
+/* public_add - tests/data/NAME's text loaded as public text */
+
+static void
+public_add(const char *name, const unsigned char *key)
+{
+	struct store_txn *t;
+	struct em_err err;
+	struct facts f;
+
+	real_text(name, &f);
+	assert_int_equal(store_begin(st, true, &t, &err), EM_OK);
+	assert_int_equal(store_public_add_text(t, key, f.text.data, f.text.len,
+	    name, NULL, &err), EM_OK);
+	assert_int_equal(store_commit(t, &err), EM_OK);
+	facts_free(&f);
+}
+
+/* report_of - what cli_check_thin() says now, one problem a line, each
+ * "warning: " or "error: " first (caller frees) */
+
+static char *
+report_of(void)
+{
+	struct conf_report rep = { 0 };
+	struct buf b;
+
+	cli_check_thin(cfg, st, T0, &rep);
+	buf_init(&b);
+	for (size_t i = 0; i < rep.n; i++)
+		buf_appendf(&b, "%s: %s\n", rep.v[i].warning ? "warning" :
+		    "error", rep.v[i].text);
+	buf_append(&b, "", 1);
+	conf_report_free(&rep);
+	return b.data;
+}
+
+/*
+ * "check" on a real advisory under embargo, XSA-355, its post sealed as a
+ * fan-out keeps it: nothing while no public text is loaded (that warning
+ * says it all); with XSA-300 loaded, its standard sections XSA-300 does
+ * not carry are named, DEPLOYMENT DURING EMBARGO among them, with the
+ * cure; once XSA-399, which carries that section in nearly the same
+ * words, is loaded too, it is no longer named.  A post that cannot be read is an error naming the
+ * advisory; one registered with embargoctl alone, or public, is not
+ * checked.
+ */
+static void
+t_check_thin(void **s)
+{
+	char *home = xasprintf("%s/gnupg", dir), fpr[41] = "", *r;
+	unsigned char key[32];
+	struct store_txn *t;
+	struct strv posts = { NULL, 0 };
+	struct em_err err;
+
+	(void)s;
+	assert_int_equal(mkdir(home, 0700), 0);
+	assert_int_equal(keys_init(home, &err), EM_OK);
+	list_key(home, fpr);
+	assert_int_equal(store_print_key(dir, key, &err), EM_OK);
+	fan_out("XSA-355", "xsa355.eml", fpr, key);
+	adv_put("XSA-1", STORE_ADV_EMBARGOED, T2099);	/* no post kept */
+	adv_put("XSA-2", STORE_ADV_PUBLIC, 0);
+	r = report_of();
+	assert_string_equal(r, "");
+	free(r);
+
+	public_add("xsa300.eml", key);
+	r = report_of();
+	assert_non_null(strstr(r, "warning: the standard sections of XSA-355 "
+	    "that are its text alone (neither public text nor another "
+	    "advisory's): "));
+	assert_non_null(strstr(r, " DEPLOYMENT DURING EMBARGO ("));
+	assert_non_null(strstr(r, " RESOLUTION ("));
+	assert_non_null(strstr(r, "(embargoctl public add FILE, "));
+	assert_null(strstr(r, "XSA-1"));
+	assert_null(strstr(r, "XSA-2"));
+	assert_null(strchr(strchr(r, '\n') + 1, '\n'));	/* one problem */
+	free(r);
+	public_add("xsa399.eml", key);
+	r = report_of();
+	assert_non_null(strstr(r, "warning: the standard sections of XSA-355 "));
+	assert_null(strstr(r, "DEPLOYMENT DURING EMBARGO"));
+	assert_non_null(strstr(r, " NOTE CONCERNING SHORT EMBARGO ("));
+	free(r);
+
+	/* A post listed but gone: an error naming the advisory. */
+	adv_put("XSA-3", STORE_ADV_EMBARGOED, T2099);
+	strv_push(&posts, "1 999999");
+	assert_int_equal(store_begin(st, true, &t, &err), EM_OK);
+	assert_int_equal(store_adv_list_put(t, "posts", "XSA-3", &posts, &err),
+	    EM_OK);
+	assert_int_equal(store_commit(t, &err), EM_OK);
+	r = report_of();
+	assert_non_null(strstr(r, "warning: the standard sections of XSA-355 "));
+	assert_non_null(strstr(r, "error: XSA-3 is under embargo, but its "
+	    "standard sections cannot be checked: "));
+	free(r);
+	strv_free(&posts);
+	{
+		char *cmd = xasprintf("gpgconf --homedir %s --kill gpg-agent "
+		    "2>/dev/null", home);
+
+		assert_true(system(cmd) >= 0);
+		free(cmd);
+	}
+	free(home);
+}
+
 int
 main(void)
 {
@@ -855,6 +1050,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_held_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_set_embargo, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_upcoming, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_check_thin, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

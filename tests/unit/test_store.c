@@ -365,6 +365,48 @@ t_wrong_record_is_an_error(void **state)
 	store_abort(t);
 }
 
+/*
+ * A post's framing (post.c): the fields and the entity back as packed; a
+ * post packed before the later fields were added reads them as ""; bytes
+ * cut short or a length past the end are EM_EPARSE, nothing kept.
+ */
+static void
+t_post_framing(void **state)
+{
+	const char *f[STORE_POST_NFIELDS];
+	struct store_post p;
+	struct buf b;
+	const char *old = "3:Sub1:a1:d0:0:0:Content-Type: text/plain\n\nhi\n";
+
+	(void)state;
+	for (int i = 0; i < STORE_POST_NFIELDS; i++)
+		f[i] = "";
+	f[STORE_POST_SUBJECT] = "XSA-1 v1";
+	f[STORE_POST_DEPLOY] = "permitted\nDeployment is permitted.";
+	f[STORE_POST_NOTICE] = "1";
+	buf_init(&b);
+	store_post_pack(f, "Content-Type: text/plain\n\n12:34\n", 32, &b);
+	assert_int_equal(store_post_unpack(b.data, b.len, &p), EM_OK);
+	assert_string_equal(p.field[STORE_POST_SUBJECT], "XSA-1 v1");
+	assert_string_equal(p.field[STORE_POST_DEPLOY],
+	    "permitted\nDeployment is permitted.");
+	assert_string_equal(p.field[STORE_POST_NOTICE], "1");
+	assert_string_equal(p.field[STORE_POST_FROM], "");
+	assert_int_equal(p.entity_len, 32);
+	assert_memory_equal(p.entity, "Content-Type: text/plain\n\n12:34\n", 32);
+	store_post_free(&p);
+	assert_int_equal(store_post_unpack(old, strlen(old), &p), EM_OK);
+	assert_string_equal(p.field[STORE_POST_SUBJECT], "Sub");
+	assert_string_equal(p.field[STORE_POST_DEPLOY], "");
+	assert_string_equal(p.entity, "Content-Type: text/plain\n\nhi\n");
+	store_post_free(&p);
+	assert_int_equal(store_post_unpack(b.data, 15, &p), EM_EPARSE);
+	assert_null(p.field[0]);
+	assert_int_equal(store_post_unpack("99:abc", 6, &p), EM_EPARSE);
+	assert_int_equal(store_post_unpack(NULL, 0, &p), EM_EPARSE);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -378,6 +420,7 @@ main(void)
 		cmocka_unit_test(t_print_key_stable),
 		cmocka_unit_test(t_public_drop_all),
 		cmocka_unit_test(t_wrong_record_is_an_error),
+		cmocka_unit_test(t_post_framing),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, setup, teardown);
