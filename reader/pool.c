@@ -385,7 +385,7 @@ call(enum reader_op op, bool payload, const char *msg, size_t len,
 {
 	struct reader_req rq = { READER_MAGIC, (uint32_t)op, payload,
 	    cpu_seconds, memory, { 0 }, 0, len };
-	struct reader_rep rp;
+	struct reader_rep rp = { 0 };
 	struct buf fb, ans;
 	int rc;
 

@@ -61,14 +61,22 @@ for suite in $SUITES; do
 		done
 		;;
 	e2e)
+		# E2E_JOBS at a time (tests/e2e/run.sh), then each in name order.
+		e2e_out=$(mktemp -d)
+		t0=$(date +%s)
+		bash tests/e2e/run.sh "$e2e_out" "${E2E_JOBS:-2}"
+		echo "# end-to-end tests, ${E2E_JOBS:-2} at a time: $(( $(date +%s) - t0 )) s"
 		for t in tests/e2e/t_*.sh; do
-			t0=$(date +%s)
-			bash "$t" 2>&1 | tee "$log"
-			echo "# ${t##*/}: $(( $(date +%s) - t0 )) s"
+			n=${t##*/}
+			n=${n%.sh}
+			cat "$e2e_out/$n.log" > "$log" 2>/dev/null
+			cat "$log"
+			echo "# ${n}.sh: $(cat "$e2e_out/$n.time" 2>/dev/null || echo '?') s"
 			count
 			# A harness that died before reporting counts as one failure.
 			grep -q '^# done' "$log" || failed=$((failed + 1))
 		done
+		rm -rf "$e2e_out"
 		;;
 	fuzz)
 		sh tests/fuzz/run.sh smoke >"$log" 2>&1
