@@ -213,36 +213,15 @@ give(struct slot *s)
 	pthread_mutex_unlock(&pool_lock);
 }
 
-/* send_all - every byte to a reader, or -1; a reader that has ended is
- * an error here, never a SIGPIPE (embargoctl does not ignore it) */
-
-static int
-send_all(int fd, const void *p, size_t n)
-{
-	const char *q = p;
-
-	while (n > 0) {
-		ssize_t w = send(fd, q, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		q += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* ask - one request through s and its answer; -1 when s is broken */
 
 static int
 ask(struct slot *s, const struct reader_req *rq, const struct buf *fb,
     const char *msg, struct reader_rep *rp, struct buf *ans)
 {
-	if (send_all(s->fd, rq, sizeof(*rq)) < 0 ||
-	    send_all(s->fd, fb->data ? fb->data : "", fb->len) < 0 ||
-	    send_all(s->fd, msg, (size_t)rq->msg_len) < 0 ||
+	if (em_send_all(s->fd, rq, sizeof(*rq)) < 0 ||
+	    em_send_all(s->fd, fb->data ? fb->data : "", fb->len) < 0 ||
+	    em_send_all(s->fd, msg, (size_t)rq->msg_len) < 0 ||
 	    em_read_all(s->fd, rp, sizeof(*rp)) < 0 ||
 	    rp->magic != READER_MAGIC || rp->len > READER_WIRE_MAX)
 		return -1;

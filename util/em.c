@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <strings.h>
 #include <sys/random.h>
@@ -446,17 +447,16 @@ em_copy_id_find(const char *text, size_t len, char out[EM_COPY_ID_LEN + 1])
 	return false;
 }
 
-/*
- * em_write_all, em_read_all - every byte of n, or -1 (EINTR retried; a
- * closed peer is an error: the daemon and its helpers ignore SIGPIPE)
- */
-int
-em_write_all(int fd, const void *p, size_t n)
+/* write_loop - every byte of n by write(), or by send() with no SIGPIPE */
+
+static int
+write_loop(int fd, const void *p, size_t n, bool sock)
 {
 	const char *q = p;
 
 	while (n > 0) {
-		ssize_t w = write(fd, q, n);
+		ssize_t w = sock ? send(fd, q, n, MSG_NOSIGNAL) :
+		    write(fd, q, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -466,6 +466,25 @@ em_write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/*
+ * em_write_all, em_read_all - every byte of n, or -1 (EINTR retried; a
+ * closed peer is an error: the daemon and its helpers ignore SIGPIPE)
+ */
+int
+em_write_all(int fd, const void *p, size_t n)
+{
+	return write_loop(fd, p, n, false);
+}
+
+/* em_send_all - the same to a socket, where a closed peer is never a
+ * SIGPIPE (embargoctl does not ignore it) */
+
+int
+em_send_all(int fd, const void *p, size_t n)
+{
+	return write_loop(fd, p, n, true);
 }
 
 /* em_read_all - read exactly n bytes, or -1 (EOF or an error) */

@@ -122,6 +122,8 @@ char   *em_addr_norm(const char *addr);
 
 /* Every byte of n through fd, or -1. */
 int	em_write_all(int fd, const void *p, size_t n);
+/* The same to a socket: a closed peer is -1, never a SIGPIPE. */
+int	em_send_all(int fd, const void *p, size_t n);
 int	em_read_all(int fd, void *p, size_t n);
 /* A copy id (SPEC 5): "emc-" and 24 base32 letters (120 random bits). */
 #define EM_COPY_ID_LEN	28
