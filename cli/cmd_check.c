@@ -25,24 +25,6 @@
 #include "../store/view.h"
 #include "../util/emtime.h"
 
-/* The advisories under embargo at now: their ids. */
-struct embargoed {
-	struct strv ids;
-	time_t	now;
-};
-
-/* embargoed_cb - store_adv_each() work: an advisory under embargo */
-
-static int
-embargoed_cb(const struct store_advisory *a, void *ctx)
-{
-	struct embargoed *x = ctx;
-
-	if (a->state == STORE_ADV_EMBARGOED && a->embargo > x->now)
-		strv_push(&x->ids, a->id);
-	return 0;
-}
-
 /*
  * latest_post - the id of advisory id's latest sealed post (its list
  * "posts", one "REVISION POST-ID" a line, appended by each fan-out); 0
@@ -150,7 +132,7 @@ void
 cli_check_thin(const struct config *cfg, struct store *s, time_t now,
     struct conf_report *rep)
 {
-	struct embargoed x = { { NULL, 0 }, now };
+	struct strv ids = { NULL, 0 };
 	unsigned char key[32];
 	struct store_txn *t;
 	struct em_err err;
@@ -166,14 +148,14 @@ cli_check_thin(const struct config *cfg, struct store *s, time_t now,
 		return;
 	}
 	if (store_print_key(cfg->state_dir, key, &err) < 0 ||
-	    store_adv_each(t, embargoed_cb, &x, &err) < 0)
+	    store_adv_embargoed(t, now, &ids, &err) < 0)
 		conf_report_add(rep, false, "the advisories under embargo cannot "
 		    "be checked: %s", err.msg);
 	else
-		for (size_t i = 0; i < x.ids.n; i++)
-			thin_of(cfg, t, key, x.ids.v[i], now, rep);
+		for (size_t i = 0; i < ids.n; i++)
+			thin_of(cfg, t, key, ids.v[i], now, rep);
 	store_abort(t);
-	strv_free(&x.ids);
+	strv_free(&ids);
 }
 
 /* check_state - what check says of the state: public text, thin sections */

@@ -219,20 +219,6 @@ file_left(void)
 	state_config_release(cfg);
 }
 
-/* embargoed_ids - advisory ids under embargo at now */
-
-struct ids { struct strv v; time_t now; };
-
-static int
-embargoed_ids(const struct store_advisory *a, void *ctx)
-{
-	struct ids *x = ctx;
-
-	if (a->state == STORE_ADV_EMBARGOED && a->embargo > x->now)
-		strv_push(&x->v, a->id);
-	return 0;
-}
-
 /* read_post - one sealed post's text into the filter; false if it cannot */
 
 static bool
@@ -301,7 +287,7 @@ static bool
 build(const struct config *cfg)
 {
 	struct store_filter *fl = store_filter_begin();
-	struct ids x = { { NULL, 0 }, time(NULL) };
+	struct strv ids = { NULL, 0 };
 	struct store_txn *t;
 	struct em_err err;
 	struct timespec t0, t1;
@@ -316,10 +302,17 @@ build(const struct config *cfg)
 		    "tried again", err.msg);
 		return false;
 	}
-	(void)store_adv_each(t, embargoed_ids, &x, &err);
-	for (size_t i = 0; i < x.v.n; i++)
-		if (read_advisory(cfg, t, fl, x.v.v[i])) {
-			store_filter_build_covered(fl, x.v.v[i]);
+	if (store_adv_embargoed(t, time(NULL), &ids, &err) < 0) {
+		/* Not "these are all": never a filter from part of them. */
+		log_msg(LOG_ERR, NULL, "leak guard: the filter cannot be built: "
+		    "%s; tried again", err.msg);
+		store_abort(t);
+		strv_free(&ids);
+		return false;
+	}
+	for (size_t i = 0; i < ids.n; i++)
+		if (read_advisory(cfg, t, fl, ids.v[i])) {
+			store_filter_build_covered(fl, ids.v[i]);
 			covered++;
 		}
 	if (store_filter_finish(fl, t, &uncovered, bad, sizeof(bad)) < 0)
@@ -336,8 +329,8 @@ build(const struct config *cfg)
 	    "embargo built in %.0f ms", covered - uncovered,
 	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-	covered = covered == x.v.n && uncovered == 0;
-	strv_free(&x.v);
+	covered = covered == ids.n && uncovered == 0;
+	strv_free(&ids);
 	return covered;
 }
 

@@ -99,6 +99,35 @@ store_adv_each(struct store_txn *t,
 	return st_each(t, t->s->adv, "adv", adv_each_cb, &e, err);
 }
 
+/* The ids under embargo at now, for store_adv_embargoed(). */
+struct embargoed {
+	struct strv *ids;
+	time_t	now;
+};
+
+/* embargoed_cb - store_adv_each() work: an advisory under embargo */
+
+static int
+embargoed_cb(const struct store_advisory *a, void *ctx)
+{
+	struct embargoed *x = ctx;
+
+	if (a->state == STORE_ADV_EMBARGOED && a->embargo > x->now)
+		strv_push(x->ids, a->id);
+	return 0;
+}
+
+/* store_adv_embargoed - the ids of the advisories under embargo at now */
+
+int
+store_adv_embargoed(struct store_txn *t, time_t now, struct strv *ids,
+    struct em_err *err)
+{
+	struct embargoed x = { ids, now };
+
+	return store_adv_each(t, embargoed_cb, &x, err);
+}
+
 static const struct store_ob_kind_info ob_kinds[] = {
 	{ STORE_OB_COPY, "copy", "copy of", "copy-delivered", STORE_BLOB_COPY },
 	{ STORE_OB_RELEASE, "release", "released posting about",

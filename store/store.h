@@ -193,6 +193,11 @@ int	store_adv_put(struct store_txn *t, const struct store_advisory *a,
 int	store_adv_each(struct store_txn *t,
 	    int (*cb)(const struct store_advisory *, void *), void *ctx,
 	    struct em_err *err);
+/* The ids of the advisories under embargo at now (state embargoed, the
+ * date ahead) appended to ids; an error when the registry cannot be read
+ * (ids may then hold some: never take them for all). */
+int	store_adv_embargoed(struct store_txn *t, time_t now, struct strv *ids,
+	    struct em_err *err);
 
 /*
  * Lists kept beside an advisory's record, under meta "WHAT:ID", one
