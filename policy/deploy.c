@@ -20,14 +20,14 @@
 #include <strings.h>
 
 /* Application-specific. */
-#include "policy.h"
+#include "policy_int.h"
 
 #define HEADING	"DEPLOYMENT DURING EMBARGO"
 
-/* line_end - the end of the line at p (its '\n', or end) */
+/* policy_line_end - the end of the line at p (its '\n', or end) */
 
-static const char *
-line_end(const char *p, const char *end)
+const char *
+policy_line_end(const char *p, const char *end)
 {
 	const char *nl = memchr(p, '\n', (size_t)(end - p));
 
@@ -61,7 +61,7 @@ section(const char *text, size_t len, const char **b, const char **e)
 	const char *end = text + len, *p = text;
 
 	while (p < end) {
-		const char *le = line_end(p, end), *q = p;
+		const char *le = policy_line_end(p, end), *q = p;
 
 		while (q < le && (*q == ' ' || *q == '>'))
 			q++;
@@ -72,15 +72,15 @@ section(const char *text, size_t len, const char **b, const char **e)
 	}
 	if (p >= end)
 		return false;
-	p = line_end(p, end) + 1;
-	if (p < end && is_rule(p, line_end(p, end)))
-		p = line_end(p, end) + 1;
+	p = policy_line_end(p, end) + 1;
+	if (p < end && is_rule(p, policy_line_end(p, end)))
+		p = policy_line_end(p, end) + 1;
 	*b = p < end ? p : end;
 	for (const char *q = *b; q < end;) {
-		const char *le = line_end(q, end), *next = le + 1;
+		const char *le = policy_line_end(q, end), *next = le + 1;
 
 		if (next < end && le > q && !is_rule(q, le) &&
-		    is_rule(next, line_end(next, end))) {
+		    is_rule(next, policy_line_end(next, end))) {
 			*e = q;
 			return true;
 		}

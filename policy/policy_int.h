@@ -11,6 +11,9 @@
 
 #include "policy.h"
 
+/* deploy.c: the end of the line at p (its '\n', or end). */
+const char *policy_line_end(const char *p, const char *end);
+
 /* archive.c: the ceilings of the archives one message carries. */
 #define POLICY_ARCHIVE_ENTRIES	4096	/* members, all archives together */
 #define POLICY_ARCHIVE_DEPTH	3	/* an archive in an archive in ... */

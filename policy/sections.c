@@ -26,16 +26,7 @@
 
 /* Application-specific. */
 #include "match.h"
-
-/* line_end - the end of the line at p (its '\n', or end) */
-
-static const char *
-line_end(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl ? nl : end;
-}
+#include "policy_int.h"
 
 /* is_underline - a line of '=' only (three or more) */
 
@@ -58,7 +49,7 @@ is_underline(const char *p, const char *e)
 static bool
 heading_at(const char *p, const char *end, char h[POLICY_HEADING_MAX])
 {
-	const char *e = line_end(p, end), *u, *ue;
+	const char *e = policy_line_end(p, end), *u, *ue;
 	bool letter = false;
 	size_t n = (size_t)(e - p);
 
@@ -72,7 +63,7 @@ heading_at(const char *p, const char *end, char h[POLICY_HEADING_MAX])
 			return false;
 	}
 	u = e + 1;
-	ue = line_end(u, end);
+	ue = policy_line_end(u, end);
 	if (!letter || !is_underline(u, ue))
 		return false;
 	memcpy(h, p, n);
@@ -134,7 +125,7 @@ policy_sections_each(const char *text, size_t len,
 	char cur[POLICY_HEADING_MAX] = "", h[POLICY_HEADING_MAX];
 
 	while (p < end) {
-		const char *e = line_end(p, end);
+		const char *e = policy_line_end(p, end);
 		bool sig = at_signature(p, end);
 
 		if (sig || heading_at(p, end, h)) {
