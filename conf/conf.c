@@ -155,6 +155,8 @@ static const struct num_key {
 	    offsetof(struct config, reader_cpu_seconds) },
 	{ "reader_memory", 64L << 20, 64L << 30, false,
 	    offsetof(struct config, reader_memory) },
+	{ "reader_max_use", 1, 10000, false,
+	    offsetof(struct config, reader_max_use) },
 };
 
 /* load_numbers - the numeric keys, by the table above */

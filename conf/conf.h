@@ -91,7 +91,8 @@ struct config {
 	char   *reader_program;		/* "" beside the daemon's program */
 	size_t	readers;		/* readers at most, side by side */
 	size_t	reader_cpu_seconds;	/* one message's CPU ceiling */
-	size_t	reader_memory;		/* one message's address space */
+	size_t	reader_memory;		/* a reading child's address space */
+	size_t	reader_max_use;		/* messages one child reads at most */
 
 	regex_t *advisory_re;		/* compiled advisory_id, in order */
 	struct strv advisory_src;

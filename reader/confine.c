@@ -157,17 +157,16 @@ set_limit(int resource, rlim_t soft, rlim_t hard)
 	return setrlimit(resource, &r);
 }
 
-/* reader_confine_child - one message's ceilings and filter; -1 on failure */
+/* reader_confine_child - a child's ceilings and filter; -1 on failure
+ * (its CPU time is watched by the reader, message by message) */
 
 int
-reader_confine_child(uint32_t cpu_seconds, uint64_t memory)
+reader_confine_child(uint64_t memory)
 {
 	scmp_filter_ctx ctx;
 	int rc = -1;
 
-	/* SIGXCPU at the ceiling, SIGKILL a second later. */
-	if (set_limit(RLIMIT_CPU, cpu_seconds, (rlim_t)cpu_seconds + 1) < 0 ||
-	    set_limit(RLIMIT_CORE, 0, 0) < 0)
+	if (set_limit(RLIMIT_CORE, 0, 0) < 0)
 		return -1;
 #ifndef READER_ASAN
 	if (memory > 0 && set_limit(RLIMIT_AS, memory, memory) < 0)

@@ -41,6 +41,7 @@ static size_t n_slots;			/* 0: in process */
 static char program[PATH_MAX];
 static uint32_t cpu_seconds;
 static uint64_t memory;
+static uint32_t max_use;
 
 /* reader_program_path - where embargo-reader is (see reader.h) */
 
@@ -130,6 +131,7 @@ reader_start(const struct config *cfg, struct em_err *err)
 		    strerror(errno));
 	cpu_seconds = (uint32_t)cfg->reader_cpu_seconds;
 	memory = (uint64_t)cfg->reader_memory;
+	max_use = (uint32_t)cfg->reader_max_use;
 	n_slots = (size_t)cfg->readers;
 	for (size_t i = 0; i < n_slots; i++)
 		slots[i] = (struct slot){ 0, -1, false };
@@ -267,6 +269,10 @@ ended(const struct reader_rep *rp, struct em_err *err)
 	unsigned long mib = (unsigned long)(rp->maxrss_kb / 1024u);
 
 	switch (rp->end) {
+	case READER_CPU:
+		return em_fail(err, EM_EREADER, "reading it took more than the "
+		    "reader's CPU ceiling (reader_cpu_seconds = %u)",
+		    cpu_seconds);
 	case READER_SIGNAL:
 		if (rp->detail == SIGXCPU || (rp->detail == SIGKILL &&
 		    used >= cpu_seconds))
@@ -363,7 +369,7 @@ call(enum reader_op op, bool payload, const char *msg, size_t len,
     const struct policy_limits *lim, struct facts *f, struct em_err *err)
 {
 	struct reader_req rq = { READER_MAGIC, (uint32_t)op, payload,
-	    cpu_seconds, memory, { 0 }, 0, len };
+	    cpu_seconds, memory, max_use, 0, { 0 }, 0, len };
 	struct reader_rep rp = { 0 };
 	struct buf fb, ans;
 	int rc;

@@ -16,14 +16,17 @@
  * (the charset converters above all) and then a seccomp filter (Debian's
  * libseccomp) that answers every open with EACCES and ends it on a
  * socket, connect or exec: it cannot reach the store, the keyring, the
- * agent or the network.  Each message is read in a child forked for it
- * alone, under a CPU-time ceiling (reader_cpu_seconds), an address-space
- * ceiling (reader_memory) and a second filter that forbids signals to
- * others, forks and raising its ceilings; so one message never sees
- * another, and a parser that is taken over holds only that message.
+ * agent or the network.  Messages are read in a child of it that reads at
+ * most reader_max_use of them (then a new one is forked at once), under a
+ * CPU-time ceiling per message (reader_cpu_seconds, read by the reader
+ * on the child's CPU clock), an address-space ceiling (reader_memory)
+ * and a second filter that forbids signals to others, forks and raising
+ * its ceilings; a parser that is taken over holds the messages its child
+ * reads after it and nothing else (reader_max_use = 1: only its own).
  *
  * How it fails: a child that crashes or hits a ceiling gives
- * EM_EREADER with what happened ("stopped on signal 11", "over its CPU
+ * EM_EREADER with what happened (a child that had read others first is
+ * not taken at its word: the message is read again by a new one) ("stopped on signal 11", "over its CPU
  * ceiling of 10 s"): that message will never read, and policy_unreadable()
  * answers 554 5.6.0.  A child that takes longer than six times its CPU
  * ceiling on the clock (a busy machine) is ended and gives EM_EIO (451).

@@ -93,6 +93,6 @@ sed -i "s|^reader_program = .*|reader_program = \"$W/no-such-reader\"|" "$W/milt
 np=$!
 wait "$np"
 rc=$?
-check "a daemon whose reader is missing does not start (exit $rc): $(grep -o 'the reader.*' "$W/noreader.out" "$W/milter.log" 2>/dev/null | tail -n 1)" \
+check "a daemon whose reader is missing does not start (exit $rc): $(grep -ho '[^:]*install it, or set reader_program' "$W/noreader.out" "$W/milter.log" 2>/dev/null | tail -n 1)" \
     bash -c "[ $rc != 0 ] && grep -q 'install it, or set reader_program' '$W/noreader.out' '$W/milter.log' 2>/dev/null"
 e2e_finish

@@ -13,7 +13,7 @@ static const struct policy_limits lim = { 20, 500, 65536, 1 << 20 };
 
 /* start - a pool of one reader: the real one, or the test build's */
 static void
-start(const char *prog, size_t cpu)
+start_use(const char *prog, size_t cpu, size_t max_use)
 {
 	struct config cfg;
 	struct em_err e;
@@ -26,9 +26,16 @@ start(const char *prog, size_t cpu)
 	cfg.readers = 1;
 	cfg.reader_cpu_seconds = cpu;
 	cfg.reader_memory = (size_t)1 << 30;
+	cfg.reader_max_use = max_use;
 	em_err_clear(&e);
 	assert_int_equal(reader_start(&cfg, &e), EM_OK);
 	assert_true(reader_confined());
+}
+
+static void
+start(const char *prog, size_t cpu)
+{
+	start_use(prog, cpu, 100);
 }
 
 /* same - what policy_read() and reader_read() make of msg agree */
@@ -239,6 +246,70 @@ t_confined_and_faults(void **st)
 	reader_stop();
 }
 
+/* child_of - the reader's one child now (0: none), from /proc */
+static pid_t
+child_of(pid_t reader)
+{
+	char path[96];
+	struct buf b;
+	pid_t kid;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
+	    (int)reader, (int)reader);
+	test_read_file(path, &b);
+	kid = (pid_t)atoi(b.data);
+	/* "PID " or nothing: never two at once. */
+	assert_true(b.len == 0 || strchr(b.data, ' ') == b.data + b.len - 1);
+	buf_free(&b);
+	return kid;
+}
+
+/* A child reads up to reader_max_use messages, then makes way for a new
+ * one forked at once; a child that fails after reading others is not
+ * taken at its word (the message is read again by a fresh one); a spin
+ * is the message's, read once. */
+static void
+t_reuse(void **st)
+{
+	pid_t reader, c1, c2, c3;
+	struct em_err e;
+
+	(void)st;
+	start_use("build/asan/tests/embargo-reader-faults", 1, 3);
+	assert_int_equal(reader_pids(&reader, 1), 1);
+	assert_int_equal(fault("none", &e), EM_OK);
+	c1 = child_of(reader);
+	assert_true(c1 > 0);
+	assert_int_equal(fault("none", &e), EM_OK);
+	assert_int_equal(child_of(reader), c1);
+	assert_int_equal(fault("none", &e), EM_OK);
+	/* The third answered: c1 retired, its successor already there. */
+	c2 = child_of(reader);
+	assert_true(c2 > 0);
+	assert_int_not_equal(c1, c2);
+	assert_int_equal(kill(c1, 0), -1);	/* reaped */
+	assert_int_equal(fault("none", &e), EM_OK);
+	/* Worn: crashes in a child that has read one; a fresh one reads it. */
+	assert_int_equal(fault("worn", &e), EM_OK);
+	c3 = child_of(reader);
+	assert_int_not_equal(c3, c2);
+	assert_int_equal(fault("none", &e), EM_OK);
+	assert_int_equal(child_of(reader), c3);
+	/* The same crash in a fresh child is the message's. */
+	assert_int_equal(fault("segv", &e), EM_EREADER);
+	assert_int_equal(fault("spin", &e), EM_EREADER);
+	assert_non_null(strstr(e.msg, "CPU ceiling"));
+	reader_stop();
+	/* One message per child: each answered child is replaced. */
+	start_use("build/asan/tests/embargo-reader-faults", 1, 1);
+	assert_int_equal(reader_pids(&reader, 1), 1);
+	assert_int_equal(fault("none", &e), EM_OK);
+	c1 = child_of(reader);
+	assert_int_equal(fault("worn", &e), EM_OK);
+	assert_int_not_equal(child_of(reader), c1);
+	reader_stop();
+}
+
 /* A reader killed from outside is started again; no message is lost. */
 static void
 t_reader_killed(void **st)
@@ -285,6 +356,7 @@ main(void)
 		cmocka_unit_test(t_pdf_confined),
 		cmocka_unit_test(t_confined_and_faults),
 		cmocka_unit_test(t_reader_killed),
+		cmocka_unit_test(t_reuse),
 		cmocka_unit_test(t_missing_program),
 	};
 
