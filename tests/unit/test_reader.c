@@ -257,7 +257,7 @@ child_of(pid_t reader)
 	(void)snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
 	    (int)reader, (int)reader);
 	test_read_file(path, &b);
-	kid = (pid_t)atoi(b.data);
+	kid = (pid_t)strtol(b.data, NULL, 10);
 	/* "PID " or nothing: never two at once. */
 	assert_true(b.len == 0 || strchr(b.data, ' ') == b.data + b.len - 1);
 	buf_free(&b);
