@@ -223,6 +223,17 @@ cpu_usec(const struct kid *k)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* cpu_since - the child's CPU time since mark; 0 where its clock cannot
+ * be read (never a wrapped-round figure that reads as over the ceiling) */
+
+static uint64_t
+cpu_since(const struct kid *k, uint64_t mark)
+{
+	uint64_t now = cpu_usec(k);
+
+	return now > mark ? now - mark : 0;
+}
+
 /* The bounds of one message's reading. */
 struct watch {
 	struct timespec t0;		/* when it was sent */
@@ -247,7 +258,7 @@ wait_fd(const struct kid *k, const struct watch *w, int fd, short events)
 		    (now.tv_nsec - w->t0.tv_nsec) / 1000000L);
 		if (left <= 0)
 			return READER_CLOCK;
-		if (cpu_usec(k) - w->cpu0 >= w->cpu_max)
+		if (cpu_since(k, w->cpu0) >= w->cpu_max)
 			return READER_CPU;
 		n = poll(&p, 1, left < SLICE_MS ? (int)left : SLICE_MS);
 		if (n > 0)
@@ -377,10 +388,8 @@ one(struct kid *k, const struct reader_req *rq, const struct buf *fb,
 		bool fresh;
 		int status = 0;
 
-		if (k->pid != 0 && k->memory != rq->memory) {
+		if (k->pid != 0 && k->memory != rq->memory)
 			kid_end(k, true, &status, &ru);
-			status = 0;
-		}
 		if (k->pid == 0 && kid_start(k, rq->memory) < 0)
 			return answer(READER_FORK, 0, 0, 0, ans);
 		fresh = k->served == 0;
@@ -391,7 +400,7 @@ one(struct kid *k, const struct reader_req *rq, const struct buf *fb,
 		end = exchange(k, &w, rq, fb, msg, ans, &maxrss);
 		if (end == READER_RAN) {
 			k->served++;
-			used = cpu_usec(k) - w.cpu0;
+			used = cpu_since(k, w.cpu0);
 			if (worn(k, rq, maxrss)) {
 				/* The next one forked now, off the next
 				 * message's path. */

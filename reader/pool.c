@@ -265,24 +265,22 @@ run(const struct reader_req *rq, const struct buf *fb, const char *msg,
 static int
 ended(const struct reader_rep *rp, struct em_err *err)
 {
-	unsigned long used = (unsigned long)(rp->cpu_usec / 1000000u);
 	unsigned long mib = (unsigned long)(rp->maxrss_kb / 1024u);
 
 	switch (rp->end) {
+	case READER_SIGNAL:
+		if (rp->detail != SIGXCPU)
+			return em_fail(err, EM_EREADER, "the reader stopped on "
+			    "signal %u (%s) reading it, having used %lu MiB of "
+			    "reader_memory = %lu MiB", rp->detail,
+			    strsignal((int)rp->detail), mib,
+			    (unsigned long)(memory >> 20));
+		/* A CPU ceiling the system set: the same end. */
+		/* FALLTHROUGH */
 	case READER_CPU:
 		return em_fail(err, EM_EREADER, "reading it took more than the "
 		    "reader's CPU ceiling (reader_cpu_seconds = %u)",
 		    cpu_seconds);
-	case READER_SIGNAL:
-		if (rp->detail == SIGXCPU || (rp->detail == SIGKILL &&
-		    used >= cpu_seconds))
-			return em_fail(err, EM_EREADER, "reading it took more "
-			    "than the reader's CPU ceiling (reader_cpu_seconds "
-			    "= %u)", cpu_seconds);
-		return em_fail(err, EM_EREADER, "the reader stopped on signal "
-		    "%u (%s) reading it, having used %lu MiB of reader_memory "
-		    "= %lu MiB", rp->detail, strsignal((int)rp->detail), mib,
-		    (unsigned long)(memory >> 20));
 	case READER_EXIT:
 		return em_fail(err, rp->detail == 3 ? EM_EIO : EM_EREADER,
 		    "the reader exited with status %u reading it%s", rp->detail,

@@ -25,9 +25,10 @@
  * reads after it and nothing else (reader_max_use = 1: only its own).
  *
  * How it fails: a child that crashes or hits a ceiling gives
- * EM_EREADER with what happened (a child that had read others first is
- * not taken at its word: the message is read again by a new one) ("stopped on signal 11", "over its CPU
- * ceiling of 10 s"): that message will never read, and policy_unreadable()
+ * EM_EREADER with what happened ("stopped on signal 11", "over its CPU
+ * ceiling of 10 s"; a child that had read others first is not taken at
+ * its word: the message is read again by a new one): that message will
+ * never read, and policy_unreadable()
  * answers 554 5.6.0.  A child that takes longer than six times its CPU
  * ceiling on the clock (a busy machine) is ended and gives EM_EIO (451).
  * The reader process itself ending (killed, say) is not the message's

@@ -6,9 +6,10 @@
  * the message; the reader passes it to its child over a pipe.  The
  * child answers over another: struct reader_kid_rep, then rc, the
  * reason, the facts.  The reader answers the daemon: struct reader_rep
- * (what became of the reading) and, when it ran, the child's answer.  Integers are this machine's: both ends are one build.  Every
- * length is checked against what is left and against READER_WIRE_MAX:
- * the daemon reads the reader's answer as it reads any input.
+ * (what became of the reading) and, when it ran, the child's answer.
+ * Integers are this machine's: both ends are one build.  Every length
+ * is checked against what is left and against READER_WIRE_MAX: the
+ * daemon reads the reader's answer as it reads any input.
  */
 #ifndef READER_INT_H
 #define READER_INT_H
