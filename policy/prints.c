@@ -37,6 +37,7 @@ norm_unicode(const char *p, size_t n, struct buf *out)
 {
 	gchar *valid = g_utf8_make_valid(p, (gssize)n);
 	gchar *nf = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
+	size_t base = out->len;
 	bool space = false, start = true;
 
 	for (const gchar *q = nf; q != NULL && *q != '\0'; q = g_utf8_next_char(q)) {
@@ -51,7 +52,7 @@ norm_unicode(const char *p, size_t n, struct buf *out)
 			continue;
 		start = false;
 		if (g_unichar_isspace(c) || t == G_UNICODE_SPACE_SEPARATOR) {
-			space = out->len > 0;
+			space = out->len > base;
 			continue;
 		}
 		if (space)
@@ -65,10 +66,10 @@ norm_unicode(const char *p, size_t n, struct buf *out)
 }
 
 /*
- * norm_line - one line: quote marks off, lower case, blanks collapsed.
- * The common case, ASCII, in one pass written in place (isspace() and
- * tolower() of the C locale, without its tables); a line with any other
- * byte starts again in norm_unicode().
+ * norm_line - one line, appended to out: quote marks off, lower case,
+ * blanks collapsed.  The common case, ASCII, in one pass written in place
+ * (isspace() and tolower() of the C locale, without its tables); a line
+ * with any other byte starts again in norm_unicode().
  */
 static void
 norm_line(const char *p, size_t n, struct buf *out)
@@ -89,7 +90,7 @@ norm_line(const char *p, size_t n, struct buf *out)
 			return;
 		}
 		if (c == ' ' || (c >= '\t' && c <= '\r')) {
-			space = o > o0 || out->len > 0;
+			space = o > o0;
 			continue;
 		}
 		if (space)
@@ -211,17 +212,16 @@ armour_line(const char *p, size_t n, enum armour_state *st)
 
 /*
  * The word stream, walked in one pass: each significant line is
- * normalised into one buffer (reused), its words taken where they lie.
- * The last POLICY_SHINGLE_WORDS words are the run at hand; those of a
- * line whose buffer is about to be reused are copied out (a few words a
- * line), so that a run's bytes can be had when the caller wants them.
+ * normalised onto the end of one buffer, joined to the line before by a
+ * space, and its words taken where they lie.  A run's bytes, "w1 w2 w3
+ * w4", are then one span of that buffer however many lines its words
+ * come from, and a span's offset stays good until the walk ends.
  */
 #define RUNW	POLICY_SHINGLE_WORDS
 
 struct policy_walk_run {
-	struct buf line;
-	struct { const char *p; size_t n; size_t line; uint64_t h;
-	    bool in_line; struct buf own; } win[RUNW];
+	struct buf all;
+	struct { size_t off, n, line; uint64_t h; } win[RUNW];
 	size_t	nwords;
 };
 
@@ -229,16 +229,16 @@ struct policy_walk_run {
 
 static void
 walk_word(struct policy_walk_run *r, const struct policy_walker *w,
-    const char *p, size_t n, size_t lineno)
+    size_t off, size_t n, size_t lineno)
 {
 	size_t slot = r->nwords++ % RUNW;
 	uint64_t wh[RUNW];
 
-	r->win[slot].p = p;
+	r->win[slot].off = off;
 	r->win[slot].n = n;
 	r->win[slot].line = lineno;
-	r->win[slot].in_line = true;
-	r->win[slot].h = w->word != NULL ? w->word(p, n, w->ctx) : 0;
+	r->win[slot].h = w->word != NULL ?
+	    w->word(r->all.data + off, n, w->ctx) : 0;
 	if (r->nwords < RUNW)
 		return;
 	for (size_t i = 0; i < RUNW; i++)
@@ -246,18 +246,41 @@ walk_word(struct policy_walk_run *r, const struct policy_walker *w,
 	w->run(wh, r->win[r->nwords % RUNW].line, r, w->ctx);
 }
 
-/* walk_keep - the window's words still in the line buffer, copied out */
-
+/*
+ * walk_line - one line normalised onto the stream; its words walked.
+ * A line shorter than POLICY_SIGNIFICANT once normalised is left out.
+ */
 static void
-walk_keep(struct policy_walk_run *r)
+walk_line(struct policy_walk_run *r, const struct policy_walker *w,
+    const char *q, size_t ln, size_t lineno)
 {
-	for (size_t i = 0; i < RUNW; i++)
-		if (r->win[i].in_line) {
-			buf_reset(&r->win[i].own);
-			buf_append(&r->win[i].own, r->win[i].p, r->win[i].n);
-			r->win[i].p = r->win[i].own.data;
-			r->win[i].in_line = false;
-		}
+	size_t before = r->all.len, at, n;
+
+	if (before > 0)
+		buf_append(&r->all, " ", 1);
+	at = r->all.len;
+	norm_line(q, ln, &r->all);
+	n = r->all.len - at;
+	/* A NUL ends the line's words (the text is a C string). */
+	if (n >= POLICY_SIGNIFICANT)
+		n = strnlen(r->all.data + at, n);
+	if (n < POLICY_SIGNIFICANT) {
+		r->all.len = before;
+		r->all.data[before] = '\0';
+		return;
+	}
+	r->all.len = at + n;
+	r->all.data[at + n] = '\0';
+	/* Normalised: words are split by one space exactly. */
+	for (size_t q0 = at, e = at + n;;) {
+		const char *sp = memchr(r->all.data + q0, ' ', e - q0);
+		size_t end = sp ? (size_t)(sp - r->all.data) : e;
+
+		walk_word(r, w, q0, end - q0, lineno);
+		if (sp == NULL)
+			break;
+		q0 = end + 1;
+	}
 }
 
 /*
@@ -273,38 +296,41 @@ policy_walk(const char *text, size_t len, const struct policy_walker *w)
 	enum armour_state arm = ARM_TEXT;
 
 	memset(&r, 0, sizeof(r));
-	buf_init(&r.line);
-	for (size_t i = 0; i < RUNW; i++)
-		buf_init(&r.win[i].own);
+	buf_init(&r.all);
+	/* ASCII text never grows when normalised: one allocation. */
+	if (buf_room(&r.all, len + 1) == NULL)
+		abort();	/* len is a text's: far below BUF_MAX */
 	for (; p < end; lineno++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t ln = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		const char *q = p;
 
 		p = nl ? nl + 1 : end;
-		if (armour_line(q, ln, &arm))
-			continue;
-		walk_keep(&r);
-		buf_reset(&r.line);
-		norm_line(q, ln, &r.line);
-		/* A NUL ends the line's words (the text is a C string). */
-		if (r.line.len >= POLICY_SIGNIFICANT)
-			r.line.len = strnlen(r.line.data, r.line.len);
-		if (r.line.len < POLICY_SIGNIFICANT)
-			continue;
-		/* Normalised: words are split by one space exactly. */
-		for (const char *q = r.line.data, *e = q + r.line.len;;) {
-			const char *sp = memchr(q, ' ', (size_t)(e - q));
-
-			walk_word(&r, w, q, (size_t)((sp ? sp : e) - q), lineno);
-			if (sp == NULL)
-				break;
-			q = sp + 1;
-		}
+		if (!armour_line(q, ln, &arm))
+			walk_line(&r, w, q, ln, lineno);
 	}
-	buf_free(&r.line);
-	for (size_t i = 0; i < RUNW; i++)
-		buf_free(&r.win[i].own);
+	if (w->done != NULL)
+		w->done(&r, w->ctx);
+	buf_free(&r.all);
+}
+
+/* policy_walk_span - where the run at hand lies in policy_walk_bytes() */
+
+void
+policy_walk_span(const struct policy_walk_run *r, size_t *off, size_t *n)
+{
+	size_t first = r->nwords % RUNW, last = (r->nwords + RUNW - 1) % RUNW;
+
+	*off = r->win[first].off;
+	*n = r->win[last].off + r->win[last].n - *off;
+}
+
+/* policy_walk_bytes - the walk's normalised text (spans index it) */
+
+const char *
+policy_walk_bytes(const struct policy_walk_run *r)
+{
+	return r->all.data;
 }
 
 /* policy_walk_text - the run's bytes, "w1 w2 w3 w4", into out */
@@ -312,14 +338,11 @@ policy_walk(const char *text, size_t len, const struct policy_walker *w)
 void
 policy_walk_text(const struct policy_walk_run *r, struct buf *out)
 {
-	buf_reset(out);
-	for (size_t i = 0; i < RUNW; i++) {
-		size_t k = (r->nwords + i) % RUNW;
+	size_t off, n;
 
-		if (i > 0)
-			buf_append(out, " ", 1);
-		buf_append(out, r->win[k].p, r->win[k].n);
-	}
+	policy_walk_span(r, &off, &n);
+	buf_reset(out);
+	buf_append(out, r->all.data + off, n);
 }
 
 /*
@@ -364,7 +387,6 @@ struct hmac_walk {
 	unsigned char (*h)[8];
 	size_t *lines;
 	size_t	n, cap;
-	struct buf run;
 };
 
 /* hmac_run - policy_walk() work: one run's HMAC, appended */
@@ -374,6 +396,7 @@ hmac_run(const uint64_t *wh, size_t line, const struct policy_walk_run *r,
     void *ctx)
 {
 	struct hmac_walk *hw = ctx;
+	size_t off, n;
 
 	(void)wh;
 	if (hw->n == hw->cap) {
@@ -381,8 +404,8 @@ hmac_run(const uint64_t *wh, size_t line, const struct policy_walk_run *r,
 		hw->h = xrealloc(hw->h, hw->cap * 8);
 		hw->lines = xrealloc(hw->lines, hw->cap * sizeof(*hw->lines));
 	}
-	policy_walk_text(r, &hw->run);
-	hmac_sha256_8(hw->key, hw->keylen, hw->run.data, hw->run.len,
+	policy_walk_span(r, &off, &n);
+	hmac_sha256_8(hw->key, hw->keylen, policy_walk_bytes(r) + off, n,
 	    hw->h[hw->n]);
 	hw->lines[hw->n++] = line;
 }
@@ -396,12 +419,10 @@ static size_t
 hash_runs(const char *text, size_t len, const void *key, size_t keylen,
     unsigned char (**h)[8], size_t **line_of)
 {
-	struct hmac_walk hw = { key, keylen, NULL, NULL, 0, 0, { 0 } };
-	struct policy_walker w = { NULL, hmac_run, &hw };
+	struct hmac_walk hw = { key, keylen, NULL, NULL, 0, 0 };
+	struct policy_walker w = { NULL, hmac_run, NULL, &hw };
 
-	buf_init(&hw.run);
 	policy_walk(text, len, &w);
-	buf_free(&hw.run);
 	*h = hw.h;
 	if (line_of != NULL)
 		*line_of = hw.lines;

@@ -259,16 +259,17 @@ for stage in 0 0-in-process "$NADV" ${BENCH_INPROC_ALL:+"$NADV-in-process"}; do
 		echo
 		echo "| path | msg/s | of no milter | of null milter | milter CPU ms/msg |"
 		echo "| --- | ---: | ---: | ---: | ---: |"
-		none=$(echo "${RATE[$stage,$k,none]}" | med)
-		null=$(echo "${RATE[$stage,$k,null]}" | med)
+		# A run without the no-milter or null path (BENCH_PATHS) has no ratio.
+		none=$(echo "${RATE[$stage,$k,none]:-}" | med)
+		null=$(echo "${RATE[$stage,$k,null]:-}" | med)
 		for path in $PATHS; do
 			m=$(echo "${RATE[$stage,$k,$path]}" | med)
 			c="-"
 			[ -n "${PIDF[$path]:-}" ] && c=$(awk -v t="${CPUT[$stage,$k,$path]}" -v hz="$hz" \
 			    -v n="$(( ${COUNT[$k]} * ROUNDS ))" 'BEGIN { printf "%.3f", t * 1000 / hz / n }')
 			printf '| %s | %s | %s | %s | %s |\n' "$(label "$path")" "$m" \
-			    "$(awk -v a="$m" -v b="$none" 'BEGIN { printf "%.2f", a / b }')" \
-			    "$(awk -v a="$m" -v b="$null" 'BEGIN { printf "%.2f", a / b }')" "$c"
+			    "$(awk -v a="$m" -v b="$none" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')" \
+			    "$(awk -v a="$m" -v b="$null" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')" "$c"
 		done
 	done
 done
