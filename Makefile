@@ -17,7 +17,7 @@ LIBEXECDIR ?= $(PREFIX)/lib/embargo-milter
 
 CC	?= cc
 # embargoctl links what it uses: no libmilter; json-glib for --json.
-CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libgcrypt libarchive libsodium \
+CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libgcrypt libarchive libxxhash \
 	    poppler-glib
 PKGS	= milter json-glib-1.0 $(CORE_PKGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -132,7 +132,7 @@ LIBS_conf   = libconfuse
 LIBS_policy = gmime-3.0 glib-2.0 libxml-2.0 libarchive poppler-glib
 LIBS_reader = libseccomp gmime-3.0
 LIBS_keys   = gpgme gmime-3.0 glib-2.0
-LIBS_store  = lmdb libsodium
+LIBS_store  = lmdb libxxhash
 LIBS_ledger = lmdb
 LIBS_outbox =
 LIBS_milter = milter libgcrypt gmime-3.0
@@ -165,7 +165,7 @@ INC_poppler-glib = poppler.h
 INC_libseccomp = seccomp.h
 INC_gpgme   = gpgme.h
 INC_lmdb    = lmdb.h
-INC_libsodium = sodium.h sodium/
+INC_libxxhash = xxhash.h
 INC_milter  = libmilter/
 INC_json-glib-1.0 = json-glib/
 

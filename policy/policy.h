@@ -202,10 +202,8 @@ struct policy_run {
 void	policy_runs(const char *text, size_t len, const void *key,
 	    size_t keylen, struct policy_run **out, size_t *n);
 /*
- * The same runs, walked (the leak guard's filter, store/filter.c): word
- * gets each word and returns the caller's hash of it (NULL: none); run
- * gets each run in order, its words' hashes oldest first and the line of
- * its first word; done (NULL: none) is called once the last run is had,
+ * The same runs, walked (the leak guard's filter, store/filter.c): run
+ * gets each run in order and the line of its first word; done (NULL: none) is called once the last run is had,
  * before the walk ends.  While run is called, policy_walk_span() gives
  * where the run's bytes ("w1 w2 w3 w4", as policy_prints() hashes them)
  * lie in policy_walk_bytes(): a span stays good until the walk ends (the
@@ -214,9 +212,7 @@ void	policy_runs(const char *text, size_t len, const void *key,
  */
 struct policy_walk_run;
 struct policy_walker {
-	uint64_t (*word)(const char *w, size_t n, void *ctx);
-	void	(*run)(const uint64_t *wh, size_t line,
-		    const struct policy_walk_run *r, void *ctx);
+	void	(*run)(size_t line, const struct policy_walk_run *r, void *ctx);
 	void	(*done)(const struct policy_walk_run *r, void *ctx);
 	void   *ctx;
 };

@@ -221,7 +221,7 @@ armour_line(const char *p, size_t n, enum armour_state *st)
 
 struct policy_walk_run {
 	struct buf all;
-	struct { size_t off, n, line; uint64_t h; } win[RUNW];
+	struct { size_t off, n, line; } win[RUNW];
 	size_t	nwords;
 };
 
@@ -232,18 +232,12 @@ walk_word(struct policy_walk_run *r, const struct policy_walker *w,
     size_t off, size_t n, size_t lineno)
 {
 	size_t slot = r->nwords++ % RUNW;
-	uint64_t wh[RUNW];
 
 	r->win[slot].off = off;
 	r->win[slot].n = n;
 	r->win[slot].line = lineno;
-	r->win[slot].h = w->word != NULL ?
-	    w->word(r->all.data + off, n, w->ctx) : 0;
-	if (r->nwords < RUNW)
-		return;
-	for (size_t i = 0; i < RUNW; i++)
-		wh[i] = r->win[(r->nwords + i) % RUNW].h;
-	w->run(wh, r->win[r->nwords % RUNW].line, r, w->ctx);
+	if (r->nwords >= RUNW)
+		w->run(r->win[r->nwords % RUNW].line, r, w->ctx);
 }
 
 /*
@@ -392,13 +386,11 @@ struct hmac_walk {
 /* hmac_run - policy_walk() work: one run's HMAC, appended */
 
 static void
-hmac_run(const uint64_t *wh, size_t line, const struct policy_walk_run *r,
-    void *ctx)
+hmac_run(size_t line, const struct policy_walk_run *r, void *ctx)
 {
 	struct hmac_walk *hw = ctx;
 	size_t off, n;
 
-	(void)wh;
 	if (hw->n == hw->cap) {
 		hw->cap = hw->cap ? hw->cap * 2 : 256;
 		hw->h = xrealloc(hw->h, hw->cap * 8);
@@ -420,7 +412,7 @@ hash_runs(const char *text, size_t len, const void *key, size_t keylen,
     unsigned char (**h)[8], size_t **line_of)
 {
 	struct hmac_walk hw = { key, keylen, NULL, NULL, 0, 0 };
-	struct policy_walker w = { NULL, hmac_run, NULL, &hw };
+	struct policy_walker w = { hmac_run, NULL, &hw };
 
 	policy_walk(text, len, &w);
 	*h = hw.h;

@@ -2,10 +2,9 @@
  * filter.c - the leak guard's filter: the word runs of the advisories
  * under embargo, in memory, under a fast keyed hash (see view.h)
  *
- * Every word of a message is hashed once (SipHash-2-4, libsodium's
- * crypto_shorthash, under a key made at start that never leaves memory);
- * a run's hash is a mix of its four words' hashes, probed in a Bloom
- * filter of about 32 bits a run (three bits, all in one 64-bit word: one
+ * Every run of a message is hashed once (XXH3 of its bytes, as the walk
+ * lays them out, under a random secret made at start that never leaves
+ * memory), probed in a Bloom filter of about 32 bits a run (three bits, all in one 64-bit word: one
  * load a probe; small enough to stay in the
  * processor's cache: an exact set of 64-bit hashes for 200 advisories
  * did not, and its probes were a sixth of the daemon's time).  A run that
@@ -37,13 +36,16 @@
  */
 
 /* System library. */
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Utility library. */
-#include <sodium.h>
+#include <sys/random.h>
+#include <xxhash.h>
 
 /* Application-specific. */
 #include "view.h"
@@ -66,8 +68,17 @@ struct bloom {
 	size_t	n, cap;
 };
 
+/*
+ * The filter's key: a random secret for XXH3 (its keyed form).  The
+ * filter only spares lookups, so a keyed hash built for speed serves:
+ * text made to hit it where it holds nothing costs at most what the full
+ * guard costs (an HMAC and a lookup a run), never a miss.  The secret
+ * keeps such text from being made without it.
+ */
+#define FILTER_SECRET	192
+
 struct store_filter {
-	unsigned char key[crypto_shorthash_KEYBYTES];
+	unsigned char secret[FILTER_SECRET];
 	struct bloom runs;
 	struct strv covered;	/* advisory ids */
 	struct set prints;	/* while building: the HMAC of every run read */
@@ -194,33 +205,16 @@ bloom_has(const struct bloom *b, uint64_t h)
 	return (*bloom_word(b, h) & mask) == mask;
 }
 
-/* word_hash - policy_walk() work: a word under the filter's key */
+/* run_hash - the run at hand's hash under f's secret */
 
 static uint64_t
-word_hash(const char *w, size_t n, void *ctx)
+run_hash(const struct store_filter *f, const struct policy_walk_run *r)
 {
-	const struct store_filter *f = *(struct store_filter *const *)ctx;
-	unsigned char out[crypto_shorthash_BYTES];
-	uint64_t h;
+	size_t off, n;
 
-	(void)crypto_shorthash(out, (const unsigned char *)w, n, f->key);
-	memcpy(&h, out, sizeof(h));
-	return h;
-}
-
-/* run_hash - a run's hash from its words' (in order), mixed */
-
-static uint64_t
-run_hash(const uint64_t *wh)
-{
-	uint64_t h = 0;
-
-	for (size_t i = 0; i < POLICY_SHINGLE_WORDS; i++)
-		h = (h ^ wh[i]) * 0x9e3779b97f4a7c15ULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
+	policy_walk_span(r, &off, &n);
+	return XXH3_64bits_withSecret(policy_walk_bytes(r) + off, n, f->secret,
+	    sizeof(f->secret));
 }
 
 struct adding { struct store_filter *f; const unsigned char *hkey; };
@@ -229,8 +223,7 @@ struct adding { struct store_filter *f; const unsigned char *hkey; };
  * HMAC into the prints read) */
 
 static void
-add_run(const uint64_t *wh, size_t line, const struct policy_walk_run *r,
-    void *ctx)
+add_run(size_t line, const struct policy_walk_run *r, void *ctx)
 {
 	struct adding *a = ctx;
 	unsigned char p[8];
@@ -238,7 +231,7 @@ add_run(const uint64_t *wh, size_t line, const struct policy_walk_run *r,
 	uint64_t v;
 
 	(void)line;
-	bloom_add(&a->f->runs, run_hash(wh));
+	bloom_add(&a->f->runs, run_hash(a->f, r));
 	if (a->hkey == NULL)
 		return;
 	policy_walk_span(r, &off, &n);
@@ -254,7 +247,7 @@ add_text(struct store_filter *f, const unsigned char *hkey, const char *text,
     size_t len)
 {
 	struct adding a = { f, hkey };
-	struct policy_walker w = { word_hash, add_run, NULL, &a };
+	struct policy_walker w = { add_run, NULL, &a };
 	struct buf secret;
 
 	buf_init(&secret);
@@ -274,19 +267,25 @@ covers(const struct store_filter *f, const char *id)
 	return false;
 }
 
-/* filter_new - a filter covering nothing: with of's key and every run of
- * of, or empty under a new key */
+/* filter_new - a filter covering nothing, under secret, empty */
 
 static struct store_filter *
-filter_new(const struct store_filter *of)
+filter_new(const unsigned char *secret)
 {
 	struct store_filter *f = xcalloc(1, sizeof(*f));
 
-	if (of == NULL) {
-		crypto_shorthash_keygen(f->key);
-		return f;
-	}
-	memcpy(f->key, of->key, sizeof(f->key));
+	memcpy(f->secret, secret, sizeof(f->secret));
+	return f;
+}
+
+/* filter_next - a filter covering nothing, with of's secret and every
+ * run of of */
+
+static struct store_filter *
+filter_next(const struct store_filter *of)
+{
+	struct store_filter *f = filter_new(of->secret);
+
 	for (size_t i = 0; i < of->runs.n; i++)
 		bloom_add(&f->runs, of->runs.all[i]);
 	return f;
@@ -299,7 +298,7 @@ filter_free(struct store_filter *f)
 {
 	if (f == NULL)
 		return;
-	sodium_memzero(f->key, sizeof(f->key));
+	explicit_bzero(f->secret, sizeof(f->secret));
 	free(f->runs.bits);
 	free(f->runs.all);
 	free(f->prints.v);
@@ -312,12 +311,16 @@ filter_free(struct store_filter *f)
 int
 store_filter_enable(struct em_err *err)
 {
-	if (sodium_init() < 0)
-		return em_fail(err, EM_EIO, "libsodium cannot start");
+	unsigned char secret[FILTER_SECRET];
+
+	if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
+		return em_fail(err, EM_EIO, "the kernel gives no random bytes "
+		    "for the leak guard's filter: %s", strerror(errno));
 	pthread_rwlock_wrlock(&lock);
 	enabled = true;
-	if (cur == NULL)
-		cur = filter_new(NULL);	/* covers nothing until built */
+	if (cur == NULL)	/* covers nothing until built */
+		cur = filter_new(secret);
+	explicit_bzero(secret, sizeof(secret));
 	atomic_store(&wanted, true);
 	pthread_rwlock_unlock(&lock);
 	return EM_OK;
@@ -399,7 +402,7 @@ store_filter_begin(void)
 	pthread_mutex_lock(&build_lock);
 	if (enabled) {
 		filter_free(next);
-		next = f = filter_new(cur);
+		next = f = filter_next(cur);
 	}
 	pthread_mutex_unlock(&build_lock);
 	pthread_rwlock_unlock(&lock);
@@ -596,8 +599,7 @@ probe(struct hits *x, const struct pending *p, const char *bytes)
  * the run queued PROBE_AHEAD runs before probed */
 
 static void
-hit_run(const uint64_t *wh, size_t line, const struct policy_walk_run *r,
-    void *ctx)
+hit_run(size_t line, const struct policy_walk_run *r, void *ctx)
 {
 	struct hits *x = ctx;
 	struct pending *slot = &x->ring[x->queued % PROBE_AHEAD];
@@ -605,7 +607,7 @@ hit_run(const uint64_t *wh, size_t line, const struct policy_walk_run *r,
 	(void)line;
 	if (x->queued >= PROBE_AHEAD)
 		probe(x, slot, policy_walk_bytes(r));
-	slot->h = run_hash(wh);
+	slot->h = run_hash(x->f, r);
 	policy_walk_span(r, &slot->off, &slot->n);
 	if (x->f->runs.m > 0)
 		__builtin_prefetch(bloom_word(&x->f->runs, slot->h));
@@ -634,7 +636,7 @@ store_filter_prints(struct store_txn *t, const unsigned char *hkey,
     time_t now, const char *text, size_t len, struct policy_prints *out)
 {
 	struct hits x = { NULL, hkey, NULL, 0, 0, { { 0, 0, 0 } }, 0 };
-	struct policy_walker w = { word_hash, hit_run, hits_done, &x };
+	struct policy_walker w = { hit_run, hits_done, &x };
 
 	out->h = NULL;
 	out->n = 0;
