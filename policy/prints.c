@@ -303,8 +303,6 @@ policy_walk(const char *text, size_t len, const struct policy_walker *w)
 		if (!armour_line(q, ln, &arm))
 			walk_line(&r, w, q, ln, lineno);
 	}
-	if (w->done != NULL)
-		w->done(&r, w->ctx);
 	buf_free(&r.all);
 }
 
@@ -325,18 +323,6 @@ const char *
 policy_walk_bytes(const struct policy_walk_run *r)
 {
 	return r->all.data;
-}
-
-/* policy_walk_text - the run's bytes, "w1 w2 w3 w4", into out */
-
-void
-policy_walk_text(const struct policy_walk_run *r, struct buf *out)
-{
-	size_t off, n;
-
-	policy_walk_span(r, &off, &n);
-	buf_reset(out);
-	buf_append(out, r->all.data + off, n);
 }
 
 /*
@@ -412,7 +398,7 @@ hash_runs(const char *text, size_t len, const void *key, size_t keylen,
     unsigned char (**h)[8], size_t **line_of)
 {
 	struct hmac_walk hw = { key, keylen, NULL, NULL, 0, 0 };
-	struct policy_walker w = { hmac_run, NULL, &hw };
+	struct policy_walker w = { hmac_run, &hw };
 
 	policy_walk(text, len, &w);
 	*h = hw.h;

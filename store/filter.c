@@ -4,8 +4,8 @@
  *
  * Every run of a message is hashed once (XXH3 of its bytes, as the walk
  * lays them out, under a random secret made at start that never leaves
- * memory), probed in a Bloom filter of about 32 bits a run (three bits, all in one 64-bit word: one
- * load a probe; small enough to stay in the
+ * memory), probed in a Bloom filter of about 32 bits a run (three bits,
+ * all in one 64-bit word: one load a probe; small enough to stay in the
  * processor's cache: an exact set of 64-bit hashes for 200 advisories
  * did not, and its probes were a sixth of the daemon's time).  A run that
  * misses costs nothing more; only a hit (one in about a thousand is a
@@ -42,9 +42,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 /* Utility library. */
-#include <sys/random.h>
 #include <xxhash.h>
 
 /* Application-specific. */
@@ -185,14 +185,6 @@ bloom_add(struct bloom *b, uint64_t h)
 	bloom_set(b, h);
 }
 
-/* bloom_word - the word of b that holds h's bits (b->m > 0) */
-
-static inline const uint64_t *
-bloom_word(const struct bloom *b, uint64_t h)
-{
-	return &b->bits[(size_t)(h >> 32) & (b->m / 64 - 1)];
-}
-
 /* bloom_has - may h be in b? */
 
 static bool
@@ -202,7 +194,7 @@ bloom_has(const struct bloom *b, uint64_t h)
 
 	if (b->m == 0)
 		return false;
-	return (*bloom_word(b, h) & mask) == mask;
+	return (b->bits[(size_t)(h >> 32) & (b->m / 64 - 1)] & mask) == mask;
 }
 
 /* run_hash - the run at hand's hash under f's secret */
@@ -247,7 +239,7 @@ add_text(struct store_filter *f, const unsigned char *hkey, const char *text,
     size_t len)
 {
 	struct adding a = { f, hkey };
-	struct policy_walker w = { add_run, NULL, &a };
+	struct policy_walker w = { add_run, &a };
 	struct buf secret;
 
 	buf_init(&secret);
@@ -566,64 +558,27 @@ store_filter_none(struct store_txn *t, time_t now)
 	return none;
 }
 
-/*
- * A run's probe is a cache miss in a filter of some hundreds of KiB: each
- * run's word of the filter is fetched when the run is had and read
- * PROBE_AHEAD runs later, so that the misses of that many runs overlap
- * (read at once, one miss at a time, the probes were a third of the
- * daemon's time on 200 KB messages with 200 advisories under embargo).
- */
-#define PROBE_AHEAD	16
-
-struct pending { uint64_t h; size_t off, n; };
-
 struct hits { const struct store_filter *f; const unsigned char *hkey;
-    unsigned char (*h)[8]; size_t n, cap;
-    struct pending ring[PROBE_AHEAD]; size_t queued; };
+    unsigned char (*h)[8]; size_t n, cap; };
 
-/* probe - a queued run read against the filter, HMAC'd if it holds it */
-
-static void
-probe(struct hits *x, const struct pending *p, const char *bytes)
-{
-	if (!bloom_has(&x->f->runs, p->h))
-		return;
-	if (x->n == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 64;
-		x->h = xrealloc(x->h, x->cap * 8);
-	}
-	hmac_sha256_8(x->hkey, 32, bytes + p->off, p->n, x->h[x->n++]);
-}
-
-/* hit_run - policy_walk() work: a run queued, its filter word fetched;
- * the run queued PROBE_AHEAD runs before probed */
+/* hit_run - policy_walk() work: a run the filter holds, HMAC'd */
 
 static void
 hit_run(size_t line, const struct policy_walk_run *r, void *ctx)
 {
 	struct hits *x = ctx;
-	struct pending *slot = &x->ring[x->queued % PROBE_AHEAD];
+	size_t off, n;
 
 	(void)line;
-	if (x->queued >= PROBE_AHEAD)
-		probe(x, slot, policy_walk_bytes(r));
-	slot->h = run_hash(x->f, r);
-	policy_walk_span(r, &slot->off, &slot->n);
-	if (x->f->runs.m > 0)
-		__builtin_prefetch(bloom_word(&x->f->runs, slot->h));
-	x->queued++;
-}
-
-/* hits_done - policy_walk() work: the runs still queued, probed */
-
-static void
-hits_done(const struct policy_walk_run *r, void *ctx)
-{
-	struct hits *x = ctx;
-
-	for (size_t i = x->queued > PROBE_AHEAD ? x->queued - PROBE_AHEAD : 0;
-	    i < x->queued; i++)
-		probe(x, &x->ring[i % PROBE_AHEAD], policy_walk_bytes(r));
+	if (!bloom_has(&x->f->runs, run_hash(x->f, r)))
+		return;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 64;
+		x->h = xrealloc(x->h, x->cap * 8);
+	}
+	policy_walk_span(r, &off, &n);
+	hmac_sha256_8(x->hkey, 32, policy_walk_bytes(r) + off, n,
+	    x->h[x->n++]);
 }
 
 /*
@@ -635,8 +590,8 @@ int
 store_filter_prints(struct store_txn *t, const unsigned char *hkey,
     time_t now, const char *text, size_t len, struct policy_prints *out)
 {
-	struct hits x = { NULL, hkey, NULL, 0, 0, { { 0, 0, 0 } }, 0 };
-	struct policy_walker w = { hit_run, hits_done, &x };
+	struct hits x = { NULL, hkey, NULL, 0, 0 };
+	struct policy_walker w = { hit_run, &x };
 
 	out->h = NULL;
 	out->n = 0;
