@@ -203,19 +203,15 @@ void	policy_runs(const char *text, size_t len, const void *key,
 	    size_t keylen, struct policy_run **out, size_t *n);
 /*
  * The same runs, walked (the leak guard's filter, store/filter.c): run
- * gets each run in order and the line of its first word.  While run is
- * called, policy_walk_span() gives where the run's bytes ("w1 w2 w3 w4",
- * as policy_prints() hashes them) lie in policy_walk_bytes().
+ * gets each run in order, its bytes ("w1 w2 w3 w4", n of them, as
+ * policy_prints() hashes them: good only during the call) and the line
+ * of its first word.
  */
-struct policy_walk_run;
 struct policy_walker {
-	void	(*run)(size_t line, const struct policy_walk_run *r, void *ctx);
+	void	(*run)(size_t line, const char *run, size_t n, void *ctx);
 	void   *ctx;
 };
 void	policy_walk(const char *text, size_t len, const struct policy_walker *w);
-void	policy_walk_span(const struct policy_walk_run *r, size_t *off,
-	    size_t *n);
-const char *policy_walk_bytes(const struct policy_walk_run *r);
 void	policy_prints_free(struct policy_prints *p);
 /* n hashes in p->h (malloc'd) sorted and made distinct, as policy_prints() gives. */
 void	policy_prints_finish(struct policy_prints *p, size_t n);

@@ -219,25 +219,150 @@ armour_line(const char *p, size_t n, enum armour_state *st)
  */
 #define RUNW	POLICY_SHINGLE_WORDS
 
-struct policy_walk_run {
+struct walk {
 	struct buf all;
 	struct { size_t off, n, line; } win[RUNW];
 	size_t	nwords;
+	size_t	*wst, wcap;	/* a plain line's word starts */
 };
+
+/* ascii_plain - no byte of p is NUL or above 0x7f: norm_ascii() serves */
+
+static bool
+ascii_plain(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = ones << 7;
+	uint64_t bad = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v;
+
+		memcpy(&v, p + i, sizeof(v));
+		bad |= (v | ((v - ones) & ~v)) & highs;
+	}
+	for (; i < n; i++)
+		bad |= (unsigned char)p[i] - 1u >= 0x7fu;
+	return bad == 0;
+}
+
+/* byte_step - one byte of norm_ascii(): c written to o (or left, a
+ * space after a space), a word's start noted; *sp: c was a space */
+
+static inline void
+byte_step(unsigned c, char **o, const char *o0, size_t *wst, size_t *k,
+    unsigned *sp)
+{
+	unsigned is = (c == ' ') | (c - '\t' < 5u);
+
+	wst[*k] = (size_t)(*o - o0);
+	*k += ~is & *sp & 1u;			/* a word starts here */
+	**o = is ? ' ' : (char)(c | (unsigned)(c - 'A' < 26u) << 5);
+	*o += ~(is & *sp) & 1u;			/* one space of a run kept */
+	*sp = is;
+}
+
+/*
+ * norm_ascii - norm_line() of a plain line (ascii_plain()) into o (n
+ * bytes of room); the start of each word, as an offset in o, into wst
+ * (n / 2 + 2 of room), their number into *nw.  What it writes is what
+ * norm_line() writes, byte for byte: the prints stored at registration
+ * are of norm_line()'s text.  Eight bytes at a time where no two spaces
+ * meet (most text): lowered and copied whole, a space made ' ', the
+ * words' starts read off the spaces' bits; one byte at a time elsewhere.
+ */
+static size_t
+norm_ascii(const char *p, size_t n, char *o0, size_t *wst, size_t *nw)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = ones << 7;
+	const unsigned char *s = (const unsigned char *)p, *e = s + n;
+	char *o = o0;
+	unsigned sp = 1;
+	size_t k = 0;
+
+	/* lead() of an ASCII byte: '>', '+', and what glib calls a space */
+	while (s < e && (*s == '>' || *s == '+' || *s == ' ' || *s == '\t' ||
+	    *s == '\n' || *s == '\r' || *s == '\f'))
+		s++;
+	for (; e - s >= 8; s += 8) {
+		uint64_t v, sps, up, w, before;
+
+		memcpy(&v, s, sizeof(v));
+		/* Each byte is below 0x80: no sum carries into the next. */
+		sps = ((~((v ^ (ones * ' ')) + ones * 0x7f) |
+		    ((v + ones * (0x80 - '\t')) & ~(v + ones * (0x80 - '\r' - 1))))
+		    & highs);
+		before = sps << 8 | (uint64_t)sp << 7;	/* the byte before: a space */
+		if (sps & before) {
+			for (size_t i = 0; i < 8; i++)
+				byte_step(s[i], &o, o0, wst, &k, &sp);
+			continue;
+		}
+		up = (v + ones * (0x80 - 'A')) & ~(v + ones * (0x80 - 'Z' - 1)) &
+		    highs;
+		v = (v | up >> 2) & ~((sps >> 7) * 0xff);
+		v |= (sps >> 7) * ' ';
+		memcpy(o, &v, sizeof(v));
+		for (w = ~sps & highs & before; w != 0; w &= w - 1)
+			wst[k++] = (size_t)(o - o0) + (size_t)__builtin_ctzll(w) / 8;
+		o += 8;
+		sp = (unsigned)(sps >> 63);
+	}
+	for (; s < e; s++)
+		byte_step(*s, &o, o0, wst, &k, &sp);
+	if (o > o0 && o[-1] == ' ')
+		o--;
+	*nw = k;
+	return (size_t)(o - o0);
+}
 
 /* walk_word - one word: into the window, and a run once there are RUNW */
 
-static void
-walk_word(struct policy_walk_run *r, const struct policy_walker *w,
+static inline void
+walk_word(struct walk *r, const struct policy_walker *w,
     size_t off, size_t n, size_t lineno)
 {
-	size_t slot = r->nwords++ % RUNW;
+	size_t slot = r->nwords++ % RUNW, first;
 
 	r->win[slot].off = off;
 	r->win[slot].n = n;
 	r->win[slot].line = lineno;
-	if (r->nwords >= RUNW)
-		w->run(r->win[r->nwords % RUNW].line, r, w->ctx);
+	if (r->nwords < RUNW)
+		return;
+	first = r->nwords % RUNW;
+	w->run(r->win[first].line, r->all.data + r->win[first].off,
+	    off + n - r->win[first].off, w->ctx);
+}
+
+/* walk_plain - walk_line() of a plain line: normalised and split in one
+ * pass (norm_ascii()) */
+
+static void
+walk_plain(struct walk *r, const struct policy_walker *w,
+    const char *q, size_t ln, size_t lineno, size_t before, size_t at)
+{
+	char *o = buf_room(&r->all, ln + 1);
+	size_t n, k;
+
+	if (o == NULL)
+		return;		/* over the owner's ceiling: buf_over() says so */
+	if (ln / 2 + 2 > r->wcap) {
+		r->wcap = ln / 2 + 2;
+		r->wst = xrealloc(r->wst, r->wcap * sizeof(*r->wst));
+	}
+	n = norm_ascii(q, ln, o, r->wst, &k);
+	if (n < POLICY_SIGNIFICANT) {
+		r->all.len = before;
+		r->all.data[before] = '\0';
+		return;
+	}
+	r->all.len = at + n;
+	r->all.data[at + n] = '\0';
+	for (size_t i = 0; i < k; i++) {
+		size_t end = i + 1 < k ? r->wst[i + 1] - 1 : n;
+
+		walk_word(r, w, at + r->wst[i], end - r->wst[i], lineno);
+	}
 }
 
 /*
@@ -245,7 +370,7 @@ walk_word(struct policy_walk_run *r, const struct policy_walker *w,
  * A line shorter than POLICY_SIGNIFICANT once normalised is left out.
  */
 static void
-walk_line(struct policy_walk_run *r, const struct policy_walker *w,
+walk_line(struct walk *r, const struct policy_walker *w,
     const char *q, size_t ln, size_t lineno)
 {
 	size_t before = r->all.len, at, n;
@@ -253,6 +378,10 @@ walk_line(struct policy_walk_run *r, const struct policy_walker *w,
 	if (before > 0)
 		buf_append(&r->all, " ", 1);
 	at = r->all.len;
+	if (ascii_plain(q, ln)) {
+		walk_plain(r, w, q, ln, lineno, before, at);
+		return;
+	}
 	norm_line(q, ln, &r->all);
 	n = r->all.len - at;
 	/* A NUL ends the line's words (the text is a C string). */
@@ -285,7 +414,7 @@ void
 policy_walk(const char *text, size_t len, const struct policy_walker *w)
 {
 	const char *p = text, *end = text + len;
-	struct policy_walk_run r;
+	struct walk r;
 	size_t lineno = 0;
 	enum armour_state arm = ARM_TEXT;
 
@@ -304,25 +433,7 @@ policy_walk(const char *text, size_t len, const struct policy_walker *w)
 			walk_line(&r, w, q, ln, lineno);
 	}
 	buf_free(&r.all);
-}
-
-/* policy_walk_span - where the run at hand lies in policy_walk_bytes() */
-
-void
-policy_walk_span(const struct policy_walk_run *r, size_t *off, size_t *n)
-{
-	size_t first = r->nwords % RUNW, last = (r->nwords + RUNW - 1) % RUNW;
-
-	*off = r->win[first].off;
-	*n = r->win[last].off + r->win[last].n - *off;
-}
-
-/* policy_walk_bytes - the walk's normalised text (spans index it) */
-
-const char *
-policy_walk_bytes(const struct policy_walk_run *r)
-{
-	return r->all.data;
+	free(r.wst);
 }
 
 /*
@@ -372,19 +483,16 @@ struct hmac_walk {
 /* hmac_run - policy_walk() work: one run's HMAC, appended */
 
 static void
-hmac_run(size_t line, const struct policy_walk_run *r, void *ctx)
+hmac_run(size_t line, const char *run, size_t n, void *ctx)
 {
 	struct hmac_walk *hw = ctx;
-	size_t off, n;
 
 	if (hw->n == hw->cap) {
 		hw->cap = hw->cap ? hw->cap * 2 : 256;
 		hw->h = xrealloc(hw->h, hw->cap * 8);
 		hw->lines = xrealloc(hw->lines, hw->cap * sizeof(*hw->lines));
 	}
-	policy_walk_span(r, &off, &n);
-	hmac_sha256_8(hw->key, hw->keylen, policy_walk_bytes(r) + off, n,
-	    hw->h[hw->n]);
+	hmac_sha256_8(hw->key, hw->keylen, run, n, hw->h[hw->n]);
 	hw->lines[hw->n++] = line;
 }
 

@@ -4,11 +4,11 @@
  *
  * Every run of a message is hashed once (XXH3 of its bytes, as the walk
  * lays them out, under a random secret made at start that never leaves
- * memory), probed in a Bloom filter of about 32 bits a run (three bits,
+ * memory), probed in a Bloom filter of 32 to 40 bits a run (five bits,
  * all in one 64-bit word: one load a probe; small enough to stay in the
  * processor's cache: an exact set of 64-bit hashes for 200 advisories
  * did not, and its probes were a sixth of the daemon's time).  A run that
- * misses costs nothing more; only a hit (one in about a thousand is a
+ * misses costs nothing more; only a hit (one in about two thousand is a
  * false one) is hashed with the store's HMAC key and looked up, as the
  * full guard does for every run.
  *
@@ -57,13 +57,13 @@ struct set {
 	size_t	n;
 };
 
-#define BLOOM_K		3	/* bits a run */
+#define BLOOM_K		5	/* bits a run */
 #define BLOOM_PER	32	/* bits of filter a run, at least */
-#define BLOOM_MIN	((size_t)1 << 16)
+#define BLOOM_MIN	((size_t)1 << 10)	/* words, at least */
 
 struct bloom {
 	uint64_t *bits;
-	size_t	m;		/* bits, a power of two */
+	size_t	words;		/* of 64 bits */
 	uint64_t *all;		/* every run hash put in, to grow by */
 	size_t	n, cap;
 };
@@ -138,8 +138,8 @@ set_has(const struct set *s, uint64_t h)
 
 /*
  * bloom_mask - the K bits of h, all in one 64-bit word of the filter
- * (a blocked Bloom filter: one load, one cache line, a probe): the
- * word from h's high half, each bit from six bits of its low half
+ * (a blocked Bloom filter: one load, one cache line, a probe): each bit
+ * from six bits of h's low half
  */
 static inline uint64_t
 bloom_mask(uint64_t h)
@@ -151,16 +151,17 @@ bloom_mask(uint64_t h)
 	return mask;
 }
 
-/* bloom_set - the K bits of h in b */
+/* bloom_word - the word of b that h's bits are in: from h's high half,
+ * scaled to the filter (its size need not be a power of two) */
 
-static void
-bloom_set(struct bloom *b, uint64_t h)
+static inline uint64_t *
+bloom_word(const struct bloom *b, uint64_t h)
 {
-	b->bits[(size_t)(h >> 32) & (b->m / 64 - 1)] |= bloom_mask(h);
+	return &b->bits[(size_t)(((h >> 32) * (uint64_t)b->words) >> 32)];
 }
 
-/* bloom_add - h into b, the filter doubled (and filled again) past its
- * bits a run */
+/* bloom_add - h into b, the filter made larger by a quarter (and filled
+ * again) once it has fewer than BLOOM_PER bits a run */
 
 static void
 bloom_add(struct bloom *b, uint64_t h)
@@ -170,43 +171,37 @@ bloom_add(struct bloom *b, uint64_t h)
 		b->all = xrealloc(b->all, b->cap * sizeof(*b->all));
 	}
 	b->all[b->n++] = h;
-	if (b->m == 0 || b->n * BLOOM_PER > b->m) {
-		size_t m = b->m ? b->m * 2 : BLOOM_MIN;
+	if (b->n * BLOOM_PER > b->words * 64) {
+		size_t words = (b->n * BLOOM_PER / 64) * 5 / 4 + 1;
 
-		while (b->n * BLOOM_PER > m)
-			m *= 2;
 		free(b->bits);
-		b->bits = xcalloc(m / 64, sizeof(*b->bits));
-		b->m = m;
+		b->words = words > BLOOM_MIN ? words : BLOOM_MIN;
+		b->bits = xcalloc(b->words, sizeof(*b->bits));
 		for (size_t i = 0; i < b->n; i++)
-			bloom_set(b, b->all[i]);
+			*bloom_word(b, b->all[i]) |= bloom_mask(b->all[i]);
 		return;
 	}
-	bloom_set(b, h);
+	*bloom_word(b, h) |= bloom_mask(h);
 }
 
 /* bloom_has - may h be in b? */
 
-static bool
+static inline bool
 bloom_has(const struct bloom *b, uint64_t h)
 {
 	uint64_t mask = bloom_mask(h);
 
-	if (b->m == 0)
+	if (b->words == 0)
 		return false;
-	return (b->bits[(size_t)(h >> 32) & (b->m / 64 - 1)] & mask) == mask;
+	return (*bloom_word(b, h) & mask) == mask;
 }
 
-/* run_hash - the run at hand's hash under f's secret */
+/* run_hash - a run's hash under f's secret */
 
-static uint64_t
-run_hash(const struct store_filter *f, const struct policy_walk_run *r)
+static inline uint64_t
+run_hash(const struct store_filter *f, const char *run, size_t n)
 {
-	size_t off, n;
-
-	policy_walk_span(r, &off, &n);
-	return XXH3_64bits_withSecret(policy_walk_bytes(r) + off, n, f->secret,
-	    sizeof(f->secret));
+	return XXH3_64bits_withSecret(run, n, f->secret, sizeof(f->secret));
 }
 
 struct adding { struct store_filter *f; const unsigned char *hkey; };
@@ -215,19 +210,17 @@ struct adding { struct store_filter *f; const unsigned char *hkey; };
  * HMAC into the prints read) */
 
 static void
-add_run(size_t line, const struct policy_walk_run *r, void *ctx)
+add_run(size_t line, const char *run, size_t n, void *ctx)
 {
 	struct adding *a = ctx;
 	unsigned char p[8];
-	size_t off, n;
 	uint64_t v;
 
 	(void)line;
-	bloom_add(&a->f->runs, run_hash(a->f, r));
+	bloom_add(&a->f->runs, run_hash(a->f, run, n));
 	if (a->hkey == NULL)
 		return;
-	policy_walk_span(r, &off, &n);
-	hmac_sha256_8(a->hkey, 32, policy_walk_bytes(r) + off, n, p);
+	hmac_sha256_8(a->hkey, 32, run, n, p);
 	memcpy(&v, p, sizeof(v));
 	set_add(&a->f->prints, v);
 }
@@ -564,21 +557,18 @@ struct hits { const struct store_filter *f; const unsigned char *hkey;
 /* hit_run - policy_walk() work: a run the filter holds, HMAC'd */
 
 static void
-hit_run(size_t line, const struct policy_walk_run *r, void *ctx)
+hit_run(size_t line, const char *run, size_t n, void *ctx)
 {
 	struct hits *x = ctx;
-	size_t off, n;
 
 	(void)line;
-	if (!bloom_has(&x->f->runs, run_hash(x->f, r)))
+	if (!bloom_has(&x->f->runs, run_hash(x->f, run, n)))
 		return;
 	if (x->n == x->cap) {
 		x->cap = x->cap ? x->cap * 2 : 64;
 		x->h = xrealloc(x->h, x->cap * 8);
 	}
-	policy_walk_span(r, &off, &n);
-	hmac_sha256_8(x->hkey, 32, policy_walk_bytes(r) + off, n,
-	    x->h[x->n++]);
+	hmac_sha256_8(x->hkey, 32, run, n, x->h[x->n++]);
 }
 
 /*
