@@ -109,6 +109,23 @@ view_prints(const struct policy_view *v, const char *text, size_t len,
 		policy_prints(text, len, v->print_key, v->print_key_len, pr);
 }
 
+/* has_hunk - does text hold "@@ " (a patch's hunk header) anywhere?  Each
+ * '@' found by memchr(), which reads many bytes a step: memmem() was a
+ * tenth of the leak guard's time on a 200 KB message */
+
+static bool
+has_hunk(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	while (end - p >= 3 && (p = memchr(p, '@', (size_t)(end - p - 2))) != NULL) {
+		if (p[1] == '@' && p[2] == ' ')
+			return true;
+		p++;
+	}
+	return false;
+}
+
 /* text_prints - the prints of text as the rule reads it */
 
 static void
@@ -117,7 +134,7 @@ text_prints(const struct policy_view *v, const char *text, size_t len,
 {
 	struct buf both;
 
-	if (memmem(text, len, "@@ ", 3) == NULL) {
+	if (!has_hunk(text, len)) {
 		view_prints(v, text, len, now, pr);
 		return;
 	}
