@@ -48,27 +48,31 @@ policy_text_add(struct facts *f, const char *p, size_t n)
 
 	if (o == NULL)
 		return;		/* at the text's ceiling: buf_over() says so */
-	/* Eight bytes at a time; those holding a CR or a NUL one by one. */
-	while (i < n) {
-		size_t end = i + 8 <= n ? i + 8 : n;
-		uint64_t w;
+	/* Eight bytes at a time, copied whole; o and i then moved to the
+	 * first CR or NUL among them (the lowest byte the test finds is
+	 * always one), which is left out or made a newline. */
+	while (i + 8 <= n) {
+		uint64_t w, m;
+		size_t j;
 
-		if (end == i + 8) {
-			memcpy(&w, p + i, 8);
-			if (!em_zero_byte(w) && !em_zero_byte(w ^ EM_BYTES('\r'))) {
-				memcpy(o, &w, 8);
-				o += 8;
-				i = end;
-				continue;
-			}
+		memcpy(&w, p + i, 8);
+		memcpy(o, &w, 8);	/* room: o is at most o0 + i */
+		m = em_zero_bytes(w) | em_zero_bytes(w ^ EM_BYTES('\r'));
+		if (m == 0) {
+			o += 8;
+			i += 8;
+			continue;
 		}
-		for (; i < end; i++) {
-			if (p[i] == '\r')
-				continue;
-			*o++ = p[i];
-			if (p[i] == '\0')
-				o[-1] = '\n';
-		}
+		j = (size_t)__builtin_ctzll(m) / 8;
+		o += j;
+		i += j;
+		if (p[i++] == '\0')
+			*o++ = '\n';
+	}
+	for (; i < n; i++) {
+		if (p[i] == '\r')
+			continue;
+		*o++ = p[i] == '\0' ? '\n' : p[i];
 	}
 	f->text.len += (size_t)(o - o0);
 	if (f->text.len > 0 && f->text.data[f->text.len - 1] != '\n')

@@ -82,10 +82,17 @@ struct buf {
 /* Eight bytes at a time: every byte of a word equal to b; whether any
  * byte of v is zero (exact; used to skip eight bytes that hold none). */
 #define EM_BYTES(b)	(0x0101010101010101ULL * (uint64_t)(unsigned char)(b))
+static inline uint64_t
+em_zero_bytes(uint64_t v)	/* the high bit of each zero byte of v (and
+				 * maybe of bytes above one): the lowest is
+				 * always the first zero byte */
+{
+	return (v - EM_BYTES(1)) & ~v & EM_BYTES(0x80);
+}
 static inline bool
 em_zero_byte(uint64_t v)
 {
-	return ((v - EM_BYTES(1)) & ~v & EM_BYTES(0x80)) != 0;
+	return em_zero_bytes(v) != 0;
 }
 
 void	buf_init(struct buf *b);
