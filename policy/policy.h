@@ -205,17 +205,10 @@ void	policy_runs(const char *text, size_t len, const void *key,
  * The same runs, walked (the leak guard's filter, store/filter.c): run
  * gets each run in order, its bytes ("w1 w2 w3 w4", n of them, as
  * policy_prints() hashes them: good only during the call) and the line
- * of its first word.  Or, with words set instead, each significant
- * line's words in order: where each starts in text (the walk's whole
- * normalised text so far, lines joined by one space: a run is the bytes
- * from its first word's start to its last word's end) and its length;
- * text and the offsets before it stay good until the walk ends, text's
- * address only until the next call.
+ * of its first word.
  */
 struct policy_walker {
 	void	(*run)(size_t line, const char *run, size_t n, void *ctx);
-	void	(*words)(const char *text, const size_t *start,
-		    const size_t *len, size_t n, void *ctx);
 	void   *ctx;
 };
 void	policy_walk(const char *text, size_t len, const struct policy_walker *w);

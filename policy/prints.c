@@ -223,7 +223,7 @@ struct walk {
 	struct buf all;
 	struct { size_t off, n, line; } win[RUNW];
 	size_t	nwords;
-	size_t	*wst, *wlen, wcap;	/* a line's words: starts, lengths */
+	size_t	*wst, wcap;	/* a plain line's word starts */
 };
 
 /* ascii_plain - no byte of p is NUL or above 0x7f: norm_ascii() serves */
@@ -334,75 +334,52 @@ walk_word(struct walk *r, const struct policy_walker *w,
 	    off + n - r->win[first].off, w->ctx);
 }
 
-/* word_room - room for the words of a line of n bytes */
+/* walk_plain - walk_line() of a plain line: normalised and split in one
+ * pass (norm_ascii()) */
 
 static void
-word_room(struct walk *r, size_t n)
+walk_plain(struct walk *r, const struct policy_walker *w,
+    const char *q, size_t ln, size_t lineno, size_t before, size_t at)
 {
-	if (n / 2 + 2 > r->wcap) {
-		r->wcap = n / 2 + 2;
+	char *o = buf_room(&r->all, ln + 1);
+	size_t n, k;
+
+	if (o == NULL)
+		return;		/* over the owner's ceiling: buf_over() says so */
+	if (ln / 2 + 2 > r->wcap) {
+		r->wcap = ln / 2 + 2;
 		r->wst = xrealloc(r->wst, r->wcap * sizeof(*r->wst));
-		r->wlen = xrealloc(r->wlen, r->wcap * sizeof(*r->wlen));
 	}
-}
-
-/* line_words - a line's k words (their starts in r->wst, from at; the
- * line n bytes long) to w: all at once, or word by word into runs */
-
-static void
-line_words(struct walk *r, const struct policy_walker *w, size_t lineno,
-    size_t at, size_t n, size_t k)
-{
-	for (size_t i = 0; i < k; i++) {
-		size_t end = i + 1 < k ? r->wst[i + 1] - 1 : n;
-
-		r->wlen[i] = end - r->wst[i];
-		r->wst[i] += at;
-		if (w->words == NULL)
-			walk_word(r, w, r->wst[i], r->wlen[i], lineno);
-	}
-	if (w->words != NULL && k > 0)
-		w->words(r->all.data, r->wst, r->wlen, k, w->ctx);
-}
-
-/* line_end - the line just normalised from at, n bytes: kept when it is
- * significant (true), taken back off the stream when not */
-
-static bool
-line_end(struct walk *r, size_t before, size_t at, size_t n)
-{
+	n = norm_ascii(q, ln, o, r->wst, &k);
 	if (n < POLICY_SIGNIFICANT) {
 		r->all.len = before;
 		r->all.data[before] = '\0';
-		return false;
+		return;
 	}
 	r->all.len = at + n;
 	r->all.data[at + n] = '\0';
-	return true;
+	for (size_t i = 0; i < k; i++) {
+		size_t end = i + 1 < k ? r->wst[i + 1] - 1 : n;
+
+		walk_word(r, w, at + r->wst[i], end - r->wst[i], lineno);
+	}
 }
 
 /*
  * walk_line - one line normalised onto the stream; its words walked.
  * A line shorter than POLICY_SIGNIFICANT once normalised is left out.
- * A plain line is normalised and split in one pass (norm_ascii()).
  */
 static void
 walk_line(struct walk *r, const struct policy_walker *w,
     const char *q, size_t ln, size_t lineno)
 {
-	size_t before = r->all.len, at, n, k = 0;
-	char *o;
+	size_t before = r->all.len, at, n;
 
 	if (before > 0)
 		buf_append(&r->all, " ", 1);
 	at = r->all.len;
 	if (ascii_plain(q, ln)) {
-		if ((o = buf_room(&r->all, ln + 1)) == NULL)
-			return;	/* over the owner's ceiling: buf_over() says so */
-		word_room(r, ln);
-		n = norm_ascii(q, ln, o, r->wst, &k);
-		if (line_end(r, before, at, n))
-			line_words(r, w, lineno, at, n, k);
+		walk_plain(r, w, q, ln, lineno, before, at);
 		return;
 	}
 	norm_line(q, ln, &r->all);
@@ -410,19 +387,23 @@ walk_line(struct walk *r, const struct policy_walker *w,
 	/* A NUL ends the line's words (the text is a C string). */
 	if (n >= POLICY_SIGNIFICANT)
 		n = strnlen(r->all.data + at, n);
-	if (!line_end(r, before, at, n))
+	if (n < POLICY_SIGNIFICANT) {
+		r->all.len = before;
+		r->all.data[before] = '\0';
 		return;
+	}
+	r->all.len = at + n;
+	r->all.data[at + n] = '\0';
 	/* Normalised: words are split by one space exactly. */
-	word_room(r, n);
-	for (size_t q0 = 0;;) {
-		const char *sp = memchr(r->all.data + at + q0, ' ', n - q0);
+	for (size_t q0 = at, e = at + n;;) {
+		const char *sp = memchr(r->all.data + q0, ' ', e - q0);
+		size_t end = sp ? (size_t)(sp - r->all.data) : e;
 
-		r->wst[k++] = q0;
+		walk_word(r, w, q0, end - q0, lineno);
 		if (sp == NULL)
 			break;
-		q0 = (size_t)(sp - r->all.data) - at + 1;
+		q0 = end + 1;
 	}
-	line_words(r, w, lineno, at, n, k);
 }
 
 /*
@@ -453,7 +434,6 @@ policy_walk(const char *text, size_t len, const struct policy_walker *w)
 	}
 	buf_free(&r.all);
 	free(r.wst);
-	free(r.wlen);
 }
 
 /*
@@ -526,7 +506,7 @@ hash_runs(const char *text, size_t len, const void *key, size_t keylen,
     unsigned char (**h)[8], size_t **line_of)
 {
 	struct hmac_walk hw = { key, keylen, NULL, NULL, 0, 0 };
-	struct policy_walker w = { .run = hmac_run, .ctx = &hw };
+	struct policy_walker w = { hmac_run, &hw };
 
 	policy_walk(text, len, &w);
 	*h = hw.h;

@@ -2,15 +2,15 @@
  * filter.c - the leak guard's filter: the word runs of the advisories
  * under embargo, in memory, under a fast keyed hash (see view.h)
  *
- * Every run of a message is hashed once (from its words' XXH3, under a
- * random secret made at start that never leaves memory: below) and
- * probed in two Bloom filters (below: a small one that stays in the
- * processor's cache, then one of 32 to 40 bits a run; an exact set of
- * 64-bit hashes for 200 advisories did not stay, and its probes were a
- * sixth of the daemon's time).  A run that misses costs nothing more;
- * only a hit (one in about two thousand is a false one) is hashed with
- * the store's HMAC key and looked up, as the full guard does for every
- * run.
+ * Every run of a message is hashed once (XXH3 of its bytes, as the walk
+ * lays them out, under a random secret made at start that never leaves
+ * memory), probed in two Bloom filters (below: a small one that stays in
+ * the processor's cache, then one of 32 to 40 bits a run; an exact set
+ * of 64-bit hashes for 200 advisories did not stay, and its probes were
+ * a sixth of the daemon's time).  A run that
+ * misses costs nothing more; only a hit (one in about two thousand is a
+ * false one) is hashed with the store's HMAC key and looked up, as the
+ * full guard does for every run.
  *
  * The filter answers only while it covers every advisory under embargo:
  * "covered" means every post of it was read into the set.  The store's
@@ -236,75 +236,33 @@ bloom_has(const struct bloom *b, uint64_t h)
 	return (b->bits[bloom_at(h, b->words)] & m) == m;
 }
 
-/*
- * A run's hash, from its words': each word hashed once (XXH3 under the
- * secret: most words are a few bytes, XXH3's quickest case), the four
- * folded in order and mixed.  Words hashed once, not four times each in
- * four runs, and no call a run: the walk hands a line's words at once.
- */
-#define RUNW	POLICY_SHINGLE_WORDS
+/* run_hash - a run's hash under f's secret */
 
-struct window {
-	uint64_t h[RUNW];	/* the last RUNW words' hashes */
-	size_t	off[RUNW];	/* and where each starts */
-	size_t	n;		/* words seen */
-};
-
-/*
- * window_push - the word at text + off, len bytes, into wd; true when a
- * run ends with it: *rh its hash, *roff where its bytes start (they end
- * with this word)
- */
-static inline bool
-window_push(struct window *wd, const struct store_filter *f,
-    const char *text, size_t off, size_t len, uint64_t *rh, size_t *roff)
+static inline uint64_t
+run_hash(const struct store_filter *f, const char *run, size_t n)
 {
-	size_t slot = wd->n++ % RUNW, first;
-	uint64_t h = 0;
-
-	wd->h[slot] = XXH3_64bits_withSecret(text + off, len, f->secret,
-	    sizeof(f->secret));
-	wd->off[slot] = off;
-	if (wd->n < RUNW)
-		return false;
-	first = wd->n % RUNW;
-	for (size_t i = 0; i < RUNW; i++)
-		h = (h ^ wd->h[(first + i) % RUNW]) * 0x9e3779b97f4a7c15u;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9u;
-	*rh = h ^ h >> 32;
-	*roff = wd->off[first];
-	return true;
+	return XXH3_64bits_withSecret(run, n, f->secret, sizeof(f->secret));
 }
 
-struct adding { struct store_filter *f; const unsigned char *hkey;
-    struct window wd; };
+struct adding { struct store_filter *f; const unsigned char *hkey; };
 
-/* add_words - policy_walk() work: a line's runs into the set (and,
- * building, their HMACs into the prints read) */
+/* add_run - policy_walk() work: a run into the set (and, building, its
+ * HMAC into the prints read) */
 
 static void
-add_words(const char *text, const size_t *start, const size_t *len,
-    size_t n, void *ctx)
+add_run(size_t line, const char *run, size_t n, void *ctx)
 {
 	struct adding *a = ctx;
+	unsigned char p[8];
+	uint64_t v;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char p[8];
-		uint64_t h, v;
-		size_t from;
-
-		if (!window_push(&a->wd, a->f, text, start[i], len[i], &h,
-		    &from))
-			continue;
-		bloom_add(&a->f->runs, h);
-		if (a->hkey == NULL)
-			continue;
-		hmac_sha256_8(a->hkey, 32, text + from,
-		    start[i] + len[i] - from, p);
-		memcpy(&v, p, sizeof(v));
-		set_add(&a->f->prints, v);
-	}
+	(void)line;
+	bloom_add(&a->f->runs, run_hash(a->f, run, n));
+	if (a->hkey == NULL)
+		return;
+	hmac_sha256_8(a->hkey, 32, run, n, p);
+	memcpy(&v, p, sizeof(v));
+	set_add(&a->f->prints, v);
 }
 
 /* add_text - the runs of an advisory's secret text into f */
@@ -313,8 +271,8 @@ static void
 add_text(struct store_filter *f, const unsigned char *hkey, const char *text,
     size_t len)
 {
-	struct adding a = { f, hkey, { { 0 }, { 0 }, 0 } };
-	struct policy_walker w = { .words = add_words, .ctx = &a };
+	struct adding a = { f, hkey };
+	struct policy_walker w = { add_run, &a };
 	struct buf secret;
 
 	buf_init(&secret);
@@ -635,31 +593,23 @@ store_filter_none(struct store_txn *t, time_t now)
 }
 
 struct hits { const struct store_filter *f; const unsigned char *hkey;
-    unsigned char (*h)[8]; size_t n, cap; struct window wd; };
+    unsigned char (*h)[8]; size_t n, cap; };
 
-/* hit_words - policy_walk() work: a line's runs the filter holds,
- * HMAC'd */
+/* hit_run - policy_walk() work: a run the filter holds, HMAC'd */
 
 static void
-hit_words(const char *text, const size_t *start, const size_t *len,
-    size_t n, void *ctx)
+hit_run(size_t line, const char *run, size_t n, void *ctx)
 {
 	struct hits *x = ctx;
 
-	for (size_t i = 0; i < n; i++) {
-		uint64_t h;
-		size_t from;
-
-		if (!window_push(&x->wd, x->f, text, start[i], len[i], &h,
-		    &from) || !bloom_has(&x->f->runs, h))
-			continue;
-		if (x->n == x->cap) {
-			x->cap = x->cap ? x->cap * 2 : 64;
-			x->h = xrealloc(x->h, x->cap * 8);
-		}
-		hmac_sha256_8(x->hkey, 32, text + from,
-		    start[i] + len[i] - from, x->h[x->n++]);
+	(void)line;
+	if (!bloom_has(&x->f->runs, run_hash(x->f, run, n)))
+		return;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 64;
+		x->h = xrealloc(x->h, x->cap * 8);
 	}
+	hmac_sha256_8(x->hkey, 32, run, n, x->h[x->n++]);
 }
 
 /*
@@ -671,8 +621,8 @@ int
 store_filter_prints(struct store_txn *t, const unsigned char *hkey,
     time_t now, const char *text, size_t len, struct policy_prints *out)
 {
-	struct hits x = { NULL, hkey, NULL, 0, 0, { { 0 }, { 0 }, 0 } };
-	struct policy_walker w = { .words = hit_words, .ctx = &x };
+	struct hits x = { NULL, hkey, NULL, 0, 0 };
+	struct policy_walker w = { hit_run, &x };
 
 	out->h = NULL;
 	out->n = 0;
