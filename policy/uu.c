@@ -12,6 +12,7 @@
  */
 
 /* System library. */
+#include <stdint.h>
 #include <string.h>
 
 /* Application-specific. */
@@ -103,18 +104,45 @@ block_start(const char *l, size_t n, bool *uu)
 	return *uu || (n > 8 && memcmp(l, "=ybegin ", 8) == 0);
 }
 
+/*
+ * next_opening - the start of the next line after p that opens with 'b'
+ * or '=' (only such a line can start a block), or NULL: the newlines
+ * found eight bytes at a time (every message's text is scanned so)
+ */
+static const char *
+next_opening(const char *p, const char *end)
+{
+	for (; end - p > 8; p += 8) {
+		uint64_t v, m;
+
+		memcpy(&v, p, sizeof(v));
+		for (m = em_zero_bytes(v ^ EM_BYTES('\n')); m != 0; m &= m - 1) {
+			const char *q = p + __builtin_ctzll(m) / 8 + 1;
+
+			/* A bit above the lowest may be a false one. */
+			if (q[-1] == '\n' && (*q == 'b' || *q == '='))
+				return q;
+		}
+	}
+	for (; p + 1 < end; p++)
+		if (*p == '\n' && (p[1] == 'b' || p[1] == '='))
+			return p + 1;
+	return NULL;
+}
+
 /* policy_uu_has - does text hold the start of such a block? */
 
 bool
 policy_uu_has(const char *text, size_t len)
 {
-	const char *p = text, *end = text + len;
+	const char *end = text + len, *l = text;
 	bool uu;
 
-	while (p < end) {
+	for (; l != NULL; l = next_opening(l, end)) {
+		const char *p = l;
 		size_t n;
-		const char *l = next_line(&p, end, &n);
 
+		(void)next_line(&p, end, &n);
 		if (block_start(l, n, &uu))
 			return true;
 	}
