@@ -71,7 +71,7 @@ HDRS	   = $(wildcard */*.h)
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_match \
 	     test_store test_prints test_html test_spool test_auditq test_filter \
 	     test_ledger test_keys test_cli test_verdict test_hook test_release \
-	     test_reader
+	     test_reader test_smime
 UNIT_BINS  = $(UNIT_TESTS:%=build/asan/tests/%)
 
 B  = build

@@ -1,7 +1,10 @@
 /*
  * copy.c - one member's copy (RFC 3156): the protected headers, the note
  * and the original entity inside, signed by the list and encrypted to the
- * member alone (helper.c), wrapped in multipart/encrypted by GMime
+ * member alone (helper.c), wrapped in multipart/encrypted by GMime; or,
+ * for a member who reads S/MIME (RFC 8551), the same inside signed by
+ * the list's certificate and then enveloped to the member's alone, both
+ * by GMime's CMS context (gpgsm, in the daemon's GnuPG home)
  */
 
 /* System library. */
@@ -103,19 +106,23 @@ cached_entity(const char *p, size_t n)
 }
 
 /*
- * inner_plain - what is encrypted: a multipart/mixed carrying the protected
- * headers (v1), a text part with the note for this member, and the
- * original entity, untouched (a signature inside it still verifies)
+ * inner_entity - what is encrypted: a multipart/mixed carrying the
+ * protected headers (v1), a text part with the note for this member, and
+ * the original entity, untouched (a signature inside it still verifies);
+ * NULL when the stored post is not MIME.  Fresh: the entity parsed for
+ * this copy alone, not the thread's cached one (signing in GMime may
+ * re-encode a part for 7 bits, which must not reach other copies).
  */
-static int
-inner_plain(const struct keys_copy_spec *sp, struct buf *plain, struct em_err *err)
+static GMimeObject *
+inner_entity(const struct keys_copy_spec *sp, bool fresh)
 {
-	GMimeObject *entity = cached_entity(sp->entity, sp->entity_len);
+	GMimeObject *entity = fresh ? keys_parse_entity(sp->entity,
+	    sp->entity_len) : cached_entity(sp->entity, sp->entity_len);
 	GMimeMultipart *mixed;
 	GMimeTextPart *note;
 
 	if (entity == NULL)
-		return em_fail(err, EM_EPARSE, "the stored post is not MIME");
+		return NULL;
 	mixed = g_mime_multipart_new_with_subtype("mixed");
 	g_mime_multipart_set_boundary(mixed, NULL);
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(mixed),
@@ -138,30 +145,28 @@ inner_plain(const struct keys_copy_spec *sp, struct buf *plain, struct em_err *e
 	g_mime_object_set_disposition(GMIME_OBJECT(note), "inline");
 	g_mime_multipart_add(mixed, GMIME_OBJECT(note));
 	g_mime_multipart_add(mixed, entity);
-	canonical(GMIME_OBJECT(mixed), plain);
 	g_object_unref(note);
-	g_object_unref(mixed);
-	return EM_OK;
+	if (fresh)
+		g_object_unref(entity);
+	return GMIME_OBJECT(mixed);
 }
 
-/* keys_build_copy - one member's copy, RFC 3156, protected Subject */
+/* pgp_body - the OpenPGP copy's body: the inner entity signed and
+ * encrypted (helper.c), in multipart/encrypted, into *body */
 
-int
-keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
-    struct em_err *err)
+static int
+pgp_body(const struct keys_copy_spec *sp, GMimeObject *inner,
+    GMimeObject **body, struct em_err *err)
 {
 	GMimeMultipartEncrypted *enc;
-	GMimeMessage *msg;
-	GDateTime *now;
 	struct buf plain, armored;
-	char *s;
 	int rc;
 
 	buf_init(&plain);
 	buf_init(&armored);
-	if ((rc = inner_plain(sp, &plain, err)) == EM_OK)
-		rc = keys_sign_encrypt(sp->list_fpr, sp->member_fpr, &plain,
-		    &armored, err);
+	canonical(inner, &plain);
+	rc = keys_sign_encrypt(sp->list_fpr, sp->member_fpr, &plain, &armored,
+	    err);
 	buf_free(&plain);
 	if (rc < 0) {
 		buf_free(&armored);
@@ -169,6 +174,75 @@ keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
 	}
 	enc = pgpmime_encrypted(&armored);
 	buf_free(&armored);
+	*body = GMIME_OBJECT(enc);
+	return EM_OK;
+}
+
+/*
+ * smime_body - the S/MIME copy's body: the inner entity in
+ * multipart/signed by the list's certificate, then enveloped to the
+ * member's certificate alone (pinned: gpgsm is not asked to trust it;
+ * never unsigned: the envelope's CBC has no integrity of its own), into
+ * *body
+ */
+static int
+smime_body(const struct keys_copy_spec *sp, GMimeObject *inner,
+    GMimeObject **body, struct em_err *err)
+{
+	GMimeCryptoContext *ctx = g_mime_pkcs7_context_new();
+	GMimeMultipartSigned *signed_part;
+	GMimeApplicationPkcs7Mime *env = NULL;
+	GPtrArray *rcpt = g_ptr_array_new();
+	GError *ge = NULL;
+
+	signed_part = g_mime_multipart_signed_sign(ctx, inner, sp->list_cert,
+	    &ge);
+	if (signed_part == NULL) {
+		(void)em_fail(err, EM_ECRYPTO, "signing with the list's "
+		    "certificate %s failed: %s", sp->list_cert,
+		    ge ? ge->message : "no reason given");
+	} else {
+		g_ptr_array_add(rcpt, (gpointer)sp->member_cert);
+		env = g_mime_application_pkcs7_mime_encrypt(
+		    GMIME_OBJECT(signed_part), GMIME_ENCRYPT_ALWAYS_TRUST, rcpt,
+		    &ge);
+		if (env == NULL)
+			(void)em_fail(err, EM_ECRYPTO, "encrypting to the "
+			    "certificate %s failed: %s", sp->member_cert,
+			    ge ? ge->message : "no reason given");
+		g_object_unref(signed_part);
+	}
+	if (ge != NULL)
+		g_error_free(ge);
+	g_ptr_array_free(rcpt, TRUE);
+	g_object_unref(ctx);
+	if (env == NULL)
+		return EM_ECRYPTO;
+	*body = GMIME_OBJECT(env);
+	return EM_OK;
+}
+
+/* keys_build_copy - one member's copy: RFC 3156 (or S/MIME), protected
+ * Subject */
+
+int
+keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
+    struct em_err *err)
+{
+	bool smime = sp->list_cert != NULL && sp->member_cert != NULL;
+	GMimeObject *inner = inner_entity(sp, smime), *body = NULL;
+	GMimeMessage *msg;
+	GDateTime *now;
+	char *s;
+	int rc;
+
+	if (inner == NULL)
+		return em_fail(err, EM_EPARSE, "the stored post is not MIME");
+	rc = smime ? smime_body(sp, inner, &body, err) :
+	    pgp_body(sp, inner, &body, err);
+	g_object_unref(inner);
+	if (rc < 0)
+		return rc;
 	msg = g_mime_message_new(TRUE);
 	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, NULL,
 	    sp->list_address);
@@ -183,8 +257,8 @@ keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
 	now = g_date_time_new_now_utc();
 	g_mime_message_set_date(msg, now);
 	g_date_time_unref(now);
-	g_mime_message_set_mime_part(msg, GMIME_OBJECT(enc));
-	g_object_unref(enc);
+	g_mime_message_set_mime_part(msg, body);
+	g_object_unref(body);
 	s = g_mime_object_to_string(GMIME_OBJECT(msg), NULL);
 	buf_append(out, s, strlen(s));
 	g_free(s);

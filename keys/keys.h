@@ -125,6 +125,11 @@ struct keys_copy_spec {
 	const char *note;		/* the text part beside the entity: who
 					   the copy is for, who signed (UTF-8) */
 	const char *copy_id;		/* protected header Embargo-Copy-Id */
+	/* S/MIME instead (both set): the list's certificate and the
+	 * member's, as gpgsm names them (a fingerprint); list_fpr and
+	 * member_fpr are then not read. */
+	const char *list_cert;
+	const char *member_cert;
 };
 
 int	keys_build_copy(const struct keys_copy_spec *spec, struct buf *out,
