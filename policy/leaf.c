@@ -72,7 +72,10 @@ policy_text_add(struct facts *f, const char *p, size_t n)
 	for (; i < n; i++) {
 		if (p[i] == '\r')
 			continue;
-		*o++ = p[i] == '\0' ? '\n' : p[i];
+		if (p[i] == '\0')
+			*o++ = '\n';
+		else
+			*o++ = p[i];
 	}
 	f->text.len += (size_t)(o - o0);
 	if (f->text.len > 0 && f->text.data[f->text.len - 1] != '\n')

@@ -259,7 +259,7 @@ byte_step(unsigned c, char **o, const char *o0, size_t *wst, size_t *k,
 
 	wst[*k] = (size_t)(*o - o0);
 	*k += ~is & *sp & 1u;			/* a word starts here */
-	**o = is ? ' ' : (char)(c | (unsigned)(c - 'A' < 26u) << 5);
+	**o = (char)(is ? ' ' : c | (unsigned)(c - 'A' < 26u) << 5);
 	*o += ~(is & *sp) & 1u;			/* one space of a run kept */
 	*sp = is;
 }
