@@ -336,6 +336,22 @@ walk_word(struct walk *r, const struct policy_walker *w,
 	    off + n - r->win[first].off, w->ctx);
 }
 
+/* line_end - the line just normalised from at, n bytes long: kept when
+ * it is significant (true), taken back off the stream when not */
+
+static bool
+line_end(struct walk *r, size_t before, size_t at, size_t n)
+{
+	if (n < POLICY_SIGNIFICANT) {
+		r->all.len = before;
+		r->all.data[before] = '\0';
+		return false;
+	}
+	r->all.len = at + n;
+	r->all.data[at + n] = '\0';
+	return true;
+}
+
 /* walk_plain - walk_line() of a plain line: normalised and split in one
  * pass (norm_ascii()) */
 
@@ -353,13 +369,8 @@ walk_plain(struct walk *r, const struct policy_walker *w,
 		r->wst = xrealloc(r->wst, r->wcap * sizeof(*r->wst));
 	}
 	n = norm_ascii(q, ln, o, r->wst, &k);
-	if (n < POLICY_SIGNIFICANT) {
-		r->all.len = before;
-		r->all.data[before] = '\0';
+	if (!line_end(r, before, at, n))
 		return;
-	}
-	r->all.len = at + n;
-	r->all.data[at + n] = '\0';
 	for (size_t i = 0; i < k; i++) {
 		size_t end = i + 1 < k ? r->wst[i + 1] - 1 : n;
 
@@ -389,13 +400,8 @@ walk_line(struct walk *r, const struct policy_walker *w,
 	/* A NUL ends the line's words (the text is a C string). */
 	if (n >= POLICY_SIGNIFICANT)
 		n = strnlen(r->all.data + at, n);
-	if (n < POLICY_SIGNIFICANT) {
-		r->all.len = before;
-		r->all.data[before] = '\0';
+	if (!line_end(r, before, at, n))
 		return;
-	}
-	r->all.len = at + n;
-	r->all.data[at + n] = '\0';
 	/* Normalised: words are split by one space exactly. */
 	for (size_t q0 = at, e = at + n;;) {
 		const char *sp = memchr(r->all.data + q0, ' ', e - q0);

@@ -856,12 +856,8 @@ list_key(const char *home, char fpr[41])
 	    "future-default default never 2>/dev/null && gpg --homedir %s "
 	    "--with-colons --list-secret-keys 2>/dev/null | awk -F: '/^fpr/ "
 	    "{ print $10; exit }'", home, home);
-	FILE *p = popen(cmd, "r");
 
-	assert_non_null(p);
-	assert_non_null(fgets(fpr, 41, p));
-	assert_int_equal(pclose(p), 0);
-	assert_int_equal(strlen(fpr), 40);
+	test_fpr(cmd, fpr);
 	free(cmd);
 }
 

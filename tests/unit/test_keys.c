@@ -24,21 +24,6 @@ static char fpr_list[41], fpr_member[41], fpr_member2[41], fpr_signonly[41],
 static uint64_t id_member_sub;
 static time_t member_expires;
 
-/* sh - one shell command, which must succeed */
-
-static void
-sh(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd;
-
-	va_start(ap, fmt);
-	cmd = xvasprintf(fmt, ap);
-	va_end(ap);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-}
-
 /*
  * key_info - the fingerprint of the key with this address (fpr), of its
  * first subkey (sub, may be NULL) and its primary's expiry, from gpg's
@@ -79,7 +64,7 @@ static void
 gen(const char *extra, const char *addr, const char *algo, const char *use,
     const char *expire, char fpr[41])
 {
-	sh("gpg --homedir %s --batch --quiet --passphrase '' %s "
+	test_sh("gpg --homedir %s --batch --quiet --passphrase '' %s "
 	    "--quick-gen-key 'A test key <%s>' %s %s %s 2>/dev/null", home, extra, addr,
 	    algo, use, expire);
 	key_info(addr, fpr, NULL, NULL);
@@ -114,12 +99,12 @@ setup(void **state)
 	    "future-default", "default", "2021-01-01", fpr_expired);
 	gen("", "revoked@example.org", "future-default", "default", "never",
 	    fpr_revoked);
-	sh("sed 's/^:-----/-----/' %s/openpgp-revocs.d/%s.rev | gpg --homedir "
+	test_sh("sed 's/^:-----/-----/' %s/openpgp-revocs.d/%s.rev | gpg --homedir "
 	    "%s --batch --quiet --import 2>/dev/null", home, fpr_revoked, home);
 	/* The team's key: its public half only, as the list holds it. */
 	gen("", "security@example.org", "future-default", "default", "never",
 	    fpr_team);
-	sh("gpg --homedir %s --batch --yes --delete-secret-keys %s 2>/dev/null",
+	test_sh("gpg --homedir %s --batch --yes --delete-secret-keys %s 2>/dev/null",
 	    home, fpr_team);
 	return 0;
 }
@@ -128,7 +113,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	sh("gpgconf --homedir %s --kill gpg-agent 2>/dev/null; rm -rf %s", home,
+	test_sh("gpgconf --homedir %s --kill gpg-agent 2>/dev/null; rm -rf %s", home,
 	    dir);
 	return 0;
 }
@@ -315,7 +300,7 @@ encrypt_to(const char *fpr, const char *opts, struct buf *out)
 	fputs("an advisory\n", fp);
 	fclose(fp);
 	(void)unlink(ct);
-	sh("gpg --homedir %s --batch --quiet --trust-model always %s -a -e -r "
+	test_sh("gpg --homedir %s --batch --quiet --trust-model always %s -a -e -r "
 	    "%s -o %s %s", home, opts, fpr, ct, in);
 	test_read_file(ct, out);
 	free(in);

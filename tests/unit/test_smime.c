@@ -19,36 +19,6 @@
 static char dir[64], home[96];
 static char fpr_list[41], fpr_alice[41];
 
-/* sh - one shell command, which must succeed */
-
-static void
-sh(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd;
-
-	va_start(ap, fmt);
-	cmd = xvasprintf(fmt, ap);
-	va_end(ap);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-}
-
-/* fails - one shell command, which must fail */
-
-static void
-fails(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd;
-
-	va_start(ap, fmt);
-	cmd = xvasprintf(fmt, ap);
-	va_end(ap);
-	assert_int_not_equal(system(cmd), 0);
-	free(cmd);
-}
-
 /* cert_fpr - gpgsm's fingerprint of the certificate for addr */
 
 static void
@@ -57,12 +27,8 @@ cert_fpr(const char *addr, char fpr[41])
 	char *cmd = xasprintf("GNUPGHOME=%s gpgsm --with-colons --list-keys "
 	    "'<%s>' 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }'", home,
 	    addr);
-	FILE *p = popen(cmd, "r");
 
-	assert_non_null(p);
-	assert_non_null(fgets(fpr, 41, p));
-	assert_int_equal(pclose(p), 0);
-	assert_int_equal(strlen(fpr), 40);
+	test_fpr(cmd, fpr);
 	free(cmd);
 }
 
@@ -72,7 +38,7 @@ cert_fpr(const char *addr, char fpr[41])
 static void
 member(const char *name, const char *addr)
 {
-	sh("cd %s && openssl req -new -newkey rsa:2048 -nodes -keyout %s.key "
+	test_sh("cd %s && openssl req -new -newkey rsa:2048 -nodes -keyout %s.key "
 	    "-subj '/CN=%s' -out %s.csr 2>/dev/null && printf "
 	    "'subjectAltName=email:%s\\nkeyUsage=critical,digitalSignature,"
 	    "keyEncipherment\\nextendedKeyUsage=emailProtection\\n' > %s.ext && "
@@ -95,7 +61,7 @@ setup(void **state)
 	if (mkdir(home, 0700) < 0 || keys_init(home, &err) != EM_OK)
 		return 1;
 	/* A test CA, trusted in the home (no revocation lists to fetch). */
-	sh("echo disable-crl-checks > %s/gpgsm.conf && cd %s && openssl req "
+	test_sh("echo disable-crl-checks > %s/gpgsm.conf && cd %s && openssl req "
 	    "-x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 "
 	    "-subj '/CN=Embargo Test CA' -addext "
 	    "'basicConstraints=critical,CA:TRUE' -addext "
@@ -106,7 +72,7 @@ setup(void **state)
 	    "%s/trustlist.txt && gpgconf --homedir %s --reload gpg-agent",
 	    home, dir, home, home, home, home);
 	/* The list's key, made in the home; its certificate from the CA. */
-	sh("cd %s && printf 'Key-Type: RSA\\nKey-Length: 2048\\nKey-Usage: "
+	test_sh("cd %s && printf 'Key-Type: RSA\\nKey-Length: 2048\\nKey-Usage: "
 	    "sign, encrypt\\nName-DN: CN=Embargo list\\nName-Email: "
 	    "predisclosure@lists.example.org\\n' > list.gen && GNUPGHOME=%s "
 	    "gpgsm --batch --pinentry-mode loopback --passphrase '' --gen-key "
@@ -128,7 +94,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	sh("gpgconf --homedir %s --kill all 2>/dev/null; rm -rf %s", home, dir);
+	test_sh("gpgconf --homedir %s --kill all 2>/dev/null; rm -rf %s", home, dir);
 	return 0;
 }
 
@@ -188,17 +154,17 @@ t_copy_read_by_openssl(void **s)
 	assert_int_equal(fwrite(out.data, 1, out.len, f), out.len);
 	assert_int_equal(fclose(f), 0);
 	/* The member's key opens it; the signature inside is the list's. */
-	sh("cd %s && openssl cms -decrypt -in copy.eml -recip alice.pem -inkey "
+	test_sh("cd %s && openssl cms -decrypt -in copy.eml -recip alice.pem -inkey "
 	    "alice.key -out signed.eml 2>/dev/null && openssl cms -verify -in "
 	    "signed.eml -CAfile ca.pem -signer signer.pem -out inner.eml "
 	    "2>/dev/null && openssl x509 -in signer.pem -noout -ext "
 	    "subjectAltName | grep -q predisclosure@lists.example.org", dir);
-	sh("cd %s && grep -q '^Subject: XSA-999 v1: grant table race' inner.eml "
+	test_sh("cd %s && grep -q '^Subject: XSA-999 v1: grant table race' inner.eml "
 	    "&& grep -q '^Embargo-Copy-Id: c0ffee' inner.eml && grep -q "
 	    "'This copy is for security@vendor.example' inner.eml && grep -q "
 	    "'under embargo' inner.eml", dir);
 	/* Another member's key does not: one copy, one recipient. */
-	fails("cd %s && openssl cms -decrypt -in copy.eml -recip bob.pem "
+	test_sh_fails("cd %s && openssl cms -decrypt -in copy.eml -recip bob.pem "
 	    "-inkey bob.key -out /dev/null 2>/dev/null", dir);
 	free(path);
 	buf_free(&out);

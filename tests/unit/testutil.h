@@ -32,6 +32,55 @@ test_read_file(const char *path, struct buf *b)
 	fclose(fp);
 }
 
+/* test_shv - one shell command's exit status */
+static inline int
+test_shv(const char *fmt, va_list ap)
+{
+	char *cmd = xvasprintf(fmt, ap);
+	int rc = system(cmd);
+
+	free(cmd);
+	return rc;
+}
+
+/* test_sh - one shell command, which must succeed */
+static inline void
+test_sh(const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = test_shv(fmt, ap);
+	va_end(ap);
+	assert_int_equal(rc, 0);
+}
+
+/* test_sh_fails - one shell command, which must fail */
+static inline void
+test_sh_fails(const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = test_shv(fmt, ap);
+	va_end(ap);
+	assert_int_not_equal(rc, 0);
+}
+
+/* test_fpr - the 40-character fingerprint a command prints first */
+static inline void
+test_fpr(const char *cmd, char fpr[41])
+{
+	FILE *p = popen(cmd, "r");
+
+	assert_non_null(p);
+	assert_non_null(fgets(fpr, 41, p));
+	assert_int_equal(pclose(p), 0);
+	assert_int_equal(strlen(fpr), 40);
+}
+
 #define TEST_FPR_TEAM	"1111111111111111111111111111111111111111"
 #define TEST_FPR_LIST	"2222222222222222222222222222222222222222"
 #define TEST_FPR_A	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
