@@ -42,7 +42,7 @@ POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/uu.c policy/sections.c policy/pdf.c
 READER_SRC = reader/wire.c reader/pool.c
 READER_PROG_SRC = reader/main.c reader/confine.c
-KEYS_SRC   = keys/keys.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
+KEYS_SRC   = keys/keys.c keys/cert.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
 	     keys/pkesk.c
 STORE_SRC  = store/store.c store/records.c store/text.c store/audit.c \
 	     store/migrate.c store/view.c store/filter.c store/post.c

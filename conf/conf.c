@@ -55,6 +55,31 @@ upper(char *s)
 	return s;
 }
 
+/*
+ * cert_pin - a certificate's SHA-256 as written ("53:F4:...", as OpenSSL
+ * prints it, or bare hex) in 64 upper-case hex digits; its line in *line.
+ * Colons and blanks go; anything else stays, for the check to name.
+ */
+static char *
+cert_pin(cfg_t *sec, int *line)
+{
+	const char *raw = sec ? cfg_getstr(sec, "certificate") : NULL;
+	char *s, *o;
+
+	*line = 0;
+	if (raw == NULL)
+		return NULL;
+	*line = conf_line_of("certificate", raw);
+	if (*line == 0)
+		*line = sec->line;
+	s = o = xstrdup(raw);
+	for (const char *p = raw; *p; p++)
+		if (*p != ':' && *p != ' ' && *p != '\t')
+			*o++ = *p;
+	*o = '\0';
+	return upper(s);
+}
+
 /* load_places - where the daemon lives: socket, state, keyring, user */
 
 static void
@@ -374,7 +399,8 @@ load_patterns(cfg_t *c, struct config *cfg, struct conf_report *rep)
 /* load_people - member or participant blocks into an array */
 
 static struct conf_member *
-load_people(cfg_t *c, const char *name, bool attested, size_t *n)
+load_people(cfg_t *c, const char *name, bool attested, size_t *n,
+    struct conf_report *rep)
 {
 	struct conf_member *v;
 
@@ -392,6 +418,16 @@ load_people(cfg_t *c, const char *name, bool attested, size_t *n)
 		m->key_line = conf_line_in(sec, "key");
 		if (m->key_line == 0)
 			m->key_line = sec->line;
+		if (cfg_getstr(sec, "certificate") != NULL) {
+			if (m->key != NULL)
+				problem_at(rep, false, m->key_line, "%s \"%s\": "
+				    "both a key and a certificate; a recipient "
+				    "reads OpenPGP or S/MIME: keep the one it "
+				    "reads", name, m->name);
+			free(m->key);
+			m->key = cert_pin(sec, &m->key_line);
+			m->smime = true;
+		}
 		if (attested)
 			m->role_attested = dupstr(cfg_getstr(sec,
 			    "role_attested"));
@@ -419,6 +455,7 @@ load_discussion(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	cfg->discussion_key_line = conf_line_in(sec, "key");
 	if (cfg->discussion_key_line == 0)
 		cfg->discussion_key_line = sec->line;
+	cfg->discussion_cert = cert_pin(sec, &cfg->discussion_cert_line);
 }
 
 /* load_hooks - the release_hook blocks: a command and its timeout each */
@@ -486,13 +523,14 @@ load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		cfg->list_key_line = conf_line_in(sec, "key");
 		if (cfg->list_key_line == 0 && sec != NULL)
 			cfg->list_key_line = sec->line;
+		cfg->list_cert = cert_pin(sec, &cfg->list_cert_line);
 		cfg->list_outer_subject = xstrdup(cfg_getstr(sec, "outer_subject"));
 		cfg->require_signed = cfg_getbool(sec, "require_signed");
 	}
 
-	cfg->members = load_people(c, "member", true, &cfg->n_members);
+	cfg->members = load_people(c, "member", true, &cfg->n_members, rep);
 	cfg->participants = load_people(c, "participant", false,
-	    &cfg->n_participants);
+	    &cfg->n_participants, rep);
 	load_discussion(c, cfg, rep);
 	copy_list(c, "public_lists", &cfg->public_lists, true);
 	copy_list(c, "pre_announce", &cfg->pre_announce, true);
@@ -573,12 +611,14 @@ conf_free(struct config *cfg)
 	free(cfg->list_name);
 	free(cfg->list_address);
 	free(cfg->list_key);
+	free(cfg->list_cert);
 	free(cfg->team_key_line);
 	free(cfg->list_outer_subject);
 	people_free(cfg->members, cfg->n_members);
 	people_free(cfg->participants, cfg->n_participants);
 	free(cfg->discussion_address);
 	free(cfg->discussion_key);
+	free(cfg->discussion_cert);
 	strv_free(&cfg->public_lists);
 	strv_free(&cfg->pre_announce);
 	for (size_t i = 0; i < cfg->n_hooks; i++) {

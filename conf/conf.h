@@ -46,10 +46,13 @@ enum conf_role {
 struct conf_member {
 	char   *name;		/* organisation, e.g. "Example Cloud" */
 	char   *address;	/* lower-case role address */
-	char   *key;		/* 40 upper-case hex digits */
+	char   *key;		/* the pin: 40 upper-case hex digits (an
+				   OpenPGP key) or, when smime, 64 (the
+				   SHA-256 of an S/MIME certificate) */
+	bool	smime;		/* pinned by "certificate", not "key" */
 	char   *role_attested;	/* NULL unless given */
 	int	line;		/* where its address was written */
-	int	key_line;	/* where its key was written */
+	int	key_line;	/* where its key or certificate was written */
 };
 
 /* A command run once the advisory is public (SPEC 6): argv, no shell. */
@@ -108,6 +111,9 @@ struct config {
 	char   *list_address;
 	char   *list_key;
 	int	list_key_line;		/* where it was written */
+	char   *list_cert;		/* S/MIME: SHA-256, 64 upper-case hex
+					   digits; NULL: none */
+	int	list_cert_line;
 	char   *list_outer_subject;
 	bool	require_signed;
 
@@ -121,6 +127,8 @@ struct config {
 	char   *discussion_address;	/* NULL: no discussion list */
 	char   *discussion_key;
 	int	discussion_key_line;
+	char   *discussion_cert;	/* S/MIME, as list_cert */
+	int	discussion_cert_line;
 
 	struct strv public_lists;	/* lower case */
 	struct strv pre_announce;	/* told ids and dates only, lower case */
@@ -169,6 +177,10 @@ bool	conf_is_role_address(const struct strv *role_localparts,
 	    const char *addr);
 /* True when s is exactly 40 hex digits. */
 bool	conf_fpr_valid(const char *s);
+/* True when s is exactly 64 hex digits (a certificate's SHA-256). */
+bool	conf_cert_valid(const char *s);
+/* True when any member or participant reads S/MIME. */
+bool	conf_has_smime(const struct config *cfg);
 
 /* The names of every config key, for the documentation test. */
 extern const char *const conf_key_names[];

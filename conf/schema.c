@@ -36,7 +36,7 @@ const char *const conf_key_names[] = {
 	"reinject", "host", "port",
 	"advisory_id", "embargo_phrases", "role_localparts",
 	"team", "addresses", "keys",
-	"list", "address", "key", "outer_subject", "require_signed",
+	"list", "address", "key", "certificate", "outer_subject", "require_signed",
 	"member", "role_attested", "public_lists", "participant", "discussion",
 	"pre_announce", "release_hook", "command", "timeout",
 	NULL
@@ -225,6 +225,7 @@ static cfg_opt_t team_opts[] = {
 static cfg_opt_t list_opts[] = {
 	CFG_STR("address", NULL, CFGF_NONE),
 	CFG_STR("key", NULL, CFGF_NONE),
+	CFG_STR("certificate", NULL, CFGF_NONE),
 	CFG_STR("outer_subject", "Embargoed security advisory", CFGF_NONE),
 	CFG_BOOL("require_signed", cfg_true, CFGF_NONE),
 	CFG_END()
@@ -232,13 +233,16 @@ static cfg_opt_t list_opts[] = {
 static cfg_opt_t member_opts[] = {
 	CFG_STR("address", NULL, CFGF_NONE),
 	CFG_STR("key", NULL, CFGF_NONE),
+	CFG_STR("certificate", NULL, CFGF_NONE),
 	CFG_STR("role_attested", NULL, CFGF_NONE),
 	CFG_END()
 };
-/* A participant and the discussion list: an address and a key. */
+/* A participant and the discussion list: an address and a key (and an
+ * S/MIME certificate, or instead of the key for a participant). */
 static cfg_opt_t address_key_opts[] = {
 	CFG_STR("address", NULL, CFGF_NONE),
 	CFG_STR("key", NULL, CFGF_NONE),
+	CFG_STR("certificate", NULL, CFGF_NONE),
 	CFG_END()
 };
 static cfg_opt_t hook_opts[] = {

@@ -54,6 +54,33 @@ conf_fpr_valid(const char *s)
 	return i == 40;
 }
 
+/* conf_cert_valid - exactly 64 hex digits */
+
+bool
+conf_cert_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return i == 64;
+}
+
+/* conf_has_smime - does any member or participant read S/MIME */
+
+bool
+conf_has_smime(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_members; i++)
+		if (cfg->members[i].smime)
+			return true;
+	for (size_t i = 0; i < cfg->n_participants; i++)
+		if (cfg->participants[i].smime)
+			return true;
+	return false;
+}
+
 /* addr_syntax_ok - one '@', non-empty local part and domain, no blanks */
 
 static bool
@@ -116,6 +143,36 @@ conf_check_fpr(struct conf_report *rep, const char *opt, const char *what,
 		    "gpg --with-colons --fingerprint (fpr line)", what, fpr);
 }
 
+/* check_cert - report a certificate pin that is not a SHA-256 */
+
+static void
+check_cert(struct conf_report *rep, const char *what, const char *pin,
+    int line)
+{
+	if (pin != NULL && !conf_cert_valid(pin))
+		problem_at(rep, false, line, "%s: certificate \"%s\" is not a "
+		    "SHA-256 fingerprint; write its 64 hex digits (colons "
+		    "allowed), as printed by openssl x509 -noout -fingerprint "
+		    "-sha256 -in FILE", what, pin);
+}
+
+/* check_pin - a recipient's key, or its certificate when it reads S/MIME */
+
+static void
+check_pin(struct conf_report *rep, const char *what,
+    const struct conf_member *m)
+{
+	if (m->smime)
+		check_cert(rep, what, m->key, m->key_line);
+	else if (m->key == NULL || *m->key == '\0')
+		problem_at(rep, false, m->line, "%s: no key given; set key to "
+		    "the OpenPGP key's 40-hex-digit fingerprint, or, for a "
+		    "recipient who reads S/MIME, certificate to its "
+		    "certificate's SHA-256 fingerprint", what);
+	else
+		conf_check_fpr(rep, "key", what, m->key);
+}
+
 /* conf_check_addr - report an address that is not user@domain */
 
 bool
@@ -156,6 +213,13 @@ validate_team_list(struct config *cfg, struct conf_report *rep)
 		return;
 	(void)conf_check_addr(rep, "address", "list", cfg->list_address);
 	conf_check_fpr(rep, "key", "list", cfg->list_key);
+	check_cert(rep, "list", cfg->list_cert, cfg->list_cert_line);
+	if (cfg->list_cert == NULL && conf_has_smime(cfg))
+		problem_at(rep, false, 0, "list: no certificate while a member "
+		    "or participant reads S/MIME; its copies are signed by the "
+		    "list's S/MIME certificate: set certificate to that "
+		    "certificate's SHA-256 fingerprint (its key in gnupg_home, "
+		    "without a passphrase; README, S/MIME recipients)");
 	if (!cfg->require_signed)
 		problem_at(rep, true, 0, "list: require_signed = false lets "
 		    "anyone who forges the team's envelope sender post; keep it "
@@ -175,7 +239,7 @@ validate_members(struct config *cfg, struct conf_report *rep)
 		char what[256];
 
 		(void)snprintf(what, sizeof(what), "member \"%s\"", m->name);
-		conf_check_fpr(rep, "key", what, m->key);
+		check_pin(rep, what, m);
 		if (!conf_check_addr(rep, "address", what, m->address))
 			continue;
 		if (!conf_is_role_address(&cfg->role_localparts, m->address) &&
@@ -208,7 +272,7 @@ validate_others(struct config *cfg, struct conf_report *rep)
 		char what[256];
 
 		(void)snprintf(what, sizeof(what), "participant \"%s\"", m->name);
-		conf_check_fpr(rep, "key", what, m->key);
+		check_pin(rep, what, m);
 		(void)conf_check_addr(rep, "address", what, m->address);
 	}
 	for (size_t i = 0; i < cfg->pre_announce.n; i++)
@@ -219,6 +283,19 @@ validate_others(struct config *cfg, struct conf_report *rep)
 	(void)conf_check_addr(rep, "address", "discussion",
 	    cfg->discussion_address);
 	conf_check_fpr(rep, "key", "discussion", cfg->discussion_key);
+	check_cert(rep, "discussion", cfg->discussion_cert,
+	    cfg->discussion_cert_line);
+	if (cfg->discussion_cert == NULL && conf_has_smime(cfg))
+		problem_at(rep, false, cfg->discussion_key_line, "discussion: "
+		    "no certificate while a member reads S/MIME; its copies of "
+		    "the discussion are signed by the discussion list: set "
+		    "certificate to the SHA-256 fingerprint of a certificate of "
+		    "its own");
+	if (cfg->discussion_cert != NULL && cfg->list_cert != NULL &&
+	    strcmp(cfg->discussion_cert, cfg->list_cert) == 0)
+		problem_at(rep, false, cfg->discussion_cert_line, "discussion: "
+		    "certificate %s is the list's; give the discussion list a "
+		    "certificate of its own", cfg->discussion_cert);
 	if (cfg->discussion_key != NULL && cfg->list_key != NULL &&
 	    strcmp(cfg->discussion_key, cfg->list_key) == 0)
 		problem_at(rep, false, cfg->discussion_key_line, "discussion: "

@@ -189,20 +189,27 @@ static int
 smime_body(const struct keys_copy_spec *sp, GMimeObject *inner,
     GMimeObject **body, struct em_err *err)
 {
-	GMimeCryptoContext *ctx = g_mime_pkcs7_context_new();
+	GMimeCryptoContext *ctx;
 	GMimeMultipartSigned *signed_part;
 	GMimeApplicationPkcs7Mime *env = NULL;
-	GPtrArray *rcpt = g_ptr_array_new();
+	GPtrArray *rcpt;
 	GError *ge = NULL;
+	char signer[41], member[41];
+	int rc;
 
-	signed_part = g_mime_multipart_signed_sign(ctx, inner, sp->list_cert,
-	    &ge);
+	/* The pins are SHA-256; gpgsm knows its certificates by SHA-1. */
+	if ((rc = keys_cert_name(sp->list_cert, signer, err)) < 0 ||
+	    (rc = keys_cert_name(sp->member_cert, member, err)) < 0)
+		return rc == EM_ENOTFOUND ? EM_EKEY : rc;
+	ctx = g_mime_pkcs7_context_new();
+	rcpt = g_ptr_array_new();
+	signed_part = g_mime_multipart_signed_sign(ctx, inner, signer, &ge);
 	if (signed_part == NULL) {
 		(void)em_fail(err, EM_ECRYPTO, "signing with the list's "
 		    "certificate %s failed: %s", sp->list_cert,
 		    ge ? ge->message : "no reason given");
 	} else {
-		g_ptr_array_add(rcpt, (gpointer)sp->member_cert);
+		g_ptr_array_add(rcpt, member);
 		env = g_mime_application_pkcs7_mime_encrypt(
 		    GMIME_OBJECT(signed_part), GMIME_ENCRYPT_ALWAYS_TRUST, rcpt,
 		    &ge);
@@ -229,7 +236,7 @@ int
 keys_build_copy(const struct keys_copy_spec *sp, struct buf *out,
     struct em_err *err)
 {
-	bool smime = sp->list_cert != NULL && sp->member_cert != NULL;
+	bool smime = sp->member_cert != NULL;
 	GMimeObject *inner = inner_entity(sp, smime), *body = NULL;
 	GMimeMessage *msg;
 	GDateTime *now;

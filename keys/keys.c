@@ -136,6 +136,8 @@ keys_health(const char *fpr, enum keys_use use, time_t now,
 
 	memset(h, 0, sizeof(*h));
 	h->days_left = -1;
+	if (keys_pin_is_cert(fpr))
+		return keys_cert_health(fpr, use, now, h);
 	key = keys_lookup(fpr, use == KEYS_USE_SIGN);
 	if (key == NULL) {
 		(void)snprintf(h->problem, sizeof(h->problem), "%s not in the "
@@ -181,10 +183,12 @@ keys_health(const char *fpr, enum keys_use use, time_t now,
 bool
 keys_uid_has_address(const char *fpr, const char *addr)
 {
-	gpgme_key_t key = keys_lookup(fpr, 0);
+	gpgme_key_t key;
 	bool found = false;
 
-	if (key == NULL)
+	if (keys_pin_is_cert(fpr))
+		return keys_cert_has_address(fpr, addr);
+	if ((key = keys_lookup(fpr, 0)) == NULL)
 		return false;
 	for (gpgme_user_id_t u = key->uids; u != NULL && !found; u = u->next)
 		found = u->email != NULL && strcasecmp(u->email, addr) == 0;

@@ -74,6 +74,20 @@ struct keys_health {
 };
 
 int	keys_init(const char *gnupg_home, struct em_err *err);
+
+/*
+ * A pin names what a recipient's copies are encrypted to, and the list's
+ * signer: 40 hex digits an OpenPGP key (its fingerprint), 64 an S/MIME
+ * certificate (the SHA-256 of its DER, as "openssl x509 -noout
+ * -fingerprint -sha256" prints it without colons) held by gpgsm in the
+ * same GnuPG home.  keys_health() and keys_uid_has_address() take either
+ * (cert.c: a certificate's dates, key usage and key size are its health;
+ * its subject and subjectAltName addresses its user ids).
+ */
+bool	keys_pin_is_cert(const char *pin);
+/* gpgsm's name (SHA-1 fingerprint) of the certificate with that SHA-256;
+ * EM_ENOTFOUND when the home holds none. */
+int	keys_cert_name(const char *sha256, char name[41], struct em_err *err);
 int	keys_health(const char *fpr, enum keys_use use, time_t now,
 	    struct keys_health *h);
 bool	keys_uid_has_address(const char *fpr, const char *addr);
@@ -125,8 +139,8 @@ struct keys_copy_spec {
 	const char *note;		/* the text part beside the entity: who
 					   the copy is for, who signed (UTF-8) */
 	const char *copy_id;		/* protected header Embargo-Copy-Id */
-	/* S/MIME instead (both set): the list's certificate and the
-	 * member's, as gpgsm names them (a fingerprint); list_fpr and
+	/* S/MIME instead (member_cert set): the list's certificate and
+	 * the member's, pinned by SHA-256 (64 hex digits); list_fpr and
 	 * member_fpr are then not read. */
 	const char *list_cert;
 	const char *member_cert;

@@ -9,11 +9,22 @@
 #include <gpgme.h>
 
 #include "../util/em.h"
+#include "keys.h"
 
 /* A fresh gpgme context for OpenPGP, offline; NULL when gpgme has none. */
 gpgme_ctx_t keys_ctx_new(void);
 /* The key with exactly this fingerprint, or NULL; caller unrefs it. */
 gpgme_key_t keys_lookup(const char *fpr, int secret);
+/* cert.c: a fresh gpgme context for CMS (gpgsm), offline, or NULL. */
+gpgme_ctx_t keys_cms_ctx_new(void);
+/* cert.c: the certificate pinned by its SHA-256 (with its secret key
+ * when secret), or NULL; caller unrefs it. */
+gpgme_key_t keys_cert_lookup(const char *sha256, int secret);
+/* cert.c: keys_health() and keys_uid_has_address() for a certificate. */
+int	keys_cert_health(const char *pin, enum keys_use use, time_t now,
+	    struct keys_health *h);
+bool	keys_cert_has_address(const char *pin, const char *addr);
+
 /* Append the whole of a gpgme data object to out. */
 void	keys_data_drain(gpgme_data_t d, struct buf *out);
 

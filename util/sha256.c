@@ -49,18 +49,38 @@ crypto_lib_init(void)
 	return 0;
 }
 
+/* hex_n - n bytes of a digest as 2n lowercase hex digits */
+
+static void
+hex_n(const unsigned char *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 /* hex - a SHA-256 digest as 64 lowercase hex digits */
 
 static void
 hex(const unsigned char *d, char out[SHA256_HEX])
 {
-	static const char digits[] = "0123456789abcdef";
+	hex_n(d, 32, out);
+}
 
-	for (size_t i = 0; i < 32; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[64] = '\0';
+/* sha1_hex - SHA-1 of (p, n) as hex: a certificate's name in gpgsm */
+
+void
+sha1_hex(const void *p, size_t n, char out[SHA1_HEX])
+{
+	unsigned char d[20];
+
+	(void)crypto_lib_init();
+	gcry_md_hash_buffer(GCRY_MD_SHA1, d, p, n);
+	hex_n(d, 20, out);
 }
 
 /* sha256_hex - digest of (p, n) as hex */

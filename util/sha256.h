@@ -14,6 +14,11 @@
 int	crypto_lib_init(void);
 
 void	sha256_hex(const void *p, size_t n, char out[SHA256_HEX]);
+
+/* SHA-1, only to name a certificate as gpgsm names it (its fingerprint):
+ * never to protect anything. */
+#define SHA1_HEX	41
+void	sha1_hex(const void *p, size_t n, char out[SHA1_HEX]);
 void	hmac_sha256_hex(const void *key, size_t keylen, const void *p, size_t n,
 	    char out[SHA256_HEX]);
 

@@ -17,35 +17,44 @@
 #include "../../keys/keys.h"
 
 static char dir[64], home[96];
-static char fpr_list[41], fpr_alice[41];
+static char pin_list[65], pin_alice[65], pin_weak[65], pin_signer[65],
+	    pin_ec[65];
 
-/* cert_fpr - gpgsm's fingerprint of the certificate for addr */
+/* cert_pin - the SHA-256 pin of the certificate in NAME.pem, as an
+ * administrator reads it off the file */
 
 static void
-cert_fpr(const char *addr, char fpr[41])
+cert_pin(const char *name, char pin[65])
 {
-	char *cmd = xasprintf("GNUPGHOME=%s gpgsm --with-colons --list-keys "
-	    "'<%s>' 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }'", home,
-	    addr);
+	char *cmd = xasprintf("openssl x509 -noout -fingerprint -sha256 -in "
+	    "%s/%s.pem | sed 's/.*=//; s/://g'", dir, name);
 
-	test_fpr(cmd, fpr);
+	test_pin(cmd, pin, 64);
 	free(cmd);
 }
 
-/* member - a key and a certificate for addr, made by OpenSSL, signed by
- * the test CA, the certificate imported into the daemon's home */
+/* member_as - a key (an openssl -newkey argument) and a certificate for
+ * addr with that key usage, made by OpenSSL, signed by the test CA, the
+ * certificate imported into the daemon's home */
+
+static void
+member_as(const char *name, const char *addr, const char *newkey,
+    const char *usage)
+{
+	test_sh("cd %s && openssl req -new -newkey %s -nodes -keyout %s.key "
+	    "-subj '/CN=%s' -out %s.csr 2>/dev/null && printf "
+	    "'subjectAltName=email:%s\\nkeyUsage=critical,%s\\n"
+	    "extendedKeyUsage=emailProtection\\n' > %s.ext && "
+	    "openssl x509 -req -in %s.csr -CA ca.pem -CAkey ca.key "
+	    "-CAcreateserial -days 30 -extfile %s.ext -out %s.pem 2>/dev/null && "
+	    "GNUPGHOME=%s gpgsm --batch --import %s.pem 2>/dev/null", dir, newkey,
+	    name, name, name, addr, usage, name, name, name, name, home, name);
+}
 
 static void
 member(const char *name, const char *addr)
 {
-	test_sh("cd %s && openssl req -new -newkey rsa:2048 -nodes -keyout %s.key "
-	    "-subj '/CN=%s' -out %s.csr 2>/dev/null && printf "
-	    "'subjectAltName=email:%s\\nkeyUsage=critical,digitalSignature,"
-	    "keyEncipherment\\nextendedKeyUsage=emailProtection\\n' > %s.ext && "
-	    "openssl x509 -req -in %s.csr -CA ca.pem -CAkey ca.key "
-	    "-CAcreateserial -days 30 -extfile %s.ext -out %s.pem 2>/dev/null && "
-	    "GNUPGHOME=%s gpgsm --batch --import %s.pem 2>/dev/null", dir, name,
-	    name, name, addr, name, name, name, name, home, name);
+	member_as(name, addr, "rsa:2048", "digitalSignature,keyEncipherment");
 }
 
 static int
@@ -85,15 +94,30 @@ setup(void **state)
 	    "--import list.pem 2>/dev/null", dir, home, home);
 	member("alice", "security@vendor.example");
 	member("bob", "psirt@other.example");
-	cert_fpr("predisclosure@lists.example.org", fpr_list);
-	cert_fpr("security@vendor.example", fpr_alice);
+	member_as("weak", "security@weak.example", "rsa:1024",
+	    "digitalSignature,keyEncipherment");
+	member_as("signer", "security@signer.example", "rsa:2048",
+	    "digitalSignature");
+	member_as("ec", "security@ec.example", "ec -pkeyopt "
+	    "ec_paramgen_curve:prime256v1", "digitalSignature,keyAgreement");
+	cert_pin("list", pin_list);
+	cert_pin("alice", pin_alice);
+	cert_pin("weak", pin_weak);
+	cert_pin("signer", pin_signer);
+	cert_pin("ec", pin_ec);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
+	const char *keep = getenv("EM_SMIME_KEEP");
+
 	(void)state;
+	/* EM_SMIME_KEEP=DIR keeps the CA, the keys and the copy there, for a
+	 * person or a mail client to read (tests/e2e/thunderbird.sh). */
+	if (keep != NULL && *keep != '\0')
+		test_sh("mkdir -p '%s' && cp -r %s/. '%s'", keep, dir, keep);
 	test_sh("gpgconf --homedir %s --kill all 2>/dev/null; rm -rf %s", home, dir);
 	return 0;
 }
@@ -124,7 +148,7 @@ spec(const char *cert)
 	sp.reply_to = "security@xen.example";
 	sp.note = "This copy is for security@vendor.example.";
 	sp.copy_id = "c0ffee";
-	sp.list_cert = fpr_list;
+	sp.list_cert = pin_list;
 	sp.member_cert = cert;
 	return sp;
 }
@@ -133,7 +157,7 @@ spec(const char *cert)
 static void
 t_copy_read_by_openssl(void **s)
 {
-	struct keys_copy_spec sp = spec(fpr_alice);
+	struct keys_copy_spec sp = spec(pin_alice);
 	struct buf out;
 	struct em_err err;
 	char *path;
@@ -179,21 +203,72 @@ t_copy_read_by_openssl(void **s)
 	buf_free(&out);
 }
 
-/* A certificate the home does not hold: an error naming it, no copy. */
+/* A certificate the home does not hold: a key error naming it, no copy
+ * (the copy waits for the certificate, as for a missing OpenPGP key). */
 static void
 t_unknown_certificate(void **s)
 {
-	struct keys_copy_spec sp =
-	    spec("0123456789ABCDEF0123456789ABCDEF01234567");
+	struct keys_copy_spec sp = spec("0123456789ABCDEF0123456789ABCDEF"
+	    "0123456789ABCDEF0123456789ABCDEF");
+	struct keys_health h;
 	struct buf out;
 	struct em_err err;
 
 	(void)s;
 	buf_init(&out);
-	assert_int_equal(keys_build_copy(&sp, &out, &err), EM_ECRYPTO);
+	assert_int_equal(keys_build_copy(&sp, &out, &err), EM_EKEY);
 	assert_non_null(strstr(err.msg, "0123456789ABCDEF"));
 	assert_int_equal(out.len, 0);
+	assert_int_equal(keys_health(sp.member_cert, KEYS_USE_ENCRYPT,
+	    time(NULL), &h), EM_OK);
+	assert_false(h.present);
+	assert_false(h.usable);
+	assert_non_null(strstr(h.problem, "not in the GnuPG home"));
 	buf_free(&out);
+}
+
+/* A certificate's health: its dates, its key usage, its key's size and
+ * kind, its addresses; the list's may sign, having its secret key. */
+static void
+t_certificate_health(void **s)
+{
+	struct keys_health h;
+	time_t now = time(NULL);
+
+	(void)s;
+	assert_true(keys_pin_is_cert(pin_alice));
+	assert_false(keys_pin_is_cert("0123456789ABCDEF0123456789ABCDEF01234567"));
+	assert_int_equal(keys_health(pin_alice, KEYS_USE_ENCRYPT, now, &h), 0);
+	assert_true(h.usable);
+	assert_true(h.days_left >= 28 && h.days_left <= 30);
+	assert_non_null(strstr(h.uids, "security@vendor.example"));
+	assert_true(keys_uid_has_address(pin_alice, "Security@Vendor.example"));
+	assert_false(keys_uid_has_address(pin_alice, "psirt@other.example"));
+	/* Thirty-one days on it has expired; a day ago it was not valid. */
+	assert_int_equal(keys_health(pin_alice, KEYS_USE_ENCRYPT,
+	    now + 31 * 86400, &h), 0);
+	assert_false(h.usable);
+	assert_non_null(strstr(h.problem, "has expired"));
+	assert_int_equal(keys_health(pin_alice, KEYS_USE_ENCRYPT,
+	    now - 86400, &h), 0);
+	assert_false(h.usable);
+	assert_non_null(strstr(h.problem, "not valid yet"));
+	/* No secret key: a member's certificate cannot sign for the list. */
+	assert_int_equal(keys_health(pin_alice, KEYS_USE_SIGN, now, &h), 0);
+	assert_false(h.usable);
+	assert_int_equal(keys_health(pin_list, KEYS_USE_SIGN, now, &h), 0);
+	assert_true(h.usable);
+	assert_int_equal(keys_health(pin_weak, KEYS_USE_ENCRYPT, now, &h), 0);
+	assert_false(h.usable);
+	assert_non_null(strstr(h.problem, "1024-bit RSA key, too weak"));
+	assert_int_equal(keys_health(pin_signer, KEYS_USE_ENCRYPT, now, &h), 0);
+	assert_false(h.usable);
+	assert_non_null(strstr(h.problem, "may not encrypt"));
+	/* EC: usable where gpgsm encrypts to it (2.3 on), named where not. */
+	assert_int_equal(keys_health(pin_ec, KEYS_USE_ENCRYPT, now, &h), 0);
+	if (!h.usable)
+		assert_non_null(strstr(h.problem, "EC key, which this gpgsm "
+		    "cannot encrypt to"));
 }
 
 int
@@ -202,6 +277,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_copy_read_by_openssl),
 		cmocka_unit_test(t_unknown_certificate),
+		cmocka_unit_test(t_certificate_health),
 	};
 
 	g_mime_init();

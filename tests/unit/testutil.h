@@ -69,16 +69,23 @@ test_sh_fails(const char *fmt, ...)
 	assert_int_not_equal(rc, 0);
 }
 
-/* test_fpr - the 40-character fingerprint a command prints first */
+/* test_pin - the n characters a command prints first (out: n + 1) */
 static inline void
-test_fpr(const char *cmd, char fpr[41])
+test_pin(const char *cmd, char *out, size_t n)
 {
 	FILE *p = popen(cmd, "r");
 
 	assert_non_null(p);
-	assert_non_null(fgets(fpr, 41, p));
+	assert_non_null(fgets(out, (int)n + 1, p));
 	assert_int_equal(pclose(p), 0);
-	assert_int_equal(strlen(fpr), 40);
+	assert_int_equal(strlen(out), n);
+}
+
+/* test_fpr - the 40-character fingerprint a command prints first */
+static inline void
+test_fpr(const char *cmd, char fpr[41])
+{
+	test_pin(cmd, fpr, 40);
 }
 
 #define TEST_FPR_TEAM	"1111111111111111111111111111111111111111"
