@@ -305,7 +305,9 @@ static const char *noted[] = {
 	"embargo_phrases", "role_localparts", "public_lists", "pre_announce",
 	"team|addresses", "team|keys", "list|address", "list|key",
 	"member|address", "member|key", "participant|address",
-	"participant|key", "discussion|address", "discussion|key", "release_hook|command",
+	"participant|key", "discussion|address", "discussion|key",
+	"list|certificate", "member|certificate", "participant|certificate",
+	"discussion|certificate", "release_hook|command",
 	"release_hook|timeout", NULL
 };
 

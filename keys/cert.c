@@ -205,24 +205,32 @@ keys_cert_lookup(const char *sha256, int secret)
 	return key;
 }
 
-/* same_address - does a certificate's user id carry addr: gpgsm lists an
- * address of the subject or the subjectAltName as "<addr>", and gpgme
- * gives it with its brackets */
+/* bare_address - a certificate's user id's address, without brackets:
+ * gpgsm lists an address of the subject or the subjectAltName as
+ * "<addr>", and gpgme gives it with them (NULL: none; its length in *n) */
+
+static const char *
+bare_address(const gpgme_user_id_t u, size_t *n)
+{
+	const char *e = u->email;
+
+	*n = e != NULL ? strlen(e) : 0;
+	if (*n >= 2 && e[0] == '<' && e[*n - 1] == '>') {
+		e++;
+		*n -= 2;
+	}
+	return e;
+}
+
+/* same_address - does the user id carry addr (any case) */
 
 static bool
 same_address(const gpgme_user_id_t u, const char *addr)
 {
-	const char *e = u->email;
 	size_t n;
+	const char *e = bare_address(u, &n);
 
-	if (e == NULL)
-		return false;
-	n = strlen(e);
-	if (n >= 2 && e[0] == '<' && e[n - 1] == '>') {
-		e++;
-		n -= 2;
-	}
-	return n == strlen(addr) && strncasecmp(e, addr, n) == 0;
+	return e != NULL && n == strlen(addr) && strncasecmp(e, addr, n) == 0;
 }
 
 /* gpgsm_can_ecdh - does this gpgsm encrypt to EC certificates (2.3 on) */
@@ -259,11 +267,26 @@ weak(gpgme_subkey_t sk, enum keys_use use, char *why, size_t n)
 		    "bits at least)", sk->length);
 	else if (ec && use == KEYS_USE_ENCRYPT && !gpgsm_can_ecdh())
 		(void)snprintf(why, n, "has an EC key, which this gpgsm cannot "
-		    "encrypt to (GnuPG 2.3 or later can, as Debian 13 has); ask "
-		    "for an RSA certificate");
+		    "encrypt to (GnuPG 2.3 or later can, as Debian 13 has)");
 	else
 		return NULL;
 	return why;
+}
+
+/* fill_uids - the certificate's addresses, for display, into h->uids */
+
+static void
+fill_uids(gpgme_key_t key, struct keys_health *h)
+{
+	for (gpgme_user_id_t u = key->uids; u != NULL; u = u->next) {
+		size_t used = strlen(h->uids), n;
+		const char *e = bare_address(u, &n);
+
+		if (e == NULL || n == 0)
+			continue;
+		(void)snprintf(h->uids + used, sizeof(h->uids) - used,
+		    "%s%.*s", used ? " " : "", (int)n, e);
+	}
 }
 
 /* keys_cert_health - keys_health() for a certificate pin */
@@ -288,20 +311,7 @@ keys_cert_health(const char *pin, enum keys_use use, time_t now,
 	h->has_secret = key->secret;
 	h->revoked = key->revoked;
 	h->expired = key->expired || (sk->expires > 0 && sk->expires <= now);
-	for (gpgme_user_id_t u = key->uids; u != NULL; u = u->next) {
-		size_t used = strlen(h->uids), n;
-		const char *e = u->email;
-
-		if (e == NULL || *e == '\0')
-			continue;
-		n = strlen(e);
-		if (n >= 2 && e[0] == '<' && e[n - 1] == '>') {
-			e++;
-			n -= 2;
-		}
-		(void)snprintf(h->uids + used, sizeof(h->uids) - used,
-		    "%s%.*s", used ? " " : "", (int)n, e);
-	}
+	fill_uids(key, h);
 	can = use == KEYS_USE_ENCRYPT ? key->can_encrypt : key->can_sign;
 	if (key->revoked)
 		(void)snprintf(h->problem, sizeof(h->problem), "certificate %s "

@@ -30,13 +30,14 @@
 #include "keys.h"
 #include "keys_int.h"
 
-/* as_user - the prefix that runs a command as the daemon's user */
+/* as_user - the prefix that runs gpg (gpgsm for a certificate) as the
+ * daemon's user */
 
 static void
-as_user(const struct config *cfg, char *out, size_t n)
+as_user(const struct config *cfg, bool cert, char *out, size_t n)
 {
-	(void)snprintf(out, n, "runuser -u %s -- gpg --homedir %s", cfg->user,
-	    cfg->gnupg_home);
+	(void)snprintf(out, n, "runuser -u %s -- %s --homedir %s", cfg->user,
+	    cert ? "gpgsm" : "gpg", cfg->gnupg_home);
 }
 
 /* check_one - one fingerprint for one use; false when it is an error */
@@ -46,11 +47,21 @@ check_one(const struct config *cfg, struct conf_report *rep, const char *who,
     int line, const char *fpr, enum keys_use use, time_t now)
 {
 	struct keys_health h;
+	bool cert = keys_pin_is_cert(fpr);
 	char gpg[512];
 
 	if (fpr == NULL || keys_health(fpr, use, now, &h) < 0)
 		return false;
-	as_user(cfg, gpg, sizeof(gpg));
+	as_user(cfg, cert, gpg, sizeof(gpg));
+	if (!h.usable && cert) {
+		conf_report_add(rep, false, "%s:%d: %s: %s; ask for a "
+		    "certificate that can (RSA of 2048 bits or more, within its "
+		    "dates, its key usage allowing it), import it as the "
+		    "daemon's user (%s --import FILE) and pin its SHA-256 (openssl "
+		    "x509 -noout -fingerprint -sha256 -in FILE)", cfg->path, line,
+		    who, h.problem, gpg);
+		return false;
+	}
 	if (!h.usable) {
 		conf_report_add(rep, false, "%s:%d: %s: key %s; import a valid "
 		    "key with that fingerprint as the daemon's user (%s "
@@ -58,9 +69,10 @@ check_one(const struct config *cfg, struct conf_report *rep, const char *who,
 		return false;
 	}
 	if (use == KEYS_USE_ENCRYPT && h.days_left >= 0 && h.days_left < 30)
-		conf_report_add(rep, true, "%s:%d: warning: %s: key %s expires "
-		    "in %ld days; ask for an extended key", cfg->path, line, who,
-		    fpr, h.days_left);
+		conf_report_add(rep, true, "%s:%d: warning: %s: %s %s expires "
+		    "in %ld days; ask for %s", cfg->path, line, who,
+		    cert ? "certificate" : "key", fpr, h.days_left,
+		    cert ? "a new certificate" : "an extended key");
 	return true;
 }
 
@@ -170,7 +182,7 @@ trial_list(const struct config *cfg, struct conf_report *rep)
 		e = gpgme_data_new(&plain);
 	if (e == 0)
 		e = gpgme_op_decrypt(ctx, in, plain);
-	as_user(cfg, gpg, sizeof(gpg));
+	as_user(cfg, false, gpg, sizeof(gpg));
 	if (e != 0)
 		conf_report_add(rep, false, "%s:%d: list: signing and decrypting "
 		    "with key %s failed as %s: %s; the daemon needs the list "
@@ -185,6 +197,46 @@ trial_list(const struct config *cfg, struct conf_report *rep)
 		gpgme_key_unref(key);
 	if (ctx != NULL)
 		gpgme_release(ctx);
+}
+
+/* trial_cert_sign - sign a few bytes with a signing certificate, as the
+ * daemon's user, unattended */
+
+static void
+trial_cert_sign(const struct config *cfg, struct conf_report *rep,
+    gpgme_ctx_t ctx, const char *who, const char *pin, int line)
+{
+	static const char probe[] = "embargo-milter certificate check\n";
+	gpgme_key_t key = pin ? keys_cert_lookup(pin, 1) : NULL;
+	gpgme_data_t in = NULL, sig = NULL;
+	gpgme_error_t e;
+	gpgme_sign_result_t r;
+	char gpgsm[512];
+
+	if (key == NULL)
+		return;		/* its health said why */
+	gpgme_signers_clear(ctx);
+	e = gpgme_signers_add(ctx, key);
+	if (e == 0)
+		e = gpgme_data_new_from_mem(&in, probe, sizeof(probe) - 1, 0);
+	if (e == 0)
+		e = gpgme_data_new(&sig);
+	if (e == 0)
+		e = gpgme_op_sign(ctx, in, sig, GPGME_SIG_MODE_DETACH);
+	if (e == 0 && ((r = gpgme_op_sign_result(ctx)) == NULL ||
+	    r->signatures == NULL || r->invalid_signers != NULL))
+		e = gpg_error(GPG_ERR_NO_SECKEY);
+	as_user(cfg, true, gpgsm, sizeof(gpgsm));
+	if (e != 0)
+		conf_report_add(rep, false, "%s:%d: %s: signing with certificate "
+		    "%s failed as %s: %s; the daemon needs its secret key "
+		    "without a passphrase (%s --passwd %s, and give an empty "
+		    "one) and an agent of its own", cfg->path, line, who, pin,
+		    cfg->user, gpgme_strerror(e), gpgsm, pin);
+	gpgme_signers_clear(ctx);
+	gpgme_data_release(in);
+	gpgme_data_release(sig);
+	gpgme_key_unref(key);
 }
 
 /* trial_member - encrypt to one member key as a copy would be */
@@ -217,7 +269,7 @@ trial_members(const struct config *cfg, struct conf_report *rep,
 	gpgme_error_t e = 0;
 
 	for (size_t i = 0; ctx != NULL && i < cfg->n_members; i++)
-		if (usable[i] &&
+		if (usable[i] && !cfg->members[i].smime &&
 		    (rcpt[n] = keys_lookup(cfg->members[i].key, 0)) != NULL)
 			n++;
 	if (ctx != NULL && n > 0)
@@ -229,7 +281,7 @@ trial_members(const struct config *cfg, struct conf_report *rep,
 		const struct conf_member *m = &cfg->members[i];
 		gpgme_error_t why;
 
-		if (usable[i] && !trial_member(ctx, m->key, &why))
+		if (usable[i] && !m->smime && !trial_member(ctx, m->key, &why))
 			conf_report_add(rep, false, "%s:%d: member \"%s\": "
 			    "encrypting to key %s failed as %s: %s; import a "
 			    "valid key with that fingerprint as the daemon's "
@@ -243,21 +295,108 @@ trial_members(const struct config *cfg, struct conf_report *rep,
 		gpgme_release(ctx);
 }
 
+/*
+ * trial_certs - encrypt to every usable certificate of the members and
+ * participants who read S/MIME, and sign with the list's (and the
+ * discussion list's): one gpgsm run for all the certificates, and one
+ * each only when it fails, to name the one
+ */
+static void
+trial_certs(const struct config *cfg, struct conf_report *rep,
+    const bool *usable)
+{
+	size_t all = cfg->n_members + cfg->n_participants, n = 0;
+	const struct conf_member **who = xcalloc(all + 1, sizeof(*who));
+	gpgme_key_t *rcpt = xcalloc(all + 1, sizeof(void *));
+	gpgme_ctx_t ctx = keys_cms_ctx_new();
+	gpgme_error_t e = 0;
+
+	for (size_t i = 0; i < all; i++) {
+		const struct conf_member *m = i < cfg->n_members ?
+		    &cfg->members[i] : &cfg->participants[i - cfg->n_members];
+
+		if (m->smime && usable[i] &&
+		    (rcpt[n] = keys_cert_lookup(m->key, 0)) != NULL)
+			who[n++] = m;
+	}
+	if (ctx != NULL)
+		(void)gpgme_set_pinentry_mode(ctx, GPGME_PINENTRY_MODE_ERROR);
+	if (ctx != NULL && n > 0)
+		e = trial_encrypt(ctx, rcpt, false, NULL);
+	for (size_t i = 0; ctx != NULL && e != 0 && i < n; i++) {
+		gpgme_key_t one[2] = { rcpt[i], NULL };
+		gpgme_error_t why = trial_encrypt(ctx, one, false, NULL);
+
+		if (why != 0)
+			conf_report_add(rep, false, "%s:%d: \"%s\": encrypting "
+			    "to certificate %s failed as %s: %s; ask for a "
+			    "certificate gpgsm can encrypt to (RSA)", cfg->path,
+			    who[i]->key_line, who[i]->name, who[i]->key,
+			    cfg->user, gpgme_strerror(why));
+	}
+	for (size_t i = 0; i < n; i++)
+		gpgme_key_unref(rcpt[i]);
+	free(rcpt);
+	free(who);
+	if (ctx != NULL) {
+		trial_cert_sign(cfg, rep, ctx, "list", cfg->list_cert,
+		    cfg->list_cert_line);
+		trial_cert_sign(cfg, rep, ctx, "discussion",
+		    cfg->discussion_cert, cfg->discussion_cert_line);
+		gpgme_release(ctx);
+	}
+}
+
+/*
+ * check_person - a member's or a participant's key or certificate for
+ * encrypting to; a key no user id of which carries the address is a
+ * warning, a certificate whose subject and subjectAltName do not carry it
+ * an error (a certificate names its holder, as a CA checked it)
+ */
+static bool
+check_person(const struct config *cfg, struct conf_report *rep,
+    const char *kind, const struct conf_member *m, time_t now)
+{
+	char who[200];
+	bool ok;
+
+	(void)snprintf(who, sizeof(who), "%s \"%s\"", kind, m->name);
+	ok = check_one(cfg, rep, who, m->key_line, m->key, KEYS_USE_ENCRYPT,
+	    now);
+	if (!ok || m->address == NULL || keys_uid_has_address(m->key,
+	    m->address))
+		return ok;
+	if (m->smime) {
+		conf_report_add(rep, false, "%s:%d: %s: certificate %s is not "
+		    "for %s (neither its subject nor its subjectAltName carries "
+		    "it); ask for a certificate issued to that address", cfg->path,
+		    m->key_line, who, m->key, m->address);
+		return false;
+	}
+	conf_report_add(rep, true, "%s:%d: warning: %s: no user id of key %s "
+	    "carries %s; check the key belongs to that role address",
+	    cfg->path, m->key_line, who, m->key, m->address);
+	return true;
+}
+
 /* check_others - the participants' keys and the discussion list's */
 
 static void
-check_others(const struct config *cfg, struct conf_report *rep, time_t now)
+check_others(const struct config *cfg, struct conf_report *rep, time_t now,
+    bool *usable)
 {
-	for (size_t i = 0; i < cfg->n_participants; i++) {
-		const struct conf_member *m = &cfg->participants[i];
-		char who[200];
-
-		(void)snprintf(who, sizeof(who), "participant \"%s\"", m->name);
-		(void)check_one(cfg, rep, who, m->key_line, m->key,
-		    KEYS_USE_ENCRYPT, now);
-	}
+	for (size_t i = 0; i < cfg->n_participants; i++)
+		usable[i] = check_person(cfg, rep, "participant",
+		    &cfg->participants[i], now);
+	if (cfg->list_cert != NULL)
+		(void)check_one(cfg, rep, "list (signing certificate)",
+		    cfg->list_cert_line, cfg->list_cert, KEYS_USE_SIGN, now);
 	if (cfg->discussion_address == NULL)
 		return;
+	if (cfg->discussion_cert != NULL)
+		(void)check_one(cfg, rep, "discussion (signing certificate)",
+		    cfg->discussion_cert_line, cfg->discussion_cert,
+		    KEYS_USE_SIGN, now);
 	(void)check_one(cfg, rep, "discussion (signing, secret key)",
 	    cfg->discussion_key_line, cfg->discussion_key, KEYS_USE_SIGN, now);
 	(void)check_one(cfg, rep, "discussion (encryption)",
@@ -294,24 +433,16 @@ keys_check_config(const struct config *cfg, struct conf_report *rep, time_t now)
 	    cfg->list_key_line, cfg->list_key, KEYS_USE_SIGN, now);
 	list_ok = check_one(cfg, rep, "list (encryption)", cfg->list_key_line,
 	    cfg->list_key, KEYS_USE_ENCRYPT, now) && list_ok;
-	usable = xcalloc(cfg->n_members + 1, sizeof(*usable));
-	for (size_t i = 0; i < cfg->n_members; i++) {
-		const struct conf_member *m = &cfg->members[i];
-		char who[200];
-
-		(void)snprintf(who, sizeof(who), "member \"%s\"", m->name);
-		usable[i] = check_one(cfg, rep, who, m->key_line, m->key,
-		    KEYS_USE_ENCRYPT, now);
-		if (usable[i] && !keys_uid_has_address(m->key, m->address))
-			conf_report_add(rep, true, "%s:%d: warning: %s: no user "
-			    "id of key %s carries %s; check the key belongs to "
-			    "that role address", cfg->path, m->key_line, who,
-			    m->key, m->address);
-	}
-	check_others(cfg, rep, now);
+	usable = xcalloc(cfg->n_members + cfg->n_participants + 1,
+	    sizeof(*usable));
+	for (size_t i = 0; i < cfg->n_members; i++)
+		usable[i] = check_person(cfg, rep, "member", &cfg->members[i],
+		    now);
+	check_others(cfg, rep, now, usable + cfg->n_members);
 	/* The real operations, where the keys themselves were found good. */
 	if (list_ok && rep->errors == errors)
 		trial_list(cfg, rep);
 	trial_members(cfg, rep, usable);
+	trial_certs(cfg, rep, usable);
 	free(usable);
 }

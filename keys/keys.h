@@ -69,7 +69,7 @@ struct keys_health {
 	bool	has_secret;
 	time_t	expires;	/* 0: never */
 	long	days_left;	/* -1: never expires */
-	char	problem[160];	/* why not usable, "" when usable */
+	char	problem[320];	/* why not usable, "" when usable */
 	char	uids[256];	/* the user ids' addresses, for display */
 };
 

@@ -103,6 +103,11 @@ copy_spec(const struct config *cfg, const struct store_outbox *ob,
 	sp->list_address = discuss ? cfg->discussion_address :
 	    cfg->list_address;
 	sp->member_fpr = ob->key;
+	/* A recipient pinned by a certificate reads S/MIME (keys.h). */
+	if (keys_pin_is_cert(ob->key)) {
+		sp->list_cert = discuss ? cfg->discussion_cert : cfg->list_cert;
+		sp->member_cert = ob->key;
+	}
 	sp->member_address = ob->rcpt;
 	sp->message_id = ob->message_id;
 	sp->reply_to = discuss ? cfg->discussion_address :

@@ -21,6 +21,7 @@
 
 /* Application-specific. */
 #include "outbox.h"
+#include "../keys/keys.h"
 #include "../util/emtime.h"
 
 /* post_pack - the fields and the entity, from the facts of a post */
@@ -96,6 +97,14 @@ deploy_line(const struct store_post *p, struct buf *out)
 	buf_appends(out, "\n\n");
 }
 
+/* pin_kind - what the copy is encrypted to, in words */
+
+static const char *
+pin_kind(const struct store_outbox *ob)
+{
+	return keys_pin_is_cert(ob->key) ? "certificate" : "key";
+}
+
 /*
  * other_note - the note of a copy that is not an advisory's: a post to
  * the members' discussion list, or a notice of the list's own; false
@@ -114,13 +123,14 @@ other_note(const struct config *cfg, const struct store_post *p,
 		poster = conf_member_by_key(cfg, signer);
 		buf_appendf(out, "Copy id %s: a post to the members' discussion "
 		    "list <%s>\nby %s (%s), made for %s and encrypted to that "
-		    "key alone.\nIts signature, key %s, was verified by the "
+		    "%s alone.\nIts signature, key %s, was verified by the "
 		    "list on %s;\nthis copy carries the discussion list's "
 		    "signature.\n\nReplies reach the discussion list <%s>: "
 		    "every member and the team.\n", ob->copy_id,
 		    cfg->discussion_address, poster ? poster->name :
 		    "the security team", p->field[STORE_POST_FROM][0] ?
-		    p->field[STORE_POST_FROM] : "no From", ob->member, signer,
+		    p->field[STORE_POST_FROM] : "no From", ob->member,
+		    pin_kind(ob), signer,
 		    em_time_format((time_t)strtoll(
 		    p->field[STORE_POST_VERIFIED], NULL, 10), ts),
 		    cfg->discussion_address);
@@ -128,9 +138,9 @@ other_note(const struct config *cfg, const struct store_post *p,
 	}
 	if (p->field[STORE_POST_NOTICE][0] != '\0') {
 		buf_appendf(out, "Copy id %s: a notice from the pre-disclosure list "
-		    "<%s> about %s,\nmade for %s, encrypted to that key alone and "
+		    "<%s> about %s,\nmade for %s, encrypted to that %s alone and "
 		    "signed by the list.\n", ob->copy_id, cfg->list_address,
-		    ob->advisory, ob->member);
+		    ob->advisory, ob->member, pin_kind(ob));
 		return true;
 	}
 	return false;
@@ -156,14 +166,15 @@ post_note(const struct config *cfg, const struct store_post *p,
 		buf_appendf(out, "Copy id %s: this copy of %s revision %d\nwas "
 		    "made for %s,\na participant the security team named for "
 		    "this advisory alone,\nby the pre-disclosure list <%s>,\n"
-		    "encrypted to that participant's key alone.  Keep it to "
+		    "encrypted to that participant's %s alone.  Keep it to "
 		    "yourself until\nthe embargo ends.\n\n", ob->copy_id,
-		    ob->advisory, ob->revision, ob->member, cfg->list_address);
+		    ob->advisory, ob->revision, ob->member, cfg->list_address,
+		    pin_kind(ob));
 	else
 		buf_appendf(out, "Copy id %s: this copy of %s revision %d was made "
 		    "for %s\nby the pre-disclosure list <%s>, encrypted to that "
-		    "member's key alone.\n\n", ob->copy_id, ob->advisory,
-		    ob->revision, ob->member, cfg->list_address);
+		    "member's %s alone.\n\n", ob->copy_id, ob->advisory,
+		    ob->revision, ob->member, cfg->list_address, pin_kind(ob));
 	if (signer[0] != '\0') {
 		time_t when = (time_t)strtoll(p->field[STORE_POST_VERIFIED],
 		    NULL, 10);

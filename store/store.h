@@ -119,8 +119,9 @@ enum store_ob_cause {
 };
 
 struct store_outbox {
-	uint32_t version;		/* record layout, 3 (2: before the
-					   typed hold, sealed and cause) */
+	uint32_t version;		/* record layout, 4 (3: a key of 40
+					   digits at most; 2: before the typed
+					   hold, sealed and cause) */
 	uint64_t id;
 	int	kind;			/* enum store_ob_kind */
 	int	state;			/* enum store_ob_state */
@@ -134,7 +135,9 @@ struct store_outbox {
 	int	revision;
 	char	member[128];		/* organisation (copies), hook name */
 	char	rcpt[256];
-	char	key[41];		/* the key it is (to be) encrypted to */
+	char	key[65];		/* the pin it is (to be) encrypted to:
+					   an OpenPGP key's fingerprint, or an
+					   S/MIME certificate's SHA-256 */
 	uint64_t post_id;		/* the sealed post it is built from */
 	unsigned attempts;		/* sends tried (a send after a crash: resend) */
 	time_t	created;

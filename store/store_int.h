@@ -11,7 +11,7 @@
 #include "store.h"
 
 #define ADV_VERSION	1
-#define OB_VERSION	3
+#define OB_VERSION	4
 #define HOLD_VERSION	1
 #define EPOCH_KEY	"embargo-epoch"	/* meta: see store_embargo_epoch() */
 

@@ -71,6 +71,9 @@ setup_keys() {
 }
 "
 	done
+	# A test may add to the keyring and to the config first (smime.sh):
+	# LIST_EXTRA lines in the list block, EXTRA_MEMBERS blocks.
+	[ -z "${KEYS_HOOK:-}" ] || "$KEYS_HOOK"
 	cat > "$W/milter.conf" <<CONF
 socket = "inet:$MILTER_PORT@127.0.0.1"
 state_dir = "$W/state"
@@ -83,8 +86,10 @@ list predisclosure {
   address = "predisclosure@lists.example.org"
   key = "$LIST_FPR"
   outer_subject = "Embargoed security advisory"
+${LIST_EXTRA:-}
 }
 $members
+${EXTRA_MEMBERS:-}
 public_lists = { "announce@lists.example.org", "oss-security@lists.example.net" }
 ${EXTRA_CONF:-}
 CONF

@@ -11,6 +11,23 @@
 # tb_read DIR EML OUT         open EML in that profile; OUT.title (the
 #                             window's title), OUT.png (the panel open),
 #                             OUT.txt (the panel's text, OCR); 1 on failure
+# tb_profile_smime DIR KEY CERT CA
+#                             a fresh S/MIME profile for the member whose
+#                             certificate is CERT (PEM; its e-mail address
+#                             is the identity's) and private key KEY: both
+#                             in the profile's NSS store (no password), the
+#                             CA (PEM) trusted for e-mail, CERT the
+#                             identity's encryption and signing certificate
+# tb_read_smime DIR EML OUT   tb_read for an S/MIME copy (the "S/MIME"
+#                             button): OUT.title, OUT.head.png and
+#                             OUT.head.txt (the message as shown, before
+#                             the panel: headers and body, OCR), OUT.png and
+#                             OUT.txt (the panel open: "Message Is Signed",
+#                             "Signed by:", "Email address:", "Message Is
+#                             Encrypted"); 1 when no button shows: OUT.txt
+#                             is then the screen's text ("Thunderbird
+#                             cannot decrypt this message" for a copy to
+#                             another member's certificate)
 #
 # Every process is started in a group of its own and ended by its PID.
 
@@ -210,5 +227,141 @@ tb_read() {
 	sleep 2
 	import -window root "$out.png"
 	tb_ocr "$out.png" > "$out.txt"
+	tb_stop
+}
+
+# tb_smime_dbkey CERT: the "dbKey" by which Thunderbird names a certificate
+# in an identity's prefs (base64 of: 4 and 4 zero bytes, the lengths of the
+# serial number and of the issuer's DER name, 4 bytes each, big-endian, then
+# the serial number's and the issuer's DER bytes)
+tb_smime_dbkey() {
+	openssl x509 -in "$1" -outform DER | /usr/bin/python3 -c '
+import base64, struct, sys
+der = sys.stdin.buffer.read()
+def tlv(i):	# (start of the contents, end) of the DER element at i
+    n = der[i + 1]
+    i += 2
+    if n & 0x80:
+        k, n = n & 0x7f, int.from_bytes(der[i:i + (n & 0x7f)], "big")
+        i += k
+    return i, i + n
+i, _ = tlv(0)			# Certificate
+i, _ = tlv(i)			# tbsCertificate
+s, e = tlv(i)
+if der[i] == 0xa0:		# [0] version
+    i = e
+    s, e = tlv(i)
+serial = der[s:e]
+_, e = tlv(e)			# signature algorithm
+_, end = tlv(e)			# issuer
+issuer = der[e:end]
+sys.stdout.write(base64.b64encode(struct.pack(">IIII", 0, 0, len(serial),
+    len(issuer)) + serial + issuer).decode() + "\n")
+'
+}
+
+tb_profile_smime() {
+	local p=$1 key=$2 cert=$3 ca=$4 addr dbkey
+	addr=$(openssl x509 -in "$cert" -noout -email | head -n 1)
+	dbkey=$(tb_smime_dbkey "$cert")
+	[ -n "$addr" ] && [ -n "$dbkey" ] || return 1
+	mkdir -p "$p" "$W/tb-home"
+	# The profile's own NSS store (cert9.db, key4.db), no password: the
+	# member's key and certificate as Thunderbird imports a .p12 backup.
+	certutil -N -d "sql:$p" --empty-password >/dev/null 2>&1 || return 1
+	openssl pkcs12 -export -inkey "$key" -in "$cert" -name member \
+	    -passout pass: -out "$p.p12" || return 1
+	pk12util -i "$p.p12" -d "sql:$p" -W '' >/dev/null || return 1
+	rm -f "$p.p12"
+	certutil -A -n ca -t 'C,C,C' -i "$ca" -d "sql:$p" || return 1
+	cat > "$p/user.js" <<JS
+user_pref("mail.accountmanager.accounts", "account1");
+user_pref("mail.accountmanager.defaultaccount", "account1");
+user_pref("mail.accountmanager.localfoldersserver", "server1");
+user_pref("mail.account.account1.identities", "id1");
+user_pref("mail.account.account1.server", "server1");
+user_pref("mail.identity.id1.useremail", "$addr");
+user_pref("mail.identity.id1.fullName", "Member");
+user_pref("mail.identity.id1.encryption_cert_name", "member");
+user_pref("mail.identity.id1.encryption_cert_dbkey", "$dbkey");
+user_pref("mail.identity.id1.signing_cert_name", "member");
+user_pref("mail.identity.id1.signing_cert_dbkey", "$dbkey");
+user_pref("mail.identity.id1.valid", true);
+user_pref("mail.server.server1.type", "none");
+user_pref("mail.server.server1.hostname", "Local Folders");
+user_pref("mail.server.server1.name", "Local Folders");
+user_pref("mail.server.server1.userName", "nobody");
+user_pref("mail.shell.checkDefaultClient", false);
+user_pref("mailnews.start_page.enabled", false);
+user_pref("app.update.auto", false);
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("datareporting.healthreport.uploadEnabled", false);
+user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
+user_pref("mail.provider.suppress_dialog_on_startup", true);
+user_pref("mail.rights.version", 1);
+user_pref("mailnews.auto_config.fetchFromISP.enabled", false);
+user_pref("extensions.update.enabled", false);
+user_pref("network.dns.disableIPv6", true);
+user_pref("security.OCSP.enabled", 0);
+JS
+}
+
+# tb_tsv_find TSV WORD [MINY], tb_tsv_text TSV: tb_find on, and the text
+# (a line per OCR line) of, a saved tb_ocr_tsv (one OCR for both)
+tb_tsv_find() {
+	awk -F'\t' -v w="$2" -v miny="${3:-0}" \
+	    '$12 == w && $8 / 2 >= miny { printf "%d %d\n", ($7 + $9 / 2) / 2, ($8 + $10 / 2) / 2; exit }' "$1"
+}
+tb_tsv_text() {
+	awk -F'\t' '$1 == 5 && $12 ~ /[^ ]/ {
+		k = $3 "." $4 "." $5
+		if (n++ && k != last) printf "\n"
+		printf "%s%s", (k == last ? " " : ""), $12
+		last = k
+	} END { if (n) printf "\n" }' "$1"
+}
+# tb_msg_title: the Subject the message window shows (its title), or nothing
+tb_msg_title() {
+	local t
+	t=$(xdotool search --name ' - Mozilla Thunderbird$' getwindowname %@ 2>/dev/null |
+	    grep -v -e '^Local Folders - ' -e '^Home - ' | head -n 1)
+	[ -n "$t" ] && printf '%s\n' "${t% - Mozilla Thunderbird}"
+}
+
+tb_read_smime() {
+	local p=$1 eml=$2 out=$3 xy="" end
+	cp "$eml" "$out.eml" || return 1
+	: > "$out.head.txt"
+	tb_run "$p" "$out.eml"
+	# The message window first (its title: cheap), then OCR until the
+	# S/MIME button shows on the Subject line (decrypted; the signature
+	# checked) or Thunderbird says it cannot decrypt (no header then).
+	# A loaded machine (make check on two cores) starts it slowly.
+	end=$((SECONDS + 90))
+	while [ "$SECONDS" -lt "$end" ]; do
+		sleep 1
+		[ -n "$(tb_msg_title)" ] || continue
+		import -window root "$out.head.png" 2>/dev/null || continue
+		tb_ocr_tsv "$out.head.png" > "$out.head.tsv"
+		tb_tsv_text "$out.head.tsv" > "$out.head.txt"
+		xy=$(tb_tsv_find "$out.head.tsv" S/MIME 100)
+		[ -n "$xy" ] && break
+		grep -q 'cannot decrypt' "$out.head.txt" && break
+	done
+	tb_msg_title > "$out.title"
+	if [ -z "$xy" ]; then
+		# What was on the screen instead, for the log.
+		sed 's/^/(no S\/MIME button) /' "$out.head.txt" > "$out.txt"
+		tb_stop
+		return 1
+	fi
+	# shellcheck disable=SC2086
+	xdotool mousemove $xy click 1
+	for _ in 1 2 3; do
+		sleep 2
+		import -window root "$out.png"
+		tb_ocr "$out.png" > "$out.txt"
+		grep -q 'Message Security' "$out.txt" && break
+	done
 	tb_stop
 }

@@ -1,0 +1,146 @@
+#!/bin/bash
+# t_smime - members who read S/MIME (SPEC 3 and 5), through the real
+# Postfix: a member pinned by its certificate's SHA-256 gets its copy
+# signed by the list's certificate and enveloped to its certificate alone,
+# beside an OpenPGP member; OpenSSL, the independent reader, decrypts it
+# with the member's key (and not with another's), verifies the list's
+# signature against the test CA, and Python's email package reads what is
+# inside.  Then what -t and embargoctl check refuse, naming the line and
+# the cure: a certificate that has expired, one not issued to the member's
+# address, one that may not encrypt, a weak key, and an ECDSA one where
+# gpgsm cannot encrypt to it (GnuPG 2.2, Debian 12; accepted where it can).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/keys.sh"
+. "$(dirname "$0")/smime.sh"
+. "$(dirname "$0")/thunderbird.sh"
+
+smime_setup() {
+	smime_ca
+	smime_list
+	VENDOR_CERT=$(smime_member vendor security@vendor.example)
+	OTHER_CERT=$(smime_member other psirt@other.example)
+	LIST_EXTRA="  certificate = \"$(echo "$LIST_CERT" | sed 's/../&:/g; s/:$//')\""
+	EXTRA_MEMBERS="member \"Vendor S/MIME\" {
+  address = \"security@vendor.example\"
+  certificate = \"$VENDOR_CERT\"
+}"
+}
+KEYS_HOOK=smime_setup
+e2e_start --keys 1
+trap 'tb_cleanup; e2e_cleanup' EXIT
+
+check "the milter starts with an S/MIME member and the list's certificate (-t checked both)" \
+    kill -0 "$(cat "$W/milter.pid")"
+
+# 1. The team posts an embargoed advisory; each member gets its copy.
+when=$(utc_in 86400)
+subject='Xen Security Advisory 401 v1 - grant table race'
+cat > "$W/d1" <<ADV
+From: security@example.org
+To: predisclosure@lists.example.org
+Subject: $subject
+
+            Xen Security Advisory CVE-2026-40101 / XSA-401
+                               version 1
+
+                 grant table race releases mapped pages
+
+*** EMBARGOED UNTIL $when ***
+
+ISSUE DESCRIPTION
+=================
+
+A grant can be released while a backend still maps it; a guest can then
+read or write a page the host has given to another guest.
+ADV
+mutt_post "$W/post.eml" "$W/d1" "$LIST_FPR"
+cp "$W/post.eml" "$W/msg"
+send security@example.org predisclosure@lists.example.org
+check "the post is accepted (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+check "the OpenPGP member got its copy" wait_delivered "${MEMBER_ADDR[1]}" 1 30
+check "the S/MIME member got its copy, no defect in its headers" wait_delivered security@vendor.example 1 30
+f=$(newest_with security@vendor.example '')
+check "the S/MIME copy is enveloped data (application/pkcs7-mime)" \
+    bash -c "mail_ct=\$(/usr/bin/python3 -c 'import email,sys,email.policy; m=email.message_from_binary_file(open(sys.argv[1],\"rb\"),policy=email.policy.default); print(m.get_content_type(), m.get_param(\"smime-type\"))' '$f'); [ \"\$mail_ct\" = 'application/pkcs7-mime enveloped-data' ]"
+check "nothing of the advisory, the real Subject or the note is in the clear" \
+    bash -c "! grep -q -e 'grant table race' -e 'ISSUE DESCRIPTION' -e 'This copy' '$f'"
+check "the outer Subject is the list's, with the advisory id" \
+    test "$(mailpy header "$f" Subject)" = "Embargoed security advisory XSA-401"
+check "OpenSSL decrypts it with the member's key" \
+    openssl cms -decrypt -in "$f" -recip "$W/ca/vendor.pem" -inkey "$W/ca/vendor.key" -out "$W/s.signed"
+check "... and not with another member's key" \
+    bash -c "! openssl cms -decrypt -in '$f' -recip '$W/ca/other.pem' -inkey '$W/ca/other.key' -out /dev/null 2>/dev/null"
+check "the signature inside verifies against the CA" \
+    openssl cms -verify -in "$W/s.signed" -CAfile "$W/ca/ca.pem" -signer "$W/s.signer" -out "$W/s.inner"
+check "... and it is the list's certificate that signed" test "$(smime_pin "$W/s.signer")" = "$LIST_CERT"
+check "the inside reads with no defect in Python's email package" mailpy check "$W/s.inner"
+check "the protected Subject inside is the real one" \
+    test "$(mailpy header "$W/s.inner" Subject)" = "$subject"
+check "Reply-To is the team" test "$(mailpy header "$f" Reply-To)" = security@example.org
+mailpy text "$W/s.inner" > "$W/s.text"
+check "the advisory's text is inside" grep -q 'A grant can be released while a backend still maps it' "$W/s.text"
+check "the note says whom it was made for, and that it is encrypted to that certificate alone" \
+    bash -c "tr '\n' ' ' < '$W/s.text' | grep -q \"made for Vendor S/MIME by the pre-disclosure list <predisclosure@lists.example.org>, encrypted to that member's certificate alone\""
+# Thunderbird, as most teams read: the member's key and certificate in its
+# certificate store, the CA trusted; the panel behind the S/MIME button by
+# OCR.  It reads no protected header in S/MIME: its title is the outer
+# Subject.
+check "Xvfb runs for Thunderbird" tb_x
+check "a Thunderbird profile with the member's key and certificate, the CA trusted" \
+    tb_profile_smime "$W/tb" "$W/ca/vendor.key" "$W/ca/vendor.pem" "$W/ca/ca.pem"
+tb_read_smime "$W/tb" "$f" "$W/tbr"
+check "Thunderbird decrypts the copy and shows its S/MIME button" test $? = 0
+echo "# Thunderbird: title '$(cat "$W/tbr.title" 2>/dev/null)'; panel:"
+grep -E 'Message|Signed|Email|issued|encrypted' "$W/tbr.txt" 2>/dev/null | sed 's/^/#   | /'
+check "Thunderbird: Message Is Signed, with a valid digital signature" \
+    bash -c "grep -q 'Message Is Signed' '$W/tbr.txt' && grep -q 'includes a valid digital signature' '$W/tbr.txt'"
+check "Thunderbird: signed by the list (predisclosure@lists.example.org)" \
+    grep -q 'Email address: predisclosure@lists.example.org' "$W/tbr.txt"
+check "Thunderbird: Message Is Encrypted" grep -q 'Message Is Encrypted' "$W/tbr.txt"
+check "Thunderbird shows the advisory's text" grep -q 'A grant can be released' "$W/tbr.head.txt"
+check "Thunderbird's title is the outer Subject" \
+    test "$(cat "$W/tbr.title" 2>/dev/null)" = "Embargoed security advisory XSA-401"
+tb_cleanup
+
+check "the audit log records the S/MIME copy's certificate" \
+    bash -c "'$CTL_BIN' -c '$W/milter.conf' audit 2>/dev/null | grep -q '$VENDOR_CERT'"
+
+# 2. What the checks refuse, each with its line and its cure.
+checked() {	# checked NAME CERT: the config with the member pinned to CERT
+	sed "s|certificate = \"$VENDOR_CERT\"|certificate = \"$2\"|" "$W/milter.conf" > "$W/$1.conf"
+	chgrp "$(id -gn nobody)" "$W/$1.conf"
+	chmod 0640 "$W/$1.conf"
+	"$CTL_BIN" -c "$W/$1.conf" check > "$W/$1.out" 2>&1
+	echo $? > "$W/$1.rc"
+	"$MILTER_BIN" -t -c "$W/$1.conf" > "$W/$1.t" 2>&1
+	echo $? > "$W/$1.trc"
+}
+refused() {	# refused NAME TEXT: both refused it, naming TEXT and the line
+	local line
+	line=$(grep -n 'certificate = ' "$W/$1.conf" | tail -n 1 | cut -d: -f1)
+	[ "$(cat "$W/$1.rc")" != 0 ] && [ "$(cat "$W/$1.trc")" != 0 ] &&
+	    grep -q "$1.conf:$line: member \"Vendor S/MIME\": .*$2" "$W/$1.out" &&
+	    grep -q "$2" "$W/$1.t"
+}
+EXPIRED=$(smime_member expired security@vendor.example rsa:2048 -startdate 20200101000000Z -enddate 20210101000000Z)
+checked expired "$EXPIRED"
+check "an expired certificate is refused, naming the line and the cure" refused expired 'has expired; ask for a certificate that can'
+MISMATCH=$(smime_member mismatch security@elsewhere.example)
+checked mismatch "$MISMATCH"
+check "a certificate not issued to the member's address is refused" refused mismatch 'is not for security@vendor.example'
+WEAK=$(smime_member weak security@vendor.example rsa:1024)
+checked weak "$WEAK"
+check "a 1024-bit RSA certificate is refused as too weak" refused weak '1024-bit RSA key, too weak'
+ECDSA=$(smime_member ecdsa security@vendor.example 'ec -pkeyopt ec_paramgen_curve:prime256v1')
+checked ecdsa "$ECDSA"
+if gpgsm --version | head -n 1 | grep -qE ' 2\.[0-2]\.'; then
+	check "an ECDSA certificate is refused where gpgsm cannot encrypt to it, saying so" \
+	    refused ecdsa 'EC key, which this gpgsm cannot encrypt to'
+else
+	check "an ECDSA certificate is accepted where gpgsm encrypts to it" \
+	    test "$(cat "$W/ecdsa.rc")" = 0
+fi
+check "the good config still checks clean (exit 0)" bash -c "'$CTL_BIN' -c '$W/milter.conf' check > '$W/good.out' 2>&1"
+check "no sanitizer report in the milter log" bash -c "! grep -q 'Sanitizer' '$W/milter.log'"
+[ -n "${KEEP:-}" ] && cp -r "$W" /tmp/smime-keep
+e2e_finish
