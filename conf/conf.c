@@ -55,6 +55,21 @@ upper(char *s)
 	return s;
 }
 
+/* pin_norm - a certificate's SHA-256 as written, in place: colons and
+ * blanks out, upper case */
+
+static char *
+pin_norm(char *s)
+{
+	char *o = s;
+
+	for (const char *p = s; *p; p++)
+		if (*p != ':' && *p != ' ' && *p != '\t')
+			*o++ = *p;
+	*o = '\0';
+	return upper(s);
+}
+
 /*
  * cert_pin - a certificate's SHA-256 as written ("53:F4:...", as OpenSSL
  * prints it, or bare hex) in 64 upper-case hex digits; its line in *line.
@@ -64,7 +79,6 @@ static char *
 cert_pin(cfg_t *sec, int *line)
 {
 	const char *raw = sec ? cfg_getstr(sec, "certificate") : NULL;
-	char *s, *o;
 
 	*line = 0;
 	if (raw == NULL)
@@ -72,12 +86,7 @@ cert_pin(cfg_t *sec, int *line)
 	*line = conf_line_of("certificate", raw);
 	if (*line == 0)
 		*line = sec->line;
-	s = o = xstrdup(raw);
-	for (const char *p = raw; *p; p++)
-		if (*p != ':' && *p != ' ' && *p != '\t')
-			*o++ = *p;
-	*o = '\0';
-	return upper(s);
+	return pin_norm(xstrdup(raw));
 }
 
 /* load_places - where the daemon lives: socket, state, keyring, user */
@@ -507,6 +516,15 @@ load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		if (cfg->team_key_line[i] == 0)
 			cfg->team_key_line[i] = sec->line;
 	}
+	copy_list(sec, "certificates", &cfg->team_certs, false);
+	cfg->team_cert_line = xcalloc(cfg->team_certs.n + 1, sizeof(int));
+	for (size_t i = 0; i < cfg->team_certs.n; i++) {
+		cfg->team_cert_line[i] = conf_line_of("certificates",
+		    cfg->team_certs.v[i]);
+		if (cfg->team_cert_line[i] == 0)
+			cfg->team_cert_line[i] = sec->line;
+		(void)pin_norm(cfg->team_certs.v[i]);
+	}
 
 	if (cfg_size(c, "list") > 1)
 		problem_at(rep, false, 0, "more than one list section; this "
@@ -613,6 +631,8 @@ conf_free(struct config *cfg)
 	free(cfg->list_key);
 	free(cfg->list_cert);
 	free(cfg->team_key_line);
+	strv_free(&cfg->team_certs);
+	free(cfg->team_cert_line);
 	free(cfg->list_outer_subject);
 	people_free(cfg->members, cfg->n_members);
 	people_free(cfg->participants, cfg->n_participants);
@@ -715,6 +735,9 @@ conf_is_team_key(const struct config *cfg, const char *fpr)
 {
 	if (fpr == NULL)
 		return false;
+	for (size_t i = 0; i < cfg->team_certs.n; i++)
+		if (strcasecmp(cfg->team_certs.v[i], fpr) == 0)
+			return true;
 	for (size_t i = 0; i < cfg->team_keys.n; i++)
 		if (strcasecmp(cfg->team_keys.v[i], fpr) == 0)
 			return true;

@@ -106,6 +106,8 @@ struct config {
 	struct strv team_addresses;	/* lower case */
 	struct strv team_keys;		/* upper-case hex */
 	int    *team_key_line;		/* where each was written */
+	struct strv team_certs;		/* S/MIME: SHA-256 pins, upper case */
+	int    *team_cert_line;
 
 	char   *list_name;
 	char   *list_address;

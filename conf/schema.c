@@ -35,7 +35,7 @@ const char *const conf_key_names[] = {
 	"reader_cpu_seconds", "reader_memory", "reader_max_use",
 	"reinject", "host", "port",
 	"advisory_id", "embargo_phrases", "role_localparts",
-	"team", "addresses", "keys",
+	"team", "addresses", "keys", "certificates",
 	"list", "address", "key", "certificate", "outer_subject", "require_signed",
 	"member", "role_attested", "public_lists", "participant", "discussion",
 	"pre_announce", "release_hook", "command", "timeout",
@@ -220,6 +220,7 @@ static cfg_opt_t reinject_opts[] = {
 static cfg_opt_t team_opts[] = {
 	CFG_STR_LIST("addresses", NULL, CFGF_NONE),
 	CFG_STR_LIST("keys", NULL, CFGF_NONE),
+	CFG_STR_LIST("certificates", NULL, CFGF_NONE),
 	CFG_END()
 };
 static cfg_opt_t list_opts[] = {
@@ -303,7 +304,8 @@ static const char *noted[] = {
 	"on_error", "audit_passes", "reader", "reader_program", "max_embargo", "remind_before", "audit_anchor_every",
 	"public_time", "advisory_id",
 	"embargo_phrases", "role_localparts", "public_lists", "pre_announce",
-	"team|addresses", "team|keys", "list|address", "list|key",
+	"team|addresses", "team|keys", "team|certificates", "list|address",
+	"list|key",
 	"member|address", "member|key", "participant|address",
 	"participant|key", "discussion|address", "discussion|key",
 	"list|certificate", "member|certificate", "participant|certificate",

@@ -204,11 +204,16 @@ validate_team_list(struct config *cfg, struct conf_report *rep)
 	for (size_t i = 0; i < cfg->team_addresses.n; i++)
 		(void)conf_check_addr(rep, "addresses", "team",
 		    cfg->team_addresses.v[i]);
-	if (cfg->team_keys.n == 0 && cfg->require_signed)
+	if (cfg->team_keys.n == 0 && cfg->team_certs.n == 0 &&
+	    cfg->require_signed)
 		problem_at(rep, false, 0, "team: no keys while require_signed = "
-		    "true; list the fingerprints allowed to post");
+		    "true; list the fingerprints allowed to post (keys, or "
+		    "certificates for a team member who signs S/MIME)");
 	for (size_t i = 0; i < cfg->team_keys.n; i++)
 		conf_check_fpr(rep, "keys", "team", cfg->team_keys.v[i]);
+	for (size_t i = 0; i < cfg->team_certs.n; i++)
+		check_cert(rep, "team", cfg->team_certs.v[i],
+		    cfg->team_cert_line[i]);
 	if (cfg->list_name == NULL)
 		return;
 	(void)conf_check_addr(rep, "address", "list", cfg->list_address);

@@ -146,17 +146,38 @@ rescan(struct em_err *err)
 	return EM_OK;
 }
 
-/* find - the pin's gpgsm name among those kept (pins_lock held) */
+/* find - the other half of a kept pair, by its SHA-1 name (by_name) or
+ * its SHA-256 pin (pins_lock held) */
 
 static bool
-find(const char *sha256, char name[41])
+find(const char *key, bool by_name, char *out)
 {
-	for (size_t i = 0; i < n_pins; i++)
-		if (strcasecmp(pins[i].sha256, sha256) == 0) {
-			memcpy(name, pins[i].name, 41);
+	for (size_t i = 0; key != NULL && i < n_pins; i++)
+		if (strcasecmp(by_name ? pins[i].name : pins[i].sha256, key) ==
+		    0) {
+			if (by_name)
+				memcpy(out, pins[i].sha256, 65);
+			else
+				memcpy(out, pins[i].name, 41);
 			return true;
 		}
 	return false;
+}
+
+/* lookup - find(), the home read again on a miss */
+
+static int
+lookup(const char *key, bool by_name, char *out, struct em_err *err)
+{
+	int rc = EM_OK;
+
+	(void)pthread_mutex_lock(&pins_lock);
+	if (!find(key, by_name, out) && (rc = rescan(err)) == EM_OK &&
+	    !find(key, by_name, out))
+		rc = em_fail(err, EM_ENOTFOUND, "certificate %s is not in the "
+		    "GnuPG home (gpgsm)", key ? key : "");
+	(void)pthread_mutex_unlock(&pins_lock);
+	return rc;
 }
 
 /*
@@ -166,18 +187,19 @@ find(const char *sha256, char name[41])
 int
 keys_cert_name(const char *sha256, char name[41], struct em_err *err)
 {
-	int rc = EM_OK;
-
 	if (!keys_pin_is_cert(sha256))
 		return em_fail(err, EM_EKEY, "\"%s\" is not a certificate's "
 		    "SHA-256 fingerprint", sha256 ? sha256 : "");
-	(void)pthread_mutex_lock(&pins_lock);
-	if (!find(sha256, name) && (rc = rescan(err)) == EM_OK &&
-	    !find(sha256, name))
-		rc = em_fail(err, EM_ENOTFOUND, "certificate %s is not in the "
-		    "GnuPG home (gpgsm)", sha256);
-	(void)pthread_mutex_unlock(&pins_lock);
-	return rc;
+	return lookup(sha256, false, name, err);
+}
+
+/* keys_cert_pin - the SHA-256 pin of the certificate gpgsm names name (a
+ * signer's, as a verification gives it); EM_ENOTFOUND when none */
+
+int
+keys_cert_pin(const char *name, char sha256[65], struct em_err *err)
+{
+	return lookup(name, true, sha256, err);
 }
 
 /* keys_cert_lookup - the pinned certificate (with its secret key when

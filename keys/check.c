@@ -429,6 +429,10 @@ keys_check_config(const struct config *cfg, struct conf_report *rep, time_t now)
 	for (size_t i = 0; i < cfg->team_keys.n; i++)
 		(void)check_one(cfg, rep, "team", cfg->team_key_line[i],
 		    cfg->team_keys.v[i], KEYS_USE_VERIFY, now);
+	for (size_t i = 0; i < cfg->team_certs.n; i++)
+		(void)check_one(cfg, rep, "team (certificate)",
+		    cfg->team_cert_line[i], cfg->team_certs.v[i],
+		    KEYS_USE_VERIFY, now);
 	list_ok = check_one(cfg, rep, "list (signing, secret key)",
 	    cfg->list_key_line, cfg->list_key, KEYS_USE_SIGN, now);
 	list_ok = check_one(cfg, rep, "list (encryption)", cfg->list_key_line,

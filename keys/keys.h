@@ -88,6 +88,8 @@ bool	keys_pin_is_cert(const char *pin);
 /* gpgsm's name (SHA-1 fingerprint) of the certificate with that SHA-256;
  * EM_ENOTFOUND when the home holds none. */
 int	keys_cert_name(const char *sha256, char name[41], struct em_err *err);
+/* And back: the SHA-256 pin of the certificate gpgsm names name. */
+int	keys_cert_pin(const char *name, char sha256[65], struct em_err *err);
 int	keys_health(const char *fpr, enum keys_use use, time_t now,
 	    struct keys_health *h);
 bool	keys_uid_has_address(const char *fpr, const char *addr);

@@ -34,9 +34,12 @@ static void
 take_signer(const struct config *cfg, const char *fpr, bool inside,
     struct facts *f)
 {
-	char primary[41];
+	char primary[65];
+	struct em_err err;
 
-	if (fpr == NULL || keys_primary_fpr(fpr, primary) != EM_OK)
+	/* An OpenPGP (sub)key's primary, or an S/MIME certificate's pin. */
+	if (fpr == NULL || (keys_primary_fpr(fpr, primary) != EM_OK &&
+	    keys_cert_pin(fpr, primary, &err) != EM_OK))
 		return;
 	if (f->signer[0] == '\0' || (conf_is_team_key(cfg, primary) &&
 	    !conf_is_team_key(cfg, f->signer))) {
@@ -419,6 +422,118 @@ read_inline(const struct config *cfg, const struct policy_limits *lim,
 	return rc;
 }
 
+/* smime_not_for_us - an enveloped part the list's certificate does not
+ * open: read on its headers alone, unless the list's own secret key is
+ * what is missing (a temporary failure) */
+
+static int
+smime_not_for_us(const struct config *cfg, struct facts *f,
+    struct em_err *err)
+{
+	gpgme_key_t key = cfg->list_cert ? keys_cert_lookup(cfg->list_cert, 1) :
+	    NULL;
+
+	if (cfg->list_cert != NULL && key == NULL)
+		return em_fail(err, EM_EKEY, "the list's certificate %s cannot "
+		    "decrypt now (its secret key or gpg-agent unavailable)",
+		    cfg->list_cert);
+	if (key != NULL)
+		gpgme_key_unref(key);
+	f->unreadable++;
+	return EM_OK;
+}
+
+/* smime_verify_bounded - an opaque signed part's content into out
+ * (signatures in ctx), bounded as decryption is */
+
+static int
+smime_verify_bounded(const struct policy_limits *lim, gpgme_ctx_t ctx,
+    const struct buf *der, struct buf *out, struct em_err *err)
+{
+	struct sink s = { 0 };
+	gpgme_data_t in = NULL, sink = NULL;
+	gpgme_error_t e;
+
+	e = gpgme_data_new_from_mem(&in, der->data ? der->data : "", der->len,
+	    0);
+	if (e == 0)
+		e = sink_new(&s, out, lim->max_decrypted, &sink);
+	if (e == 0)
+		e = gpgme_op_verify(ctx, in, NULL, sink);
+	gpgme_data_release(in);
+	gpgme_data_release(sink);
+	if (s.over)
+		return em_fail(err, EM_ETOOBIG, "an S/MIME signed part holds "
+		    "more than max_decrypted_size (%zu bytes)",
+		    lim->max_decrypted);
+	/* Its content is anyone's to read: one we cannot read is refused,
+	 * never passed as unreadable. */
+	if (e != 0 || out->len == 0)
+		return em_fail(err, EM_EPARSE, "an S/MIME signed part "
+		    "(application/pkcs7-mime; smime-type=signed-data) cannot be "
+		    "read: %s; send it as multipart/signed", e ? gpgme_strerror(e) :
+		    "no content");
+	return EM_OK;
+}
+
+/*
+ * read_smime - an application/pkcs7-mime part: enveloped data decrypted
+ * with the list's certificate, opaque signed data verified; what is
+ * inside read as the entity it is
+ */
+static int
+read_smime(const struct config *cfg, const struct policy_limits *lim,
+    const struct buf *data, bool first, struct facts *f, struct em_err *err)
+{
+	GMimeObject *o = keys_parse_entity(data->data, data->len);
+	GMimeSecureMimeType type = GMIME_SECURE_MIME_TYPE_UNKNOWN;
+	gpgme_ctx_t ctx = NULL;
+	struct buf der, plain;
+	int rc;
+
+	buf_init(&der);
+	if (o != NULL && GMIME_IS_APPLICATION_PKCS7_MIME(o)) {
+		type = g_mime_application_pkcs7_mime_get_smime_type(
+		    GMIME_APPLICATION_PKCS7_MIME(o));
+		part_bytes(o, &der);
+	}
+	if (o != NULL)
+		g_object_unref(o);
+	if (type == GMIME_SECURE_MIME_TYPE_ENVELOPED_DATA && cfg->list_cert ==
+	    NULL) {
+		buf_free(&der);
+		return smime_not_for_us(cfg, f, err);
+	}
+	if ((type != GMIME_SECURE_MIME_TYPE_ENVELOPED_DATA &&
+	    type != GMIME_SECURE_MIME_TYPE_SIGNED_DATA) ||
+	    (ctx = keys_cms_ctx_new()) == NULL) {
+		buf_free(&der);
+		return em_fail(err, ctx ? EM_EPARSE : EM_ECRYPTO, "an S/MIME "
+		    "part of a kind not read (compressed or certificates only), "
+		    "or gpgsm not installed: refused");
+	}
+	buf_init(&plain);
+	if (type == GMIME_SECURE_MIME_TYPE_SIGNED_DATA)
+		rc = smime_verify_bounded(lim, ctx, &der, &plain, err);
+	else if ((rc = decrypt_bounded(cfg, lim, ctx, der.data ? der.data : "",
+	    der.len, &plain, err)) == EM_EKEY)
+		rc = smime_not_for_us(cfg, f, err);
+	else if (rc == EM_OK && first && f->top_encrypted) {
+		buf_reset(&f->forward);
+		buf_append(&f->forward, plain.data, plain.len);
+	}
+	if (rc == EM_OK && plain.len > 0) {
+		take_gpgme_sigs(cfg, ctx, type == GMIME_SECURE_MIME_TYPE_SIGNED_DATA,
+		    f);
+		rc = reader_read_more(plain.data, plain.len, lim,
+		    first && f->top_encrypted, f, err);
+	}
+	buf_free(&plain);
+	buf_free(&der);
+	gpgme_release(ctx);
+	return rc;
+}
+
 /* keys_read_crypt - every part policy_read() could not read itself */
 
 int
@@ -444,6 +559,11 @@ keys_read_crypt(const struct config *cfg, const struct policy_limits *lim,
 		case POLICY_CRYPT_INLINE_ENCRYPTED:
 		case POLICY_CRYPT_INLINE_SIGNED:
 			rc = read_inline(cfg, lim, &c, f, err);
+			break;
+		case POLICY_CRYPT_SMIME:
+			rc = read_smime(cfg, lim, &f->crypt[i].data,
+			    first_encrypted, f, err);
+			first_encrypted = false;
 			break;
 		}
 		if (rc < 0)

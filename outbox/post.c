@@ -180,7 +180,8 @@ post_note(const struct config *cfg, const struct store_post *p,
 		    NULL, 10);
 
 		buf_appendf(out, "The security team's signature was verified by the "
-		    "list on %s,\nkey %s.\n", em_time_format(when, ts), signer);
+		    "list on %s,\n%s %s.\n", em_time_format(when, ts),
+		    keys_pin_is_cert(signer) ? "certificate" : "key", signer);
 		if (p->field[STORE_POST_INSIDE][0] != '\0')
 			buf_appends(out, "That signature travels with the "
 			    "advisory below, unchanged: your\nmail client can "

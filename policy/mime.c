@@ -257,6 +257,11 @@ walk(GMimeObject *obj, size_t depth, struct walk *w)
 		return walk(g_mime_multipart_get_part(mp, GMIME_MULTIPART_SIGNED_CONTENT),
 		    depth + 1, w);
 	}
+	/* S/MIME, enveloped or signed inside its own data: keys/ opens it. */
+	if (GMIME_IS_APPLICATION_PKCS7_MIME(obj)) {
+		keep_entity(obj, POLICY_CRYPT_SMIME, f);
+		return EM_OK;
+	}
 	if (GMIME_IS_MULTIPART(obj))
 		return walk_children(GMIME_MULTIPART(obj), depth, w);
 	if (GMIME_IS_MESSAGE_PART(obj))
@@ -439,7 +444,11 @@ policy_read(const char *msg, size_t len, const struct policy_limits *lim,
 
 		buf_append(&f->forward, s, strlen(s));
 		g_free(s);
-		f->top_encrypted = GMIME_IS_MULTIPART_ENCRYPTED(body);
+		f->top_encrypted = GMIME_IS_MULTIPART_ENCRYPTED(body) ||
+		    (GMIME_IS_APPLICATION_PKCS7_MIME(body) &&
+		    g_mime_application_pkcs7_mime_get_smime_type(
+		    GMIME_APPLICATION_PKCS7_MIME(body)) ==
+		    GMIME_SECURE_MIME_TYPE_ENVELOPED_DATA);
 	}
 	w.partials = g_ptr_array_new_with_free_func(g_object_unref);
 	if ((rc = walk(body, 1, &w)) == EM_OK)

@@ -41,7 +41,10 @@ enum policy_crypt_kind {
 	POLICY_CRYPT_INLINE_ENCRYPTED,	/* -----BEGIN PGP MESSAGE----- text */
 	POLICY_CRYPT_PGPMIME_SIGNED,	/* multipart/signed entity */
 	POLICY_CRYPT_INLINE_SIGNED,	/* -----BEGIN PGP SIGNED MESSAGE----- */
+	POLICY_CRYPT_SMIME,		/* application/pkcs7-mime entity:
+					   enveloped or opaque-signed */
 };
+#define POLICY_CRYPT_LAST	POLICY_CRYPT_SMIME
 
 struct policy_crypt {
 	enum policy_crypt_kind kind;
@@ -108,7 +111,9 @@ struct facts {
 	struct policy_deploy deploy;	/* its deployment during embargo */
 
 	/* Filled by keys/ when a signature verifies. */
-	char	signer[41];		/* fingerprint, "" when none valid */
+	char	signer[65];		/* the signer's pin: an OpenPGP key's
+					   fingerprint or a certificate's
+					   SHA-256; "" when none valid */
 	bool	signer_inside;		/* that signature travels in "forward" */
 };
 

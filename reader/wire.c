@@ -160,7 +160,7 @@ get_crypt(struct cur *c, const struct policy_limits *lim, struct facts *f)
 	for (f->n_crypt = 0; f->n_crypt < n && !c->bad; f->n_crypt++) {
 		uint64_t kind = get_u64(c);
 
-		if (kind > POLICY_CRYPT_INLINE_SIGNED)
+		if (kind > POLICY_CRYPT_LAST)
 			c->bad = true;
 		f->crypt[f->n_crypt].kind = (enum policy_crypt_kind)kind;
 		buf_init(&f->crypt[f->n_crypt].data);

@@ -81,7 +81,7 @@ gnupg_home = "$W/state/gnupg"
 user = "nobody"
 reader_program = "$W/embargo-reader"
 reinject { host = "127.0.0.1"  port = $REINJECT_PORT }
-team { addresses = { "security@example.org" }  keys = { "$TEAM_FPR" } }
+team { addresses = { "security@example.org" }  keys = { "$TEAM_FPR" } ${TEAM_EXTRA:-} }
 list predisclosure {
   address = "predisclosure@lists.example.org"
   key = "$LIST_FPR"

@@ -19,6 +19,8 @@ smime_setup() {
 	smime_list
 	VENDOR_CERT=$(smime_member vendor security@vendor.example)
 	OTHER_CERT=$(smime_member other psirt@other.example)
+	TEAM_CERT=$(smime_member team security@example.org)
+	TEAM_EXTRA="certificates = { \"$TEAM_CERT\" }"
 	LIST_EXTRA="  certificate = \"$(echo "$LIST_CERT" | sed 's/../&:/g; s/:$//')\""
 	EXTRA_MEMBERS="member \"Vendor S/MIME\" {
   address = \"security@vendor.example\"
@@ -105,7 +107,69 @@ tb_cleanup
 check "the audit log records the S/MIME copy's certificate" \
     bash -c "'$CTL_BIN' -c '$W/milter.conf' audit 2>/dev/null | grep -q '$VENDOR_CERT'"
 
-# 2. What the checks refuse, each with its line and its cure.
+# 3. A member answers in S/MIME.  Encrypted to the list's certificate and
+#    sent to a public list, its quote of the embargoed text is read (the
+#    list's certificate opens it) and refused as a leak; encrypted to
+#    someone else it is nobody's text here and passes; signed inside its
+#    own data (opaque signed-data), its text is anyone's and is read.
+smime_mail() {	# smime_mail OUT TO SUBJECT BODY-FILE OPENSSL-CMS-ARGS...
+	local out=$1 to=$2 subj=$3 body=$4
+	shift 4
+	{ printf 'Content-Type: text/plain; charset=utf-8\n\n'; cat "$body"; } > "$out.inner"
+	{ printf 'From: security@vendor.example\nTo: %s\nSubject: %s\nDate: %s\nMessage-ID: <%s@vendor.example>\n' \
+	      "$to" "$subj" "$(date -R)" "$(basename "$out").$$"
+	  openssl cms -in "$out.inner" "$@" 2>/dev/null; } > "$out"
+}
+{ echo "Is 4.17 affected too?"; echo; sed -n '/^ISSUE DESCRIPTION/,$p' "$W/d1" | sed 's/^/> /'; } > "$W/reply.txt"
+smime_mail "$W/msg" oss-security@lists.example.net "Re: grant table race" "$W/reply.txt" \
+    -encrypt -aes256 "$W/ca/list.pem"
+check "an S/MIME message encrypted to the list's certificate is made (enveloped-data)" grep -q 'smime-type=enveloped-data' "$W/msg"
+send security@vendor.example oss-security@lists.example.net
+check "a member's S/MIME reply to the list's certificate, quoting the embargoed text to a public list: refused (rc $SWAKS_RC: $(reply))" \
+    bash -c "[ '$SWAKS_RC' != 0 ] && grep -q '^550 5.7.1 XSA-401 is under embargo' <<<'$(reply)'"
+smime_mail "$W/msg" oss-security@lists.example.net "Re: grant table race" "$W/reply.txt" \
+    -encrypt -aes256 "$W/ca/other.pem"
+send security@vendor.example oss-security@lists.example.net
+check "the same encrypted to another's certificate (not the list's): not read, passes (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+smime_mail "$W/msg" oss-security@lists.example.net "Re: grant table race" "$W/reply.txt" \
+    -sign -nodetach -signer "$W/ca/other.pem" -inkey "$W/ca/other.key"
+check "an opaque S/MIME signed message is made (smime-type=signed-data)" grep -q 'smime-type=signed-data' "$W/msg"
+send security@vendor.example oss-security@lists.example.net
+check "its quote of the embargoed text to a public list: refused (rc $SWAKS_RC: $(reply))" \
+    bash -c "[ '$SWAKS_RC' != 0 ] && grep -q '^550 5.7.1 XSA-401 is under embargo' <<<'$(reply)'"
+
+# 4. A team member whose mail is S/MIME only posts an advisory signed with
+#    the team certificate the config pins: taken as a team post.
+subject2='Xen Security Advisory 402 v1 - event channel leak'
+sed -e 's/40101 \/ XSA-401/40102 \/ XSA-402/' -e "s/^Subject: .*/Subject: $subject2/" \
+    -e 's/grant table race releases mapped pages/event channel leak/' \
+    -e '/^A grant can be released/,$d' "$W/d1" | sed '1,/^$/d' > "$W/d2"
+echo "An event channel closed by one guest stays bound in another; the port
+numbers it held are handed out again while their events still arrive." >> "$W/d2"
+{ printf 'From: security@example.org\nTo: predisclosure@lists.example.org\nSubject: %s\nDate: %s\nMessage-ID: <team402.%s@example.org>\n' \
+      "$subject2" "$(date -R)" "$$"
+  printf 'Content-Type: text/plain; charset=utf-8\n\n' | cat - "$W/d2" > "$W/d2.inner"
+  openssl cms -sign -in "$W/d2.inner" -signer "$W/ca/team.pem" -inkey "$W/ca/team.key" 2>/dev/null; } > "$W/msg"
+check "the team's S/MIME post is multipart/signed" grep -q 'multipart/signed' "$W/msg"
+n0=$(delivered security@vendor.example); n1=$(delivered "${MEMBER_ADDR[1]}")
+send security@example.org predisclosure@lists.example.org
+check "the team's S/MIME-signed post is accepted (rc $SWAKS_RC: $(reply))" test "$SWAKS_RC" = 0
+check "the S/MIME member gets its copy" wait_delivered security@vendor.example $((n0 + 1)) 30
+check "the OpenPGP member gets its copy" wait_delivered "${MEMBER_ADDR[1]}" $((n1 + 1)) 30
+f2=$(newest_with security@vendor.example 'Embargoed security advisory XSA-402')
+openssl cms -decrypt -in "$f2" -recip "$W/ca/vendor.pem" -inkey "$W/ca/vendor.key" 2>/dev/null |
+    openssl cms -verify -CAfile "$W/ca/ca.pem" -out "$W/s2.inner" 2>/dev/null
+mailpy text "$W/s2.inner" > "$W/s2.text"
+check "its note names the team certificate the list verified" \
+    bash -c "tr '\n' ' ' < '$W/s2.text' | grep -q 'verified by the list on .*, certificate $TEAM_CERT'"
+{ printf 'From: security@example.org\nTo: predisclosure@lists.example.org\nSubject: %s\nDate: %s\nMessage-ID: <other402.%s@example.org>\n' \
+      "$subject2" "$(date -R)" "$$"
+  openssl cms -sign -in "$W/d2.inner" -signer "$W/ca/other.pem" -inkey "$W/ca/other.key" 2>/dev/null; } > "$W/msg"
+send security@example.org predisclosure@lists.example.org
+check "the same signed by a certificate the config does not pin: refused (rc $SWAKS_RC: $(reply))" \
+    bash -c "[ '$SWAKS_RC' != 0 ] && grep -q 'no valid team signature' <<<'$(reply)'"
+
+# 5. What the checks refuse, each with its line and its cure.
 checked() {	# checked NAME CERT: the config with the member pinned to CERT
 	sed "s|certificate = \"$VENDOR_CERT\"|certificate = \"$2\"|" "$W/milter.conf" > "$W/$1.conf"
 	chgrp "$(id -gn nobody)" "$W/$1.conf"
