@@ -340,6 +340,81 @@ t_every_key_documented(void **st)
 	buf_free(&man);
 }
 
+#define TEST_CERT_A \
+	"53:F4:80:92:10:88:40:DE:33:58:2D:BA:60:94:5A:3B:" \
+	"0F:CB:42:74:7D:EC:26:78:11:0B:4F:40:C4:8C:BE:9D"
+#define TEST_CERT_LIST \
+	"1111111111111111111111111111111111111111111111111111111111111111"
+
+/* smime_conf - the standard config with a certificate in the list block
+ * (list_cert, or none), extra before the members */
+
+static struct config *
+smime_conf(const char *list_cert, const char *extra, struct conf_report *rep)
+{
+	char *text = xasprintf(TEST_CONF_FMT, extra), *at, *with;
+	const char *key = "  key = \"" TEST_FPR_LIST "\"\n";
+	struct config *cfg;
+
+	at = strstr(text, key) + strlen(key);
+	with = xasprintf("%.*s%s%s%s%s", (int)(at - text), text,
+	    list_cert ? "  certificate = \"" : "", list_cert ? list_cert : "",
+	    list_cert ? "\"\n" : "", at);
+	cfg = test_conf_load(with, rep);
+	free(with);
+	free(text);
+	return cfg;
+}
+
+/* A member who reads S/MIME pins its certificate's SHA-256, colons
+ * allowed; the list then needs a certificate of its own; a pin is a key
+ * or a certificate, never both, and a certificate is 64 hex digits. */
+static void
+t_smime_member(void **st)
+{
+	struct conf_report rep = { 0 };
+	const char *m = "member \"Vendor\" {\n  address = \"psirt@vendor.example\"\n"
+	    "  certificate = \"" TEST_CERT_A "\"\n}\n";
+	struct config *cfg = smime_conf(TEST_CERT_LIST, m, &rep);
+	const struct conf_member *v;
+
+	(void)st;
+	assert_non_null(cfg);
+	assert_non_null(v = conf_member_by_addr(cfg, "psirt@vendor.example"));
+	assert_true(v->smime);
+	assert_string_equal(v->key, "53F48092108840DE33582DBA60945A3B"
+	    "0FCB42747DEC2678110B4F40C48CBE9D");
+	assert_int_equal(v->key_line, 6);
+	assert_string_equal(cfg->list_cert, TEST_CERT_LIST);
+	assert_true(conf_has_smime(cfg));
+	conf_free(cfg);
+	conf_report_free(&rep);
+
+	memset(&rep, 0, sizeof(rep));
+	assert_null(smime_conf(NULL, m, &rep));
+	assert_true(test_report_has(&rep, "list: no certificate while a member "
+	    "or participant reads S/MIME"));
+	conf_report_free(&rep);
+
+	memset(&rep, 0, sizeof(rep));
+	assert_null(smime_conf(TEST_CERT_LIST, "member \"Both\" {\n  address = "
+	    "\"psirt@both.example\"\n  key = \"" TEST_FPR_B "\"\n"
+	    "  certificate = \"" TEST_CERT_A "\"\n}\n", &rep));
+	assert_true(test_report_has(&rep, "member \"Both\": both a key and a "
+	    "certificate"));
+	conf_report_free(&rep);
+
+	memset(&rep, 0, sizeof(rep));
+	assert_null(smime_conf(TEST_CERT_LIST, "member \"Short\" {\n  address = "
+	    "\"psirt@short.example\"\n  certificate = \"" TEST_FPR_B "\"\n}\n",
+	    &rep));
+	assert_true(test_report_has(&rep, ":6: member \"Short\": certificate \""
+	    TEST_FPR_B "\" is not a SHA-256 fingerprint; write its 64 hex "
+	    "digits"));
+	conf_report_free(&rep);
+
+}
+
 int
 main(void)
 {
@@ -359,6 +434,7 @@ main(void)
 		cmocka_unit_test(t_roles_lookup),
 		cmocka_unit_test(t_participants_and_discussion),
 		cmocka_unit_test(t_release_hooks),
+		cmocka_unit_test(t_smime_member),
 		cmocka_unit_test(t_missing_file),
 		cmocka_unit_test(t_every_key_documented),
 	};

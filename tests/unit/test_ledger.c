@@ -282,6 +282,75 @@ t_migrate_layout2(void **s)
 	free(aside);
 }
 
+/* The outbox record as layout 3 wrote it (a key of 40 digits at most). */
+struct v3 {
+	uint32_t version;
+	uint64_t id;
+	int	kind, state, cause;
+	uint64_t hold;
+	bool	sealed;
+	char	advisory[64];
+	int	revision;
+	char	member[128], rcpt[256], key[41];
+	uint64_t post_id;
+	unsigned attempts;
+	time_t	created, next_try, sent_at;
+	char	message_id[160], queue_id[32], last_error[200], from[256],
+		copy_id[32];
+};
+
+/*
+ * A state written in layout 3: migrated once, every field kept (the key
+ * now in the field wide enough for a certificate's pin); a state of
+ * layouts 2 and 3 at once is migrated in one run.
+ */
+static void
+t_migrate_layout3(void **s)
+{
+	struct v3 cp = { 3, 601, STORE_OB_COPY, STORE_OB_WAITING_KEY,
+	    STORE_OB_CAUSE_KEY, 0, false, "XSA-10", 2, "Cloud",
+	    "security@cloud.example", TEST_FPR_A, 9, 3, 10, 20, 0, "m6", "q6",
+	    "key expired", "", "emc-z" };
+	struct v2 old = { 2, 602, STORE_OB_COPY, STORE_OB_SENT, "XSA-10", 1,
+	    "Linux", "secalert@linux.example", TEST_FPR_B, 8, 1, 1, 2, 3, "m7",
+	    "q7", "", "", "emc-w" };
+	struct store_outbox ob;
+	struct store_txn *t;
+	struct em_err err;
+	unsigned char k[8];
+	size_t n;
+	char *aside = xasprintf("%s/before-migration-3", dir);
+
+	(void)s;
+	store_close(st);
+	for (int i = 7, v = 0; i >= 0; i--, v++)
+		k[i] = (unsigned char)(cp.id >> (8 * v));
+	test_mdb_put(dir, "outbox", k, 8, &cp, sizeof(cp));
+	put_v2(&old);
+	assert_int_equal(store_open(dir, (size_t)1 << 30, &st, &err), EM_OK);
+	assert_int_equal(store_migrate(st, aside, &n, &err), EM_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_begin(st, false, &t, &err), EM_OK);
+	assert_int_equal(store_ob_get(t, 601, &ob, &err), EM_OK);
+	assert_int_equal(ob.state, STORE_OB_WAITING_KEY);
+	assert_int_equal(ob.cause, STORE_OB_CAUSE_KEY);
+	assert_int_equal(ob.revision, 2);
+	assert_string_equal(ob.key, TEST_FPR_A);
+	assert_string_equal(ob.rcpt, "security@cloud.example");
+	assert_int_equal(ob.post_id, 9);
+	assert_int_equal(ob.attempts, 3);
+	assert_int_equal(ob.next_try, 20);
+	assert_string_equal(ob.queue_id, "q6");
+	assert_string_equal(ob.last_error, "key expired");
+	assert_string_equal(ob.copy_id, "emc-z");
+	assert_int_equal(store_ob_get(t, 602, &ob, &err), EM_OK);
+	assert_int_equal(ob.state, STORE_OB_SENT);
+	assert_string_equal(ob.key, TEST_FPR_B);
+	assert_int_equal(ob.sent_at, 3);
+	store_abort(t);
+	free(aside);
+}
+
 int
 main(void)
 {
@@ -290,6 +359,7 @@ main(void)
 		cmocka_unit_test(t_named_moves),
 		cmocka_unit_test(t_hold_life),
 		cmocka_unit_test(t_migrate_layout2),
+		cmocka_unit_test(t_migrate_layout3),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
