@@ -21,10 +21,19 @@ smime_setup() {
 	OTHER_CERT=$(smime_member other psirt@other.example)
 	TEAM_CERT=$(smime_member team security@example.org)
 	TEAM_EXTRA="certificates = { \"$TEAM_CERT\" }"
+	# A member whose certificate ends 45 seconds from now (section 5).
+	SOON_END=$(date -u -d "@$(( $(date +%s) + 45 ))" +%Y%m%d%H%M%SZ)
+	SOON_CERT=$(smime_member soon security@soon.example rsa:2048 \
+	    -startdate "$(date -u -d '@'$(( $(date +%s) - 60 )) +%Y%m%d%H%M%SZ)" \
+	    -enddate "$SOON_END")
 	LIST_EXTRA="  certificate = \"$(echo "$LIST_CERT" | sed 's/../&:/g; s/:$//')\""
 	EXTRA_MEMBERS="member \"Vendor S/MIME\" {
   address = \"security@vendor.example\"
   certificate = \"$VENDOR_CERT\"
+}
+member \"Soon S/MIME\" {
+  address = \"security@soon.example\"
+  certificate = \"$SOON_CERT\"
 }"
 }
 KEYS_HOOK=smime_setup
@@ -169,9 +178,44 @@ send security@example.org predisclosure@lists.example.org
 check "the same signed by a certificate the config does not pin: refused (rc $SWAKS_RC: $(reply))" \
     bash -c "[ '$SWAKS_RC' != 0 ] && grep -q 'no valid team signature' <<<'$(reply)'"
 
-# 5. What the checks refuse, each with its line and its cure.
+# 5. A certificate that ends while an advisory is under embargo: that
+#    member's copy of the next revision waits and the team is told, as
+#    for an expired OpenPGP key; a renewed certificate (a new pin: the
+#    config changed, reloaded) and "outbox retry" send it, once.
+ctl() { as_nobody "$CTL_BIN" -c "$W/milter.conf" "$@"; }
+soon_ended() { ! openssl x509 -in "$W/ca/soon.pem" -noout -checkend 0 >/dev/null; }
+check "the short-lived certificate has ended" wait_for 90 soon_ended
+sed -e 's/^                               version 1/                               version 2/' \
+    -e "s/^Subject: .*/Subject: ${subject/v1/v2}/" "$W/d1" > "$W/d1v2"
+mutt_post "$W/post2.eml" "$W/d1v2" "$LIST_FPR"
+cp "$W/post2.eml" "$W/msg"
+n0=$(delivered security@vendor.example)
+send security@example.org predisclosure@lists.example.org
+check "revision 2 of XSA-401 is accepted (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+check "the member with a valid certificate gets it" wait_delivered security@vendor.example $((n0 + 1)) 30
+check "the team is told the member whose certificate ended waits" wait_for "$WAIT_MAX" bash -c \
+    "grep -l 'Subject: Waiting for a key: XSA-401 copy for Soon S/MIME' \$(find '$(maildir security@example.org)/new' -type f) >/dev/null"
+ctl outbox > "$W/outbox.out"
+check "outbox shows its copy waiting-key" grep -q "XSA-401 .*security@soon.example *waiting-key" "$W/outbox.out"
+n_soon=$(delivered security@soon.example)
+NEW_SOON=$(smime_member soon2 security@soon.example)
+sed -i "s|certificate = \"$SOON_CERT\"|certificate = \"$NEW_SOON\"|" "$W/milter.conf"
+m=$(log_mark)
+kill -HUP "$(cat "$W/milter.pid")"
+check "the config with the renewed certificate is reloaded" wait_log 'config reloaded' "$m"
+ctl outbox retry > "$W/retry.out"
+check "outbox retry: $(cat "$W/retry.out")" grep -q 'are due again' "$W/retry.out"
+check "the member gets revision 2 after its renewed certificate" wait_delivered security@soon.example $((n_soon + 1)) 30
+f3=$(newest_with security@soon.example 'Embargoed security advisory XSA-401')
+check "... which its new key opens" \
+    openssl cms -decrypt -in "$f3" -recip "$W/ca/soon2.pem" -inkey "$W/ca/soon2.key" -out /dev/null
+settled
+check "... once" test "$(delivered security@soon.example)" = $((n_soon + 1))
+
+# 6. What the checks refuse, each with its line and its cure.
 checked() {	# checked NAME CERT: the config with the member pinned to CERT
-	sed "s|certificate = \"$VENDOR_CERT\"|certificate = \"$2\"|" "$W/milter.conf" > "$W/$1.conf"
+	sed "s|certificate = \"$VENDOR_CERT\"|certificate = \"$2\"|" "$W/milter.conf" |
+	    sed '/^member "Soon S\/MIME"/,/^}/d' > "$W/$1.conf"
 	chgrp "$(id -gn nobody)" "$W/$1.conf"
 	chmod 0640 "$W/$1.conf"
 	"$CTL_BIN" -c "$W/$1.conf" check > "$W/$1.out" 2>&1
