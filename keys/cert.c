@@ -266,8 +266,12 @@ gpgsm_can_ecdh(void)
 	if (gpgme_get_engine_info(&info) != 0)
 		return false;
 	for (; info != NULL; info = info->next)
-		if (info->protocol == GPGME_PROTOCOL_CMS && info->version)
-			(void)sscanf(info->version, "%d.%d", &major, &minor);
+		if (info->protocol == GPGME_PROTOCOL_CMS && info->version) {
+			char *end;
+
+			major = (int)strtol(info->version, &end, 10);
+			minor = *end == '.' ? (int)strtol(end + 1, NULL, 10) : 0;
+		}
 	return major > 2 || (major == 2 && minor >= 3);
 }
 

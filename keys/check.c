@@ -306,7 +306,8 @@ trial_certs(const struct config *cfg, struct conf_report *rep,
     const bool *usable)
 {
 	size_t all = cfg->n_members + cfg->n_participants, n = 0;
-	const struct conf_member **who = xcalloc(all + 1, sizeof(*who));
+	const struct conf_member **who = xcalloc(all + 1,
+	    sizeof(const struct conf_member *));
 	gpgme_key_t *rcpt = xcalloc(all + 1, sizeof(void *));
 	gpgme_ctx_t ctx = keys_cms_ctx_new();
 	gpgme_error_t e = 0;

@@ -188,6 +188,7 @@ rewrite(struct store *s, const struct old_ids *o, const char *aside,
 		st_be64(o->v[i], k);
 		(void)snprintf(what, sizeof(what), "%llu",
 		    (unsigned long long)o->v[i]);
+		memset(&mid, 0, sizeof(mid));
 		if (o->ver[i] == 2 && (rc = st_get_fixed(t, s->outbox, "outbox",
 		    what, k, 8, &old, sizeof(old), 2, err)) == EM_OK)
 			from_v2(&old, &mid);
