@@ -41,17 +41,25 @@ problem_at(struct conf_report *rep, bool warn, int line, const char *fmt, ...)
 	free(text);
 }
 
-/* conf_fpr_valid - exactly 40 hex digits */
+/* hex_digits - how many hex digits s is, or 0 when anything else is in it */
 
-bool
-conf_fpr_valid(const char *s)
+static size_t
+hex_digits(const char *s)
 {
 	size_t i;
 
 	for (i = 0; s[i] != '\0'; i++)
 		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return i == 40;
+			return 0;
+	return i;
+}
+
+/* conf_fpr_valid - exactly 40 hex digits */
+
+bool
+conf_fpr_valid(const char *s)
+{
+	return hex_digits(s) == 40;
 }
 
 /* conf_cert_valid - exactly 64 hex digits */
@@ -59,12 +67,7 @@ conf_fpr_valid(const char *s)
 bool
 conf_cert_valid(const char *s)
 {
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return i == 64;
+	return hex_digits(s) == 64;
 }
 
 /* conf_has_smime - does any member or participant read S/MIME */

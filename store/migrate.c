@@ -54,6 +54,29 @@ hold_of_tag(const char *tag)
 	return strncmp(tag, "hold ", 5) == 0 ? strtoull(tag + 5, NULL, 10) : 0;
 }
 
+/* COPY_COMMON - the fields every layout has, from o into n (the key's
+ * field is never narrower in a later layout) */
+#define COPY_COMMON(n, o) do {						\
+	(n)->id = (o)->id;						\
+	(n)->kind = (o)->kind;						\
+	(n)->state = (o)->state;					\
+	memcpy((n)->advisory, (o)->advisory, sizeof((n)->advisory));	\
+	(n)->revision = (o)->revision;					\
+	memcpy((n)->member, (o)->member, sizeof((n)->member));		\
+	memcpy((n)->rcpt, (o)->rcpt, sizeof((n)->rcpt));		\
+	memcpy((n)->key, (o)->key, sizeof((o)->key));			\
+	(n)->post_id = (o)->post_id;					\
+	(n)->attempts = (o)->attempts;					\
+	(n)->created = (o)->created;					\
+	(n)->next_try = (o)->next_try;					\
+	(n)->sent_at = (o)->sent_at;					\
+	memcpy((n)->message_id, (o)->message_id, sizeof((n)->message_id)); \
+	memcpy((n)->queue_id, (o)->queue_id, sizeof((n)->queue_id));	\
+	memcpy((n)->last_error, (o)->last_error, sizeof((n)->last_error)); \
+	memcpy((n)->from, (o)->from, sizeof((n)->from));		\
+	memcpy((n)->copy_id, (o)->copy_id, sizeof((n)->copy_id));	\
+} while (0)
+
 /* from_v3 - a layout 3 outbox record in this build's layout: the same
  * fields, the key in a wider field */
 
@@ -61,27 +84,10 @@ static void
 from_v3(const struct store_outbox_v3 *o, struct store_outbox *n)
 {
 	memset(n, 0, sizeof(*n));
-	n->id = o->id;
-	n->kind = o->kind;
-	n->state = o->state;
+	COPY_COMMON(n, o);
 	n->cause = o->cause;
 	n->hold = o->hold;
 	n->sealed = o->sealed;
-	memcpy(n->advisory, o->advisory, sizeof(n->advisory));
-	n->revision = o->revision;
-	memcpy(n->member, o->member, sizeof(n->member));
-	memcpy(n->rcpt, o->rcpt, sizeof(n->rcpt));
-	memcpy(n->key, o->key, sizeof(o->key));
-	n->post_id = o->post_id;
-	n->attempts = o->attempts;
-	n->created = o->created;
-	n->next_try = o->next_try;
-	n->sent_at = o->sent_at;
-	memcpy(n->message_id, o->message_id, sizeof(n->message_id));
-	memcpy(n->queue_id, o->queue_id, sizeof(n->queue_id));
-	memcpy(n->last_error, o->last_error, sizeof(n->last_error));
-	memcpy(n->from, o->from, sizeof(n->from));
-	memcpy(n->copy_id, o->copy_id, sizeof(n->copy_id));
 }
 
 /*
@@ -96,24 +102,7 @@ from_v2(const struct store_outbox_v2 *o, struct store_outbox_v3 *n)
 	const char *e = o->last_error;
 
 	memset(n, 0, sizeof(*n));
-	n->id = o->id;
-	n->kind = o->kind;
-	n->state = o->state;
-	memcpy(n->advisory, o->advisory, sizeof(n->advisory));
-	n->revision = o->revision;
-	memcpy(n->member, o->member, sizeof(n->member));
-	memcpy(n->rcpt, o->rcpt, sizeof(n->rcpt));
-	memcpy(n->key, o->key, sizeof(n->key));
-	n->post_id = o->post_id;
-	n->attempts = o->attempts;
-	n->created = o->created;
-	n->next_try = o->next_try;
-	n->sent_at = o->sent_at;
-	memcpy(n->message_id, o->message_id, sizeof(n->message_id));
-	memcpy(n->queue_id, o->queue_id, sizeof(n->queue_id));
-	memcpy(n->last_error, o->last_error, sizeof(n->last_error));
-	memcpy(n->from, o->from, sizeof(n->from));
-	memcpy(n->copy_id, o->copy_id, sizeof(n->copy_id));
+	COPY_COMMON(n, o);
 	if (o->kind == STORE_OB_RELEASE && (n->hold = hold_of_tag(o->member)))
 		n->member[0] = '\0';
 	if (o->kind == STORE_OB_COPY && (n->hold = hold_of_tag(o->from)))

@@ -71,16 +71,24 @@ hex(const unsigned char *d, char out[SHA256_HEX])
 	hex_n(d, 32, out);
 }
 
+/* digest_hex - (p, n) hashed by algo (len bytes) as hex */
+
+static void
+digest_hex(int algo, size_t len, const void *p, size_t n, char *out)
+{
+	unsigned char d[32];
+
+	(void)crypto_lib_init();
+	gcry_md_hash_buffer(algo, d, p, n);
+	hex_n(d, len, out);
+}
+
 /* sha1_hex - SHA-1 of (p, n) as hex: a certificate's name in gpgsm */
 
 void
 sha1_hex(const void *p, size_t n, char out[SHA1_HEX])
 {
-	unsigned char d[20];
-
-	(void)crypto_lib_init();
-	gcry_md_hash_buffer(GCRY_MD_SHA1, d, p, n);
-	hex_n(d, 20, out);
+	digest_hex(GCRY_MD_SHA1, 20, p, n, out);
 }
 
 /* sha256_hex - digest of (p, n) as hex */
@@ -88,11 +96,7 @@ sha1_hex(const void *p, size_t n, char out[SHA1_HEX])
 void
 sha256_hex(const void *p, size_t n, char out[SHA256_HEX])
 {
-	unsigned char d[32];
-
-	(void)crypto_lib_init();
-	gcry_md_hash_buffer(GCRY_MD_SHA256, d, p, n);
-	hex(d, out);
+	digest_hex(GCRY_MD_SHA256, 32, p, n, out);
 }
 
 /* hmac_open - a keyed handle, opened anew (rare callers) */

@@ -101,6 +101,34 @@ tb_window() {
 	return 1
 }
 
+# tb_prefs: the preferences every test profile shares (one local account,
+# one identity, no first-run pages, no updates, no network lookups)
+tb_prefs() {
+	cat <<'JS'
+user_pref("mail.accountmanager.accounts", "account1");
+user_pref("mail.accountmanager.defaultaccount", "account1");
+user_pref("mail.accountmanager.localfoldersserver", "server1");
+user_pref("mail.account.account1.identities", "id1");
+user_pref("mail.account.account1.server", "server1");
+user_pref("mail.identity.id1.valid", true);
+user_pref("mail.server.server1.type", "none");
+user_pref("mail.server.server1.hostname", "Local Folders");
+user_pref("mail.server.server1.name", "Local Folders");
+user_pref("mail.server.server1.userName", "nobody");
+user_pref("mail.shell.checkDefaultClient", false);
+user_pref("mailnews.start_page.enabled", false);
+user_pref("app.update.auto", false);
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("datareporting.healthreport.uploadEnabled", false);
+user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
+user_pref("mail.provider.suppress_dialog_on_startup", true);
+user_pref("mail.rights.version", 1);
+user_pref("mailnews.auto_config.fetchFromISP.enabled", false);
+user_pref("extensions.update.enabled", false);
+user_pref("network.dns.disableIPv6", true);
+JS
+}
+
 tb_profile() {
 	local i=$1 p=$2 h=${MEMBER_HOME[$1]} f xy
 	mkdir -p "$p" "$W/tb-home"
@@ -124,33 +152,13 @@ for n, (fpr, addr) in enumerate(zip(args[0::2], args[1::2])):
 db.commit()
 PY
 	f=${MEMBER_FPR[$i]}
-	cat > "$p/user.js" <<JS
-user_pref("mail.accountmanager.accounts", "account1");
-user_pref("mail.accountmanager.defaultaccount", "account1");
-user_pref("mail.accountmanager.localfoldersserver", "server1");
-user_pref("mail.account.account1.identities", "id1");
-user_pref("mail.account.account1.server", "server1");
+	{ tb_prefs; cat <<JS
 user_pref("mail.identity.id1.useremail", "${MEMBER_ADDR[$i]}");
 user_pref("mail.identity.id1.fullName", "Member $i");
 user_pref("mail.identity.id1.openpgp_key_id", "${f: -16}");
-user_pref("mail.identity.id1.valid", true);
-user_pref("mail.server.server1.type", "none");
-user_pref("mail.server.server1.hostname", "Local Folders");
-user_pref("mail.server.server1.name", "Local Folders");
-user_pref("mail.server.server1.userName", "nobody");
-user_pref("mail.shell.checkDefaultClient", false);
-user_pref("mailnews.start_page.enabled", false);
-user_pref("app.update.auto", false);
-user_pref("datareporting.policy.dataSubmissionEnabled", false);
-user_pref("datareporting.healthreport.uploadEnabled", false);
-user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
-user_pref("mail.provider.suppress_dialog_on_startup", true);
-user_pref("mail.rights.version", 1);
-user_pref("mailnews.auto_config.fetchFromISP.enabled", false);
 user_pref("mail.openpgp.fetch_pubkeys_from_armored_sig", false);
-user_pref("extensions.update.enabled", false);
-user_pref("network.dns.disableIPv6", true);
 JS
+	} > "$p/user.js"
 	# The first start offers to repair the unprotected secret key.
 	tb_run "$p"
 	tb_window 'OpenPGP corruption detected' 60 >/dev/null || { tb_stop; return 1; }
@@ -274,36 +282,16 @@ tb_profile_smime() {
 	pk12util -i "$p.p12" -d "sql:$p" -W '' >/dev/null || return 1
 	rm -f "$p.p12"
 	certutil -A -n ca -t 'C,C,C' -i "$ca" -d "sql:$p" || return 1
-	cat > "$p/user.js" <<JS
-user_pref("mail.accountmanager.accounts", "account1");
-user_pref("mail.accountmanager.defaultaccount", "account1");
-user_pref("mail.accountmanager.localfoldersserver", "server1");
-user_pref("mail.account.account1.identities", "id1");
-user_pref("mail.account.account1.server", "server1");
+	{ tb_prefs; cat <<JS
 user_pref("mail.identity.id1.useremail", "$addr");
 user_pref("mail.identity.id1.fullName", "Member");
 user_pref("mail.identity.id1.encryption_cert_name", "member");
 user_pref("mail.identity.id1.encryption_cert_dbkey", "$dbkey");
 user_pref("mail.identity.id1.signing_cert_name", "member");
 user_pref("mail.identity.id1.signing_cert_dbkey", "$dbkey");
-user_pref("mail.identity.id1.valid", true);
-user_pref("mail.server.server1.type", "none");
-user_pref("mail.server.server1.hostname", "Local Folders");
-user_pref("mail.server.server1.name", "Local Folders");
-user_pref("mail.server.server1.userName", "nobody");
-user_pref("mail.shell.checkDefaultClient", false);
-user_pref("mailnews.start_page.enabled", false);
-user_pref("app.update.auto", false);
-user_pref("datareporting.policy.dataSubmissionEnabled", false);
-user_pref("datareporting.healthreport.uploadEnabled", false);
-user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
-user_pref("mail.provider.suppress_dialog_on_startup", true);
-user_pref("mail.rights.version", 1);
-user_pref("mailnews.auto_config.fetchFromISP.enabled", false);
-user_pref("extensions.update.enabled", false);
-user_pref("network.dns.disableIPv6", true);
 user_pref("security.OCSP.enabled", 0);
 JS
+	} > "$p/user.js"
 }
 
 # tb_tsv_find TSV WORD [MINY], tb_tsv_text TSV: tb_find on, and the text
