@@ -175,7 +175,7 @@ MUTTRC
 	return 1
 }
 
-mutt_read() {	# mutt_read OUT MAILDIR GNUPGHOME
+mutt_read() {	# mutt_read OUT MAILDIR GNUPGHOME (gpg, or gpgsm for S/MIME)
 	local out=$1 dir=$2 home=$3 sock="em-mutt-read-$$" screen="" i
 	{ mutt_folders; cat <<MUTTRC
 set crypt_use_gpgme=yes
@@ -204,12 +204,12 @@ MUTTRC
 	for i in $(seq 1 80); do
 		sleep 0.25
 		screen=$(tmux -L "$sock" capture-pane -p -J 2>/dev/null)
-		grep -q -e '-- End of PGP/MIME' -e "^\[$MUTT exited with status" <<<"$screen" && break
+		grep -q -e '-- End of PGP/MIME' -e '-- End of S/MIME' -e "^\[$MUTT exited with status" <<<"$screen" && break
 		grep -q -- '(end)\|(all)' <<<"$screen" && [ "$i" -gt 8 ] && break
 	done
 	tmux -L "$sock" kill-server 2>/dev/null
 	printf '%s\n' "$screen" > "$out"
-	grep -q -- '-- End of PGP/MIME' "$out" && return 0
+	grep -q -e '-- End of PGP/MIME' -e '-- End of S/MIME' "$out" && return 0
 	screen_dump "mutt_read: $MUTT showed no decrypted message" "$screen"
 	return 1
 }

@@ -112,6 +112,31 @@ check "Thunderbird shows the advisory's text" grep -q 'A grant can be released' 
 check "Thunderbird's title is the outer Subject" \
     test "$(cat "$W/tbr.title" 2>/dev/null)" = "Embargoed security advisory XSA-401"
 tb_cleanup
+# mutt and neomutt (gpgme, gpgsm): the member's key and certificate in a
+# gpgsm home of its own, from a PKCS#12 file as members keep them
+# (-legacy: gpgsm 2.2 reads no PKCS#12 of OpenSSL 3's default ciphers).
+MH=$W/vendor-gpgsm
+mkdir -m 0700 "$MH"
+GNUPG_HOMES+=("$MH")
+echo disable-crl-checks > "$MH/gpgsm.conf"
+echo no-allow-mark-trusted > "$MH/gpg-agent.conf"
+gpgsm --homedir "$MH" --batch --import "$W/ca/ca.pem" >/dev/null 2>&1
+gpgsm --homedir "$MH" --with-colons --list-keys 'Embargo Test CA' 2>/dev/null |
+    awk -F: '/^fpr/ { print $10 " S relax"; exit }' > "$MH/trustlist.txt"
+openssl pkcs12 -export -legacy -inkey "$W/ca/vendor.key" -in "$W/ca/vendor.pem" \
+    -passout pass: -out "$W/vendor.p12"
+gpgconf --homedir "$MH" --reload gpg-agent
+gpgsm --homedir "$MH" --batch --pinentry-mode loopback --passphrase '' \
+    --import "$W/vendor.p12" >/dev/null 2>&1
+check "the member's key is in its gpgsm home" bash -c "gpgsm --homedir '$MH' --list-secret-keys 2>/dev/null | grep -q security@vendor.example"
+for m in mutt neomutt; do
+	command -v $m >/dev/null || continue
+	MUTT=$m mutt_read "$W/screen-$m" "$(maildir security@vendor.example)" "$MH"
+	check "$m decrypts the S/MIME copy" grep -q -- '-- End of S/MIME' "$W/screen-$m"
+	check "$m shows the advisory's text" grep -q 'A grant can be released while a backend still maps it' "$W/screen-$m"
+	check "$m shows a good signature by the list's certificate" \
+	    bash -c "grep -q 'Good signature from' '$W/screen-$m' && grep -qi 'predisclosure@lists.example.org' '$W/screen-$m'"
+done
 
 check "the audit log records the S/MIME copy's certificate" \
     bash -c "'$CTL_BIN' -c '$W/milter.conf' audit 2>/dev/null | grep -q '$VENDOR_CERT'"
@@ -197,7 +222,10 @@ check "the team is told the member whose certificate ended waits" wait_for "$WAI
     "grep -l 'Subject: Waiting for a key: XSA-401 copy for Soon S/MIME' \$(find '$(maildir security@example.org)/new' -type f) >/dev/null"
 ctl outbox > "$W/outbox.out"
 check "outbox shows its copy waiting-key" grep -q "XSA-401 .*security@soon.example *waiting-key" "$W/outbox.out"
-n_soon=$(delivered security@soon.example)
+r2_copies() {	# how many copies of XSA-401 revision 2 the member holds
+	grep -l '^Message-I[dD]: <xsa-401\.r2\.' "$(maildir security@soon.example)"/new/* 2>/dev/null | wc -l
+}
+r2_came() { [ "$(r2_copies)" -ge 1 ]; }
 NEW_SOON=$(smime_member soon2 security@soon.example)
 sed -i "s|certificate = \"$SOON_CERT\"|certificate = \"$NEW_SOON\"|" "$W/milter.conf"
 m=$(log_mark)
@@ -205,12 +233,12 @@ kill -HUP "$(cat "$W/milter.pid")"
 check "the config with the renewed certificate is reloaded" wait_log 'config reloaded' "$m"
 ctl outbox retry > "$W/retry.out"
 check "outbox retry: $(cat "$W/retry.out")" grep -q 'are due again' "$W/retry.out"
-check "the member gets revision 2 after its renewed certificate" wait_delivered security@soon.example $((n_soon + 1)) 30
-f3=$(newest_with security@soon.example 'Embargoed security advisory XSA-401')
+check "the member gets revision 2 after its renewed certificate" wait_for 30 r2_came
+f3=$(grep -l '^Message-I[dD]: <xsa-401\.r2\.' "$(maildir security@soon.example)"/new/* | head -n 1)
 check "... which its new key opens" \
     openssl cms -decrypt -in "$f3" -recip "$W/ca/soon2.pem" -inkey "$W/ca/soon2.key" -out /dev/null
 settled
-check "... once" test "$(delivered security@soon.example)" = $((n_soon + 1))
+check "... once" test "$(r2_copies)" = 1
 
 # 6. What the checks refuse, each with its line and its cure.
 checked() {	# checked NAME CERT: the config with the member pinned to CERT
