@@ -1,14 +1,23 @@
 #!/bin/bash
-# t_smime - members who read S/MIME (SPEC 3 and 5), through the real
-# Postfix: a member pinned by its certificate's SHA-256 gets its copy
-# signed by the list's certificate and enveloped to its certificate alone,
-# beside an OpenPGP member; OpenSSL, the independent reader, decrypts it
-# with the member's key (and not with another's), verifies the list's
-# signature against the test CA, and Python's email package reads what is
-# inside.  Then what -t and embargoctl check refuse, naming the line and
-# the cure: a certificate that has expired, one not issued to the member's
-# address, one that may not encrypt, a weak key, and an ECDSA one where
-# gpgsm cannot encrypt to it (GnuPG 2.2, Debian 12; accepted where it can).
+# t_smime - members, participants and team members who use S/MIME (issue
+# 38; SPEC 3, 4 and 5), through the real Postfix:
+#  1. a member pinned by its certificate's SHA-256 gets its copy signed by
+#     the list's certificate and enveloped to its own alone, beside an
+#     OpenPGP member; read by OpenSSL (its key opens it, another's does
+#     not, the signature is the list's), Python's email package (no
+#     defect), Thunderbird (its S/MIME panel, by OCR) and mutt/neomutt
+#     through gpgsm;
+#  3. a member's S/MIME reply encrypted to the list's certificate is read
+#     by the leak guard (one encrypted to another's is not ours to read);
+#     an opaque signed-data message is read;
+#  4. a team post signed with a pinned team certificate is the team's;
+#     one by an unpinned certificate is refused;
+#  5. a certificate that ends under embargo: the copy waits, the team is
+#     told, a renewed certificate and "outbox retry" send it once;
+#  6. an S/MIME participant's copy, and date notices in S/MIME;
+#  7. -t and embargoctl check refuse an expired certificate, one not
+#     issued to the address, a weak key, and ECDSA where gpgsm cannot
+#     encrypt to it (GnuPG 2.2), naming the line and the cure.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/keys.sh"
 . "$(dirname "$0")/smime.sh"
@@ -20,6 +29,7 @@ smime_setup() {
 	VENDOR_CERT=$(smime_member vendor security@vendor.example)
 	OTHER_CERT=$(smime_member other psirt@other.example)
 	TEAM_CERT=$(smime_member team security@example.org)
+	FINDER_CERT=$(smime_member finder finder@research.example)
 	TEAM_EXTRA="certificates = { \"$TEAM_CERT\" }"
 	# A member whose certificate ends 45 seconds from now (section 5).
 	SOON_END=$(date -u -d "@$(( $(date +%s) + 45 ))" +%Y%m%d%H%M%SZ)
@@ -34,6 +44,10 @@ smime_setup() {
 member \"Soon S/MIME\" {
   address = \"security@soon.example\"
   certificate = \"$SOON_CERT\"
+}
+participant \"Finder at a vendor\" {
+  address = \"finder@research.example\"
+  certificate = \"$FINDER_CERT\"
 }"
 }
 KEYS_HOOK=smime_setup
@@ -240,10 +254,44 @@ check "... which its new key opens" \
 settled
 check "... once" test "$(r2_copies)" = 1
 
-# 6. What the checks refuse, each with its line and its cure.
+# 6. A participant who reads S/MIME, named on Cc of the team's post, gets
+#    its S/MIME copy; a moved date reaches S/MIME recipients as a notice
+#    in S/MIME, signed by the list.
+opens() {	# opens FILE NAME: NAME's key opens it, the list signed it
+	openssl cms -decrypt -in "$1" -recip "$W/ca/$2.pem" -inkey "$W/ca/$2.key" 2>/dev/null |
+	    openssl cms -verify -CAfile "$W/ca/ca.pem" -signer "$W/$2.signer" -out "$W/$2.opened" 2>/dev/null &&
+	    [ "$(smime_pin "$W/$2.signer")" = "$LIST_CERT" ] && mailpy check "$W/$2.opened" >/dev/null
+}
+sed -e 's/40101 \/ XSA-401/40103 \/ XSA-403/' -e 's/Advisory 401/Advisory 403/' \
+    -e 's/grant table race releases mapped pages/page table walk overruns/' \
+    -e '/^A grant can be released/,$d' "$W/d1" > "$W/d3"
+echo "A guest's crafted page table makes the walk read past its end." >> "$W/d3"
+mutt_post "$W/post3.eml" "$W/d3" "$LIST_FPR"
+sed "s/^To: .*/&\nCc: finder@research.example/" "$W/post3.eml" > "$W/msg"
+send security@example.org predisclosure@lists.example.org finder@research.example
+check "XSA-403 with an S/MIME participant on Cc is accepted (rc $SWAKS_RC: $(reply))" test "$SWAKS_RC" = 0
+check "the participant gets its copy" wait_delivered finder@research.example 1 30
+check "... in S/MIME: its key opens it, signed by the list, no defect inside" \
+    opens "$(newest_with finder@research.example 'Embargoed security advisory XSA-403')" finder
+mailpy text "$W/finder.opened" | tr '\n' ' ' > "$W/finder.note"
+check "... its note says it is a participant's, encrypted to its certificate" \
+    grep -q "a participant the security team named for this advisory alone.*encrypted to that participant's certificate alone" "$W/finder.note"
+ctl embargo XSA-403 --until "$(utc_in 172800)" > "$W/moved" 2>&1
+check "the date of XSA-403 is moved: $(head -c 200 "$W/moved")" grep -q . "$W/moved"
+notice() { newest_with "$1" 'Embargo date notice XSA-403' >/dev/null; }
+for who in security@vendor.example finder@research.example; do
+	check "$who is told the moved date" wait_for 30 notice "$who"
+done
+check "the member's notice opens with its key, signed by the list" \
+    opens "$(newest_with security@vendor.example 'Embargo date notice XSA-403')" vendor
+check "the participant's notice opens with its key, signed by the list" \
+    opens "$(newest_with finder@research.example 'Embargo date notice XSA-403')" finder
+
+# 7. What the checks refuse, each with its line and its cure.
 checked() {	# checked NAME CERT: the config with the member pinned to CERT
 	sed "s|certificate = \"$VENDOR_CERT\"|certificate = \"$2\"|" "$W/milter.conf" |
 	    sed '/^member "Soon S\/MIME"/,/^}/d' > "$W/$1.conf"
+	echo "$2" > "$W/$1.pin"
 	chgrp "$(id -gn nobody)" "$W/$1.conf"
 	chmod 0640 "$W/$1.conf"
 	"$CTL_BIN" -c "$W/$1.conf" check > "$W/$1.out" 2>&1
@@ -253,7 +301,7 @@ checked() {	# checked NAME CERT: the config with the member pinned to CERT
 }
 refused() {	# refused NAME TEXT: both refused it, naming TEXT and the line
 	local line
-	line=$(grep -n 'certificate = ' "$W/$1.conf" | tail -n 1 | cut -d: -f1)
+	line=$(grep -n "certificate = \"$(cat "$W/$1.pin")\"" "$W/$1.conf" | cut -d: -f1)
 	[ "$(cat "$W/$1.rc")" != 0 ] && [ "$(cat "$W/$1.trc")" != 0 ] &&
 	    grep -q "$1.conf:$line: member \"Vendor S/MIME\": .*$2" "$W/$1.out" &&
 	    grep -q "$2" "$W/$1.t"
