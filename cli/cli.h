@@ -100,6 +100,27 @@ int	cli_set_embargo(const struct opts *o, const struct config *cfg,
 int	cli_held_change(const struct opts *o, const struct config *cfg,
 	    struct store *s, uint64_t id, const char *why);
 int	cli_upcoming_list(const struct opts *o, struct store *s, time_t now);
+/* keys: each member's and participant's key or certificate (what it
+ * reads, its pin, usable, expiry, days left); EXIT_FINDING when one
+ * cannot be used.  members: each member (name, address, what it reads,
+ * its pin, expiry), or the names alone (pub). */
+int	cli_keys_list(const struct opts *o, const struct config *cfg,
+	    time_t now);
+int	cli_members_list(const struct opts *o, const struct config *cfg,
+	    bool pub, time_t now);
+/* member vet's arguments: the applicant, and its OpenPGP key file or its
+ * X.509 certificate file (PEM or DER), one of the two. */
+struct cli_vet {
+	const char *name;
+	const char *addr;
+	const char *key_file;
+	const char *cert_file;
+};
+/* An applicant vetted against cfg in a throwaway GnuPG home (as this
+ * user; nothing imported into cfg's): EXIT_OK with the block to paste,
+ * or EXIT_FINDING with each problem and its cure. */
+int	cli_member_vet(const struct opts *o, const struct config *cfg,
+	    const struct cli_vet *a);
 /* check's report on the state (SPEC 4): each advisory under embargo at
  * now whose standard sections are its text alone, a warning naming them
  * and the cure; one whose latest post cannot be read, an error naming it

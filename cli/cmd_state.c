@@ -393,46 +393,74 @@ cli_outbox_list(const struct opts *o, struct store *s)
 	return rc;
 }
 
-/* cmd_keys - each member's key: fingerprint, expiry, usable, days left */
+/* key_row - one recipient's key or certificate: what it reads, its pin,
+ * usable, expiry and days left (or why not usable), as a table row or a
+ * JSON line; false when it cannot be used */
+
+static bool
+key_row(const struct opts *o, const char *role, const struct conf_member *m,
+    time_t now)
+{
+	struct keys_health h;
+	char t[EM_TIME_BUFSZ], days[24];
+
+	(void)keys_health(m->key, KEYS_USE_ENCRYPT, now, &h);
+	if (o->json) {
+		struct cli_json *j = cj_new();
+
+		cj_str(j, "member", m->name);
+		cj_str(j, "role", role);
+		cj_str(j, "kind", m->smime ? "smime" : "openpgp");
+		cj_str(j, "pin", m->key);
+		cj_str(j, "key", m->key);	/* the pin's older name */
+		cj_bool(j, "usable", h.usable);
+		cj_time(j, "expires", h.expires);
+		cj_int(j, "days_left", h.days_left);
+		cj_str(j, "problem", h.problem);
+		cj_print(j);
+		return h.usable;
+	}
+	if (h.days_left < 0)
+		(void)snprintf(days, sizeof(days), "-");
+	else
+		(void)snprintf(days, sizeof(days), "%ld", h.days_left);
+	printf("%-24s %-11s %-7s %-64s %-6s %-24s %s\n", m->name, role,
+	    m->smime ? "S/MIME" : "OpenPGP", m->key, h.usable ? "yes" : "NO",
+	    !h.usable ? "-" : h.expires ? ts(h.expires, t) : "never",
+	    h.usable ? days : h.problem);
+	return h.usable;
+}
+
+/* cli_keys_list - each member's and participant's key or certificate */
+
+int
+cli_keys_list(const struct opts *o, const struct config *cfg, time_t now)
+{
+	int rc = EXIT_OK;
+
+	if (!o->json)
+		printf("%-24s %-11s %-7s %-64s %-6s %-24s %s\n", "NAME", "ROLE",
+		    "KIND", "PIN", "USABLE", "EXPIRES", "DAYS LEFT");
+	for (size_t i = 0; i < cfg->n_members; i++)
+		if (!key_row(o, "member", &cfg->members[i], now))
+			rc = EXIT_FINDING;
+	for (size_t i = 0; i < cfg->n_participants; i++)
+		if (!key_row(o, "participant", &cfg->participants[i], now))
+			rc = EXIT_FINDING;
+	return rc;
+}
+
+/* cmd_keys - each member's and participant's key or certificate */
 
 int
 cmd_keys(const struct opts *o)
 {
 	struct config *cfg = cli_load(o);
-	int rc = EXIT_OK;
+	int rc;
 
 	if (cfg == NULL)
 		return EXIT_USAGE;
-	if (!o->json)
-		printf("%-24s %-40s %-6s %-24s %s\n", "MEMBER", "KEY", "USABLE",
-		    "EXPIRES", "DAYS LEFT");
-	for (size_t i = 0; i < cfg->n_members; i++) {
-		const struct conf_member *m = &cfg->members[i];
-		struct keys_health h;
-		char t[EM_TIME_BUFSZ];
-
-		(void)keys_health(m->key, KEYS_USE_ENCRYPT, time(NULL), &h);
-		if (!h.usable)
-			rc = EXIT_FINDING;
-		if (o->json) {
-			struct cli_json *j = cj_new();
-
-			cj_str(j, "member", m->name);
-			cj_str(j, "key", m->key);
-			cj_bool(j, "usable", h.usable);
-			cj_time(j, "expires", h.expires);
-			cj_int(j, "days_left", h.days_left);
-			cj_str(j, "problem", h.problem);
-			cj_print(j);
-		} else {
-			printf("%-24s %-40s %-6s %-24s %s\n", m->name, m->key,
-			    h.usable ? "yes" : "NO", h.expires ? ts(h.expires, t) :
-			    "never", h.usable ? (h.days_left < 0 ? "-" : "") :
-			    h.problem);
-			if (h.usable && h.days_left >= 0)
-				printf("%*s%ld\n", 98, "", h.days_left);
-		}
-	}
+	rc = cli_keys_list(o, cfg, time(NULL));
 	conf_free(cfg);
 	return rc;
 }

@@ -51,7 +51,8 @@ usage(FILE *fp)
 	    "  outbox [retry [ID]]         copies and notices not yet delivered, and why;\n"
 	    "                              retry: make them (or entry ID) due now, after\n"
 	    "                              importing a key or mending a refusal\n"
-	    "  keys                        each member's key: usable, expiry, days left\n"
+	    "  keys                        each member's and participant's key or certificate:\n"
+	    "                              OpenPGP or S/MIME, its pin, usable, expiry, days left\n"
 	    "  hooks [retry ID | drop ID]  the release hooks' runs: pending, running, done,\n"
 	    "                              failed; retry: run ID again; drop: never run it\n"
 	    "  audit [--since WHEN] [--advisory ID]   the audit log, oldest first (JSON lines)\n"
@@ -64,9 +65,12 @@ usage(FILE *fp)
 	    "                              --ics: as an iCalendar file (RFC 5545)\n"
 	    "  timeline --reported WHEN [--discoverer-date WHEN]\n"
 	    "                              the suggested disclosure timeline for a report\n"
-	    "  members [--public]          the members; --public: organisation names only\n"
-	    "  member vet --name ORG --address ADDR --key FILE\n"
-	    "                              check an applicant as a reload would; imports nothing\n"
+	    "  members [--public]          the members: address, OpenPGP or S/MIME, pin, expiry;\n"
+	    "                              --public: organisation names only\n"
+	    "  member vet --name ORG --address ADDR (--key FILE | --certificate FILE)\n"
+	    "                              check an applicant as a reload would, its OpenPGP\n"
+	    "                              key or its S/MIME certificate (PEM or DER, one);\n"
+	    "                              imports nothing; prints the block to paste\n"
 	    "  trace [FILE]                whose copy a leaked message or pasted text came\n"
 	    "                              from (its copy id or Message-ID); exit 1: none\n"
 	    "  public add FILE...          text already public (messages or mbox): its word\n"
@@ -128,7 +132,8 @@ static const struct { const char *cmd, *forms; } cmd_forms[] = {
 	{ "upcoming", "upcoming [--ics]" },
 	{ "report", "report --html DIR" },
 	{ "trace", "trace [FILE]" },
-	{ "member", "member vet --name ORG --address ADDR --key FILE" },
+	{ "member", "member vet --name ORG --address ADDR (--key FILE | "
+	    "--certificate FILE)" },
 };
 
 /* unmatched - a command none of whose forms matched, or no command */

@@ -30,6 +30,37 @@ lintian "${deb%.deb}"*.changes > "$W/lintian.out" 2>&1
 grep -E '^[EW]:' "$W/lintian.out" | sed 's/^/#   /'
 check "lintian: no error, no warning" bash -c "! grep -qE '^[EW]:' '$W/lintian.out'"
 dpkg-deb -x "$deb" "$W/root"
+
+# The maintainer script, run against a private prefix (its user nobody,
+# the system commands it calls stubbed): the daemon's GnuPG home, which
+# gpgsm shares, 0700 with gpgsm.conf and trustlist.txt 0600, the daemon
+# user's; run again, an edited file is kept.
+dpkg-deb -e "$deb" "$W/ctl"
+P=$W/prefix
+mkdir -p "$W/stub" "$P"
+for c in adduser dpkg-statoverride deb-systemd-helper deb-systemd-invoke systemctl dpkg-maintscript-helper; do
+	printf '#!/bin/sh\nexit 0\n' > "$W/stub/$c"; chmod +x "$W/stub/$c"
+done
+sed -e "s|/var/lib/embargo-milter|$P/var/lib/embargo-milter|g" -e "s|/var/spool/postfix|$P/spool|g" \
+    -e "s|/etc/embargo-milter|$P/etc/embargo-milter|g" -e 's/-o embargo -g embargo/-o nobody -g nogroup/g' \
+    -e 's/embargo:embargo/nobody:nogroup/g' -e 's/getent passwd embargo/true/' "$W/ctl/postinst" > "$W/postinst"
+G=$P/var/lib/embargo-milter/gnupg
+PATH=$W/stub:$PATH sh -e "$W/postinst" configure > "$W/postinst.log" 2>&1
+rc=$?
+sed 's/^/#   /' "$W/postinst.log"
+check "postinst configure (rc $rc): the GnuPG home nobody's, 0700: $(stat -c '%U %a' "$G" 2>/dev/null)" \
+    test "$rc:$(stat -c '%U %a' "$G" 2>/dev/null)" = "0:nobody 700"
+check "... gpgsm.conf (no revocation-list fetches) and trustlist.txt, nobody's, 0600" \
+    bash -c "[ \"\$(stat -c '%U %a' '$G/gpgsm.conf' '$G/trustlist.txt' | sort -u)\" = 'nobody 600' ] && grep -qx disable-crl-checks '$G/gpgsm.conf'"
+runuser -u nobody -- gpgsm --homedir "$G" --batch --list-keys > "$W/gpgsm.list" 2>&1
+rc=$?
+check "... gpgsm, as that user, takes the home (rc $rc)" test "$rc" = 0
+gpgconf --homedir "$G" --kill all 2>/dev/null
+echo 'keyserver ldap://ca.example' >> "$G/gpgsm.conf"
+PATH=$W/stub:$PATH sh -e "$W/postinst" configure >> "$W/postinst.log" 2>&1
+rc=$?
+check "... run again (rc $rc), an edited gpgsm.conf is kept" \
+    bash -c "[ $rc = 0 ] && grep -q '^keyserver ldap://ca.example' '$G/gpgsm.conf'"
 check "the package holds the confined reader where its daemon looks for it" \
     bash -c "[ -x '$W/root/usr/lib/embargo-milter/embargo-reader' ] && grep -qa /usr/lib/embargo-milter/embargo-reader '$W/root/usr/sbin/embargo-milter'"
 sed -i "s|^reader_program = .*|reader_program = \"$W/root/usr/lib/embargo-milter/embargo-reader\"|" "$W/milter.conf"

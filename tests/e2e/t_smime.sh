@@ -236,6 +236,18 @@ check "the team is told the member whose certificate ended waits" wait_for "$WAI
     "grep -l 'Subject: Waiting for a key: XSA-401 copy for Soon S/MIME' \$(find '$(maildir security@example.org)/new' -type f) >/dev/null"
 ctl outbox > "$W/outbox.out"
 check "outbox shows its copy waiting-key" grep -q "XSA-401 .*security@soon.example *waiting-key" "$W/outbox.out"
+ctl keys > "$W/keys.out"; rc=$?
+sed 's/^/#   /' "$W/keys.out"
+check "embargoctl keys (exit $rc: one cannot be used): the vendor's certificate S/MIME, its pin, usable" \
+    bash -c "[ $rc = 1 ] && grep -qiE '^Vendor S/MIME +member +S/MIME +$VENDOR_CERT +yes ' '$W/keys.out'"
+check "... the ended one not, and why; the S/MIME participant too" \
+    bash -c "grep -qiE '^Soon S/MIME +member +S/MIME +$SOON_CERT +NO .*expired' '$W/keys.out' && grep -qiE '^Finder at a vendor +participant +S/MIME +$FINDER_CERT +yes' '$W/keys.out'"
+ctl members > "$W/members.out"
+check "embargoctl members: address, S/MIME, the pin and its expiry" \
+    grep -qiE "^Vendor S/MIME +security@vendor.example +S/MIME +$VENDOR_CERT +[0-9]{4}-" "$W/members.out"
+ctl members --public > "$W/public.out"
+check "members --public: the organisations alone, whatever they read" \
+    bash -c "grep -qx 'Vendor S/MIME' '$W/public.out' && ! grep -q '@\|S/MIME  \|[0-9A-F]\{64\}' '$W/public.out'"
 r2_copies() {	# how many copies of XSA-401 revision 2 the member holds
 	grep -l '^Message-I[dD]: <xsa-401\.r2\.' "$(maildir security@soon.example)"/new/* 2>/dev/null | wc -l
 }

@@ -16,6 +16,7 @@
 #include "../../cli/cli.h"
 #include "../../keys/keys.h"
 #include "../../store/view.h"
+#include "../../util/emtime.h"
 
 #define NO_CONF	"/nonexistent-em-test/embargo-milter.conf"
 #define T0	((time_t)1796126400)	/* 2026-12-01 12:00 UTC */
@@ -163,7 +164,7 @@ run(char **out, char **err, ...)
 static void
 t_usage_errors(void **s)
 {
-	static const char *const cases[][7] = {
+	static const char *const cases[][12] = {
 		{ "usage: embargoctl [-c FILE]", NULL },
 		{ "unknown command \"frobnicate\"; see embargoctl --help",
 		    "frobnicate", NULL },
@@ -194,8 +195,12 @@ t_usage_errors(void **s)
 		{ "hooks [retry ID | drop ID]", "hooks", "retry", NULL },
 		{ "hooks [retry ID | drop ID]", "hooks", "rerun", "3", NULL },
 		{ "embargoctl members [--public]", "members", "--all", NULL },
-		{ "member vet --name ORG --address ADDR --key FILE", "member",
-		    "vet", "--name", "Org", NULL },
+		{ "member vet --name ORG --address ADDR (--key FILE | "
+		    "--certificate FILE)", "member", "vet", "--name", "Org", NULL },
+		{ "member vet --name ORG --address ADDR (--key FILE | "
+		    "--certificate FILE)", "member", "vet", "--name", "Org",
+		    "--address", "security@org.example", "--key", "k.asc",
+		    "--certificate", "c.pem", NULL },
 		{ "embargoctl member vet --name ORG", "member", NULL },
 		{ "dry-run needs --from ADDR and at least one --to ADDR",
 		    "dry-run", "--from", "a@example.org", NULL },
@@ -218,7 +223,8 @@ t_usage_errors(void **s)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *const *c = cases[i];
 		char *out, *err;
-		int rc = run(&out, &err, c[1], c[2], c[3], c[4], c[5], c[6]);
+		int rc = run(&out, &err, c[1], c[2], c[3], c[4], c[5], c[6],
+		    c[7], c[8], c[9], c[10], c[11], NULL);
 
 		if (strstr(err, c[0]) == NULL || rc != EXIT_USAGE)
 			print_message("case %zu: exit %d, stderr: %s\n", i, rc,
@@ -1032,6 +1038,395 @@ t_check_thin(void **s)
 	free(home);
 }
 
+/* ---- Keys and certificates: keys, members, member vet ---- */
+
+static char home[96], ca[96];
+
+/*
+ * pki_setup - the daemon's home (dir/gnupg) as an administrator sets it
+ * up for S/MIME (README): a test CA made by OpenSSL imported and trusted
+ * for gpgsm, no revocation lists to fetch; the CA's files in dir/ca, with
+ * a database for "openssl ca" (the certificates with chosen dates)
+ */
+static void
+pki_setup(void)
+{
+	struct em_err err;
+
+	(void)snprintf(home, sizeof(home), "%s/gnupg", dir);
+	(void)snprintf(ca, sizeof(ca), "%s/ca", dir);
+	assert_int_equal(mkdir(home, 0700), 0);
+	assert_int_equal(mkdir(ca, 0700), 0);
+	test_sh("echo disable-crl-checks > %s/gpgsm.conf && cd %s && openssl req "
+	    "-x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 400 "
+	    "-subj '/CN=Embargo Test CA' -addext "
+	    "'basicConstraints=critical,CA:TRUE' -addext "
+	    "'keyUsage=critical,keyCertSign,cRLSign' 2>/dev/null && "
+	    "gpgsm --homedir %s --batch --import ca.pem 2>/dev/null && "
+	    "gpgsm --homedir %s --with-colons --list-keys 'Embargo Test CA' | "
+	    "awk -F: '/^fpr/ { print $10 \" S relax\"; exit }' > "
+	    "%s/trustlist.txt && gpgconf --homedir %s --reload gpg-agent && "
+	    ": > index.txt && echo 01 > serial && printf '[ ca ]\\ndefault_ca = "
+	    "t\\n[ t ]\\ndatabase = %s/index.txt\\nserial = %s/serial\\n"
+	    "new_certs_dir = %s\\ndefault_md = sha256\\npolicy = any\\n"
+	    "unique_subject = no\\n[ any ]\\ncommonName = supplied\\n' > ca.cnf",
+	    home, ca, home, home, home, home, ca, ca, ca);
+	assert_int_equal(keys_init(home, &err), EM_OK);
+	free(cfg->gnupg_home);
+	cfg->gnupg_home = xstrdup(home);
+}
+
+/* pki_teardown - the agents of the daemon's home stopped */
+
+static void
+pki_teardown(void)
+{
+	test_sh("gpgconf --homedir %s --kill all 2>/dev/null", home);
+}
+
+/*
+ * cert_make - dir/ca/NAME.pem for addr, signed by the test CA: key is an
+ * openssl -newkey argument, usage the key usage, dates "-days N" (openssl
+ * x509 -req) or "-startdate S -enddate E" (openssl ca); its pin in pin
+ */
+static void
+cert_make(const char *name, const char *addr, const char *key,
+    const char *usage, const char *dates, char pin[65])
+{
+	char *cmd;
+
+	test_sh("cd %s && openssl req -new -newkey %s -nodes -keyout %s.key "
+	    "-subj '/CN=%s' -out %s.csr 2>/dev/null && printf "
+	    "'subjectAltName=email:%s\\nkeyUsage=critical,%s\\n"
+	    "extendedKeyUsage=emailProtection\\n' > %s.ext", ca, key, name,
+	    name, name, addr, usage, name);
+	if (strncmp(dates, "-days", 5) == 0)
+		test_sh("cd %s && openssl x509 -req -in %s.csr -CA ca.pem -CAkey "
+		    "ca.key -CAcreateserial %s -extfile %s.ext -out %s.pem "
+		    "2>/dev/null", ca, name, dates, name, name);
+	else
+		test_sh("cd %s && openssl ca -batch -config ca.cnf -cert ca.pem "
+		    "-keyfile ca.key -in %s.csr -out %s.pem -extfile %s.ext "
+		    "-notext %s >/dev/null 2>&1", ca, name, name, name, dates);
+	cmd = xasprintf("openssl x509 -noout -fingerprint -sha256 -in %s/%s.pem "
+	    "| sed 's/.*=//; s/://g'", ca, name);
+	test_pin(cmd, pin, 64);
+	free(cmd);
+}
+
+/* key_make - an OpenPGP key for uid in the daemon's home; its fingerprint */
+
+static void
+key_make(const char *uid, char fpr[41])
+{
+	char *cmd = xasprintf("gpg --homedir %s --batch --quiet --passphrase '' "
+	    "--quick-gen-key '%s' future-default default never 2>/dev/null && "
+	    "gpg --homedir %s --with-colons --list-keys '%s' 2>/dev/null | "
+	    "awk -F: '/^fpr/ { print $10; exit }'", home, uid, home, uid);
+
+	test_fpr(cmd, fpr);
+	free(cmd);
+}
+
+/* lines - how many lines text has */
+
+static size_t
+lines(const char *text)
+{
+	size_t n = 0;
+
+	for (; *text != '\0'; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/*
+ * keys and members on a config of an OpenPGP member, an S/MIME member
+ * (pinned by its certificate's SHA-256) and a participant whose key is
+ * missing: each row says what the recipient reads, its pin and when it
+ * ends; a recipient that cannot be used makes keys exit 1; the public
+ * list stays the organisations' names alone.
+ */
+static void
+t_keys_members(void **s)
+{
+	char fpr[41], pin[65], t[EM_TIME_BUFSZ], *out, *err, *row;
+	struct conf_report rep = { 0 };
+	struct config *saved = cfg, *c;
+	struct keys_health h;
+	JsonParser *p = json_parser_new();
+	JsonObject *o;
+
+	(void)s;
+	c = test_conf_with("participant \"Discoverer\" {\n  address = "
+	    "\"reporter@university.example\"\n  key = \""
+	    "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\"\n}\n", &rep);
+	conf_report_free(&rep);
+	assert_non_null(c);
+	cfg = c;
+	pki_setup();
+	key_make("Cloud <security@cloud.example>", fpr);
+	cert_make("linux", "secalert@linux.example", "rsa:2048",
+	    "digitalSignature,keyEncipherment", "-days 90", pin);
+	test_sh("gpgsm --homedir %s --batch --import %s/linux.pem 2>/dev/null",
+	    home, ca);
+	free(c->members[0].key);
+	c->members[0].key = xstrdup(fpr);
+	free(c->members[1].key);
+	c->members[1].key = xstrdup(pin);
+	c->members[1].smime = true;
+	assert_int_equal(keys_health(pin, KEYS_USE_ENCRYPT, time(NULL), &h),
+	    EM_OK);
+	assert_true(h.usable);
+	(void)em_time_format(h.expires, t);
+
+	cap_begin();
+	assert_int_equal(cli_keys_list(&text_o, c, time(NULL)), EXIT_FINDING);
+	cap_end(&out, &err);
+	assert_int_equal(lines(out), 4);
+	assert_non_null(strstr(out, "NAME "));
+	assert_non_null(strstr(out, " KIND "));
+	assert_non_null(strstr(out, " PIN "));
+	assert_non_null(row = strstr(out, "Example Cloud "));
+	assert_true(strncmp(row + 25, "member      OpenPGP ", 20) == 0);
+	assert_true(strncmp(row + 45, fpr, 40) == 0);
+	assert_non_null(strstr(row, " yes    never "));
+	assert_non_null(row = strstr(out, "Example Linux "));
+	assert_true(strncmp(row + 25, "member      S/MIME  ", 20) == 0);
+	assert_true(strncmp(row + 45, pin, 64) == 0);
+	assert_non_null(strstr(row, " yes    "));
+	assert_non_null(strstr(row, t));
+	assert_non_null(row = strstr(out, "Discoverer "));
+	assert_true(strncmp(row + 25, "participant OpenPGP ", 20) == 0);
+	assert_non_null(strstr(row, " NO     -  "));
+	assert_non_null(strstr(row, "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC not "
+	    "in the keyring"));
+	free(out);
+	free(err);
+
+	cap_begin();
+	assert_int_equal(cli_keys_list(&json_o, c, time(NULL)), EXIT_FINDING);
+	cap_end(&out, &err);
+	assert_int_equal(lines(out), 3);
+	o = parse(p, strchr(out, '\n') + 1, strcspn(strchr(out, '\n') + 1,
+	    "\n"));
+	assert_string_equal(json_object_get_string_member(o, "member"),
+	    "Example Linux");
+	assert_string_equal(json_object_get_string_member(o, "role"), "member");
+	assert_string_equal(json_object_get_string_member(o, "kind"), "smime");
+	assert_string_equal(json_object_get_string_member(o, "pin"), pin);
+	assert_true(json_object_get_boolean_member(o, "usable"));
+	assert_false(json_object_get_null_member(o, "expires"));
+	assert_true(json_object_get_int_member(o, "days_left") >= 88);
+	free(out);
+	free(err);
+
+	cap_begin();
+	assert_int_equal(cli_members_list(&text_o, c, false, time(NULL)),
+	    EXIT_OK);
+	cap_end(&out, &err);
+	assert_int_equal(lines(out), 3);
+	assert_non_null(strstr(out, "ORGANISATION "));
+	row = xasprintf("Example Linux                secalert@linux.example  "
+	    "             S/MIME  %s %s\n", pin, t);
+	assert_non_null(strstr(out, row));
+	free(row);
+	row = xasprintf("Example Cloud                security@cloud.example  "
+	    "             OpenPGP %-64s never\n", fpr);
+	assert_non_null(strstr(out, row));
+	free(row);
+	assert_null(strstr(out, "Discoverer"));
+	free(out);
+	free(err);
+
+	cap_begin();
+	assert_int_equal(cli_members_list(&json_o, c, false, time(NULL)),
+	    EXIT_OK);
+	cap_end(&out, &err);
+	o = parse(p, strchr(out, '\n') + 1, strcspn(strchr(out, '\n') + 1,
+	    "\n"));
+	assert_string_equal(json_object_get_string_member(o, "kind"), "smime");
+	assert_string_equal(json_object_get_string_member(o, "pin"), pin);
+	assert_string_equal(json_object_get_string_member(o, "address"),
+	    "secalert@linux.example");
+	free(out);
+	free(err);
+
+	/* The public list: the names, nothing else, as before. */
+	cap_begin();
+	assert_int_equal(cli_members_list(&text_o, c, true, time(NULL)),
+	    EXIT_OK);
+	assert_int_equal(cli_members_list(&json_o, c, true, time(NULL)),
+	    EXIT_OK);
+	cap_end(&out, &err);
+	assert_string_equal(out, "Example Cloud\nExample Linux\n"
+	    "{\"name\":\"Example Cloud\"}\n{\"name\":\"Example Linux\"}\n");
+	free(out);
+	free(err);
+	g_object_unref(p);
+	pki_teardown();
+	cfg = saved;
+	conf_free(c);
+}
+
+/* vet - member vet of file (a key when key, else a certificate) for addr,
+ * its exit status; what it printed in *out (caller frees) */
+
+static int
+vet(const char *file, bool key, const char *addr, bool json, char **out)
+{
+	struct cli_vet a = { "Example Vendor", addr, key ? file : NULL,
+	    key ? NULL : file };
+	char *err;
+	int rc;
+
+	cap_begin();
+	rc = cli_member_vet(json ? &json_o : &text_o, cfg, &a);
+	cap_end(out, &err);
+	free(err);
+	return rc;
+}
+
+/* vet_refuses - member vet of dir/ca/NAME.pem for addr: exit 1, no block,
+ * and each of the texts (NULL-ended) in its problems */
+
+static void
+vet_refuses(const char *name, const char *addr, ...)
+{
+	char *file = xasprintf("%s/%s.pem", ca, name), *out;
+	const char *want;
+	va_list ap;
+
+	if (vet(file, false, addr, false, &out) != EXIT_FINDING)
+		fail_msg("%s was not refused: %s", name, out);
+	va_start(ap, addr);
+	while ((want = va_arg(ap, const char *)) != NULL)
+		if (strstr(out, want) == NULL)
+			fail_msg("%s: no \"%s\" in: %s", name, want, out);
+	va_end(ap);
+	assert_null(strstr(out, "ok: "));
+	assert_null(strstr(out, "certificate = "));
+	free(out);
+	free(file);
+}
+
+/*
+ * member vet with a certificate (PEM or DER): a good one gives the block
+ * with its SHA-256 pin and imports nothing into the daemon's home; each
+ * refusal names the cure: another address, expired, not yet valid, no
+ * key usage to encrypt, a weak key, under 30 days left, an issuer the
+ * daemon's home does not hold or trust (the one trial encryption), a
+ * chain, and an OpenPGP key given as a certificate and back.
+ */
+static void
+t_member_vet_cert(void **s)
+{
+	char pin[65], other[65], *out, *file, *block;
+	JsonParser *p = json_parser_new();
+	JsonObject *o;
+
+	(void)s;
+	pki_setup();
+	cert_make("good", "security@vendor.example", "rsa:2048",
+	    "digitalSignature,keyEncipherment", "-days 365", pin);
+	file = xasprintf("%s/good.pem", ca);
+	assert_int_equal(vet(file, false, "Security@Vendor.example", false, &out),
+	    EXIT_OK);
+	block = xasprintf("member \"Example Vendor\" {\n  address     = "
+	    "\"security@vendor.example\"\n  certificate = \"%s\"\n}\n", pin);
+	assert_non_null(strstr(out, block));
+	assert_null(strstr(out, "PROBLEM"));
+	assert_non_null(strstr(out, "ok: import the certificate into "));
+	assert_non_null(strstr(out, "gpgsm --homedir "));
+	free(out);
+	/* Nothing imported into the daemon's home (gpgsm's fp2: SHA-256). */
+	test_sh_fails("gpgsm --homedir %s --with-colons --list-keys 2>/dev/null "
+	    "| grep -q '^fp2:.*%s'", home, pin);
+	test_sh("cd %s && openssl x509 -in good.pem -outform DER -out good.der",
+	    ca);
+	free(file);
+	file = xasprintf("%s/good.der", ca);
+	assert_int_equal(vet(file, false, "security@vendor.example", true, &out),
+	    EXIT_OK);
+	o = parse(p, out, strlen(out));
+	assert_true(json_object_get_boolean_member(o, "ok"));
+	assert_string_equal(json_object_get_string_member(o, "kind"), "smime");
+	assert_string_equal(json_object_get_string_member(o, "pin"), pin);
+	assert_string_equal(json_object_get_string_member(o, "block"), block);
+	free(out);
+	free(file);
+	free(block);
+
+	vet_refuses("good", "psirt@other.example", "certificate ", " is not for "
+	    "psirt@other.example (neither its subject nor its subjectAltName "
+	    "carries it; it names security@vendor.example); ask for a "
+	    "certificate issued to that address", NULL);
+	cert_make("old", "security@vendor.example", "rsa:2048",
+	    "digitalSignature,keyEncipherment", "-startdate 20200101000000Z "
+	    "-enddate 20210101000000Z", other);
+	vet_refuses("old", "security@vendor.example", other, "has expired; ask "
+	    "the applicant for a certificate that can (RSA of 2048 bits or "
+	    "more, within its dates", NULL);
+	cert_make("early", "security@vendor.example", "rsa:2048",
+	    "digitalSignature,keyEncipherment", "-startdate 20990101000000Z "
+	    "-enddate 20991231000000Z", other);
+	vet_refuses("early", "security@vendor.example", "is not valid yet; ask "
+	    "the applicant for a certificate that can", NULL);
+	cert_make("signer", "security@vendor.example", "rsa:2048",
+	    "digitalSignature", "-days 365", other);
+	vet_refuses("signer", "security@vendor.example", "may not encrypt (its "
+	    "key usage)", "its key usage allowing encryption", NULL);
+	cert_make("weak", "security@vendor.example", "rsa:1024",
+	    "digitalSignature,keyEncipherment", "-days 365", other);
+	vet_refuses("weak", "security@vendor.example", "has a 1024-bit RSA key, "
+	    "too weak (2048 bits at least)", NULL);
+	cert_make("short", "security@vendor.example", "rsa:2048",
+	    "digitalSignature,keyEncipherment", "-days 10", other);
+	vet_refuses("short", "security@vendor.example", " expires in ",
+	    " days; a member's certificate must be usable for 30 days or "
+	    "more: ask for a new one", NULL);
+
+	/* Another CA, unknown to the daemon's home: the trial names it. */
+	test_sh("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout "
+	    "ca2.key -out ca2.pem -days 400 -subj '/CN=Elsewhere CA' -addext "
+	    "'basicConstraints=critical,CA:TRUE' -addext "
+	    "'keyUsage=critical,keyCertSign,cRLSign' 2>/dev/null && openssl "
+	    "req -new -newkey rsa:2048 -nodes -keyout stray.key -subj "
+	    "'/CN=stray' -out stray.csr 2>/dev/null && openssl x509 -req -in "
+	    "stray.csr -CA ca2.pem -CAkey ca2.key -CAcreateserial -days 365 "
+	    "-extfile good.ext -out stray.pem 2>/dev/null", ca);
+	vet_refuses("stray", "security@vendor.example", "encrypting to "
+	    "certificate ", " failed as ", "Missing issuer certificate",
+	    "trustlist.txt", "--import CA.pem", "--reload gpg-agent", NULL);
+	/* Its CA imported but not trusted: the same cure. */
+	test_sh("gpgsm --homedir %s --batch --import %s/ca2.pem 2>/dev/null",
+	    home, ca);
+	vet_refuses("stray", "security@vendor.example", "Not trusted",
+	    "trustlist.txt", NULL);
+
+	test_sh("cd %s && cat good.pem ca.pem > chain.pem", ca);
+	vet_refuses("chain", "security@vendor.example", "chain.pem holds more "
+	    "than one certificate (a chain?); give the member's own alone",
+	    NULL);
+	test_sh("gpg --homedir %s --batch --quiet --passphrase '' "
+	    "--quick-gen-key 'V <security@vendor.example>' future-default "
+	    "default never 2>/dev/null && gpg --homedir %s --armor --export "
+	    "security@vendor.example > %s/vendor.pem 2>/dev/null", home, home,
+	    ca);
+	vet_refuses("vendor", "security@vendor.example", "vendor.pem is an "
+	    "OpenPGP key, not an X.509 certificate: vet it with --key FILE",
+	    NULL);
+	file = xasprintf("%s/good.pem", ca);
+	assert_int_equal(vet(file, true, "security@vendor.example", false, &out),
+	    EXIT_FINDING);
+	assert_non_null(strstr(out, "good.pem is an X.509 certificate, not an "
+	    "OpenPGP key: vet it with --certificate "));
+	free(out);
+	free(file);
+	g_object_unref(p);
+	pki_teardown();
+}
+
 int
 main(void)
 {
@@ -1047,6 +1442,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_set_embargo, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_upcoming, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_check_thin, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_keys_members, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_member_vet_cert, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
