@@ -39,7 +39,7 @@ CONF_SRC   = conf/conf.c conf/schema.c conf/report.c conf/validate.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/match.c policy/notice.c policy/prints.c policy/archive.c \
 	     policy/timeline.c policy/deploy.c policy/unicode.c policy/leaf.c \
-	     policy/uu.c policy/sections.c policy/pdf.c
+	     policy/uu.c policy/sections.c policy/pdf.c policy/record.c
 READER_SRC = reader/wire.c reader/pool.c
 READER_PROG_SRC = reader/main.c reader/confine.c
 KEYS_SRC   = keys/keys.c keys/cert.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
@@ -65,7 +65,7 @@ MILTER_SRC = $(OUTBOX_SRC) milter/main.c milter/state.c milter/ctx.c \
 CLI_SRC    = cli/main.c cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c cli/cmd_hooks.c \
 	     cli/cmd_members.c cli/cmd_public.c cli/cmd_trace.c \
 	     cli/cmd_report.c cli/cmd_html.c cli/html_svg.c cli/cmd_ics.c \
-	     cli/book.c
+	     cli/book.c cli/record_io.c cli/record_csaf.c cli/cmd_record.c
 HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_match \

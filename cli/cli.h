@@ -85,6 +85,7 @@ int	cmd_advisory_report(const struct opts *o, const char *id);
 int	cmd_advisory_html(const struct opts *o, const char *id, const char *file);
 int	cmd_report_html(const struct opts *o, const char *dir);
 int	cmd_upcoming_ics(const struct opts *o);
+int	cmd_record(const struct opts *o, int argc, char **argv);
 /*
  * The parts of the commands that work on a config and a store already
  * open (the unit tests call them on a private store): each prints its
@@ -96,7 +97,7 @@ int	cli_outbox_retry(const struct opts *o, const struct config *cfg,
 int	cli_hooks_change(const struct opts *o, struct store *s, bool retry,
 	    const char *arg);
 int	cli_set_embargo(const struct opts *o, const struct config *cfg,
-	    struct store *s, const char *id, time_t when);
+	    struct store *s, const char *id, time_t when, const char *reason);
 int	cli_held_change(const struct opts *o, const struct config *cfg,
 	    struct store *s, uint64_t id, const char *why);
 int	cli_upcoming_list(const struct opts *o, struct store *s, time_t now);

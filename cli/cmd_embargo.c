@@ -60,17 +60,50 @@ audit_change(struct store_txn *t, const char *event, const char *id,
 	return store_audit_append(t, &a, err);
 }
 
+/* change_why - the audit's and the operator's words for a change of
+ * date: from what (a: NULL when new) to when, by whom, and for an early
+ * release why */
+
+static void
+change_why(const struct config *cfg, const struct store_advisory *a,
+    time_t when, time_t now, const char *early, char *why, size_t n)
+{
+	char was[EM_TIME_BUFSZ], now_s[EM_TIME_BUFSZ];
+
+	(void)snprintf(why, n, "%s%s -> %s by %s%s%s%s%s",
+	    a != NULL ? "moved from " : "set: ", a != NULL ? (a->embargo ?
+	    em_time_format(a->embargo, was) : "public") : "",
+	    em_time_format(when, now_s), cli_operator(),
+	    when - now > cfg->max_embargo ? " (longer than max_embargo, on "
+	    "purpose)" : "", early != NULL ? " (early release: " : "",
+	    early != NULL ? early : "", early != NULL ? ")" : "");
+}
+
+/* set_by - who set a's date: this operator, whole or named in the audit */
+
+static void
+set_by(struct store_advisory *a)
+{
+	struct em_err err;
+
+	if (em_fmt(a->embargo_set_by, sizeof(a->embargo_set_by),
+	    "embargo_set_by", &err, "embargoctl by %s", cli_operator()) < 0)
+		(void)snprintf(a->embargo_set_by, sizeof(a->embargo_set_by),
+		    "embargoctl (its operator is in the audit)");
+}
+
 /* cli_set_embargo - the registry change and its audit, one transaction */
 
 int
 cli_set_embargo(const struct opts *o, const struct config *cfg,
-    struct store *s, const char *id, time_t when)
+    struct store *s, const char *id, time_t when, const char *reason)
 {
 	struct store_advisory a, old;
 	struct store_txn *t;
 	struct em_err err;
-	char was[EM_TIME_BUFSZ], now_s[EM_TIME_BUFSZ], why[300];
-	bool known;
+	struct strv rv = { NULL, 0 };
+	char why[800];
+	bool early, known;
 	time_t now = time(NULL);
 	int rc;
 
@@ -96,24 +129,26 @@ cli_set_embargo(const struct opts *o, const struct config *cfg,
 		}
 	}
 	old = a;
-	(void)snprintf(why, sizeof(why), "%s%s -> %s by %s%s",
-	    known ? "moved from " : "set: ",
-	    known ? (a.embargo ? em_time_format(a.embargo, was) : "public") : "",
-	    em_time_format(when, now_s), cli_operator(),
-	    when - now > cfg->max_embargo ? " (longer than max_embargo, on "
-	    "purpose)" : "");
+	/* Made public before its date: an early release, and why. */
+	early = known && a.state == STORE_ADV_EMBARGOED && a.embargo > now &&
+	    when <= now;
+	change_why(cfg, known ? &a : NULL, when, now, early ? (reason != NULL ?
+	    reason : "no reason given") : NULL, why, sizeof(why));
+	/* The reason the members' notice gives; none once the date is
+	 * set again. */
+	if (early && reason != NULL)
+		strv_push(&rv, reason);
 	a.embargo = when;
 	a.state = when > now ? STORE_ADV_EMBARGOED : STORE_ADV_PUBLIC;
-	if (em_fmt(a.embargo_set_by, sizeof(a.embargo_set_by), "embargo_set_by",
-	    &err, "embargoctl by %s", cli_operator()) < 0)
-		(void)snprintf(a.embargo_set_by, sizeof(a.embargo_set_by),
-		    "embargoctl (its operator is in the audit)");
+	set_by(&a);
 	/* Prepared releases follow the new date in the same transaction:
 	 * none may leave at the old one. */
 	if ((rc = ledger_adv_put(t, known ? &old : NULL, &a, now, &err)) ==
-	    EM_OK)
+	    EM_OK && (rc = store_adv_list_put(t, "early-reason", id, &rv,
+	    &err)) == EM_OK)
 		rc = audit_change(t, known ? "embargo-changed" : "embargo-set", id,
 		    when, why, &err);
+	strv_free(&rv);
 	if (cli_finish(t, rc, &err) != EXIT_OK)
 		return EXIT_USAGE;
 	cli_say(o, "%s: %s", id, why);
@@ -227,15 +262,43 @@ cmd_participant(const struct opts *o, const char *id, const char *verb,
 
 /* cmd_embargo - embargo ID --until WHEN | --now */
 
+#define EMBARGO_FORMS	"embargo ID --until WHEN | --now [--reason TEXT]"
+
+/* The longest reason an early release gives. */
+#define REASON_MAX	300
+
+/* reason_ok - one line of text, not too long; else said why */
+
+static bool
+reason_ok(const char *r)
+{
+	size_t n = strlen(r);
+
+	if (n == 0 || n > REASON_MAX) {
+		fprintf(stderr, "embargoctl: embargo --reason: give one line of 1 "
+		    "to %d characters (it goes into the audit and to every "
+		    "member)\n", REASON_MAX);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)r[i] < 0x20 || r[i] == 0x7f) {
+			fprintf(stderr, "embargoctl: embargo --reason: one line, "
+			    "no control characters\n");
+			return false;
+		}
+	return true;
+}
+
 int
 cmd_embargo(const struct opts *o, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "until", required_argument, NULL, 'u' },
 		{ "now", no_argument, NULL, 'n' },
+		{ "reason", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *until = NULL;
+	const char *until = NULL, *reason = NULL;
 	bool now = false;
 	struct config *cfg;
 	struct store *s;
@@ -250,20 +313,25 @@ cmd_embargo(const struct opts *o, int argc, char **argv)
 			until = optarg;
 		else if (ch == 'n')
 			now = true;
+		else if (ch == 'r')
+			reason = optarg;
 		else
-			return cli_usage("embargo ID --until WHEN | --now");
+			return cli_usage(EMBARGO_FORMS);
 	}
-	if (argc < 2 || argv[1][0] == '-' || (until == NULL) == !now) {
-		fprintf(stderr, "embargoctl: embargo ID --until WHEN | --now\n");
+	if (argc < 2 || argv[1][0] == '-' || (until == NULL) == !now ||
+	    (reason != NULL && !now)) {
+		fprintf(stderr, "embargoctl: %s\n", EMBARGO_FORMS);
 		return EXIT_USAGE;
 	}
+	if (reason != NULL && !reason_ok(reason))
+		return EXIT_USAGE;
 	if (now)
 		when = time(NULL);
 	else if (cli_time_arg(until, &when) < 0)
 		return EXIT_USAGE;
 	if (cli_open(o, &cfg, &s) < 0)
 		return EXIT_USAGE;
-	rc = cli_set_embargo(o, cfg, s, argv[1], when);
+	rc = cli_set_embargo(o, cfg, s, argv[1], when, reason);
 	cli_close(cfg, s);
 	return rc;
 }

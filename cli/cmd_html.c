@@ -197,6 +197,27 @@ head(FILE *f, const char *title)
 	(void)fputs("</style></head><body>\n", f);
 }
 
+/* early - an early release (embargoctl embargo --now before the date),
+ * said first: when, by whom and why, as the audit has it */
+
+static void
+early(FILE *f, const struct book_page *p)
+{
+	char t[EM_TIME_BUFSZ];
+
+	for (guint i = 0; i < p->ev->len; i++) {
+		const struct book_ev *e = &g_array_index(p->ev, struct book_ev, i);
+		const char *r = strstr(e->reason, "(early release: ");
+
+		if (strcmp(e->event, "embargo-changed") != 0 || r == NULL)
+			continue;
+		html_out(f, "<p id=\"early\"><strong>Early release</strong>: made "
+		    "public at %s by %s, before its date. Why: %s</p>\n",
+		    html_when(e->t, t), e->sender[0] ? e->sender : "-",
+		    r + strlen("(early release: "));
+	}
+}
+
 /* page - one advisory's page */
 
 static void
@@ -221,6 +242,7 @@ page(FILE *f, const struct book *b, const struct book_page *p,
 	    "public", p->known ? html_when(p->a.embargo, t2) : "-",
 	    p->known ? p->a.revision : 0, p->known ? p->a.embargo_set_by : "-",
 	    p->deployment);
+	early(f, p);
 	chain(f, b);
 	html_out(f, "<h2>Timeline</h2>\n");
 	html_svg(f, b, p);

@@ -8,6 +8,11 @@
  * the list's domain, so a calendar that imports the file again updates
  * the event; SEQUENCE counts the date's moves (the audit log's
  * embargo-changed records), so it rises each time the date moves.
+ * An advisory made public (at its date or early) stays in the file for
+ * ICS_KEEP_PUBLIC as the same event cancelled (STATUS:CANCELLED, its
+ * SEQUENCE one higher, at the moment it became public), so a calendar
+ * that imported it updates instead of keeping a date that no longer
+ * holds; one registered public never had an event and has none.
  * Lines end in CRLF and are folded at 75 octets (RFC 5545 3.1).
  */
 
@@ -21,6 +26,9 @@
 #include "cli.h"
 #include "book.h"
 #include "../util/emtime.h"
+
+/* How long an advisory made public stays in the file, cancelled. */
+#define ICS_KEEP_PUBLIC	((time_t)90 * 86400)
 
 /* line - one content line, folded at 75 octets, CRLF */
 
@@ -87,11 +95,29 @@ moves(const struct book_page *p)
 	return n;
 }
 
-/* event - one advisory's VEVENT */
+/* when - the date p has or last had: its record's, else the last one an
+ * audit record of it carried (a later public revision clears the
+ * record's); 0 when it never had one */
+
+static time_t
+when(const struct book_page *p)
+{
+	time_t last = 0;
+
+	if (p->a.embargo != 0)
+		return p->a.embargo;
+	for (guint i = 0; i < p->ev->len; i++)
+		if (g_array_index(p->ev, struct book_ev, i).embargo != 0)
+			last = g_array_index(p->ev, struct book_ev, i).embargo;
+	return last;
+}
+
+/* event - one advisory's VEVENT at date: its public date, or (cancelled)
+ * the moment it became public */
 
 static void
 event(struct buf *b, const struct book_page *p, const char *domain,
-    time_t now)
+    time_t now, time_t date, bool cancelled)
 {
 	char t1[32], t2[32], ts[EM_TIME_BUFSZ];
 	char *id = text(p->id), *s;
@@ -103,17 +129,20 @@ event(struct buf *b, const struct book_page *p, const char *domain,
 	s = g_strdup_printf("DTSTAMP:%s", stamp(now, t1, sizeof(t1)));
 	line(b, s);
 	g_free(s);
-	s = g_strdup_printf("DTSTART:%s", stamp(p->a.embargo, t2, sizeof(t2)));
+	s = g_strdup_printf("DTSTART:%s", stamp(date, t2, sizeof(t2)));
 	line(b, s);
 	g_free(s);
-	s = g_strdup_printf("SEQUENCE:%d", moves(p));
+	s = g_strdup_printf("SEQUENCE:%d", moves(p) + (cancelled ? 1 : 0));
 	line(b, s);
 	g_free(s);
+	if (cancelled)
+		line(b, "STATUS:CANCELLED");
 	s = g_strdup_printf("SUMMARY:%s public", id);
 	line(b, s);
 	g_free(s);
-	s = g_strdup_printf("DESCRIPTION:%s becomes public at %s.", id,
-	    em_time_format(p->a.embargo, ts));
+	s = g_strdup_printf(cancelled ? "DESCRIPTION:%s became public at %s." :
+	    "DESCRIPTION:%s becomes public at %s.", id,
+	    em_time_format(date, ts));
 	line(b, s);
 	g_free(s);
 	line(b, "TRANSP:TRANSPARENT");
@@ -134,9 +163,14 @@ calendar(struct buf *b, const struct book *bk, const char *domain)
 	for (guint i = 0; i < bk->order->len; i++) {
 		const struct book_page *p = g_ptr_array_index(bk->order, i);
 
-		if (p->known && p->a.state == STORE_ADV_EMBARGOED &&
-		    p->a.embargo > bk->now)
-			event(b, p, domain, bk->now);
+		time_t date = p->known ? when(p) : 0;
+
+		if (date == 0)
+			continue;	/* never had a date: never an event */
+		if (p->a.state == STORE_ADV_EMBARGOED && date > bk->now)
+			event(b, p, domain, bk->now, date, false);
+		else if (bk->now - date <= ICS_KEEP_PUBLIC)
+			event(b, p, domain, bk->now, date, true);
 	}
 	line(b, "END:VCALENDAR");
 }

@@ -59,7 +59,9 @@ usage(FILE *fp)
 	    "  audit verify [--tip SEQ:HASH]  check the audit log's hash chain end to end\n"
 	    "                              (and that it still reaches a head kept elsewhere)\n"
 	    "  embargo ID --until WHEN     set or move an embargo date (audited)\n"
-	    "  embargo ID --now            lift it at once: held postings go out now\n"
+	    "  embargo ID --now [--reason TEXT]  lift it at once: held postings go out\n"
+	    "                              now; before the date an early release, TEXT\n"
+	    "                              told to every member and audited\n"
 	    "  held [show H | release H | drop H --why TEXT]   the hold queue\n"
 	    "  upcoming [--ics]            advisory ids and public dates, nothing else;\n"
 	    "                              --ics: as an iCalendar file (RFC 5545)\n"
@@ -71,6 +73,10 @@ usage(FILE *fp)
 	    "                              check an applicant as a reload would, its OpenPGP\n"
 	    "                              key or its S/MIME certificate (PEM or DER, one);\n"
 	    "                              imports nothing; prints the block to paste\n"
+	    "  record index FILE | record osv DIR --url PATTERN [--id-prefix P] |\n"
+	    "  record csaf DIR --url PATTERN --base URL --publisher NAME --namespace URL\n"
+	    "         --product NAME     as a release_hook: the advisory index (xsa.json), its\n"
+	    "                              OSV record or its CSAF 2.0 document, from its text\n"
 	    "  trace [FILE]                whose copy a leaked message or pasted text came\n"
 	    "                              from (its copy id or Message-ID); exit 1: none\n"
 	    "  public add FILE...          text already public (messages or mbox): its word\n"
@@ -132,6 +138,8 @@ static const struct { const char *cmd, *forms; } cmd_forms[] = {
 	{ "upcoming", "upcoming [--ics]" },
 	{ "report", "report --html DIR" },
 	{ "trace", "trace [FILE]" },
+	{ "record", "record index FILE | record osv DIR --url PATTERN ... | "
+	    "record csaf DIR --url PATTERN --base URL ..." },
 	{ "member", "member vet --name ORG --address ADDR (--key FILE | "
 	    "--certificate FILE)" },
 };
@@ -181,6 +189,8 @@ dispatch(struct opts *o, const char *cmd, int argc, char **argv)
 		return cmd_report_html(o, argv[2]);
 	if (strcmp(cmd, "timeline") == 0)
 		return cmd_timeline(o, argc, argv);
+	if (strcmp(cmd, "record") == 0)
+		return cmd_record(o, argc, argv);
 	if (strcmp(cmd, "members") == 0)
 		return cmd_members(o, argc, argv);
 	if (strcmp(cmd, "member") == 0 && argc > 1 && strcmp(argv[1], "vet") == 0)

@@ -8,7 +8,7 @@ liblmdb-dev libconfuse-dev libgcrypt20-dev libcmocka-dev libxml2-dev libjson-gli
 miltertest lmdb-utils mutt neomutt tmux python3 ca-certificates
 clang libclang-rt-14-dev clang-tidy cppcheck libfaketime debhelper lintian cpio
 thunderbird xvfb xdotool imagemagick tesseract-ocr tesseract-ocr-eng libnss3-tools
-chromium python3-icalendar"
+chromium python3-icalendar python3-jsonschema"
 
 missing=""
 for p in $PKGS; do

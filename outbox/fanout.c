@@ -647,35 +647,39 @@ fanout_commit(const struct outbox_msg *m, const struct facts *f,
 	return rc;
 }
 
-/* date_text - the notice of a moved date: ids, dates, who; no advisory text */
+/* date_text - the notice of a moved date: ids, dates, who, and for an
+ * early release why (the team's reason); no advisory text */
 
 static void
 date_text(const struct store_advisory *a, time_t was, time_t now,
-    struct buf *body, char *subject, size_t n)
+    const char *reason, struct buf *body, char *subject, size_t n)
 {
 	char w[EM_TIME_BUFSZ], e[EM_TIME_BUFSZ], t[EM_TIME_BUFSZ];
 	bool lifted = a->state != STORE_ADV_EMBARGOED || a->embargo <= now;
+	bool early = lifted && was > now;
 
 	(void)em_time_format(was, w);
 	(void)em_time_format(a->embargo ? a->embargo : now, e);
 	(void)em_time_format(now, t);
 	if (lifted)
-		(void)snprintf(subject, n, "%s: embargo lifted, public since %s",
-		    a->id, e);
+		(void)snprintf(subject, n, "%s: embargo lifted%s, public since %s",
+		    a->id, early ? " early" : "", e);
 	else
 		(void)snprintf(subject, n, "%s: embargo date moved to %s", a->id, e);
 	buf_appendf(body, "The embargo date of %s has %s.\n\n"
 	    "Advisory:  %s\n"
 	    "Was:       %s\n"
 	    "%s%s\n"
-	    "Moved by:  %s\n"
-	    "Told at:   %s\n\n"
-	    "%s\n", a->id, lifted ? "been lifted: it is public now" : "moved",
+	    "Moved by:  %s\n", a->id, !lifted ? "moved" : early ? "been lifted "
+	    "before it came: it is public now" : "been lifted: it is public now",
 	    a->id, w, lifted ? "Public:    since " : "Now:       ", e,
-	    a->embargo_set_by[0] ? a->embargo_set_by : "the security team", t,
-	    lifted ? "The advisory may be discussed in public from now on." :
-	    "Keep the advisory to yourself until the new date; plan your "
-	    "updates for it.");
+	    a->embargo_set_by[0] ? a->embargo_set_by : "the security team");
+	if (early)
+		buf_appendf(body, "Why:       %s\n", reason != NULL && reason[0] ?
+		    reason : "(no reason given)");
+	buf_appendf(body, "Told at:   %s\n\n%s\n", t, lifted ? "The advisory "
+	    "may be discussed in public from now on." : "Keep the advisory to "
+	    "yourself until the new date; plan your updates for it.");
 }
 
 /*
@@ -684,7 +688,8 @@ date_text(const struct store_advisory *a, time_t was, time_t now,
  */
 static int
 notice_post(const struct config *cfg, const struct store_advisory *a,
-    time_t was, time_t now, struct buf *sealed, struct em_err *err)
+    time_t was, time_t now, const char *reason, struct buf *sealed,
+    struct em_err *err)
 {
 	struct buf body, entity, packed;
 	char subject[200];
@@ -693,7 +698,7 @@ notice_post(const struct config *cfg, const struct store_advisory *a,
 	buf_init(&body);
 	buf_init(&entity);
 	buf_init(&packed);
-	date_text(a, was, now, &body, subject, sizeof(subject));
+	date_text(a, was, now, reason, &body, subject, sizeof(subject));
 	policy_build_text(body.data, &entity);
 	post_pack_notice(subject, cfg->list_address, now, entity.data, &packed);
 	rc = keys_seal(cfg->list_key, packed.data, packed.len, sealed, err);
@@ -741,6 +746,7 @@ fanout_date_notice(const struct config *cfg, const char *id, struct em_err *err)
 	struct policy_decision d;
 	struct fanout_txn x = { NULL, cfg, &m, &f, &d, time(NULL), 0, false,
 	    "", "date-notice" };
+	struct strv why = { NULL, 0 };
 	struct buf sealed;
 	time_t was = 0;
 	size_t n = 0;
@@ -750,15 +756,20 @@ fanout_date_notice(const struct config *cfg, const char *id, struct em_err *err)
 		return rc;
 	/* Never registered or never told: nothing to tell.  Unreadable: an
 	 * error, tried again. */
-	if ((rc = store_adv_get(x.t, id, &a, err)) == EM_OK)
-		rc = fanout_told(x.t, id, &was, err);
+	if ((rc = store_adv_get(x.t, id, &a, err)) == EM_OK &&
+	    (rc = fanout_told(x.t, id, &was, err)) == EM_OK && was != a.embargo)
+		rc = store_adv_list_get(x.t, "early-reason", id, &why, err);
 	if (rc != EM_OK || was == a.embargo) {
 		store_abort(x.t);
+		strv_free(&why);
 		return rc == EM_OK || rc == EM_ENOTFOUND ? EM_OK : rc;
 	}
 	store_abort(x.t);
 	buf_init(&sealed);
-	if ((rc = notice_post(cfg, &a, was, x.now, &sealed, err)) < 0) {
+	rc = notice_post(cfg, &a, was, x.now, why.n > 0 ? why.v[0] : NULL,
+	    &sealed, err);
+	strv_free(&why);
+	if (rc < 0) {
 		buf_free(&sealed);
 		return rc;
 	}

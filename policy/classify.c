@@ -320,7 +320,7 @@ blank(const char *p, size_t n)
 
 /* policy_title_block - the first non-empty lines, up to an empty one */
 
-void
+size_t
 policy_title_block(const char *text, size_t len, struct buf *out)
 {
 	const char *p = text, *end = text + len;
@@ -345,6 +345,7 @@ policy_title_block(const char *text, size_t len, struct buf *out)
 			break;
 		p = nl ? nl + 1 : end;
 	}
+	return (size_t)(p - text);
 }
 
 /* version_line - "version N" or "Version: N" alone on a line */

@@ -78,6 +78,10 @@ void	policy_secret_prints(const char *text, size_t len, const void *key,
 bool	policy_standard_heading(const char *h);
 /* Each section in order ("" heading: the text before the first), its
  * lines with its heading. */
+/* Is the line at p a section heading (capitals, underlined with '=')?
+ * Its text into h. */
+bool	policy_heading_at(const char *p, const char *end,
+	    char h[POLICY_HEADING_MAX]);
 void	policy_sections_each(const char *text, size_t len,
 	    void (*cb)(const char *heading, bool standard, const char *p,
 	    size_t n, void *ctx), void *ctx);

@@ -172,8 +172,30 @@ int	policy_marker_scan(const struct strv *phrases, const char *line,
 bool	policy_advisory_find(const struct config *cfg, const char *title,
 	    const char *subject, const char *text, char *out, size_t outsz);
 /* The title block: the first non-empty lines of text (after any PGP
- * armour header), up to the first empty line after them. */
-void	policy_title_block(const char *text, size_t len, struct buf *out);
+ * armour header), up to the first empty line after them; returns where
+ * that empty line (or the text's end) is. */
+size_t	policy_title_block(const char *text, size_t len, struct buf *out);
+/*
+ * What the records machines read take from an advisory's own text (the
+ * release's records, SPEC 6): the title (the paragraph after the title
+ * block), the CVE ids the title block names, the version, ISSUE
+ * DESCRIPTION's text and the first paragraph of "UPDATES IN VERSION N".
+ * Missing pieces are empty.  policy_record_free() after.
+ */
+#define POLICY_CVES_MAX		16
+#define POLICY_CVE_MAX		24
+#define POLICY_RECORD_TEXT_MAX	((size_t)64 << 10)
+struct policy_record {
+	char	title[512];
+	char	cves[POLICY_CVES_MAX][POLICY_CVE_MAX];
+	size_t	n_cves;
+	int	version;		/* 1 when no version line */
+	struct buf details;		/* ISSUE DESCRIPTION, as written */
+	char	update[512];		/* what this version changed */
+};
+void	policy_record_read(const char *text, size_t len,
+	    struct policy_record *r);
+void	policy_record_free(struct policy_record *r);
 int	policy_revision_find(const char *text);
 
 /*

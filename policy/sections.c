@@ -42,12 +42,12 @@ is_underline(const char *p, const char *e)
 }
 
 /*
- * heading_at - is the line at p a section heading (capitals, digits,
+ * policy_heading_at - is the line at p a section heading (capitals, digits,
  * spaces and a little punctuation, underlined with '=' on the next
  * line)?  Its text into h.
  */
-static bool
-heading_at(const char *p, const char *end, char h[POLICY_HEADING_MAX])
+bool
+policy_heading_at(const char *p, const char *end, char h[POLICY_HEADING_MAX])
 {
 	const char *e = policy_line_end(p, end), *u, *ue;
 	bool letter = false;
@@ -128,7 +128,7 @@ policy_sections_each(const char *text, size_t len,
 		const char *e = policy_line_end(p, end);
 		bool sig = at_signature(p, end);
 
-		if (sig || heading_at(p, end, h)) {
+		if (sig || policy_heading_at(p, end, h)) {
 			if (p > start)
 				cb(cur, cur[0] && policy_standard_heading(cur),
 				    start, (size_t)(p - start), ctx);

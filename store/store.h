@@ -207,7 +207,9 @@ int	store_adv_embargoed(struct store_txn *t, time_t now, struct strv *ids,
  * entry a line: "participants" (the names of the participant blocks the
  * team named for it), "announced" (the date pre_announce was last told),
  * "posts" ("REVISION POST-ID": its sealed posts, for the release hooks),
- * "published" (the revision last made public: its hooks were queued)
+ * "published" (the revision last made public: its hooks were queued),
+ * "early-reason" (why embargoctl embargo --now lifted it before its
+ * date: the members' notice says it; emptied when a date is set again)
  * and "deployment" (the state its DEPLOYMENT DURING
  * EMBARGO section gives; never the section's text, which is advisory
  * text and rests sealed in the post alone).  A list never

@@ -240,7 +240,7 @@ def events(f):
     out = {}
     for ev in cal.walk("VEVENT"):
         # ids and dates only
-        assert set(ev.keys()) <= {"UID", "DTSTAMP", "DTSTART", "SEQUENCE", "SUMMARY", "DESCRIPTION", "TRANSP"}, ev.keys()
+        assert set(ev.keys()) <= {"UID", "DTSTAMP", "DTSTART", "SEQUENCE", "SUMMARY", "DESCRIPTION", "TRANSP", "STATUS"}, ev.keys()
         out[str(ev["SUMMARY"]).split()[0]] = ev
     return out
 b, a = events(sys.argv[1]), events(sys.argv[2])
@@ -269,7 +269,9 @@ for who in disc 1 2; do
 done
 check "the audit records each notice (3 date-notice records)" \
     test "$(ctl audit --advisory XSA-405 | grep -c '"event":"date-notice"')" = 3
-ctl embargo XSA-405 --now >/dev/null
+ctl embargo XSA-405 --now --reason "the CVE text was published by a CNA before the date" >/dev/null
+check "the early release is audited with who and why" \
+    bash -c "'$CTL_BIN' -c '$W/milter.conf' audit --advisory XSA-405 | grep '\"event\":\"embargo-changed\"' | tail -n 1 | grep -q 'by .* (early release: the CVE text was published by a CNA before the date)'"
 copies405() { mailpy select Subject "Embargoed security advisory XSA-405" $(find "$(maildir "$DISC_ADDR")/new" -type f) 2>/dev/null; }
 for _ in $(seq 1 300); do [ "$(copies405 | wc -l)" -ge 3 ] && break; sleep 0.1; done
 check "the discoverer got the final copy: 3 copies of XSA-405, one per revision" test "$(copies405 | wc -l)" = 3
@@ -283,6 +285,30 @@ for _ in $(seq 1 200); do [ "$(dn "$DISC_ADDR" | wc -l)" -ge 2 ] && break; sleep
 f=""
 for g in $(dn "$DISC_ADDR"); do mailpy decrypt "$g" "$DISC_HOME" "$W/dn-l" >/dev/null && grep -q '^Public:    since ' <(mailpy text "$W/dn-l.inner" 1) && f=$g; done
 check "lifting it with --now is told to the discoverer too: 'Public: since ...'" test -n "$f"
+[ -n "$f" ] && mailpy decrypt "$f" "$DISC_HOME" "$W/dn-early" >/dev/null && mailpy text "$W/dn-early.inner" 1 > "$W/dn-early.txt"
+check "... as an early release, and why" \
+    bash -c "grep -q '^The embargo date of XSA-405 has been lifted before it came' '$W/dn-early.txt' && grep -qx 'Why:       the CVE text was published by a CNA before the date' '$W/dn-early.txt'"
+# Made public, it stays in the calendar as the same event cancelled, so a
+# calendar that imported it updates (python3-icalendar reads it).
+ctl upcoming --ics > "$W/public.ics"
+check "upcoming --ics after --now: XSA-405 cancelled (same UID, STATUS:CANCELLED, SEQUENCE raised, at the moment it became public); the others as they were" \
+    /usr/bin/python3 - "$W/after.ics" "$W/public.ics" <<'PY'
+import sys, datetime, icalendar
+def events(f):
+    cal = icalendar.Calendar.from_ical(open(f, "rb").read())
+    return {str(ev["SUMMARY"]).split()[0]: ev for ev in cal.walk("VEVENT")}
+a, p = events(sys.argv[1]), events(sys.argv[2])
+assert set(p) == {"XSA-355", "XSA-399", "XSA-405"}, set(p)
+x = p["XSA-405"]
+assert str(x["UID"]) == str(a["XSA-405"]["UID"])
+assert str(x.get("STATUS")) == "CANCELLED", x.get("STATUS")
+assert int(x["SEQUENCE"]) > int(a["XSA-405"]["SEQUENCE"]), (x["SEQUENCE"], a["XSA-405"]["SEQUENCE"])
+now = datetime.datetime.now(datetime.timezone.utc)
+assert abs((x.decoded("DTSTART") - now).total_seconds()) < 600, x.decoded("DTSTART")
+assert "became public" in str(x["DESCRIPTION"])
+for k in ("XSA-355", "XSA-399"):
+    assert "STATUS" not in p[k] and int(p[k]["SEQUENCE"]) == int(a[k]["SEQUENCE"])
+PY
 
 # 9. The reviewer's pages (SPEC 7), read in a real browser: the page of
 #    XSA-405 (3 revisions, 2 members and its discoverer, a hold, two date
@@ -297,6 +323,8 @@ browser --dump-dom "file://$W/r405.html" > "$W/r405.dom"
 while IFS= read -r line; do
 	check "Chromium's DOM of the page: ${line#*: }" test "${line%%:*}" = ok
 done < <(/usr/bin/python3 "$TOP/tests/e2e/report_dom.py" "$W/r405.dom" "$W/r405.json" "$W/a405.jsonl")
+check "the reviewer's page says first that it was an early release, and why" \
+    grep -q 'Early release.*the CVE text was published by a CNA before the date' "$W/r405.dom"
 shots=$TOP/build/e2e-output/t_people
 mkdir -p "$shots"
 browser --window-size=1280,1000 --screenshot="$shots/report-xsa405.png" "file://$W/r405.html" >/dev/null

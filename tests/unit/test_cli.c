@@ -765,10 +765,10 @@ t_set_embargo(void **s)
 
 	(void)s;
 	cap_begin();
-	assert_int_equal(cli_set_embargo(&text_o, cfg, st, "XSA-9", T2099),
+	assert_int_equal(cli_set_embargo(&text_o, cfg, st, "XSA-9", T2099, NULL),
 	    EXIT_OK);
 	assert_int_equal(cli_set_embargo(&text_o, cfg, st, "XSA-9",
-	    T2099 + 86400), EXIT_OK);
+	    T2099 + 86400, NULL), EXIT_OK);
 	cap_end(&out, &err);
 	assert_non_null(strstr(out, "moved from 2099-01-01 00:00:00 UTC -> "
 	    "2099-01-02 00:00:00 UTC"));
@@ -782,8 +782,8 @@ t_set_embargo(void **s)
 	assert_true(audit_has("\"event\":\"embargo-changed\""));
 	cap_begin();
 	assert_int_equal(cli_set_embargo(&text_o, cfg, st, "XSA-9", T0 -
-	    (time_t)366 * 86400 * 20), EXIT_OK);
-	assert_int_equal(cli_set_embargo(&text_o, cfg, st, longid, T2099),
+	    (time_t)366 * 86400 * 20, NULL), EXIT_OK);
+	assert_int_equal(cli_set_embargo(&text_o, cfg, st, longid, T2099, NULL),
 	    EXIT_USAGE);
 	cap_end(&out, &err);
 	assert_non_null(strstr(err, "the advisory id"));

@@ -7,6 +7,7 @@
  */
 #include "testutil.h"
 #include <dirent.h>
+#include <sys/stat.h>
 #include <glib.h>
 #include <gmime/gmime.h>
 #include "testmdb.h"
@@ -32,11 +33,15 @@ collect(const char *path)
 	while ((e = readdir(d)) != NULL) {
 		char *f;
 
-		if (e->d_name[0] == '.' || strcmp(e->d_name, "README") == 0 ||
-		    strcmp(e->d_name, "python-email") == 0)
+		struct stat st;
+
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "README") == 0)
 			continue;
+		/* Files only: python-email/ is read on its own, schemas/
+		 * are JSON schemas, not mail. */
 		f = xasprintf("%s/%s", path, e->d_name);
-		strv_push(&files, f);
+		if (stat(f, &st) == 0 && S_ISREG(st.st_mode))
+			strv_push(&files, f);
 		free(f);
 	}
 	closedir(d);

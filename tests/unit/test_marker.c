@@ -422,6 +422,78 @@ t_revision(void **st)
 	assert_int_equal(policy_revision_find("this version 2 is in a sentence\n"), 1);
 }
 
+/*
+ * t_record_real - what the release's records take from real advisories:
+ * the title paragraph, the title block's CVE ids (not the body's), the
+ * version, ISSUE DESCRIPTION as written and what the version changed
+ */
+static void
+t_record_real(void **st)
+{
+	static const struct {
+		const char *file, *title, *cve, *details, *update;
+		int version;
+	} k[] = {
+		{ "tests/data/xsa405.eml", "network backend may cause Linux "
+		    "netfront to use freed SKBs", "CVE-2022-33743",
+		    "While adding logic to support XDP (eXpress Data Path), a "
+		    "code label was\nmoved", "Public release.", 3 },
+		{ "tests/data/xsa355.eml", "stack corruption from XSA-346 change",
+		    NULL, "One of the two changes for XSA-346", "Added metadata "
+		    "file.", 2 },
+	};
+	static const struct policy_limits lim = { 20, 500, 65536, 1 << 20 };
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		struct policy_record r;
+		struct em_err err;
+		struct facts f;
+		struct buf raw;
+
+		test_read_file(k[i].file, &raw);
+		facts_init(&f);
+		assert_int_equal(policy_read(raw.data, raw.len, &lim, &f, &err),
+		    EM_OK);
+		policy_record_read(f.text.data + f.first_text,
+		    f.text.len - f.first_text, &r);
+		print_message("%s: \"%s\" v%d, %zu CVE, update \"%s\"\n",
+		    k[i].file, r.title, r.version, r.n_cves, r.update);
+		assert_string_equal(r.title, k[i].title);
+		assert_int_equal(r.version, k[i].version);
+		assert_int_equal(r.n_cves, k[i].cve != NULL ? 1 : 0);
+		if (k[i].cve != NULL)
+			assert_string_equal(r.cves[0], k[i].cve);
+		assert_true(strncmp(r.details.data, k[i].details,
+		    strlen(k[i].details)) == 0);
+		assert_null(strstr(r.details.data, "IMPACT"));
+		assert_string_equal(r.update, k[i].update);
+		policy_record_free(&r);
+		facts_free(&f);
+		buf_free(&raw);
+	}
+	{
+		/* Two CVEs and the id on the title line, dash-escaped lines,
+		 * the signature ends the text; no version line, no title. */
+		static const char t[] = "-----BEGIN PGP SIGNED MESSAGE-----\n"
+		    "Hash: SHA256\n\n  Xen Security Advisory CVE-2023-1234,"
+		    "CVE-2023-56789 / XSA-999\n\nISSUE DESCRIPTION\n"
+		    "=================\n\nA bug in CVE-2020-0001 code.\n"
+		    "- --- a/x.c\n\n-----BEGIN PGP SIGNATURE-----\nxx\n";
+		struct policy_record r;
+
+		policy_record_read(t, strlen(t), &r);
+		assert_int_equal(r.n_cves, 2);
+		assert_string_equal(r.cves[0], "CVE-2023-1234");
+		assert_string_equal(r.cves[1], "CVE-2023-56789");
+		assert_int_equal(r.version, 1);	/* none: 1, as the milter counts */
+		assert_string_equal(r.title, "");
+		assert_string_equal(r.details.data,
+		    "A bug in CVE-2020-0001 code.\n--- a/x.c\n");
+		policy_record_free(&r);
+	}
+}
+
 int
 main(void)
 {
@@ -442,6 +514,7 @@ main(void)
 		cmocka_unit_test(t_revision),
 		cmocka_unit_test(t_cve_title_no_version),
 		cmocka_unit_test(t_deployment_real),
+		cmocka_unit_test(t_record_real),
 	};
 
 	return cmocka_run_group_tests_name("marker", tests, setup, teardown);

@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""records_check.py - the release's records read by readers that are not
+ours: the official JSON schemas of OSV and CSAF 2.0 (tests/data/schemas,
+where they came from in tests/data/README) through Debian's
+python3-jsonschema, and a few of CSAF's mandatory tests the schema cannot
+say.  Prints "ok: ..." or "not ok: ..." lines, one per file.
+
+    records_check.py osv FILE...
+    records_check.py csaf FILE...
+    records_check.py provider FILE...
+    records_check.py index FILE
+"""
+import json
+import os
+import re
+import sys
+
+import jsonschema
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMAS = os.path.join(HERE, "..", "data", "schemas")
+RFC3339 = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$")
+
+
+def load(name):
+    with open(os.path.join(SCHEMAS, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def validator(name):
+    """A Draft 2020-12 validator whose $refs to CSAF's and FIRST's schemas
+    resolve to the copies kept here (nothing is fetched)."""
+    store = {}
+    for fn, url in (("csaf_json_schema.json", "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"),
+                    ("cvss-v2.0.json", "https://www.first.org/cvss/cvss-v2.0.json"),
+                    ("cvss-v3.0.json", "https://www.first.org/cvss/cvss-v3.0.json"),
+                    ("cvss-v3.1.json", "https://www.first.org/cvss/cvss-v3.1.json")):
+        store[url] = load(fn)
+    schema = load(name)
+    resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+    return jsonschema.Draft202012Validator(schema, resolver=resolver,
+                                           format_checker=jsonschema.FormatChecker())
+
+
+def errors(v, doc):
+    return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path) or "(top)", e.message)
+            for e in v.iter_errors(doc)]
+
+
+def csaf_extra(doc):
+    """CSAF 2.0's mandatory tests the schema cannot say (6.1.14, 6.1.16,
+    6.1.21, 6.1.22 in part), and the release's own promises."""
+    bad = []
+    tr = doc["document"]["tracking"]
+    nums = [int(r["number"]) for r in tr["revision_history"]]
+    if nums != sorted(nums) or len(set(nums)) != len(nums):
+        bad.append("revision_history not in order: %s" % nums)
+    if str(nums[-1]) != tr["version"]:
+        bad.append("version %s is not the last revision %s" % (tr["version"], nums[-1]))
+    if tr["current_release_date"] != tr["revision_history"][-1]["date"]:
+        bad.append("current_release_date is not the last revision's date")
+    for k in ("initial_release_date", "current_release_date"):
+        if not RFC3339.match(tr[k]):
+            bad.append("%s %r is not RFC 3339 UTC" % (k, tr[k]))
+    if doc["document"]["distribution"]["tlp"]["label"] != "WHITE":
+        bad.append("TLP is not WHITE")
+    pids = {p["product_id"] for p in doc.get("product_tree", {}).get("full_product_names", [])}
+    for v in doc.get("vulnerabilities", []):
+        for p in v.get("product_status", {}).get("known_affected", []):
+            if p not in pids:
+                bad.append("product %s is not in the product tree" % p)
+    return bad
+
+
+def main():
+    kind, files = sys.argv[1], sys.argv[2:]
+    name = {"osv": "osv_schema.json", "csaf": "csaf_json_schema.json",
+            "provider": "provider_json_schema.json"}.get(kind)
+    v = validator(name) if name else None
+    rc = 0
+    for path in files:
+        try:
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as e:
+            rc = 1
+            print("not ok: %s: cannot be read: %s" % (path, e))
+            continue
+        if kind == "index":
+            bad = []
+            if not (isinstance(doc, list) and len(doc) == 1 and isinstance(doc[0].get("xsas"), list)):
+                bad.append("not [{\"xsas\": [...]}]")
+            else:
+                xs = doc[0]["xsas"]
+                if [x["xsa"] for x in xs] != sorted(x["xsa"] for x in xs):
+                    bad.append("not sorted by number")
+                for x in xs:
+                    if set(x) != {"xsa", "title", "public_time", "cve"} or not isinstance(x["xsa"], int):
+                        bad.append("entry %r" % x)
+        else:
+            bad = errors(v, doc)
+            if kind == "osv":
+                for k in ("modified", "published"):
+                    if not RFC3339.match(doc.get(k, "")):
+                        bad.append("%s is not RFC 3339 UTC" % k)
+            if kind == "csaf" and not bad:
+                bad = csaf_extra(doc)
+        if bad:
+            rc = 1
+            print("not ok: %s: %s" % (path, "; ".join(bad[:5])))
+        else:
+            print("ok: %s: valid %s" % (path, {"osv": "OSV (its schema)", "csaf": "CSAF 2.0 (its schema and mandatory tests named)",
+                                                 "provider": "CSAF provider metadata (its schema)", "index": "index"}[kind]))
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

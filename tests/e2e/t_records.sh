@@ -1,0 +1,128 @@
+#!/bin/bash
+# t_records - the records machines read, written at the release (SPEC 6,
+# "Records at the date") by "embargoctl record" as three release hooks,
+# from the real advisories' own text: XSA-405 (a CVE and its id on the
+# title line, "Xen Security Advisory CVE-2022-33743 / XSA-405") and
+# XSA-355 (no CVE).  Each record is read by readers that are not ours:
+# OSV's and CSAF 2.0's official JSON schemas (tests/data/schemas) through
+# python3-jsonschema (records_check.py).  Nothing is written under
+# embargo; at the date (XSA-405 lifted with --now, XSA-355 at its date)
+# each hook runs once; a later revision moves OSV's modified and adds a
+# CSAF revision; a run again writes the same bytes.
+. "$(dirname "$0")/lib.sh"
+e2e_start --keys 1
+ctl() { "$CTL_BIN" -c "$W/milter.conf" "$@"; }
+# The daemon's user runs the hooks: lib.sh's copy of embargoctl, in $W.
+H=$W R=$W/records
+mkdir -p "$R"
+chown nobody "$R"
+URL='https://xenbits.xen.org/xsa/advisory-%n.html'
+BASE=https://xenbits.xen.org/.well-known/csaf
+cat >> "$W/milter.conf" <<EOF
+release_hook "xsa-index" {
+  command = { "$H/embargoctl", "record", "index", "$R/www/xsa.json" }
+}
+release_hook "osv" {
+  command = { "$H/embargoctl", "record", "osv", "$R/osv", "--url", "$URL" }
+}
+release_hook "csaf" {
+  command = { "$H/embargoctl", "record", "csaf", "$R/csaf", "--url", "$URL",
+              "--base", "$BASE", "--publisher", "Xen Project Security Team",
+              "--namespace", "https://xenproject.org", "--product", "Xen" }
+}
+EOF
+check "embargoctl check accepts the three record hooks" bash -c "'$CTL_BIN' -c '$W/milter.conf' check > '$W/check.out' 2>&1"
+milter_stop
+milter_start
+records() { /usr/bin/python3 "$TOP/tests/e2e/records_check.py" "$@"; }
+done_runs() { ctl hooks | grep -c ' done '; }
+runs_done() { [ "$(done_runs)" -ge "$1" ]; }
+
+# 1. XSA-405 under embargo: nothing written.
+real_post "$TOP/tests/data/xsa405.eml" "$(utc_in 7200)" "$W/msg"
+send security@example.org predisclosure@lists.example.org
+check "XSA-405 is registered under embargo (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+check "under embargo, no record exists (no hook run)" bash -c "[ -z \"\$(ls -A '$R')\" ] && [ \$('$CTL_BIN' -c '$W/milter.conf' hooks | wc -l) = 1 ]"
+
+# 2. Lifted now (a leak): each hook runs once, each record valid.
+t0=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+ctl embargo XSA-405 --now > /dev/null
+check "the three hooks run once for XSA-405 revision 3" wait_for 60 runs_done 3
+ctl hooks | sed 's/^/# /'
+O405=$R/osv/x_XSA-405.json C405=$R/csaf/white/$(date -u +%Y)/xsa-405.json
+while IFS= read -r line; do
+	check "OSV: ${line#*: }" test "${line%%:*}" = ok
+done < <(records osv "$O405" 2>&1)
+while IFS= read -r line; do
+	check "CSAF: ${line#*: }" test "${line%%:*}" = ok
+done < <(records csaf "$C405" 2>&1; records provider "$R/csaf/provider-metadata.json" 2>&1)
+while IFS= read -r line; do
+	check "index: ${line#*: }" test "${line%%:*}" = ok
+done < <(records index "$R/www/xsa.json" 2>&1)
+field() {	# field FILE PYTHON-EXPRESSION-OF-d
+	/usr/bin/python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+check "OSV: id, the CVE as its alias, the title as summary, ISSUE DESCRIPTION as details, the URL" \
+    test "$(field "$O405" '"|".join([d["id"], ",".join(d["aliases"]), d["summary"], d["details"].split(chr(10))[0], d["references"][0]["url"]])')" = \
+    "x_XSA-405|CVE-2022-33743|network backend may cause Linux netfront to use freed SKBs|While adding logic to support XDP (eXpress Data Path), a code label was|https://xenbits.xen.org/xsa/advisory-405.html"
+pub=$(field "$O405" 'd["published"]')
+check "OSV: published is the release second ($pub, lifted at $t0 or after)" \
+    bash -c "[[ '$pub' > '$t0' || '$pub' == '$t0' ]] && [ '$(field "$O405" 'd["modified"]')' = '$pub' ]"
+check "CSAF: TLP:WHITE, version 3, one revision, the CVE, tracking id XSA-405" \
+    test "$(field "$C405" '"|".join([d["document"]["distribution"]["tlp"]["label"], d["document"]["tracking"]["version"], str(len(d["document"]["tracking"]["revision_history"])), d["vulnerabilities"][0]["cve"], d["document"]["tracking"]["id"]])')" = \
+    "WHITE|3|1|CVE-2022-33743|XSA-405"
+check "CSAF directory: index.txt and changes.csv name the document" \
+    bash -c "grep -qx '$(date -u +%Y)/xsa-405.json' '$R/csaf/white/index.txt' && grep -q '^\"$(date -u +%Y)/xsa-405.json\",\"' '$R/csaf/white/changes.csv'"
+check "the records are readable by a web server (0644)" test "$(stat -c %a "$O405" "$C405" "$R/www/xsa.json" | sort -u)" = 644
+
+# The readers can fail: a record without its id is refused by OSV's schema.
+/usr/bin/python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); del d["id"]; json.dump(d, open(sys.argv[2], "w"))' "$O405" "$W/bad-osv.json"
+check "the schema check refuses an OSV record without its id" bash -c "! /usr/bin/python3 '$TOP/tests/e2e/records_check.py' osv '$W/bad-osv.json' | grep -q '^ok'"
+
+# 3. XSA-355 public at its date, a few seconds on: the index holds both.
+E=$(( $(date +%s) + 10 ))
+real_post "$TOP/tests/data/xsa355.eml" "$(date -u -d "@$E" '+%Y-%m-%d %H:%M:%S UTC')" "$W/msg355"
+cp "$W/msg355" "$W/msg"
+send security@example.org predisclosure@lists.example.org
+check "XSA-355 is registered under embargo (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+check "at its date, the three hooks run for XSA-355" wait_for 60 runs_done 6
+check "the index holds both, by number, XSA-355 with no CVE" \
+    test "$(field "$R/www/xsa.json" '";".join("%d:%s:%s" % (x["xsa"], ",".join(x["cve"]), x["title"]) for x in d[0]["xsas"])')" = \
+    "355::stack corruption from XSA-346 change;405:CVE-2022-33743:network backend may cause Linux netfront to use freed SKBs"
+check "XSA-355's public_time is its date" test "$(field "$R/www/xsa.json" 'd[0]["xsas"][0]["public_time"]')" = "$(date -u -d "@$E" '+%Y-%m-%d %H:%M:%S')"
+while IFS= read -r line; do
+	check "XSA-355: ${line#*: }" test "${line%%:*}" = ok
+done < <(records osv "$R/osv/x_XSA-355.json" 2>&1; records csaf "$R/csaf/white/$(date -u +%Y)/xsa-355.json" 2>&1)
+check "changes.csv lists both documents" test "$(grep -c . "$R/csaf/white/changes.csv")" = 2
+
+# 4. Revision 4 of XSA-405, posted while public: the records follow it.
+sed -e 's/^\( *\)version 3$/\1version 4/' -e 's/^\(Subject: .*\) v3 /\1 v4 /' "$TOP/tests/data/xsa405.eml" > "$W/x405v4.eml"
+real_post "$W/x405v4.eml" - "$W/msg"
+mod3=$(field "$O405" 'd["modified"]')
+wait_for 5 bash -c "[ \$(date -u +%Y-%m-%dT%H:%M:%SZ) != '$mod3' ]"
+send security@example.org predisclosure@lists.example.org
+check "revision 4 of XSA-405 is accepted (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+check "the three hooks run for revision 4" wait_for 60 runs_done 9
+check "OSV: modified moved with revision 4, published stayed" \
+    bash -c "[[ '$(field "$O405" 'd["modified"]')' > '$mod3' ]] && [ '$(field "$O405" 'd["published"]')' = '$pub' ]"
+check "CSAF: version 4, revisions 3 and 4 in order, current_release_date the last" \
+    test "$(field "$C405" '"|".join([d["document"]["tracking"]["version"], ",".join(r["number"] for r in d["document"]["tracking"]["revision_history"]), str(d["document"]["tracking"]["current_release_date"] == d["document"]["tracking"]["revision_history"][-1]["date"])])')" = "4|3,4|True"
+while IFS= read -r line; do
+	check "after revision 4: ${line#*: }" test "${line%%:*}" = ok
+done < <(records osv "$O405" 2>&1; records csaf "$C405" 2>&1; records index "$R/www/xsa.json" 2>&1)
+
+# 5. A run again (a hook retried after a crash) writes the same bytes.
+cp "$O405" "$W/o.before"; cp "$C405" "$W/c.before"; cp "$R/www/xsa.json" "$W/i.before"
+mailpy text "$W/msg" 0 > "$W/text4"
+again() {
+	runuser -u nobody -- env EMBARGO_ADVISORY=XSA-405 EMBARGO_REVISION=4 EMBARGO_DATE="$pub" \
+	    EMBARGO_TEXT="$W/text4" "$H/embargoctl" record "$@" > /dev/null
+}
+chmod 0644 "$W/text4"
+again osv "$R/osv" --url "$URL" && again index "$R/www/xsa.json" && \
+    again csaf "$R/csaf" --url "$URL" --base "$BASE" --publisher "Xen Project Security Team" --namespace https://xenproject.org --product Xen
+check "run again for revision 4: OSV, CSAF and the index byte for byte the same" \
+    bash -c "cmp -s '$W/o.before' '$O405' && cmp -s '$W/c.before' '$C405' && cmp -s '$W/i.before' '$R/www/xsa.json'"
+check "record without the release's environment says what is missing" \
+    bash -c "'$CTL_BIN' record osv '$W/x' --url u 2>&1 | grep -q 'EMBARGO_ADVISORY, EMBARGO_REVISION, EMBARGO_DATE and EMBARGO_TEXT are not all set'"
+e2e_finish
