@@ -67,16 +67,24 @@ smime_sign() {
 	    -notext "$@" >/dev/null 2>&1
 }
 
-smime_list() {
-	printf 'Key-Type: RSA\nKey-Length: 2048\nKey-Usage: sign, encrypt\nName-DN: CN=Pre-disclosure list\nName-Email: predisclosure@lists.example.org\n' > "$W/ca/list.gen"
-	chmod 0644 "$W/ca/list.gen"
+smime_list() { LIST_CERT=$(smime_daemon_cert list "Pre-disclosure list" predisclosure@lists.example.org); }
+
+# smime_daemon_cert NAME CN ADDR: a certificate of the daemon's own (the
+# list's, the discussion list's), its key made by gpgsm in the daemon's
+# home as the daemon's user, without a passphrase, signed by the test CA
+# ($W/ca/NAME.pem); prints its pin
+smime_daemon_cert() {
+	local name=$1 cn=$2 addr=$3
+	printf 'Key-Type: RSA\nKey-Length: 2048\nKey-Usage: sign, encrypt\nName-DN: CN=%s\nName-Email: %s\n' \
+	    "$cn" "$addr" > "$W/ca/$name.gen"
+	chmod 0644 "$W/ca/$name.gen"
 	smime_gpgsm --pinentry-mode loopback --passphrase '' --gen-key \
-	    "$W/ca/list.gen" 2>/dev/null > "$W/ca/list.csr"
-	openssl req -inform DER -in "$W/ca/list.csr" -out "$W/ca/list.csr.pem"
-	smime_sign "$W/ca/list.csr.pem" "$W/ca/list.pem" \
-	    predisclosure@lists.example.org digitalSignature,keyEncipherment -days 365
-	smime_gpgsm --import "$W/ca/list.pem" 2>/dev/null
-	LIST_CERT=$(smime_pin "$W/ca/list.pem")
+	    "$W/ca/$name.gen" 2>/dev/null > "$W/ca/$name.csr"
+	openssl req -inform DER -in "$W/ca/$name.csr" -out "$W/ca/$name.csr.pem"
+	smime_sign "$W/ca/$name.csr.pem" "$W/ca/$name.pem" \
+	    "$addr" digitalSignature,keyEncipherment -days 365
+	smime_gpgsm --import "$W/ca/$name.pem" 2>/dev/null
+	smime_pin "$W/ca/$name.pem"
 }
 
 smime_member() {

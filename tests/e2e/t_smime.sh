@@ -14,7 +14,9 @@
 #     one by an unpinned certificate is refused;
 #  5. a certificate that ends under embargo: the copy waits, the team is
 #     told, a renewed certificate and "outbox retry" send it once;
-#  6. an S/MIME participant's copy, and date notices in S/MIME;
+#  6. an S/MIME participant's copy, and date notices in S/MIME; a final
+#     copy and the notice of an early release; the members' discussion
+#     list signed by its own certificate;
 #  7. -t and embargoctl check refuse an expired certificate, one not
 #     issued to the address, a weak key, and ECDSA where gpgsm cannot
 #     encrypt to it (GnuPG 2.2), naming the line and the cure.
@@ -37,6 +39,13 @@ smime_setup() {
 	    -startdate "$(date -u -d '@'$(( $(date +%s) - 60 )) +%Y%m%d%H%M%SZ)" \
 	    -enddate "$SOON_END")
 	LIST_EXTRA="  certificate = \"$(echo "$LIST_CERT" | sed 's/../&:/g; s/:$//')\""
+	# The members' discussion list: its OpenPGP key and its certificate.
+	as_nobody gpg --homedir "$W/state/gnupg" --batch -q --pinentry-mode loopback \
+	    --passphrase '' --quick-gen-key "Members' discussion <discuss@lists.example.org>" \
+	    future-default default never 2>/dev/null
+	DISCUSS_FPR=$(as_nobody gpg --homedir "$W/state/gnupg" --with-colons --list-keys \
+	    discuss@lists.example.org 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }')
+	DISCUSS_CERT=$(smime_daemon_cert discuss "Members' discussion" discuss@lists.example.org)
 	EXTRA_MEMBERS="member \"Vendor S/MIME\" {
   address = \"security@vendor.example\"
   certificate = \"$VENDOR_CERT\"
@@ -48,6 +57,11 @@ member \"Soon S/MIME\" {
 participant \"Finder at a vendor\" {
   address = \"finder@research.example\"
   certificate = \"$FINDER_CERT\"
+}
+discussion {
+  address = \"discuss@lists.example.org\"
+  key = \"$DISCUSS_FPR\"
+  certificate = \"$DISCUSS_CERT\"
 }"
 }
 KEYS_HOOK=smime_setup
@@ -269,10 +283,10 @@ check "... once" test "$(r2_copies)" = 1
 # 6. A participant who reads S/MIME, named on Cc of the team's post, gets
 #    its S/MIME copy; a moved date reaches S/MIME recipients as a notice
 #    in S/MIME, signed by the list.
-opens() {	# opens FILE NAME: NAME's key opens it, the list signed it
+opens() {	# opens FILE NAME [PIN]: NAME's key opens it, the list (PIN) signed it
 	openssl cms -decrypt -in "$1" -recip "$W/ca/$2.pem" -inkey "$W/ca/$2.key" 2>/dev/null |
 	    openssl cms -verify -CAfile "$W/ca/ca.pem" -signer "$W/$2.signer" -out "$W/$2.opened" 2>/dev/null &&
-	    [ "$(smime_pin "$W/$2.signer")" = "$LIST_CERT" ] && mailpy check "$W/$2.opened" >/dev/null
+	    [ "$(smime_pin "$W/$2.signer")" = "${3:-$LIST_CERT}" ] && mailpy check "$W/$2.opened" >/dev/null
 }
 sed -e 's/40101 \/ XSA-401/40103 \/ XSA-403/' -e 's/Advisory 401/Advisory 403/' \
     -e 's/grant table race releases mapped pages/page table walk overruns/' \
@@ -298,6 +312,55 @@ check "the member's notice opens with its key, signed by the list" \
     opens "$(newest_with security@vendor.example 'Embargo date notice XSA-403')" vendor
 check "the participant's notice opens with its key, signed by the list" \
     opens "$(newest_with finder@research.example 'Embargo date notice XSA-403')" finder
+
+# 6b. XSA-403's revision 2, posted to a public list, is held; lifted early
+#     with a reason, the S/MIME participant gets the final copy and the
+#     notice of the early release, each in S/MIME, signed by the list.
+sed -e 's/^\( *\)version 1$/\1version 2/' -e '/EMBARGOED UNTIL/d' \
+    -e 's/^To: .*/To: announce@lists.example.org/' "$W/d3" > "$W/d3v2"
+mutt_post "$W/post3v2.eml" "$W/d3v2" none
+cp "$W/post3v2.eml" "$W/msg"
+send security@example.org announce@lists.example.org
+check "revision 2 of XSA-403 to the public list is held (rc $SWAKS_RC: $(reply))" test "$SWAKS_RC" = 0
+ctl embargo XSA-403 --now --reason "a vendor published the fix early" > "$W/lifted" 2>&1
+check "XSA-403 lifted early: $(head -c 160 "$W/lifted")" grep -q 'early release: a vendor published the fix early' "$W/lifted"
+final3() { grep -l '^Message-I[dD]: <xsa-403\.r2\.' "$(maildir finder@research.example)"/new/* 2>/dev/null | head -n 1; }
+has_final3() { [ -n "$(final3)" ]; }
+check "the S/MIME participant gets the final copy (revision 2)" wait_for 30 has_final3
+check "... in S/MIME: its key opens it, signed by the list, no defect inside" opens "$(final3)" finder
+check "... it is revision 2" grep -q 'version 2' <(mailpy text "$W/finder.opened")
+lifted_notice() {
+	local g
+	for g in $(find "$(maildir finder@research.example)/new" -type f); do
+		[ "$(mailpy header "$g" Subject)" = "Embargo date notice XSA-403" ] || continue
+		opens "$g" finder && grep -q '^Why:       a vendor published the fix early' <(mailpy text "$W/finder.opened") && return 0
+	done
+	return 1
+}
+check "... and the notice of the early release, in S/MIME, with the reason" wait_for 30 lifted_notice
+
+# 6c. The members' discussion list: an OpenPGP member's signed post
+#     reaches the S/MIME member signed by the discussion list's
+#     certificate, enveloped to its own.
+cat > "$W/dpost" <<POST
+From: ${MEMBER_ADDR[1]}
+To: discuss@lists.example.org
+Subject: XSA-401 backport to 4.17
+
+Has anyone backported the grant table fix to 4.17 yet?
+POST
+mutt_post "$W/dpost.eml" "$W/dpost" none "" "${MEMBER_HOME[1]}"
+cp "$W/dpost.eml" "$W/msg"
+send "${MEMBER_ADDR[1]}" discuss@lists.example.org
+check "an OpenPGP member's signed post to the discussion list is accepted (rc $SWAKS_RC: $(reply))" test "$SWAKS_RC" = 0
+dcopy() { mailpy select From discuss@lists.example.org $(find "$(maildir security@vendor.example)/new" -type f) 2>/dev/null | head -n 1; }
+has_dcopy() { [ -n "$(dcopy)" ]; }
+check "the S/MIME member gets the discussion copy" wait_for 30 has_dcopy
+dc=$(dcopy)
+check "... in S/MIME: its key opens it, signed by the discussion list's certificate, no defect inside" \
+    opens "$dc" vendor "$DISCUSS_CERT"
+check "... the member's words inside, Reply-To the discussion list" \
+    bash -c "grep -q 'backported the grant table fix' <(/usr/bin/python3 '$TOP/tests/e2e/mail.py' text '$W/vendor.opened') && [ '$(mailpy header "$dc" Reply-To)' = discuss@lists.example.org ]"
 
 # 7. What the checks refuse, each with its line and its cure.
 checked() {	# checked NAME CERT: the config with the member pinned to CERT
