@@ -1,16 +1,20 @@
 #!/bin/bash
-# t_records - the records machines read, written at the release (SPEC 6,
-# "Records at the date") by "embargoctl record" as three release hooks,
-# from the real advisories' own text: XSA-405 (a CVE and its id on the
-# title line, "Xen Security Advisory CVE-2022-33743 / XSA-405") and
-# XSA-355 (no CVE).  Each record is read by readers that are not ours:
-# OSV's and CSAF 2.0's official JSON schemas (tests/data/schemas) through
-# python3-jsonschema (records_check.py).  Nothing is written under
-# embargo; at the date (XSA-405 lifted with --now, XSA-355 at its date)
-# each hook runs once; a later revision moves OSV's modified and adds a
-# CSAF revision; a run again writes the same bytes.
+# t_records - an early release, and the records machines read, written at
+# the release (SPEC 6, "Records at the date") by "embargoctl record" as
+# three release hooks from the real advisories' own text: XSA-405 (a CVE
+# and its id on the title line, "Xen Security Advisory CVE-2022-33743 /
+# XSA-405") and XSA-355 (no CVE).  Each record is read by readers that are
+# not ours: OSV's and CSAF 2.0's official JSON schemas (tests/data/schemas)
+# through python3-jsonschema (records_check.py).  Nothing is written under
+# embargo.  "embargo XSA-405 --now --reason" does, once, all the date would
+# have done: the held posting to the public list, the final copy to each
+# of two members, the three hooks, the pre-announcement's new date, and a
+# notice of the early release with its reason to each member.  XSA-355
+# goes public at its date; each hook runs once; a later revision moves
+# OSV's modified and adds a CSAF revision; a run again writes the same
+# bytes.
 . "$(dirname "$0")/lib.sh"
-e2e_start --keys 1
+e2e_start --keys 2
 ctl() { "$CTL_BIN" -c "$W/milter.conf" "$@"; }
 # The daemon's user runs the hooks: lib.sh's copy of embargoctl, in $W.
 H=$W R=$W/records
@@ -19,6 +23,7 @@ chown nobody "$R"
 URL='https://xenbits.xen.org/xsa/advisory-%n.html'
 BASE=https://xenbits.xen.org/.well-known/csaf
 cat >> "$W/milter.conf" <<EOF
+pre_announce = { "distros@lists.example.net" }
 release_hook "xsa-index" {
   command = { "$H/embargoctl", "record", "index", "$R/www/xsa.json" }
 }
@@ -38,17 +43,51 @@ records() { /usr/bin/python3 "$TOP/tests/e2e/records_check.py" "$@"; }
 done_runs() { ctl hooks | grep -c ' done '; }
 runs_done() { [ "$(done_runs)" -ge "$1" ]; }
 
-# 1. XSA-405 under embargo: nothing written.
-real_post "$TOP/tests/data/xsa405.eml" "$(utc_in 7200)" "$W/msg"
+# 1. XSA-405 revision 2 under embargo to two members; revision 3 (the
+#    public release) held for the public list: nothing written yet.
+sed -e 's/^\( *\)version 3$/\1version 2/' -e 's/^\(Subject: .*\) v3 /\1 v2 /' \
+    "$TOP/tests/data/xsa405.eml" > "$W/x405v2.eml"
+real_post "$W/x405v2.eml" "$(utc_in 7200)" "$W/msg"
 send security@example.org predisclosure@lists.example.org
-check "XSA-405 is registered under embargo (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+check "XSA-405 revision 2 is registered under embargo (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
+for i in 1 2; do check "member $i gets revision 2" wait_delivered "${MEMBER_ADDR[$i]}" 1 30; done
+real_post "$TOP/tests/data/xsa405.eml" - "$W/msg" announce@lists.example.org
+send security@example.org announce@lists.example.org
+check "revision 3 to the public list is held (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
 check "under embargo, no record exists (no hook run)" bash -c "[ -z \"\$(ls -A '$R')\" ] && [ \$('$CTL_BIN' -c '$W/milter.conf' hooks | wc -l) = 1 ]"
+check "the distributions' list was pre-announced the date once" wait_delivered distros@lists.example.net 1 30
 
-# 2. Lifted now (a leak): each hook runs once, each record valid.
+# 2. Lifted now, a leak: everything the date would have done, once.
 t0=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-ctl embargo XSA-405 --now > /dev/null
+ctl embargo XSA-405 --now --reason "the CVE text was published by a CNA" > /dev/null
 check "the three hooks run once for XSA-405 revision 3" wait_for 60 runs_done 3
 ctl hooks | sed 's/^/# /'
+check "the held posting reaches the public list" wait_delivered announce@lists.example.org 1 30
+final() {	# final ADDR: copies of revision 3 (not the notice, which shares its id's prefix)
+	local g n=0
+	for g in $(grep -l '^Message-I[dD]: <xsa-405\.r3\.' "$(maildir "$1")"/new/* 2>/dev/null); do
+		[ "$(mailpy header "$g" Subject)" = "Embargoed security advisory XSA-405" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+lifted() { mailpy select Subject 'Embargo date notice XSA-405' $(find "$(maildir "$1")/new" -type f) 2>/dev/null | wc -l; }
+all_came() { [ "$(final "${MEMBER_ADDR[1]}")" -ge 1 ] && [ "$(final "${MEMBER_ADDR[2]}")" -ge 1 ] && [ "$(lifted "${MEMBER_ADDR[1]}")" -ge 1 ] && [ "$(lifted "${MEMBER_ADDR[2]}")" -ge 1 ] && [ "$(delivered distros@lists.example.net)" -ge 2 ]; }
+check "each member gets the final copy and the notice; the distributions' list the new date" wait_for 60 all_came
+settled
+for i in 1 2; do
+	check "member $i: one final copy (revision 3), one notice of the early release ($(final "${MEMBER_ADDR[$i]}"), $(lifted "${MEMBER_ADDR[$i]}"))" \
+	    test "$(final "${MEMBER_ADDR[$i]}"):$(lifted "${MEMBER_ADDR[$i]}")" = 1:1
+done
+n=$(newest_with "${MEMBER_ADDR[1]}" 'Embargo date notice XSA-405')
+mailpy decrypt "$n" "${MEMBER_HOME[1]}" "$W/early" >/dev/null
+mailpy text "$W/early.inner" 1 > "$W/early.txt"
+check "... the notice says it is public early, and why" \
+    bash -c "grep -q 'lifted before it came' '$W/early.txt' && grep -qx 'Why:       the CVE text was published by a CNA' '$W/early.txt'"
+check "the public list got the posting once, the distributions' list two notices (the date, then public now)" \
+    test "$(delivered announce@lists.example.org):$(delivered distros@lists.example.net)" = 1:2
+ctl audit --advisory XSA-405 > "$W/audit"
+check "the audit: one made-public, one early-release change with who and why, three hook-run" \
+    test "$(grep -c '"event":"made-public"' "$W/audit"):$(grep -c 'early release: the CVE text was published by a CNA' "$W/audit"):$(grep -c '"event":"hook-run"' "$W/audit")" = "1:1:3"
 O405=$R/osv/x_XSA-405.json C405=$R/csaf/white/$(date -u +%Y)/xsa-405.json
 while IFS= read -r line; do
 	check "OSV: ${line#*: }" test "${line%%:*}" = ok
