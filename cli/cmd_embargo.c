@@ -134,10 +134,9 @@ cli_set_embargo(const struct opts *o, const struct config *cfg,
 	    when <= now;
 	change_why(cfg, known ? &a : NULL, when, now, early ? (reason != NULL ?
 	    reason : "no reason given") : NULL, why, sizeof(why));
-	/* The reason the members' notice gives; none once the date is
-	 * set again. */
-	if (early && reason != NULL)
-		strv_push(&rv, reason);
+	/* An early release and why, for the members' later notice. */
+	if (early)
+		strv_push(&rv, reason != NULL ? reason : "no reason given");
 	a.embargo = when;
 	a.state = when > now ? STORE_ADV_EMBARGOED : STORE_ADV_PUBLIC;
 	set_by(&a);
@@ -276,7 +275,7 @@ reason_ok(const char *r)
 
 	if (n == 0 || n > REASON_MAX) {
 		fprintf(stderr, "embargoctl: embargo --reason: give one line of 1 "
-		    "to %d characters (it goes into the audit and to every "
+		    "to %d bytes (it goes into the audit and to every "
 		    "member)\n", REASON_MAX);
 		return false;
 	}

@@ -203,7 +203,7 @@ head(FILE *f, const char *title)
 static void
 early(FILE *f, const struct book_page *p)
 {
-	char t[EM_TIME_BUFSZ];
+	char t[EM_TIME_BUFSZ], *why;
 
 	for (guint i = 0; i < p->ev->len; i++) {
 		const struct book_ev *e = &g_array_index(p->ev, struct book_ev, i);
@@ -211,10 +211,14 @@ early(FILE *f, const struct book_page *p)
 
 		if (strcmp(e->event, "embargo-changed") != 0 || r == NULL)
 			continue;
+		r += strlen("(early release: ");
+		/* The reason without the ")" that closes it in the audit. */
+		why = g_strndup(r, strlen(r) - (strlen(r) > 0 &&
+		    r[strlen(r) - 1] == ')'));
 		html_out(f, "<p id=\"early\"><strong>Early release</strong>: made "
 		    "public at %s by %s, before its date. Why: %s</p>\n",
-		    html_when(e->t, t), e->sender[0] ? e->sender : "-",
-		    r + strlen("(early release: "));
+		    html_when(e->t, t), e->sender[0] ? e->sender : "-", why);
+		g_free(why);
 	}
 }
 

@@ -299,8 +299,16 @@ vet_key(const struct config *cfg, const char *file, const char *addr,
 	struct em_err err;
 	size_t was = probs->n;
 
-	if (mkdtemp(home) == NULL || keys_init(home, &err) < 0) {
-		vet_problem(probs, "cannot make a throwaway keyring in /tmp");
+	if (mkdtemp(home) == NULL) {
+		vet_problem(probs, "cannot make a throwaway keyring in /tmp: %s",
+		    strerror(errno));
+		return 1;
+	}
+	if (keys_init(home, &err) < 0) {
+		vet_problem(probs, "cannot use a throwaway keyring in %s: %s",
+		    home, err.msg);
+		(void)nftw(home, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+		(void)keys_init(cfg->gnupg_home, &err);
 		return 1;
 	}
 	if (keys_import_file(file, fpr) < 0 && looks_like_cert(file)) {

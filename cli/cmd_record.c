@@ -148,36 +148,33 @@ static int
 index_old(const char *file, const struct rec *x, GPtrArray *v,
     char *kept, size_t n)
 {
-	JsonNode *old, *first;
-	JsonArray *xsas;
+	JsonNode *old, *first = NULL, *xsas;
 	int rc;
 
 	if ((old = rec_get_json(file, &rc)) == NULL)
 		return rc;
-	first = JSON_NODE_HOLDS_ARRAY(old) &&
-	    json_array_get_length(json_node_get_array(old)) == 1 ?
-	    json_array_get_element(json_node_get_array(old), 0) : NULL;
-	if (first == NULL || !JSON_NODE_HOLDS_OBJECT(first) ||
-	    (xsas = json_object_get_array_member(json_node_get_object(first),
-	    "xsas")) == NULL) {
-		json_node_unref(old);
-		return rec_fail("%s is not an index of advisories ([{\"xsas\": "
-		    "[...]}]): not rewritten", file);
-	}
-	for (guint i = 0; i < json_array_get_length(xsas); i++) {
-		JsonNode *e = json_array_get_element(xsas, i);
+	if (JSON_NODE_HOLDS_ARRAY(old) &&
+	    json_array_get_length(json_node_get_array(old)) == 1)
+		first = json_array_get_element(json_node_get_array(old), 0);
+	if ((xsas = rec_member(first, "xsas", JSON_NODE_ARRAY)) == NULL)
+		rc = EXIT_USAGE;
+	for (guint i = 0; rc == EXIT_OK && i < json_array_get_length(
+	    json_node_get_array(xsas)); i++) {
+		JsonNode *e = json_array_get_element(json_node_get_array(xsas),
+		    i), *num = rec_member(e, "xsa", JSON_NODE_VALUE);
 
-		if (!JSON_NODE_HOLDS_OBJECT(e))
-			continue;
-		if (json_object_get_int_member(json_node_get_object(e),
-		    "xsa") != x->number)
+		/* An entry not in the index's shape: refused, never dropped. */
+		if (num == NULL || json_node_get_value_type(num) != G_TYPE_INT64)
+			rc = EXIT_USAGE;
+		else if (json_node_get_int(num) != x->number)
 			g_ptr_array_add(v, json_node_copy(e));
-		else
-			(void)snprintf(kept, n, "%s",
-			    json_object_get_string_member_with_default(
-			    json_node_get_object(e), "public_time", ""));
+		else if (rec_text(e, "public_time") != NULL)
+			(void)snprintf(kept, n, "%s", rec_text(e, "public_time"));
 	}
 	json_node_unref(old);
+	if (rc != EXIT_OK)
+		return rec_fail("%s is not an index of advisories ([{\"xsas\": "
+		    "[{\"xsa\": N, ...}]}]): not rewritten", file);
 	return EXIT_OK;
 }
 
@@ -231,19 +228,13 @@ record_index(const char *file, const struct rec *x)
 static const char *
 kept_time(JsonNode *old, const char *name, int rev)
 {
-	JsonObject *o, *ds;
+	JsonNode *r = rec_member(rec_member(old, "database_specific",
+	    JSON_NODE_OBJECT), "revision", JSON_NODE_VALUE);
 
-	if (old == NULL || !JSON_NODE_HOLDS_OBJECT(old))
+	if (rev >= 0 && (r == NULL || json_node_get_value_type(r) !=
+	    G_TYPE_INT64 || json_node_get_int(r) != rev))
 		return NULL;
-	o = json_node_get_object(old);
-	if (!json_object_has_member(o, name))
-		return NULL;
-	if (rev >= 0 && (!json_object_has_member(o, "database_specific") ||
-	    (ds = json_object_get_object_member(o, "database_specific")) ==
-	    NULL || !json_object_has_member(ds, "revision") ||
-	    json_object_get_int_member(ds, "revision") != rev))
-		return NULL;
-	return json_object_get_string_member(o, name);
+	return rec_text(old, name);
 }
 
 /* osv_doc - the OSV record; published kept from old (the first
@@ -298,6 +289,10 @@ record_osv(const char *dir, const struct rec *x, const struct rec_opts *ro)
 
 	if ((rc = rec_mkdirs(dir)) == EXIT_OK)
 		old = rec_get_json(path, &rc);
+	if (rc == EXIT_OK && old != NULL && (rec_text(old, "id") == NULL ||
+	    rec_text(old, "published") == NULL))
+		rc = rec_fail("%s is not an OSV record written by record osv: "
+		    "not rewritten", path);
 	if (rc == EXIT_OK) {
 		url = rec_url(ro->url, x);
 		root = osv_doc(x, id, url, old);

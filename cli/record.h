@@ -50,6 +50,10 @@ int	rec_put_json(const char *path, JsonNode *node);
  * cannot be read or parsed, said). */
 JsonNode *rec_get_json(const char *path, int *rc);
 int	rec_mkdirs(const char *path);
+/* A member of an object node of that type, a string member: NULL when
+ * the node is not an object or the member is missing or another type. */
+JsonNode *rec_member(JsonNode *o, const char *name, JsonNodeType type);
+const char *rec_text(JsonNode *o, const char *name);
 void	js(JsonBuilder *b, const char *k, const char *v);
 void	ji(JsonBuilder *b, const char *k, gint64 v);
 void	jb(JsonBuilder *b, const char *k, bool v);

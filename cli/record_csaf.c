@@ -68,18 +68,11 @@ note(JsonBuilder *b, const char *category, const char *title,
 static JsonArray *
 old_history(JsonNode *old)
 {
-	JsonObject *doc, *tr;
+	JsonNode *h = rec_member(rec_member(rec_member(old, "document",
+	    JSON_NODE_OBJECT), "tracking", JSON_NODE_OBJECT), "revision_history",
+	    JSON_NODE_ARRAY);
 
-	if (old == NULL || !JSON_NODE_HOLDS_OBJECT(old) ||
-	    !json_object_has_member(json_node_get_object(old), "document"))
-		return NULL;
-	doc = json_object_get_object_member(json_node_get_object(old),
-	    "document");
-	if (doc == NULL || !json_object_has_member(doc, "tracking"))
-		return NULL;
-	tr = json_object_get_object_member(doc, "tracking");
-	return tr != NULL && json_object_has_member(tr, "revision_history") ?
-	    json_object_get_array_member(tr, "revision_history") : NULL;
+	return h != NULL ? json_node_get_array(h) : NULL;
 }
 
 /* history_entry - this revision's entry, dated when */
@@ -121,12 +114,10 @@ history(JsonBuilder *b, JsonNode *old, const struct rec *x, time_t *first,
 		size_t used;
 		int num;
 
-		if (!JSON_NODE_HOLDS_OBJECT(e))
+		if (rec_text(e, "number") == NULL || rec_text(e, "date") == NULL)
 			continue;
-		num = (int)strtol(json_object_get_string_member_with_default(
-		    json_node_get_object(e), "number", ""), NULL, 10);
-		date = json_object_get_string_member_with_default(
-		    json_node_get_object(e), "date", "");
+		num = (int)strtol(rec_text(e, "number"), NULL, 10);
+		date = rec_text(e, "date");
 		if (num == x->revision)
 			kept = date;
 		if (num >= x->revision || num < 1)
@@ -323,6 +314,10 @@ listing(const char *white, const char *rel, const char *when,
 	if (access(cp, F_OK) == 0 &&
 	    cli_read_all(cp, RECORD_FILE_MAX, &b, &err) != EM_OK)
 		rc = rec_fail("%s", err.msg);
+	else if (access(cp, F_OK) != 0 && access(ip, F_OK) == 0)
+		rc = rec_fail("%s is there but %s is not: the listing is made "
+		    "from changes.csv; restore it (or move index.txt aside)",
+		    ip, cp);
 	if (rc == EXIT_OK) {
 		gchar **v = g_strsplit(b.data != NULL ? b.data : "", "\n", -1);
 		char *quoted = xasprintf("\"%s\",", rel);
@@ -366,20 +361,23 @@ listing(const char *white, const char *rel, const char *when,
 }
 
 /* year_of - the year folder index.txt already lists NAME.json in, if
- * any, into year (a later revision stays beside the first) */
+ * any, into year (a later revision stays beside the first); EXIT_USAGE,
+ * said, when index.txt is there but cannot be read */
 
-static void
+static int
 year_of(const char *white, const char *name, char *year, size_t n)
 {
 	char *ip = xasprintf("%s/index.txt", white);
 	char *tail = xasprintf("/%s.json", name);
 	struct em_err err;
 	struct buf b;
+	int rc = EXIT_OK;
 
 	buf_init(&b);
 	if (access(ip, F_OK) == 0 &&
-	    cli_read_all(ip, RECORD_FILE_MAX, &b, &err) == EM_OK &&
-	    b.data != NULL) {
+	    cli_read_all(ip, RECORD_FILE_MAX, &b, &err) != EM_OK)
+		rc = rec_fail("%s", err.msg);	/* unreadable is not absent */
+	else if (b.data != NULL) {
 		gchar **v = g_strsplit(b.data, "\n", -1);
 
 		for (gchar **l = v; *l != NULL; l++) {
@@ -396,6 +394,7 @@ year_of(const char *white, const char *name, char *year, size_t n)
 	buf_free(&b);
 	free(ip);
 	free(tail);
+	return rc;
 }
 
 /* record_csaf - the document and its directory's files */
@@ -413,12 +412,18 @@ record_csaf(const char *dir, const struct rec *x, const struct rec_opts *ro)
 	/* The year of its first release: where an earlier run put it. */
 	(void)gmtime_r(&x->released, &tm);
 	(void)strftime(year, sizeof(year), "%Y", &tm);
-	year_of(white, name, year, sizeof(year));
+	rc = year_of(white, name, year, sizeof(year));
 	ydir = xasprintf("%s/%s", white, year);
 	path = xasprintf("%s/%s.json", ydir, name);
-	if ((rc = rec_mkdirs(ydir)) != EXIT_OK ||
+	if (rc != EXIT_OK || (rc = rec_mkdirs(ydir)) != EXIT_OK ||
 	    ((old = rec_get_json(path, &rc)), rc != EXIT_OK))
 		goto out;
+	if (old != NULL && old_history(old) == NULL) {
+		rc = rec_fail("%s is not a CSAF document written by record csaf "
+		    "(no document.tracking.revision_history): not rewritten",
+		    path);
+		goto out;
+	}
 	doc = csaf_doc(x, ro, old, url, last);
 	rc = rec_put_json(path, doc);
 	json_node_unref(doc);

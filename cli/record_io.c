@@ -169,11 +169,41 @@ rec_get_json(const char *path, int *rc)
 		*rc = rec_fail("%s is not JSON (%s): move it aside and run the hook "
 		    "again (embargoctl hooks retry ID)", path, ge->message);
 		g_error_free(ge);
+	} else if (json_parser_get_root(p) == NULL) {
+		/* An empty file is no record: never rewritten from nothing. */
+		*rc = rec_fail("%s is empty: move it aside and run the hook "
+		    "again (embargoctl hooks retry ID)", path);
 	} else {
 		n = json_node_copy(json_parser_get_root(p));
 	}
 	g_object_unref(p);
 	return n;
+}
+
+/* member - name of the object node o when it holds that type; NULL
+ * when o is not an object or the member is missing or of another type */
+
+JsonNode *
+rec_member(JsonNode *o, const char *name, JsonNodeType type)
+{
+	JsonNode *m;
+
+	if (o == NULL || !JSON_NODE_HOLDS_OBJECT(o) ||
+	    (m = json_object_get_member(json_node_get_object(o), name)) == NULL ||
+	    json_node_get_node_type(m) != type)
+		return NULL;
+	return m;
+}
+
+/* text_member - a string member, or NULL (rec_member()) */
+
+const char *
+rec_text(JsonNode *o, const char *name)
+{
+	JsonNode *m = rec_member(o, name, JSON_NODE_VALUE);
+
+	return m != NULL && json_node_get_value_type(m) == G_TYPE_STRING ?
+	    json_node_get_string(m) : NULL;
 }
 
 /* mkdirs - path and its parents, 0755 */

@@ -648,7 +648,8 @@ fanout_commit(const struct outbox_msg *m, const struct facts *f,
 }
 
 /* date_text - the notice of a moved date: ids, dates, who, and for an
- * early release why (the team's reason); no advisory text */
+ * early release (reason: what embargoctl recorded with it, else NULL)
+ * why; no advisory text */
 
 static void
 date_text(const struct store_advisory *a, time_t was, time_t now,
@@ -656,7 +657,7 @@ date_text(const struct store_advisory *a, time_t was, time_t now,
 {
 	char w[EM_TIME_BUFSZ], e[EM_TIME_BUFSZ], t[EM_TIME_BUFSZ];
 	bool lifted = a->state != STORE_ADV_EMBARGOED || a->embargo <= now;
-	bool early = lifted && was > now;
+	bool early = lifted && reason != NULL;	/* embargoctl said so */
 
 	(void)em_time_format(was, w);
 	(void)em_time_format(a->embargo ? a->embargo : now, e);
@@ -675,8 +676,7 @@ date_text(const struct store_advisory *a, time_t was, time_t now,
 	    a->id, w, lifted ? "Public:    since " : "Now:       ", e,
 	    a->embargo_set_by[0] ? a->embargo_set_by : "the security team");
 	if (early)
-		buf_appendf(body, "Why:       %s\n", reason != NULL && reason[0] ?
-		    reason : "(no reason given)");
+		buf_appendf(body, "Why:       %s\n", reason);
 	buf_appendf(body, "Told at:   %s\n\n%s\n", t, lifted ? "The advisory "
 	    "may be discussed in public from now on." : "Keep the advisory to "
 	    "yourself until the new date; plan your updates for it.");

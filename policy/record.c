@@ -36,6 +36,28 @@ blank_line(const char *p, const char *e)
 	return true;
 }
 
+/* utf8_whole - a buffer cut at a ceiling: a UTF-8 sequence the cut left
+ * incomplete at its end taken off (JSON readers refuse half a character) */
+
+static void
+utf8_whole(struct buf *b)
+{
+	size_t lead = b->len, want;
+	unsigned char c;
+
+	while (lead > 0 && ((unsigned char)b->data[lead - 1] & 0xC0) == 0x80 &&
+	    b->len - lead < 3)
+		lead--;
+	if (lead == 0)
+		return;
+	c = (unsigned char)b->data[lead - 1];
+	want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (b->len - (lead - 1) < want) {
+		b->len = lead - 1;
+		b->data[b->len] = '\0';
+	}
+}
+
 /* squeeze - (p, n) appended to out with each run of white space one
  * space, and no space at either end; bounded by cap */
 
@@ -43,8 +65,9 @@ static void
 squeeze(struct buf *out, const char *p, size_t n, size_t cap)
 {
 	bool space = out->len > 0;
+	size_t i;
 
-	for (size_t i = 0; i < n && out->len < cap; i++) {
+	for (i = 0; i < n && out->len < cap; i++) {
 		if (isspace((unsigned char)p[i])) {
 			space = out->len > 0;
 			continue;
@@ -54,6 +77,8 @@ squeeze(struct buf *out, const char *p, size_t n, size_t cap)
 		space = false;
 		buf_append(out, p + i, 1);
 	}
+	if (i < n)
+		utf8_whole(out);
 }
 
 /* cves - the CVE ids in (p, n), in order, each once, into r */
@@ -97,14 +122,16 @@ cves(const char *p, size_t n, struct policy_record *r)
 struct sect {
 	struct policy_record *r;
 	char	update[POLICY_HEADING_MAX];	/* "UPDATES IN VERSION N" */
+	bool	clearsigned;			/* lines dash-escaped */
 };
 
-/* unescape_line - a clearsigned line as written: "- " taken off */
+/* unescape_line - a line as written: in a clearsigned text, "- " taken
+ * off (RFC 4880 7.1) */
 
 static void
-unescape_line(struct buf *out, const char *p, const char *e)
+unescape_line(struct buf *out, const char *p, const char *e, bool clear)
 {
-	if (e - p >= 2 && p[0] == '-' && p[1] == ' ')
+	if (clear && e - p >= 2 && p[0] == '-' && p[1] == ' ')
 		p += 2;
 	buf_append(out, p, (size_t)(e - p));
 	buf_append(out, "\n", 1);
@@ -114,7 +141,8 @@ unescape_line(struct buf *out, const char *p, const char *e)
  * without blank lines at either end, into out (bounded) */
 
 static void
-body(const char *p, size_t n, struct buf *out, size_t cap, bool first_para)
+body(const char *p, size_t n, struct buf *out, size_t cap, bool first_para,
+    bool clear)
 {
 	const char *end = p + n, *e;
 	int skip = 2;
@@ -135,7 +163,7 @@ body(const char *p, size_t n, struct buf *out, size_t cap, bool first_para)
 			continue;
 		}
 		started = true;
-		unescape_line(out, p, e);
+		unescape_line(out, p, e, clear);
 		keep = out->len;
 	}
 	if (out->data != NULL) {	/* no blank lines at the end */
@@ -156,11 +184,12 @@ each_section(const char *heading, bool standard, const char *p, size_t n,
 	(void)standard;
 	if (strcmp(heading, "ISSUE DESCRIPTION") == 0 &&
 	    s->r->details.len == 0) {
-		body(p, n, &s->r->details, POLICY_RECORD_TEXT_MAX, false);
+		body(p, n, &s->r->details, POLICY_RECORD_TEXT_MAX, false,
+		    s->clearsigned);
 	} else if (strcmp(heading, s->update) == 0 && s->r->update[0] == '\0') {
 		buf_init(&b);
 		buf_init(&q);
-		body(p, n, &b, POLICY_RECORD_TEXT_MAX, true);
+		body(p, n, &b, POLICY_RECORD_TEXT_MAX, true, s->clearsigned);
 		squeeze(&q, b.data != NULL ? b.data : "", b.len,
 		    sizeof(s->r->update) - 1);
 		(void)snprintf(s->r->update, sizeof(s->r->update), "%s",
@@ -219,6 +248,15 @@ policy_record_read(const char *text, size_t len, struct policy_record *r)
 	s.r = r;
 	(void)snprintf(s.update, sizeof(s.update), "UPDATES IN VERSION %d",
 	    r->version);
+	{
+		static const char clear[] = "-----BEGIN PGP SIGNED MESSAGE-----";
+		size_t i = 0;
+
+		while (i < len && isspace((unsigned char)text[i]))
+			i++;
+		s.clearsigned = len - i >= sizeof(clear) - 1 &&
+		    memcmp(text + i, clear, sizeof(clear) - 1) == 0;
+	}
 	policy_sections_each(text, len, each_section, &s);
 	if (r->details.data == NULL)
 		buf_append(&r->details, "", 0);

@@ -162,6 +162,10 @@ again osv "$R/osv" --url "$URL" && again index "$R/www/xsa.json" && \
     again csaf "$R/csaf" --url "$URL" --base "$BASE" --publisher "Xen Project Security Team" --namespace https://xenproject.org --product Xen
 check "run again for revision 4: OSV, CSAF and the index byte for byte the same" \
     bash -c "cmp -s '$W/o.before' '$O405' && cmp -s '$W/c.before' '$C405' && cmp -s '$W/i.before' '$R/www/xsa.json'"
+: > "$W/empty.json"
+again index "$W/empty.json" 2> "$W/empty.err"; rc=$?
+check "an index that is there but empty is never rewritten from nothing (exit $rc: $(head -c 120 "$W/empty.err"))" \
+    bash -c "[ $rc = 2 ] && [ ! -s '$W/empty.json' ] && grep -q 'is empty' '$W/empty.err'"
 check "record without the release's environment says what is missing" \
     bash -c "'$CTL_BIN' record osv '$W/x' --url u 2>&1 | grep -q 'EMBARGO_ADVISORY, EMBARGO_REVISION, EMBARGO_DATE and EMBARGO_TEXT are not all set'"
 e2e_finish

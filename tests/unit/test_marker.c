@@ -492,6 +492,33 @@ t_record_real(void **st)
 		    "A bug in CVE-2020-0001 code.\n--- a/x.c\n");
 		policy_record_free(&r);
 	}
+	{
+		/* Not clearsigned: a "- " bullet is the text's own. */
+		static const char t[] = "Xen Security Advisory XSA-998\n\n"
+		    "A title\n\nISSUE DESCRIPTION\n=================\n\n"
+		    "- guests can crash the host\n";
+		struct policy_record r;
+
+		policy_record_read(t, strlen(t), &r);
+		assert_string_equal(r.title, "A title");
+		assert_string_equal(r.details.data,
+		    "- guests can crash the host\n");
+		policy_record_free(&r);
+	}
+	{
+		/* A title over the ceiling is cut at a whole character. */
+		GString *g = g_string_new("Xen Security Advisory XSA-997\n\n");
+		struct policy_record r;
+
+		for (int i = 0; i < 400; i++)
+			g_string_append(g, "\xc3\xa9");	/* U+00E9, 2 bytes */
+		g_string_append(g, "\n");
+		policy_record_read(g->str, g->len, &r);
+		assert_true(strlen(r.title) >= 500);
+		assert_true(g_utf8_validate(r.title, -1, NULL));
+		policy_record_free(&r);
+		g_string_free(g, true);
+	}
 }
 
 int
