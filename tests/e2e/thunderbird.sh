@@ -183,9 +183,10 @@ JS
 }
 
 # tb_signer_is FILE WANT OTHER...: the "Signer key ID: 0x..." OCR read in
-# FILE is the key id WANT: at most two characters off (OCR reads 0 as O,
-# 5 as S, and doubles a glyph at times) and nearer WANT than any OTHER id
-# (the team's, a member's), so a wrong signer can never pass for it.
+# FILE is the key id WANT: O, S, I and L (never in a key id) read as the
+# digits OCR mistook for them, then at most two characters off (a doubled
+# or misread glyph) and nearer WANT than any OTHER id (the team's, a
+# member's), so a wrong signer can never pass for it.
 tb_signer_is() {
 	python3 - "$@" <<'PY'
 import re, sys
@@ -193,7 +194,8 @@ text, want, others = open(sys.argv[1]).read(), sys.argv[2].upper(), [o.upper() f
 m = re.search(r'Signer key ID:\s*[0O]x(\S+)', text)
 if not m:
     sys.exit(1)
-got = m.group(1).upper()
+# Letters no key id has are OCR's misreadings of digits: read them back.
+got = m.group(1).upper().translate(str.maketrans('OSIL', '0511'))
 def dist(a, b):
     d = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
