@@ -149,6 +149,7 @@ index_old(const char *file, const struct rec *x, GPtrArray *v,
     char *kept, size_t n)
 {
 	JsonNode *old, *first = NULL, *xsas;
+	struct em_err err;
 	int rc;
 
 	if ((old = rec_get_json(file, &rc)) == NULL)
@@ -163,13 +164,19 @@ index_old(const char *file, const struct rec *x, GPtrArray *v,
 		JsonNode *e = json_array_get_element(json_node_get_array(xsas),
 		    i), *num = rec_member(e, "xsa", JSON_NODE_VALUE);
 
-		/* An entry not in the index's shape: refused, never dropped. */
-		if (num == NULL || json_node_get_value_type(num) != G_TYPE_INT64)
+		const char *pt = rec_text(e, "public_time");
+		bool ours;
+
+		/* An entry not in the index's shape (or a public_time too
+		 * long to keep whole): refused, never dropped or cut. */
+		ours = num != NULL && json_node_get_value_type(num) ==
+		    G_TYPE_INT64 && json_node_get_int(num) == x->number;
+		if (num == NULL || json_node_get_value_type(num) != G_TYPE_INT64 ||
+		    (ours && pt != NULL && em_copy(kept, n, pt, "its public_time",
+		    &err) < 0))
 			rc = EXIT_USAGE;
-		else if (json_node_get_int(num) != x->number)
+		else if (!ours)
 			g_ptr_array_add(v, json_node_copy(e));
-		else if (rec_text(e, "public_time") != NULL)
-			(void)snprintf(kept, n, "%s", rec_text(e, "public_time"));
 	}
 	json_node_unref(old);
 	if (rc != EXIT_OK)

@@ -118,8 +118,8 @@ history(JsonBuilder *b, JsonNode *old, const struct rec *x, time_t *first,
 			continue;
 		num = (int)strtol(rec_text(e, "number"), NULL, 10);
 		date = rec_text(e, "date");
-		if (num == x->revision)
-			kept = date;
+		if (num == x->revision && strlen(date) < EM_TIME_BUFSZ)
+			kept = date;	/* a date that fits, never one cut */
 		if (num >= x->revision || num < 1)
 			continue;
 		if (em_time_parse(date, strlen(date), &w, &used) == 0 &&
