@@ -16,14 +16,15 @@ HOOKDIR	?= $(PREFIX)/share/embargo-milter/hooks
 LIBEXECDIR ?= $(PREFIX)/lib/embargo-milter
 
 CC	?= cc
-# embargoctl links what it uses: no libmilter; json-glib for --json.
+# embargoctl links what it uses: no libmilter.  json-glib: embargoctl's
+# --json and the records (record/), the daemon's TLP:AMBER CSAF in copies.
 CORE_PKGS = gmime-3.0 gpgme lmdb libconfuse libxml-2.0 libgcrypt libarchive libxxhash \
-	    poppler-glib
-PKGS	= milter json-glib-1.0 $(CORE_PKGS)
+	    poppler-glib json-glib-1.0
+PKGS	= milter $(CORE_PKGS)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CORE_LIBS  = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null) -pthread
 MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null) $(CORE_LIBS)
-CLI_LIBS   = $(shell pkg-config --libs json-glib-1.0 2>/dev/null) $(CORE_LIBS)
+CLI_LIBS   = $(CORE_LIBS)
 WARN	= -Wall -Wextra -Werror
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -g $(PKG_CFLAGS)
 # embargo-reader (reader/main.c): policy/ confined by libseccomp.
@@ -47,13 +48,14 @@ KEYS_SRC   = keys/keys.c keys/cert.c keys/read.c keys/copy.c keys/helper.c keys/
 STORE_SRC  = store/store.c store/records.c store/text.c store/audit.c \
 	     store/migrate.c store/view.c store/filter.c store/post.c
 LEDGER_SRC = ledger/entry.c ledger/hold.c ledger/advisory.c
+RECORD_SRC = record/json.c record/csaf.c
 CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(READER_SRC) $(KEYS_SRC) \
-	     $(STORE_SRC) $(LEDGER_SRC)
+	     $(STORE_SRC) $(LEDGER_SRC) $(RECORD_SRC)
 READER_OBJ_SRC = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) reader/wire.c \
 	     $(READER_PROG_SRC)
 OUTBOX_SRC = outbox/state.c outbox/audit.c outbox/auditq.c outbox/fanout.c \
 	     outbox/hold.c outbox/post.c outbox/notice.c outbox/deliver.c \
-	     outbox/outcome.c outbox/build.c outbox/warm.c \
+	     outbox/outcome.c outbox/build.c outbox/csaf.c outbox/warm.c \
 	     outbox/smtp.c outbox/release.c outbox/hook.c outbox/hook_run.c \
 	     outbox/hook_dir.c outbox/hook_exec.c outbox/guard.c \
 	     outbox/public.c outbox/loop.c outbox/clockstep.c \
@@ -124,6 +126,7 @@ ROOM_reader = $(ROOM_policy) $(READER_SRC) $(READER_PROG_SRC)
 ROOM_keys   = $(ROOM_policy) $(READER_SRC) $(KEYS_SRC)
 ROOM_store  = $(ROOM_policy) $(STORE_SRC)
 ROOM_ledger = $(ROOM_store) $(LEDGER_SRC)
+ROOM_record = $(ROOM_policy) $(RECORD_SRC)
 ROOM_outbox = $(CORE_SRC) $(OUTBOX_SRC)
 ROOM_milter = $(CORE_SRC) $(MILTER_SRC)
 ROOM_cli    = $(CORE_SRC) $(CLI_SRC)
@@ -134,6 +137,7 @@ LIBS_reader = libseccomp gmime-3.0
 LIBS_keys   = gpgme gmime-3.0 glib-2.0
 LIBS_store  = lmdb libxxhash
 LIBS_ledger = lmdb
+LIBS_record = json-glib-1.0 glib-2.0
 LIBS_outbox =
 LIBS_milter = milter libgcrypt gmime-3.0
 LIBS_cli    = json-glib-1.0 glib-2.0 gmime-3.0
@@ -145,7 +149,9 @@ NEVER_policy = time clock_gettime gettimeofday ftime timespec_get \
 	       open open64 openat openat64 __open_2 creat fopen fopen64 freopen \
 	       opendir socket socketpair connect bind listen accept getaddrinfo
 NEVER_ledger = socket socketpair connect bind listen accept getaddrinfo
-ROOMS	= util conf policy reader keys store ledger outbox milter cli
+# record/ builds from what it is given: no clock, no file, no socket.
+NEVER_record = $(NEVER_policy)
+ROOMS	= util conf policy reader keys store ledger record outbox milter cli
 
 INC_libc    = assert.h ctype.h errno.h float.h inttypes.h limits.h locale.h \
 	      math.h setjmp.h signal.h stdalign.h stdarg.h stdatomic.h \

@@ -59,7 +59,7 @@ static int
 rec_read(struct rec *x)
 {
 	const char *rev = getenv("EMBARGO_REVISION"), *date =
-	    getenv("EMBARGO_DATE"), *text = getenv("EMBARGO_TEXT"), *d;
+	    getenv("EMBARGO_DATE"), *text = getenv("EMBARGO_TEXT");
 	struct em_err err;
 	struct buf b;
 	size_t used;
@@ -70,12 +70,7 @@ rec_read(struct rec *x)
 		return rec_fail("EMBARGO_ADVISORY, EMBARGO_REVISION, EMBARGO_DATE "
 		    "and EMBARGO_TEXT are not all set: run it as a "
 		    "release_hook (embargoctl(8), RECORDS)");
-	for (d = x->id + strlen(x->id); d > x->id && isdigit((unsigned char)
-	    d[-1]); d--)
-		;
-	errno = 0;
-	x->number = strtol(d, &end, 10);
-	if (*d == '\0' || *end != '\0' || errno != 0)
+	if (!record_number(x->id, &x->number))
 		return rec_fail("%s: its id does not end in a number", x->id);
 	x->revision = (int)strtol(rev, &end, 10);
 	if (*end != '\0' || x->revision < 1)

@@ -437,9 +437,11 @@ load_people(cfg_t *c, const char *name, bool attested, size_t *n,
 			m->key = cert_pin(sec, &m->key_line);
 			m->smime = true;
 		}
-		if (attested)
+		if (attested) {
 			m->role_attested = dupstr(cfg_getstr(sec,
 			    "role_attested"));
+			m->csaf = cfg_getbool(sec, "csaf");
+		}
 	}
 	return v;
 }
@@ -467,6 +469,26 @@ load_discussion(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	cfg->discussion_cert = cert_pin(sec, &cfg->discussion_cert_line);
 }
 
+/* load_csaf - the csaf section, when there is one */
+
+static void
+load_csaf(cfg_t *c, struct config *cfg, struct conf_report *rep)
+{
+	cfg_t *sec;
+
+	if (cfg_size(c, "csaf") == 0)
+		return;
+	if (cfg_size(c, "csaf") > 1)
+		problem_at(rep, false, 0, "more than one csaf section; a list "
+		    "has one publisher: keep one");
+	sec = cfg_getnsec(c, "csaf", 0);
+	cfg->csaf_line = sec->line;
+	cfg->csaf_publisher = dupstr(cfg_getstr(sec, "publisher"));
+	cfg->csaf_namespace = dupstr(cfg_getstr(sec, "namespace"));
+	cfg->csaf_product = dupstr(cfg_getstr(sec, "product"));
+	cfg->csaf_url = dupstr(cfg_getstr(sec, "url"));
+}
+
 /* load_hooks - the release_hook blocks: a command and its timeout each */
 
 static void
@@ -491,7 +513,7 @@ load_hooks(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	}
 }
 
-/* load_sections - reinject, team, list, members, public_lists */
+/* load_sections - reinject, team, list, members, public_lists, hooks */
 
 static void
 load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
@@ -577,6 +599,7 @@ conf_load(const char *path, struct config **out, struct conf_report *rep)
 		load_scalars(c, cfg, rep);
 		load_patterns(c, cfg, rep);
 		load_sections(c, cfg, rep);
+		load_csaf(c, cfg, rep);
 		conf_validate(cfg, rep);
 		if (rep->errors == errors_before)
 			*out = cfg;
@@ -646,6 +669,10 @@ conf_free(struct config *cfg)
 		strv_free(&cfg->hooks[i].argv);
 	}
 	free(cfg->hooks);
+	free(cfg->csaf_publisher);
+	free(cfg->csaf_namespace);
+	free(cfg->csaf_product);
+	free(cfg->csaf_url);
 	free(cfg);
 }
 

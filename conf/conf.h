@@ -51,6 +51,8 @@ struct conf_member {
 				   SHA-256 of an S/MIME certificate) */
 	bool	smime;		/* pinned by "certificate", not "key" */
 	char   *role_attested;	/* NULL unless given */
+	bool	csaf;		/* members: the TLP:AMBER CSAF document in
+				   each copy under embargo (SPEC 5) */
 	int	line;		/* where its address was written */
 	int	key_line;	/* where its key or certificate was written */
 };
@@ -137,6 +139,14 @@ struct config {
 
 	struct conf_hook *hooks;	/* release_hook blocks, in order */
 	size_t	n_hooks;
+
+	/* The csaf section: what a CSAF document says of its publisher;
+	 * NULL when there is none. */
+	char   *csaf_publisher;
+	char   *csaf_namespace;
+	char   *csaf_product;
+	char   *csaf_url;		/* the advisory's public URL, %n %i */
+	int	csaf_line;
 };
 
 /* One finding of conf_load(). */

@@ -39,6 +39,7 @@ const char *const conf_key_names[] = {
 	"list", "address", "key", "certificate", "outer_subject", "require_signed",
 	"member", "role_attested", "public_lists", "participant", "discussion",
 	"pre_announce", "release_hook", "command", "timeout",
+	"csaf", "publisher", "namespace", "product", "url",
 	NULL
 };
 
@@ -236,6 +237,7 @@ static cfg_opt_t member_opts[] = {
 	CFG_STR("key", NULL, CFGF_NONE),
 	CFG_STR("certificate", NULL, CFGF_NONE),
 	CFG_STR("role_attested", NULL, CFGF_NONE),
+	CFG_BOOL("csaf", cfg_false, CFGF_NONE),
 	CFG_END()
 };
 /* A participant and the discussion list: an address and a key (and an
@@ -244,6 +246,13 @@ static cfg_opt_t address_key_opts[] = {
 	CFG_STR("address", NULL, CFGF_NONE),
 	CFG_STR("key", NULL, CFGF_NONE),
 	CFG_STR("certificate", NULL, CFGF_NONE),
+	CFG_END()
+};
+static cfg_opt_t csaf_opts[] = {
+	CFG_STR("publisher", NULL, CFGF_NONE),
+	CFG_STR("namespace", NULL, CFGF_NONE),
+	CFG_STR("product", NULL, CFGF_NONE),
+	CFG_STR("url", NULL, CFGF_NONE),
 	CFG_END()
 };
 static cfg_opt_t hook_opts[] = {
@@ -295,6 +304,7 @@ static cfg_opt_t opts[] = {
 	CFG_STR_LIST("pre_announce", NULL, CFGF_NONE),
 	CFG_SEC("release_hook", hook_opts,
 	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("csaf", csaf_opts, CFGF_MULTI),
 	CFG_END()
 };
 

@@ -346,6 +346,39 @@ validate_hooks(struct config *cfg, struct conf_report *rep)
 	}
 }
 
+/*
+ * validate_csaf - a member who asked for the CSAF document needs the
+ * csaf section whole (what the document says of its publisher); a
+ * csaf section needs a publisher, namespace, product and url
+ */
+static void
+validate_csaf(struct config *cfg, struct conf_report *rep)
+{
+	const char *missing = cfg->csaf_publisher == NULL ? "publisher" :
+	    cfg->csaf_namespace == NULL ? "namespace" :
+	    cfg->csaf_product == NULL ? "product" :
+	    cfg->csaf_url == NULL ? "url" : NULL;
+
+	if (cfg->csaf_line != 0 && missing != NULL)
+		problem_at(rep, false, cfg->csaf_line, "csaf: no %s; write csaf "
+		    "{ publisher = \"NAME\"  namespace = \"https://...\"  "
+		    "product = \"NAME\"  url = \"https://.../advisory-%%n.html\" }",
+		    missing);
+	for (size_t i = 0; i < cfg->n_members; i++)
+		if (cfg->members[i].csaf && cfg->csaf_line == 0)
+			problem_at(rep, false, cfg->members[i].line, "member "
+			    "\"%s\": csaf = true but there is no csaf section; "
+			    "add csaf { publisher = ...  namespace = ...  "
+			    "product = ...  url = ... } (what the document says "
+			    "of its publisher)", cfg->members[i].name);
+	if (cfg->csaf_namespace != NULL &&
+	    strncmp(cfg->csaf_namespace, "https://", 8) != 0 &&
+	    strncmp(cfg->csaf_namespace, "http://", 7) != 0)
+		problem_at(rep, false, cfg->csaf_line, "csaf: namespace \"%s\" "
+		    "is not a URL; CSAF wants the publisher's web address, "
+		    "e.g. \"https://xenproject.org\"", cfg->csaf_namespace);
+}
+
 /* SEEN_ADD - one address and its role, for validate_roles() */
 
 #define SEEN_ADD(a, r, l) do { seen[n].addr = (a); seen[n].role = (r); \
@@ -417,6 +450,7 @@ conf_validate(struct config *cfg, struct conf_report *rep)
 	validate_others(cfg, rep);
 	validate_roles(cfg, rep);
 	validate_hooks(cfg, rep);
+	validate_csaf(cfg, rep);
 }
 
 /* conf_check_mode - a config file anyone may read is an error */

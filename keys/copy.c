@@ -105,10 +105,32 @@ cached_entity(const char *p, size_t n)
 	return last_entity;
 }
 
+/* add_attachment - the spec's attachment, base64, after the entity */
+
+static void
+add_attachment(GMimeMultipart *mixed, const struct keys_copy_spec *sp)
+{
+	GMimePart *part = g_mime_part_new_with_type("application", "json");
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(sp->attach,
+	    sp->attach_len);
+	GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(s,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
+
+	g_mime_part_set_content(part, w);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_object_set_disposition(GMIME_OBJECT(part), "attachment");
+	g_mime_part_set_filename(part, sp->attach_name);
+	g_mime_multipart_add(mixed, GMIME_OBJECT(part));
+	g_object_unref(part);
+	g_object_unref(w);
+	g_object_unref(s);
+}
+
 /*
  * inner_entity - what is encrypted: a multipart/mixed carrying the
  * protected headers (v1), a text part with the note for this member, and
- * the original entity, untouched (a signature inside it still verifies);
+ * the original entity, untouched (a signature inside it still verifies),
+ * then the attachment the spec names (the members' CSAF document);
  * NULL when the stored post is not MIME.  Fresh: the entity parsed for
  * this copy alone, not the thread's cached one (signing in GMime may
  * re-encode a part for 7 bits, which must not reach other copies).
@@ -146,6 +168,8 @@ inner_entity(const struct keys_copy_spec *sp, bool fresh)
 	g_mime_multipart_add(mixed, GMIME_OBJECT(note));
 	g_mime_multipart_add(mixed, entity);
 	g_object_unref(note);
+	if (sp->attach != NULL)
+		add_attachment(mixed, sp);
 	if (fresh)
 		g_object_unref(entity);
 	return GMIME_OBJECT(mixed);

@@ -146,6 +146,11 @@ struct keys_copy_spec {
 	 * member_fpr are then not read. */
 	const char *list_cert;
 	const char *member_cert;
+	/* A JSON attachment after the entity (the members' CSAF document,
+	 * application/json), or NULL. */
+	const char *attach;
+	size_t	attach_len;
+	const char *attach_name;	/* its file name */
 };
 
 int	keys_build_copy(const struct keys_copy_spec *spec, struct buf *out,

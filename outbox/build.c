@@ -121,8 +121,9 @@ static int
 build(const struct config *cfg, const struct store_outbox *ob,
     struct buf *copy, struct em_err *err)
 {
-	struct buf post, note;
+	struct buf post, note, doc;
 	struct keys_copy_spec sp;
+	char doc_name[128];
 	struct store_post p;
 	char *outer;
 	bool discuss;
@@ -130,24 +131,34 @@ build(const struct config *cfg, const struct store_outbox *ob,
 
 	buf_init(&post);
 	buf_init(&note);
+	buf_init(&doc);
 	memset(&p, 0, sizeof(p));
 	if ((rc = unsealed_post(ob, &post, err)) == EM_OK &&
 	    (rc = store_post_unpack(post.data, post.len, &p)) < 0)
 		(void)em_fail(err, rc, "the stored post is damaged");
+	discuss = rc == EM_OK && ob->from[0] != '\0' &&
+	    cfg->discussion_address != NULL &&
+	    strcmp(ob->from, cfg->discussion_address) == 0;
+	if (rc == EM_OK)
+		rc = csaf_attachment(cfg, ob, &p, discuss, &doc, doc_name,
+		    sizeof(doc_name), err);
 	if (rc == EM_OK) {
-		discuss = ob->from[0] != '\0' &&
-		    cfg->discussion_address != NULL &&
-		    strcmp(ob->from, cfg->discussion_address) == 0;
 		outer = outer_subject(cfg, ob, &p, discuss);
 		post_note(cfg, &p, ob, &note);
 		copy_spec(cfg, ob, &p, discuss, &sp);
 		sp.outer_subject = outer;
 		sp.note = note.data;
+		if (doc.len > 0) {
+			sp.attach = doc.data;
+			sp.attach_len = doc.len;
+			sp.attach_name = doc_name;
+		}
 		rc = keys_build_copy(&sp, copy, err);
 		free(outer);
 	}
 	store_post_free(&p);
 	buf_free(&note);
+	buf_free(&doc);
 	buf_free(&post);
 	return rc;
 }

@@ -57,6 +57,10 @@ int	outcome_held_back(const struct deliver_io *io, const struct config *cfg,
  * or the failure to build recorded (1); EM_E* when nothing could be. */
 int	build_copy(const struct deliver_io *io, const struct config *cfg,
 	    const struct store_outbox *ob, struct buf *data, struct em_err *err);
+/* The members' TLP:AMBER CSAF document a copy carries, if any (csaf.c). */
+int	csaf_attachment(const struct config *cfg, const struct store_outbox *ob,
+	    const struct store_post *p, bool discuss, struct buf *doc,
+	    char *name, size_t namesz, struct em_err *err);
 /* The calling worker's kept post wiped and freed (it ends). */
 void	build_thread_done(void);
 

@@ -501,8 +501,8 @@ discussion_copies(struct fanout_txn *x, size_t *n, struct em_err *err)
 
 /*
  * note_post - the sealed post of this revision, listed beside its
- * advisory ("REVISION POST-ID" a line): what the release hooks read once
- * the advisory is public
+ * advisory ("REVISION POST-ID TIME" a line): what the release hooks read
+ * once the advisory is public, and the members' CSAF history
  */
 static int
 note_post(struct fanout_txn *x, struct em_err *err)
@@ -514,8 +514,8 @@ note_post(struct fanout_txn *x, struct em_err *err)
 	if ((rc = store_adv_list_get(x->t, "posts", x->d->advisory_id, &v,
 	    err)) < 0)
 		return rc;
-	(void)snprintf(line, sizeof(line), "%d %llu", x->f->revision,
-	    (unsigned long long)x->post_id);
+	(void)snprintf(line, sizeof(line), "%d %llu %lld", x->f->revision,
+	    (unsigned long long)x->post_id, (long long)x->now);
 	strv_push(&v, line);
 	rc = store_adv_list_put(x->t, "posts", x->d->advisory_id, &v, err);
 	strv_free(&v);

@@ -24,6 +24,30 @@ sent() { send "$@"; echo "   SMTP: swaks exit $SWAKS_RC${SWAKS_RC:+ }$( [ "$SWAK
 say "Setting up: a private Postfix on 127.0.0.1 (one smtpd with the milter, one reinjection smtpd without), demo keys (team, list, 3 members), embargo-milter"
 e2e_start --keys 3
 echo "   work folder $W (removed at the end); Postfix on :$SMTP_PORT, reinjection :$REINJECT_PORT"
+# The records machines read, written at the release by three hooks (as
+# the daemon's user: lib.sh's copy of embargoctl in $W), and member 1
+# asks for the TLP:AMBER CSAF document in its copies under embargo.
+R=$W/records URL='https://xenbits.xen.org/xsa/advisory-%n.html'
+mkdir -p "$R" && chown nobody "$R"
+cat >> "$W/milter.conf" <<CONF
+release_hook "xsa-index" { command = { "$W/embargoctl", "record", "index", "$R/xsa.json" } }
+release_hook "osv" { command = { "$W/embargoctl", "record", "osv", "$R/osv", "--url", "$URL" } }
+release_hook "csaf" {
+  command = { "$W/embargoctl", "record", "csaf", "$R/csaf", "--url", "$URL",
+              "--base", "https://xenbits.xen.org/.well-known/csaf", "--publisher",
+              "Xen Project Security Team", "--namespace", "https://xenproject.org",
+              "--product", "Xen" }
+}
+csaf {
+  publisher = "Xen Project Security Team"
+  namespace = "https://xenproject.org"
+  product   = "Xen"
+  url       = "$URL"
+}
+CONF
+sed -i '/^member "Member 1" {/a\  csaf = true' "$W/milter.conf"
+milter_stop
+milter_start
 ctl check | show
 expect "embargoctl check finds the config and keys valid" ctl check >/dev/null
 
@@ -42,6 +66,8 @@ Subject: Xen Security Advisory 400 v1 - guest can crash the host
 
             Xen Security Advisory CVE-2026-40001 / XSA-400
                                version 1
+
+                     guest can crash the host
 
 *** EMBARGOED UNTIL $when ***
 
@@ -66,6 +92,11 @@ for i in 1 2 3; do
 	expect "the real Subject is inside, as a protected header" \
 	    test "$(mailpy header "$W/c$i.inner" Subject)" = "Xen Security Advisory 400 v1 - guest can crash the host"
 done
+echo "   member 1 asked for the CSAF document: inside its copy's encryption only"
+/usr/bin/python3 "$TOP/tests/e2e/records_check.py" amber "$W/c1.inner" xsa-400.json | show
+expect "member 1's copy carries xsa-400.json, CSAF 2.0 (its schema) marked TLP:AMBER" \
+    /usr/bin/python3 "$TOP/tests/e2e/records_check.py" amber "$W/c1.inner" xsa-400.json
+expect "member 2's copy carries none" /usr/bin/python3 "$TOP/tests/e2e/records_check.py" none "$W/c2.inner"
 echo "   member 1 opens its copy in $MUTT:"
 expect "$MUTT shows member 1 the decrypted advisory" \
     mutt_read "$W/screen" "$(maildir "${MEMBER_ADDR[1]}")" "${MEMBER_HOME[1]}"
@@ -95,9 +126,24 @@ printf 'Subject: XSA-400\n\nIs XSA-400 on your list?\n' > "$W/msg"
 sent dev@vendor.example friend@outsider.example
 expect "accepted (250)" test "$SWAKS_RC" = 0
 
-say "5. The issue is exploited in the wild: the team lifts the embargo now"
-ctl embargo XSA-400 --now | show
+say "5. The issue is exploited in the wild: the team lifts the embargo now, and says why"
+ctl embargo XSA-400 --now --reason "a public exploit was posted" | show
 expect "announce got the held posting, and it reads with no defect" wait_delivered announce@lists.example.org 1 10
+hooks_done() { [ "$(ctl hooks | grep -c ' done ')" -ge 3 ]; }
+expect "the three record hooks ran once each" wait_for 60 hooks_done
+ctl hooks | show
+(cd "$R" && find . -type f | sort) | show
+rc_py() { /usr/bin/python3 "$TOP/tests/e2e/records_check.py" "$@"; }
+rc_all() { rc_py osv "$R"/osv/*.json && rc_py csaf "$R"/csaf/white/*/*.json && rc_py provider "$R"/csaf/provider-metadata.json && rc_py index "$R"/xsa.json; }
+rc_all 2>&1 | show
+expect "the index, the OSV record and the CSAF document (TLP:WHITE) and its provider metadata pass their checks (OSV's and CSAF 2.0's official schemas)" rc_all >/dev/null
+lifted() { newest_with "${MEMBER_ADDR[$1]}" 'Embargo date notice XSA-400' >/dev/null; }
+for i in 1 2 3; do
+	expect "${MEMBER_ADDR[$i]} is told it is public early" wait_for 30 lifted "$i"
+done
+mailpy decrypt "$(newest_with "${MEMBER_ADDR[1]}" 'Embargo date notice XSA-400')" "${MEMBER_HOME[1]}" "$W/early" >/dev/null
+mailpy text "$W/early.inner" 1 | grep -E 'lifted|Why:' | show
+expect "the notice says why" grep -q 'a public exploit was posted' "$W/early.inner"
 expect "it is the team's signed posting" test "$(mailpy tree "$(newest announce@lists.example.org)" | head -n 1)" = multipart/signed
 ctl upcoming | show
 { echo "Subject: Fwd: interesting"; echo; sed -n '/^A malformed/,$p' "$W/draft"; } > "$W/msg"

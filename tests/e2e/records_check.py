@@ -9,7 +9,12 @@ say.  Prints "ok: ..." or "not ok: ..." lines, one per file.
     records_check.py csaf FILE...
     records_check.py provider FILE...
     records_check.py index FILE
+    records_check.py amber INNER NAME   the members' TLP:AMBER document, the
+                                        attachment NAME of a decrypted copy
+    records_check.py none INNER         a decrypted copy with no JSON part
 """
+import email
+import email.policy
 import json
 import os
 import re
@@ -47,7 +52,7 @@ def errors(v, doc):
             for e in v.iter_errors(doc)]
 
 
-def csaf_extra(doc):
+def csaf_extra(doc, label="WHITE"):
     """CSAF 2.0's mandatory tests the schema cannot say (6.1.14, 6.1.16,
     6.1.21, 6.1.22 in part), and the release's own promises."""
     bad = []
@@ -62,8 +67,13 @@ def csaf_extra(doc):
     for k in ("initial_release_date", "current_release_date"):
         if not RFC3339.match(tr[k]):
             bad.append("%s %r is not RFC 3339 UTC" % (k, tr[k]))
-    if doc["document"]["distribution"]["tlp"]["label"] != "WHITE":
-        bad.append("TLP is not WHITE")
+    if doc["document"]["distribution"]["tlp"]["label"] != label:
+        bad.append("TLP is not %s" % label)
+    if label == "AMBER":
+        if tr["status"] != "interim":
+            bad.append("status %s, not interim, under embargo" % tr["status"])
+        if "Under embargo until" not in doc["document"]["distribution"].get("text", ""):
+            bad.append("the distribution text does not name the embargo")
     pids = {p["product_id"] for p in doc.get("product_tree", {}).get("full_product_names", [])}
     for v in doc.get("vulnerabilities", []):
         for p in v.get("product_status", {}).get("known_affected", []):
@@ -72,8 +82,39 @@ def csaf_extra(doc):
     return bad
 
 
+def json_parts(path):
+    """The application/json parts of a decrypted copy, read by Python's
+    email package: (file name, decoded bytes, its defects)."""
+    with open(path, "rb") as f:
+        msg = email.message_from_binary_file(f, policy=email.policy.default)
+    return [(p.get_filename(), p.get_payload(decode=True), p.defects)
+            for p in msg.walk() if p.get_content_type() == "application/json"], msg.defects
+
+
+def amber(inner, name):
+    parts, defects = json_parts(inner)
+    if defects or len(parts) != 1 or parts[0][0] != name or parts[0][2]:
+        print("not ok: %s: one application/json part %s expected, found %r (defects %r)"
+              % (inner, name, [(p[0], len(p[1] or b"")) for p in parts], defects))
+        return 1
+    doc = json.loads(parts[0][1].decode("utf-8"))
+    bad = errors(validator("csaf_json_schema.json"), doc) or csaf_extra(doc, "AMBER")
+    if bad:
+        print("not ok: %s: %s" % (name, "; ".join(bad[:5])))
+        return 1
+    print("ok: %s in %s: valid CSAF 2.0, TLP:AMBER, %s, version %s" % (
+        name, inner, doc["document"]["tracking"]["status"], doc["document"]["tracking"]["version"]))
+    return 0
+
+
 def main():
     kind, files = sys.argv[1], sys.argv[2:]
+    if kind == "amber":
+        return amber(files[0], files[1])
+    if kind == "none":
+        parts, _ = json_parts(files[0])
+        print("%s: %s: %d JSON parts" % ("ok" if not parts else "not ok", files[0], len(parts)))
+        return 1 if parts else 0
     name = {"osv": "osv_schema.json", "csaf": "csaf_json_schema.json",
             "provider": "provider_json_schema.json"}.get(kind)
     v = validator(name) if name else None

@@ -35,7 +35,16 @@ release_hook "csaf" {
               "--base", "$BASE", "--publisher", "Xen Project Security Team",
               "--namespace", "https://xenproject.org", "--product", "Xen" }
 }
+csaf {
+  publisher = "Xen Project Security Team"
+  namespace = "https://xenproject.org"
+  product   = "Xen"
+  url       = "$URL"
+}
 EOF
+# Member 1 asks for the TLP:AMBER CSAF document in its copies; member 2 not.
+sed -i '/^member "Member 1" {/a\  csaf = true' "$W/milter.conf"
+check "member 1 asks for the CSAF document (csaf = true)" grep -qx '  csaf = true' "$W/milter.conf"
 check "embargoctl check accepts the three record hooks" bash -c "'$CTL_BIN' -c '$W/milter.conf' check > '$W/check.out' 2>&1"
 milter_stop
 milter_start
@@ -51,6 +60,17 @@ real_post "$W/x405v2.eml" "$(utc_in 7200)" "$W/msg"
 send security@example.org predisclosure@lists.example.org
 check "XSA-405 revision 2 is registered under embargo (rc $SWAKS_RC)" test "$SWAKS_RC" = 0
 for i in 1 2; do check "member $i gets revision 2" wait_delivered "${MEMBER_ADDR[$i]}" 1 30; done
+# Under embargo, inside the encryption only: member 1's copy carries
+# xsa-405.json, CSAF 2.0 marked TLP:AMBER; member 2's carries none.
+for i in 1 2; do
+	f=$(newest_with "${MEMBER_ADDR[$i]}" 'Embargoed security advisory XSA-405')
+	check "member $i decrypts revision 2 with no defect" mailpy decrypt "$f" "${MEMBER_HOME[$i]}" "$W/r2m$i"
+	check "member $i's copy shows no JSON outside its encryption" bash -c "! grep -qi 'application/json\|TLP' '$f'"
+done
+while IFS= read -r line; do
+	check "member 1's copy: ${line#*: }" test "${line%%:*}" = ok
+done < <(records amber "$W/r2m1.inner" xsa-405.json 2>&1)
+check "member 2's copy has no CSAF document" records none "$W/r2m2.inner"
 real_post "$TOP/tests/data/xsa405.eml" - "$W/msg" announce@lists.example.org
 send security@example.org announce@lists.example.org
 check "revision 3 to the public list is held (rc $SWAKS_RC)" test "$SWAKS_RC" = 0

@@ -415,6 +415,47 @@ t_smime_member(void **st)
 
 }
 
+/* A member who asks for the CSAF document needs the csaf section, whole. */
+static void
+t_csaf_member(void **st)
+{
+	static const char member[] = "member \"Vendor\" {\n"
+	    "  address = \"security@vendor.example\"\n"
+	    "  key = \"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\"\n  csaf = true\n}\n";
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(member, &rep);
+	char *whole;
+
+	(void)st;
+	assert_null(cfg);
+	assert_true(test_report_has(&rep, "member \"Vendor\": csaf = true but "
+	    "there is no csaf section"));
+	conf_report_free(&rep);
+	memset(&rep, 0, sizeof(rep));
+	whole = xasprintf("%scsaf {\n  publisher = \"Xen Project Security Team\"\n"
+	    "  namespace = \"xenproject.org\"\n  product = \"Xen\"\n}\n", member);
+	cfg = test_conf_with(whole, &rep);
+	assert_null(cfg);
+	assert_true(test_report_has(&rep, "csaf: no url;"));
+	assert_true(test_report_has(&rep, "namespace \"xenproject.org\" is not a URL"));
+	conf_report_free(&rep);
+	free(whole);
+	memset(&rep, 0, sizeof(rep));
+	whole = xasprintf("%scsaf {\n  publisher = \"Xen Project Security Team\"\n"
+	    "  namespace = \"https://xenproject.org\"\n  product = \"Xen\"\n"
+	    "  url = \"https://xenbits.xen.org/xsa/advisory-%%n.html\"\n}\n", member);
+	cfg = test_conf_with(whole, &rep);
+	assert_non_null(cfg);
+	for (size_t i = 0; i < cfg->n_members; i++)
+		assert_int_equal(cfg->members[i].csaf,
+		    strcmp(cfg->members[i].name, "Vendor") == 0);
+	assert_non_null(conf_member_by_addr(cfg, "security@vendor.example"));
+	assert_string_equal(cfg->csaf_product, "Xen");
+	conf_free(cfg);
+	conf_report_free(&rep);
+	free(whole);
+}
+
 int
 main(void)
 {
@@ -435,6 +476,7 @@ main(void)
 		cmocka_unit_test(t_participants_and_discussion),
 		cmocka_unit_test(t_release_hooks),
 		cmocka_unit_test(t_smime_member),
+		cmocka_unit_test(t_csaf_member),
 		cmocka_unit_test(t_missing_file),
 		cmocka_unit_test(t_every_key_documented),
 	};
