@@ -36,7 +36,7 @@ SAN	= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 
 # Modules: each folder is one module (DESIGN.md, doc/ARCHITECTURE.md).
 UTIL_SRC   = util/em.c util/emtime.c util/sha256.c util/priv.c util/log.c
-CONF_SRC   = conf/conf.c conf/schema.c conf/report.c conf/validate.c
+CONF_SRC   = conf/conf.c conf/schema.c conf/report.c conf/validate.c conf/sections.c conf/values.c
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/match.c policy/notice.c policy/prints.c policy/archive.c \
 	     policy/timeline.c policy/deploy.c policy/unicode.c policy/leaf.c \
@@ -44,10 +44,10 @@ POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 READER_SRC = reader/wire.c reader/pool.c
 READER_PROG_SRC = reader/main.c reader/confine.c
 KEYS_SRC   = keys/keys.c keys/cert.c keys/read.c keys/copy.c keys/helper.c keys/check.c \
-	     keys/pkesk.c
+	     keys/pkesk.c keys/backup.c
 STORE_SRC  = store/store.c store/records.c store/text.c store/audit.c \
 	     store/migrate.c store/view.c store/filter.c store/post.c
-LEDGER_SRC = ledger/entry.c ledger/hold.c ledger/advisory.c
+LEDGER_SRC = ledger/entry.c ledger/hold.c ledger/advisory.c ledger/host.c
 RECORD_SRC = record/json.c record/csaf.c
 CORE_SRC   = $(UTIL_SRC) $(CONF_SRC) $(POLICY_SRC) $(READER_SRC) $(KEYS_SRC) \
 	     $(STORE_SRC) $(LEDGER_SRC) $(RECORD_SRC)
@@ -61,13 +61,14 @@ OUTBOX_SRC = outbox/state.c outbox/audit.c outbox/auditq.c outbox/fanout.c \
 	     outbox/public.c outbox/loop.c outbox/clockstep.c \
 	     outbox/release_scan.c outbox/release_holds.c outbox/release_prepare.c \
 	     outbox/release_copy.c outbox/remind.c outbox/announce.c \
-	     outbox/publish.c outbox/release_clock.c
+	     outbox/publish.c outbox/release_clock.c outbox/release_late.c
 MILTER_SRC = $(OUTBOX_SRC) milter/main.c milter/state.c milter/ctx.c \
 	     milter/callbacks.c milter/verdict.c milter/eom.c milter/spool.c
 CLI_SRC    = cli/main.c cli/embargoctl.c cli/cli.c cli/cmd_check.c cli/cmd_state.c cli/cmd_embargo.c cli/cmd_hooks.c \
 	     cli/cmd_members.c cli/cmd_public.c cli/cmd_trace.c \
 	     cli/cmd_report.c cli/cmd_html.c cli/html_svg.c cli/cmd_ics.c \
-	     cli/book.c cli/record_io.c cli/record_csaf.c cli/cmd_record.c
+	     cli/book.c cli/record_io.c cli/record_csaf.c cli/cmd_record.c \
+	     cli/backup_io.c cli/cmd_backup.c cli/cmd_restore.c
 HDRS	   = $(wildcard */*.h)
 
 UNIT_TESTS = test_emtime test_conf test_marker test_mime test_decide test_match \
@@ -140,7 +141,7 @@ LIBS_ledger = lmdb
 LIBS_record = json-glib-1.0 glib-2.0
 LIBS_outbox =
 LIBS_milter = milter libgcrypt gmime-3.0
-LIBS_cli    = json-glib-1.0 glib-2.0 gmime-3.0
+LIBS_cli    = json-glib-1.0 glib-2.0 gmime-3.0 libarchive
 NEVER_policy = time clock_gettime gettimeofday ftime timespec_get \
 	       __clock_gettime64 __time64 __gettimeofday64 \
 	       g_get_real_time g_get_monotonic_time g_get_current_time \
@@ -352,7 +353,11 @@ install: $(B)/embargo-milter $(B)/embargoctl $(B)/embargo-reader
 		$(DESTDIR)$(SYSCONFDIR)/embargo-milter/embargo-milter.conf.example
 	sed 's|@SBINDIR@|$(SBINDIR)|g' conf/embargo-milter.service > \
 		$(DESTDIR)$(UNITDIR)/embargo-milter.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/embargo-milter.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' conf/embargo-milter-backup.service > \
+		$(DESTDIR)$(UNITDIR)/embargo-milter-backup.service
+	install -m 0644 conf/embargo-milter-backup.timer $(DESTDIR)$(UNITDIR)
+	chmod 0644 $(DESTDIR)$(UNITDIR)/embargo-milter.service \
+		$(DESTDIR)$(UNITDIR)/embargo-milter-backup.service
 
 clean:
 	rm -rf build

@@ -231,6 +231,67 @@ cli_read_all(const char *path, size_t max, struct buf *b, struct em_err *err)
 	return rc;
 }
 
+/* cli_daemon_pid - the pid state_dir's pid file names, 0 if none */
+
+long
+cli_daemon_pid(const struct config *cfg)
+{
+	char *path = xasprintf("%s/embargo-milter.pid", cfg->state_dir);
+	FILE *fp = fopen(path, "r");
+	char line[32];
+	long pid = 0;
+
+	if (fp != NULL) {
+		if (fgets(line, sizeof(line), fp) != NULL)
+			pid = strtol(line, NULL, 10);
+		fclose(fp);
+	}
+	free(path);
+	return pid > 1 ? pid : 0;
+}
+
+/* cli_audit - one audit record of an embargoctl change, by the operator */
+
+int
+cli_audit(struct store_txn *t, const char *event, const char *id,
+    time_t embargo, const char *reason, struct em_err *err)
+{
+	struct store_audit a = { 0 };
+
+	a.time = time(NULL);
+	a.event = event;
+	a.sender = cli_operator();
+	a.advisory = id;
+	a.embargo = embargo;
+	a.decision = event;
+	a.reason = reason;
+	return store_audit_append(t, &a, err);
+}
+
+/* cli_read_all_fd - what fd gives until its end, at most max bytes */
+
+int
+cli_read_all_fd(int fd, size_t max, struct buf *b, struct em_err *err)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return em_fail(err, EM_EIO, "cannot read a pipe: %s",
+			    strerror(errno));
+		if (n == 0)
+			return EM_OK;
+		if ((size_t)n > max - b->len)
+			return em_fail(err, EM_ETOOBIG, "a pipe gave more than %zu "
+			    "bytes", max);
+		buf_append(b, chunk, (size_t)n);
+	}
+}
+
 /*
  * JSON output: one object per command, or one per line for lists, built
  * with json-glib so that every string is escaped as JSON wants.

@@ -86,6 +86,9 @@ int	cmd_advisory_html(const struct opts *o, const char *id, const char *file);
 int	cmd_report_html(const struct opts *o, const char *dir);
 int	cmd_upcoming_ics(const struct opts *o);
 int	cmd_record(const struct opts *o, int argc, char **argv);
+int	cmd_backup(const struct opts *o, int argc, char **argv);
+int	cmd_restore(const struct opts *o, int argc, char **argv);
+int	cmd_promote(const struct opts *o, int argc, char **argv);
 /*
  * The parts of the commands that work on a config and a store already
  * open (the unit tests call them on a private store): each prints its
@@ -145,6 +148,14 @@ int	cli_finish(struct store_txn *t, int rc, struct em_err *err);
  * EM_EIO when it cannot be read, EM_ETOOBIG when larger. */
 int	cli_read_all(const char *path, size_t max, struct buf *b,
 	    struct em_err *err);
+/* The pid the daemon's pid file in state_dir names, 0 if none. */
+long	cli_daemon_pid(const struct config *cfg);
+/* One audit record of an embargoctl change: event, advisory (or NULL),
+ * date, reason; who is the operator. */
+int	cli_audit(struct store_txn *t, const char *event, const char *id,
+	    time_t embargo, const char *reason, struct em_err *err);
+/* The same from a descriptor, until its end. */
+int	cli_read_all_fd(int fd, size_t max, struct buf *b, struct em_err *err);
 /* Who runs embargoctl (SUDO_USER, else the login name), for the audit. */
 const char *cli_operator(void);
 

@@ -26,39 +26,14 @@
 static void
 wake_daemon(const struct config *cfg)
 {
-	char *path = xasprintf("%s/embargo-milter.pid", cfg->state_dir);
-	FILE *fp = fopen(path, "r");
-	char line[32];
-	long pid = 0;
+	long pid = cli_daemon_pid(cfg);
 
-	if (fp != NULL) {
-		if (fgets(line, sizeof(line), fp) != NULL)
-			pid = strtol(line, NULL, 10);
-		fclose(fp);
-	}
-	if (pid <= 1 || kill((pid_t)pid, SIGUSR1) < 0)
-		fprintf(stderr, "embargoctl: the daemon was not woken (%s); it "
-		    "follows within a minute\n", path);
-	free(path);
+	if (pid == 0 || kill((pid_t)pid, SIGUSR1) < 0)
+		fprintf(stderr, "embargoctl: the daemon was not woken (%s/"
+		    "embargo-milter.pid); it follows within a minute\n",
+		    cfg->state_dir);
 }
 
-/* audit_change - one audit record for an embargoctl change */
-
-static int
-audit_change(struct store_txn *t, const char *event, const char *id,
-    time_t embargo, const char *reason, struct em_err *err)
-{
-	struct store_audit a = { 0 };
-
-	a.time = time(NULL);
-	a.event = event;
-	a.sender = cli_operator();
-	a.advisory = id;
-	a.embargo = embargo;
-	a.decision = event;
-	a.reason = reason;
-	return store_audit_append(t, &a, err);
-}
 
 /* change_why - the audit's and the operator's words for a change of
  * date: from what (a: NULL when new) to when, by whom, and for an early
@@ -145,7 +120,7 @@ cli_set_embargo(const struct opts *o, const struct config *cfg,
 	if ((rc = ledger_adv_put(t, known ? &old : NULL, &a, now, &err)) ==
 	    EM_OK && (rc = store_adv_list_put(t, "early-reason", id, &rv,
 	    &err)) == EM_OK)
-		rc = audit_change(t, known ? "embargo-changed" : "embargo-set", id,
+		rc = cli_audit(t, known ? "embargo-changed" : "embargo-set", id,
 		    when, why, &err);
 	strv_free(&rv);
 	if (cli_finish(t, rc, &err) != EXIT_OK)
@@ -198,7 +173,7 @@ participant_change(struct store_txn *t, const char *id, const char *name,
 		(void)em_fail(err, rc, "no advisory %s", id);
 	else if (*had != add &&
 	    (rc = store_adv_list_put(t, "participants", id, &kept, err)) == EM_OK)
-		rc = audit_change(t, add ? "participant-added" :
+		rc = cli_audit(t, add ? "participant-added" :
 		    "participant-dropped", id, a.embargo, why, err);
 	strv_free(&names);
 	strv_free(&kept);
@@ -466,7 +441,7 @@ cli_held_change(const struct opts *o, const struct config *cfg,
 	/* What was prepared for its date is cancelled, or due now. */
 	if ((rc = ledger_hold_change(t, &h, why, reason, time(NULL), &err)) ==
 	    EM_OK)
-		rc = audit_change(t, why ? "dropped" : "release-requested",
+		rc = cli_audit(t, why ? "dropped" : "release-requested",
 		    h.advisory, 0, reason, &err);
 	if (cli_finish(t, rc, &err) != EXIT_OK)
 		return EXIT_USAGE;

@@ -27,12 +27,8 @@
 #define DEFAULT_CONF	"/etc/embargo-milter/embargo-milter.conf"
 
 
-/* usage - the --help text */
-
-static void
-usage(FILE *fp)
-{
-	(void)fprintf(fp,
+/* The --help text. */
+static const char usage_text[] =
 	    "usage: embargoctl [-c FILE] [--json] COMMAND [ARGS]\n"
 	    "  -c FILE   config file (default " DEFAULT_CONF ")\n"
 	    "  --json    one JSON object (JSON lines for lists)\n"
@@ -77,6 +73,16 @@ usage(FILE *fp)
 	    "  record csaf DIR --url PATTERN --base URL --publisher NAME --namespace URL\n"
 	    "         --product NAME     as a release_hook: the advisory index (xsa.json), its\n"
 	    "                              OSV record or its CSAF 2.0 document, from its text\n"
+	    "  backup FILE|-|--dir [--secret-keys]\n"
+	    "                              the whole state, taken while the daemon runs,\n"
+	    "                              encrypted to backup.recipients (--dir: into\n"
+	    "                              backup.dir, keeping backup.keep)\n"
+	    "  restore FILE [--gnupg-home DIR] [--standby]\n"
+	    "                              a backup into an empty state_dir (the daemon\n"
+	    "                              stopped), decrypted with DIR's key, its audit\n"
+	    "                              chain verified; --standby: a standby's state\n"
+	    "  promote [--force]           a standby made active, once the primary answers\n"
+	    "                              nowhere (--force: you say it is down)\n"
 	    "  trace [FILE]                whose copy a leaked message or pasted text came\n"
 	    "                              from (its copy id or Message-ID); exit 1: none\n"
 	    "  public add FILE...          text already public (messages or mbox): its word\n"
@@ -86,7 +92,14 @@ usage(FILE *fp)
 	    "  dry-run --from A --to B [--to C ...] [--explain] [FILE]\n"
 	    "                              what the milter would do with this message\n"
 	    "                              (exit 0 pass, 1 reject, 3 hold, 4 fan-out)\n"
-	    "See embargoctl(8).\n");
+	    "See embargoctl(8).\n";
+
+/* usage - the --help text */
+
+static void
+usage(FILE *fp)
+{
+	(void)fputs(usage_text, fp);
 }
 
 /*
@@ -191,6 +204,12 @@ dispatch(struct opts *o, const char *cmd, int argc, char **argv)
 		return cmd_timeline(o, argc, argv);
 	if (strcmp(cmd, "record") == 0)
 		return cmd_record(o, argc, argv);
+	if (strcmp(cmd, "backup") == 0)
+		return cmd_backup(o, argc, argv);
+	if (strcmp(cmd, "restore") == 0)
+		return cmd_restore(o, argc, argv);
+	if (strcmp(cmd, "promote") == 0)
+		return cmd_promote(o, argc, argv);
 	if (strcmp(cmd, "members") == 0)
 		return cmd_members(o, argc, argv);
 	if (strcmp(cmd, "member") == 0 && argc > 1 && strcmp(argv[1], "vet") == 0)

@@ -21,40 +21,6 @@
 #include "conf_int.h"
 #include "../util/emtime.h"
 
-/* copy_list - copy a libconfuse string list, optionally lower-cased */
-
-static void
-copy_list(cfg_t *sec, const char *name, struct strv *out, bool lower)
-{
-	unsigned int n = cfg_size(sec, name);
-
-	for (unsigned int i = 0; i < n; i++) {
-		char *s = lower ? em_addr_norm(cfg_getnstr(sec, name, i)) :
-		    xstrdup(cfg_getnstr(sec, name, i));
-
-		strv_push(out, s);
-		free(s);
-	}
-}
-
-/* dupstr - copy a possibly NULL string */
-
-static char *
-dupstr(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-/* upper - upper-case a string in place */
-
-static char *
-upper(char *s)
-{
-	for (char *p = s; p && *p; p++)
-		*p = (char)toupper((unsigned char)*p);
-	return s;
-}
-
 /* pin_norm - a certificate's SHA-256 as written, in place: colons and
  * blanks out, upper case */
 
@@ -67,7 +33,7 @@ pin_norm(char *s)
 		if (*p != ':' && *p != ' ' && *p != '\t')
 			*o++ = *p;
 	*o = '\0';
-	return upper(s);
+	return conf_upper(s);
 }
 
 /*
@@ -244,6 +210,11 @@ load_durations(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	if (em_duration_parse(s, &cfg->remind_before) < 0)
 		problem(rep, "remind_before", s, "remind_before = \"%s\" is not "
 		    "a duration; write e.g. \"24h\", or \"0\" for never", s);
+	s = cfg_getstr(c, "release_alarm");
+	if (em_duration_parse(s, &cfg->release_alarm) < 0 ||
+	    cfg->release_alarm <= 0)
+		problem(rep, "release_alarm", s, "release_alarm = \"%s\" is not "
+		    "a duration above 0; write e.g. \"60s\" or \"5m\"", s);
 	s = cfg_getstr(c, "audit_anchor_every");
 	if (em_duration_parse(s, &cfg->audit_anchor_every) < 0 ||
 	    cfg->audit_anchor_every <= 0)
@@ -392,9 +363,9 @@ check_phrases(const struct config *cfg, struct conf_report *rep)
 static void
 load_patterns(cfg_t *c, struct config *cfg, struct conf_report *rep)
 {
-	copy_list(c, "advisory_id", &cfg->advisory_src, false);
-	copy_list(c, "embargo_phrases", &cfg->embargo_phrases, false);
-	copy_list(c, "role_localparts", &cfg->role_localparts, true);
+	conf_copy_list(c, "advisory_id", &cfg->advisory_src, false);
+	conf_copy_list(c, "embargo_phrases", &cfg->embargo_phrases, false);
+	conf_copy_list(c, "role_localparts", &cfg->role_localparts, true);
 
 	if (cfg->advisory_src.n == 0)
 		problem_at(rep, false, 0, "advisory_id is empty; give at least "
@@ -423,7 +394,7 @@ load_people(cfg_t *c, const char *name, bool attested, size_t *n,
 		m->name = xstrdup(cfg_title(sec));
 		m->address = a ? em_addr_norm(a) : NULL;
 		m->line = a ? conf_line_of("address", a) : sec->line;
-		m->key = upper(dupstr(cfg_getstr(sec, "key")));
+		m->key = conf_upper(conf_dupstr(cfg_getstr(sec, "key")));
 		m->key_line = conf_line_in(sec, "key");
 		if (m->key_line == 0)
 			m->key_line = sec->line;
@@ -438,7 +409,7 @@ load_people(cfg_t *c, const char *name, bool attested, size_t *n,
 			m->smime = true;
 		}
 		if (attested) {
-			m->role_attested = dupstr(cfg_getstr(sec,
+			m->role_attested = conf_dupstr(cfg_getstr(sec,
 			    "role_attested"));
 			m->csaf = cfg_getbool(sec, "csaf");
 		}
@@ -462,31 +433,11 @@ load_discussion(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	sec = cfg_getnsec(c, "discussion", 0);
 	a = cfg_getstr(sec, "address");
 	cfg->discussion_address = a ? em_addr_norm(a) : xstrdup("");
-	cfg->discussion_key = upper(dupstr(cfg_getstr(sec, "key")));
+	cfg->discussion_key = conf_upper(conf_dupstr(cfg_getstr(sec, "key")));
 	cfg->discussion_key_line = conf_line_in(sec, "key");
 	if (cfg->discussion_key_line == 0)
 		cfg->discussion_key_line = sec->line;
 	cfg->discussion_cert = cert_pin(sec, &cfg->discussion_cert_line);
-}
-
-/* load_csaf - the csaf section, when there is one */
-
-static void
-load_csaf(cfg_t *c, struct config *cfg, struct conf_report *rep)
-{
-	cfg_t *sec;
-
-	if (cfg_size(c, "csaf") == 0)
-		return;
-	if (cfg_size(c, "csaf") > 1)
-		problem_at(rep, false, 0, "more than one csaf section; a list "
-		    "has one publisher: keep one");
-	sec = cfg_getnsec(c, "csaf", 0);
-	cfg->csaf_line = sec->line;
-	cfg->csaf_publisher = dupstr(cfg_getstr(sec, "publisher"));
-	cfg->csaf_namespace = dupstr(cfg_getstr(sec, "namespace"));
-	cfg->csaf_product = dupstr(cfg_getstr(sec, "product"));
-	cfg->csaf_url = dupstr(cfg_getstr(sec, "url"));
 }
 
 /* load_hooks - the release_hook blocks: a command and its timeout each */
@@ -502,7 +453,7 @@ load_hooks(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		const char *to = cfg_getstr(sec, "timeout");
 
 		h->name = xstrdup(cfg_title(sec));
-		copy_list(sec, "command", &h->argv, false);
+		conf_copy_list(sec, "command", &h->argv, false);
 		h->line = sec->line;
 		if (em_duration_parse(to, &h->timeout) < 0 || h->timeout <= 0 ||
 		    h->timeout > 86400)
@@ -529,16 +480,16 @@ load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		    cfg->reinject_port);
 
 	sec = cfg_getsec(c, "team");
-	copy_list(sec, "addresses", &cfg->team_addresses, true);
-	copy_list(sec, "keys", &cfg->team_keys, false);
+	conf_copy_list(sec, "addresses", &cfg->team_addresses, true);
+	conf_copy_list(sec, "keys", &cfg->team_keys, false);
 	cfg->team_key_line = xcalloc(cfg->team_keys.n + 1, sizeof(int));
 	for (size_t i = 0; i < cfg->team_keys.n; i++) {
-		upper(cfg->team_keys.v[i]);
+		conf_upper(cfg->team_keys.v[i]);
 		cfg->team_key_line[i] = conf_line_of("keys", cfg->team_keys.v[i]);
 		if (cfg->team_key_line[i] == 0)
 			cfg->team_key_line[i] = sec->line;
 	}
-	copy_list(sec, "certificates", &cfg->team_certs, false);
+	conf_copy_list(sec, "certificates", &cfg->team_certs, false);
 	cfg->team_cert_line = xcalloc(cfg->team_certs.n + 1, sizeof(int));
 	for (size_t i = 0; i < cfg->team_certs.n; i++) {
 		cfg->team_cert_line[i] = conf_line_of("certificates",
@@ -559,7 +510,7 @@ load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
 		cfg->list_name = xstrdup(cfg_title(sec));
 		cfg->list_address = sec ? (cfg_getstr(sec, "address") ?
 		    em_addr_norm(cfg_getstr(sec, "address")) : NULL) : NULL;
-		cfg->list_key = upper(dupstr(cfg_getstr(sec, "key")));
+		cfg->list_key = conf_upper(conf_dupstr(cfg_getstr(sec, "key")));
 		cfg->list_key_line = conf_line_in(sec, "key");
 		if (cfg->list_key_line == 0 && sec != NULL)
 			cfg->list_key_line = sec->line;
@@ -572,8 +523,8 @@ load_sections(cfg_t *c, struct config *cfg, struct conf_report *rep)
 	cfg->participants = load_people(c, "participant", false,
 	    &cfg->n_participants, rep);
 	load_discussion(c, cfg, rep);
-	copy_list(c, "public_lists", &cfg->public_lists, true);
-	copy_list(c, "pre_announce", &cfg->pre_announce, true);
+	conf_copy_list(c, "public_lists", &cfg->public_lists, true);
+	conf_copy_list(c, "pre_announce", &cfg->pre_announce, true);
 	load_hooks(c, cfg, rep);
 }
 
@@ -599,7 +550,8 @@ conf_load(const char *path, struct config **out, struct conf_report *rep)
 		load_scalars(c, cfg, rep);
 		load_patterns(c, cfg, rep);
 		load_sections(c, cfg, rep);
-		load_csaf(c, cfg, rep);
+		conf_load_csaf(c, cfg, rep);
+		conf_load_backup(c, cfg, rep);
 		conf_validate(cfg, rep);
 		if (rep->errors == errors_before)
 			*out = cfg;
@@ -673,6 +625,10 @@ conf_free(struct config *cfg)
 	free(cfg->csaf_namespace);
 	free(cfg->csaf_product);
 	free(cfg->csaf_url);
+	strv_free(&cfg->backup_recipients);
+	free(cfg->backup_dir);
+	free(cfg->standby_milter);
+	free(cfg->standby_reinject);
 	free(cfg);
 }
 

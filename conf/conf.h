@@ -82,6 +82,9 @@ struct config {
 	size_t	state_map_size;		/* LMDB map: the most state_dir holds */
 	long	max_embargo;		/* seconds */
 	long	remind_before;		/* seconds, 0 = never */
+	long	release_alarm;		/* seconds after a hold's date by which
+					   its postings are out, or the team is
+					   told (a late release) */
 	long	audit_anchor_every;	/* seconds between syslog anchors */
 	long	public_time;		/* the default schedule's time of day of a
 					   public release, seconds past 00:00 UTC */
@@ -147,6 +150,18 @@ struct config {
 	char   *csaf_product;
 	char   *csaf_url;		/* the advisory's public URL, %n %i */
 	int	csaf_line;
+
+	/* The backup section: the administrators' keys a backup is
+	 * encrypted to (upper case), where the timer keeps them, how many. */
+	struct strv backup_recipients;
+	char   *backup_dir;
+	long	backup_keep;
+	int	backup_line;
+	/* The standby section: where the primary answers, which promote
+	 * checks no longer does ("inet:PORT@HOST", "HOST:PORT"). */
+	char   *standby_milter;
+	char   *standby_reinject;
+	int	standby_line;
 };
 
 /* One finding of conf_load(). */

@@ -24,6 +24,17 @@ int	conf_line_in(const cfg_t *sec, const char *opt);
 /* Append one problem; rep takes text (malloc'd). */
 void	conf_report_take(struct conf_report *rep, bool warning, char *text);
 
+/* values.c: a string list copied (lower: as addresses), a string that may
+ * be NULL copied, a string upper-cased in place */
+void	conf_copy_list(cfg_t *sec, const char *name, struct strv *out,
+	    bool lower);
+char   *conf_dupstr(const char *s);
+char   *conf_upper(char *s);
+
+/* sections.c: the csaf, backup and standby sections */
+void	conf_load_csaf(cfg_t *c, struct config *cfg, struct conf_report *rep);
+void	conf_load_backup(cfg_t *c, struct config *cfg, struct conf_report *rep);
+
 /* validate.c */
 void	problem_at(struct conf_report *rep, bool warn, int line,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));

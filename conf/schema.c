@@ -29,7 +29,7 @@
 /* Every key of the schema, for the man page test (conf_key_names). */
 const char *const conf_key_names[] = {
 	"socket", "socket_mode", "state_dir", "gnupg_home", "user", "on_error",
-	"audit_passes", "max_message_size", "max_decrypted_size", "max_embargo", "remind_before", "audit_anchor_every",
+	"audit_passes", "max_message_size", "max_decrypted_size", "max_embargo", "remind_before", "release_alarm", "audit_anchor_every",
 	"public_time", "state_map_size", "mime_max_depth", "mime_max_parts", "max_header_size",
 	"delivery_workers", "reader", "reader_program", "readers",
 	"reader_cpu_seconds", "reader_memory", "reader_max_use",
@@ -40,6 +40,8 @@ const char *const conf_key_names[] = {
 	"member", "role_attested", "public_lists", "participant", "discussion",
 	"pre_announce", "release_hook", "command", "timeout",
 	"csaf", "publisher", "namespace", "product", "url",
+	"backup", "recipients", "dir", "keep",
+	"standby", "primary_milter", "primary_reinject",
 	NULL
 };
 
@@ -255,6 +257,17 @@ static cfg_opt_t csaf_opts[] = {
 	CFG_STR("url", NULL, CFGF_NONE),
 	CFG_END()
 };
+static cfg_opt_t backup_opts[] = {
+	CFG_STR_LIST("recipients", NULL, CFGF_NONE),
+	CFG_STR("dir", "/var/backups/embargo-milter", CFGF_NONE),
+	CFG_INT("keep", 14, CFGF_NONE),
+	CFG_END()
+};
+static cfg_opt_t standby_opts[] = {
+	CFG_STR("primary_milter", NULL, CFGF_NONE),
+	CFG_STR("primary_reinject", NULL, CFGF_NONE),
+	CFG_END()
+};
 static cfg_opt_t hook_opts[] = {
 	CFG_STR_LIST("command", NULL, CFGF_NONE),
 	CFG_STR("timeout", "120s", CFGF_NONE),
@@ -272,6 +285,7 @@ static cfg_opt_t opts[] = {
 	CFG_INT("max_decrypted_size", 0, CFGF_NONE),
 	CFG_STR("max_embargo", "21d", CFGF_NONE),
 	CFG_STR("remind_before", "24h", CFGF_NONE),
+	CFG_STR("release_alarm", "60s", CFGF_NONE),
 	CFG_STR("audit_anchor_every", "1h", CFGF_NONE),
 	CFG_STR("public_time", "12:00", CFGF_NONE),
 	CFG_INT("state_map_size", 1073741824, CFGF_NONE),
@@ -305,13 +319,16 @@ static cfg_opt_t opts[] = {
 	CFG_SEC("release_hook", hook_opts,
 	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_SEC("csaf", csaf_opts, CFGF_MULTI),
+	CFG_SEC("backup", backup_opts, CFGF_MULTI),
+	CFG_SEC("standby", standby_opts, CFGF_MULTI),
 	CFG_END()
 };
 
 /* The string keys whose lines are noted (note_line), "section|key" inside. */
 static const char *noted[] = {
 	"socket", "socket_mode", "state_dir", "gnupg_home", "user",
-	"on_error", "audit_passes", "reader", "reader_program", "max_embargo", "remind_before", "audit_anchor_every",
+	"on_error", "audit_passes", "reader", "reader_program", "max_embargo", "remind_before", "release_alarm",
+	"audit_anchor_every",
 	"public_time", "advisory_id",
 	"embargo_phrases", "role_localparts", "public_lists", "pre_announce",
 	"team|addresses", "team|keys", "team|certificates", "list|address",
@@ -319,7 +336,7 @@ static const char *noted[] = {
 	"member|address", "member|key", "participant|address",
 	"participant|key", "discussion|address", "discussion|key",
 	"list|certificate", "member|certificate", "participant|certificate",
-	"discussion|certificate", "release_hook|command",
+	"discussion|certificate", "release_hook|command", "backup|recipients",
 	"release_hook|timeout", NULL
 };
 

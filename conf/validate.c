@@ -379,6 +379,36 @@ validate_csaf(struct config *cfg, struct conf_report *rep)
 		    "e.g. \"https://xenproject.org\"", cfg->csaf_namespace);
 }
 
+/* validate_backup - the administrators' keys, how many to keep, where
+ * the primary answers */
+
+static void
+validate_backup(struct config *cfg, struct conf_report *rep)
+{
+	if (cfg->backup_line != 0 && cfg->backup_recipients.n == 0)
+		problem_at(rep, false, cfg->backup_line, "backup: no recipients; "
+		    "a backup is as secret as the advisories in it: give the "
+		    "administrators' OpenPGP fingerprints, recipients = { "
+		    "\"40 HEX DIGITS\" }");
+	for (size_t i = 0; i < cfg->backup_recipients.n; i++)
+		conf_check_fpr(rep, "recipients", "backup",
+		    cfg->backup_recipients.v[i]);
+	if (cfg->backup_line != 0 && (cfg->backup_keep < 1 ||
+	    cfg->backup_keep > 10000))
+		problem_at(rep, false, cfg->backup_line, "backup: keep %ld is out "
+		    "of range; give how many backups the timer keeps, 1 to 10000",
+		    cfg->backup_keep);
+	if (cfg->backup_dir != NULL && cfg->backup_dir[0] != '/')
+		problem_at(rep, false, cfg->backup_line, "backup: dir \"%s\" is "
+		    "not an absolute path", cfg->backup_dir);
+	if (cfg->standby_line != 0 && (cfg->standby_milter == NULL ||
+	    cfg->standby_reinject == NULL))
+		problem_at(rep, false, cfg->standby_line, "standby: give both "
+		    "primary_milter = \"inet:PORT@HOST\" and primary_reinject = "
+		    "\"HOST:PORT\" (where the primary answers: promote checks "
+		    "that it no longer does)");
+}
+
 /* SEEN_ADD - one address and its role, for validate_roles() */
 
 #define SEEN_ADD(a, r, l) do { seen[n].addr = (a); seen[n].role = (r); \
@@ -451,6 +481,7 @@ conf_validate(struct config *cfg, struct conf_report *rep)
 	validate_roles(cfg, rep);
 	validate_hooks(cfg, rep);
 	validate_csaf(cfg, rep);
+	validate_backup(cfg, rep);
 }
 
 /* conf_check_mode - a config file anyone may read is an error */

@@ -249,12 +249,24 @@ int
 keys_unseal(const char *p, size_t n, struct buf *out, struct em_err *err)
 {
 	gpgme_ctx_t ctx = keys_ctx_new();
-	gpgme_data_t in = NULL, plain = NULL;
 	gpgme_error_t e;
 
 	if (ctx == NULL)
 		return em_fail(err, EM_ECRYPTO, "gpgme: no context");
-	e = gpgme_data_new_from_mem(&in, p, n, 0);
+	e = keys_decrypt_ctx(ctx, p, n, out);
+	gpgme_release(ctx);
+	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "unsealing with the "
+	    "list key failed: %s", gpgme_strerror(e));
+}
+
+/* keys_decrypt_ctx - p decrypted by ctx into out; gpgme's error */
+
+gpgme_error_t
+keys_decrypt_ctx(gpgme_ctx_t ctx, const char *p, size_t n, struct buf *out)
+{
+	gpgme_data_t in = NULL, plain = NULL;
+	gpgme_error_t e = gpgme_data_new_from_mem(&in, p, n, 0);
+
 	if (e == 0)
 		e = gpgme_data_new(&plain);
 	if (e == 0)
@@ -263,9 +275,7 @@ keys_unseal(const char *p, size_t n, struct buf *out, struct em_err *err)
 		keys_data_drain(plain, out);
 	gpgme_data_release(in);
 	gpgme_data_release(plain);
-	gpgme_release(ctx);
-	return e == 0 ? EM_OK : em_fail(err, EM_ECRYPTO, "unsealing with the "
-	    "list key failed: %s", gpgme_strerror(e));
+	return e;
 }
 
 /* keys_clearsign - text signed inline by fpr (a public notice) */

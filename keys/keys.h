@@ -121,6 +121,13 @@ int	keys_pkesk_ids(const char *p, size_t len, uint64_t *ids, size_t max,
 int	keys_seal(const char *list_fpr, const char *p, size_t n, struct buf *out,
 	    struct em_err *err);
 int	keys_unseal(const char *p, size_t n, struct buf *out, struct em_err *err);
+/* A backup encrypted to the administrators' keys (fingerprints, in the
+ * keyring), and decrypted with the keyring in home (NULL: the caller's
+ * GNUPGHOME or ~/.gnupg; callable before keys_init()) (backup.c). */
+int	keys_encrypt_to(const struct strv *fprs, const char *p, size_t n,
+	    struct buf *out, struct em_err *err);
+int	keys_decrypt_with(const char *home, const char *p, size_t n,
+	    struct buf *out, struct em_err *err);
 /* text clearsigned (inline OpenPGP) by the key fpr, into out. */
 int	keys_clearsign(const char *fpr, const char *text, struct buf *out,
 	    struct em_err *err);

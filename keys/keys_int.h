@@ -27,6 +27,9 @@ bool	keys_cert_has_address(const char *pin, const char *addr);
 
 /* Append the whole of a gpgme data object to out. */
 void	keys_data_drain(gpgme_data_t d, struct buf *out);
+/* p decrypted by ctx (its keyring) into out: gpgme's error, 0 if none. */
+gpgme_error_t keys_decrypt_ctx(gpgme_ctx_t ctx, const char *p, size_t n,
+	    struct buf *out);
 
 /* read.c: a MIME entity parsed from bytes; NULL when it is not MIME. */
 GMimeObject *keys_parse_entity(const char *p, size_t n);

@@ -1,11 +1,13 @@
 /*
  * hold.c - a held posting's life: new, prepared, retimed, released,
- * dropped
+ * dropped; a release said late
  *
  *   held --release (at its date, or at once)--> released
  *   held --drop (embargoctl held drop)--------> dropped
  *   held --a date moved, release asked-------> held (what was prepared
  *                                               for it follows)
+ *   held or released, not out by its date and release_alarm
+ *        --said to the team, once-------------> the same (alarmed)
  */
 
 /* System library. */
@@ -203,4 +205,57 @@ ledger_adv_retime(struct store_txn *t, const char *advisory, time_t now,
 	}
 	free(g.ids);
 	return rc;
+}
+
+/* late_tag - "hold N": the meta list "alarmed" keeps a hold under it, as
+ * "prepared" does (outbox/release_scan.c, release_hold_tag) */
+
+static void
+late_tag(uint64_t id, char *out, size_t n)
+{
+	(void)snprintf(out, n, "hold %llu", (unsigned long long)id);
+}
+
+/* ledger_hold_alarmed - when hold id's late release was said */
+
+int
+ledger_hold_alarmed(struct store_txn *t, uint64_t id, time_t *when,
+    struct em_err *err)
+{
+	char tag[32];
+
+	late_tag(id, tag, sizeof(tag));
+	return store_adv_time_get(t, "alarmed", tag, when, err);
+}
+
+/* ledger_hold_late - a late release said, once, audited */
+
+int
+ledger_hold_late(struct store_txn *t, const struct store_hold *h,
+    int revision, const char *why, time_t now, struct em_err *err)
+{
+	struct store_audit a = { 0 };
+	char tag[32];
+	time_t was;
+	int rc;
+
+	if ((rc = ledger_hold_alarmed(t, h->id, &was, err)) == EM_OK)
+		return em_fail(err, EM_ESTORE, "hold %llu: its late release was "
+		    "said already", (unsigned long long)h->id);
+	if (rc != EM_ENOTFOUND)
+		return rc;
+	late_tag(h->id, tag, sizeof(tag));
+	a.time = now;
+	a.event = "release-late";
+	a.queue_id = h->queue_id;
+	a.sender = h->sender;
+	a.rcpts = h->rcpts;
+	a.advisory = h->advisory;
+	a.revision = h->advisory[0] ? revision : 0;
+	a.decision = "told";
+	a.reason = why;
+	if ((rc = store_adv_num_put(t, "alarmed", tag, (long long)now,
+	    err)) < 0)
+		return rc;
+	return store_audit_append(t, &a, err);
 }

@@ -136,6 +136,18 @@ int	ledger_hold_prepared(struct store_txn *t, uint64_t hold, time_t when,
  * time as t has it (after a date moved in t). */
 int	ledger_adv_retime(struct store_txn *t, const char *advisory, time_t now,
 	    struct em_err *err);
+/*
+ * A late release (SPEC 5, release_alarm): h's postings not all out by
+ * its date and the alarm; said to the team at now, in the transaction
+ * that queues the notice: kept (meta "alarmed:hold N", the time it was
+ * said) and audited ("release-late", why).  Once: a hold said already is
+ * refused (EM_ESTORE).  ledger_hold_alarmed() reads when it was said:
+ * EM_OK, EM_ENOTFOUND never, < 0 unreadable.
+ */
+int	ledger_hold_late(struct store_txn *t, const struct store_hold *h,
+	    int revision, const char *why, time_t now, struct em_err *err);
+int	ledger_hold_alarmed(struct store_txn *t, uint64_t id, time_t *when,
+	    struct em_err *err);
 
 /* ---- Public text (SPEC 4) ---- */
 
@@ -160,5 +172,14 @@ int	ledger_public_file(struct store_txn *t, const unsigned char *key,
  */
 int	ledger_adv_put(struct store_txn *t, const struct store_advisory *old,
 	    struct store_advisory *a, time_t now, struct em_err *err);
+
+/* ---- The host (host.c) ---- */
+
+/* Whether this store is a standby's (restore --standby; promote ends
+ * it): a standby accepts no list mail, releases nothing, runs no hook
+ * and sends no copy.  A store that never said is active. */
+int	ledger_standby(struct store_txn *t, bool *standby, struct em_err *err);
+int	ledger_set_standby(struct store_txn *t, bool standby,
+	    struct em_err *err);
 
 #endif

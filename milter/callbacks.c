@@ -85,6 +85,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	msg_reset(&c->msg);
 	c->msg.cfg = state_config_acquire();
 	c->msg.late = state_stopping();
+	c->msg.standby = state_standby();
 	state_busy_inc();
 	c->msg.sender = em_addr_norm(argv[0] ? argv[0] : "");
 	return noreply(ctx, SMFIP_NR_MAIL);
@@ -184,9 +185,11 @@ cb_eom(SMFICTX *ctx)
 		return verdict_internal(ctx, NULL, "no message context");
 	qid = smfi_getsymval(ctx, "i");
 	(void)snprintf(c->msg.qid, sizeof(c->msg.qid), "%s", qid ? qid : "");
-	if (c->msg.late) {
+	if (c->msg.late || c->msg.standby) {
 		r = verdict_fail(ctx, &c->msg, EM_EIO, "451", "4.3.2",
-		    "embargo-milter is stopping; try again later");
+		    c->msg.standby ? "this host is the standby of the "
+		    "pre-disclosure list; the active host takes the mail: try "
+		    "again later" : "embargo-milter is stopping; try again later");
 		msg_reset(&c->msg);
 		return r;
 	}

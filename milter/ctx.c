@@ -33,6 +33,7 @@ msg_reset(struct msg_ctx *m)
 	m->too_big = false;
 	m->header_too_big = false;
 	m->late = false;
+	m->standby = false;
 	m->qid[0] = '\0';
 	m->resend_key[0] = '\0';
 }

@@ -40,6 +40,7 @@
 #include "../keys/keys.h"
 #include "../reader/reader.h"
 #include "../util/priv.h"
+#include "../ledger/ledger.h"
 
 #define DEFAULT_CONF	"/etc/embargo-milter/embargo-milter.conf"
 #define STOP_GRACE	30	/* seconds to finish messages in hand */
@@ -199,6 +200,33 @@ migrate(const struct config *cfg, struct store *st)
 	return rc;
 }
 
+/* read_mode - whether this host is a standby, from its store */
+
+static int
+read_mode(struct store *st)
+{
+	struct store_txn *t;
+	struct em_err err;
+	bool standby = false;
+	int rc;
+
+	if ((rc = store_begin(st, false, &t, &err)) == EM_OK) {
+		rc = ledger_standby(t, &standby, &err);
+		store_abort(t);
+	}
+	if (rc < 0) {
+		log_msg(LOG_ERR, NULL, "whether this host is a standby cannot be "
+		    "read: %s", err.msg);
+		return -1;
+	}
+	state_set_standby(standby);
+	if (standby)
+		log_msg(LOG_WARNING, NULL, "this host is a standby (restored with "
+		    "--standby): every message is deferred (451), nothing is "
+		    "released, run or sent until embargoctl promote and a restart");
+	return 0;
+}
+
 /*
  * open_state - the store and the fingerprint key; with probe, opened and
  * closed again (before daemon(), so that a failure reaches stderr)
@@ -232,7 +260,7 @@ open_state(const struct config *cfg, bool probe)
 	}
 	state_set_store(st);
 	state_set_print_key(key);
-	return 0;
+	return read_mode(st);
 }
 
 /* write_pidfile - for embargoctl, which wakes the release timer (SIGUSR1) */
@@ -551,6 +579,31 @@ open_milter(struct config *cfg)
 	return rep.errors > 0 ? -1 : 0;
 }
 
+/* start_workers - the threads that release, run hooks, send and guard;
+ * none on a standby */
+
+static int
+start_workers(const struct config *cfg)
+{
+	if (state_standby())
+		return 0;
+	return deliver_start(cfg->delivery_workers) < 0 || release_start() < 0 ||
+	    hook_start() < 0 || guard_start() < 0 ? -1 : 0;
+}
+
+/* stop_workers - what start_workers() started */
+
+static void
+stop_workers(void)
+{
+	if (state_standby())
+		return;
+	release_stop();
+	hook_stop();
+	guard_stop();
+	deliver_stop();
+}
+
 /*
  * run - in the process that stays (after daemon()): the signing helpers
  * before any thread, the state for good, the threads; until SIGTERM
@@ -584,8 +637,7 @@ run(const char *path, const struct config *cfg)
 	}
 	log_msg(LOG_INFO, NULL, "started on %s", cfg->socket);
 	write_pidfile(cfg->state_dir);
-	if (auditq_start() < 0 || deliver_start(cfg->delivery_workers) < 0 ||
-	    release_start() < 0 || hook_start() < 0 || guard_start() < 0 ||
+	if (auditq_start() < 0 || start_workers(cfg) < 0 ||
 	    pthread_create(&tid, NULL, milter_thread, &rc) != 0) {
 		log_msg(LOG_ERR, NULL, "cannot start the daemon's threads");
 		return 2;
@@ -593,10 +645,7 @@ run(const char *path, const struct config *cfg)
 	audit_config(cfg, "started with");
 	main_loop(path);
 	(void)pthread_join(tid, NULL);
-	release_stop();
-	hook_stop();
-	guard_stop();
-	deliver_stop();
+	stop_workers();
 	keys_helpers_stop();
 	reader_stop();
 	auditq_stop();

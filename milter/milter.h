@@ -35,6 +35,7 @@ struct msg_ctx {
 	bool	too_big;
 	bool	header_too_big;
 	bool	late;			/* begun after SIGTERM: deferred */
+	bool	standby;		/* this host is a standby: deferred */
 	char	qid[32];
 	char	resend_key[72];		/* "r:" + SHA-256 of Message-ID and body */
 };
@@ -49,6 +50,10 @@ struct conn_ctx {
  * are deferred. */
 void	state_set_stopping(void);
 bool	state_stopping(void);
+/* This host is a standby (its store says so, read at start): every
+ * message is deferred, nothing is released or sent. */
+void	state_set_standby(bool standby);
+bool	state_standby(void);
 void	state_busy_inc(void);
 void	state_busy_dec(void);
 bool	state_wait_idle(int seconds);

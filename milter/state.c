@@ -39,6 +39,30 @@ state_stopping(void)
 	return b;
 }
 
+/* state_set_standby / state_standby - set once at start, before the
+ * milter's threads */
+
+static bool standby;
+
+void
+state_set_standby(bool b)
+{
+	pthread_mutex_lock(&lock);
+	standby = b;
+	pthread_mutex_unlock(&lock);
+}
+
+bool
+state_standby(void)
+{
+	bool b;
+
+	pthread_mutex_lock(&lock);
+	b = standby;
+	pthread_mutex_unlock(&lock);
+	return b;
+}
+
 /* state_busy_inc - a message is in hand */
 
 void

@@ -1,7 +1,9 @@
 /*
  * release.c - the release timer's thread: held postings go out at their
  * advisory's embargo date, within a second, in the order they were held;
- * the team is reminded remind_before the date
+ * the team is reminded remind_before the date; a release not out by
+ * its date and release_alarm (the daemon was down, the listener refused)
+ * is said to the team at once
  *
  * The thread sleeps until the next due release or reminder, not by
  * polling: a new hold, SIGUSR1 (sent by embargoctl after it moves a date
@@ -37,6 +39,8 @@
 #define MAX_SLEEP	30
 
 static struct loop release_loop = LOOP_INIT;	/* the thread (loop.h) */
+static time_t started;		/* when the timer started: a late release
+				 * due before it was not seen at its date */
 
 /* act - what a scan found due: hooks, releases, reminders, notices; the
  * number of jobs that failed (each logged with its reason) */
@@ -51,6 +55,14 @@ act(const struct config *cfg, const struct scan *s)
 	for (size_t i = 0; i < s->n_publish; i++)
 		failed += release_publish(cfg, s->publish[i]) < 0;
 	failed += release_due(cfg, s);
+	/* After the releases: a late one released now says so. */
+	for (size_t i = 0; i < s->n_late; i++)
+		failed += release_late(cfg, s->late[i], s->late_due[i],
+		    time(NULL), started) < 0;
+	if (s->late_err.msg[0] != '\0')
+		log_msg(LOG_ERR, NULL, "release timer: whether a release is late "
+		    "cannot be told now: %s (looked for again at the next scan)",
+		    s->late_err.msg);
 	for (size_t i = 0; i < s->n_prepare; i++)
 		failed += release_prepare_hold(cfg, s->prepare[i]) < 0;
 	for (size_t i = 0; i < s->n_warm; i++)
@@ -136,6 +148,7 @@ release_thread(void *arg)
 	enum loop_woke w;
 
 	(void)arg;
+	started = time(NULL);
 	release_publish_init();
 	for (;;) {
 		const struct config *cfg = state_config_acquire();
@@ -150,7 +163,7 @@ release_thread(void *arg)
 			woke_for = acted(act(cfg, &s), &s, &act_backoff);
 		else
 			woke_for = loop_due(time(NULL), s.next, MAX_SLEEP);
-		if (s.n_holds || s.n_remind || s.n_announce)
+		if (s.n_holds || s.n_remind || s.n_announce || s.n_late)
 			deliver_kick();
 		if ((w = loop_wait_until(&release_loop, &seen, woke_for)) !=
 		    LOOP_DUE)

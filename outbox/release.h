@@ -11,6 +11,8 @@
  *	announce.c		pre-announcements of dates (pre_announce)
  *	publish.c		revisions become public: release hooks queued
  *	release_clock.c		the audit head anchored, clock steps said
+ *	release_late.c		a release not out by its date and
+ *				release_alarm said to the team, once
  *
  * How it fails: the scan returns < 0 with the reason in s->err, and then
  * nothing of it is acted on; each job logs its own failure and is found
@@ -51,6 +53,15 @@ struct scan {
 	uint64_t warm[MAX_DUE];		/* prepared holds due within WARM_AHEAD */
 	time_t	warm_due[MAX_DUE];
 	size_t	n_warm;
+	uint64_t late[MAX_DUE];		/* holds not out by their date and
+					   release_alarm, not yet said */
+	time_t	late_due[MAX_DUE];	/* each one's date */
+	size_t	n_late;
+	const uint64_t *unsent;		/* during the scan: the holds with a
+					   release entry still to send */
+	size_t	n_unsent;
+	struct em_err late_err;		/* why a late release could not be
+					   looked for ("" when it was) */
 	struct em_err err;		/* why a scan failed: nothing acted on */
 };
 
@@ -70,6 +81,11 @@ int	release_published(struct store_txn *t, const char *id, int *rev,
 	    struct em_err *err);
 /* Is a public at now (its date passed, or lifted)? */
 bool	release_adv_public(const struct store_advisory *a, time_t now);
+/* The date hold h was due at, seen at now: its advisory's (the moment it
+ * was made public, when lifted), else its marker's; a released hold's no
+ * later than its release. */
+int	release_hold_date(struct store_txn *t, const struct store_hold *h,
+	    time_t now, time_t *date, struct em_err *err);
 
 /* release_copy.c: what a release sends. */
 int	release_final_copy(const struct config *cfg, const struct store_hold *h,
@@ -100,6 +116,13 @@ int	release_remind(const struct config *cfg, const char *id, time_t now);
 int	release_announce(const struct config *cfg, const char *id);
 int	release_publish(const struct config *cfg, const char *id);
 void	release_publish_init(void);
+
+/* release_late.c: hold id, due at due and not out by due +
+ * release_alarm, said to the team at now (the release timer started at
+ * started: a later start means the daemon was not running at the date);
+ * once per hold. */
+int	release_late(const struct config *cfg, uint64_t id, time_t due,
+	    time_t now, time_t started);
 
 /* release_clock.c: the audit head in the log (every audit_anchor_every,
  * or now with force); a clock step said in the log, and returned:

@@ -156,6 +156,16 @@ store_close(struct store *s)
 	free(s);
 }
 
+/* store_copy_fd - the environment, compacted, to fd (a backup) */
+
+int
+store_copy_fd(struct store *s, int fd, struct em_err *err)
+{
+	int rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+
+	return rc == 0 ? EM_OK : st_fail(err, rc, "copy");
+}
+
 /* store_begin - a read or write transaction */
 
 int

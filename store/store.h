@@ -180,6 +180,10 @@ void	store_close(struct store *s);
 int	store_migrate(struct store *s, const char *aside, size_t *n,
 	    struct em_err *err);
 
+/* A consistent, compacted copy of the whole environment (LMDB's own,
+ * in one read transaction, writers not stopped) written to fd. */
+int	store_copy_fd(struct store *s, int fd, struct em_err *err);
+
 int	store_begin(struct store *s, bool write, struct store_txn **out,
 	    struct em_err *err);
 /* A write transaction inside parent (a write one): committing it folds

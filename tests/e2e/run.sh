@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.." || exit 2
 out=$1
 jobs=${2:-2}
 # The slow ones first (their seconds in a run alone, most first).
-first="t_faults t_copies t_delivery t_trials t_hostile t_hold t_unreadable
+first="t_faults t_copies t_delivery t_backup t_trials t_hostile t_hold t_unreadable
 t_leak t_hooks t_package t_embargo t_people t_fanout t_bomb"
 order=""
 for n in $first; do [ -f "tests/e2e/$n.sh" ] && order="$order $n"; done

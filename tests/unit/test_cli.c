@@ -14,6 +14,7 @@
 
 #include "testutil.h"
 #include "../../cli/cli.h"
+#include "../../cli/backup.h"
 #include "../../keys/keys.h"
 #include "../../store/view.h"
 #include "../../util/emtime.h"
@@ -1427,6 +1428,66 @@ t_member_vet_cert(void **s)
 	pki_teardown();
 }
 
+/* A backup's archive: built and read back whole; a name no backup has,
+ * a member over its ceiling or a manifest of another format refused. */
+static void
+t_backup_archive(void **st)
+{
+	struct backup_files f = { NULL, 0 }, g = { NULL, 0 };
+	struct backup_manifest m, r;
+	struct buf tar;
+	struct em_err err;
+	char *mj;
+
+	(void)st;
+	memset(&m, 0, sizeof(m));
+	m.format = BACKUP_FORMAT;
+	m.taken = 1765000000;
+	m.audit_seq = 812;
+	memset(m.audit_hash, 'a', 64);
+	m.advisories = 3;
+	(void)snprintf(m.host, sizeof(m.host), "lists.example.org");
+	mj = backup_manifest_json(&m);
+	backup_files_add(&f, "MANIFEST.json", mj, strlen(mj), 0600);
+	backup_files_add(&f, "state/data.mdb", "0123456789", 10, 0600);
+	backup_files_add(&f, "gnupg/pubring.kbx", "", 0, 0600);
+	buf_init(&tar);
+	assert_int_equal(backup_tar(&f, &tar, &err), EM_OK);
+	assert_int_equal(backup_untar(tar.data, tar.len, 1 << 20, &g, &err), EM_OK);
+	assert_int_equal(g.n, 3);
+	assert_memory_equal(backup_files_find(&g, "state/data.mdb")->data.data,
+	    "0123456789", 10);
+	assert_int_equal(backup_files_find(&g, "gnupg/pubring.kbx")->data.len, 0);
+	assert_int_equal(backup_manifest_read(mj, strlen(mj), &r, &err), EM_OK);
+	assert_int_equal(r.audit_seq, 812);
+	assert_int_equal(r.taken, 1765000000);
+	assert_string_equal(r.host, "lists.example.org");
+	backup_files_free(&g);
+	/* The store over the ceiling the caller gives. */
+	assert_int_equal(backup_untar(tar.data, tar.len, 5, &g, &err), EM_ELIMIT);
+	backup_files_free(&g);
+	buf_free(&tar);
+	/* A name that climbs out, or one no backup has. */
+	backup_files_free(&f);
+	backup_files_add(&f, "gnupg/../../etc/passwd", "x", 1, 0600);
+	buf_init(&tar);
+	assert_int_equal(backup_tar(&f, &tar, &err), EM_OK);
+	assert_int_equal(backup_untar(tar.data, tar.len, 1 << 20, &g, &err),
+	    EM_EPARSE);
+	assert_non_null(strstr(err.msg, "which no backup holds"));
+	backup_files_free(&g);
+	backup_files_free(&f);
+	buf_free(&tar);
+	/* Another format. */
+	free(mj);
+	m.format = 2;
+	mj = backup_manifest_json(&m);
+	assert_int_equal(backup_manifest_read(mj, strlen(mj), &r, &err),
+	    EM_EPARSE);
+	assert_non_null(strstr(err.msg, "its format is 2"));
+	free(mj);
+}
+
 int
 main(void)
 {
@@ -1445,6 +1506,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_keys_members, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_member_vet_cert, setup,
 		    teardown),
+		cmocka_unit_test(t_backup_archive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@ t_example_valid(void **st)
 	assert_int_equal(cfg->n_members, 2);
 	assert_int_equal(cfg->max_embargo, 21 * 86400);
 	assert_int_equal(cfg->remind_before, 24 * 3600);
+	assert_int_equal(cfg->release_alarm, 60);
 	assert_int_equal(cfg->reinject_port, 10026);
 	assert_string_equal(cfg->list_address, "predisclosure@lists.example.org");
 	assert_true(cfg->require_signed);
@@ -154,15 +155,18 @@ t_bad_regex_and_duration(void **st)
 	struct conf_report rep = { 0 };
 	struct config *cfg = test_conf_with(
 	    "advisory_id = { \"XSA-[0-9\" }\nmax_embargo = \"three weeks\"\n"
-	    "on_error = maybe\naudit_passes = some\n", &rep);
+	    "on_error = maybe\naudit_passes = some\nrelease_alarm = \"0\"\n",
+	    &rep);
 
 	(void)st;
 	assert_null(cfg);
-	assert_int_equal(rep.errors, 4);
+	assert_int_equal(rep.errors, 5);
 	assert_true(test_report_has(&rep, ":4: advisory_id \"XSA-[0-9\" is not a valid"));
 	assert_true(test_report_has(&rep, ":5: max_embargo = \"three weeks\""));
 	assert_true(test_report_has(&rep, ":6: on_error = maybe is unknown"));
 	assert_true(test_report_has(&rep, ":7: audit_passes = some is unknown"));
+	assert_true(test_report_has(&rep, ":8: release_alarm = \"0\" is not a "
+	    "duration above 0"));
 	conf_report_free(&rep);
 }
 

@@ -7,14 +7,21 @@
  * remind_before the date and release_remind() sends it once per date;
  * an advisory whose record cannot be read counts as under embargo (the
  * scan fails naming the database: nothing released, prepared, reminded
- * or run for it)
+ * or run for it); a release not out by its date and release_alarm is
+ * said to the team once (release_late()): a hold released on time says
+ * nothing, one found past its date at start is released and said, one
+ * whose posting the listener has not accepted by then is said once,
+ * signed by the list key
  */
+#include <sys/stat.h>
+
 #include <gmime/gmime.h>
 
 #include "testutil.h"
 #include "testmdb.h"
 #include "../../outbox/release.h"
 #include "../../util/log.h"
+#include "../../keys/keys.h"
 
 #define T0	((time_t)1796126400)	/* 2026-12-01 12:00 UTC */
 #define D	(T0 + 3 * 86400)	/* the embargo date of the tests */
@@ -26,17 +33,23 @@ static char dir[64];
 static struct store *st;
 static struct config *cfg;
 
-/* setup - a fresh state, the store the daemon's, one release hook */
+/* setup - a fresh state, the store the daemon's, one release hook; an
+ * empty GnuPG home of its own (nothing signs or unseals with the
+ * caller's) */
 
 static int
 setup(void **state)
 {
 	struct conf_report rep = { 0 };
 	struct em_err err;
+	char home[96];
 
 	(void)state;
 	(void)snprintf(dir, sizeof(dir), "/tmp/em-release-XXXXXX");
 	if (mkdtemp(dir) == NULL)
+		return 1;
+	(void)snprintf(home, sizeof(home), "%s/gnupg", dir);
+	if (mkdir(home, 0700) < 0 || keys_init(home, &err) != EM_OK)
 		return 1;
 	cfg = test_conf_with(HOOK_FIX, &rep);
 	conf_report_free(&rep);
@@ -398,6 +411,371 @@ t_unreadable(void **s0)
 	assert_int_equal(count_kind(STORE_OB_HOOK, NULL), 0);
 }
 
+/* ---- Late releases (release_alarm) ---- */
+
+#define POSTING \
+	"From: security@example.org\r\nTo: announce@lists.example.org\r\n" \
+	"Subject: XSA-1 is public\r\nMessage-ID: <xsa1.public@example.org>\r\n" \
+	"\r\nThe advisory is public now.\r\n"
+
+/* release_entries - in t, hold id's release entries: with due, made
+ * ahead (their bytes stand for the sealed posting), else released at
+ * now with the plain posting */
+
+static void
+release_entries(struct store_txn *t, uint64_t id, time_t now, time_t due)
+{
+	struct store_hold h;
+	struct buf b;
+	struct em_err err;
+
+	buf_init(&b);
+	buf_appends(&b, due ? "(the posting, sealed)" : POSTING);
+	assert_int_equal(store_hold_get(t, id, &h, &err), EM_OK);
+	assert_int_equal(release_queue(t, cfg, &h, &b, 1, now, due, &err),
+	    EM_OK);
+	buf_free(&b);
+}
+
+/* hold_released - hold id released at when, the slow way: its release
+ * entry queued with the plain posting */
+
+static void
+hold_released(uint64_t id, time_t when)
+{
+	struct store_hold h;
+	struct store_txn *t;
+	struct em_err err;
+
+	assert_int_equal(store_begin(st, true, &t, &err), EM_OK);
+	release_entries(t, id, when, 0);
+	assert_int_equal(store_hold_get(t, id, &h, &err), EM_OK);
+	assert_int_equal(ledger_hold_release(t, &h, 1, when, false, &err),
+	    EM_OK);
+	assert_int_equal(store_commit(t, &err), EM_OK);
+}
+
+struct step { uint64_t hold; enum ledger_ob_event ev; time_t at;
+    const char *why; uint64_t ids[8]; size_t n; };
+
+/* step_cb - the hold's release entries, collected */
+
+static int
+step_cb(const struct store_outbox *ob, void *ctx)
+{
+	struct step *p = ctx;
+
+	if (ob->kind == STORE_OB_RELEASE && ob->hold == p->hold && p->n < 8)
+		p->ids[p->n++] = ob->id;
+	return 0;
+}
+
+/* entries_step - hold's release entries moved by ev through the ledger:
+ * sent at at, or deferred until at with why (one attempt more) */
+
+static void
+entries_step(uint64_t hold, enum ledger_ob_event ev, time_t at, const char *why)
+{
+	struct step p = { hold, ev, at, why, { 0 }, 0 };
+	struct store_txn *t;
+	struct em_err err;
+
+	assert_int_equal(store_begin(st, true, &t, &err), EM_OK);
+	assert_int_equal(store_ob_each(t, step_cb, &p, &err), EM_OK);
+	assert_true(p.n > 0);
+	for (size_t i = 0; i < p.n; i++) {
+		struct store_outbox ob;
+
+		assert_int_equal(store_ob_get(t, p.ids[i], &ob, &err), EM_OK);
+		assert_int_equal(ledger_ob_step(&ob, ev, ev == LEDGER_OB_SENT ?
+		    0 : at + 60, why, &err), EM_OK);
+		ob.attempts++;
+		if (ev == LEDGER_OB_SENT)
+			ob.sent_at = at;
+		assert_int_equal(ledger_ob_put(t, &ob, &err), EM_OK);
+	}
+	assert_int_equal(store_commit(t, &err), EM_OK);
+}
+
+struct note { char *text; int n; };
+
+/* note_cb - the last notice to the team: its Subject and text, decoded */
+
+static int
+note_cb(const struct store_outbox *ob, void *ctx)
+{
+	struct note *w = ctx;
+
+	if (ob->kind == STORE_OB_NOTICE) {
+		w->n++;
+		free(w->text);
+		w->text = xasprintf("%llu", (unsigned long long)ob->id);
+		assert_string_equal(ob->advisory, "XSA-1");
+	}
+	return 0;
+}
+
+/* mime_text - a notice's Subject, a blank line and its text, decoded */
+
+static char *
+mime_text(const struct buf *b)
+{
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(b->data, b->len);
+	GMimeParser *p = g_mime_parser_new_with_stream(s);
+	GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+	GMimeObject *part;
+	char *text, *out;
+
+	assert_non_null(m);
+	part = g_mime_message_get_mime_part(m);
+	assert_true(GMIME_IS_TEXT_PART(part));
+	text = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+	out = xasprintf("%s\n\n%s", g_mime_message_get_subject(m), text);
+	g_free(text);
+	g_object_unref(m);
+	g_object_unref(p);
+	g_object_unref(s);
+	return out;
+}
+
+/* last_notice - how many notices the outbox holds; the last one's text
+ * (caller frees) into *text when wanted */
+
+static int
+last_notice(char **text)
+{
+	struct note w = { NULL, 0 };
+	struct store_txn *t;
+	struct em_err err;
+	struct buf b;
+
+	assert_int_equal(store_begin(st, false, &t, &err), EM_OK);
+	assert_int_equal(store_ob_each(t, note_cb, &w, &err), EM_OK);
+	buf_init(&b);
+	if (w.n > 0 && text != NULL) {
+		assert_int_equal(store_blob_get(t, STORE_BLOB_NOTE,
+		    strtoull(w.text, NULL, 10), &b, &err), EM_OK);
+		*text = mime_text(&b);
+	}
+	store_abort(t);
+	buf_free(&b);
+	free(w.text);
+	return w.n;
+}
+
+struct audits { const char *event; int n; };
+
+/* audit_cb - one more record of the event */
+
+static int
+audit_cb(uint64_t seq, const char *json, size_t n, void *ctx)
+{
+	struct audits *a = ctx;
+	char *needle = xasprintf("\"event\":\"%s\"", a->event);
+
+	(void)seq;
+	a->n += memmem(json, n, needle, strlen(needle)) != NULL;
+	free(needle);
+	return 0;
+}
+
+/* audit_count - how many audit records of event */
+
+static int
+audit_count(const char *event)
+{
+	struct audits a = { event, 0 };
+	struct store_txn *t;
+	struct em_err err;
+
+	assert_int_equal(store_begin(st, false, &t, &err), EM_OK);
+	assert_int_equal(store_audit_each(t, audit_cb, &a, &err), EM_OK);
+	store_abort(t);
+	return a.n;
+}
+
+/*
+ * t_late_on_time - a hold released at its date whose posting the
+ * listener took within release_alarm is never said late: until the
+ * alarm the scan wakes at date + release_alarm, after it nothing is due
+ */
+static void
+t_late_on_time(void **s0)
+{
+	struct scan s;
+	uint64_t h;
+
+	(void)s0;
+	assert_int_equal(cfg->release_alarm, 60);	/* the default */
+	adv_set("XSA-1", D);
+	h = hold_new("XSA-1", D);
+	assert_int_equal(scan(D, &s), EM_OK);
+	assert_true(has_hold(&s, h));
+	assert_int_equal(s.n_late, 0);
+	assert_int_equal(s.next, D + 60);
+	hold_released(h, D);
+	assert_int_equal(scan(D + 30, &s), EM_OK);
+	assert_int_equal(s.n_late, 0);
+	assert_int_equal(s.next, D + 60);	/* waits for the alarm */
+	entries_step(h, LEDGER_OB_SENT, D + 2, NULL);
+	assert_int_equal(scan(D + 60, &s), EM_OK);
+	assert_int_equal(s.n_late, 0);
+	assert_int_equal(s.next, 0);
+	assert_int_equal(scan(D + 86400, &s), EM_OK);
+	assert_int_equal(s.n_late, 0);
+	assert_int_equal(last_notice(NULL), 0);
+	assert_string_equal(s.late_err.msg, "");
+}
+
+/*
+ * t_late_at_start - the daemon was down at the date: the first scan
+ * after it (at start, an hour late) finds the prepared hold due and
+ * late; released, then said in one notice naming the advisory, the
+ * posting's recipient and why (the daemon was not running), audited
+ * "release-late"; its posting still not sent, the next scans and a
+ * second release_late() say nothing more
+ */
+static void
+t_late_at_start(void **s0)
+{
+	struct store_hold hd;
+	struct store_txn *t;
+	struct em_err err;
+	struct scan s;
+	char tag[32], *text = NULL;
+	uint64_t h;
+
+	(void)s0;
+	adv_set("XSA-1", D);
+	h = hold_new("XSA-1", D);
+	release_hold_tag(h, tag, sizeof(tag));
+	assert_int_equal(store_begin(st, true, &t, &err), EM_OK);
+	release_entries(t, h, T0, D);
+	assert_int_equal(store_adv_num_put(t, "prepared", tag, 1, &err), EM_OK);
+	assert_int_equal(store_commit(t, &err), EM_OK);
+
+	assert_int_equal(scan(D + 3600, &s), EM_OK);
+	assert_true(has_hold(&s, h));
+	assert_int_equal(s.n_late, 1);
+	assert_int_equal(s.late[0], h);
+	assert_int_equal(s.late_due[0], D);
+	assert_int_equal(release_due(cfg, &s), 0);
+	assert_int_equal(store_begin(st, false, &t, &err), EM_OK);
+	assert_int_equal(store_hold_get(t, h, &hd, &err), EM_OK);
+	store_abort(t);
+	assert_int_equal(hd.state, STORE_HOLD_RELEASED);
+	assert_int_equal(release_late(cfg, h, D, D + 3600, D + 3600), EM_OK);
+	assert_int_equal(last_notice(&text), 1);
+	assert_non_null(strstr(text, "Late release: XSA-1, hold "));
+	assert_non_null(strstr(text, "Advisory:  XSA-1\n"));
+	assert_non_null(strstr(text, "Due at:    2026-12-04 12:00:00 UTC\n"));
+	assert_non_null(strstr(text, "Late by:   3600 s"));
+	assert_non_null(strstr(text, "the daemon was not running at the date "
+	    "(it started at 2026-12-04 13:00:00 UTC)"));
+	assert_non_null(strstr(text, "  announce@lists.example.org: "));
+	free(text);
+	assert_int_equal(audit_count("release-late"), 1);
+
+	assert_int_equal(scan(D + 3601, &s), EM_OK);
+	assert_int_equal(s.n_late, 0);
+	assert_int_equal(release_late(cfg, h, D, D + 3602, D + 3600), EM_OK);
+	assert_int_equal(last_notice(NULL), 1);
+	assert_int_equal(audit_count("release-late"), 1);
+}
+
+/*
+ * t_late_unsent - a hold released at its date whose posting the
+ * listener has not accepted by date + release_alarm (it answers 421):
+ * late at that second, not before; one notice naming the posting by its
+ * Subject and the listener's answer; the next scan finds nothing late
+ */
+static void
+t_late_unsent(void **s0)
+{
+	struct scan s;
+	char *text = NULL;
+	uint64_t h;
+
+	(void)s0;
+	adv_set("XSA-1", D);
+	h = hold_new("XSA-1", D);
+	hold_released(h, D);
+	entries_step(h, LEDGER_OB_DEFERRED, D + 1, "421 4.3.2 Service not "
+	    "available, closing transmission channel");
+	assert_int_equal(scan(D + 59, &s), EM_OK);
+	assert_int_equal(s.n_late, 0);
+	assert_int_equal(s.next, D + 60);
+	assert_int_equal(scan(D + 60, &s), EM_OK);
+	assert_int_equal(s.n_late, 1);
+	assert_int_equal(s.late[0], h);
+	assert_int_equal(s.late_due[0], D);
+	assert_int_equal(release_late(cfg, h, D, D + 60, T0), EM_OK);
+	assert_int_equal(last_notice(&text), 1);
+	assert_non_null(strstr(text, "Late by:   60 s"));
+	assert_non_null(strstr(text, "Subject: XSA-1 is public\n"));
+	assert_non_null(strstr(text, "Message-ID: <xsa1.public@example.org>"));
+	assert_non_null(strstr(text, "announce@lists.example.org: not yet "
+	    "accepted by the reinjection listener: 421 4.3.2 Service not "
+	    "available"));
+	assert_null(strstr(text, "not running"));
+	free(text);
+	assert_int_equal(audit_count("release-late"), 1);
+	assert_int_equal(scan(D + 61, &s), EM_OK);
+	assert_int_equal(s.n_late, 0);
+	assert_int_equal(s.next, 0);
+	assert_int_equal(scan(D + 3600, &s), EM_OK);
+	assert_int_equal(s.n_late, 0);
+	assert_int_equal(last_notice(NULL), 1);
+}
+
+/*
+ * t_late_signed - the late notice is signed by the list key: what it
+ * says between its armour lines verifies with the list's public key
+ * (gpg --verify), and it still names the advisory and why
+ */
+static void
+t_late_signed(void **s0)
+{
+	char *home = xasprintf("%s/gnupg", dir), fpr[41] = "", *text = NULL;
+	char *cmd, *b, *e;
+	FILE *fp;
+	uint64_t h;
+
+	(void)s0;
+	test_sh("gpg --homedir %s --batch --quiet --passphrase '' "
+	    "--quick-gen-key 'The list <predisclosure@lists.example.org>' "
+	    "future-default default never 2>/dev/null", home);
+	cmd = xasprintf("gpg --homedir %s --with-colons --list-keys "
+	    "predisclosure@lists.example.org 2>/dev/null | awk -F: '/^fpr/ "
+	    "{ printf \"%%s\", $10; exit }'", home);
+	test_fpr(cmd, fpr);
+	free(cmd);
+	free(cfg->list_key);
+	cfg->list_key = xstrdup(fpr);
+
+	adv_set("XSA-1", D);
+	h = hold_new("XSA-1", D);
+	hold_released(h, D);
+	assert_int_equal(release_late(cfg, h, D, D + 600, T0), EM_OK);
+	assert_int_equal(last_notice(&text), 1);
+	assert_null(strstr(text, "Not signed"));
+	assert_non_null(b = strstr(text, "-----BEGIN PGP SIGNED MESSAGE-----"));
+	assert_non_null(e = strstr(b, "-----END PGP SIGNATURE-----\n"));
+	assert_non_null(strstr(b, "Advisory:  XSA-1\n"));
+	assert_non_null(strstr(b, "Late by:   600 s"));
+	e[strlen("-----END PGP SIGNATURE-----\n")] = '\0';
+	cmd = xasprintf("%s/notice.asc", dir);
+	assert_non_null(fp = fopen(cmd, "w"));
+	fputs(b, fp);
+	fclose(fp);
+	test_sh("gpg --homedir %s --batch --quiet --verify %s 2>/dev/null",
+	    home, cmd);
+	free(cmd);
+	free(text);
+	test_sh("gpgconf --homedir %s --kill gpg-agent 2>/dev/null", home);
+	free(home);
+}
+
 int
 main(void)
 {
@@ -410,6 +788,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(t_warm, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_remind, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_unreadable, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_late_on_time, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(t_late_at_start, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(t_late_unsent, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(t_late_signed, setup,
+		    teardown),
 	};
 
 	log_init("test_release", true);
