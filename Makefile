@@ -85,7 +85,7 @@ aobj  = $(1:%.c=$(BA)/%.o)
 
 .SECONDARY:
 
-.PHONY: rooms cycles sizes all deps check unit e2e fuzz fuzzers demo install clean bench asan lint trials
+.PHONY: rooms cycles sizes all deps check unit e2e fuzz fuzzers demo install clean bench asan lint trials trixie
 
 all: deps $(B)/embargo-milter $(B)/embargoctl $(B)/embargo-reader rooms
 
@@ -332,11 +332,17 @@ $(B)/bench/null_milter: tests/bench/null_milter.c
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(shell pkg-config --libs milter gmime-3.0 2>/dev/null) -pthread
 
+# make trixie: the package built, linted, installed and tested on Debian
+# 13 in a debootstrap root (mk/trixie.sh; as root; not part of check).
+trixie:
+	@bash mk/trixie.sh
+
 bench: all $(B)/bench/null_milter
 	@bash tests/bench/run.sh
 	@bash tests/bench/throughput.sh
 	@bash tests/bench/memory.sh
 	@bash tests/bench/release.sh
+	@bash tests/bench/backup.sh
 
 install: $(B)/embargo-milter $(B)/embargoctl $(B)/embargo-reader
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
