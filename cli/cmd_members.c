@@ -294,7 +294,7 @@ static int
 vet_key(const struct config *cfg, const char *file, const char *addr,
     char fpr[41], struct strv *probs, struct strv *warns)
 {
-	char home[] = "/tmp/embargoctl-vet-XXXXXX";
+	char home[] = "/tmp/embargoctl-vet-XXXXXX", why[512];
 	struct keys_health h;
 	struct em_err err;
 	size_t was = probs->n;
@@ -311,7 +311,9 @@ vet_key(const struct config *cfg, const char *file, const char *addr,
 		(void)keys_init(cfg->gnupg_home, &err);
 		return 1;
 	}
-	if (keys_import_file(file, fpr) < 0 && looks_like_cert(file)) {
+	if (keys_key_refused(file, why, sizeof(why))) {
+		vet_problem(probs, "%s: %s", file, why);
+	} else if (keys_import_file(file, fpr) < 0 && looks_like_cert(file)) {
 		vet_problem(probs, "%s is an X.509 certificate, not an OpenPGP "
 		    "key: vet it with --certificate %s", file, file);
 	} else if (fpr[0] == '\0') {

@@ -140,7 +140,13 @@ conf_check_fpr(struct conf_report *rep, const char *opt, const char *what,
 		    "key's 40-hex-digit fingerprint", what, opt);
 		return;
 	}
-	if (!conf_fpr_valid(fpr))
+	if (conf_cert_valid(fpr) && strspn(fpr, "0123456789ABCDEFabcdef") == 64)
+		problem(rep, opt, fpr, "%s: key \"%s\" has 64 hex digits: the "
+		    "fingerprint of a v5 (LibrePGP) or v6 (RFC 9580) key, which "
+		    "gpg 2.2 and Thunderbird cannot use; ask for a v4 key (gpg "
+		    "--full-gen-key, or sq key generate --profile rfc4880) and pin "
+		    "its 40 hex digits", what, fpr);
+	else if (!conf_fpr_valid(fpr))
 		problem(rep, opt, fpr, "%s: key \"%s\" is not a fingerprint; "
 		    "write all 40 hex digits without spaces, as printed by "
 		    "gpg --with-colons --fingerprint (fpr line)", what, fpr);

@@ -116,6 +116,10 @@ enum { KEYS_NOT_TO_US = 0, KEYS_TO_US = 1, KEYS_TO_MAYBE = 2 };
 int	keys_addressed_to(const char *fpr, const char *p, size_t len);
 int	keys_pkesk_ids(const char *p, size_t len, uint64_t *ids, size_t max,
 	    size_t *n, bool *unknown);
+/* Does this key file hold a key or subkey a member's client cannot use
+ * (not version 4; RFC 9580's or curve 448's algorithms; an unknown one)?
+ * The reason and the cure in why (pkesk.c, from its packets). */
+bool	keys_key_refused(const char *file, char *why, size_t n);
 
 /* Encrypt bytes to the list key (binary OpenPGP), and back. */
 int	keys_seal(const char *list_fpr, const char *p, size_t n, struct buf *out,

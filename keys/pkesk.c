@@ -16,6 +16,7 @@
 /* System library. */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -35,7 +36,7 @@
 static void
 dearmor(const char *p, size_t n, struct buf *out)
 {
-	static const char begin[] = "-----BEGIN PGP MESSAGE-----";
+	static const char begin[] = "-----BEGIN PGP ";	/* MESSAGE, PUBLIC KEY BLOCK */
 	const char *b = memmem(p, n, begin, sizeof(begin) - 1), *end = p + n;
 	gint state = 0;
 	guint save = 0;
@@ -238,4 +239,97 @@ keys_addressed_to(const char *fpr, const char *p, size_t len)
 			if (ids[i] == own[k])
 				return KEYS_TO_US;
 	return unknown ? KEYS_TO_MAYBE : KEYS_NOT_TO_US;
+}
+
+/*
+ * Keys a member's clients cannot use.  gpg 2.2 (Debian 12) and
+ * Thunderbird (RNP) read version 4 keys with the algorithms of RFC 4880
+ * and RFC 6637, and Curve25519 (RFC 4880bis' EdDSA and ECDH); not version
+ * 5 (LibrePGP: GnuPG 2.3+, Ed448, the post-quantum composites) or 6 (RFC
+ * 9580: Sequoia's new keys), nor RFC 9580's own X25519/X448/Ed25519/Ed448
+ * algorithm ids, nor curve 448 under the old ids.
+ */
+static const char *const algo_names[] = {
+	[25] = "X25519 (RFC 9580)", [26] = "X448", [27] = "Ed25519 (RFC 9580)",
+	[28] = "Ed448",
+};
+
+/* key_packet_refused - one key packet body's version and algorithm */
+
+static bool
+key_packet_refused(const unsigned char *b, size_t plen, bool sub, char *why,
+    size_t n)
+{
+	static const unsigned char x448[] = { 0x2b, 0x65, 0x6f };
+	static const unsigned char ed448[] = { 0x2b, 0x65, 0x71 };
+	unsigned algo;
+
+	if (plen < 6)
+		return false;
+	if (b[0] != 4) {
+		(void)snprintf(why, n, "its %s is an OpenPGP version %u key (%s), "
+		    "which gpg 2.2 and Thunderbird cannot use", sub ? "subkey" :
+		    "key", b[0], b[0] == 5 ? "LibrePGP, GnuPG 2.3 and later" :
+		    b[0] == 6 ? "RFC 9580, as Sequoia makes them" : "unknown");
+		return true;
+	}
+	algo = b[5];
+	if (algo < sizeof(algo_names) / sizeof(algo_names[0]) &&
+	    algo_names[algo] != NULL) {
+		(void)snprintf(why, n, "its %s uses algorithm %u, %s, which gpg "
+		    "2.2 and Thunderbird cannot use", sub ? "subkey" : "key", algo,
+		    algo_names[algo]);
+		return true;
+	}
+	if ((algo == 18 || algo == 22) && plen >= 10 && b[6] == 3 &&
+	    (memcmp(b + 7, x448, 3) == 0 || memcmp(b + 7, ed448, 3) == 0)) {
+		(void)snprintf(why, n, "its %s uses curve 448, which gpg 2.2 and "
+		    "Thunderbird cannot use", sub ? "subkey" : "key");
+		return true;
+	}
+	if (algo != 1 && algo != 2 && algo != 3 && algo != 16 && algo != 17 &&
+	    algo != 18 && algo != 19 && algo != 22) {
+		(void)snprintf(why, n, "its %s uses algorithm %u, which gpg 2.2 "
+		    "and Thunderbird do not know (a post-quantum composite?)",
+		    sub ? "subkey" : "key", algo);
+		return true;
+	}
+	return false;
+}
+
+/* keys_key_refused - does this key file (armored or binary) hold a key
+ * or subkey the members' clients cannot use?  Its reason in why. */
+
+bool
+keys_key_refused(const char *file, char *why, size_t n)
+{
+	FILE *fp = fopen(file, "rb");
+	char raw[ARMOR_PREFIX * 2];
+	size_t len = fp != NULL ? fread(raw, 1, sizeof(raw), fp) : 0;
+	struct buf bin;
+	const unsigned char *q, *end;
+	unsigned tag;
+	size_t plen, hdr;
+	bool refused = false;
+
+	if (fp != NULL)
+		(void)fclose(fp);
+	buf_init(&bin);
+	dearmor(raw, len, &bin);
+	q = (const unsigned char *)bin.data;
+	end = q + bin.len;
+	while (q != NULL && q < end && !refused &&
+	    packet_header(q, end, &tag, &plen, &hdr) &&
+	    plen <= (size_t)(end - q) - hdr) {
+		if (tag == 6 || tag == 14)
+			refused = key_packet_refused(q + hdr, plen, tag == 14, why,
+			    n);
+		q += hdr + plen;
+	}
+	buf_free(&bin);
+	if (refused)
+		(void)snprintf(why + strlen(why), n - strlen(why), "; ask for a "
+		    "version 4 key with RSA (3072 bits or more) or Curve25519 "
+		    "(gpg --full-gen-key, or sq key generate --profile rfc4880)");
+	return refused;
 }

@@ -65,10 +65,11 @@ check "the package holds the confined reader where its daemon looks for it" \
     bash -c "[ -x '$W/root/usr/lib/embargo-milter/embargo-reader' ] && grep -qa /usr/lib/embargo-milter/embargo-reader '$W/root/usr/sbin/embargo-milter'"
 sed -i "s|^reader_program = .*|reader_program = \"$W/root/usr/lib/embargo-milter/embargo-reader\"|" "$W/milter.conf"
 conf=$W/root/etc/embargo-milter/embargo-milter.conf
-check "the package holds the daemon, embargoctl, the man pages, the unit and the config (0640)" \
+check "the package holds the daemon, embargoctl, the man pages, the units (the daemon, the backup timer) and the config (0640)" \
     bash -c "test -x '$W/root/usr/sbin/embargo-milter' -a -x '$W/root/usr/sbin/embargoctl' \
         -a -f '$W/root/usr/share/man/man8/embargo-milter.8.gz' \
-        -a -f '$W/root/lib/systemd/system/embargo-milter.service' && \
+        -a -f \"\$(ls '$W'/root/{usr/,}lib/systemd/system/embargo-milter.service 2>/dev/null | head -n 1)\" \
+        -a -f \"\$(ls '$W'/root/{usr/,}lib/systemd/system/embargo-milter-backup.timer 2>/dev/null | head -n 1)\" && \
         [ \$(stat -c %a '$conf') = 640 ]"
 dpkg-deb -I "$deb" conffiles > "$W/conffiles"
 check "the config is a conffile (an edited one is never overwritten)" \

@@ -419,6 +419,24 @@ t_smime_member(void **st)
 
 }
 
+/* A 64-digit fingerprint pinned as a key: a v5 or v6 key, refused with
+ * the cure. */
+static void
+t_v5_fingerprint(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "member \"Five\" {\n  address = \"security@five.example\"\n"
+	    "  key = \"3E302221BAB8B48B0D428802ABEF2845774362DD4DDAF001CA40FFF7692C0812\"\n}\n",
+	    &rep);
+
+	(void)st;
+	assert_null(cfg);
+	assert_true(test_report_has(&rep, "has 64 hex digits: the fingerprint of a "
+	    "v5 (LibrePGP) or v6 (RFC 9580) key"));
+	conf_report_free(&rep);
+}
+
 /* A member who asks for the CSAF document needs the csaf section, whole. */
 static void
 t_csaf_member(void **st)
@@ -481,6 +499,7 @@ main(void)
 		cmocka_unit_test(t_release_hooks),
 		cmocka_unit_test(t_smime_member),
 		cmocka_unit_test(t_csaf_member),
+		cmocka_unit_test(t_v5_fingerprint),
 		cmocka_unit_test(t_missing_file),
 		cmocka_unit_test(t_every_key_documented),
 	};

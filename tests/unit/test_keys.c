@@ -541,6 +541,27 @@ t_helper_wire(void **s)
 	buf_free(&out);
 }
 
+/* Keys the members' clients cannot use, known from their packets: a v6
+ * key (Sequoia, RFC 9580), a v5 key (GnuPG 2.4, Ed448/X448); a v4 key
+ * made by Sequoia and the test keys pass. */
+static void
+t_key_refused(void **st)
+{
+	char why[512];
+
+	(void)st;
+	assert_true(keys_key_refused("tests/data/keys/v6-sq-rfc9580.asc", why,
+	    sizeof(why)));
+	assert_non_null(strstr(why, "version 6 key (RFC 9580"));
+	assert_non_null(strstr(why, "ask for a version 4 key"));
+	assert_true(keys_key_refused("tests/data/keys/v5-gnupg24-ed448.asc",
+	    why, sizeof(why)));
+	assert_non_null(strstr(why, "version 5 key (LibrePGP"));
+	assert_false(keys_key_refused("tests/data/keys/v4-sq-rfc4880.asc", why,
+	    sizeof(why)));
+	assert_false(keys_key_refused("/nonexistent", why, sizeof(why)));
+}
+
 int
 main(void)
 {
@@ -555,6 +576,7 @@ main(void)
 		cmocka_unit_test(t_health_expiry),
 		cmocka_unit_test(t_check_config),
 		cmocka_unit_test(t_helper_wire),
+		cmocka_unit_test(t_key_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
