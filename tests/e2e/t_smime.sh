@@ -324,7 +324,12 @@ send security@example.org announce@lists.example.org
 check "revision 2 of XSA-403 to the public list is held (rc $SWAKS_RC: $(reply))" test "$SWAKS_RC" = 0
 ctl embargo XSA-403 --now --reason "a vendor published the fix early" > "$W/lifted" 2>&1
 check "XSA-403 lifted early: $(head -c 160 "$W/lifted")" grep -q 'early release: a vendor published the fix early' "$W/lifted"
-final3() { grep -l '^Message-I[dD]: <xsa-403\.r2\.' "$(maildir finder@research.example)"/new/* 2>/dev/null | head -n 1; }
+final3() {	# the final copy (the notice of the early release shares its id's prefix)
+	local g
+	for g in $(grep -l '^Message-I[dD]: <xsa-403\.r2\.' "$(maildir finder@research.example)"/new/* 2>/dev/null); do
+		[ "$(mailpy header "$g" Subject)" = "Embargoed security advisory XSA-403" ] && { echo "$g"; return; }
+	done
+}
 has_final3() { [ -n "$(final3)" ]; }
 check "the S/MIME participant gets the final copy (revision 2)" wait_for 30 has_final3
 check "... in S/MIME: its key opens it, signed by the list, no defect inside" opens "$(final3)" finder

@@ -191,7 +191,8 @@ tb_signer_is() {
 	python3 - "$@" <<'PY'
 import re, sys
 text, want, others = open(sys.argv[1]).read(), sys.argv[2].upper(), [o.upper() for o in sys.argv[3:]]
-m = re.search(r'Signer key ID:\s*[0O]x(\S+)', text)
+# The "0x" may come out doubled or misread ("0Ox", "Ox").
+m = re.search(r'Signer key ID:\s*[0O]{1,2}\s?x(\S+)', text)
 if not m:
     sys.exit(1)
 # Letters no key id has are OCR's misreadings of digits: read them back.
