@@ -47,17 +47,17 @@ dearmor(const char *p, size_t n, struct buf *out)
 	}
 	/* The armor headers end at the first empty line. */
 	for (p = b; p < end; ) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *line = p;
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
 		p = nl ? nl + 1 : end;
-		if (len == 0 || (len == 1 && p[-2] == '\r'))
+		if (len == 0 || (len == 1 && line[0] == '\r'))
 			break;
 	}
 	while (p < end && out->len < ARMOR_PREFIX) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		guchar dec[128];
+		guchar dec[128] = { 0 };
 
 		if (len > 0 && (p[0] == '=' || p[0] == '-'))
 			break;		/* the checksum, or the END line */

@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config libmilter-dev libgpgme-dev libgmime-3.0-dev
 liblmdb-dev libconfuse-dev libgcrypt20-dev libcmocka-dev libxml2-dev libjson-glib-dev libarchive-dev libpoppler-glib-dev libxxhash-dev libseccomp-dev gnupg gpg-agent gpgsm swaks postfix openssl
-miltertest lmdb-utils mutt neomutt tmux python3 ca-certificates
+miltertest lmdb-utils mutt neomutt tmux python3 ca-certificates iproute2
 clang libclang-rt-dev clang-tidy cppcheck libfaketime debhelper lintian cpio
 thunderbird xvfb xdotool imagemagick tesseract-ocr tesseract-ocr-eng libnss3-tools
 chromium python3-icalendar python3-jsonschema"

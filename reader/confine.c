@@ -102,13 +102,15 @@ static const char *const charsets[] = {
 
 /* reader_preload - the charset converters, kept open for good */
 
+/* The converters, kept: glibc unloads a converter no one holds. */
+static iconv_t held[2 * sizeof(charsets) / sizeof(charsets[0])];
+
 void
 reader_preload(void)
 {
 	for (size_t i = 0; i < sizeof(charsets) / sizeof(charsets[0]); i++) {
-		/* Kept: glibc unloads a converter no one holds. */
-		(void)iconv_open("UTF-8", charsets[i]);
-		(void)iconv_open(charsets[i], "UTF-8");
+		held[2 * i] = iconv_open("UTF-8", charsets[i]);
+		held[2 * i + 1] = iconv_open(charsets[i], "UTF-8");
 	}
 }
 
