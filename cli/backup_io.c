@@ -28,6 +28,7 @@
 /* Application-specific. */
 #include "cli.h"
 #include "backup.h"
+#include "../record/record_json.h"
 #include "../util/emtime.h"
 
 /* backup_files_add - one member, its bytes copied */
@@ -141,10 +142,8 @@ char *
 backup_manifest_json(const struct backup_manifest *m)
 {
 	JsonBuilder *b = json_builder_new();
-	JsonGenerator *g = json_generator_new();
 	JsonNode *root;
 	char t[EM_TIME_BUFSZ], seq[24];
-	gchar *s;
 	char *out;
 
 	(void)snprintf(seq, sizeof(seq), "%llu", (unsigned long long)m->audit_seq);
@@ -165,12 +164,8 @@ backup_manifest_json(const struct backup_manifest *m)
 	json_builder_add_boolean_value(b, m->secret_keys);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	json_generator_set_root(g, root);
-	s = json_generator_to_data(g, NULL);
-	out = xasprintf("%s\n", s);
-	g_free(s);
+	out = rec_json_text(root, false);
 	json_node_unref(root);
-	g_object_unref(g);
 	g_object_unref(b);
 	return out;
 }

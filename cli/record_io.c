@@ -89,22 +89,10 @@ out:
 int
 rec_put_json(const char *path, JsonNode *node)
 {
-	JsonGenerator *g = json_generator_new();
-	gchar *s;
-	gsize n;
-	GString *t;
-	int rc;
+	char *t = rec_json_text(node, true);
+	int rc = rec_put(path, t, strlen(t));
 
-	json_generator_set_pretty(g, true);
-	json_generator_set_indent(g, 2);
-	json_generator_set_root(g, node);
-	s = json_generator_to_data(g, &n);
-	t = g_string_new_len(s, (gssize)n);
-	g_string_append_c(t, '\n');
-	rc = rec_put(path, t->str, t->len);
-	g_string_free(t, true);
-	g_free(s);
-	g_object_unref(g);
+	free(t);
 	return rc;
 }
 

@@ -333,17 +333,8 @@ record_csaf_amber(const struct rec *x, const struct rec_opts *ro,
 	struct form f = { "AMBER", "interim", NULL, revs, n, embargo, true };
 	char last[EM_TIME_BUFSZ];
 	JsonNode *doc = csaf_doc(&f, x, ro, last);
-	JsonGenerator *g = json_generator_new();
-	gchar *s;
-	char *out;
+	char *out = rec_json_text(doc, true);
 
-	json_generator_set_pretty(g, true);
-	json_generator_set_indent(g, 2);
-	json_generator_set_root(g, doc);
-	s = json_generator_to_data(g, NULL);
-	out = xasprintf("%s\n", s);
-	g_free(s);
-	g_object_unref(g);
 	json_node_unref(doc);
 	return out;
 }

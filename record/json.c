@@ -100,6 +100,26 @@ rec_text(JsonNode *o, const char *name)
 	    json_node_get_string(m) : NULL;
 }
 
+/* rec_json_text - node as JSON text and a newline (pretty: indented by
+ * two), caller frees */
+
+char *
+rec_json_text(JsonNode *node, bool pretty)
+{
+	JsonGenerator *g = json_generator_new();
+	gchar *s;
+	char *out;
+
+	json_generator_set_pretty(g, pretty);
+	json_generator_set_indent(g, 2);
+	json_generator_set_root(g, node);
+	s = json_generator_to_data(g, NULL);
+	out = xasprintf("%s\n", s);
+	g_free(s);
+	g_object_unref(g);
+	return out;
+}
+
 /* js, ji, jb - a member and its value; jo, ja - a member that opens an
  * object or an array */
 

@@ -18,6 +18,8 @@ const char *rec_iso(time_t t, char buf[EM_TIME_BUFSZ]);
  * the node is not an object or the member is missing or another type. */
 JsonNode *rec_member(JsonNode *o, const char *name, JsonNodeType type);
 const char *rec_text(JsonNode *o, const char *name);
+/* node as JSON text and a newline (caller frees). */
+char   *rec_json_text(JsonNode *node, bool pretty);
 /* js, ji, jb: a member and its value; jo, ja: a member that opens an
  * object or an array; jcves: k, the record's CVE ids */
 void	js(JsonBuilder *b, const char *k, const char *v);
