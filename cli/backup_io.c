@@ -83,7 +83,10 @@ skipped(const char *name)
 	    strstr(name, "~") != NULL || strstr(name, ".tmp") != NULL;
 }
 
-/* add_dir - the regular files of dir (one level) as prefix/NAME */
+static bool plain_name(const char *name);
+
+/* add_dir - the regular files of dir (one level) as prefix/NAME, those
+ * a restore writes (plain_name()) */
 
 static int
 add_dir(struct backup_files *f, const char *dir, const char *prefix,
@@ -103,7 +106,7 @@ add_dir(struct backup_files *f, const char *dir, const char *prefix,
 		struct buf b;
 
 		buf_init(&b);
-		if (!skipped(e->d_name) && lstat(path, &st) == 0 &&
+		if (plain_name(name) && lstat(path, &st) == 0 &&
 		    S_ISREG(st.st_mode) &&
 		    (rc = cli_read_all(path, BACKUP_FILE_MAX, &b, err)) == EM_OK)
 			backup_files_add(f, name, b.data ? b.data : "", b.len,
@@ -125,14 +128,18 @@ backup_add_home(struct backup_files *f, const char *home, bool secret,
 {
 	char *sub = xasprintf("%s/private-keys-v1.d", home);
 	char *revs = xasprintf("%s/openpgp-revocs.d", home);
+	char *kbd = xasprintf("%s/public-keys.d", home);
 	int rc = add_dir(f, home, "gnupg", err);
 
 	if (rc == EM_OK)
 		rc = add_dir(f, revs, "gnupg/openpgp-revocs.d", err);
+	if (rc == EM_OK)	/* keyboxd's, where a GnuPG 2.4 home uses it */
+		rc = add_dir(f, kbd, "gnupg/public-keys.d", err);
 	if (rc == EM_OK && secret)
 		rc = add_dir(f, sub, "gnupg/private-keys-v1.d", err);
 	free(sub);
 	free(revs);
+	free(kbd);
 	return rc;
 }
 
@@ -268,21 +275,35 @@ backup_tar(const struct backup_files *f, struct buf *out, struct em_err *err)
 	return rc;
 }
 
-/* plain_name - a member's name a restore writes: under one of a
- * backup's folders, each part plain (no "..", no "/" at either end) */
-
+/*
+ * plain_name - a name a backup holds and a restore writes: the manifest,
+ * the store, the fingerprint key, the config, and the GnuPG home's key
+ * data (its keyrings, trust, revocations, secret keys); never a program's
+ * settings there (gpg-agent.conf may name a program to run), a socket, a
+ * lock or a name with ".." or an empty part
+ */
 static bool
 plain_name(const char *name)
 {
-	static const char *const top[] = { "MANIFEST.json", "state/", "gnupg/",
-	    "config/", NULL };
-	bool under = false;
+	static const char *const exact[] = { "MANIFEST.json", "state/data.mdb",
+	    "state/print.key", "config/embargo-milter.conf", NULL };
+	static const char *const home[] = { "gnupg/pubring.kbx",
+	    "gnupg/pubring.gpg", "gnupg/trustdb.gpg", "gnupg/trustlist.txt",
+	    "gnupg/openpgp-revocs.d/", "gnupg/private-keys-v1.d/",
+	    "gnupg/public-keys.d/", NULL };
+	const char *base = strrchr(name, '/');
+	bool known = false;
 
-	for (int i = 0; top[i] != NULL; i++)
-		if (strncmp(name, top[i], strlen(top[i])) == 0)
-			under = true;
-	if (!under || strstr(name, "..") != NULL || strstr(name, "//") != NULL ||
-	    name[strlen(name) - 1] == '/')
+	for (int i = 0; exact[i] != NULL; i++)
+		known |= strcmp(name, exact[i]) == 0;
+	for (int i = 0; home[i] != NULL; i++)
+		known |= home[i][strlen(home[i]) - 1] == '/' ?
+		    strncmp(name, home[i], strlen(home[i])) == 0 &&
+		    strchr(name + strlen(home[i]), '/') == NULL :
+		    strcmp(name, home[i]) == 0;
+	base = base != NULL ? base + 1 : name;
+	if (!known || strstr(name, "..") != NULL || base[0] == '\0' ||
+	    skipped(base))
 		return false;
 	for (const char *p = name; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||

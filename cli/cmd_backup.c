@@ -21,6 +21,7 @@
 /* System library. */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +266,7 @@ child(const struct opts *o, bool secret, bool quiet_out, int out, int in)
 	struct buf enc, path;
 	struct em_err err;
 	struct timespec t0, t1;
+	uint64_t len;
 	int rc;
 
 	if (cli_open(o, &cfg, &s) < 0)
@@ -273,7 +275,10 @@ child(const struct opts *o, bool secret, bool quiet_out, int out, int in)
 	buf_init(&path);
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = produce(o, cfg, s, secret, &enc, &m, &err);
-	if (rc == EM_OK && em_write_all(out, enc.data, enc.len) < 0)
+	len = enc.len;
+	/* Its length first: the caller writes a whole backup or none. */
+	if (rc == EM_OK && (em_write_all(out, &len, sizeof(len)) < 0 ||
+	    em_write_all(out, enc.data, enc.len) < 0))
 		rc = em_fail(&err, EM_EIO, "the pipe to embargoctl: %s",
 		    strerror(errno));
 	(void)close(out);
@@ -307,17 +312,29 @@ parent(const struct config *cfg, const char *to, int in, int out)
 	struct buf enc;
 	struct em_err err;
 	char *path = NULL;
+	uint64_t len = 0;
 	int rc;
 
 	buf_init(&enc);
 	rc = cli_read_all_fd(in, cfg->state_map_size * 2 + ((size_t)256 << 20),
 	    &enc, &err);
-	if (rc == EM_OK && enc.len > 0) {
+	if (rc < 0)
+		fprintf(stderr, "embargoctl: backup: %s\n", err.msg);
+	if (rc == EM_OK && enc.len >= sizeof(len))
+		memcpy(&len, enc.data, sizeof(len));
+	/* Nothing, or less than the child said: it failed (it said why). */
+	if (rc == EM_OK && enc.len >= sizeof(len) && len == enc.len - sizeof(len)) {
+		memmove(enc.data, enc.data + sizeof(len), (size_t)len);
+		enc.len = (size_t)len;
 		if ((rc = write_out(cfg, to, &enc, &path, &err)) == EM_OK &&
 		    path != NULL)
 			(void)em_write_all(out, path, strlen(path));
 		else
 			fprintf(stderr, "embargoctl: backup: %s\n", err.msg);
+	} else if (rc == EM_OK && enc.len > 0) {
+		fprintf(stderr, "embargoctl: backup: cut short (%zu bytes where "
+		    "%llu were said): nothing written\n", enc.len, (unsigned long
+		    long)len);
 	}
 	(void)close(out);
 	buf_free(&enc);
@@ -354,6 +371,8 @@ cmd_backup(const struct opts *o, int argc, char **argv)
 	}
 	conf_report_free(&rep);
 	(void)fflush(NULL);
+	/* A child that dies must not take the caller with it. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	if (pipe2(down, O_CLOEXEC) < 0 || pipe2(up, O_CLOEXEC) < 0 ||
 	    (pid = fork()) < 0) {
 		fprintf(stderr, "embargoctl: backup: %s\n", strerror(errno));

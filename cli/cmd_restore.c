@@ -408,17 +408,24 @@ cmd_restore(const struct opts *o, int argc, char **argv)
 
 /* ---- promote ---- */
 
-/* answers - does host:port take a TCP connection within 3 s? */
+/* answers - does host:port take a TCP connection within 3 s?  1 yes, 0
+ * no, -1 cannot tell (the name does not resolve: never "down") */
 
-static bool
+static int
 answers(const char *host, const char *port)
 {
 	struct addrinfo hints = { 0 }, *res = NULL;
+	char h[256];
+	size_t hl = strlen(host);
 	bool up = false;
 
+	/* An IPv6 literal in brackets, as "[::1]:10026" writes it. */
+	(void)snprintf(h, sizeof(h), "%.*s", (int)(hl > 1 && host[0] == '[' &&
+	    host[hl - 1] == ']' ? hl - 2 : hl), host + (hl > 1 &&
+	    host[0] == '[' && host[hl - 1] == ']'));
 	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return false;
+	if (getaddrinfo(h, port, &hints, &res) != 0)
+		return -1;
 	for (struct addrinfo *ai = res; ai != NULL && !up; ai = ai->ai_next) {
 		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, ai->ai_protocol);
@@ -434,17 +441,19 @@ answers(const char *host, const char *port)
 		(void)close(fd);
 	}
 	freeaddrinfo(res);
-	return up;
+	return up ? 1 : 0;
 }
 
 /* primary_answers - where the primary answered ("" when nowhere) into
- * what; -1 when the standby section cannot be read */
+ * what; -1 when the standby section cannot be read; a name that does not
+ * resolve counts as answering (it cannot be told down) */
 
 static int
 primary_answers(const struct config *cfg, char *what, size_t n)
 {
 	char host[256], port[16];
 	const char *m = cfg->standby_milter, *x = cfg->standby_reinject, *c;
+	int a;
 
 	what[0] = '\0';
 	if (m == NULL || x == NULL || strncmp(m, "inet:", 5) != 0 ||
@@ -453,16 +462,18 @@ primary_answers(const struct config *cfg, char *what, size_t n)
 		return -1;
 	(void)snprintf(port, sizeof(port), "%.*s", (int)(c - m - 5), m + 5);
 	(void)snprintf(host, sizeof(host), "%s", c + 1);
-	if (answers(host, port)) {
-		(void)snprintf(what, n, "its milter socket %s", m);
+	if ((a = answers(host, port)) != 0) {
+		(void)snprintf(what, n, "its milter socket %s%s", m, a < 0 ?
+		    " (or its name does not resolve from here)" : "");
 		return 0;
 	}
 	if ((c = strrchr(x, ':')) == NULL || (size_t)(c - x) >= sizeof(host))
 		return -1;
 	(void)snprintf(host, sizeof(host), "%.*s", (int)(c - x), x);
 	(void)snprintf(port, sizeof(port), "%s", c + 1);
-	if (answers(host, port))
-		(void)snprintf(what, n, "its reinjection listener %s", x);
+	if ((a = answers(host, port)) != 0)
+		(void)snprintf(what, n, "its reinjection listener %s%s", x, a < 0 ?
+		    " (or its name does not resolve from here)" : "");
 	return 0;
 }
 

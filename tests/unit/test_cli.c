@@ -1478,6 +1478,16 @@ t_backup_archive(void **st)
 	backup_files_free(&g);
 	backup_files_free(&f);
 	buf_free(&tar);
+	/* A program's settings in the GnuPG home are never restored. */
+	backup_files_add(&f, "gnupg/gpg-agent.conf", "scdaemon-program /x\n", 20,
+	    0600);
+	buf_init(&tar);
+	assert_int_equal(backup_tar(&f, &tar, &err), EM_OK);
+	assert_int_equal(backup_untar(tar.data, tar.len, 1 << 20, &g, &err),
+	    EM_EPARSE);
+	backup_files_free(&g);
+	backup_files_free(&f);
+	buf_free(&tar);
 	/* Another format. */
 	free(mj);
 	m.format = 2;
