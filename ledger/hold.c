@@ -56,13 +56,33 @@ ledger_hold_new(struct store_txn *t, struct store_hold *h,
 	return store_hold_put(t, h, err);
 }
 
+/* hold_audit - the audit record of something that happened to hold h */
+
+static int
+hold_audit(struct store_txn *t, const struct store_hold *h, int revision,
+    const char *event, const char *decision, const char *why, time_t now,
+    struct em_err *err)
+{
+	struct store_audit a = { 0 };
+
+	a.time = now;
+	a.event = event;
+	a.queue_id = h->queue_id;
+	a.sender = h->sender;
+	a.rcpts = h->rcpts;
+	a.advisory = h->advisory;
+	a.revision = h->advisory[0] ? revision : 0;
+	a.decision = decision;
+	a.reason = why;
+	return store_audit_append(t, &a, err);
+}
+
 /* ledger_hold_release - a held hold released, audited */
 
 int
 ledger_hold_release(struct store_txn *t, struct store_hold *h, int revision,
     time_t now, bool keep_sealed, struct em_err *err)
 {
-	struct store_audit a = { 0 };
 	char why[64];
 	int rc;
 
@@ -73,20 +93,11 @@ ledger_hold_release(struct store_txn *t, struct store_hold *h, int revision,
 	h->released_at = now;
 	(void)snprintf(why, sizeof(why), "hold %llu released",
 	    (unsigned long long)h->id);
-	a.time = now;
-	a.event = "released";
-	a.queue_id = h->queue_id;
-	a.sender = h->sender;
-	a.rcpts = h->rcpts;
-	a.advisory = h->advisory;
-	a.revision = h->advisory[0] ? revision : 0;
-	a.decision = "released";
-	a.reason = why;
 	if ((!keep_sealed &&
 	    (rc = store_blob_del(t, STORE_BLOB_HOLD, h->id, err)) < 0) ||
 	    (rc = store_hold_put(t, h, err)) < 0)
 		return rc;
-	return store_audit_append(t, &a, err);
+	return hold_audit(t, h, revision, "released", "released", why, now, err);
 }
 
 /* ledger_hold_change - dropped (why) or released now (why NULL) */
@@ -234,7 +245,6 @@ int
 ledger_hold_late(struct store_txn *t, const struct store_hold *h,
     int revision, const char *why, time_t now, struct em_err *err)
 {
-	struct store_audit a = { 0 };
 	char tag[32];
 	time_t was;
 	int rc;
@@ -245,17 +255,8 @@ ledger_hold_late(struct store_txn *t, const struct store_hold *h,
 	if (rc != EM_ENOTFOUND)
 		return rc;
 	late_tag(h->id, tag, sizeof(tag));
-	a.time = now;
-	a.event = "release-late";
-	a.queue_id = h->queue_id;
-	a.sender = h->sender;
-	a.rcpts = h->rcpts;
-	a.advisory = h->advisory;
-	a.revision = h->advisory[0] ? revision : 0;
-	a.decision = "told";
-	a.reason = why;
 	if ((rc = store_adv_num_put(t, "alarmed", tag, (long long)now,
 	    err)) < 0)
 		return rc;
-	return store_audit_append(t, &a, err);
+	return hold_audit(t, h, revision, "release-late", "told", why, now, err);
 }
