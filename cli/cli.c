@@ -115,6 +115,24 @@ cli_load(const struct opts *o)
 	return cfg;
 }
 
+/* cli_load_here - the config as cli_load() reads it, but as the caller
+ * (a backup's file, a restore's administrator keyring are the caller's) */
+
+struct config *
+cli_load_here(const struct opts *o)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = NULL;
+
+	if (conf_load(o->conf, &cfg, &rep) != EM_OK)
+		cfg = NULL;
+	for (size_t i = 0; i < rep.n; i++)
+		if (cfg == NULL || !rep.v[i].warning)
+			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
+	conf_report_free(&rep);
+	return cfg;
+}
+
 /* cli_store - open the state, or say why not */
 
 struct store *

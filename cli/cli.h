@@ -31,6 +31,8 @@ struct config *cli_load(const struct opts *o);
 /* The same, problems into rep (keys checked if asked), none printed. */
 struct config *cli_load_report(const struct opts *o, struct conf_report *rep,
 	    bool check_keys);
+/* The same, without becoming the daemon's user and without the keyring. */
+struct config *cli_load_here(const struct opts *o);
 /* Note who runs embargoctl (before privileges change), for the audit. */
 void	cli_note_operator(void);
 /* The store of cfg, or NULL after printing why. */

@@ -267,6 +267,7 @@ child(const struct opts *o, bool secret, bool quiet_out, int out, int in)
 	struct em_err err;
 	struct timespec t0, t1;
 	uint64_t len;
+	bool unwritten = false;
 	int rc;
 
 	if (cli_open(o, &cfg, &s) < 0)
@@ -282,9 +283,12 @@ child(const struct opts *o, bool secret, bool quiet_out, int out, int in)
 		rc = em_fail(&err, EM_EIO, "the pipe to embargoctl: %s",
 		    strerror(errno));
 	(void)close(out);
+	/* No path back: the caller could not write it, and said why. */
 	if (rc == EM_OK && (rc = cli_read_all_fd(in, 8192, &path, &err)) ==
 	    EM_OK && path.len == 0)
-		rc = em_fail(&err, EM_EIO, "the backup was not written");
+		unwritten = true;
+	if (unwritten)
+		rc = EM_EIO;
 	if (rc == EM_OK)
 		rc = audit_backup(s, &m, path.data, &err);
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -295,7 +299,7 @@ child(const struct opts *o, bool secret, bool quiet_out, int out, int in)
 		    cfg->backup_recipients.n, (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, m.advisories,
 		    (unsigned long long)m.audit_seq, secret ? "in it" : "not in it");
-	else if (strcmp(err.msg, "the backup was not written") != 0)
+	else if (!unwritten)
 		fprintf(stderr, "embargoctl: backup: %s\n", err.msg);
 	buf_free(&enc);
 	buf_free(&path);
@@ -348,7 +352,6 @@ int
 cmd_backup(const struct opts *o, int argc, char **argv)
 {
 	bool secret = argc == 3 && strcmp(argv[2], "--secret-keys") == 0;
-	struct conf_report rep = { 0 };
 	struct config *cfg = NULL;
 	int down[2], up[2], st = 0, rc;
 	pid_t pid;
@@ -357,19 +360,15 @@ cmd_backup(const struct opts *o, int argc, char **argv)
 	    (argv[1][0] == '-' && strcmp(argv[1], "-") != 0 &&
 	    strcmp(argv[1], "--dir") != 0))
 		return cli_usage(BACKUP_FORMS);
-	if (conf_load(o->conf, &cfg, &rep) != EM_OK || cfg->backup_line == 0) {
-		for (size_t i = 0; i < rep.n; i++)
-			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
+	if ((cfg = cli_load_here(o)) == NULL || cfg->backup_line == 0) {
 		if (cfg != NULL)
 			fprintf(stderr, "embargoctl: backup: no backup section in "
 			    "%s: a backup is encrypted to the administrators' keys; "
 			    "add backup { recipients = { \"FPR\" } } and import "
 			    "those keys into %s\n", o->conf, cfg->gnupg_home);
-		conf_report_free(&rep);
 		conf_free(cfg);
 		return EXIT_USAGE;
 	}
-	conf_report_free(&rep);
 	(void)fflush(NULL);
 	/* A child that dies must not take the caller with it. */
 	(void)signal(SIGPIPE, SIG_IGN);

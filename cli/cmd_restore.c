@@ -372,7 +372,6 @@ int
 cmd_restore(const struct opts *o, int argc, char **argv)
 {
 	struct restore r;
-	struct conf_report rep = { 0 };
 	struct config *cfg = NULL;
 	struct em_err err;
 	int rc;
@@ -380,13 +379,8 @@ cmd_restore(const struct opts *o, int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	if (!restore_args(argc, argv, &r))
 		return cli_usage(RESTORE_FORMS);
-	if (conf_load(o->conf, &cfg, &rep) != EM_OK) {
-		for (size_t i = 0; i < rep.n; i++)
-			fprintf(stderr, "embargoctl: %s\n", rep.v[i].text);
-		conf_report_free(&rep);
+	if ((cfg = cli_load_here(o)) == NULL)
 		return EXIT_USAGE;
-	}
-	conf_report_free(&rep);
 	if ((rc = open_backup(cfg, &r, &err)) == EM_OK) {
 		config_beside(o, &r);
 		rc = em_become_user(cfg->user, &err);
