@@ -329,7 +329,7 @@ send() {
 	from=$1; shift
 	to=$(IFS=,; echo "$*")
 	timeout 60 swaks --server 127.0.0.1 --port "$port" --from "$from" --to "$to" \
-	    --data "$W/msg" --helo client.test.example >"$W/swaks.log" 2>&1
+	    --data "@$W/msg" --helo client.test.example >"$W/swaks.log" 2>&1
 	SWAKS_RC=$?
 }
 

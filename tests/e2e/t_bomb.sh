@@ -51,7 +51,7 @@ one=$(hwm)
 senders=()
 for i in $(seq 1 10); do
 	timeout 120 swaks --server 127.0.0.1 --port "$SMTP_PORT" --from dev@vendor.example \
-	    --to predisclosure@lists.example.org --data "$W/bomb.eml" \
+	    --to predisclosure@lists.example.org --data "@$W/bomb.eml" \
 	    --helo client.test.example > "$W/bomb$i.log" 2>&1 &
 	senders+=($!)
 done
