@@ -255,6 +255,45 @@ trial_member(gpgme_ctx_t ctx, const char *fpr, gpgme_error_t *e)
 }
 
 /*
+ * trial_formats - each member key that advertises AEAD (read from one
+ * export of them all) encrypted to alone, as a copy is: gpg must write a
+ * form every member's client reads (keys_copy_format())
+ */
+static void
+trial_formats(const struct config *cfg, struct conf_report *rep,
+    gpgme_ctx_t ctx, gpgme_key_t *rcpt, const struct conf_member **who,
+    size_t n)
+{
+	gpgme_data_t d = NULL;
+	struct buf exp;
+
+	buf_init(&exp);
+	if (gpgme_data_new(&d) == 0 && gpgme_op_export_keys(ctx, rcpt, 0,
+	    d) == 0)
+		keys_data_drain(d, &exp);
+	gpgme_data_release(d);
+	for (size_t i = 0; i < n && exp.len > 0; i++) {
+		gpgme_key_t one[2] = { rcpt[i], NULL };
+		struct buf out;
+		char why[256];
+
+		if (!keys_advertises_aead(exp.data, exp.len, who[i]->key))
+			continue;
+		buf_init(&out);
+		if (trial_encrypt(ctx, one, false, &out) == 0 &&
+		    keys_copy_format(out.data, out.len, why, sizeof(why)) < 0)
+			conf_report_add(rep, false, "%s:%d: member \"%s\": key "
+			    "%s advertises AEAD, and the list's gpg encrypts to "
+			    "it as %s: not every member's client reads that; "
+			    "the list needs a gpg that writes a version 1 SEIPD "
+			    "to every key (Debian's gpg does)", cfg->path,
+			    who[i]->key_line, who[i]->name, who[i]->key, why);
+		buf_free(&out);
+	}
+	buf_free(&exp);
+}
+
+/*
  * trial_members - encrypt to every usable member key: one gpg run for all
  * of them, and one per member only when that run fails, to name the key
  */
@@ -265,18 +304,23 @@ trial_members(const struct config *cfg, struct conf_report *rep,
 	gpgme_ctx_t ctx = trial_ctx();
 	/* gpgme_key_t is itself a pointer: a NULL-ended array of them. */
 	gpgme_key_t *rcpt = xcalloc(cfg->n_members + 1, sizeof(void *));
+	const struct conf_member **who = xcalloc(cfg->n_members + 1,
+	    sizeof(*who));
 	size_t n = 0;
 	gpgme_error_t e = 0;
 
 	for (size_t i = 0; ctx != NULL && i < cfg->n_members; i++)
 		if (usable[i] && !cfg->members[i].smime &&
 		    (rcpt[n] = keys_lookup(cfg->members[i].key, 0)) != NULL)
-			n++;
+			who[n++] = &cfg->members[i];
 	if (ctx != NULL && n > 0)
 		e = trial_encrypt(ctx, rcpt, false, NULL);
+	if (ctx != NULL && n > 0 && e == 0)
+		trial_formats(cfg, rep, ctx, rcpt, who, n);
 	for (size_t i = 0; i < n; i++)
 		gpgme_key_unref(rcpt[i]);
 	free(rcpt);
+	free(who);
 	for (size_t i = 0; ctx != NULL && e != 0 && i < cfg->n_members; i++) {
 		const struct conf_member *m = &cfg->members[i];
 		gpgme_error_t why;

@@ -300,12 +300,22 @@ keys_sign_encrypt(const char *list_fpr, const char *member_fpr,
 {
 	gpgme_ctx_t ctx;
 	int rc = helper_sign_encrypt(list_fpr, member_fpr, plain, armored, err);
+	char why[256];
 
-	if (rc <= 0)
-		return rc;
-	if ((ctx = copy_context(list_fpr, err)) == NULL)
-		return EM_EKEY;
-	return sign_encrypt_in(ctx, member_fpr, plain, armored, err);
+	if (rc > 0)
+		rc = (ctx = copy_context(list_fpr, err)) == NULL ? EM_EKEY :
+		    sign_encrypt_in(ctx, member_fpr, plain, armored, err);
+	/* Whatever the key advertises, a copy every member's reader reads:
+	 * an upstream GnuPG 2.3 or later writes OCB to an AEAD key. */
+	if (rc == EM_OK && keys_copy_format(armored->data, armored->len, why,
+	    sizeof(why)) != EM_OK) {
+		buf_reset(armored);
+		rc = em_fail(err, EM_EFORMAT, "gpg wrote %s for key %s: not every "
+		    "member's client reads it; the list's gpg must write a "
+		    "version 1 SEIPD (Debian's gpg does to every key)", why,
+		    member_fpr);
+	}
+	return rc;
 }
 
 /* keys_helper_thread_done - free this thread's signing context */

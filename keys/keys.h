@@ -121,6 +121,18 @@ int	keys_pkesk_ids(const char *p, size_t len, uint64_t *ids, size_t max,
  * The reason and the cure in why (pkesk.c, from its packets). */
 bool	keys_key_refused(const char *file, char *why, size_t n);
 
+/* Is this encrypted message (armored or binary) one version 3 PKESK or
+ * more, then a version 1 SEIPD: the form gpg 2.2 and 2.4, Sequoia and
+ * Thunderbird all read?  EM_OK, or EM_EFORMAT with what it is in why
+ * (pkesk.c). */
+int	keys_copy_format(const char *p, size_t len, char *why, size_t n);
+
+/* Does the version 4 key in this export (binary, one or more keys)
+ * with the fingerprint fpr advertise AEAD in a self-signature's
+ * features (0x02), so that an upstream GnuPG 2.3 or later writes OCB
+ * encrypted data to it alone? (pkesk.c) */
+bool	keys_advertises_aead(const char *p, size_t len, const char *fpr);
+
 /* Encrypt bytes to the list key (binary OpenPGP), and back. */
 int	keys_seal(const char *list_fpr, const char *p, size_t n, struct buf *out,
 	    struct em_err *err);

@@ -333,3 +333,134 @@ keys_key_refused(const char *file, char *why, size_t n)
 		    "(gpg --full-gen-key, or sq key generate --profile rfc4880)");
 	return refused;
 }
+
+/* data_packet - the tag and the first body octet of the packet at q,
+ * whatever its length's form (encrypted data has partial lengths) */
+
+static bool
+data_packet(const unsigned char *q, const unsigned char *end, unsigned *tag,
+    unsigned *first)
+{
+	static const size_t lensz[4] = { 1, 2, 4, 0 };
+	size_t hdr;
+
+	if (end - q < 3 || !(q[0] & 0x80))
+		return false;
+	if (q[0] & 0x40) {
+		*tag = q[0] & 0x3f;
+		hdr = q[1] < 192 ? 2 : q[1] < 224 ? 3 : q[1] == 255 ? 6 : 2;
+	} else {
+		*tag = (q[0] >> 2) & 0x0f;
+		hdr = 1 + lensz[q[0] & 3];
+	}
+	if ((size_t)(end - q) <= hdr)
+		return false;
+	*first = q[hdr];
+	return true;
+}
+
+/* keys_copy_format - PKESK v3s, then a SEIPD v1 (see keys.h) */
+
+int
+keys_copy_format(const char *p, size_t len, char *why, size_t n)
+{
+	struct buf bin;
+	const unsigned char *q, *end;
+	unsigned tag = 0, first = 0;
+	size_t plen = 0, hdr = 0, pkesks = 0;
+	int rc = EM_EFORMAT;
+
+	buf_init(&bin);
+	dearmor(p, len, &bin);
+	q = (const unsigned char *)bin.data;
+	end = q + bin.len;
+	(void)snprintf(why, n, "no session key packet");
+	while (q != NULL && q < end && packet_header(q, end, &tag, &plen, &hdr) &&
+	    tag == 1 && plen > 0 && plen <= (size_t)(end - q) - hdr &&
+	    q[hdr] == 3) {
+		pkesks++;
+		q += hdr + plen;
+	}
+	if (pkesks == 0 || tag == 1)
+		(void)snprintf(why, n, "%s", tag == 1 ? "a session key packet "
+		    "that is not version 3 (RFC 9580's v6?)" : "no session key "
+		    "packet");
+	else if (!data_packet(q, end, &tag, &first))
+		(void)snprintf(why, n, "no encrypted data after the session keys");
+	else if (tag == 18 && first == 1)
+		rc = EM_OK;
+	else if (tag == 20)
+		(void)snprintf(why, n, "OCB encrypted data (LibrePGP's AEAD "
+		    "packet, tag 20), which Sequoia does not read");
+	else if (tag == 18)
+		(void)snprintf(why, n, "a version %u SEIPD (RFC 9580's AEAD), "
+		    "which gpg and Thunderbird do not read", first);
+	else
+		(void)snprintf(why, n, "packet tag %u where the encrypted data "
+		    "should be", tag);
+	buf_free(&bin);
+	return rc;
+}
+
+/* sig_aead - a v4 self-signature body whose hashed features say AEAD */
+
+static bool
+sig_aead(const unsigned char *b, size_t plen)
+{
+	size_t hl, i;
+
+	if (plen < 6 || b[0] != 4 || !(b[1] == 0x1f || (b[1] >= 0x10 &&
+	    b[1] <= 0x13)))
+		return false;
+	hl = (size_t)b[4] << 8 | b[5];
+	if (hl > plen - 6)
+		return false;
+	for (i = 6; i < 6 + hl; ) {
+		size_t sl, o = b[i];
+
+		if (o < 192)
+			sl = o, i += 1;
+		else if (o < 255 && i + 1 < 6 + hl)
+			sl = ((o - 192) << 8) + b[i + 1] + 192, i += 2;
+		else if (o == 255 && i + 4 < 6 + hl)
+			sl = (size_t)b[i + 1] << 24 | (size_t)b[i + 2] << 16 |
+			    (size_t)b[i + 3] << 8 | b[i + 4], i += 5;
+		else
+			return false;
+		if (sl == 0 || sl > 6 + hl - i)
+			return false;
+		if ((b[i] & 0x7f) == 30 && sl >= 2 && (b[i + 1] & 0x02))
+			return true;
+		i += sl;
+	}
+	return false;
+}
+
+/* keys_advertises_aead - see keys.h */
+
+bool
+keys_advertises_aead(const char *p, size_t len, const char *fpr)
+{
+	const unsigned char *q = (const unsigned char *)p, *end = q + len;
+	unsigned tag;
+	size_t plen, hdr;
+	bool mine = false;
+
+	while (q != NULL && q < end && packet_header(q, end, &tag, &plen, &hdr) &&
+	    plen <= (size_t)(end - q) - hdr) {
+		if (tag == 6) {
+			unsigned char pre[3] = { 0x99, (unsigned char)(plen >> 8),
+			    (unsigned char)plen };
+			GChecksum *c = g_checksum_new(G_CHECKSUM_SHA1);
+
+			g_checksum_update(c, pre, 3);
+			g_checksum_update(c, q + hdr, plen);
+			mine = plen < 65536 && q[hdr] == 4 &&
+			    strcasecmp(g_checksum_get_string(c), fpr) == 0;
+			g_checksum_free(c);
+		} else if (tag == 2 && mine && sig_aead(q + hdr, plen))
+			return true;
+		q += hdr + plen;
+	}
+	return false;
+}

@@ -8,7 +8,7 @@ liblmdb-dev libconfuse-dev libgcrypt20-dev libcmocka-dev libxml2-dev libjson-gli
 miltertest lmdb-utils mutt neomutt tmux python3 ca-certificates iproute2
 clang libclang-rt-dev clang-tidy cppcheck libfaketime debhelper lintian cpio
 thunderbird xvfb xdotool imagemagick tesseract-ocr tesseract-ocr-eng libnss3-tools
-chromium python3-icalendar python3-jsonschema"
+chromium python3-icalendar python3-jsonschema sq"
 
 missing=""
 for p in $PKGS; do

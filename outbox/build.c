@@ -6,8 +6,9 @@
  *
  * Nothing decrypted reaches the disk: the post a worker keeps is in its
  * memory only, wiped when the worker ends.  A member key that cannot be
- * used parks the copy ("waiting-key", the team told); any other failure
- * to build is recorded and tried again after a backoff (outcome.c).
+ * used, or one gpg encrypts to in a form not every member's client reads
+ * (keys_copy_format()), parks the copy ("waiting-key", the team told); any
+ * other failure to build is recorded and tried again after a backoff (outcome.c).
  */
 
 /* System library. */
@@ -177,8 +178,15 @@ build_copy(const struct deliver_io *io, const struct config *cfg,
 	struct em_err uerr;
 	int rc;
 
-	if (build(cfg, ob, data, err) == EM_OK)
+	if ((rc = build(cfg, ob, data, err)) == EM_OK)
 		return outcome_built(io, cfg, ob, data, err);
+	if (rc == EM_EFORMAT) {		/* the same every time: wait */
+		log_msg(LOG_WARNING, NULL, "%s copy for %s waits: %s",
+		    ob->advisory, ob->rcpt, err->msg);
+		if ((rc = outcome_waiting(io, cfg, ob, err->msg, &uerr)) < 0)
+			return em_fail(err, rc, "%s", uerr.msg);
+		return 1;
+	}
 	if (keys_health(ob->key, KEYS_USE_ENCRYPT, io->clock(NULL), &h) == 0 &&
 	    !h.usable) {
 		log_msg(LOG_WARNING, NULL, "%s copy for %s waits for a key: %s",

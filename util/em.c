@@ -39,6 +39,7 @@ em_strerror(int code)
 	case EM_ETOOBIG:	return "over a size ceiling";
 	case EM_EINTEGRITY:	return "unreadable for good";
 	case EM_EREADER:	return "the reader could not read it";
+	case EM_EFORMAT:	return "a packet format members cannot read";
 	default:		return "unknown error";
 	}
 }

@@ -36,6 +36,8 @@
 				   unprotected, corrupt): refused for good */
 #define EM_EREADER	(-14)	/* the confined reader crashed or hit a
 				   ceiling on this input: it never reads */
+#define EM_EFORMAT	(-15)	/* gpg wrote a copy in a packet format
+				   not every member's client reads */
 
 /* A human-readable reason, filled by the function that failed. */
 struct em_err {

@@ -7,7 +7,9 @@
 # tb_profile I DIR            a fresh profile for member I: its key as
 #                             personal, the list's and the team's verified;
 #                             the first start's "automatic repair" of the
-#                             unprotected secret key clicked once
+#                             unprotected secret key clicked once;
+#                             TB_MORE_KEYS (fingerprints in that member's
+#                             keyring): more secret keys in the profile
 # tb_read DIR EML OUT         open EML in that profile; OUT.title (the
 #                             window's title), OUT.png (the panel open),
 #                             OUT.txt (the panel's text, OCR); 1 on failure
@@ -132,8 +134,10 @@ JS
 tb_profile() {
 	local i=$1 p=$2 h=${MEMBER_HOME[$1]} f xy
 	mkdir -p "$p" "$W/tb-home"
-	gpg --homedir "$h" --export "${MEMBER_FPR[$i]}" "$LIST_FPR" "$TEAM_FPR" > "$p/pubring.gpg"
-	gpg --homedir "$h" --batch --export-secret-keys "${MEMBER_FPR[$i]}" > "$p/secring.gpg"
+	# shellcheck disable=SC2086
+	gpg --homedir "$h" --export "${MEMBER_FPR[$i]}" ${TB_MORE_KEYS:-} "$LIST_FPR" "$TEAM_FPR" > "$p/pubring.gpg"
+	# shellcheck disable=SC2086
+	gpg --homedir "$h" --batch --export-secret-keys "${MEMBER_FPR[$i]}" ${TB_MORE_KEYS:-} > "$p/secring.gpg"
 	/usr/bin/python3 - "$p/openpgp.sqlite" "${MEMBER_FPR[$i]}" "${MEMBER_ADDR[$i]}" \
 	    "$LIST_FPR" predisclosure@lists.example.org "$TEAM_FPR" security@example.org <<'PY'
 import sqlite3, sys

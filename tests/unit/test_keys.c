@@ -562,6 +562,70 @@ t_key_refused(void **st)
 	assert_false(keys_key_refused("/nonexistent", why, sizeof(why)));
 }
 
+/* slurp - a test data file, whole */
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	gchar *d = NULL;
+	gsize n = 0;
+
+	assert_true(g_file_get_contents(path, &d, &n, NULL));
+	*len = n;
+	return d;
+}
+
+/* The form of a copy, read from its packets: what Debian's gpg 2.2
+ * wrote to a key that advertises AEAD (PKESK v3, SEIPD v1) passes; what
+ * an upstream GnuPG 2.4.7 wrote to the same key (OCB, tag 20), neither
+ * sq 0.27 nor sq 1.3 reads, does not; nor do cut or foreign bytes. */
+static void
+t_copy_format(void **st)
+{
+	char why[256];
+	size_t n;
+	char *ok = slurp("tests/data/keys/msg-seipd1-gnupg22.asc", &n);
+	char *ocb;
+
+	(void)st;
+	assert_int_equal(keys_copy_format(ok, n, why, sizeof(why)), EM_OK);
+	assert_int_equal(keys_copy_format(ok, 40, why, sizeof(why)), EM_EFORMAT);
+	g_free(ok);
+	ocb = slurp("tests/data/keys/msg-ocb-upstream-gnupg24.asc", &n);
+	assert_int_equal(keys_copy_format(ocb, n, why, sizeof(why)), EM_EFORMAT);
+	assert_non_null(strstr(why, "OCB encrypted data"));
+	g_free(ocb);
+	assert_int_equal(keys_copy_format("hello", 5, why, sizeof(why)),
+	    EM_EFORMAT);
+	assert_int_equal(keys_copy_format("", 0, why, sizeof(why)), EM_EFORMAT);
+}
+
+/* AEAD in a key's features: upstream GnuPG 2.4.7's key says so (0x07),
+ * Debian's gpg 2.4.7's does not (0x01); only for its own fingerprint. */
+static void
+t_advertises_aead(void **st)
+{
+	size_t n, m;
+	char *up = slurp("tests/data/keys/member-aead.pub.gpg", &n);
+	char *deb = slurp("tests/data/keys/member-gpg24.pub.gpg", &m);
+	char both[8192];
+
+	(void)st;
+	assert_true(keys_advertises_aead(up, n,
+	    "6048EFEBFAAA41E40F0725118DCA46923577F0C2"));
+	assert_false(keys_advertises_aead(up, n,
+	    "9FDC0D01AE80FF26464337890394DA99E2096F2F"));
+	assert_false(keys_advertises_aead(deb, m,
+	    "9FDC0D01AE80FF26464337890394DA99E2096F2F"));
+	assert_true(n + m <= sizeof(both));
+	memcpy(both, deb, m);
+	memcpy(both + m, up, n);
+	assert_true(keys_advertises_aead(both, n + m,
+	    "6048efebfaaa41e40f0725118dca46923577f0c2"));
+	g_free(up);
+	g_free(deb);
+}
+
 int
 main(void)
 {
@@ -577,6 +641,8 @@ main(void)
 		cmocka_unit_test(t_check_config),
 		cmocka_unit_test(t_helper_wire),
 		cmocka_unit_test(t_key_refused),
+		cmocka_unit_test(t_copy_format),
+		cmocka_unit_test(t_advertises_aead),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
