@@ -32,8 +32,9 @@ fi
 printf '#!/bin/sh\nexit 101\n' > "$R/usr/sbin/policy-rc.d"
 chmod 0755 "$R/usr/sbin/policy-rc.d"
 cp /etc/resolv.conf "$R/etc/resolv.conf"
-rm -rf "$R/src" && mkdir -p "$R/src/embargo-milter"
-git -C "$TOP" archive HEAD | tar -x -C "$R/src/embargo-milter"
+rm -rf "$R/src" && mkdir -p "$R/src"
+# A clone, not an export: t_package builds the package from git.
+git clone -q "$TOP" "$R/src/embargo-milter"
 cat > "$R/src/run.sh" <<'IN'
 set -u
 cd /src/embargo-milter

@@ -42,9 +42,20 @@ def validator(name):
                     ("cvss-v3.1.json", "https://www.first.org/cvss/cvss-v3.1.json")):
         store[url] = load(fn)
     schema = load(name)
-    resolver = jsonschema.RefResolver.from_schema(schema, store=store)
-    return jsonschema.Draft202012Validator(schema, resolver=resolver,
-                                           format_checker=jsonschema.FormatChecker())
+    fc = jsonschema.FormatChecker()
+    try:
+        # jsonschema 4.18 and later (Debian 13): a referencing registry.
+        import referencing
+        import referencing.jsonschema
+        spec = referencing.jsonschema.DRAFT202012
+        reg = referencing.Registry().with_resources(
+            [(url, referencing.Resource.from_contents(s, default_specification=spec))
+             for url, s in store.items()])
+        return jsonschema.Draft202012Validator(schema, registry=reg, format_checker=fc)
+    except (ImportError, TypeError):
+        # jsonschema 4.10 (Debian 12) has no registry yet.
+        resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+        return jsonschema.Draft202012Validator(schema, resolver=resolver, format_checker=fc)
 
 
 def errors(v, doc):

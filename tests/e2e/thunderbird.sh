@@ -195,8 +195,9 @@ tb_signer_is() {
 	python3 - "$@" <<'PY'
 import re, sys
 text, want, others = open(sys.argv[1]).read(), sys.argv[2].upper(), [o.upper() for o in sys.argv[3:]]
-# The "0x" may come out doubled or misread ("0Ox", "Ox").
-m = re.search(r'Signer key ID:\s*[0O]{1,2}\s?x(\S+)', text)
+# The "0x" may come out doubled or misread ("0Ox", "Ox"), or apart
+# from the id ("0x 1SDB...").
+m = re.search(r'Signer key ID:\s*[0O]{1,2}\s?x\s?(\S+)', text)
 if not m:
     sys.exit(1)
 # Letters no key id has are OCR's misreadings of digits: read them back.
