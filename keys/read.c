@@ -228,6 +228,18 @@ had_session_key(gpgme_ctx_t ctx)
 	return false;
 }
 
+/* no_secret_key - gpg or gpgsm holds no secret key for the message: gpgsm
+ * 2.4 asks for a smartcard then, and says there is none */
+
+static bool
+no_secret_key(gpgme_error_t e)
+{
+	gpgme_err_code_t c = gpg_err_code(e);
+
+	return c == GPG_ERR_NO_SECKEY || c == GPG_ERR_NO_SCDAEMON ||
+	    c == GPG_ERR_CARD_NOT_PRESENT || c == GPG_ERR_CARD_REMOVED;
+}
+
 /*
  * decrypt_bounded - decrypt and verify p, appended to out (signatures in
  * ctx; on failure out is as it was):
@@ -265,7 +277,7 @@ decrypt_bounded(const struct config *cfg, const struct policy_limits *lim,
 		rc = em_fail(err, EM_ETOOBIG, "a part encrypted to the list key "
 		    "decrypts to more than max_decrypted_size (%zu bytes): "
 		    "decryption stopped there", lim->max_decrypted);
-	else if (gpg_err_code(e) != GPG_ERR_NO_SECKEY && had_session_key(ctx))
+	else if (!no_secret_key(e) && had_session_key(ctx))
 		rc = em_fail(err, EM_EINTEGRITY, "a part encrypted to the list "
 		    "key cannot be read (%s): it has no integrity protection, "
 		    "was altered on the way, or is corrupt; send it again, "

@@ -59,7 +59,9 @@ echo "trixie: building and testing inside (the log: $LOG)"
 rc=0
 unshare --mount --propagation private bash -c '
 	R=$1
-	mount -t proc proc "$R/proc" && mount --rbind /sys "$R/sys" &&
+	# The root a mount point of its own: a test that makes a mount
+	# namespace (t_sendmail: unshare -m) sets its propagation.
+	mount --bind "$R" "$R" && mount -t proc proc "$R/proc" && mount --rbind /sys "$R/sys" &&
 	    mount --rbind /dev "$R/dev" && mount -t tmpfs tmpfs "$R/tmp" &&
 	    mount -t tmpfs tmpfs "$R/run" || exit 1
 	exec chroot "$R" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \

@@ -41,7 +41,7 @@ for k in "${KINDS[@]}"; do
 	check "member $k: key ${KFPR[$k]} taken by the list" test -n "${KFPR[$k]}"
 done
 gpg_v=$(gpg --version | head -n 1 | awk '{ print $3 }')
-sq_v=$(sq --version 2>/dev/null | awk '{ print $2; exit }')
+sq_v=$({ sq version 2>&1 || sq --version; } | awk '/^sq / { print $2; exit }')
 tb_v=$(thunderbird --version 2>/dev/null | awk '{ print $NF }')
 echo "# Debian $(cat /etc/debian_version): gpg $gpg_v, sq $sq_v, Thunderbird $tb_v"
 
@@ -95,7 +95,7 @@ for k in "${KINDS[@]}"; do
 	0.*) sqa=(--recipient-key "$W/$k.sec" --signer-cert "$W/list.pub") ;;
 	*)   sqa=(--recipient-file "$W/$k.sec" --signer-file "$W/list.pub") ;;
 	esac
-	if SEQUOIA_HOME=$W/sq-home sq decrypt "${sqa[@]}" -o "$W/$k-sq.inner" "$W/$k.asc" \
+	if SEQUOIA_HOME=$W/sq-home sq decrypt "${sqa[@]}" --output "$W/$k-sq.inner" "$W/$k.asc" \
 	    > "$W/$k-sq.log" 2>&1 && grep -q 'A grant table entry is released twice' "$W/$k-sq.inner"; then
 		mark "$k" sq ok; ok "member $k: sq $sq_v decrypts, good list signature"
 	else
