@@ -268,10 +268,16 @@ trial_formats(const struct config *cfg, struct conf_report *rep,
 	struct buf exp;
 
 	buf_init(&exp);
+	gpgme_set_armor(ctx, 0);
 	if (gpgme_data_new(&d) == 0 && gpgme_op_export_keys(ctx, rcpt, 0,
 	    d) == 0)
 		keys_data_drain(d, &exp);
 	gpgme_data_release(d);
+	if (exp.len == 0 || !((unsigned char)exp.data[0] & 0x80))
+		conf_report_add(rep, true, "%s: the members' keys could not be "
+		    "exported from %s to read their features: whether gpg "
+		    "writes each a form every member's client reads is known "
+		    "at the first copy only", cfg->path, cfg->gnupg_home);
 	for (size_t i = 0; i < n && exp.len > 0; i++) {
 		gpgme_key_t one[2] = { rcpt[i], NULL };
 		struct buf out;
@@ -315,7 +321,7 @@ trial_members(const struct config *cfg, struct conf_report *rep,
 			who[n++] = &cfg->members[i];
 	if (ctx != NULL && n > 0)
 		e = trial_encrypt(ctx, rcpt, false, NULL);
-	if (ctx != NULL && n > 0 && e == 0)
+	if (ctx != NULL && n > 0)
 		trial_formats(cfg, rep, ctx, rcpt, who, n);
 	for (size_t i = 0; i < n; i++)
 		gpgme_key_unref(rcpt[i]);

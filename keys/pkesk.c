@@ -374,17 +374,21 @@ keys_copy_format(const char *p, size_t len, char *why, size_t n)
 	dearmor(p, len, &bin);
 	q = (const unsigned char *)bin.data;
 	end = q + bin.len;
-	(void)snprintf(why, n, "no session key packet");
-	while (q != NULL && q < end && packet_header(q, end, &tag, &plen, &hdr) &&
-	    tag == 1 && plen > 0 && plen <= (size_t)(end - q) - hdr &&
-	    q[hdr] == 3) {
+	for (;;) {
+		tag = 0;
+		if (q == NULL || q >= end || !packet_header(q, end, &tag, &plen,
+		    &hdr) || tag != 1)
+			break;
+		if (plen == 0 || plen > (size_t)(end - q) - hdr || q[hdr] != 3)
+			break;		/* tag stays 1: a PKESK we refuse */
 		pkesks++;
 		q += hdr + plen;
 	}
-	if (pkesks == 0 || tag == 1)
-		(void)snprintf(why, n, "%s", tag == 1 ? "a session key packet "
-		    "that is not version 3 (RFC 9580's v6?)" : "no session key "
-		    "packet");
+	if (tag == 1)
+		(void)snprintf(why, n, "a session key packet that is cut short "
+		    "or not version 3 (RFC 9580's v6?)");
+	else if (pkesks == 0)
+		(void)snprintf(why, n, "no session key packet");
 	else if (!data_packet(q, end, &tag, &first))
 		(void)snprintf(why, n, "no encrypted data after the session keys");
 	else if (tag == 18 && first == 1)
@@ -455,7 +459,7 @@ keys_advertises_aead(const char *p, size_t len, const char *fpr)
 
 			g_checksum_update(c, pre, 3);
 			g_checksum_update(c, q + hdr, plen);
-			mine = plen < 65536 && q[hdr] == 4 &&
+			mine = plen > 0 && plen < 65536 && q[hdr] == 4 &&
 			    strcasecmp(g_checksum_get_string(c), fpr) == 0;
 			g_checksum_free(c);
 		} else if (tag == 2 && mine && sig_aead(q + hdr, plen))

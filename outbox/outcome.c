@@ -224,7 +224,9 @@ set_waiting(struct store_txn *t, const struct config *cfg,
 	    ob->member);
 	body = xasprintf(
 	    "The copy of %s revision %d for %s <%s> is waiting:\n\n  %s\n\n"
-	    "Import a valid key with that fingerprint into the list's keyring,\n"
+	    "Import a valid key with that fingerprint into the list's keyring\n"
+	    "(or, when the reason above is the form gpg wrote the copy in, give\n"
+	    "the list a gpg that writes a version 1 SEIPD, as Debian's does),\n"
 	    "then run 'embargoctl outbox retry'.  The other members' copies are "
 	    "not held up.\n", ob->advisory, ob->revision, ob->member, ob->rcpt,
 	    why);

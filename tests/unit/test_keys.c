@@ -597,6 +597,36 @@ t_copy_format(void **st)
 	g_free(ocb);
 	assert_int_equal(keys_copy_format("hello", 5, why, sizeof(why)),
 	    EM_EFORMAT);
+	{
+		/* Binary, by hand: a new-format PKESK v3 (12 octets: version,
+		 * key id, algorithm, a stub), then the data in a partial
+		 * length (0xE1: 2 octets) or a fixed one. */
+		unsigned char m[32] = { 0xC1, 12, 3, 1, 2, 3, 4, 5, 6, 7, 8, 18,
+		    0, 0, 0xD2, 0xE1, 1, 0x55 };
+		const char *c = (const char *)m;
+
+		assert_int_equal(keys_copy_format(c, 18, why, sizeof(why)),
+		    EM_OK);
+		m[16] = 2;			/* SEIPD v2 (RFC 9580) */
+		assert_int_equal(keys_copy_format(c, 18, why, sizeof(why)),
+		    EM_EFORMAT);
+		assert_non_null(strstr(why, "version 2 SEIPD"));
+		m[16] = 1;
+		m[14] = 0xD4;			/* tag 20: OCB */
+		assert_int_equal(keys_copy_format(c, 18, why, sizeof(why)),
+		    EM_EFORMAT);
+		m[14] = 0xD2;
+		assert_int_equal(keys_copy_format(c, 14, why, sizeof(why)),
+		    EM_EFORMAT);		/* the session key, no data */
+		assert_non_null(strstr(why, "no encrypted data"));
+		assert_int_equal(keys_copy_format(c, 10, why, sizeof(why)),
+		    EM_EFORMAT);		/* the session key cut */
+		assert_non_null(strstr(why, "cut short"));
+		m[2] = 6;			/* PKESK v6 */
+		assert_int_equal(keys_copy_format(c, 18, why, sizeof(why)),
+		    EM_EFORMAT);
+		assert_non_null(strstr(why, "not version 3"));
+	}
 	assert_int_equal(keys_copy_format("", 0, why, sizeof(why)), EM_EFORMAT);
 }
 
