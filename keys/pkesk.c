@@ -455,13 +455,19 @@ keys_advertises_aead(const char *p, size_t len, const char *fpr)
 		if (tag == 6) {
 			unsigned char pre[3] = { 0x99, (unsigned char)(plen >> 8),
 			    (unsigned char)plen };
-			GChecksum *c = g_checksum_new(G_CHECKSUM_SHA1);
+			GChecksum *c;
 
-			g_checksum_update(c, pre, 3);
-			g_checksum_update(c, q + hdr, plen);
-			mine = plen > 0 && plen < 65536 && q[hdr] == 4 &&
-			    strcasecmp(g_checksum_get_string(c), fpr) == 0;
-			g_checksum_free(c);
+			/* A v4 key's fingerprint: SHA-1 of 0x99, its two-octet
+			 * length, its body (RFC 4880 12.2). */
+			mine = plen > 0 && plen < 65536 && q[hdr] == 4;
+			if (mine) {
+				c = g_checksum_new(G_CHECKSUM_SHA1);
+				g_checksum_update(c, pre, 3);
+				g_checksum_update(c, q + hdr, (gssize)plen);
+				mine = strcasecmp(g_checksum_get_string(c),
+				    fpr) == 0;
+				g_checksum_free(c);
+			}
 		} else if (tag == 2 && mine && sig_aead(q + hdr, plen))
 			return true;
 		q += hdr + plen;
