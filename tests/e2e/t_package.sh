@@ -109,7 +109,9 @@ grep -v '^#' "$W/readme.main.cf" | grep . | while IFS= read -r line; do
 done
 sed -i "/^127.0.0.1:$REINJECT_PORT inet/d" "$W/pf/master.cf"
 cat "$W/readme.master.cf" >> "$W/pf/master.cf"
-postfix -c "$W/pf" check > "$W/pf.check" 2>&1
+# Postfix 3.10 (Debian 13) says which files it copies into the chroot
+# ("updating /etc/hosts => ..."): news, not complaints.
+postfix -c "$W/pf" check 2>&1 | grep -v '^updating /etc/[a-z.]* => ' > "$W/pf.check"
 check "postfix check accepts the README's lines: $(head -c 200 "$W/pf.check")" test ! -s "$W/pf.check"
 check "milter_default_action is tempfail, nothing after it: $(postconf -c "$W/pf" -h milter_default_action)" \
     test "$(postconf -c "$W/pf" -h milter_default_action)" = tempfail
