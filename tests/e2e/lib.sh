@@ -49,7 +49,7 @@ e2e_cleanup() {
 	milter_stop
 	if [ -n "${W:-}" ] && [ -f "$W/pf/main.cf" ]; then
 		postfix -c "$W/pf" stop >/dev/null 2>&1
-		local pidf="$W/pf/queue/pid/master.pid" pid
+		local pidf="$W/pfq/pid/master.pid" pid
 		pid=$(tr -dc 0-9 < "$pidf" 2>/dev/null)
 		for _ in $(seq 1 50); do
 			[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
@@ -76,7 +76,9 @@ GNUPG_HOMES=()
 # write_postfix - main.cf and master.cf of the private instance
 write_postfix() {
 	local pf=$W/pf
-	mkdir -p "$pf/queue" "$W/mail"
+	# The queue and data directories beside the config directory, not in
+	# it: Postfix 3.10's check wants every file there owned by root.
+	mkdir -p "$pf" "$W/pfq" "$W/mail"
 	chown nobody "$W/mail"
 	# The delivery agent: one file per message under mail/RECIPIENT/new/.
 	# A maildir (new, cur, tmp), so mutt opens it as one.
@@ -89,8 +91,8 @@ DELIVER
 	chmod 0755 "$W/deliver.sh"
 	cat > "$pf/main.cf" <<MAIN
 compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
+queue_directory = $W/pfq
+data_directory = $W/pfd
 mail_owner = postfix
 setgid_group = postdrop
 myhostname = mx.test.example
@@ -423,7 +425,7 @@ settled() { wait_for "$WAIT_MAX" outbox_quiet "${1:-}" && wait_for "$WAIT_MAX" q
 queue_settled() {
 	local i
 	for i in $(seq 1 100); do
-		[ -z "$(find "$W/pf/queue/incoming" "$W/pf/queue/active" "$W/pf/queue/maildrop" -type f 2>/dev/null)" ] && return 0
+		[ -z "$(find "$W/pfq/incoming" "$W/pfq/active" "$W/pfq/maildrop" -type f 2>/dev/null)" ] && return 0
 		sleep 0.1
 	done
 	return 1

@@ -80,7 +80,7 @@ check "the package's config puts the socket in Postfix's chroot" \
 # The stock chroot: smtpd chrooted to the private queue directory, the
 # socket folder in it (setgid postfix: the socket is the daemon's user's,
 # group postfix, mode 0660), the daemon started as that user.
-Q=$W/pf/queue
+Q=$W/pfq
 install -d -o nobody -g postfix -m 2750 "$Q/embargo-milter"
 mkdir -p "$Q/etc"
 cp /etc/services /etc/hosts /etc/localtime /etc/nsswitch.conf "$Q/etc/" 2>/dev/null
