@@ -311,7 +311,7 @@ trial_members(const struct config *cfg, struct conf_report *rep,
 	/* gpgme_key_t is itself a pointer: a NULL-ended array of them. */
 	gpgme_key_t *rcpt = xcalloc(cfg->n_members + 1, sizeof(void *));
 	const struct conf_member **who = xcalloc(cfg->n_members + 1,
-	    sizeof(*who));
+	    sizeof(const struct conf_member *));
 	size_t n = 0;
 	gpgme_error_t e = 0;
 
