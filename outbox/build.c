@@ -166,8 +166,8 @@ build(const struct config *cfg, const struct store_outbox *ob,
 
 /*
  * build_copy - a queued copy built and committed as built, into data; a
- * member key that cannot be used parks the copy, any other failure is
- * tried again later.  Returns EM_OK when data is ready to send, 1 when
+ * member key that cannot be used, or a copy in a form not every member's
+ * client reads, parks the copy, any other failure is tried again later.  Returns EM_OK when data is ready to send, 1 when
  * the failure to build is recorded, EM_E* when nothing could be recorded.
  */
 int
@@ -176,22 +176,23 @@ build_copy(const struct deliver_io *io, const struct config *cfg,
 {
 	struct keys_health h;
 	struct em_err uerr;
+	const char *wait = NULL;
 	int rc;
 
 	if ((rc = build(cfg, ob, data, err)) == EM_OK)
 		return outcome_built(io, cfg, ob, data, err);
-	if (rc == EM_EFORMAT) {		/* the same every time: wait */
-		log_msg(LOG_WARNING, NULL, "%s copy for %s waits: %s",
-		    ob->advisory, ob->rcpt, err->msg);
-		if ((rc = outcome_waiting(io, cfg, ob, err->msg, &uerr)) < 0)
-			return em_fail(err, rc, "%s", uerr.msg);
-		return 1;
-	}
-	if (keys_health(ob->key, KEYS_USE_ENCRYPT, io->clock(NULL), &h) == 0 &&
-	    !h.usable) {
-		log_msg(LOG_WARNING, NULL, "%s copy for %s waits for a key: %s",
-		    ob->advisory, ob->rcpt, h.problem);
-		if ((rc = outcome_waiting(io, cfg, ob, h.problem, &uerr)) < 0)
+	/* What will fail the same way every time waits: a copy gpg wrote in
+	 * a form not every member's client reads, or a key not usable. */
+	if (rc == EM_EFORMAT)
+		wait = err->msg;
+	else if (keys_health(ob->key, KEYS_USE_ENCRYPT, io->clock(NULL),
+	    &h) == 0 && !h.usable)
+		wait = h.problem;
+	if (wait != NULL) {
+		log_msg(LOG_WARNING, NULL, "%s copy for %s waits%s: %s",
+		    ob->advisory, ob->rcpt, rc == EM_EFORMAT ? "" :
+		    " for a key", wait);
+		if ((rc = outcome_waiting(io, cfg, ob, wait, &uerr)) < 0)
 			return em_fail(err, rc, "%s", uerr.msg);
 		return 1;
 	}
