@@ -83,7 +83,7 @@ for k in "${KINDS[@]}"; do
 	# gpg: decrypts, the list's signature covers the whole, no defect.
 	if mailpy decrypt "$W/$k.eml" "${KHOME[$k]}" "$W/$k-gpg" >/dev/null &&
 	    grep -q "VALIDSIG.* $LIST_FPR\$" "$W/$k-gpg.status" &&
-	    grep -q 'A grant table entry is released twice' "$W/$k-gpg.inner"; then
+	    mailpy text "$W/$k-gpg.inner" | grep -q 'A grant table entry is released twice'; then
 		mark "$k" gpg ok; ok "member $k: gpg $gpg_v decrypts, good list signature"
 	else
 		mark "$k" gpg FAIL; not_ok "member $k: gpg $gpg_v decrypts, good list signature"
@@ -96,7 +96,8 @@ for k in "${KINDS[@]}"; do
 	*)   sqa=(--recipient-file "$W/$k.sec" --signer-file "$W/list.pub") ;;
 	esac
 	if SEQUOIA_HOME=$W/sq-home sq decrypt "${sqa[@]}" --output "$W/$k-sq.inner" "$W/$k.asc" \
-	    > "$W/$k-sq.log" 2>&1 && grep -q 'A grant table entry is released twice' "$W/$k-sq.inner"; then
+	    > "$W/$k-sq.log" 2>&1 && mailpy check "$W/$k-sq.inner" >/dev/null &&
+	    mailpy text "$W/$k-sq.inner" | grep -q 'A grant table entry is released twice'; then
 		mark "$k" sq ok; ok "member $k: sq $sq_v decrypts, good list signature"
 	else
 		mark "$k" sq FAIL; not_ok "member $k: sq $sq_v decrypts, good list signature"
