@@ -228,26 +228,6 @@ struct walk {
 	size_t	*wst, wcap;	/* a plain line's word starts */
 };
 
-/* ascii_plain - no byte of p is NUL or above 0x7f: norm_ascii() serves */
-
-static bool
-ascii_plain(const char *p, size_t n)
-{
-	const uint64_t ones = 0x0101010101010101u, highs = ones << 7;
-	uint64_t bad = 0;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t v;
-
-		memcpy(&v, p + i, sizeof(v));
-		bad |= (v | ((v - ones) & ~v)) & highs;
-	}
-	for (; i < n; i++)
-		bad |= (unsigned char)p[i] - 1u >= 0x7fu;
-	return bad == 0;
-}
-
 /* byte_step - one byte of norm_ascii(): c written to o (or left, a
  * space after a space), a word's start noted; *sp: c was a space */
 
@@ -265,22 +245,26 @@ byte_step(unsigned c, char **o, const char *o0, size_t *wst, size_t *k,
 }
 
 /*
- * norm_ascii - norm_line() of a plain line (ascii_plain()) into o (n
- * bytes of room); the start of each word, as an offset in o, into wst
- * (n / 2 + 2 of room), their number into *nw.  What it writes is what
- * norm_line() writes, byte for byte: the prints stored at registration
- * are of norm_line()'s text.  Eight bytes at a time where no two spaces
- * meet (most text): lowered and copied whole, a space made ' ', the
- * words' starts read off the spaces' bits; one byte at a time elsewhere.
+ * norm_ascii - norm_line() of a plain line (no byte NUL or above 0x7f)
+ * into o (n bytes of room); the start of each word, as an offset in o,
+ * into wst (n / 2 + 2 of room), their number into *nw.  What it writes is
+ * what norm_line() writes, byte for byte: the prints stored at
+ * registration are of norm_line()'s text.  Eight bytes at a time where no
+ * two spaces meet (most text): lowered and copied whole, a space made
+ * ' ', the words' starts read off the spaces' bits; one byte at a time
+ * elsewhere.  Whether the line is plain is found on the way (*plain):
+ * what it wrote for a line that is not is nothing (norm_line() serves).
  */
 static size_t
-norm_ascii(const char *p, size_t n, char *o0, size_t *wst, size_t *nw)
+norm_ascii(const char *p, size_t n, char *o0, size_t *wst, size_t *nw,
+    bool *plain)
 {
 	const uint64_t ones = 0x0101010101010101u, highs = ones << 7;
 	const unsigned char *s = (const unsigned char *)p, *e = s + n;
 	char *o = o0;
 	unsigned sp = 1;
 	size_t k = 0;
+	uint64_t bad = 0;	/* a NUL byte or one above 0x7f */
 
 	/* lead() of an ASCII byte: '>', '+', and what glib calls a space */
 	while (s < e && (*s == '>' || *s == '+' || *s == ' ' || *s == '\t' ||
@@ -290,7 +274,9 @@ norm_ascii(const char *p, size_t n, char *o0, size_t *wst, size_t *nw)
 		uint64_t v, sps, up, w, before;
 
 		memcpy(&v, s, sizeof(v));
-		/* Each byte is below 0x80: no sum carries into the next. */
+		bad |= (v | ((v - ones) & ~v)) & highs;
+		/* Each byte is below 0x80 (or the line is not plain, and what
+		 * is written does not count): no sum carries into the next. */
 		sps = ((~((v ^ (ones * ' ')) + ones * 0x7f) |
 		    ((v + ones * (0x80 - '\t')) & ~(v + ones * (0x80 - '\r' - 1))))
 		    & highs);
@@ -310,11 +296,14 @@ norm_ascii(const char *p, size_t n, char *o0, size_t *wst, size_t *nw)
 		o += 8;
 		sp = (unsigned)(sps >> 63);
 	}
-	for (; s < e; s++)
+	for (; s < e; s++) {
+		bad |= *s - 1u >= 0x7fu;
 		byte_step(*s, &o, o0, wst, &k, &sp);
+	}
 	if (o > o0 && o[-1] == ' ')
 		o--;
 	*nw = k;
+	*plain = bad == 0;
 	return (size_t)(o - o0);
 }
 
@@ -353,29 +342,33 @@ line_end(struct walk *r, size_t before, size_t at, size_t n)
 }
 
 /* walk_plain - walk_line() of a plain line: normalised and split in one
- * pass (norm_ascii()) */
+ * pass (norm_ascii()); false, nothing walked, when it is not plain */
 
-static void
+static bool
 walk_plain(struct walk *r, const struct policy_walker *w,
     const char *q, size_t ln, size_t lineno, size_t before, size_t at)
 {
 	char *o = buf_room(&r->all, ln + 1);
 	size_t n, k;
+	bool plain;
 
 	if (o == NULL)
-		return;		/* over the owner's ceiling: buf_over() says so */
+		return true;	/* over the owner's ceiling: buf_over() says so */
 	if (ln / 2 + 2 > r->wcap) {
 		r->wcap = ln / 2 + 2;
 		r->wst = xrealloc(r->wst, r->wcap * sizeof(*r->wst));
 	}
-	n = norm_ascii(q, ln, o, r->wst, &k);
+	n = norm_ascii(q, ln, o, r->wst, &k, &plain);
+	if (!plain)
+		return false;
 	if (!line_end(r, before, at, n))
-		return;
+		return true;
 	for (size_t i = 0; i < k; i++) {
 		size_t end = i + 1 < k ? r->wst[i + 1] - 1 : n;
 
 		walk_word(r, w, at + r->wst[i], end - r->wst[i], lineno);
 	}
+	return true;
 }
 
 /*
@@ -391,10 +384,8 @@ walk_line(struct walk *r, const struct policy_walker *w,
 	if (before > 0)
 		buf_append(&r->all, " ", 1);
 	at = r->all.len;
-	if (ascii_plain(q, ln)) {
-		walk_plain(r, w, q, ln, lineno, before, at);
+	if (walk_plain(r, w, q, ln, lineno, before, at))
 		return;
-	}
 	norm_line(q, ln, &r->all);
 	n = r->all.len - at;
 	/* A NUL ends the line's words (the text is a C string). */

@@ -274,4 +274,13 @@ for stage in 0 0-in-process "$NADV" ${BENCH_INPROC_ALL:+"$NADV-in-process"}; do
 	done
 done
 } | tee "$out"
+# The daemon's own reading of each plain message, apart from the MTA
+# (tests/bench/guard_time.c), with none and NADV advisories under embargo.
+GT=$TOP/build/bench/guard_time
+if [ -x "$GT" ]; then
+	{ echo; echo "The daemon's reading alone (guard_time, CPU time of one thread):"; echo
+	  for k in $KINDS; do
+		case $k in plain*) for a in 0 "$NADV"; do "$GT" "$W/$k.eml" "$a" 300 || exit 1; done ;; esac
+	  done; } | tee -a "$out"
+fi
 echo "# table written to $out"

@@ -318,6 +318,32 @@ t_id_alternation_not_skipped(void **st)
 	conf_report_free(&rep);
 }
 
+/* A pattern with a literal start is read from that start's first place
+ * (not the text before it), and still to the first that matches. */
+static void
+t_id_from_its_literal_start(void **st)
+{
+	struct conf_report rep = { 0 };
+	struct config *cfg = test_conf_with(
+	    "advisory_id = { \"CVE-[0-9]{4}-[0-9]{4,}\" }", &rep);
+	struct facts f;
+
+	(void)st;
+	assert_non_null(cfg);
+	classify_text(cfg, "note", "a long line before it, and CVE-ABC, and "
+	    "CVE-1 junk\nthen CVE-2026-12345 and CVE-2026-99999\n", &f);
+	assert_string_equal(f.advisory_id, "CVE-2026-12345");
+	facts_free(&f);
+	classify_text(cfg, "note", "CVE-2026-1234 is the first\n", &f);
+	assert_string_equal(f.advisory_id, "CVE-2026-1234");
+	facts_free(&f);
+	classify_text(cfg, "note", "CVE- CVE-20 nothing whole\n", &f);
+	assert_string_equal(f.advisory_id, "");
+	facts_free(&f);
+	conf_free(cfg);
+	conf_report_free(&rep);
+}
+
 static void
 t_marker_in_subject(void **st)
 {
@@ -370,8 +396,8 @@ line_by_line(const char *text, struct policy_marker *valid,
 }
 
 /* The whole-text search finds what each line alone finds: the phrase at
- * every offset from the text's start and end (the eight-byte steps and
- * the tail), in either case, split by a line end, after bad markers. */
+ * every offset from the text's start and end (the sixteen-byte steps
+ * and the tail), in either case, split by a line end, after bad markers. */
 static void
 t_scan_whole_text_as_lines(void **st)
 {
@@ -536,6 +562,7 @@ main(void)
 		cmocka_unit_test(t_id_title_block_first),
 		cmocka_unit_test(t_id_real_xsa355),
 		cmocka_unit_test(t_id_alternation_not_skipped),
+		cmocka_unit_test(t_id_from_its_literal_start),
 		cmocka_unit_test(t_valid_after_bad),
 		cmocka_unit_test(t_scan_whole_text_as_lines),
 		cmocka_unit_test(t_revision),
