@@ -58,8 +58,13 @@ is_rule(const char *p, const char *e)
 static bool
 section(const char *text, size_t len, const char **b, const char **e)
 {
-	const char *end = text + len, *p = text;
+	const char *end = text + len;
+	const char *p = memmem(text, len, HEADING, strlen(HEADING));
 
+	if (p == NULL)
+		return false;	/* no line can start with it */
+	while (p > text && p[-1] != '\n')
+		p--;		/* its line: the first that may */
 	while (p < end) {
 		const char *le = policy_line_end(p, end), *q = p;
 

@@ -183,10 +183,14 @@ armour_line(const char *p, size_t n, enum armour_state *st)
 {
 	bool begin, sig;
 
-	while (n > 0 && (*p == '>' || *p == ' ' || *p == '\t'))
-		p++, n--;
 	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
 		n--;
+	/* In text (most lines) only an armour line is armour: it ends in
+	 * "-----", and is 20 bytes or more once its start is trimmed too. */
+	if (*st == ARM_TEXT && (n < 20 || memcmp(p + n - 5, "-----", 5) != 0))
+		return false;
+	while (n > 0 && (*p == '>' || *p == ' ' || *p == '\t'))
+		p++, n--;
 	if (armour_type(p, n, &begin, &sig)) {
 		*st = !begin ? ARM_TEXT : sig ? ARM_SIG : ARM_HEADERS;
 		return true;
@@ -363,11 +367,10 @@ walk_plain(struct walk *r, const struct policy_walker *w,
 		return false;
 	if (!line_end(r, before, at, n))
 		return true;
-	for (size_t i = 0; i < k; i++) {
-		size_t end = i + 1 < k ? r->wst[i + 1] - 1 : n;
-
-		walk_word(r, w, at + r->wst[i], end - r->wst[i], lineno);
-	}
+	r->wst[k] = n + 1;	/* the last word ends with the line */
+	for (size_t i = 0; i < k; i++)
+		walk_word(r, w, at + r->wst[i], r->wst[i + 1] - 1 - r->wst[i],
+		    lineno);
 	return true;
 }
 

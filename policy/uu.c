@@ -106,17 +106,22 @@ block_start(const char *l, size_t n, bool *uu)
 
 /*
  * next_opening - the start of the next line after p that opens with 'b'
- * or '=' (only such a line can start a block), or NULL: the newlines
- * found eight bytes at a time (every message's text is scanned so)
+ * or '=' (only such a line can start a block), or NULL: a newline and the
+ * byte after it tested eight at a time (every message's text is scanned
+ * so; most lines open otherwise, and are passed over without a branch)
  */
 static const char *
 next_opening(const char *p, const char *end)
 {
 	for (; end - p > 8; p += 8) {
-		uint64_t v, m;
+		uint64_t v, w, m;
 
 		memcpy(&v, p, sizeof(v));
-		for (m = em_zero_bytes(v ^ EM_BYTES('\n')); m != 0; m &= m - 1) {
+		memcpy(&w, p + 1, sizeof(w));
+		m = em_zero_bytes(v ^ EM_BYTES('\n')) &
+		    (em_zero_bytes(w ^ EM_BYTES('b')) |
+		    em_zero_bytes(w ^ EM_BYTES('=')));
+		for (; m != 0; m &= m - 1) {
 			const char *q = p + __builtin_ctzll(m) / 8 + 1;
 
 			/* A bit above the lowest may be a false one. */
