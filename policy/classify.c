@@ -417,7 +417,7 @@ static void
 carried_title(const char *text, size_t len, struct buf *out)
 {
 	static const char begin[] = "-----BEGIN PGP SIGNED MESSAGE-----";
-	const char *b = memmem(text, len, begin, sizeof(begin) - 1);
+	const char *b = em_memmem(text, len, begin, sizeof(begin) - 1);
 	const char *p, *end = text + len;
 	struct buf plain;
 	int lines = 0;

@@ -59,7 +59,7 @@ static bool
 section(const char *text, size_t len, const char **b, const char **e)
 {
 	const char *end = text + len;
-	const char *p = memmem(text, len, HEADING, strlen(HEADING));
+	const char *p = em_memmem(text, len, HEADING, strlen(HEADING));
 
 	if (p == NULL)
 		return false;	/* no line can start with it */

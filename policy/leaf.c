@@ -99,13 +99,13 @@ armor_scan(struct facts *f, const char *text, size_t len)
 	};
 
 	for (size_t i = 0; i < sizeof(armors) / sizeof(armors[0]); i++) {
-		const char *b = memmem(text, len, armors[i].begin,
+		const char *b = em_memmem(text, len, armors[i].begin,
 		    strlen(armors[i].begin));
 		const char *e;
 
 		if (b == NULL)
 			continue;
-		e = memmem(b, len - (size_t)(b - text), armors[i].end,
+		e = em_memmem(b, len - (size_t)(b - text), armors[i].end,
 		    strlen(armors[i].end));
 		if (e == NULL)
 			continue;

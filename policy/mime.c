@@ -528,7 +528,7 @@ quick_body(GMimeObject *o, const char *body, size_t n)
 	if (!ascii && (cs == NULL || g_ascii_strcasecmp(cs, "utf-8") != 0 ||
 	    !g_utf8_validate_len(body, n, NULL)))
 		return NULL;
-	if (memmem(body, n, "-----BEGIN PGP", 14) != NULL ||
+	if (em_memmem(body, n, "-----BEGIN PGP", 14) != NULL ||
 	    policy_uu_has(body, n) || policy_is_pdf(body, n))
 		return NULL;
 	return body;

@@ -532,3 +532,47 @@ buf_append_wrapped(struct buf *b, const char *s, size_t width)
 			s++;
 	}
 }
+
+/*
+ * em_memmem - memmem(): sixteen places a step (a vector of GCC's, the
+ * processor's own where it has one), the needle's first and last bytes
+ * compared at once, memcmp() only where both are.  The texts every
+ * message pays for are searched so: glibc 2.36's memmem() read a 200 KB
+ * text at a fraction of this speed.
+ */
+typedef unsigned char em_bytes16 __attribute__((vector_size(16)));
+
+const char *
+em_memmem(const char *hay, size_t len, const char *needle, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0)
+		return hay;
+	if (n > len)
+		return NULL;
+	if (n >= 2) {
+		em_bytes16 f = (em_bytes16){ 0 } + (unsigned char)needle[0];
+		em_bytes16 l = (em_bytes16){ 0 } + (unsigned char)needle[n - 1];
+
+		for (; i + 16 <= len - n + 1; i += 16) {
+			em_bytes16 a, c, m;
+			uint64_t w[2];
+
+			memcpy(&a, hay + i, 16);
+			memcpy(&c, hay + i + n - 1, 16);
+			m = (em_bytes16)((a == f) & (c == l));
+			memcpy(w, &m, sizeof(w));
+			if ((w[0] | w[1]) == 0)
+				continue;
+			for (size_t k = i; k < i + 16; k++)
+				if (hay[k] == needle[0] &&
+				    memcmp(hay + k, needle, n) == 0)
+					return hay + k;
+		}
+	}
+	for (; i <= len - n; i++)
+		if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0)
+			return hay + i;
+	return NULL;
+}

@@ -97,6 +97,11 @@ em_zero_byte(uint64_t v)
 	return em_zero_bytes(v) != 0;
 }
 
+/* memmem() sixteen places a step (see em.c): the first place of
+ * needle (n bytes) in hay (len bytes), or NULL. */
+const char *em_memmem(const char *hay, size_t len, const char *needle,
+	    size_t n);
+
 void	buf_init(struct buf *b);
 void	buf_init_max(struct buf *b, size_t max);
 bool	buf_over(const struct buf *b);

@@ -344,6 +344,32 @@ t_id_from_its_literal_start(void **st)
 	conf_report_free(&rep);
 }
 
+/* em_memmem() finds what memmem() finds, at every length and alignment
+ * (its sixteen-byte steps, their tail, needles of one byte and more). */
+static void
+t_memmem_as_libc(void **st)
+{
+	static const char abc[] = "ab-P\n-";
+	unsigned seed = 12345;
+	char hay[300], needle[24];
+
+	(void)st;
+	for (int round = 0; round < 20000; round++) {
+		size_t len = (seed = seed * 1103515245u + 12345u) % sizeof(hay);
+		size_t n = 1 + (seed = seed * 1103515245u + 12345u) % 20;
+
+		for (size_t i = 0; i < len; i++)
+			hay[i] = abc[(seed = seed * 1103515245u + 12345u) >> 16 & 3];
+		for (size_t i = 0; i < n; i++)
+			needle[i] = abc[(seed = seed * 1103515245u + 12345u) >> 16 & 3];
+		if (round % 3 == 0 && len > n)	/* one that is there */
+			memcpy(needle, hay + (seed >> 8) % (len - n + 1), n);
+		assert_ptr_equal(em_memmem(hay, len, needle, n),
+		    memmem(hay, len, needle, n));
+	}
+	assert_ptr_equal(em_memmem(hay, 0, "", 0), hay);
+}
+
 static void
 t_marker_in_subject(void **st)
 {
@@ -563,6 +589,7 @@ main(void)
 		cmocka_unit_test(t_id_real_xsa355),
 		cmocka_unit_test(t_id_alternation_not_skipped),
 		cmocka_unit_test(t_id_from_its_literal_start),
+		cmocka_unit_test(t_memmem_as_libc),
 		cmocka_unit_test(t_valid_after_bad),
 		cmocka_unit_test(t_scan_whole_text_as_lines),
 		cmocka_unit_test(t_revision),
