@@ -352,12 +352,10 @@ static bool
 walk_plain(struct walk *r, const struct policy_walker *w,
     const char *q, size_t ln, size_t lineno, size_t before, size_t at)
 {
-	char *o = buf_room(&r->all, ln + 1);
+	char *o = r->all.data + at;
 	size_t n, k;
 	bool plain;
 
-	if (o == NULL)
-		return true;	/* over the owner's ceiling: buf_over() says so */
 	if (ln / 2 + 2 > r->wcap) {
 		r->wcap = ln / 2 + 2;
 		r->wst = xrealloc(r->wst, r->wcap * sizeof(*r->wst));
@@ -374,6 +372,19 @@ walk_plain(struct walk *r, const struct policy_walker *w,
 	return true;
 }
 
+/* short_ascii - no byte of a short line above 0x7f: normalised, it is
+ * no longer than it is (NFKC may make other characters longer) */
+
+static inline bool
+short_ascii(const char *q, size_t ln)
+{
+	unsigned char any = 0;
+
+	for (size_t i = 0; i < ln; i++)
+		any |= (unsigned char)q[i];
+	return any < 0x80;
+}
+
 /*
  * walk_line - one line normalised onto the stream; its words walked.
  * A line shorter than POLICY_SIGNIFICANT once normalised is left out.
@@ -382,13 +393,20 @@ static void
 walk_line(struct walk *r, const struct policy_walker *w,
     const char *q, size_t ln, size_t lineno)
 {
-	size_t before = r->all.len, at, n;
+	size_t before = r->all.len, at = before + (before > 0), n;
+	char *o;
 
+	if (ln < POLICY_SIGNIFICANT && short_ascii(q, ln))
+		return;		/* never significant: nothing to write */
+	/* Room for the space that joins it to the line before, the line
+	 * as norm_ascii() writes it, and a NUL. */
+	if ((o = buf_room(&r->all, ln + 2)) == NULL)
+		return;		/* over the owner's ceiling: buf_over() says so */
 	if (before > 0)
-		buf_append(&r->all, " ", 1);
-	at = r->all.len;
+		*o = ' ';
 	if (walk_plain(r, w, q, ln, lineno, before, at))
 		return;
+	r->all.len = at;	/* not plain: norm_line() writes it */
 	norm_line(q, ln, &r->all);
 	n = r->all.len - at;
 	/* A NUL ends the line's words (the text is a C string). */
