@@ -40,7 +40,7 @@ CONF_SRC   = conf/conf.c conf/schema.c conf/report.c conf/validate.c conf/sectio
 POLICY_SRC = policy/mime.c policy/html.c policy/classify.c policy/decide.c \
 	     policy/match.c policy/notice.c policy/prints.c policy/archive.c \
 	     policy/timeline.c policy/deploy.c policy/unicode.c policy/leaf.c \
-	     policy/uu.c policy/sections.c policy/pdf.c policy/record.c
+	     policy/uu.c policy/sections.c policy/pdf.c policy/record.c policy/armour.c
 READER_SRC = reader/wire.c reader/pool.c
 READER_PROG_SRC = reader/main.c reader/confine.c
 KEYS_SRC   = keys/keys.c keys/cert.c keys/read.c keys/copy.c keys/helper.c keys/check.c \

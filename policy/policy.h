@@ -237,8 +237,25 @@ void	policy_runs(const char *text, size_t len, const void *key,
 struct policy_walker {
 	void	(*run)(size_t line, const char *run, size_t n, void *ctx);
 	void   *ctx;
+	/* With words, only the runs whose every word may be in it (a run
+	 * with any other word cannot be one a filter was filled with). */
+	const struct policy_words *words;
 };
 void	policy_walk(const char *text, size_t len, const struct policy_walker *w);
+/*
+ * The words a filter's runs are made of, as bits of a keyed hash of each
+ * word (POLICY_WORDS_BITS bits, two a word): a word never put in may seem
+ * to be (a run then goes on to the filter, as without), a word put in is
+ * never missed.
+ */
+#define POLICY_WORDS_LOG	17
+#define POLICY_WORDS_BITS	((size_t)1 << POLICY_WORDS_LOG)	/* 16 KiB */
+struct policy_words {
+	uint64_t key;
+	uint64_t bits[POLICY_WORDS_BITS / 64];
+};
+/* The words of a run's bytes ("w1 w2 w3 w4") into wd. */
+void	policy_words_add(struct policy_words *wd, const char *run, size_t n);
 void	policy_prints_free(struct policy_prints *p);
 /* n hashes in p->h (malloc'd) sorted and made distinct, as policy_prints() gives. */
 void	policy_prints_finish(struct policy_prints *p, size_t n);

@@ -68,6 +68,11 @@ bool	policy_uu_has(const char *text, size_t len);
 int	policy_uu_each(const char *text, size_t len,
 	    int (*cb)(void *ctx, const char *p, size_t n), void *ctx);
 
+/* armour.c: is a line of text OpenPGP armour (RFC 4880 6.2), nobody's
+ * text to the leak guard?  *st follows the armour from line to line. */
+enum policy_armour { POLICY_ARM_TEXT, POLICY_ARM_HEADERS, POLICY_ARM_SIG };
+bool	policy_armour_line(const char *p, size_t n, enum policy_armour *st);
+
 /* leaf.c: a leaf's bytes as text into the facts (see there). */
 void	policy_crypt_add(struct facts *f, enum policy_crypt_kind kind,
 	    const char *p, size_t n);

@@ -5,7 +5,6 @@
  */
 
 /* System library. */
-#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 /* Application-specific. */
 #include "policy.h"
+#include "policy_int.h"
 #include "../util/sha256.h"
 
 /* lead - white space, ">" quote marks and "+" patch marks, in any mix */
@@ -103,118 +103,6 @@ norm_line(const char *p, size_t n, struct buf *out)
 }
 
 /*
- * Armour, to the leak guard: an OpenPGP armour's BEGIN
- * and END lines, the armour headers after a BEGIN (Hash:, Version:, ...),
- * and a signature's radix-64 body are nobody's text (SPEC 4): every
- * clearsigned advisory carries the same ones.  Quote marks are skipped.
- * Only real armour is skipped (RFC 4880 6.2): the armour types and header
- * names it defines, radix-64 lines; any other line is text, so that
- * nobody hides an advisory's lines inside lines that look like armour.
- */
-enum armour_state { ARM_TEXT, ARM_HEADERS, ARM_SIG };
-
-/* armour_type - "-----BEGIN|END <type>-----" with a type of RFC 4880 */
-
-static bool
-armour_type(const char *p, size_t n, bool *begin, bool *sig)
-{
-	static const char *const types[] = { "PGP MESSAGE", "PGP SIGNED MESSAGE",
-	    "PGP SIGNATURE", "PGP PUBLIC KEY BLOCK", "PGP PRIVATE KEY BLOCK" };
-
-	if (n < 20 || memcmp(p, "-----", 5) != 0 ||
-	    memcmp(p + n - 5, "-----", 5) != 0)
-		return false;
-	p += 5;
-	n -= 10;
-	if (n > 6 && memcmp(p, "BEGIN ", 6) == 0)
-		*begin = true, p += 6, n -= 6;
-	else if (n > 4 && memcmp(p, "END ", 4) == 0)
-		*begin = false, p += 4, n -= 4;
-	else
-		return false;
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (n == strlen(types[i]) && memcmp(p, types[i], n) == 0) {
-			*sig = i == 2;
-			return true;
-		}
-	/* "PGP MESSAGE, PART X/Y" and "PGP MESSAGE, PART X" */
-	if (n <= 18 || memcmp(p, "PGP MESSAGE, PART ", 18) != 0)
-		return false;
-	for (size_t i = 18; i < n; i++)
-		if (!isdigit((unsigned char)p[i]) && p[i] != '/')
-			return false;
-	*sig = false;
-	return true;
-}
-
-/* armour_header - "Name: value" with a header name of RFC 4880 6.2 */
-
-static bool
-armour_header(const char *p, size_t n)
-{
-	static const char *const names[] = { "Hash: ", "Version: ", "Comment: ",
-	    "Charset: ", "MessageID: " };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (n >= strlen(names[i]) &&
-		    memcmp(p, names[i], strlen(names[i])) == 0)
-			return true;
-	return false;
-}
-
-/* radix64 - a line of radix-64 (or its "=" checksum): one word, no text */
-
-static bool
-radix64(const char *p, size_t n)
-{
-	if (n == 0 || n > 80)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)p[i]) && p[i] != '+' && p[i] != '/' &&
-		    p[i] != '=')
-			return false;
-	return true;
-}
-
-/* armour_line - is this line armour (skipped)? st follows the armour */
-
-static bool
-armour_line(const char *p, size_t n, enum armour_state *st)
-{
-	bool begin, sig;
-
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
-		n--;
-	/* In text (most lines) only an armour line is armour: it ends in
-	 * "-----", and is 20 bytes or more once its start is trimmed too. */
-	if (*st == ARM_TEXT && (n < 20 || memcmp(p + n - 5, "-----", 5) != 0))
-		return false;
-	while (n > 0 && (*p == '>' || *p == ' ' || *p == '\t'))
-		p++, n--;
-	if (armour_type(p, n, &begin, &sig)) {
-		*st = !begin ? ARM_TEXT : sig ? ARM_SIG : ARM_HEADERS;
-		return true;
-	}
-	switch (*st) {
-	case ARM_HEADERS:
-		if (n == 0 || armour_header(p, n)) {
-			if (n == 0)
-				*st = ARM_TEXT;	/* the headers end at a blank */
-			return true;
-		}
-		*st = ARM_TEXT;
-		return false;
-	case ARM_SIG:
-		if (n == 0 || armour_header(p, n) || radix64(p, n))
-			return true;
-		*st = ARM_TEXT;		/* text, not a signature: it counts */
-		return false;
-	default:
-		return false;
-	}
-}
-
-/*
  * The word stream, walked in one pass: each significant line is
  * normalised onto the end of one buffer, joined to the line before by a
  * space, and its words taken where they lie.  A run's bytes, "w1 w2 w3
@@ -229,6 +117,7 @@ struct walk {
 	struct buf all;
 	struct { size_t off, n, line; } win[RUNW];
 	size_t	nwords;
+	size_t	unknown;	/* 1 + the last word not in w->words */
 	size_t	*wst, wcap;	/* a plain line's word starts */
 };
 
@@ -311,7 +200,85 @@ norm_ascii(const char *p, size_t n, char *o0, size_t *wst, size_t *nw,
 	return (size_t)(o - o0);
 }
 
-/* walk_word - one word: into the window, and a run once there are RUNW */
+/*
+ * word_hash - a word's hash under key: its bytes eight at a time, the
+ * last ones alone (the rest of their eight zero); eight bytes from p on
+ * may be read (the stream keeps eight bytes of room past its end)
+ */
+static inline uint64_t
+word_hash(uint64_t key, const char *p, size_t n)
+{
+	uint64_t x = key ^ (uint64_t)n, v;
+
+	for (; n > 8; p += 8, n -= 8) {
+		memcpy(&v, p, 8);
+		x = (x ^ v) * 0xbf58476d1ce4e5b9u;
+		x ^= x >> 29;
+	}
+	memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v &= n == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
+#else
+	v &= n == 0 ? 0 : ~(uint64_t)0 << (64 - 8 * n);
+#endif
+	x = (x ^ v) * 0x94d049bb133111ebu;
+	return x ^ x >> 32;
+}
+
+/* WORDS_BIT_AT - bit i (0, 1) of a word's hash h: POLICY_WORDS_LOG of
+ * its top bits each */
+
+#define WORDS_BIT_AT(h, i)	((size_t)((h) >> \
+	(64 - POLICY_WORDS_LOG * ((i) + 1))) & (POLICY_WORDS_BITS - 1))
+
+/* words_has - may the word at p be in wd? */
+
+static inline bool
+words_has(const struct policy_words *wd, const char *p, size_t n)
+{
+	uint64_t h = word_hash(wd->key, p, n);
+	size_t a = WORDS_BIT_AT(h, 0), b = WORDS_BIT_AT(h, 1);
+
+	return (wd->bits[a / 64] >> (a % 64) & wd->bits[b / 64] >> (b % 64) &
+	    1) != 0;
+}
+
+/* words_set - a word's two bits set in wd */
+
+static void
+words_set(struct policy_words *wd, const char *p, size_t n)
+{
+	char small[72], *w = n + 8 <= sizeof(small) ? small : xmalloc(n + 8);
+	uint64_t h;
+
+	memset(w, 0, n + 8);	/* word_hash() reads eight bytes a step */
+	memcpy(w, p, n);
+	h = word_hash(wd->key, w, n);
+	if (w != small)
+		free(w);
+	wd->bits[WORDS_BIT_AT(h, 0) / 64] |= (uint64_t)1 << (WORDS_BIT_AT(h, 0) % 64);
+	wd->bits[WORDS_BIT_AT(h, 1) / 64] |= (uint64_t)1 << (WORDS_BIT_AT(h, 1) % 64);
+}
+
+/* policy_words_add - the words of a run into wd */
+
+void
+policy_words_add(struct policy_words *wd, const char *run, size_t n)
+{
+	const char *p = run, *end = run + n;
+
+	for (;;) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+
+		words_set(wd, p, (size_t)((sp != NULL ? sp : end) - p));
+		if (sp == NULL)
+			return;
+		p = sp + 1;
+	}
+}
+
+/* walk_word - one word: into the window, and a run once there are RUNW
+ * (with w->words, and no word of it unknown there) */
 
 static inline void
 walk_word(struct walk *r, const struct policy_walker *w,
@@ -322,7 +289,10 @@ walk_word(struct walk *r, const struct policy_walker *w,
 	r->win[slot].off = off;
 	r->win[slot].n = n;
 	r->win[slot].line = lineno;
-	if (r->nwords < RUNW)
+	if (w->words != NULL && !words_has(w->words, r->all.data + off, n))
+		r->unknown = r->nwords;
+	if (r->nwords < RUNW || (r->unknown != 0 &&
+	    r->unknown + RUNW > r->nwords))
 		return;
 	first = r->nwords % RUNW;
 	w->run(r->win[first].line, r->all.data + r->win[first].off,
@@ -399,8 +369,9 @@ walk_line(struct walk *r, const struct policy_walker *w,
 	if (ln < POLICY_SIGNIFICANT && short_ascii(q, ln))
 		return;		/* never significant: nothing to write */
 	/* Room for the space that joins it to the line before, the line
-	 * as norm_ascii() writes it, and a NUL. */
-	if ((o = buf_room(&r->all, ln + 2)) == NULL)
+	 * as norm_ascii() writes it, a NUL, and the eight bytes word_hash()
+	 * may read past a word. */
+	if ((o = buf_room(&r->all, ln + 2 + 8)) == NULL)
 		return;		/* over the owner's ceiling: buf_over() says so */
 	if (before > 0)
 		*o = ' ';
@@ -408,6 +379,8 @@ walk_line(struct walk *r, const struct policy_walker *w,
 		return;
 	r->all.len = at;	/* not plain: norm_line() writes it */
 	norm_line(q, ln, &r->all);
+	if (buf_room(&r->all, 8) == NULL)	/* word_hash()'s eight */
+		return;
 	n = r->all.len - at;
 	/* A NUL ends the line's words (the text is a C string). */
 	if (n >= POLICY_SIGNIFICANT)
@@ -454,7 +427,7 @@ policy_walk(const char *text, size_t len, const struct policy_walker *w)
 	const char *p = text, *end = text + len;
 	struct walk r;
 	size_t lineno = 0;
-	enum armour_state arm = ARM_TEXT;
+	enum policy_armour arm = POLICY_ARM_TEXT;
 
 	memset(&r, 0, sizeof(r));
 	buf_init(&r.all);
@@ -466,7 +439,7 @@ policy_walk(const char *text, size_t len, const struct policy_walker *w)
 		p = nl ? nl + 1 : end;
 		if (r.all.len > WALK_KEEP)
 			walk_compact(&r);
-		if (!armour_line(q, ln, &arm))
+		if (!policy_armour_line(q, ln, &arm))
 			walk_line(&r, w, q, ln, lineno);
 	}
 	buf_free(&r.all);
@@ -543,7 +516,7 @@ hash_runs(const char *text, size_t len, const void *key, size_t keylen,
     unsigned char (**h)[8], size_t **line_of)
 {
 	struct hmac_walk hw = { key, keylen, NULL, NULL, 0, 0 };
-	struct policy_walker w = { hmac_run, &hw };
+	struct policy_walker w = { hmac_run, &hw, NULL };
 
 	policy_walk(text, len, &w);
 	*h = hw.h;

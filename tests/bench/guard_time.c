@@ -126,7 +126,7 @@ evict(void)
 		const char *e = getenv("GUARD_TIME_EVICT");
 
 		asked = true;
-		n = e != NULL ? (size_t)atoi(e) << 20 : 0;
+		n = e != NULL ? (size_t)strtoul(e, NULL, 10) << 20 : 0;
 		junk = n > 0 ? xcalloc(1, n) : NULL;
 	}
 	for (size_t i = 0; i < n; i += 64) {
@@ -175,8 +175,8 @@ one(const struct config *cfg, struct store *st, const struct buf *msg,
 int
 main(int argc, char **argv)
 {
-	int nadv = argc > 2 ? atoi(argv[2]) : 200;
-	int reps = argc > 3 ? atoi(argv[3]) : 300;
+	int nadv = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 200;
+	int reps = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 300;
 	char dir[] = "/tmp/em-guard-time-XXXXXX", *cmd;
 	double best[2] = { 1e18, 1e18 };
 	struct conf_report rep = { 0 };

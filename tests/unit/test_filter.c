@@ -272,6 +272,61 @@ t_rebuild_keeps_what_was_added(void **s)
 	assert_true(same_everywhere() >= 6);
 }
 
+/*
+ * Words of every length (one byte to past a hundred: the words' set
+ * reads eight bytes a step), lines of other characters (normalised
+ * apart), quoted after more than the stream keeps (16 KiB of other text:
+ * a cut) and re-wrapped in other case: found, and alike both ways.
+ */
+static void
+t_words_of_every_length(void **s)
+{
+	char path[] = "/tmp/em-filter-words-XXXXXX";
+	struct buf adv, msg;
+	size_t r1 = 0, r2 = 0;
+	char a[64], b[64];
+	int fd;
+
+	(void)s;
+	buf_init(&adv);
+	for (int line = 0; line < 12; line++) {
+		for (int w = 1; w <= 9; w++) {
+			size_t n = (size_t)((line * 9 + w) * 7 % 113 + 1);
+
+			for (size_t i = 0; i < n; i++)
+				buf_appendf(&adv, "%c", 'a' + (int)((i + w) % 26));
+			buf_appendf(&adv, w < 9 ? " " : "\n");
+		}
+		if (line % 4 == 1)
+			buf_appendf(&adv, "Caf\xc3\xa9 na\xc3\xafve \xef\xac\x81le "
+			    "\xe2\x80\x8bzero width %d r\xc3\xa9sum\xc3\xa9\n", line);
+	}
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_true(write(fd, adv.data, adv.len) == (ssize_t)adv.len);
+	close(fd);
+	reg("XSA-901", path, 1);
+	unlink(path);
+	assert_true(filter_answers());	/* the filter, not the full guard */
+	buf_init(&msg);
+	while (msg.len < 20000)
+		buf_appendf(&msg, "Some other text, line %zu, about nothing.\n",
+		    msg.len);
+	for (size_t i = 0; i < adv.len; i++) {	/* quoted, in capitals */
+		if (i == 0 || adv.data[i - 1] == '\n')
+			buf_append(&msg, "> ", 2);
+		buf_appendf(&msg, "%c", adv.data[i] >= 'a' && adv.data[i] <= 'z' ?
+		    adv.data[i] - 32 : adv.data[i]);
+	}
+	(void)quoted(true, &msg, &r1, a, sizeof(a));
+	(void)quoted(false, &msg, &r2, b, sizeof(b));
+	assert_string_equal(a, "XSA-901");
+	assert_string_equal(b, a);
+	assert_int_equal(r1, r2);
+	assert_true(r1 >= POLICY_LEAK_SHINGLES);
+	buf_free(&adv);
+	buf_free(&msg);
+}
+
 /* break_record - another program writes a record of 3 bytes over an
  * advisory's (a layout this build does not read), with st closed */
 
@@ -364,6 +419,7 @@ main(void)
 		cmocka_unit_test(t_filter_answers_as_the_full_guard),
 		cmocka_unit_test(t_filter_steps_aside_for_what_it_does_not_cover),
 		cmocka_unit_test(t_rebuild_keeps_what_was_added),
+		cmocka_unit_test(t_words_of_every_length),
 		cmocka_unit_test(t_unreadable_advisory_tempfails),
 	};
 
