@@ -55,8 +55,8 @@ policy_text_add(struct facts *f, const char *p, size_t n)
 		uint64_t w, m;
 		size_t j;
 
-		memcpy(&w, p + i, 8);
-		memcpy(o, &w, 8);	/* room: o is at most o0 + i */
+		w = em_load8(p + i);
+		em_store8(o, w);	/* room: o is at most o0 + i */
 		m = em_zero_bytes(w) | em_zero_bytes(w ^ EM_BYTES('\r'));
 		if (m == 0) {
 			o += 8;

@@ -166,7 +166,7 @@ norm_ascii(const char *p, size_t n, char *o0, size_t *wst, size_t *nw,
 	for (; e - s >= 8; s += 8) {
 		uint64_t v, sps, up, w, before;
 
-		memcpy(&v, s, sizeof(v));
+		v = em_load8(s);
 		bad |= (v | ((v - ones) & ~v)) & highs;
 		/* Each byte is below 0x80 (or the line is not plain, and what
 		 * is written does not count): no sum carries into the next. */
@@ -183,7 +183,7 @@ norm_ascii(const char *p, size_t n, char *o0, size_t *wst, size_t *nw,
 		    highs;
 		v = (v | up >> 2) & ~((sps >> 7) * 0xff);
 		v |= (sps >> 7) * ' ';
-		memcpy(o, &v, sizeof(v));
+		em_store8(o, v);
 		for (w = ~sps & highs & before; w != 0; w &= w - 1)
 			wst[k++] = (size_t)(o - o0) + (size_t)__builtin_ctzll(w) / 8;
 		o += 8;

@@ -116,8 +116,8 @@ next_opening(const char *p, const char *end)
 	for (; end - p > 8; p += 8) {
 		uint64_t v, w, m;
 
-		memcpy(&v, p, sizeof(v));
-		memcpy(&w, p + 1, sizeof(w));
+		v = em_load8(p);
+		w = em_load8(p + 1);
 		m = em_zero_bytes(v ^ EM_BYTES('\n')) &
 		    (em_zero_bytes(w ^ EM_BYTES('b')) |
 		    em_zero_bytes(w ^ EM_BYTES('=')));

@@ -301,7 +301,8 @@ covers(const struct store_filter *f, const char *id)
 	return false;
 }
 
-/* filter_new - a filter covering nothing, under secret, empty */
+/* filter_new - a filter covering nothing, under secret (the words' key
+ * in its last eight bytes), empty */
 
 static struct store_filter *
 filter_new(const unsigned char *secret)
@@ -309,9 +310,7 @@ filter_new(const unsigned char *secret)
 	struct store_filter *f = xcalloc(1, sizeof(*f));
 
 	memcpy(f->secret, secret, sizeof(f->secret));
-	/* The words' key: the secret's last eight bytes (XXH3 reads the
-	 * secret from its start; either key alone is random). */
-	memcpy(&f->words.key, secret + FILTER_SECRET - 8, 8);
+	memcpy(&f->words.key, secret + FILTER_SECRET, sizeof(f->words.key));
 	return f;
 }
 
@@ -321,7 +320,13 @@ filter_new(const unsigned char *secret)
 static struct store_filter *
 filter_next(const struct store_filter *of)
 {
-	struct store_filter *f = filter_new(of->secret);
+	unsigned char secret[FILTER_SECRET + sizeof(of->words.key)];
+	struct store_filter *f;
+
+	memcpy(secret, of->secret, FILTER_SECRET);
+	memcpy(secret + FILTER_SECRET, &of->words.key, sizeof(of->words.key));
+	f = filter_new(secret);
+	explicit_bzero(secret, sizeof(secret));
 
 	for (size_t i = 0; i < of->runs.n; i++)
 		bloom_add(&f->runs, of->runs.all[i]);
@@ -337,7 +342,7 @@ filter_free(struct store_filter *f)
 	if (f == NULL)
 		return;
 	explicit_bzero(f->secret, sizeof(f->secret));
-	explicit_bzero(&f->words.key, sizeof(f->words.key));
+	explicit_bzero(&f->words, sizeof(f->words));
 	free(f->runs.bits);
 	free(f->runs.first);
 	free(f->runs.all);
@@ -351,7 +356,9 @@ filter_free(struct store_filter *f)
 int
 store_filter_enable(struct em_err *err)
 {
-	unsigned char secret[FILTER_SECRET];
+	/* XXH3's secret, then the words' key: each random, neither read
+	 * for the other. */
+	unsigned char secret[FILTER_SECRET + sizeof(uint64_t)];
 
 	if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
 		return em_fail(err, EM_EIO, "the kernel gives no random bytes "

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <endian.h>
+#include <string.h>
 
 /* Error codes: every function returns 0 or one of these. */
 #define EM_OK		0
@@ -80,6 +82,24 @@ struct buf {
 	size_t	max;		/* 0: BUF_MAX */
 	bool	over;		/* an append was refused at max */
 };
+
+/* Eight bytes at p as a number whose lowest byte is p[0], and back, on
+ * any processor: the byte scans read a byte's place off its bits
+ * (__builtin_ctzll() / 8), which is that order. */
+static inline uint64_t
+em_load8(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
+}
+static inline void
+em_store8(void *p, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(p, &v, sizeof(v));
+}
 
 /* Eight bytes at a time: every byte of a word equal to b; whether any
  * byte of v is zero (exact; used to skip eight bytes that hold none). */

@@ -227,7 +227,8 @@ main(int argc, char **argv)
 			if (b == 0 && r == 0)
 				(void)snprintf(first, sizeof(first), "%d %s",
 				    (int)d.verdict, d.reply);
-			else if (strcmp(strchr(first, ' ') + 1, d.reply) != 0)
+			else if (strtol(first, NULL, 10) != (long)d.verdict ||
+			    strcmp(strchr(first, ' ') + 1, d.reply) != 0)
 				same = false;
 		}
 		for (int k = 0; k < 2; k++)
