@@ -158,7 +158,7 @@ INC_libc    = assert.h ctype.h errno.h float.h inttypes.h limits.h locale.h \
 	      math.h setjmp.h signal.h stdalign.h stdarg.h stdatomic.h \
 	      stdbool.h stddef.h stdint.h stdio.h stdlib.h stdnoreturn.h \
 	      string.h threads.h time.h uchar.h wchar.h wctype.h \
-	      dirent.h dlfcn.h fcntl.h fnmatch.h ftw.h getopt.h glob.h grp.h \
+	      dirent.h dlfcn.h endian.h fcntl.h fnmatch.h ftw.h getopt.h glob.h grp.h \
 	      iconv.h langinfo.h libgen.h malloc.h netdb.h poll.h pthread.h \
 	      pwd.h regex.h sched.h semaphore.h spawn.h strings.h syslog.h \
 	      termios.h unistd.h sys/ netinet/ arpa/ linux/
