@@ -242,8 +242,13 @@ if [ -n "$FAKETIME_LIB" ]; then
 	check "... and the log says the clock went back" log_has 'the system clock went back' "$m"
 	echo "+1h" > "$W/faketime"
 	wait_delivered announce@lists.example.org 2 75
-	check "the clock set forward two hours: both held postings went out" \
-	    test "$(delivered announce@lists.example.org)" = 2
+	n=$(delivered announce@lists.example.org)
+	check "the clock set forward two hours: both held postings went out ($n delivered)" \
+	    test "$n" = 2
+	# What the daemon said of the holds, when that failed (to read a rare
+	# failure seen on a busy machine)
+	[ "$n" = 2 ] || tail -n +"$((m + 1))" "$W/milter.log" |
+	    grep -E 'hold [0-9]+|clock|release' | sed 's/^/# /'
 	# Prepared ahead, the releases may leave (by the workers' clock)
 	# before the release timer wakes (within 30 s) and says so.
 	check "... and the log says the clock went forward" wait_log 'the system clock went forward' "$m"
@@ -253,7 +258,8 @@ if [ -n "$FAKETIME_LIB" ]; then
 	# went back; then nothing is queued and the queue has delivered.
 	wait_log 'the system clock went back' "$m"
 	settled
-	check "the clock back to true: nothing went out twice" test "$(delivered announce@lists.example.org)" = 2
+	n=$(delivered announce@lists.example.org)
+	check "the clock back to true: nothing went out twice ($n delivered)" test "$n" = 2
 	# Released by the daemon's clock, their text is public text now,
 	# whatever the real clock says: not searched for at rest.
 	sed -i '/\/\(d\|pub\)73[12]$/d' "$W/secret.list"
