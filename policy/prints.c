@@ -211,16 +211,12 @@ word_hash(uint64_t key, const char *p, size_t n)
 	uint64_t x = key ^ (uint64_t)n, v;
 
 	for (; n > 8; p += 8, n -= 8) {
-		memcpy(&v, p, 8);
+		v = em_load8(p);
 		x = (x ^ v) * 0xbf58476d1ce4e5b9u;
 		x ^= x >> 29;
 	}
-	memcpy(&v, p, 8);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = em_load8(p);
 	v &= n == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
-#else
-	v &= n == 0 ? 0 : ~(uint64_t)0 << (64 - 8 * n);
-#endif
 	x = (x ^ v) * 0x94d049bb133111ebu;
 	return x ^ x >> 32;
 }

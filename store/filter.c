@@ -301,16 +301,16 @@ covers(const struct store_filter *f, const char *id)
 	return false;
 }
 
-/* filter_new - a filter covering nothing, under secret (the words' key
- * in its last eight bytes), empty */
+/* filter_new - a filter covering nothing, under secret (XXH3's) and
+ * words_key (the words set's), empty */
 
 static struct store_filter *
-filter_new(const unsigned char *secret)
+filter_new(const unsigned char *secret, uint64_t words_key)
 {
 	struct store_filter *f = xcalloc(1, sizeof(*f));
 
 	memcpy(f->secret, secret, sizeof(f->secret));
-	memcpy(&f->words.key, secret + FILTER_SECRET, sizeof(f->words.key));
+	f->words.key = words_key;
 	return f;
 }
 
@@ -320,13 +320,7 @@ filter_new(const unsigned char *secret)
 static struct store_filter *
 filter_next(const struct store_filter *of)
 {
-	unsigned char secret[FILTER_SECRET + sizeof(of->words.key)];
-	struct store_filter *f;
-
-	memcpy(secret, of->secret, FILTER_SECRET);
-	memcpy(secret + FILTER_SECRET, &of->words.key, sizeof(of->words.key));
-	f = filter_new(secret);
-	explicit_bzero(secret, sizeof(secret));
+	struct store_filter *f = filter_new(of->secret, of->words.key);
 
 	for (size_t i = 0; i < of->runs.n; i++)
 		bloom_add(&f->runs, of->runs.all[i]);
@@ -356,18 +350,21 @@ filter_free(struct store_filter *f)
 int
 store_filter_enable(struct em_err *err)
 {
-	/* XXH3's secret, then the words' key: each random, neither read
+	/* XXH3's secret and the words' key: each random, neither read
 	 * for the other. */
-	unsigned char secret[FILTER_SECRET + sizeof(uint64_t)];
+	struct {
+		unsigned char secret[FILTER_SECRET];
+		uint64_t words_key;
+	} r;
 
-	if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		return em_fail(err, EM_EIO, "the kernel gives no random bytes "
 		    "for the leak guard's filter: %s", strerror(errno));
 	pthread_rwlock_wrlock(&lock);
 	enabled = true;
 	if (cur == NULL)	/* covers nothing until built */
-		cur = filter_new(secret);
-	explicit_bzero(secret, sizeof(secret));
+		cur = filter_new(r.secret, r.words_key);
+	explicit_bzero(&r, sizeof(r));
 	atomic_store(&wanted, true);
 	pthread_rwlock_unlock(&lock);
 	return EM_OK;
